@@ -1,0 +1,108 @@
+"""Writes on accounts: users, role grants, API tokens."""
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nuanxin.accounts.models import ApiToken, RoleGrant, User
+from nuanxin.accounts.roles import GLOBAL_ROLES, ROLE_LEVEL, UNIT_ROLES, Role
+from nuanxin.core import audit
+from nuanxin.core.errors import DomainError
+from nuanxin.territory.models import Area, Place
+
+
+@transaction.atomic
+def create_user(
+    *, actor: Any, username: str, password: str | None, display_name: str = "", email: str = ""
+) -> User:
+    """Create an account. A password is validated (length, common list); None makes the
+    account unable to log in until a password is set."""
+    username = username.strip()
+    if not username:
+        raise DomainError(_("A username is required."), field="username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(_("This username is taken."), field="username")
+    user = User(username=username, display_name=display_name.strip(), email=email.strip())
+    if password is None:
+        user.set_unusable_password()
+    else:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise DomainError(" ".join(exc.messages), field="password") from None
+        user.set_password(password)
+    user.save()
+    audit.record("accounts.user_created", actor=actor, obj=user)
+    return user
+
+
+@transaction.atomic
+def grant_role(*, actor: Any, user: User, role: str, area: Area | None = None, unit: Place | None = None) -> RoleGrant:
+    """Give `user` a role on a node (or a unit, or everywhere for global roles).
+
+    Checks that the role fits the node's level; raises DomainError otherwise."""
+    if role not in Role.values:
+        raise DomainError(_("Unknown role."), field="role")
+    if role in GLOBAL_ROLES:
+        if unit is not None:
+            raise DomainError(_("This role is not held on a unit."), field="unit")
+    elif role in UNIT_ROLES:
+        if unit is None or area is not None:
+            raise DomainError(_("A partner representative speaks for one unit."), field="unit")
+    elif role in ROLE_LEVEL:
+        if area is None or area.level != ROLE_LEVEL[role]:
+            raise DomainError(
+                _("This role is held on a %(level)s.") % {"level": Area.Level(ROLE_LEVEL[role]).label}, field="area"
+            )
+    elif area is None:
+        raise DomainError(_("This role is held on a node of the territory."), field="area")
+    grant, created = RoleGrant.objects.get_or_create(user=user, role=role, area=area, unit=unit)
+    if created:
+        audit.record(
+            "accounts.role_granted",
+            actor=actor,
+            obj=user,
+            area_path=area.path if area else "",
+            detail={"role": role, "area": area.code if area else None, "unit": unit.pk if unit else None},
+        )
+    user.__dict__.pop("_nuanxin_scope", None)
+    user.__dict__.pop("roles", None)
+    return grant
+
+
+def issue_token(*, request: HttpRequest | None, username: str, password: str) -> tuple[User, str]:
+    """Check the password (through axes, so lockout applies) and issue a bearer token."""
+    user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        raise DomainError(_("Wrong username or password."), field="password", code="invalid_credentials")
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        ApiToken.objects.create(
+            user=user,
+            digest=ApiToken.digest_of(token),
+            expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_DAYS),
+        )
+        audit.record("accounts.token_issued", actor=user, obj=user)
+    return user, token
+
+
+def user_for_token(token: str) -> User | None:
+    row = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=ApiToken.digest_of(token), expires_at__gt=timezone.now(), user__is_active=True)
+        .first()
+    )
+    if row is None:
+        return None
+    if row.last_used_at is None or timezone.now() - row.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    return row.user

@@ -1,0 +1,26 @@
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+
+def _capabilities(request: HttpRequest) -> list:
+    from nuanxin.navigation import CAPABILITIES
+
+    user = request.user
+    if not user.is_authenticated or not user.works_in_console:
+        return []
+    scope = request.scope  # type: ignore[attr-defined]
+    return [c for c in CAPABILITIES if c.permission is None or scope.has(c.permission)]
+
+
+def viewer(request: HttpRequest) -> dict[str, Any]:
+    """The viewer's scope and the console navigation they may use."""
+    return {
+        "scope": getattr(request, "scope", None),
+        "capabilities": SimpleLazyObject(lambda: _capabilities(request)),
+        "demo_mode": settings.NUANXIN_DEMO,
+        "tile_url": settings.NUANXIN_TILE_URL,
+        "tile_attribution": settings.NUANXIN_TILE_ATTRIBUTION,
+    }

@@ -1,0 +1,29 @@
+"""Per-request scope, and idle/absolute expiry of console sessions (reference SESS-2)."""
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
+
+from nuanxin.accounts.scope import scope_of
+
+
+class StaffSessionMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and request.session.session_key:
+            now = int(time.time())
+            login_at = request.session.setdefault("login_at", now)
+            if user.works_in_console:
+                if now - int(login_at) > settings.NUANXIN_STAFF_ABSOLUTE_SECONDS:
+                    logout(request)
+                else:
+                    request.session.set_expiry(settings.NUANXIN_STAFF_IDLE_SECONDS)
+        request.scope = SimpleLazyObject(lambda: scope_of(request.user))  # type: ignore[attr-defined]
+        return self.get_response(request)

@@ -1,0 +1,70 @@
+"""Roles and what each may do. A role is held on a node of the territory tree and reaches
+its subtree; the permissions say which kinds of rows that reach covers."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    SYSTEM_ADMIN = "system_admin", _("system admin")
+    DISTRICT_ADMIN = "district_admin", _("district admin")
+    DISTRICT_STAFF = "district_staff", _("district staff")
+    STREET_ADMIN = "street_admin", _("street admin")
+    STREET_STAFF = "street_staff", _("street staff")
+    COMMUNITY_ADMIN = "community_admin", _("community admin")
+    COMMUNITY_STAFF = "community_staff", _("community staff")
+    GRID_LEADER = "grid_leader", _("grid leader")
+    GRID_WORKER = "grid_worker", _("grid worker")
+    GRID_HELPER = "grid_helper", _("grid helper")
+    MOBILE_REPORTER = "mobile_reporter", _("mobile reporter")
+    RESIDENT = "resident", _("resident")
+    PARTNER_REP = "partner_rep", _("partner representative")
+    AUDITOR = "auditor", _("auditor")
+
+
+_VIEW = {"territory.view", "places.view", "staffing.view", "people.view"}
+_FIELD_WORK = _VIEW | {"places.manage", "people.manage", "people.view_special", "people.reveal"}
+_ADMIN = _FIELD_WORK | {
+    "territory.manage",
+    "staffing.manage",
+    "people.view_key_person",
+    "people.import",
+    "places.import",
+    "accounts.manage",
+}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.SYSTEM_ADMIN: frozenset(_ADMIN),
+    Role.DISTRICT_ADMIN: frozenset(_ADMIN),
+    Role.STREET_ADMIN: frozenset(_ADMIN),
+    Role.COMMUNITY_ADMIN: frozenset(_ADMIN),
+    Role.DISTRICT_STAFF: frozenset(_VIEW),
+    Role.STREET_STAFF: frozenset(_VIEW),
+    Role.COMMUNITY_STAFF: frozenset(_FIELD_WORK | {"places.import", "people.import"}),
+    Role.GRID_LEADER: frozenset(_FIELD_WORK | {"people.view_key_person"}),
+    Role.GRID_WORKER: frozenset(_FIELD_WORK),
+    Role.GRID_HELPER: frozenset({"territory.view", "places.view", "people.view"}),
+    Role.MOBILE_REPORTER: frozenset(),
+    Role.RESIDENT: frozenset(),
+    Role.PARTNER_REP: frozenset(),
+    Role.AUDITOR: frozenset({"audit.view"}),
+}
+
+# Roles whose holders work in the staff console: their sessions expire when idle.
+CONSOLE_ROLES = frozenset(PERMISSIONS) - {Role.MOBILE_REPORTER, Role.RESIDENT}
+# Roles held on no node (they reach the whole installation).
+GLOBAL_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.AUDITOR})
+# Roles whose holders speak for a partner unit (a place) rather than a node.
+UNIT_ROLES = frozenset({Role.PARTNER_REP})
+# Roles that must be held on a node of this level.
+ROLE_LEVEL = {
+    Role.DISTRICT_ADMIN: "district",
+    Role.DISTRICT_STAFF: "district",
+    Role.STREET_ADMIN: "street",
+    Role.STREET_STAFF: "street",
+    Role.COMMUNITY_ADMIN: "community",
+    Role.COMMUNITY_STAFF: "community",
+    Role.GRID_LEADER: "grid",
+    Role.GRID_WORKER: "grid",
+    Role.GRID_HELPER: "grid",
+}

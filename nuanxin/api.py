@@ -1,0 +1,76 @@
+"""The JSON API under /api/v1/: one NinjaAPI, one router per app, one error shape.
+
+Errors are JSON: 400/422 name the field and the reason, 401 without credentials, 404 for
+anything missing or outside the caller's scope.
+"""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from nuanxin.accounts.actions import user_for_token
+from nuanxin.core.errors import DomainError
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_token(token)
+        if user is None:
+            return None
+        request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="nuanxin API",
+    version="1",
+    urls_namespace="api",
+    auth=[SessionAuth(), BearerToken()],
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=400)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"error": _("Not found."), "field": None, "code": "not_found"}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"error": _("Sign in or send a bearer token."), "field": None, "code": "unauthenticated"}, status=401
+    )
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        errors.append({"field": ".".join(location) or None, "error": error.get("msg", "")})
+    first = errors[0] if errors else {"field": None, "error": ""}
+    return api.create_response(
+        request, {"error": first["error"], "field": first["field"], "code": "invalid", "errors": errors}, status=422
+    )
+
+
+def _register() -> None:
+    from nuanxin.accounts.api import router as accounts_router
+    from nuanxin.people.api import router as people_router
+    from nuanxin.territory.api import router as territory_router
+
+    api.add_router("/auth", accounts_router)
+    api.add_router("/", territory_router)
+    api.add_router("/people", people_router)
+
+
+_register()

@@ -1,0 +1,67 @@
+"""The audit log: append-only and hash-chained so an edited or deleted entry is detected."""
+
+from typing import Any, NoReturn
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from nuanxin.core.scoping import ScopedQuerySet, Scoping
+
+
+class AppendOnlyQuerySet(ScopedQuerySet):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise PermissionError("the audit log is append-only")
+
+    def delete(self) -> NoReturn:
+        raise PermissionError("the audit log is append-only")
+
+
+class AuditEntry(models.Model):
+    class Result(models.TextChoices):
+        OK = "ok", _("succeeded")
+        DENIED = "denied", _("denied")
+        FAILED = "failed", _("failed")
+
+    at = models.DateTimeField(_("time (UTC)"), db_index=True)
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True, db_index=True)
+    actor_name = models.CharField(_("actor"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=40, blank=True)
+    ip = models.CharField(_("IP address"), max_length=45, blank=True)
+    action = models.CharField(_("action"), max_length=80, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=80, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices, default=Result.OK)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    # The territory path of the object, so auditors on a node see their subtree.
+    area_path = models.CharField(_("area path"), max_length=255, blank=True, db_index=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    # Auditors on a node read entries about their subtree; on no node, everything.
+    scoping = Scoping(permission="audit.view", area="area_path")
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise PermissionError("the audit log is append-only")
+
+
+class AuditChainHead(models.Model):
+    """One row holding the newest hash; locking it serialises appends to the chain."""
+
+    last_hash = models.CharField(max_length=64)
+    count = models.BigIntegerField(default=0)

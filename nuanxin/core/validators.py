@@ -1,0 +1,45 @@
+"""Validation of Chinese identity numbers and mobile numbers."""
+
+import re
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from nuanxin.core.errors import DomainError
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def id_check_digit(first17: str) -> str:
+    """GB 11643-1999 check character for the first 17 digits."""
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def normalize_id_number(value: str, *, field: str = "id_number") -> str:
+    """Return the 18-character ID number in canonical form, or raise DomainError."""
+    candidate = (value or "").strip().upper()
+    if not _ID_SHAPE.match(candidate):
+        raise DomainError(_("An ID number has 17 digits followed by a digit or X."), field=field)
+    try:
+        born = date(int(candidate[6:10]), int(candidate[10:12]), int(candidate[12:14]))
+    except ValueError:
+        raise DomainError(_("The ID number contains an impossible birth date."), field=field) from None
+    if born.year < 1880 or born > date.today():
+        raise DomainError(_("The ID number contains an impossible birth date."), field=field)
+    if id_check_digit(candidate[:17]) != candidate[17]:
+        raise DomainError(_("The ID number's check digit is wrong; please check it."), field=field)
+    return candidate
+
+
+def normalize_mobile(value: str, *, field: str = "phone") -> str:
+    """Return an 11-digit mainland mobile number, or raise DomainError."""
+    candidate = re.sub(r"[\s-]", "", value or "")
+    if candidate.startswith("+86"):
+        candidate = candidate[3:]
+    if not _MOBILE.match(candidate):
+        raise DomainError(_("A mobile number has 11 digits and starts with 13 to 19."), field=field)
+    return candidate

@@ -1,0 +1,40 @@
+"""The staff console's navigation: every capability of DESIGN.md §2, built or not yet.
+
+A built capability names its URL; one not built yet opens an honest empty page.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Capability:
+    slug: str
+    label: str | Promise
+    summary: str | Promise
+    url_name: str | None = None  # None: not built yet
+    permission: str | None = None  # shown only to viewers holding it somewhere
+
+
+CAPABILITIES = (
+    Capability("territory", _("Territory"), _("Districts, streets, communities, grids and their places."),
+               "territory:tree", "territory.view"),
+    Capability("staffing", _("Grid staffing"), _("Who is responsible for each grid, and when."),
+               "territory:tree", "staffing.view"),
+    Capability("people", _("Residents"), _("Residents and households, with personal data masked."),
+               "people:list", "people.view"),
+    Capability("cases", _("Cases"), _("Reports from every channel, handled through the closed loop.")),
+    Capability("inspections", _("Inspections"), _("The watchlist, due visits, hazards and rectifications.")),
+    Capability("ledgers", _("Ledgers"), _("Disputes, campaigns and the registers offices keep.")),
+    Capability("volunteers", _("Volunteers"), _("Volunteers, activities, service hours and points.")),
+    Capability("stations", _("Warm stations"), _("Stations, rider meal offers, parking points, green channels.")),
+    Capability("party", _("Party building"), _("Organisations, members, the alliance, pacts and joint meetings.")),
+    Capability("voice", _("Residents' voice"), _("Opinions, proposals, deliberations and follow-ups.")),
+    Capability("servicedesk", _("Services"), _("Partner resources, the service desk and notices.")),
+    Capability("insights", _("Insights"), _("Dashboard, statistics and the generated work report.")),
+    Capability("audit", _("Audit log"), _("Every write, login, denial, reveal and export."), "audit:list", "audit.view"),
+)
+
+BY_SLUG = {c.slug: c for c in CAPABILITIES}

@@ -1,0 +1,1 @@
+"""Residents, households, special groups and key persons."""

@@ -1,0 +1,29 @@
+// Draws the territory map from data embedded in the page (json_script), with no external
+// tiles unless a tile URL is configured. Each map element names its data elements.
+(function () {
+  document.querySelectorAll("[data-map]").forEach(function (el) {
+    var read = function (id) { var node = document.getElementById(id); return node ? JSON.parse(node.textContent) : null; };
+    var features = read(el.dataset.features);
+    var points = read(el.dataset.points) || [];
+    var map = L.map(el, { attributionControl: !!el.dataset.tileUrl });
+    if (el.dataset.tileUrl) {
+      L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
+    }
+    var palette = ["#c2410c", "#2563eb", "#15803d", "#7c3aed", "#b45309", "#0e7490", "#be185d"];
+    var layer = L.geoJSON(features, {
+      style: function (f) {
+        var i = (f.properties.id || 0) % palette.length;
+        return { color: palette[i], weight: 2, fillOpacity: f.properties.level === "grid" ? 0.15 : 0.04 };
+      },
+      onEachFeature: function (f, l) { l.bindTooltip(f.properties.name, { sticky: true }); }
+    }).addTo(map);
+    points.forEach(function (p) {
+      L.circleMarker([p.lat, p.lng], { radius: 4, color: "#1f2937", weight: 1, fillOpacity: 0.8 })
+        .bindTooltip(p.name + " · " + p.kind).addTo(map);
+    });
+    var bounds = layer.getBounds();
+    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); }
+    else if (points.length) { map.setView([points[0].lat, points[0].lng], 16); }
+    el.dataset.ready = "1";
+  });
+})();

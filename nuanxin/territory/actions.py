@@ -1,0 +1,233 @@
+"""Writes on the territory: areas, places, staffing. Each runs in one transaction and is audited."""
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from nuanxin.core import audit
+from nuanxin.core.errors import DomainError
+from nuanxin.core.scoping import Scope
+from nuanxin.core.geo import PolygonIndex, check_point, parse_boundary
+from nuanxin.territory.models import CHILD_LEVEL, Area, Place, StaffAssignment
+from nuanxin.territory.queries import forget_grid_index, locate_grid
+
+
+def _forget_grid_index_now_and_on_commit() -> None:
+    # Now for reads in this transaction, again on commit for reads that raced it.
+    forget_grid_index()
+    transaction.on_commit(forget_grid_index)
+
+
+def _check_grid_overlap(geometry: Any, *, exclude_id: int | None = None) -> None:
+    others = Area.objects.filter(level=Area.Level.GRID).exclude(pk=exclude_id).only("id", "name", "boundary")
+    index = PolygonIndex([(o.name, parse_boundary(o.boundary)) for o in others])
+    clashes = index.overlapping(geometry)
+    if clashes:
+        raise DomainError(
+            _("The boundary overlaps grid %(names)s; a point must belong to one grid only.")
+            % {"names": "、".join(str(c) for c in clashes)},
+            field="boundary",
+        )
+
+
+@transaction.atomic
+def create_area(*, actor: Any, level: str, code: str, name: str, boundary: dict, parent: Area | None) -> Area:
+    """Add a node to the tree. Checks the level fits under the parent, the code is unique
+    among its siblings, and the boundary is a valid polygon (grids must not overlap)."""
+    code, name = code.strip(), name.strip()
+    if level not in Area.Level.values:
+        raise DomainError(_("Unknown level."), field="level")
+    if parent is None and level not in (Area.Level.CITY, Area.Level.DISTRICT):
+        raise DomainError(_("Only a city or a district can be the top of the tree."), field="parent")
+    if parent is not None and CHILD_LEVEL.get(Area.Level(parent.level)) != level:
+        raise DomainError(
+            _("A %(level)s cannot be placed under a %(parent)s.")
+            % {"level": Area.Level(level).label, "parent": parent.get_level_display()},
+            field="parent",
+        )
+    if not code or "/" in code:
+        raise DomainError(_("A code is required and cannot contain '/'."), field="code")
+    if not name:
+        raise DomainError(_("A name is required."), field="name")
+    if Area.objects.filter(parent=parent, code=code).exists():
+        raise DomainError(_("Another area here already has this code."), field="code")
+    geometry = parse_boundary(boundary)
+    if level == Area.Level.GRID:
+        _check_grid_overlap(geometry)
+    centre = geometry.representative_point()
+    area = Area.objects.create(
+        level=level,
+        code=code,
+        name=name,
+        parent=parent,
+        path=f"{parent.path if parent else ''}{code}/",
+        boundary=boundary,
+        center_lng=centre.x,
+        center_lat=centre.y,
+    )
+    audit.record("territory.area_created", actor=actor, obj=area)
+    if level == Area.Level.GRID:
+        _forget_grid_index_now_and_on_commit()
+    return area
+
+
+@transaction.atomic
+def change_area(*, actor: Any, area: Area, name: str | None = None, boundary: dict | None = None) -> Area:
+    """Rename an area or redraw its boundary. A grid's new boundary must still contain
+    every place in it and must not overlap another grid."""
+    changed = []
+    if name is not None and name.strip() != area.name:
+        if not name.strip():
+            raise DomainError(_("A name is required."), field="name")
+        area.name = name.strip()
+        changed.append("name")
+    if boundary is not None and boundary != area.boundary:
+        geometry = parse_boundary(boundary)
+        if area.level == Area.Level.GRID:
+            _check_grid_overlap(geometry, exclude_id=area.pk)
+            index = PolygonIndex([(area.pk, geometry)])
+            stranded = [p.name for p in area.places.only("name", "lng", "lat") if index.locate(p.lng, p.lat) is None]
+            if stranded:
+                raise DomainError(
+                    _("The new boundary leaves out places of this grid: %(names)s.")
+                    % {"names": "、".join(stranded[:5])},
+                    field="boundary",
+                )
+        centre = geometry.representative_point()
+        area.boundary, area.center_lng, area.center_lat = boundary, centre.x, centre.y
+        changed.append("boundary")
+    if changed:
+        area.save()
+        audit.record("territory.area_changed", actor=actor, obj=area, detail={"fields": changed})
+        if area.level == Area.Level.GRID:
+            _forget_grid_index_now_and_on_commit()
+    return area
+
+
+def _grid_for_point(lng: float, lat: float, scope: Scope | None) -> Area:
+    """The grid containing the point; with a scope, it must be one the viewer manages places in."""
+    check_point(lng, lat)
+    grid = locate_grid(lng, lat)
+    if grid is None:
+        raise DomainError(_("This location lies outside every grid; check the coordinates."), field="location")
+    if scope is not None and not scope.has_at("places.manage", grid.path):
+        raise DomainError(
+            _("This location is in %(grid)s, outside the area you manage.") % {"grid": grid.name}, field="location"
+        )
+    return grid
+
+
+@transaction.atomic
+def create_place(
+    *,
+    actor: Any,
+    kind: str,
+    name: str,
+    lng: float,
+    lat: float,
+    address: str = "",
+    attributes: dict | None = None,
+    parent: Place | None = None,
+    scope: Scope | None = None,
+) -> Place:
+    """Add a place; its grid is the grid containing its location (refused when none does,
+    or, given the viewer's scope, when that grid is outside it)."""
+    if kind not in Place.Kind.values:
+        raise DomainError(_("Unknown kind of place."), field="kind")
+    if not name.strip():
+        raise DomainError(_("A name is required."), field="name")
+    grid = _grid_for_point(lng, lat, scope)
+    place = Place.objects.create(
+        kind=kind,
+        name=name.strip(),
+        address=address.strip(),
+        lng=lng,
+        lat=lat,
+        grid=grid,
+        parent=parent,
+        attributes=attributes or {},
+    )
+    audit.record("territory.place_created", actor=actor, obj=place)
+    return place
+
+
+@transaction.atomic
+def change_place(
+    *,
+    actor: Any,
+    place: Place,
+    name: str | None = None,
+    address: str | None = None,
+    lng: float | None = None,
+    lat: float | None = None,
+    attributes: dict | None = None,
+    scope: Scope | None = None,
+) -> Place:
+    """Edit a place; a new location re-assigns it to the grid containing it."""
+    changed = []
+    if name is not None and name.strip() != place.name:
+        if not name.strip():
+            raise DomainError(_("A name is required."), field="name")
+        place.name = name.strip()
+        changed.append("name")
+    if address is not None and address.strip() != place.address:
+        place.address = address.strip()
+        changed.append("address")
+    if attributes is not None and attributes != place.attributes:
+        place.attributes = attributes
+        changed.append("attributes")
+    if lng is not None and lat is not None and (lng, lat) != (place.lng, place.lat):
+        place.grid = _grid_for_point(lng, lat, scope)
+        place.lng, place.lat = lng, lat
+        changed.append("location")
+    if changed:
+        place.save()
+        audit.record("territory.place_changed", actor=actor, obj=place, detail={"fields": changed})
+    return place
+
+
+@transaction.atomic
+def assign_staff(
+    *, actor: Any, grid: Area, person: Any, duty: str, starts_on: date, ends_on: date | None = None, note: str = ""
+) -> StaffAssignment:
+    """Put a person on a grid's duty from a date. Refuses a non-grid area, reversed dates,
+    and a period overlapping the same person's same duty on the same grid."""
+    if grid.level != Area.Level.GRID:
+        raise DomainError(_("Staff are assigned to a grid."), field="grid")
+    if duty not in StaffAssignment.Duty.values:
+        raise DomainError(_("Unknown duty."), field="duty")
+    if ends_on is not None and ends_on < starts_on:
+        raise DomainError(_("The end date is before the start date."), field="ends_on")
+    overlapping = StaffAssignment.objects.filter(grid=grid, person=person, duty=duty).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on)
+    )
+    if ends_on is not None:
+        overlapping = overlapping.filter(starts_on__lte=ends_on)
+    if overlapping.exists():
+        raise DomainError(_("This person already holds this duty on this grid in that period."), field="starts_on")
+    assignment = StaffAssignment.objects.create(
+        grid=grid, person=person, duty=duty, starts_on=starts_on, ends_on=ends_on, note=note.strip()
+    )
+    audit.record(
+        "territory.staff_assigned",
+        actor=actor,
+        obj=assignment,
+        detail={"duty": duty, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat() if ends_on else None},
+    )
+    return assignment
+
+
+@transaction.atomic
+def end_assignment(*, actor: Any, assignment: StaffAssignment, ends_on: date) -> StaffAssignment:
+    """Close a duty on a date (the record stays: history says who was responsible when)."""
+    if ends_on < assignment.starts_on:
+        raise DomainError(_("The end date is before the start date."), field="ends_on")
+    if assignment.ends_on is not None and assignment.ends_on <= ends_on:
+        raise DomainError(_("This assignment has already ended."), field="ends_on")
+    assignment.ends_on = ends_on
+    assignment.save(update_fields=["ends_on"])
+    audit.record("territory.staff_ended", actor=actor, obj=assignment, detail={"ends_on": ends_on.isoformat()})
+    return assignment

@@ -1,0 +1,122 @@
+"""Territory, places and staffing over the API. Every answer goes through the scope."""
+
+from datetime import date
+
+from django.http import HttpRequest
+from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from nuanxin.core.scoping import get_in_scope_or_404, require
+from nuanxin.territory import actions
+from nuanxin.territory.models import Area, Place, StaffAssignment
+
+router = Router(tags=["territory"])
+
+
+class AreaOut(Schema):
+    id: int
+    level: str
+    code: str
+    name: str
+    parent_id: int | None
+    path: str
+    center_lng: float
+    center_lat: float
+
+
+class AreaDetailOut(AreaOut):
+    boundary: dict
+
+
+class AreaFilter(FilterSchema):
+    level: Area.Level | None = None
+    parent_id: int | None = None
+    q: str | None = Field(None, q="name__icontains")
+
+
+class PlaceOut(Schema):
+    id: int
+    kind: str
+    name: str
+    address: str
+    lng: float
+    lat: float
+    grid_id: int
+    parent_id: int | None
+    attributes: dict
+
+
+class PlaceFilter(FilterSchema):
+    kind: Place.Kind | None = None
+    grid_id: int | None = None
+    q: str | None = Field(None, q="name__icontains")
+
+
+class PlaceIn(Schema):
+    kind: Place.Kind
+    name: str = Field(..., min_length=1, max_length=120)
+    address: str = Field("", max_length=200)
+    lng: float = Field(..., ge=-180, le=180)
+    lat: float = Field(..., ge=-90, le=90)
+    attributes: dict = {}
+
+
+class AssignmentOut(Schema):
+    id: int
+    grid_id: int
+    person_id: int
+    person_name: str
+    duty: str
+    starts_on: date
+    ends_on: date | None
+
+    @staticmethod
+    def resolve_person_name(obj: StaffAssignment) -> str:
+        return str(obj.person)
+
+
+class AssignmentFilter(FilterSchema):
+    grid_id: int | None = None
+    duty: StaffAssignment.Duty | None = None
+    on: date | None = Field(None, description="Only assignments active on this date")
+
+    def filter_on(self, value: date | None) -> object:
+        from django.db.models import Q
+
+        return StaffAssignment.active_on_q(value) if value else Q()
+
+
+@router.get("/areas", response=list[AreaOut])
+@paginate(LimitOffsetPagination)
+def list_areas(request: HttpRequest, filters: Query[AreaFilter]) -> object:
+    return filters.filter(Area.objects.visible_to(request.scope))
+
+
+@router.get("/areas/{area_id}", response=AreaDetailOut)
+def get_area(request: HttpRequest, area_id: int) -> Area:
+    return get_in_scope_or_404(Area, request.scope, pk=area_id)
+
+
+@router.get("/places", response=list[PlaceOut])
+@paginate(LimitOffsetPagination)
+def list_places(request: HttpRequest, filters: Query[PlaceFilter]) -> object:
+    return filters.filter(Place.objects.visible_to(request.scope).order_by("id"))
+
+
+@router.get("/places/{place_id}", response=PlaceOut)
+def get_place(request: HttpRequest, place_id: int) -> Place:
+    return get_in_scope_or_404(Place, request.scope, pk=place_id)
+
+
+@router.post("/places", response={201: PlaceOut})
+def create_place(request: HttpRequest, payload: PlaceIn) -> tuple[int, Place]:
+    """Add a place; it is assigned to the grid containing its location."""
+    require(request.scope, "places.manage")
+    return 201, actions.create_place(actor=request.user, scope=request.scope, **payload.dict())
+
+
+@router.get("/staffing", response=list[AssignmentOut])
+@paginate(LimitOffsetPagination)
+def list_assignments(request: HttpRequest, filters: Query[AssignmentFilter]) -> object:
+    qs = StaffAssignment.objects.visible_to(request.scope).select_related("person").order_by("grid__path", "duty", "id")
+    return filters.filter(qs)

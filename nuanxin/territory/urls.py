@@ -1,0 +1,11 @@
+from django.urls import path
+
+from nuanxin.territory import views
+
+app_name = "territory"
+urlpatterns = [
+    path("", views.tree, name="tree"),
+    path("areas/<int:area_id>/", views.area_detail, name="area"),
+    path("places/", views.place_list, name="places"),
+    path("places/<int:place_id>/", views.place_detail, name="place"),
+]

@@ -1,0 +1,120 @@
+"""Territory pages: the tree, an area (a grid with its map, places and staff), places."""
+
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from nuanxin.core.scoping import get_in_scope_or_404, require
+from nuanxin.territory.models import Area, Place
+from nuanxin.territory.queries import formula_gaps, places_for, staff_on, working_areas
+
+
+def _feature(area: Area) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": area.boundary,
+        "properties": {"id": area.pk, "name": area.name, "level": area.level},
+    }
+
+
+def _place_point(place: Place) -> dict:
+    return {"id": place.pk, "name": place.name, "kind": place.get_kind_display(), "lng": place.lng, "lat": place.lat}
+
+
+@login_required
+def tree(request: HttpRequest) -> HttpResponse:
+    require(request.scope, "territory.view")
+    areas = list(working_areas(request.scope))
+    children: dict[int | None, list[Area]] = {}
+    ids = {a.pk for a in areas}
+    for area in areas:
+        key = area.parent_id if area.parent_id in ids else None
+        children.setdefault(key, []).append(area)
+    grids = [a for a in areas if a.level == Area.Level.GRID]
+    return render(
+        request,
+        "territory/tree.html",
+        {
+            "roots": children.get(None, []),
+            "children": children,
+            "map_features": {"type": "FeatureCollection", "features": [_feature(g) for g in grids]},
+        },
+    )
+
+
+@login_required
+def area_detail(request: HttpRequest, area_id: int) -> HttpResponse:
+    area = get_in_scope_or_404(Area.objects.select_related("parent"), request.scope, pk=area_id)
+    if not request.scope.has_at("territory.view", area.path):
+        # Public areas have a name and a shape, but their page is for people who work there.
+        from nuanxin.core.scoping import deny
+
+        raise deny(request.scope, f"territory.area {area.pk}")
+    day = _day(request)
+    places = places_for(request.scope).filter(grid__path__startswith=area.path)
+    subareas = area.children.order_by("code")
+    context = {
+        "area": area,
+        "ancestors": _ancestors(area),
+        "subareas": subareas,
+        "day": day,
+        "place_count": places.count(),
+        "places": places.order_by("kind", "name")[:200],
+        "map_features": {
+            "type": "FeatureCollection",
+            "features": [_feature(area)] + [_feature(c) for c in subareas],
+        },
+        "map_points": [_place_point(p) for p in places.order_by("kind", "name")[:2000]],
+    }
+    if area.level == Area.Level.GRID and request.scope.has_at("staffing.view", area.path):
+        context["staff"] = staff_on(area, day)
+        context["gaps"] = formula_gaps(area, day)
+    return render(request, "territory/area.html", context)
+
+
+def _day(request: HttpRequest) -> date:
+    try:
+        return date.fromisoformat(request.GET.get("on", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+def _ancestors(area: Area) -> list[Area]:
+    codes = area.path.strip("/").split("/")
+    paths = ["/".join(codes[: i + 1]) + "/" for i in range(len(codes) - 1)]
+    return list(Area.objects.filter(path__in=paths).order_by("path"))
+
+
+@login_required
+def place_list(request: HttpRequest) -> HttpResponse:
+    qs = places_for(request.scope)
+    kind = request.GET.get("kind", "")
+    if kind in Place.Kind.values:
+        qs = qs.filter(kind=kind)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(name__icontains=q)
+    page = Paginator(qs.order_by("grid__path", "kind", "name"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "territory/places.html",
+        {"page": page, "kinds": Place.Kind.choices, "kind": kind, "q": q},
+    )
+
+
+@login_required
+def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
+    place = get_in_scope_or_404(Place.objects.select_related("grid", "parent"), request.scope, pk=place_id)
+    return render(
+        request,
+        "territory/place.html",
+        {
+            "place": place,
+            "map_points": [_place_point(place)],
+            "map_features": {"type": "FeatureCollection", "features": [_feature(place.grid)]},
+        },
+    )

@@ -1,0 +1,123 @@
+"""Shared test data: a small territory and the personas of DESIGN.md §4, built through actions.
+
+Territory: 测试区 → 测试街道 → 测试社区 with grid 1 and grid 2 side by side, plus a second
+community (另一社区) with one grid, to prove cross-community isolation.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from nuanxin.accounts import actions as account_actions
+from nuanxin.territory import actions as territory_actions
+from nuanxin.territory.models import Area, Place
+
+PASSWORD = "a-long-test-passphrase-42"
+
+
+def square(lng: float, lat: float, size: float = 0.002) -> dict[str, Any]:
+    """A GeoJSON square with its south-west corner at (lng, lat)."""
+    ring = [[lng, lat], [lng + size, lat], [lng + size, lat + size], [lng, lat + size], [lng, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def rectangle(lng: float, lat: float, width: float, height: float) -> dict[str, Any]:
+    ring = [[lng, lat], [lng + width, lat], [lng + width, lat + height], [lng, lat + height], [lng, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+@dataclass
+class World:
+    district: Area
+    street: Area
+    community: Area
+    grid1: Area
+    grid2: Area
+    other_community: Area
+    other_grid: Area
+    compound1: Place  # in grid 1
+    compound2: Place  # in grid 2
+    station: Place  # in grid 2, public
+    other_compound: Place  # in the other community
+    users: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        users = self.__dict__.get("users", {})
+        if name in users:
+            return users[name]
+        raise AttributeError(name)
+
+
+def build_world() -> World:
+    """The territory, places and one user per persona, each with their role."""
+    district = territory_actions.create_area(
+        actor=None, level="district", code="T01", name="测试区", boundary=rectangle(102.69, 24.97, 0.03, 0.03), parent=None
+    )
+    street = territory_actions.create_area(
+        actor=None, level="street", code="S01", name="测试街道", boundary=rectangle(102.69, 24.97, 0.03, 0.03), parent=district
+    )
+    community = territory_actions.create_area(
+        actor=None, level="community", code="C01", name="测试社区", boundary=rectangle(102.70, 24.98, 0.004, 0.002), parent=street
+    )
+    grid1 = territory_actions.create_area(
+        actor=None, level="grid", code="G1", name="一网格", boundary=square(102.700, 24.980), parent=community
+    )
+    grid2 = territory_actions.create_area(
+        actor=None, level="grid", code="G2", name="二网格", boundary=square(102.702, 24.980), parent=community
+    )
+    other_community = territory_actions.create_area(
+        actor=None, level="community", code="C02", name="另一社区", boundary=square(102.71, 24.99), parent=street
+    )
+    other_grid = territory_actions.create_area(
+        actor=None, level="grid", code="G1", name="另一网格", boundary=square(102.71, 24.99), parent=other_community
+    )
+    compound1 = territory_actions.create_place(actor=None, kind="compound", name="一号院", lng=102.701, lat=24.981)
+    compound2 = territory_actions.create_place(actor=None, kind="compound", name="二号院", lng=102.703, lat=24.981)
+    station = territory_actions.create_place(actor=None, kind="station", name="温新驿站一号", lng=102.7035, lat=24.9815)
+    other_compound = territory_actions.create_place(actor=None, kind="compound", name="外社区院", lng=102.711, lat=24.991)
+
+    users: dict[str, Any] = {}
+
+    def persona(key: str, role: str | None, area: Area | None = None, unit: Place | None = None) -> None:
+        user = account_actions.create_user(actor=None, username=key.replace("_", "-"), password=PASSWORD, display_name=key)
+        if role:
+            account_actions.grant_role(actor=None, user=user, role=role, area=area, unit=unit)
+        users[key] = user
+
+    persona("system_admin", "system_admin")
+    persona("street_staff", "street_staff", street)
+    persona("community_admin", "community_admin", community)
+    persona("community_staff", "community_staff", community)
+    persona("grid1_leader", "grid_leader", grid1)
+    persona("grid1_worker", "grid_worker", grid1)
+    persona("grid2_worker", "grid_worker", grid2)
+    persona("grid1_helper", "grid_helper", grid1)
+    persona("other_admin", "community_admin", other_community)
+    persona("rider", "mobile_reporter", community)
+    persona("resident", "resident", community)
+    persona("partner", "partner_rep", unit=station)
+    persona("auditor", "auditor")
+    persona("stranger", None)
+    territory_actions.assign_staff(
+        actor=None, grid=grid1, person=users["grid1_leader"], duty="grid_leader", starts_on=date(2024, 1, 1)
+    )
+    territory_actions.assign_staff(
+        actor=None, grid=grid1, person=users["grid1_worker"], duty="grid_worker", starts_on=date(2024, 1, 1)
+    )
+    territory_actions.assign_staff(
+        actor=None, grid=grid2, person=users["grid2_worker"], duty="grid_worker", starts_on=date(2024, 1, 1)
+    )
+    return World(
+        district=district,
+        street=street,
+        community=community,
+        grid1=grid1,
+        grid2=grid2,
+        other_community=other_community,
+        other_grid=other_grid,
+        compound1=compound1,
+        compound2=compound2,
+        station=station,
+        other_compound=other_compound,
+        users=users,
+    )

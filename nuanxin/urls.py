@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from nuanxin import views
+from nuanxin.api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("console/", views.console, name="console"),
+    path("console/<slug:capability>/", views.capability, name="capability"),
+    path("field/", views.field, name="field"),
+    path("accounts/", include("nuanxin.accounts.urls")),
+    path("territory/", include("nuanxin.territory.urls")),
+    path("people/", include("nuanxin.people.urls")),
+    path("audit/", include("nuanxin.core.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
