@@ -66,6 +66,10 @@ def grant_role(*, actor: Any, user: User, role: str, area: Area | None = None, u
     elif area is None:
         raise DomainError(_("This role is held on a node of the territory."), field="area")
     grant, created = RoleGrant.objects.get_or_create(user=user, role=role, area=area, unit=unit)
+    if role == Role.SYSTEM_ADMIN and not (user.is_staff and user.is_superuser):
+        # System admins maintain reference data in the Django admin.
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
     if created:
         audit.record(
             "accounts.role_granted",

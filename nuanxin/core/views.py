@@ -29,7 +29,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(request_id=filters["request_id"])
     for key, bound in (("since", time.min), ("until", time.max)):
         if filters[key]:
-            day = parse_date(filters[key]) if len(filters[key]) == 10 else None
+            try:
+                day = parse_date(filters[key])
+            except ValueError:
+                day = None
             if day is None:
                 errors[key] = True
                 continue

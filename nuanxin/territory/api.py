@@ -1,9 +1,11 @@
 """Territory, places and staffing over the API. Every answer goes through the scope."""
 
 from datetime import date
+from typing import Annotated
 
+from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from nuanxin.core.scoping import get_in_scope_or_404, require
@@ -31,7 +33,7 @@ class AreaDetailOut(AreaOut):
 class AreaFilter(FilterSchema):
     level: Area.Level | None = None
     parent_id: int | None = None
-    q: str | None = Field(None, q="name__icontains")
+    q: Annotated[str | None, FilterLookup("name__icontains")] = None
 
 
 class PlaceOut(Schema):
@@ -49,7 +51,7 @@ class PlaceOut(Schema):
 class PlaceFilter(FilterSchema):
     kind: Place.Kind | None = None
     grid_id: int | None = None
-    q: str | None = Field(None, q="name__icontains")
+    q: Annotated[str | None, FilterLookup("name__icontains")] = None
 
 
 class PlaceIn(Schema):
@@ -80,9 +82,7 @@ class AssignmentFilter(FilterSchema):
     duty: StaffAssignment.Duty | None = None
     on: date | None = Field(None, description="Only assignments active on this date")
 
-    def filter_on(self, value: date | None) -> object:
-        from django.db.models import Q
-
+    def filter_on(self, value: date | None) -> Q:
         return StaffAssignment.active_on_q(value) if value else Q()
 
 
@@ -109,10 +109,10 @@ def get_place(request: HttpRequest, place_id: int) -> Place:
 
 
 @router.post("/places", response={201: PlaceOut})
-def create_place(request: HttpRequest, payload: PlaceIn) -> tuple[int, Place]:
+def create_place(request: HttpRequest, payload: PlaceIn) -> Status:
     """Add a place; it is assigned to the grid containing its location."""
     require(request.scope, "places.manage")
-    return 201, actions.create_place(actor=request.user, scope=request.scope, **payload.dict())
+    return Status(201, actions.create_place(actor=request.user, scope=request.scope, **payload.dict()))
 
 
 @router.get("/staffing", response=list[AssignmentOut])

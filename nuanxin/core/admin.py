@@ -1,0 +1,44 @@
+"""Admin plumbing: every admin write is audited; the audit log itself is read-only."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from nuanxin.core import audit
+from nuanxin.core.models import AuditEntry
+
+
+class AuditedModelAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose saves and deletes leave audit entries like actions do."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        verb = "changed" if change else "created"
+        audit.record(f"admin.{obj._meta.model_name}_{verb}", actor=request.user, obj=obj,
+                     detail={"fields": sorted(form.changed_data)})
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        audit.record(f"admin.{obj._meta.model_name}_deleted", actor=request.user, obj=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            audit.record(f"admin.{obj._meta.model_name}_deleted", actor=request.user, obj=obj)
+        super().delete_queryset(request, queryset)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("at", "actor_name", "role", "ip", "action", "object_repr", "result", "request_id")
+    list_filter = ("result", "action")
+    search_fields = ("actor_name", "action", "object_repr", "request_id")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,27 @@
+from nuanxin.core import audit
+
+
+def test_auditor_browses_and_filters_the_log(client_for, world):
+    audit.record("territory.place_created", object_repr="一号院", area_path=world.grid1.path)
+    audit.record("people.revealed", object_repr="某居民", area_path=world.grid2.path, result="denied")
+    client = client_for("auditor")
+    page = client.get("/audit/", {"action": "revealed"}).content.decode()
+    assert "某居民" in page and "一号院" not in page
+    page = client.get("/audit/", {"result": "denied", "action": "people"}).content.decode()
+    assert "某居民" in page
+
+
+def test_bad_date_filter_shows_a_field_message(client_for, world):
+    response = client_for("auditor").get("/audit/", {"since": "2024-13-45"})
+    assert response.status_code == 200
+    assert "YYYY-MM-DD" in response.content.decode() or "年" in response.content.decode()
+
+
+def test_non_auditors_get_404(client_for, world):
+    for persona in ("community_admin", "grid1_worker", "rider", "resident", "partner", "stranger"):
+        assert client_for(persona).get("/audit/").status_code == 404, persona
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/audit/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]

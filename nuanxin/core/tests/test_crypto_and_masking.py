@@ -1,0 +1,37 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nuanxin.core import crypto
+from nuanxin.core.masking import mask_id_number, mask_phone
+
+
+@given(st.text(min_size=1, max_size=50))
+def test_encryption_round_trips_and_hides_the_plaintext(value):
+    token = crypto.encrypt(value)
+    assert crypto.decrypt(token) == value
+    assert value not in token or len(value) < 3
+
+
+def test_same_plaintext_encrypts_differently_but_indexes_the_same():
+    assert crypto.encrypt("13812345678") != crypto.encrypt("13812345678")
+    assert crypto.blind_index("13812345678", purpose="phone") == crypto.blind_index("13812345678", purpose="phone")
+    assert crypto.blind_index("13812345678", purpose="phone") != crypto.blind_index("13812345678", purpose="id")
+
+
+def test_a_flipped_byte_raises_instead_of_returning_wrong_data():
+    token = crypto.encrypt("530112199001011234")
+    body = bytearray(token.encode())
+    body[10] = ord("A") if body[10] != ord("A") else ord("B")
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(body.decode())
+
+
+def test_phone_mask_keeps_three_and_four():
+    assert mask_phone("13812345678") == "138****5678"
+
+
+def test_id_mask_never_shows_the_birth_date():
+    masked = mask_id_number("53011219900307123X")
+    assert masked == "530112********123X"
+    assert "19900307" not in masked
