@@ -19,12 +19,27 @@ class Capability:
 
 
 CAPABILITIES = (
-    Capability("territory", _("Territory"), _("Districts, streets, communities, grids and their places."),
-               "territory:tree", "territory.view"),
-    Capability("staffing", _("Grid staffing"), _("Who is responsible for each grid, and when."),
-               "territory:tree", "staffing.view"),
-    Capability("people", _("Residents"), _("Residents and households, with personal data masked."),
-               "people:list", "people.view"),
+    Capability(
+        "territory",
+        _("Territory"),
+        _("Districts, streets, communities, grids and their places."),
+        "territory:tree",
+        "territory.view",
+    ),
+    Capability(
+        "staffing",
+        _("Grid staffing"),
+        _("Who is responsible for each grid, and when."),
+        "territory:tree",
+        "staffing.view",
+    ),
+    Capability(
+        "people",
+        _("Residents"),
+        _("Residents and households, with personal data masked."),
+        "people:list",
+        "people.view",
+    ),
     Capability("cases", _("Cases"), _("Reports from every channel, handled through the closed loop.")),
     Capability("inspections", _("Inspections"), _("The watchlist, due visits, hazards and rectifications.")),
     Capability("ledgers", _("Ledgers"), _("Disputes, campaigns and the registers offices keep.")),
@@ -34,7 +49,9 @@ CAPABILITIES = (
     Capability("voice", _("Residents' voice"), _("Opinions, proposals, deliberations and follow-ups.")),
     Capability("servicedesk", _("Services"), _("Partner resources, the service desk and notices.")),
     Capability("insights", _("Insights"), _("Dashboard, statistics and the generated work report.")),
-    Capability("audit", _("Audit log"), _("Every write, login, denial, reveal and export."), "audit:list", "audit.view"),
+    Capability(
+        "audit", _("Audit log"), _("Every write, login, denial, reveal and export."), "audit:list", "audit.view"
+    ),
 )
 
 BY_SLUG = {c.slug: c for c in CAPABILITIES}

@@ -51,13 +51,28 @@ class World:
 def build_world() -> World:
     """The territory, places and one user per persona, each with their role."""
     district = territory_actions.create_area(
-        actor=None, level="district", code="T01", name="测试区", boundary=rectangle(102.69, 24.97, 0.03, 0.03), parent=None
+        actor=None,
+        level="district",
+        code="T01",
+        name="测试区",
+        boundary=rectangle(102.69, 24.97, 0.03, 0.03),
+        parent=None,
     )
     street = territory_actions.create_area(
-        actor=None, level="street", code="S01", name="测试街道", boundary=rectangle(102.69, 24.97, 0.03, 0.03), parent=district
+        actor=None,
+        level="street",
+        code="S01",
+        name="测试街道",
+        boundary=rectangle(102.69, 24.97, 0.03, 0.03),
+        parent=district,
     )
     community = territory_actions.create_area(
-        actor=None, level="community", code="C01", name="测试社区", boundary=rectangle(102.70, 24.98, 0.004, 0.002), parent=street
+        actor=None,
+        level="community",
+        code="C01",
+        name="测试社区",
+        boundary=rectangle(102.70, 24.98, 0.004, 0.002),
+        parent=street,
     )
     grid1 = territory_actions.create_area(
         actor=None, level="grid", code="G1", name="一网格", boundary=square(102.700, 24.980), parent=community
@@ -74,12 +89,16 @@ def build_world() -> World:
     compound1 = territory_actions.create_place(actor=None, kind="compound", name="一号院", lng=102.701, lat=24.981)
     compound2 = territory_actions.create_place(actor=None, kind="compound", name="二号院", lng=102.703, lat=24.981)
     station = territory_actions.create_place(actor=None, kind="station", name="温新驿站一号", lng=102.7035, lat=24.9815)
-    other_compound = territory_actions.create_place(actor=None, kind="compound", name="外社区院", lng=102.711, lat=24.991)
+    other_compound = territory_actions.create_place(
+        actor=None, kind="compound", name="外社区院", lng=102.711, lat=24.991
+    )
 
     users: dict[str, Any] = {}
 
     def persona(key: str, role: str | None, area: Area | None = None, unit: Place | None = None) -> None:
-        user = account_actions.create_user(actor=None, username=key.replace("_", "-"), password=PASSWORD, display_name=key)
+        user = account_actions.create_user(
+            actor=None, username=key.replace("_", "-"), password=PASSWORD, display_name=key
+        )
         if role:
             account_actions.grant_role(actor=None, user=user, role=role, area=area, unit=unit)
         users[key] = user

@@ -21,9 +21,7 @@ from nuanxin.territory.models import Area, Place
 
 
 @transaction.atomic
-def create_user(
-    *, actor: Any, username: str, password: str | None, display_name: str = "", email: str = ""
-) -> User:
+def create_user(*, actor: Any, username: str, password: str | None, display_name: str = "", email: str = "") -> User:
     """Create an account. A password is validated (length, common list); None makes the
     account unable to log in until a password is set."""
     username = username.strip()

@@ -8,17 +8,19 @@ from django.dispatch import receiver
 
 from nuanxin.core import audit
 
+
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if request is not None and getattr(request, "session", None) is not None:
-
         request.session["login_at"] = int(time.time())
     audit.record("accounts.login", actor=user, obj=user)
+
 
 @receiver(user_logged_out)
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
         audit.record("accounts.logout", actor=user, obj=user)
+
 
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:

@@ -15,8 +15,12 @@ class AuditedModelAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         verb = "changed" if change else "created"
-        audit.record(f"admin.{obj._meta.model_name}_{verb}", actor=request.user, obj=obj,
-                     detail={"fields": sorted(form.changed_data)})
+        audit.record(
+            f"admin.{obj._meta.model_name}_{verb}",
+            actor=request.user,
+            obj=obj,
+            detail={"fields": sorted(form.changed_data)},
+        )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         audit.record(f"admin.{obj._meta.model_name}_deleted", actor=request.user, obj=obj)

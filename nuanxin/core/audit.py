@@ -14,7 +14,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from nuanxin.core.middleware import current
+from nuanxin.core.middleware import current_context
 from nuanxin.core.models import AuditChainHead, AuditEntry
 
 GENESIS = "0" * 64
@@ -55,7 +55,7 @@ def record(
 
     `detail` must never hold raw personal data (ID numbers, phones, passwords, tokens).
     """
-    ctx = current.get()
+    ctx = current_context()
     if actor is None and ctx.request is not None:
         user = getattr(ctx.request, "user", None)
         if user is not None and user.is_authenticated:

@@ -7,10 +7,10 @@ from collections.abc import Hashable, Sequence
 from typing import Any
 
 import shapely
+from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
-from django.utils.translation import gettext as _
 
 from nuanxin.core.errors import DomainError
 

@@ -19,7 +19,13 @@ class RequestContext:
     request: HttpRequest | None = None
 
 
-current: ContextVar[RequestContext] = ContextVar("nuanxin_request", default=RequestContext())
+_OUTSIDE_REQUESTS = RequestContext()
+_current: ContextVar[RequestContext | None] = ContextVar("nuanxin_request", default=None)
+
+
+def current_context() -> RequestContext:
+    """The running request's context; an empty one in commands, tasks and tests."""
+    return _current.get() or _OUTSIDE_REQUESTS
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -40,10 +46,10 @@ class RequestContextMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = current.set(RequestContext(request_id=request_id, ip=client_ip(request), request=request))
+        token = _current.set(RequestContext(request_id=request_id, ip=client_ip(request), request=request))
         try:
             response = self.get_response(request)
         finally:
-            current.reset(token)
+            _current.reset(token)
         response["X-Request-ID"] = request_id
         return response

@@ -65,3 +65,6 @@ class AuditChainHead(models.Model):
 
     last_hash = models.CharField(max_length=64)
     count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.count} entries, head {self.last_hash[:12]}"

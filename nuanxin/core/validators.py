@@ -3,6 +3,7 @@
 import re
 from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.core.errors import DomainError
@@ -28,7 +29,7 @@ def normalize_id_number(value: str, *, field: str = "id_number") -> str:
         born = date(int(candidate[6:10]), int(candidate[10:12]), int(candidate[12:14]))
     except ValueError:
         raise DomainError(_("The ID number contains an impossible birth date."), field=field) from None
-    if born.year < 1880 or born > date.today():
+    if born.year < 1880 or born > timezone.localdate():
         raise DomainError(_("The ID number contains an impossible birth date."), field=field)
     if id_check_digit(candidate[:17]) != candidate[17]:
         raise DomainError(_("The ID number's check digit is wrong; please check it."), field=field)

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
-from nuanxin.core.scoping import Scope
 from nuanxin.core.geo import PolygonIndex, check_point, parse_boundary
+from nuanxin.core.scoping import Scope
 from nuanxin.territory.models import CHILD_LEVEL, Area, Place, StaffAssignment
 from nuanxin.territory.queries import forget_grid_index, locate_grid
 

@@ -82,7 +82,11 @@ class Place(models.Model):
     lng = models.FloatField(_("longitude"))
     lat = models.FloatField(_("latitude"))
     grid = models.ForeignKey(
-        Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="places", limit_choices_to={"level": "grid"}
+        Area,
+        verbose_name=_("grid"),
+        on_delete=models.PROTECT,
+        related_name="places",
+        limit_choices_to={"level": "grid"},
     )
     parent = models.ForeignKey(
         "self", verbose_name=_("within"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -119,7 +123,11 @@ class StaffAssignment(models.Model):
         GRID_HELPER = "grid_helper", _("grid helper")
 
     grid = models.ForeignKey(
-        Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="assignments", limit_choices_to={"level": "grid"}
+        Area,
+        verbose_name=_("grid"),
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        limit_choices_to={"level": "grid"},
     )
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.PROTECT, related_name="assignments"
@@ -138,7 +146,8 @@ class StaffAssignment(models.Model):
         verbose_name_plural = _("staff assignments")
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")), name="assignment_dates_ordered"
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="assignment_dates_ordered",
             )
         ]
 

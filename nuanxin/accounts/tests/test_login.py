@@ -41,6 +41,7 @@ def test_login_succeeds_and_is_audited(world):
 def test_unknown_user_and_wrong_password_get_the_same_reply(world):
     wrong = _login(Client(), "grid1-worker", "not-the-password").content.decode()
     unknown = _login(Client(), "nobody-here", "not-the-password").content.decode()
+
     def error_of(page: str) -> str:
         return page.split('class="form-error"')[1].split("</div>")[0]
 
@@ -97,7 +98,9 @@ def test_logout_needs_post(world, client_for):
 
 def _token(client, username, password):
     return client.post(
-        "/api/v1/auth/token", data=json.dumps({"username": username, "password": password}), content_type="application/json"
+        "/api/v1/auth/token",
+        data=json.dumps({"username": username, "password": password}),
+        content_type="application/json",
     )
 
 

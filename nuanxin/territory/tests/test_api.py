@@ -78,7 +78,9 @@ def test_bad_place_is_refused_naming_the_field(client_for, world, payload, field
 
 
 def test_rider_cannot_add_places(client_for, world):
-    response = _post(client_for("rider"), "/api/v1/places", {"kind": "merchant", "name": "x", "lng": 102.7012, "lat": 24.9812})
+    response = _post(
+        client_for("rider"), "/api/v1/places", {"kind": "merchant", "name": "x", "lng": 102.7012, "lat": 24.9812}
+    )
     assert response.status_code == 404
 
 

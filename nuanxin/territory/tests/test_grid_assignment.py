@@ -29,7 +29,12 @@ def test_self_intersecting_boundary_is_refused(world):
 def test_overlapping_grid_is_refused(world):
     with pytest.raises(DomainError) as err:
         actions.create_area(
-            actor=None, level="grid", code="G3", name="重叠网格", boundary=square(102.701, 24.980), parent=world.community
+            actor=None,
+            level="grid",
+            code="G3",
+            name="重叠网格",
+            boundary=square(102.701, 24.980),
+            parent=world.community,
         )
     assert err.value.field == "boundary"
 

@@ -15,6 +15,8 @@ class Command(BaseCommand):
         problems = verify_chain()
         if problems:
             for problem in problems:
-                self.stderr.write(f"entry {problem.entry_id if problem.entry_id is not None else '-'}: {problem.reason}")
+                self.stderr.write(
+                    f"entry {problem.entry_id if problem.entry_id is not None else '-'}: {problem.reason}"
+                )
             raise CommandError(f"audit chain broken: {len(problems)} problem(s)")
         self.stdout.write(f"audit chain intact: {AuditEntry.objects.count()} entries")

@@ -1,0 +1,310 @@
+"""Writes on people: households, residents, tags and the audited reveal.
+
+Each write runs in one transaction and leaves an audit entry whose detail never holds an ID
+number, a phone or a tag category.
+"""
+
+import re
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from nuanxin.core import audit
+from nuanxin.core.crypto import blind_index
+from nuanxin.core.errors import DomainError
+from nuanxin.core.scoping import Scope, deny
+from nuanxin.core.validators import normalize_id_number, normalize_mobile
+from nuanxin.people.models import (
+    HOME_KINDS,
+    ID_NUMBER_PURPOSE,
+    PHONE_PURPOSE,
+    TAG_CATEGORIES,
+    TAG_CATEGORY_PURPOSE,
+    TAG_PERMISSION,
+    Household,
+    Resident,
+    ResidentTag,
+)
+from nuanxin.territory.models import Area, Place
+
+NAME_MAX = 30
+REASON_MIN = 4
+REVEALABLE = ("id_number", "phone")
+# Characters a name may hold besides letters (any script): the separators of minority and
+# foreign names (阿依古丽·买买提).
+_NAME_SEPARATORS = set(" ·•・.-'")
+# Surnames whose reading differs from the character's everyday reading (曾 zeng, not ceng).
+_SURNAME_READINGS = {
+    "曾": "zeng",
+    "单": "shan",
+    "仇": "qiu",
+    "解": "xie",
+    "区": "ou",
+    "朴": "piao",
+    "覃": "qin",
+    "乐": "yue",
+    "查": "zha",
+    "缪": "miao",
+    "翟": "zhai",
+    "盖": "ge",
+    "召": "shao",
+    "尉": "yu",
+}
+_UNSET: Any = object()
+
+
+def pinyin_keys(name: str) -> tuple[str, str]:
+    """("zhangsan", "zs") for 张三: the sort key and the initials used by search."""
+    from pypinyin import lazy_pinyin  # loads large dictionaries: only when a name is written
+
+    syllables = [re.sub(r"[^a-z0-9]", "", s.lower()) for s in lazy_pinyin(name)]
+    if name[:1] in _SURNAME_READINGS and syllables:
+        syllables[0] = _SURNAME_READINGS[name[0]]
+    syllables = [s for s in syllables if s]
+    return "".join(syllables)[:200], "".join(s[0] for s in syllables)[:60]
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError(_("A name is required."), field="name")
+    if len(name) > NAME_MAX:
+        raise DomainError(_("A name has at most %(n)d characters.") % {"n": NAME_MAX}, field="name")
+    if not all(c.isalpha() or c in _NAME_SEPARATORS for c in name):
+        raise DomainError(_("A name holds letters only (and · between parts)."), field="name")
+    return name
+
+
+def _check_home(place: Place, scope: Scope | None) -> None:
+    if place.kind not in HOME_KINDS:
+        raise DomainError(_("People are registered at a residential compound or a building."), field="place")
+    _check_manages(scope, place.grid, field="place")
+
+
+def _check_manages(scope: Scope | None, grid: Area, *, field: str | None) -> None:
+    if scope is not None and not scope.has_at("people.manage", grid.path):
+        raise DomainError(
+            _("%(grid)s is outside the area where you manage residents.") % {"grid": grid.name}, field=field
+        )
+
+
+def _id_number_facts(id_number: str) -> tuple[str, int, str]:
+    """(blind index, birth year, gender) of a normalised ID number (GB 11643: the 17th
+    digit is odd for men)."""
+    gender = Resident.Gender.MALE if int(id_number[16]) % 2 else Resident.Gender.FEMALE
+    return blind_index(id_number, purpose=ID_NUMBER_PURPOSE), int(id_number[6:10]), gender
+
+
+def _check_id_free(index: str, *, exclude_pk: int | None = None) -> None:
+    if Resident.objects.filter(id_number_index=index).exclude(pk=exclude_pk).exists():
+        raise DomainError(_("A resident with this ID number is already registered."), field="id_number")
+
+
+def _check_gender(gender: str, from_id: str | None) -> str:
+    if gender and gender not in Resident.Gender.values:
+        raise DomainError(_("Unknown gender."), field="gender")
+    if gender and from_id and gender != from_id:
+        raise DomainError(_("The gender does not match the ID number."), field="gender")
+    return gender or from_id or ""
+
+
+@transaction.atomic
+def register_household(*, actor: Any, place: Place, number: str, scope: Scope | None = None) -> Household:
+    """Register a household (e.g. "3-2-501") at a compound or building.
+
+    Refuses another kind of place or, given the viewer's scope, a place in a grid where they
+    do not hold people.manage (field "place"); an empty, over-long or already used number at
+    this place (field "number")."""
+    number = " ".join((number or "").split())
+    if not number:
+        raise DomainError(_("A household number is required."), field="number")
+    if len(number) > 40:
+        raise DomainError(_("A household number has at most 40 characters."), field="number")
+    _check_home(place, scope)
+    if Household.objects.filter(place=place, number=number).exists():
+        raise DomainError(_("This place already has a household with this number."), field="number")
+    household = Household.objects.create(place=place, number=number, grid=place.grid)
+    audit.record("people.household_registered", actor=actor, obj=household)
+    return household
+
+
+@transaction.atomic
+def register_resident(
+    *,
+    actor: Any,
+    name: str,
+    place: Place,
+    household: Household | None = None,
+    gender: str = "",
+    id_number: str = "",
+    phone: str = "",
+    user: Any = None,
+    scope: Scope | None = None,
+) -> Resident:
+    """Register a resident living at `place` (a compound or building), optionally in one of
+    its households and linked to their own account.
+
+    The ID number (GB 11643 check digit) and mobile number are validated and normalised,
+    stored encrypted with a blind index; the birth year and, when not given, the gender come
+    from the ID number. Refuses, naming the field: a bad name, ID number or phone; an ID
+    number already registered; a household at another place; a gender contradicting the ID
+    number; an account already linked to a resident; a place outside the viewer's
+    people.manage scope."""
+    name = _clean_name(name)
+    id_number = normalize_id_number(id_number) if (id_number or "").strip() else ""
+    phone = normalize_mobile(phone) if (phone or "").strip() else ""
+    _check_home(place, scope)
+    if household is not None and household.place_id != place.pk:
+        raise DomainError(_("This household is at another place."), field="household")
+    id_index, birth_year, id_gender = _id_number_facts(id_number) if id_number else ("", None, None)
+    gender = _check_gender(gender, id_gender)
+    if id_index:
+        _check_id_free(id_index)
+    if user is not None and Resident.objects.filter(user=user).exists():
+        raise DomainError(_("This account is already linked to a resident."), field="user")
+    name_pinyin, name_initials = pinyin_keys(name)
+    resident = Resident.objects.create(
+        name=name,
+        name_pinyin=name_pinyin,
+        name_initials=name_initials,
+        gender=gender,
+        birth_year=birth_year,
+        id_number=id_number,
+        id_number_index=id_index,
+        phone=phone,
+        phone_index=blind_index(phone, purpose=PHONE_PURPOSE) if phone else "",
+        household=household,
+        place=place,
+        grid=place.grid,
+        user=user,
+    )
+    audit.record("people.resident_registered", actor=actor, obj=resident)
+    return resident
+
+
+@transaction.atomic
+def change_resident(
+    *,
+    actor: Any,
+    resident: Resident,
+    scope: Scope | None = None,
+    name: str | None = None,
+    gender: str | None = None,
+    id_number: str | None = None,
+    phone: str | None = None,
+    place: Place | None = None,
+    household: Household | None = _UNSET,
+) -> Resident:
+    """Edit a resident. A field left out (None) stays; "" clears a phone or ID number,
+    household=None takes the resident out of their household. Moving to another place
+    needs a household at that place or none. The same checks as `register_resident` apply
+    to every new value; given a scope, both the old and the new grid must be where the
+    viewer holds people.manage."""
+    _check_manages(scope, resident.grid, field=None)
+    changed: list[str] = []
+    if name is not None:
+        name = _clean_name(name)
+        if name != resident.name:
+            resident.name = name
+            resident.name_pinyin, resident.name_initials = pinyin_keys(name)
+            changed.append("name")
+    if id_number is not None:
+        id_number = normalize_id_number(id_number) if id_number.strip() else ""
+        if id_number != resident.id_number:
+            if id_number:
+                resident.id_number_index, resident.birth_year, id_gender = _id_number_facts(id_number)
+                _check_id_free(resident.id_number_index, exclude_pk=resident.pk)
+                resident.gender = _check_gender(gender if gender is not None else "", id_gender)
+            else:
+                resident.id_number_index, resident.birth_year = "", None
+            resident.id_number = id_number
+            changed.append("id_number")
+    if gender is not None and gender != resident.gender:
+        resident.gender = _check_gender(gender, _id_number_facts(resident.id_number)[2] if resident.id_number else None)
+        changed.append("gender")
+    if phone is not None:
+        phone = normalize_mobile(phone) if phone.strip() else ""
+        if phone != resident.phone:
+            resident.phone = phone
+            resident.phone_index = blind_index(phone, purpose=PHONE_PURPOSE) if phone else ""
+            changed.append("phone")
+    if place is not None and place.pk != resident.place_id:
+        _check_home(place, scope)
+        resident.place, resident.grid = place, place.grid
+        changed.append("place")
+    if household is not _UNSET and getattr(household, "pk", None) != resident.household_id:
+        resident.household = household
+        changed.append("household")
+    if resident.household is not None and resident.household.place_id != resident.place_id:
+        raise DomainError(_("This household is at another place."), field="household")
+    if changed:
+        resident.save()
+        audit.record("people.resident_changed", actor=actor, obj=resident, detail={"fields": changed})
+    return resident
+
+
+@transaction.atomic
+def tag_resident(
+    *, actor: Any, resident: Resident, kind: str, category: str, note: str = "", scope: Scope | None = None
+) -> ResidentTag:
+    """Tag a resident as one of a special group or a key person. Refuses an unknown kind or
+    a category not of that kind, a category the resident already has (field "category"),
+    a note over 500 characters; given a scope, a viewer without people.manage and the
+    kind's view permission at the resident's grid (field "kind"). The audit entry names the
+    kind, never the category."""
+    if kind not in TAG_CATEGORIES:
+        raise DomainError(_("Unknown kind of tag."), field="kind")
+    if category not in TAG_CATEGORIES[kind].values:
+        raise DomainError(_("Unknown category for this kind of tag."), field="category")
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise DomainError(_("A note has at most 500 characters."), field="note")
+    if scope is not None and not (
+        scope.has_at("people.manage", resident.grid.path) and scope.has_at(TAG_PERMISSION[kind], resident.grid.path)
+    ):
+        raise DomainError(_("You may not set this kind of tag here."), field="kind")
+    index = blind_index(category, purpose=TAG_CATEGORY_PURPOSE)
+    if resident.tags.filter(category_index=index).exists():
+        raise DomainError(_("The resident already has this tag."), field="category")
+    tag = ResidentTag.objects.create(resident=resident, kind=kind, category=category, category_index=index, note=note)
+    audit.record("people.resident_tagged", actor=actor, obj=resident, detail={"kind": kind, "tag_id": tag.pk})
+    return tag
+
+
+@transaction.atomic
+def untag_resident(*, actor: Any, tag: ResidentTag, scope: Scope | None = None) -> None:
+    """Remove a tag; given a scope, the same permission as for setting it (field "kind")."""
+    resident = tag.resident
+    if scope is not None and not (
+        scope.has_at("people.manage", resident.grid.path)
+        and scope.has_at(TAG_PERMISSION[tag.kind], resident.grid.path)
+    ):
+        raise DomainError(_("You may not remove this kind of tag here."), field="kind")
+    audit.record("people.resident_untagged", actor=actor, obj=resident, detail={"kind": tag.kind, "tag_id": tag.pk})
+    tag.delete()
+
+
+def reveal_resident_field(*, actor: Any, scope: Scope, resident: Resident, field: str, reason: str) -> str:
+    """The full ID number or phone of a resident, for a viewer holding people.reveal at the
+    resident's grid, given a reason of at least four characters.
+
+    Raises Http404 (and records the denial) when the viewer lacks the permission there, so a
+    reveal outside one's reach looks like any other missing page; DomainError for an unknown
+    field (field "field") or a missing reason (field "reason"). Records `people.revealed`
+    with the field and the reason, never the value."""
+    if not scope.has_at("people.reveal", resident.grid.path):
+        # Outside the transaction below: the denial entry must survive the refusal.
+        raise deny(scope, f"people.resident {resident.pk} reveal")
+    if field not in REVEALABLE:
+        raise DomainError(_("Only an ID number or a phone can be revealed."), field="field")
+    reason = " ".join((reason or "").split())
+    if len(reason) < REASON_MIN:
+        raise DomainError(
+            _("Say why you need the full value (at least %(n)d characters).") % {"n": REASON_MIN}, field="reason"
+        )
+    if len(reason) > 200:
+        raise DomainError(_("A reason has at most 200 characters."), field="reason")
+    with transaction.atomic():
+        audit.record("people.revealed", actor=actor, obj=resident, detail={"field": field, "reason": reason})
+    return str(getattr(resident, field))

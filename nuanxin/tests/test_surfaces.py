@@ -1,0 +1,86 @@
+"""Console and field homes, and deny-by-default across every URL (reference AC-1)."""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# URLs that anyone may open without signing in.
+PUBLIC = {"/accounts/login/", "/api/v1/openapi.json", "/api/v1/docs"}
+
+
+def _plain_urls(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:
+    """Every URL pattern without parameters, as a path."""
+    urls = []
+    for entry in (resolver or get_resolver()).url_patterns:
+        route = str(entry.pattern)
+        if "<" in route or "(?P" in route or "^" in route:
+            continue
+        if isinstance(entry, URLResolver):
+            urls += _plain_urls(entry, prefix + route)
+        elif isinstance(entry, URLPattern):
+            urls.append("/" + prefix + route)
+    return urls
+
+
+def test_every_url_denies_anonymous_visitors_by_default(db):
+    urls = [u for u in _plain_urls() if not u.startswith("/admin/")]
+    assert len(urls) > 8
+    client = Client()
+    for url in urls:
+        response = client.get(url)
+        if url in PUBLIC:
+            assert response.status_code == 200, url
+        elif url.startswith("/api/"):
+            assert response.status_code in (401, 405), url
+        else:
+            assert response.status_code in (302, 405), url
+            if response.status_code == 302:
+                assert "/accounts/login/" in response["Location"] or url == "/i18n/setlang/", url
+
+
+def test_console_home_lists_every_capability_honestly(client_for, world):
+    page = client_for("community_admin").get("/console/").content.decode()
+    assert page.count('class="card') >= 12
+    assert "/console/cases/" in page  # not built yet: an honest empty page
+
+
+def test_capability_not_built_yet_is_an_honest_empty_page(client_for, world):
+    response = client_for("community_admin").get("/console/cases/")
+    assert response.status_code == 200
+    assert 'class="empty"' in response.content.decode()
+
+
+def test_unknown_or_built_capability_slug_is_404(client_for, world):
+    client = client_for("community_admin")
+    assert client.get("/console/spaceships/").status_code == 404
+    assert client.get("/console/territory/").status_code == 404  # built: has its own page
+
+
+@pytest.mark.parametrize("persona", ["rider", "resident"])
+def test_field_users_are_sent_from_console_to_field_home(client_for, world, persona):
+    client = client_for(persona)
+    assert client.get("/").url == "/field/"
+    assert client.get("/console/").url == "/field/"
+    assert client.get("/console/cases/").status_code == 404
+    assert client.get("/field/").status_code == 200
+
+
+def test_grid_worker_field_home_shows_own_grid_only(client_for, world):
+    page = client_for("grid1_worker").get("/field/").content.decode()
+    assert "一网格" in page and "二网格" not in page
+
+
+def test_staff_land_on_the_console(client_for, world):
+    assert client_for("grid1_worker").get("/").url == "/console/"
+
+
+def test_auditor_console_shows_the_audit_log_but_not_residents(client_for, world):
+    page = client_for("auditor").get("/console/").content.decode()
+    assert "/audit/" in page and "/people/" not in page
+
+
+def test_console_renders_in_english_when_chosen(client_for, world):
+    client = client_for("community_admin")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/console/"})
+    page = client.get("/console/").content.decode()
+    assert '<html lang="en">' in page and "Territory" in page
