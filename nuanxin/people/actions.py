@@ -96,8 +96,11 @@ def _id_number_facts(id_number: str) -> tuple[str, int, str]:
     return blind_index(id_number, purpose=ID_NUMBER_PURPOSE), int(id_number[6:10]), gender
 
 
-def _check_id_free(index: str, *, exclude_pk: int | None = None) -> None:
-    if Resident.objects.filter(id_number_index=index).exclude(pk=exclude_pk).exists():
+def _check_id_free(index: str, *, exclude: Resident | None = None) -> None:
+    others = Resident.objects.filter(id_number_index=index)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    if others.exists():
         raise DomainError(_("A resident with this ID number is already registered."), field="id_number")
 
 
@@ -212,17 +215,17 @@ def change_resident(
     if id_number is not None:
         id_number = normalize_id_number(id_number) if id_number.strip() else ""
         if id_number != resident.id_number:
-            if id_number:
-                resident.id_number_index, resident.birth_year, id_gender = _id_number_facts(id_number)
-                _check_id_free(resident.id_number_index, exclude_pk=resident.pk)
-                resident.gender = _check_gender(gender if gender is not None else "", id_gender)
-            else:
-                resident.id_number_index, resident.birth_year = "", None
-            resident.id_number = id_number
+            index, birth_year = _id_number_facts(id_number)[:2] if id_number else ("", None)
+            if index:
+                _check_id_free(index, exclude=resident)
+            resident.id_number, resident.id_number_index, resident.birth_year = id_number, index, birth_year
             changed.append("id_number")
-    if gender is not None and gender != resident.gender:
-        resident.gender = _check_gender(gender, _id_number_facts(resident.id_number)[2] if resident.id_number else None)
-        changed.append("gender")
+    if gender is not None or "id_number" in changed:
+        id_gender = _id_number_facts(resident.id_number)[2] if resident.id_number else None
+        new_gender = _check_gender(gender or "", id_gender) or resident.gender
+        if new_gender != resident.gender:
+            resident.gender = new_gender
+            changed.append("gender")
     if phone is not None:
         phone = normalize_mobile(phone) if phone.strip() else ""
         if phone != resident.phone:
@@ -277,8 +280,7 @@ def untag_resident(*, actor: Any, tag: ResidentTag, scope: Scope | None = None) 
     """Remove a tag; given a scope, the same permission as for setting it (field "kind")."""
     resident = tag.resident
     if scope is not None and not (
-        scope.has_at("people.manage", resident.grid.path)
-        and scope.has_at(TAG_PERMISSION[tag.kind], resident.grid.path)
+        scope.has_at("people.manage", resident.grid.path) and scope.has_at(TAG_PERMISSION[tag.kind], resident.grid.path)
     ):
         raise DomainError(_("You may not remove this kind of tag here."), field="kind")
     audit.record("people.resident_untagged", actor=actor, obj=resident, detail={"kind": tag.kind, "tag_id": tag.pk})
@@ -291,7 +293,7 @@ def reveal_resident_field(*, actor: Any, scope: Scope, resident: Resident, field
 
     Raises Http404 (and records the denial) when the viewer lacks the permission there, so a
     reveal outside one's reach looks like any other missing page; DomainError for an unknown
-    field (field "field") or a missing reason (field "reason"). Records `people.revealed`
+    field or one with nothing recorded (field "field"), a missing reason (field "reason"). Records `people.revealed`
     with the field and the reason, never the value."""
     if not scope.has_at("people.reveal", resident.grid.path):
         # Outside the transaction below: the denial entry must survive the refusal.
@@ -305,6 +307,9 @@ def reveal_resident_field(*, actor: Any, scope: Scope, resident: Resident, field
         )
     if len(reason) > 200:
         raise DomainError(_("A reason has at most 200 characters."), field="reason")
+    value = str(getattr(resident, field))
+    if not value:
+        raise DomainError(_("Nothing is recorded for this resident here."), field="field")
     with transaction.atomic():
         audit.record("people.revealed", actor=actor, obj=resident, detail={"field": field, "reason": reason})
-    return str(getattr(resident, field))
+    return value

@@ -180,7 +180,7 @@ TAG_CATEGORIES: dict[str, type[models.TextChoices]] = {
 }
 
 # The permission a viewer needs, at the resident's grid, to see a tag of this kind.
-TAG_PERMISSION = {
+TAG_PERMISSION: dict[str, str] = {
     ResidentTag.Kind.SPECIAL_GROUP: "people.view_special",
     ResidentTag.Kind.KEY_PERSON: "people.view_key_person",
 }

@@ -8,4 +8,6 @@ urlpatterns = [
     path("areas/<int:area_id>/", views.area_detail, name="area"),
     path("places/", views.place_list, name="places"),
     path("places/<int:place_id>/", views.place_detail, name="place"),
+    path("imports/places/", views.place_import, name="import_places"),
+    path("imports/places/template.xlsx", views.place_import_template, name="import_places_template"),
 ]

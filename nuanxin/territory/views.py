@@ -6,9 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from nuanxin.core.scoping import get_in_scope_or_404, require
+from nuanxin.core.spreadsheets import import_page, template_response
+from nuanxin.territory import imports
 from nuanxin.territory.models import Area, Place
 from nuanxin.territory.queries import formula_gaps, places_for, staff_on, working_areas
 
@@ -118,3 +122,22 @@ def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
             "map_features": {"type": "FeatureCollection", "features": [_feature(place.grid)]},
         },
     )
+
+
+@login_required
+def place_import(request: HttpRequest) -> HttpResponse:
+    require(request.scope, "places.import")
+    return import_page(
+        request,
+        title=_("Import places"),
+        columns=imports.COLUMNS,
+        run=lambda upload: imports.import_places(actor=request.user, scope=request.scope, upload=upload),
+        template_url=reverse("territory:import_places_template"),
+        note=_("Any other column (contact, credit code, business type…) is kept with the place as it is written."),
+    )
+
+
+@login_required
+def place_import_template(request: HttpRequest) -> HttpResponse:
+    require(request.scope, "places.import")
+    return template_response(imports.COLUMNS, filename="places.xlsx", sheet_title="场所")

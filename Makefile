@@ -1,0 +1,76 @@
+# nuanxin (暖新)
+#
+#   make run    set up, migrate, load the demo community when the database is empty, serve
+#   make test   set up, then the whole suite (in parallel, browser tests included)
+#   make lint   ruff and mypy
+#
+# Static files are served by whitenoise from the finders (WHITENOISE_USE_FINDERS), so there is
+# no collectstatic; var/static (STATIC_ROOT) is created only because whitenoise warns without it.
+#
+# Set-up is idempotent: packages are installed only when missing or when their requirements
+# file changed since the last install (stamp files in .venv/ and node_modules/).
+
+PORT ?= 8000
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUN_STAMP := $(VENV)/.installed-requirements
+DEV_STAMP := $(VENV)/.installed-requirements-dev
+NPM_STAMP := node_modules/.package-lock.json
+DEMO_LOGINS := admin street community grid1-leader grid1-worker grid2-worker rider1 resident1 partner1 auditor
+
+.PHONY: run test lint messages
+
+run: export NUANXIN_DEMO := 1
+run: $(RUN_STAMP) $(NPM_STAMP)
+	@bash scripts/debian-packages.sh cjk-font gettext
+	@$(MAKE) --no-print-directory messages
+	@mkdir -p var/static
+	@$(PY) manage.py migrate --no-input -v 0
+	@# load_demo builds the demo only into a database without a territory, and says so otherwise.
+	@$(PY) manage.py load_demo
+	@echo
+	@echo "  nuanxin (暖新) is starting on http://127.0.0.1:$(PORT)/"
+	@echo "  Demo logins, all with the password nuanxin-demo:"
+	@echo "    $(DEMO_LOGINS)"
+	@echo "  Stop with Ctrl-C."
+	@echo
+	exec $(VENV)/bin/gunicorn nuanxin.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4
+
+test: $(DEV_STAMP) $(NPM_STAMP)
+	@bash scripts/debian-packages.sh cjk-font gettext chromium
+	@$(MAKE) --no-print-directory messages
+	@mkdir -p var/static
+	$(PY) -m pytest -n auto $(ARGS)
+
+# Runs all three checks and fails if any failed, so one run shows every problem.
+lint: $(DEV_STAMP)
+	@status=0; \
+	$(PY) -m ruff check . || status=1; \
+	$(PY) -m ruff format --check . || status=1; \
+	$(PY) -m mypy nuanxin || status=1; \
+	exit $$status
+
+# Compiled catalogues (.mo) are build output, not committed. Run inside nuanxin/ so that
+# compilemessages does not walk .venv/ and node_modules/ and compile other packages' catalogues.
+messages:
+	@if [ -d nuanxin/locale ]; then cd nuanxin && ../$(PY) ../manage.py compilemessages -v 0; fi
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "nuanxin needs Python 3.11 or newer ($(PYTHON) is older); set PYTHON=python3.x"; exit 1; }
+	@bash scripts/debian-packages.sh venv
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "nuanxin needs Node.js and npm (apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@

@@ -1,0 +1,700 @@
+"""The demo community of the seed article: 怡心桥社区 in 西山区, Kunming.
+
+Everything comes from one `random.Random(seed)` and is written through the actions users
+trigger (territory, accounts, people), so the demo obeys the same rules as real data and
+leaves a complete, verifiable audit trail. Shapes, names and numbers are synthetic:
+plausible, not survey data, and no real person's ID number or phone.
+"""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from shapely.geometry import Point, Polygon, mapping
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
+
+from nuanxin.accounts import actions as account_actions
+from nuanxin.accounts.models import User
+from nuanxin.accounts.roles import Role
+from nuanxin.core.validators import id_check_digit
+from nuanxin.people import actions as people_actions
+from nuanxin.people.models import KeyPersonCategory, Resident, ResidentTag, SpecialGroup
+from nuanxin.territory import actions as territory_actions
+from nuanxin.territory.models import Area, Place, StaffAssignment
+
+DEMO_PASSWORD = "nuanxin-demo"
+DEFAULT_SEED = 20230701
+DEFAULT_RESIDENTS = 3000
+DEFAULT_MERCHANTS = 1050
+# The community was founded in July 2023; staffing starts then.
+FOUNDED = date(2023, 7, 1)
+# Ages are counted on a fixed day, not today, so a seed gives the same people on any day.
+AGE_REFERENCE = date(2024, 12, 1)
+# 西山区's division code: the first six digits of the demo residents' ID numbers.
+REGION = "530112"
+
+# About 1.2 km east-west by 0.9 km north-south around 24.98 N, 102.70 E; 3 × 2 grids.
+CENTRE_LNG, CENTRE_LAT = 102.700, 24.980
+WIDTH, HEIGHT = 0.0119, 0.0081
+COLUMNS, ROWS = 3, 2
+
+Say = Callable[[str], None]
+
+
+# --- names ------------------------------------------------------------------------------
+
+# Common surnames, most frequent first (weights fall with rank).
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+    "苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史"
+    "顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文普杞"
+)
+SURNAME_WEIGHTS = [1 / (rank + 6) for rank in range(len(SURNAMES))]
+GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆旭宁龙林洋峰建国志文东海亮成永德春庆家兴晨博阳然轩睿泽昊"
+GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀玲燕红琳婷雪梅莉兰萍倩颖洁慧佳欣怡悦琪雯晶露瑶岚薇蕾楠妍彤涵萱"
+
+
+class Names:
+    """Chinese personal names: a weighted common surname and one or two given characters."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def surname(self) -> str:
+        return self.rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
+
+    def given(self, gender: str) -> str:
+        pool = GIVEN_MALE if gender == Resident.Gender.MALE else GIVEN_FEMALE
+        return "".join(self.rng.choice(pool) for _ in range(self.rng.choice((1, 2, 2, 2))))
+
+    def person(self, gender: str | None = None, surname: str | None = None) -> tuple[str, str]:
+        """(name, gender)."""
+        gender = gender or self.rng.choice(Resident.Gender.values)
+        return (surname or self.surname()) + self.given(gender), gender
+
+
+# --- geometry ---------------------------------------------------------------------------
+
+
+def _r(value: float) -> float:
+    # Six decimals (about 0.1 m): what is stored is exactly what was checked.
+    return round(value, 6)
+
+
+def grid_cells(rng: random.Random) -> list[Polygon]:
+    """Six grid polygons: the cells of a jittered 3 × 2 lattice, north row first, west to east.
+
+    Each lattice edge gets one bent midpoint; neighbouring cells use the very same corner and
+    midpoint coordinates, so the cells tile their union with no gap and no overlap."""
+    dx, dy = WIDTH / COLUMNS, HEIGHT / ROWS
+    x0, y0 = CENTRE_LNG - WIDTH / 2, CENTRE_LAT - HEIGHT / 2
+    corner = {
+        (i, j): (_r(x0 + (i + rng.uniform(-0.12, 0.12)) * dx), _r(y0 + (j + rng.uniform(-0.12, 0.12)) * dy))
+        for j in range(ROWS + 1)
+        for i in range(COLUMNS + 1)
+    }
+
+    def bend(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+        t, k = rng.uniform(0.35, 0.65), rng.uniform(-0.08, 0.08)
+        return _r(a[0] + t * (b[0] - a[0]) - k * (b[1] - a[1])), _r(a[1] + t * (b[1] - a[1]) + k * (b[0] - a[0]))
+
+    across = {(i, j): bend(corner[i, j], corner[i + 1, j]) for j in range(ROWS + 1) for i in range(COLUMNS)}
+    upward = {(i, j): bend(corner[i, j], corner[i, j + 1]) for j in range(ROWS) for i in range(COLUMNS + 1)}
+    cells = []
+    for j in reversed(range(ROWS)):
+        for i in range(COLUMNS):
+            ring = [
+                corner[i, j],
+                across[i, j],
+                corner[i + 1, j],
+                upward[i + 1, j],
+                corner[i + 1, j + 1],
+                across[i, j + 1],
+                corner[i, j + 1],
+                upward[i, j],
+            ]
+            cell = Polygon(ring)
+            assert cell.is_valid, "the jitter is small enough to keep every cell simple"
+            cells.append(cell)
+    return cells
+
+
+def _geojson(geometry: BaseGeometry) -> dict[str, Any]:
+    raw = mapping(geometry)
+    return {"type": raw["type"], "coordinates": [[[_r(x), _r(y)] for x, y in ring] for ring in raw["coordinates"]]}
+
+
+def _box(west: float, south: float, east: float, north: float) -> dict[str, Any]:
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [[[_r(x), _r(y)] for x, y in ring]]}
+
+
+def _point_in(
+    rng: random.Random,
+    area: BaseGeometry,
+    *,
+    margin: float,
+    near: tuple[float, float] | None = None,
+    spread: float = 0.0,
+) -> tuple[float, float]:
+    """A point inside `area` at least `margin` degrees from its edge (near a point if given)."""
+    inner = area.buffer(-margin)
+    west, south, east, north = inner.bounds
+    for _ in range(500):
+        if near is None:
+            lng, lat = rng.uniform(west, east), rng.uniform(south, north)
+        else:
+            lng, lat = near[0] + rng.uniform(-spread, spread), near[1] + rng.uniform(-spread, spread) * 0.8
+        lng, lat = _r(lng), _r(lat)
+        if inner.contains(Point(lng, lat)):
+            return lng, lat
+    if near is not None:
+        return _point_in(rng, area, margin=margin)
+    raise ValueError("no room for a point in this area")
+
+
+# --- what the community holds -------------------------------------------------------------
+
+# The road each grid's addresses are on (grid number → road).
+ROADS = {1: "日新中路", 2: "前卫西路", 3: "怡心路", 4: "滇池路", 5: "西园路", 6: "兴苑路"}
+
+COMMERCIAL_CENTRES = (("南亚风情第壹城", 2), ("滇池时代广场", 5))
+
+# 13 residential compounds (name, grid).
+COMPOUNDS = (
+    ("怡心苑", 1),
+    ("桥香园", 1),
+    ("日新家园", 1),
+    ("春城雅居", 2),
+    ("翠湖丽景", 3),
+    ("福海佳园", 3),
+    ("金碧苑", 3),
+    ("滇池花园", 4),
+    ("西苑小区", 4),
+    ("明珠花园", 5),
+    ("怡景园", 6),
+    ("润城小区", 6),
+    ("兴苑新村", 6),
+)
+
+# 9 public units (name, grid, category, extra attributes).
+PUBLIC_UNITS: tuple[tuple[str, int, str, dict[str, Any]], ...] = (
+    ("星秀文化传媒(昆明)有限公司", 2, "企业", {"employees": 200}),
+    ("工商银行日新中路支行", 2, "银行", {}),
+    ("建设银行滇池路支行", 5, "银行", {}),
+    ("怡心桥小学", 4, "学校", {}),
+    ("滇池路幼儿园", 6, "学校", {}),
+    ("怡心桥社区卫生服务中心", 3, "医疗", {}),
+    ("前卫派出所怡心桥警务室", 1, "公安", {}),
+    ("怡心物业服务有限公司", 6, "物业", {}),
+    ("西山区图书馆怡心桥分馆", 5, "文化", {}),
+)
+
+AMENITIES = ("热水", "无线网络", "医药箱", "微波炉", "卫生间", "充电")
+# 8 warm stations (name suffix, grid, host, opening hours), each beside its host (a place in
+# the same grid, or the community's own service centre); a host that is a centre houses it.
+STATIONS = (
+    ("南亚风情第壹城", 2, "南亚风情第壹城", "09:00-23:00"),
+    ("滇池时代广场", 5, "滇池时代广场", "09:00-22:30"),
+    ("党群服务中心", 3, "怡心桥社区党群服务中心", "08:30-21:00"),
+    ("怡心苑", 1, "怡心苑", "00:00-24:00"),
+    ("日新中路", 1, "前卫派出所怡心桥警务室", "00:00-24:00"),
+    ("工商银行", 2, "工商银行日新中路支行", "08:30-20:00"),
+    ("滇池路", 4, "滇池花园", "08:00-22:00"),
+    ("兴苑路", 6, "怡心物业服务有限公司", "07:30-22:00"),
+)
+
+# Merchants' trades: category → name endings, and how common the category is.
+TRADES: dict[str, tuple[tuple[str, ...], int]] = {
+    "餐饮": (
+        ("过桥米线", "小锅米线", "饵丝", "火锅", "烧烤", "面馆", "饺子馆", "汽锅鸡", "私房菜", "咖啡", "奶茶", "烘焙"),
+        35,
+    ),
+    "便利店": (("便利店", "超市"), 10),
+    "美容美发": (("美发", "美容", "美甲"), 10),
+    "服装鞋帽": (("服饰", "鞋店", "童装"), 10),
+    "医药": (("大药房",), 4),
+    "水果生鲜": (("水果", "生鲜"), 6),
+    "烟酒茶": (("茶庄", "烟酒"), 5),
+    "通讯数码": (("手机店", "数码"), 5),
+    "生活服务": (("洗衣店", "家电维修", "开锁", "照相馆"), 6),
+    "五金建材": (("五金", "建材"), 3),
+    "教育培训": (("教育", "艺术培训"), 4),
+    "宠物": (("宠物店",), 2),
+}
+ENTERPRISE_TRADES = ("科技", "文化传媒", "商贸", "信息咨询", "物流", "设计", "广告", "旅行社", "建筑工程", "餐饮管理")
+BRAND_FIRST = "云滇春怡金福鑫佳乐悦盛和顺兴源德祥瑞康鸿丰嘉美新老"
+BRAND_SECOND = "香味客记家坊里缘满品道尚乐园轩阁堂居汇"
+MOBILE_PREFIXES = (
+    "139",
+    "138",
+    "137",
+    "136",
+    "135",
+    "158",
+    "159",
+    "187",
+    "188",
+    "150",
+    "151",
+    "152",
+    "182",
+    "183",
+    "130",
+    "131",
+    "132",
+    "155",
+    "156",
+    "185",
+    "186",
+    "133",
+    "153",
+    "180",
+    "181",
+    "189",
+    "177",
+    "199",
+)
+
+SPECIAL_NOTES: dict[str, tuple[str, ...]] = {
+    SpecialGroup.ELDERLY_ALONE: ("子女在外地工作", "每周电话问候", "行动不便，需上门走访", ""),
+    SpecialGroup.DISABLED: ("持残疾证", ""),
+    SpecialGroup.LEFT_BEHIND_CHILD: ("父母在外务工，随祖父母生活",),
+    SpecialGroup.LOW_INCOME: ("享受最低生活保障", ""),
+    SpecialGroup.VETERAN: ("",),
+}
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    role: str
+    where: str
+
+
+@dataclass
+class Demo:
+    community: Area
+    grids: list[Area]
+    logins: list[DemoLogin]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Building:
+    place: Place
+    number: int
+    floors: int
+    units: int
+
+
+class _Builder:
+    def __init__(self, rng: random.Random, say: Say) -> None:
+        self.rng = rng
+        self.say = say
+        self.names = Names(rng)
+        self.admin: Any = None
+        self.logins: list[DemoLogin] = []
+        self.users: dict[str, User] = {}
+        self.grids: list[Area] = []
+        self.shapes: list[BaseGeometry] = []
+        self.places: dict[str, Place] = {}
+        self.buildings: list[_Building] = []
+        self.phones: set[str] = set()
+        self.ids: set[str] = set()
+
+    # accounts
+
+    def login(
+        self, username: str, display_name: str, role: str, *, area: Area | None = None, unit: Place | None = None
+    ) -> User:
+        user = account_actions.create_user(
+            actor=self.admin, username=username, password=DEMO_PASSWORD, display_name=display_name
+        )
+        account_actions.grant_role(actor=self.admin, user=user, role=role, area=area, unit=unit)
+        self.logins.append(DemoLogin(username, role, str(area or unit or "—")))
+        self.users[username] = user
+        return user
+
+    def create_admin(self) -> None:
+        # The first account has no one to create it: its own creation is recorded without an actor.
+        self.admin = account_actions.create_user(
+            actor=None, username="admin", password=DEMO_PASSWORD, display_name="系统管理员"
+        )
+        account_actions.grant_role(actor=self.admin, user=self.admin, role=Role.SYSTEM_ADMIN)
+        self.logins.append(DemoLogin("admin", Role.SYSTEM_ADMIN, "—"))
+
+    # territory
+
+    def territory(self) -> None:
+        cells = grid_cells(self.rng)
+        outline = unary_union(cells)
+        west, south, east, north = outline.bounds
+        create = territory_actions.create_area
+        district = create(
+            actor=self.admin,
+            level="district",
+            code=REGION,
+            name="西山区",
+            boundary=_box(102.55, 24.80, 102.74, 25.12),
+            parent=None,
+        )
+        self.street = create(
+            actor=self.admin,
+            level="street",
+            code="001",
+            name="前卫街道",
+            boundary=_box(west - 0.009, south - 0.007, east + 0.011, north + 0.006),
+            parent=district,
+        )
+        self.community = create(
+            actor=self.admin,
+            level="community",
+            code="001",
+            name="怡心桥社区",
+            boundary=_geojson(outline),
+            parent=self.street,
+        )
+        for n, cell in enumerate(cells, start=1):
+            grid = create(
+                actor=self.admin,
+                level="grid",
+                code=f"G{n}",
+                name=f"第{'一二三四五六'[n - 1]}网格",
+                boundary=_geojson(cell),
+                parent=self.community,
+            )
+            self.grids.append(grid)
+            self.shapes.append(cell)
+        self.say(f"territory: 西山区 → 前卫街道 → 怡心桥社区, {len(self.grids)} grids")
+
+    # places
+
+    def place(
+        self,
+        kind: str,
+        name: str,
+        grid: int,
+        *,
+        near: Place | None = None,
+        spread: float = 0.0,
+        margin: float = 0.0003,
+        address: str = "",
+        attributes: dict | None = None,
+        parent: Place | None = None,
+    ) -> Place:
+        lng, lat = _point_in(
+            self.rng, self.shapes[grid - 1], margin=margin, near=(near.lng, near.lat) if near else None, spread=spread
+        )
+        place = territory_actions.create_place(
+            actor=self.admin,
+            kind=kind,
+            name=name,
+            lng=lng,
+            lat=lat,
+            parent=parent,
+            attributes=attributes,
+            address=address or f"{ROADS[grid]}{self.rng.randint(1, 300)}号",
+        )
+        self.places[name] = place
+        return place
+
+    def landline(self) -> str:
+        return f"0871-6{self.rng.randint(0, 9999999):07d}"
+
+    def fixed_places(self) -> None:
+        for name, grid in COMMERCIAL_CENTRES:
+            self.place(
+                Place.Kind.COMMERCIAL_CENTRE,
+                name,
+                grid,
+                margin=0.0009,
+                attributes={"category": "商业综合体", "floors": self.rng.randint(5, 9), "contact": self.landline()},
+            )
+        for name, grid, category, extra in PUBLIC_UNITS:
+            self.place(
+                Place.Kind.PUBLIC_UNIT,
+                name,
+                grid,
+                attributes={"category": category, "contact": self.landline(), **extra},
+            )
+        for name, grid in COMPOUNDS:
+            compound = self.place(
+                Place.Kind.COMPOUND, name, grid, margin=0.0006, attributes={"built_year": self.rng.randint(1998, 2019)}
+            )
+            for number in range(1, self.rng.randint(2, 6) + 1):
+                floors, units = self.rng.choice((6, 7, 11, 18, 24, 32)), self.rng.randint(1, 4)
+                building = self.place(
+                    Place.Kind.BUILDING,
+                    f"{name}{number}栋",
+                    grid,
+                    near=compound,
+                    spread=0.0004,
+                    margin=0.0001,
+                    address=f"{compound.address}{name}{number}栋",
+                    parent=compound,
+                    attributes={"floors": floors, "units": units},
+                )
+                self.buildings.append(_Building(building, number, floors, units))
+        for suffix, grid, host, hours in STATIONS:
+            centre = self.places[host] if host in dict(COMMERCIAL_CENTRES) else None
+            amenities = [a for a in AMENITIES if a != "微波炉" or self.rng.random() < 0.75]
+            self.place(
+                Place.Kind.STATION,
+                f"温新驿站·{suffix}",
+                grid,
+                parent=centre,
+                near=self.places.get(host),
+                spread=0.0003,
+                attributes={"amenities": amenities, "opening_hours": hours, "host": host},
+            )
+        self.say(
+            f"places: {len(COMMERCIAL_CENTRES)} commercial centres, {len(PUBLIC_UNITS)} public units, "
+            f"{len(COMPOUNDS)} compounds with {len(self.buildings)} buildings, {len(STATIONS)} warm stations"
+        )
+
+    def merchants(self, count: int) -> None:
+        categories = list(TRADES)
+        weights = [TRADES[c][1] for c in categories]
+        taken = set(self.places)
+        centres = [(self.places[name], grid) for name, grid in COMMERCIAL_CENTRES]
+        for i in range(count):
+            enterprise = self.rng.random() < 0.15
+            for attempt in range(50):
+                brand = self.rng.choice(BRAND_FIRST) + self.rng.choice(BRAND_SECOND)
+                if enterprise:
+                    category = "企业"
+                    name = f"昆明{brand}{self.rng.choice(ENTERPRISE_TRADES)}有限公司"
+                else:
+                    category = self.rng.choices(categories, weights=weights)[0]
+                    name = brand + self.rng.choice(TRADES[category][0])
+                if attempt > 20:
+                    name += f"({self.rng.randint(2, 9)}号店)"
+                if name not in taken:
+                    break
+            taken.add(name)
+            attributes: dict[str, Any] = {"category": category, "contact": self.landline()}
+            if enterprise:
+                attributes["employees"] = self.rng.randint(3, 120)
+            where = self.rng.random()
+            kind = Place.Kind.ENTERPRISE if enterprise else Place.Kind.MERCHANT
+            if where < 0.65:
+                centre, grid = centres[0] if where < 0.4 else centres[1]
+                self.place(
+                    kind,
+                    name,
+                    grid,
+                    near=centre,
+                    spread=0.0008,
+                    margin=0.0001,
+                    parent=centre,
+                    attributes=attributes,
+                    address=f"{centre.name}{self.rng.randint(1, 6)}楼{self.rng.randint(101, 199)}号",
+                )
+            else:
+                self.place(kind, name, self.rng.randint(1, 6), margin=0.0001, attributes=attributes)
+            if (i + 1) % 250 == 0:
+                self.say(f"merchants and enterprises: {i + 1}/{count}")
+        self.say(f"merchants and enterprises: {count}")
+
+    # staffing
+
+    def staff_user(self, username: str, role: str, area: Area) -> User:
+        name, _gender = self.names.person()
+        user = account_actions.create_user(actor=self.admin, username=username, password=None, display_name=name)
+        account_actions.grant_role(actor=self.admin, user=user, role=role, area=area)
+        return user
+
+    def staffing(self) -> None:
+        """Every grid by "2+3(1)+N": a leader and an advisor, two full-time workers and one
+        part-time, and two to four helpers, all from the founding day."""
+        assign = territory_actions.assign_staff
+        duty = StaffAssignment.Duty
+        for n, grid in enumerate(self.grids, start=1):
+            leader = self.users.get(f"grid{n}-leader") or self.staff_user(f"staff-g{n}-leader", Role.GRID_LEADER, grid)
+            assign(actor=self.admin, grid=grid, person=leader, duty=duty.GRID_LEADER, starts_on=FOUNDED)
+            # Advisors are community cadres: they work across the community.
+            advisor = self.staff_user(f"staff-g{n}-advisor", Role.COMMUNITY_STAFF, self.community)
+            assign(actor=self.admin, grid=grid, person=advisor, duty=duty.GRID_ADVISOR, starts_on=FOUNDED)
+            for k in (1, 2):
+                worker = (self.users.get(f"grid{n}-worker") if k == 1 else None) or self.staff_user(
+                    f"staff-g{n}-worker{k}", Role.GRID_WORKER, grid
+                )
+                assign(actor=self.admin, grid=grid, person=worker, duty=duty.GRID_WORKER, starts_on=FOUNDED)
+            part_timer = self.staff_user(f"staff-g{n}-parttime", Role.GRID_WORKER, grid)
+            first = assign(
+                actor=self.admin, grid=grid, person=part_timer, duty=duty.PART_TIME_WORKER, starts_on=FOUNDED
+            )
+            if n == 3:
+                # History: grid 3's first part-time worker handed over in spring 2024.
+                handover = date(2024, 3, 31)
+                territory_actions.end_assignment(actor=self.admin, assignment=first, ends_on=handover)
+                successor = self.staff_user(f"staff-g{n}-parttime2", Role.GRID_WORKER, grid)
+                assign(
+                    actor=self.admin,
+                    grid=grid,
+                    person=successor,
+                    duty=duty.PART_TIME_WORKER,
+                    starts_on=handover + timedelta(days=1),
+                )
+            for k in range(1, self.rng.randint(2, 4) + 1):
+                helper = self.staff_user(f"staff-g{n}-helper{k}", Role.GRID_HELPER, grid)
+                assign(actor=self.admin, grid=grid, person=helper, duty=duty.GRID_HELPER, starts_on=FOUNDED)
+        self.say("staffing: every grid by 2+3(1)+N from 2023-07-01")
+
+    def demo_logins(self) -> None:
+        person = self.names.person
+        self.login("street", person()[0], Role.STREET_ADMIN, area=self.street)
+        self.login("community", person()[0], Role.COMMUNITY_ADMIN, area=self.community)
+        self.login("grid1-leader", person()[0], Role.GRID_LEADER, area=self.grids[0])
+        self.login("grid1-worker", person()[0], Role.GRID_WORKER, area=self.grids[0])
+        self.login("grid2-worker", person()[0], Role.GRID_WORKER, area=self.grids[1])
+        self.login("rider1", "何伟", Role.MOBILE_REPORTER, area=self.community)
+        self.resident1_name, self.resident1_gender = person()
+        self.login("resident1", self.resident1_name, Role.RESIDENT, area=self.community)
+        self.login("partner1", person()[0], Role.PARTNER_REP, unit=self.places["星秀文化传媒(昆明)有限公司"])
+        self.login("auditor", person()[0], Role.AUDITOR)
+
+    # people
+
+    def id_number(self, born: date, gender: str) -> str:
+        while True:
+            sequence = self.rng.randint(0, 499) * 2 + (1 if gender == Resident.Gender.MALE else 0)
+            first17 = f"{REGION}{born:%Y%m%d}{sequence:03d}"
+            if first17 not in self.ids:
+                self.ids.add(first17)
+                return first17 + id_check_digit(first17)
+
+    def mobile(self) -> str:
+        while True:
+            phone = self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randint(0, 99999999):08d}"
+            if phone not in self.phones:
+                self.phones.add(phone)
+                return phone
+
+    def birth_date(self, age: int) -> date:
+        return AGE_REFERENCE - timedelta(days=age * 365 + self.rng.randint(0, 364))
+
+    def household_members(self, size: int, head: tuple[str, str] | None = None) -> list[tuple[str, str, int]]:
+        """(name, gender, age) of a plausible household: a head (given or generated), a
+        spouse, children, and in the largest households a grandparent."""
+        rng, names = self.rng, self.names
+        head_name, head_gender = head or names.person()
+        head_age = rng.randint(22, 90) if size == 1 else rng.randint(25, 85) if size == 2 else rng.randint(30, 58)
+        members = [(head_name, head_gender, head_age)]
+        if size >= 2:
+            other = Resident.Gender.FEMALE if head_gender == Resident.Gender.MALE else Resident.Gender.MALE
+            spouse_name, _ = names.person(other)
+            members.append((spouse_name, other, max(20, head_age + rng.randint(-4, 4))))
+        father = head_name if head_gender == Resident.Gender.MALE else members[-1][0]
+        # A naive split of the father's name: most surnames are one character.
+        family = father[0]
+        for _ in range(min(size, 4) - 2):
+            child, gender = names.person(surname=family)
+            members.append((child, gender, rng.randint(max(0, head_age - 36), max(0, head_age - 22))))
+        if size == 5:
+            elder, gender = names.person(surname=family)
+            members.append((elder, gender, min(95, head_age + rng.randint(25, 32))))
+        return members
+
+    def special_group(self, age: int, gender: str, size: int) -> str | None:
+        chance = self.rng.random()
+        if age >= 70 and size == 1 and chance < 0.8:
+            return SpecialGroup.ELDERLY_ALONE
+        if age < 14 and chance < 0.03:
+            return SpecialGroup.LEFT_BEHIND_CHILD
+        if gender == Resident.Gender.MALE and 45 <= age <= 85 and chance < 0.03:
+            return SpecialGroup.VETERAN
+        if chance < 0.02:
+            return SpecialGroup.DISABLED
+        if chance < 0.04:
+            return SpecialGroup.LOW_INCOME
+        return None
+
+    def rooms(self) -> list[tuple[_Building, str]]:
+        slots = [
+            (b, f"{b.number}-{unit}-{floor}{door:02d}")
+            for b in self.buildings
+            for unit in range(1, b.units + 1)
+            for floor in range(1, b.floors + 1)
+            for door in (1, 2)
+        ]
+        self.rng.shuffle(slots)
+        # resident1's household first, in grid 1.
+        first = next(i for i, (b, _number) in enumerate(slots) if b.place.grid_id == self.grids[0].pk)
+        slots.insert(0, slots.pop(first))
+        return slots
+
+    def residents(self, count: int) -> dict[str, int]:
+        rooms = self.rooms()
+        made = households = special = key = 0
+        while made < count or households == 0:
+            if households >= len(rooms):
+                raise ValueError("more residents than the demo's buildings can house")
+            building, number = rooms[households]
+            size = self.rng.choices((1, 2, 3, 4, 5), weights=(15, 25, 30, 20, 10))[0]
+            household = people_actions.register_household(actor=self.admin, place=building.place, number=number)
+            households += 1
+            # The first household is resident1's, who heads it.
+            head = (self.resident1_name, self.resident1_gender) if households == 1 else None
+            for position, (name, gender, age) in enumerate(self.household_members(size, head)):
+                user = self.users["resident1"] if head and position == 0 else None
+                resident = people_actions.register_resident(
+                    actor=self.admin,
+                    name=name,
+                    place=building.place,
+                    household=household,
+                    gender=gender,
+                    id_number=self.id_number(self.birth_date(age), gender),
+                    phone=self.mobile() if age >= 14 else "",
+                    user=user,
+                )
+                made += 1
+                group = self.special_group(age, gender, size)
+                if group:
+                    people_actions.tag_resident(
+                        actor=self.admin,
+                        resident=resident,
+                        kind=ResidentTag.Kind.SPECIAL_GROUP,
+                        category=group,
+                        note=self.rng.choice(SPECIAL_NOTES[group]),
+                    )
+                    special += 1
+                elif 20 <= age <= 60 and self.rng.random() < 0.004:
+                    people_actions.tag_resident(
+                        actor=self.admin,
+                        resident=resident,
+                        kind=ResidentTag.Kind.KEY_PERSON,
+                        category=self.rng.choice(KeyPersonCategory.values),
+                    )
+                    key += 1
+            if households % 250 == 0:
+                self.say(f"residents: {made}/{count}")
+        self.say(f"residents: {made} in {households} households; {special} special-group and {key} key-person tags")
+        return {"residents": made, "households": households, "special_group": special, "key_person": key}
+
+
+def build_demo(
+    *,
+    seed: int = DEFAULT_SEED,
+    residents: int = DEFAULT_RESIDENTS,
+    merchants: int = DEFAULT_MERCHANTS,
+    say: Say | None = None,
+) -> Demo:
+    """Build the demo community in an empty database, all or nothing: the same seed gives
+    the same territory, places, staff and people. Raises DomainError if an action refuses
+    (for instance when the demo accounts already exist)."""
+    builder = _Builder(random.Random(seed), say or (lambda _message: None))
+    with transaction.atomic():
+        builder.create_admin()
+        builder.territory()
+        builder.fixed_places()
+        builder.merchants(merchants)
+        builder.demo_logins()
+        builder.staffing()
+        counts = builder.residents(residents)
+    return Demo(community=builder.community, grids=builder.grids, logins=builder.logins, counts=counts)
