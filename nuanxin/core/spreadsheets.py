@@ -251,23 +251,24 @@ class SheetReader:
         """Column index -> Column (or the header text of an extra column), if this row is the header."""
         by_title = {normalize_title(t): c for c in self.columns for t in c.titles}
         header: dict[int, Column | str] = {}
-        seen: dict[str, str] = {}
         for index, cell in enumerate(cells):
             title = " ".join(str(cell).split()) if cell is not None else ""
-            key = normalize_title(title)
-            if not key:
-                continue
-            column = by_title.get(key)
-            identity = column.key if column else key
+            if normalize_title(title):
+                header[index] = by_title.get(normalize_title(title)) or title
+        if not any(isinstance(h, Column) for h in header.values()):
+            return None
+        seen: dict[tuple[str, str], str] = {}
+        for index, where in header.items():
+            title = " ".join(str(cells[index]).split())
+            identity = ("column", where.key) if isinstance(where, Column) else ("extra", normalize_title(where))
             if identity in seen:
                 self.report.add(
                     number, title, _("This column appears twice (also as %(other)s).") % {"other": seen[identity]}
                 )
             seen[identity] = title
-            header[index] = column if column else title
-            if column:
-                self.titles[column.key] = title
-        return header if any(isinstance(h, Column) for h in header.values()) else None
+            if isinstance(where, Column):
+                self.titles[where.key] = title
+        return header
 
     def _header_is_complete(self, header: dict[int, Column | str], number: int) -> bool:
         found = {h.key for h in header.values() if isinstance(h, Column)}

@@ -71,7 +71,7 @@ def _clean_name(name: str) -> str:
         raise DomainError(_("A name is required."), field="name")
     if len(name) > NAME_MAX:
         raise DomainError(_("A name has at most %(n)d characters.") % {"n": NAME_MAX}, field="name")
-    if not all(c.isalpha() or c in _NAME_SEPARATORS for c in name):
+    if not all(c.isalpha() or c in _NAME_SEPARATORS for c in name) or not any(c.isalpha() for c in name):
         raise DomainError(_("A name holds letters only (and · between parts)."), field="name")
     return name
 
@@ -293,8 +293,8 @@ def reveal_resident_field(*, actor: Any, scope: Scope, resident: Resident, field
 
     Raises Http404 (and records the denial) when the viewer lacks the permission there, so a
     reveal outside one's reach looks like any other missing page; DomainError for an unknown
-    field or one with nothing recorded (field "field"), a missing reason (field "reason"). Records `people.revealed`
-    with the field and the reason, never the value."""
+    field or one with nothing recorded (field "field") and for a missing reason (field
+    "reason"). Records `people.revealed` with the field and the reason, never the value."""
     if not scope.has_at("people.reveal", resident.grid.path):
         # Outside the transaction below: the denial entry must survive the refusal.
         raise deny(scope, f"people.resident {resident.pk} reveal")

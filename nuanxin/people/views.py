@@ -37,7 +37,11 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     text = request.POST.get("q", "").strip()[:60] if request.method == "POST" else ""
     page = Paginator(search_residents(request.scope, text), PAGE_SIZE).get_page(params.get("page"))
     rows = [(resident, visible_tags(request.scope, resident)) for resident in page]
-    return render(request, "people/list.html", {"page": page, "rows": rows, "q": text})
+    return render(
+        request,
+        "people/list.html",
+        {"page": page, "rows": rows, "q": text, "can_import": request.scope.has("people.import")},
+    )
 
 
 @never_cache

@@ -179,14 +179,29 @@ def change_place(
     if attributes is not None and attributes != place.attributes:
         place.attributes = attributes
         changed.append("attributes")
+    moved = False
     if lng is not None and lat is not None and (lng, lat) != (place.lng, place.lat):
-        place.grid = _grid_for_point(lng, lat, scope)
+        new_grid = _grid_for_point(lng, lat, scope)
+        moved = new_grid.pk != place.grid_id
+        place.grid = new_grid
         place.lng, place.lat = lng, lat
         changed.append("location")
     if changed:
         place.save()
+        if moved:
+            _carry_grid(place)
         audit.record("territory.place_changed", actor=actor, obj=place, detail={"fields": changed})
     return place
+
+
+def _carry_grid(place: Place) -> None:
+    """Rows that keep a copy of their place's grid (residents, households…) follow the place.
+
+    Found through the model graph, so the territory needs no knowledge of who copies it."""
+    for relation in Place._meta.related_objects:
+        model = relation.related_model
+        if relation.field.name == "place" and any(f.name == "grid" for f in model._meta.fields):
+            model._default_manager.filter(place=place).update(grid=place.grid)
 
 
 @transaction.atomic

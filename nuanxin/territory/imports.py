@@ -78,6 +78,7 @@ class _PlaceRows:
         self.actor = actor
         self.scope = scope
         self.made: dict[str, list[Place]] = {}
+        self.registered: dict[str, list[Place]] = {}
         # Loaded once: one query per row would make a large file quadratic.
         self.keys = set(places_for(scope).values_list("kind", "name", "address"))
 
@@ -101,11 +102,12 @@ class _PlaceRows:
         self.made.setdefault(place.name, []).append(place)
 
     def _parent(self, name: str) -> Place:
-        if name not in self.made:
-            self.made[name] = [
+        """A place of this name on an earlier row, else one registered where the importer manages places."""
+        if name not in self.made and name not in self.registered:
+            self.registered[name] = [
                 p for p in places_for(self.scope).filter(name=name) if self.scope.has_at("places.manage", p.grid.path)
             ]
-        candidates = self.made[name]
+        candidates = self.made.get(name) or self.registered[name]
         if not candidates:
             raise DomainError(_("No place called %(name)s in your area.") % {"name": name}, field="parent")
         if len(candidates) > 1:

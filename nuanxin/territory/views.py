@@ -106,7 +106,13 @@ def place_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "territory/places.html",
-        {"page": page, "kinds": Place.Kind.choices, "kind": kind, "q": q},
+        {
+            "page": page,
+            "kinds": Place.Kind.choices,
+            "kind": kind,
+            "q": q,
+            "can_import": request.scope.has("places.import"),
+        },
     )
 
 

@@ -54,7 +54,7 @@ def test_catalogue_is_up_to_date_with_the_code(tmp_path):
     shutil.copytree(ROOT / "nuanxin", copy, ignore=shutil.ignore_patterns("__pycache__", "tests", "tests_browser"))
     shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete", "-v", "0"],
+        [sys.executable, str(tmp_path / "manage.py"), "makemessages", "-l", "zh_Hans", "--no-obsolete", "-v", "0"],
         cwd=tmp_path / "nuanxin",
         check=True,
         env={"DJANGO_SETTINGS_MODULE": "nuanxin.settings", "PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},

@@ -61,6 +61,7 @@ def test_audit_entries_never_hold_id_numbers_phones_or_categories(people):
         ({"name": "  "}, "name"),
         ({"name": "张" * 31}, "name"),
         ({"name": "张3"}, "name"),
+        ({"name": "·"}, "name"),
         ({"id_number": ZHANG_ID[:17] + ("0" if ZHANG_ID[17] != "0" else "1")}, "id_number"),
         ({"id_number": ZHANG_ID}, "id_number"),  # already registered
         ({"phone": "12345"}, "phone"),

@@ -6,6 +6,7 @@ import pytest
 from django.utils import translation
 
 from nuanxin.core.models import AuditEntry
+from nuanxin.people import actions
 from nuanxin.people.models import KeyPersonCategory, SpecialGroup
 from nuanxin.people.tests.sample import LI_ID, LI_PHONE, WANG_ID, WANG_PHONE, ZHANG_ID, ZHANG_PHONE
 
@@ -127,11 +128,34 @@ def test_reveal_shows_the_value_once_and_is_audited(client_for, people, world):
 
 
 def test_reveal_by_htmx_answers_with_the_fragment(client_for, people):
-    response = client_for("grid1_worker").post(
-        f"/people/{people.zhang.pk}/reveal/", {"field": "phone", "reason": "联系家属"}, HTTP_HX_REQUEST="true"
-    )
+    client = client_for("grid1_worker")
+    url = f"/people/{people.zhang.pk}/reveal/"
+    response = client.post(url, {"field": "phone", "reason": "联系家属"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert ZHANG_PHONE in text(response) and "<html" not in text(response)
+    # An error comes back in the fragment (htmx swaps only 2xx answers), with no value.
+    response = client.post(url, {"field": "id_number", "reason": ""}, HTTP_HX_REQUEST="true")
+    assert 'class="field-error"' in text(response) and ZHANG_ID not in text(response)
+
+
+def test_revealing_a_value_never_recorded_is_refused(client_for, people):
+    response = client_for("grid1_worker").post(
+        f"/people/{people.rider_self.pk}/reveal/", {"field": "phone", "reason": "联系本人"}
+    )
+    assert response.status_code == 400 and 'class="field-error"' in text(response)
+    assert not AuditEntry.objects.filter(action="people.revealed").exists()
+
+
+def test_the_list_pages_by_fifty(client_for, people, world):
+    for n in range(50):
+        actions.register_resident(
+            actor=None, name=f"赵{'甲乙丙丁戊己庚辛壬癸'[n % 10]}{'子丑寅卯辰'[n // 10]}", place=world.compound1
+        )
+    client = client_for("grid1_worker")  # 53 in grid 1
+    assert text(client.get("/people/")).count('class="card"') == 50
+    assert text(client.get("/people/", {"page": 2})).count('class="card"') == 3
+    page = text(client.post("/people/", {"q": "zhao", "page": 2}))
+    assert page.count('class="card"') == 1  # 50 赵… and the rider's own record 骑手小赵
 
 
 @pytest.mark.parametrize(

@@ -44,3 +44,14 @@ def test_new_grid_is_found_by_the_index_after_creation(world):
         actor=None, level="grid", code="G3", name="三网格", boundary=square(102.704, 24.980), parent=world.community
     )
     assert locate_grid(102.705, 24.981) == grid3
+
+
+def test_moving_a_place_to_another_grid_moves_its_residents_and_households(world):
+    from nuanxin.people.actions import register_household, register_resident
+
+    household = register_household(actor=None, place=world.compound1, number="1-1-101")
+    resident = register_resident(actor=None, name="移居者", place=world.compound1, household=household)
+    actions.change_place(actor=None, place=world.compound1, lng=102.7031, lat=24.9811)
+    resident.refresh_from_db()
+    household.refresh_from_db()
+    assert resident.grid == world.grid2 and household.grid == world.grid2

@@ -79,7 +79,9 @@ def test_repeated_place_and_unknown_or_ambiguous_parent_are_row_errors(world):
 
 
 def test_five_thousand_rows_import(world):
-    rows = [[f"商户{i}", "商户", None, 102.7001 + (i % 50) * 0.00003, 24.9801 + (i // 50) * 0.00001] for i in range(5000)]
+    rows = [
+        [f"商户{i}", "商户", None, 102.7001 + (i % 50) * 0.00003, 24.9801 + (i // 50) * 0.00001] for i in range(5000)
+    ]
     report = _import(world, sheet(*rows))
     assert report.ok and report.imported == 5000
     assert Place.objects.filter(kind="merchant", grid=world.grid1).count() == 5000
@@ -100,7 +102,7 @@ def test_import_page_lists_every_error_and_writes_nothing(client_for, world):
     )
     page = response.content.decode()
     assert response.status_code == 400
-    assert page.count("<td class=\"num\">") == 2 and "东经" in page and "名称" in page
+    assert page.count('<td class="num">') == 2 and "东经" in page and "名称" in page
     assert not Place.objects.filter(name="三号院").exists()
 
 

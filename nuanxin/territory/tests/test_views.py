@@ -71,3 +71,8 @@ def test_grid_page_query_count_is_bounded(client_for, world, django_assert_max_n
     client = client_for("grid1_worker")
     with django_assert_max_num_queries(20):
         client.get(f"/territory/areas/{world.grid1.pk}/")
+
+
+def test_import_link_only_for_importers(client_for, world):
+    assert "/territory/imports/places/" in client_for("community_admin").get("/territory/places/").content.decode()
+    assert "/territory/imports/places/" not in client_for("grid1_worker").get("/territory/places/").content.decode()
