@@ -1,28 +1,29 @@
 """Cross-app surfaces: the front door, the console home and the field home."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from nuanxin.core.http import ScopedRequest
 from nuanxin.navigation import BY_SLUG
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import working_areas
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: ScopedRequest) -> HttpResponse:
     return redirect("console" if request.user.works_in_console else "field")
 
 
 @login_required
-def console(request: HttpRequest) -> HttpResponse:
+def console(request: ScopedRequest) -> HttpResponse:
     if not request.user.works_in_console:
         return redirect("field")
     return render(request, "console/home.html")
 
 
 @login_required
-def capability(request: HttpRequest, capability: str) -> HttpResponse:
+def capability(request: ScopedRequest, capability: str) -> HttpResponse:
     """A capability not built yet: an honest empty page, not a fake screen."""
     cap = BY_SLUG.get(capability)
     if cap is None or cap.url_name is not None or not request.user.works_in_console:
@@ -31,7 +32,7 @@ def capability(request: HttpRequest, capability: str) -> HttpResponse:
 
 
 @login_required
-def field(request: HttpRequest) -> HttpResponse:
+def field(request: ScopedRequest) -> HttpResponse:
     """The phone home: one column, big targets, what this person does in the field."""
     grids = working_areas(request.scope).filter(level=Area.Level.GRID)
     return render(

@@ -56,11 +56,10 @@ def grant_role(*, actor: Any, user: User, role: str, area: Area | None = None, u
     elif role in UNIT_ROLES:
         if unit is None or area is not None:
             raise DomainError(_("A partner representative speaks for one unit."), field="unit")
-    elif role in ROLE_LEVEL:
-        if area is None or area.level != ROLE_LEVEL[role]:
-            raise DomainError(
-                _("This role is held on a %(level)s.") % {"level": Area.Level(ROLE_LEVEL[role]).label}, field="area"
-            )
+    elif Role(role) in ROLE_LEVEL:
+        level = ROLE_LEVEL[Role(role)]
+        if area is None or area.level != level:
+            raise DomainError(_("This role is held on a %(level)s.") % {"level": Area.Level(level).label}, field="area")
     elif area is None:
         raise DomainError(_("This role is held on a node of the territory."), field="area")
     grant, created = RoleGrant.objects.get_or_create(user=user, role=role, area=area, unit=unit)

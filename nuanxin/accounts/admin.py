@@ -15,7 +15,7 @@ class RoleGrantInline(admin.TabularInline):
 class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
     list_display = ("username", "display_name", "is_active", "last_login")
     search_fields = ("username", "display_name")
-    fieldsets = (*BaseUserAdmin.fieldsets, (None, {"fields": ("display_name",)}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (None, {"fields": ("display_name",)}))
     inlines = [RoleGrantInline]
 
 

@@ -1,8 +1,8 @@
-from django.http import HttpRequest
 from ninja import Router, Schema
 
 from nuanxin.accounts.actions import issue_token
 from nuanxin.accounts.scope import scope_of
+from nuanxin.core.http import ScopedRequest
 
 router = Router(tags=["accounts"])
 
@@ -26,14 +26,14 @@ class MeOut(Schema):
 
 
 @router.post("/token", auth=None, response=TokenOut)
-def create_token(request: HttpRequest, payload: TokenIn) -> dict:
+def create_token(request: ScopedRequest, payload: TokenIn) -> dict:
     """Exchange a username and password for a bearer token (lockout applies)."""
     user, token = issue_token(request=request, username=payload.username, password=payload.password)
     return {"token": token, "username": user.username}
 
 
 @router.get("/me", response=MeOut)
-def me(request: HttpRequest) -> dict:
+def me(request: ScopedRequest) -> dict:
     user = request.user
     scope = scope_of(user)
     return {

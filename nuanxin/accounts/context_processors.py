@@ -1,11 +1,12 @@
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from nuanxin.core.http import ScopedRequest
 
-def _capabilities(request: HttpRequest) -> list:
+
+def _capabilities(request: ScopedRequest) -> list:
     from nuanxin.navigation import CAPABILITIES
 
     user = request.user
@@ -15,7 +16,7 @@ def _capabilities(request: HttpRequest) -> list:
     return [c for c in CAPABILITIES if c.permission is None or scope.has(c.permission)]
 
 
-def viewer(request: HttpRequest) -> dict[str, Any]:
+def viewer(request: ScopedRequest) -> dict[str, Any]:
     """The viewer's scope and the console navigation they may use."""
     return {
         "scope": getattr(request, "scope", None),

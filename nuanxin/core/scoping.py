@@ -85,7 +85,7 @@ class ScopedQuerySet(models.QuerySet[M]):
 
 def get_in_scope_or_404(queryset: Any, scope: Scope, **lookup: Any) -> Any:
     """The object matching `lookup` if the scope reaches it; Http404 otherwise (never 403)."""
-    qs = queryset.objects.all() if isinstance(queryset, type) else queryset
+    qs: Any = queryset.objects.all() if hasattr(queryset, "DoesNotExist") else queryset  # a model class, or a queryset
     try:
         return qs.visible_to(scope).get(**lookup)
     except (qs.model.DoesNotExist, ValueError, TypeError):

@@ -4,17 +4,18 @@ from datetime import datetime, time
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from nuanxin.core.http import ScopedRequest
 from nuanxin.core.models import AuditEntry
 from nuanxin.core.scoping import require
 
 
 @login_required
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: ScopedRequest) -> HttpResponse:
     require(request.scope, "audit.view")
     qs = AuditEntry.objects.visible_to(request.scope)
     filters = {k: request.GET.get(k, "").strip() for k in ("actor", "action", "result", "since", "until", "request_id")}

@@ -4,12 +4,12 @@ may see them. Search is a POST so phones and ID numbers never appear in a URL.""
 
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from nuanxin.core.errors import DomainError
+from nuanxin.core.http import ScopedRequest
 from nuanxin.core.scoping import Scope, require
 from nuanxin.people import actions
 from nuanxin.people.models import Household, Resident, ResidentTag
@@ -116,25 +116,25 @@ class HouseholdFilter(FilterSchema):
 
 @router.get("/residents", response=list[ResidentOut])
 @paginate(LimitOffsetPagination)
-def list_residents(request: HttpRequest, filters: Query[ResidentFilter], tag: Query[TagFilter]) -> Any:
+def list_residents(request: ScopedRequest, filters: Query[ResidentFilter], tag: Query[TagFilter]) -> Any:
     residents = filters.filter(residents_for(request.scope))
     return with_tag(request.scope, residents, tag.kind) if tag.kind else residents
 
 
 @router.post("/residents/search", response=list[ResidentOut])
 @paginate(LimitOffsetPagination)
-def search(request: HttpRequest, payload: SearchIn) -> Any:
+def search(request: ScopedRequest, payload: SearchIn) -> Any:
     """By name, pinyin or initials; a valid phone or ID number matches exactly."""
     return search_residents(request.scope, payload.text)
 
 
 @router.get("/residents/{resident_id}", response=ResidentOut)
-def get_resident(request: HttpRequest, resident_id: int) -> Resident:
+def get_resident(request: ScopedRequest, resident_id: int) -> Resident:
     return resident_or_404(request.scope, resident_id)
 
 
 @router.post("/residents", response={201: ResidentOut})
-def create_resident(request: HttpRequest, payload: ResidentIn) -> Status[Resident]:
+def create_resident(request: ScopedRequest, payload: ResidentIn) -> Status[Resident]:
     """Register a resident at a compound or building where the caller manages residents."""
     require(request.scope, "people.manage")
     place = Place.objects.visible_to(request.scope).filter(pk=payload.place_id).select_related("grid").first()
@@ -165,7 +165,7 @@ def create_resident(request: HttpRequest, payload: ResidentIn) -> Status[Residen
 
 
 @router.post("/residents/{resident_id}/reveal", response=RevealOut)
-def reveal(request: HttpRequest, resident_id: int, payload: RevealIn) -> dict[str, str]:
+def reveal(request: ScopedRequest, resident_id: int, payload: RevealIn) -> dict[str, str]:
     """The full value, for a stated reason; audited. 404 without people.reveal there."""
     resident = resident_or_404(request.scope, resident_id)
     value = actions.reveal_resident_field(
@@ -176,5 +176,5 @@ def reveal(request: HttpRequest, resident_id: int, payload: RevealIn) -> dict[st
 
 @router.get("/households", response=list[HouseholdOut])
 @paginate(LimitOffsetPagination)
-def list_households(request: HttpRequest, filters: Query[HouseholdFilter]) -> Any:
+def list_households(request: ScopedRequest, filters: Query[HouseholdFilter]) -> Any:
     return filters.filter(households_for(request.scope))

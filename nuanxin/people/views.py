@@ -6,13 +6,14 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from nuanxin.core.errors import DomainError
+from nuanxin.core.http import ScopedRequest
 from nuanxin.core.scoping import deny
 from nuanxin.people import actions
 from nuanxin.people.models import Resident
@@ -30,7 +31,7 @@ PAGE_SIZE = 50
 
 @never_cache
 @login_required
-def resident_list(request: HttpRequest) -> HttpResponse:
+def resident_list(request: ScopedRequest) -> HttpResponse:
     if not may_look_up_people(request.scope):
         raise deny(request.scope, "people.list")
     params = request.POST if request.method == "POST" else request.GET
@@ -46,7 +47,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
+def resident_detail(request: ScopedRequest, resident_id: int) -> HttpResponse:
     resident = resident_or_404(request.scope, resident_id)
     return _detail(request, resident)
 
@@ -54,7 +55,7 @@ def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def reveal(request: HttpRequest, resident_id: int) -> HttpResponse:
+def reveal(request: ScopedRequest, resident_id: int) -> HttpResponse:
     """Show one full value once, for a stated reason; the reveal is audited."""
     resident = resident_or_404(request.scope, resident_id)
     field, reason = request.POST.get("field", ""), request.POST.get("reason", "")
@@ -68,7 +69,7 @@ def reveal(request: HttpRequest, resident_id: int) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, resident: Resident, extra: dict[str, Any] | None = None, status: int = 200
+    request: ScopedRequest, resident: Resident, extra: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
     scope = request.scope
     context: dict[str, Any] = {

@@ -22,7 +22,9 @@ def _forget_grid_index_now_and_on_commit() -> None:
 
 
 def _check_grid_overlap(geometry: Any, *, exclude_id: int | None = None) -> None:
-    others = Area.objects.filter(level=Area.Level.GRID).exclude(pk=exclude_id).only("id", "name", "boundary")
+    others = Area.objects.filter(level=Area.Level.GRID).only("id", "name", "boundary")
+    if exclude_id is not None:
+        others = others.exclude(pk=exclude_id)
     index = PolygonIndex([(o.name, parse_boundary(o.boundary)) for o in others])
     clashes = index.overlapping(geometry)
     if clashes:
@@ -200,7 +202,11 @@ def _carry_grid(place: Place) -> None:
     Found through the model graph, so the territory needs no knowledge of who copies it."""
     for relation in Place._meta.related_objects:
         model = relation.related_model
-        if relation.field.name == "place" and any(f.name == "grid" for f in model._meta.fields):
+        if (
+            isinstance(model, type)
+            and relation.field.name == "place"
+            and any(f.name == "grid" for f in model._meta.fields)
+        ):
             model._default_manager.filter(place=place).update(grid=place.grid)
 
 

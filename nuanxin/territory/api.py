@@ -4,10 +4,10 @@ from datetime import date
 from typing import Annotated
 
 from django.db.models import Q
-from django.http import HttpRequest
 from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from nuanxin.core.http import ScopedRequest
 from nuanxin.core.scoping import get_in_scope_or_404, require
 from nuanxin.territory import actions
 from nuanxin.territory.models import Area, Place, StaffAssignment
@@ -88,28 +88,28 @@ class AssignmentFilter(FilterSchema):
 
 @router.get("/areas", response=list[AreaOut])
 @paginate(LimitOffsetPagination)
-def list_areas(request: HttpRequest, filters: Query[AreaFilter]) -> object:
+def list_areas(request: ScopedRequest, filters: Query[AreaFilter]) -> object:
     return filters.filter(Area.objects.visible_to(request.scope))
 
 
 @router.get("/areas/{area_id}", response=AreaDetailOut)
-def get_area(request: HttpRequest, area_id: int) -> Area:
+def get_area(request: ScopedRequest, area_id: int) -> Area:
     return get_in_scope_or_404(Area, request.scope, pk=area_id)
 
 
 @router.get("/places", response=list[PlaceOut])
 @paginate(LimitOffsetPagination)
-def list_places(request: HttpRequest, filters: Query[PlaceFilter]) -> object:
+def list_places(request: ScopedRequest, filters: Query[PlaceFilter]) -> object:
     return filters.filter(Place.objects.visible_to(request.scope).order_by("id"))
 
 
 @router.get("/places/{place_id}", response=PlaceOut)
-def get_place(request: HttpRequest, place_id: int) -> Place:
+def get_place(request: ScopedRequest, place_id: int) -> Place:
     return get_in_scope_or_404(Place, request.scope, pk=place_id)
 
 
 @router.post("/places", response={201: PlaceOut})
-def create_place(request: HttpRequest, payload: PlaceIn) -> Status:
+def create_place(request: ScopedRequest, payload: PlaceIn) -> Status:
     """Add a place; it is assigned to the grid containing its location."""
     require(request.scope, "places.manage")
     return Status(201, actions.create_place(actor=request.user, scope=request.scope, **payload.dict()))
@@ -117,6 +117,6 @@ def create_place(request: HttpRequest, payload: PlaceIn) -> Status:
 
 @router.get("/staffing", response=list[AssignmentOut])
 @paginate(LimitOffsetPagination)
-def list_assignments(request: HttpRequest, filters: Query[AssignmentFilter]) -> object:
+def list_assignments(request: ScopedRequest, filters: Query[AssignmentFilter]) -> object:
     qs = StaffAssignment.objects.visible_to(request.scope).select_related("person").order_by("grid__path", "duty", "id")
     return filters.filter(qs)

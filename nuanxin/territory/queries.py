@@ -40,7 +40,7 @@ def forget_grid_index() -> None:
 def locate_grid(lng: float, lat: float) -> Area | None:
     """The grid containing the point, or None when it lies outside every grid."""
     grid_id = grid_index().locate(lng, lat)
-    return Area.objects.get(pk=grid_id) if grid_id is not None else None
+    return Area.objects.get(pk=int(grid_id)) if isinstance(grid_id, int) else None
 
 
 def working_areas(scope: Scope) -> QuerySet[Area]:

@@ -4,12 +4,13 @@ from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nuanxin.core.http import ScopedRequest
 from nuanxin.core.scoping import get_in_scope_or_404, require
 from nuanxin.core.spreadsheets import import_page, template_response
 from nuanxin.territory import imports
@@ -30,7 +31,7 @@ def _place_point(place: Place) -> dict:
 
 
 @login_required
-def tree(request: HttpRequest) -> HttpResponse:
+def tree(request: ScopedRequest) -> HttpResponse:
     require(request.scope, "territory.view")
     areas = list(working_areas(request.scope))
     children: dict[int | None, list[Area]] = {}
@@ -46,12 +47,13 @@ def tree(request: HttpRequest) -> HttpResponse:
             "roots": children.get(None, []),
             "children": children,
             "map_features": {"type": "FeatureCollection", "features": [_feature(g) for g in grids]},
+            "map_points": [],
         },
     )
 
 
 @login_required
-def area_detail(request: HttpRequest, area_id: int) -> HttpResponse:
+def area_detail(request: ScopedRequest, area_id: int) -> HttpResponse:
     area = get_in_scope_or_404(Area.objects.select_related("parent"), request.scope, pk=area_id)
     if not request.scope.has_at("territory.view", area.path):
         # Public areas have a name and a shape, but their page is for people who work there.
@@ -80,7 +82,7 @@ def area_detail(request: HttpRequest, area_id: int) -> HttpResponse:
     return render(request, "territory/area.html", context)
 
 
-def _day(request: HttpRequest) -> date:
+def _day(request: ScopedRequest) -> date:
     try:
         return date.fromisoformat(request.GET.get("on", ""))
     except ValueError:
@@ -94,7 +96,7 @@ def _ancestors(area: Area) -> list[Area]:
 
 
 @login_required
-def place_list(request: HttpRequest) -> HttpResponse:
+def place_list(request: ScopedRequest) -> HttpResponse:
     qs = places_for(request.scope)
     kind = request.GET.get("kind", "")
     if kind in Place.Kind.values:
@@ -117,7 +119,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
+def place_detail(request: ScopedRequest, place_id: int) -> HttpResponse:
     place = get_in_scope_or_404(Place.objects.select_related("grid", "parent"), request.scope, pk=place_id)
     return render(
         request,
@@ -131,7 +133,7 @@ def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
 
 
 @login_required
-def place_import(request: HttpRequest) -> HttpResponse:
+def place_import(request: ScopedRequest) -> HttpResponse:
     require(request.scope, "places.import")
     return import_page(
         request,
@@ -144,6 +146,6 @@ def place_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def place_import_template(request: HttpRequest) -> HttpResponse:
+def place_import_template(request: ScopedRequest) -> HttpResponse:
     require(request.scope, "places.import")
     return template_response(imports.COLUMNS, filename="places.xlsx", sheet_title="场所")

@@ -176,4 +176,4 @@ def test_load_demo_leaves_a_database_with_a_territory_alone(world, settings):
     call_command("load_demo", "--residents", "10", "--merchants", "5", stdout=out)
     assert Area.objects.count() == areas
     assert not User.objects.filter(username="admin").exists()
-    assert "not loaded" in out.getvalue()
+    assert "kept as it is" in out.getvalue()

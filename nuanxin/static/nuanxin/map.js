@@ -4,8 +4,10 @@
   document.querySelectorAll("[data-map]").forEach(function (el) {
     var read = function (id) { var node = document.getElementById(id); return node ? JSON.parse(node.textContent) : null; };
     var features = read(el.dataset.features);
-    var points = read(el.dataset.points) || [];
-    var map = L.map(el, { attributionControl: !!el.dataset.tileUrl });
+    var points = read(el.dataset.points);
+    if (!Array.isArray(points)) { points = []; }
+    // Leaflet needs a view before vector layers are added; fitBounds below replaces it.
+    var map = L.map(el, { attributionControl: !!el.dataset.tileUrl }).setView([24.98, 102.70], 14);
     if (el.dataset.tileUrl) {
       L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
     }
@@ -18,7 +20,7 @@
       onEachFeature: function (f, l) { l.bindTooltip(f.properties.name, { sticky: true }); }
     }).addTo(map);
     points.forEach(function (p) {
-      L.circleMarker([p.lat, p.lng], { radius: 4, color: "#1f2937", weight: 1, fillOpacity: 0.8 })
+      L.circleMarker([p.lat, p.lng], { radius: 3, color: "#1f2937", weight: 1, fillOpacity: 0.8 })
         .bindTooltip(p.name + " · " + p.kind).addTo(map);
     });
     var bounds = layer.getBounds();

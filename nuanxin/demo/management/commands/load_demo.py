@@ -25,7 +25,9 @@ class Command(BaseCommand):
             raise CommandError("The demo creates accounts with a published password; set NUANXIN_DEMO=1 to load it.")
         if Area.objects.exists():
             # Never mix demo data into a database that already holds a territory.
-            self.stdout.write("The database already holds a territory; the demo is not loaded.")
+            self.stdout.write(
+                "The database already holds a territory: kept as it is (the demo loads only into an empty database)."
+            )
             return
         if options["residents"] < 1 or options["merchants"] < 0:
             raise CommandError("--residents must be at least 1 and --merchants at least 0.")
