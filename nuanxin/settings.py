@@ -143,7 +143,7 @@ AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "nuanxin.accounts.views.locked_out"
 AXES_IPWARE_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
 AXES_VERBOSE = False
 

@@ -35,6 +35,17 @@ class PlaceAdmin(AuditedModelAdmin):
 
 @admin.register(StaffAssignment)
 class StaffAssignmentAdmin(AuditedModelAdmin):
+    """Read-only here: assignments are made and ended on the grid page, where the overlap
+    rules of `assign_staff` apply and history is kept."""
+
     list_display = ("grid", "duty", "person", "starts_on", "ends_on")
     list_filter = ("duty", "grid")
-    raw_id_fields = ("person",)
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False

@@ -2,19 +2,24 @@
 
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from nuanxin.accounts.models import User
+from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.scoping import get_in_scope_or_404, require
+from nuanxin.core.scoping import deny, get_in_scope_or_404, require
 from nuanxin.core.spreadsheets import import_page, template_response
-from nuanxin.territory import imports
-from nuanxin.territory.models import Area, Place
+from nuanxin.territory import actions, imports
+from nuanxin.territory.forms import AssignStaffForm, EndAssignmentForm, PlaceForm
+from nuanxin.territory.models import Area, Place, StaffAssignment
 from nuanxin.territory.queries import formula_gaps, places_for, staff_on, working_areas
 
 
@@ -54,15 +59,30 @@ def tree(request: ScopedRequest) -> HttpResponse:
 
 @login_required
 def area_detail(request: ScopedRequest, area_id: int) -> HttpResponse:
+    return _render_area(request, _working_area_or_404(request, area_id))
+
+
+def _working_area_or_404(request: ScopedRequest, area_id: int) -> Area:
     area = get_in_scope_or_404(Area.objects.select_related("parent"), request.scope, pk=area_id)
     if not request.scope.has_at("territory.view", area.path):
         # Public areas have a name and a shape, but their page is for people who work there.
-        from nuanxin.core.scoping import deny
-
         raise deny(request.scope, f"territory.area {area.pk}")
+    return area
+
+
+def _render_area(
+    request: ScopedRequest,
+    area: Area,
+    *,
+    staff_form: AssignStaffForm | None = None,
+    place_form: PlaceForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     day = _day(request)
-    places = places_for(request.scope).filter(grid__path__startswith=area.path)
+    scope = request.scope
+    places = places_for(scope).filter(grid__path__startswith=area.path)
     subareas = area.children.order_by("code")
+    is_grid = area.level == Area.Level.GRID
     context = {
         "area": area,
         "ancestors": _ancestors(area),
@@ -76,10 +96,82 @@ def area_detail(request: ScopedRequest, area_id: int) -> HttpResponse:
         },
         "map_points": [_place_point(p) for p in places.order_by("kind", "name")[:2000]],
     }
-    if area.level == Area.Level.GRID and request.scope.has_at("staffing.view", area.path):
+    if is_grid and scope.has_at("staffing.view", area.path):
         context["staff"] = staff_on(area, day)
         context["gaps"] = formula_gaps(area, day)
-    return render(request, "territory/area.html", context)
+        if scope.has_at("staffing.manage", area.path):
+            context["staff_form"] = staff_form or AssignStaffForm(initial={"starts_on": timezone.localdate()})
+    if is_grid and scope.has_at("places.manage", area.path):
+        context["place_form"] = place_form or PlaceForm(initial={"lat": area.center_lat, "lng": area.center_lng})
+    return render(request, "territory/area.html", context, status=status)
+
+
+@login_required
+@require_POST
+def assign_staff(request: ScopedRequest, area_id: int) -> HttpResponse:
+    grid = _working_area_or_404(request, area_id)
+    if not request.scope.has_at("staffing.manage", grid.path):
+        raise deny(request.scope, f"staffing.manage {grid.pk}")
+    form = AssignStaffForm(request.POST)
+    if form.is_valid():
+        person = User.objects.filter(username=form.cleaned_data["username"].strip(), is_active=True).first()
+        if person is None:
+            form.add_error("username", _("No active account has this username."))
+        else:
+            try:
+                actions.assign_staff(
+                    actor=request.user,
+                    grid=grid,
+                    person=person,
+                    duty=form.cleaned_data["duty"],
+                    starts_on=form.cleaned_data["starts_on"],
+                    ends_on=form.cleaned_data["ends_on"],
+                    note=form.cleaned_data["note"],
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("%(person)s is assigned.") % {"person": person})
+                return redirect("territory:area", grid.pk)
+    return _render_area(request, grid, staff_form=form, status=400)
+
+
+@login_required
+@require_POST
+def end_assignment(request: ScopedRequest, assignment_id: int) -> HttpResponse:
+    assignment = get_in_scope_or_404(StaffAssignment.objects.select_related("grid"), request.scope, pk=assignment_id)
+    if not request.scope.has_at("staffing.manage", assignment.grid.path):
+        raise deny(request.scope, f"staffing.manage {assignment.grid_id}")
+    form = EndAssignmentForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.end_assignment(actor=request.user, assignment=assignment, ends_on=form.cleaned_data["ends_on"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The assignment has ended."))
+    else:
+        messages.error(request, _("Enter the last day of the duty as a date."))
+    return redirect("territory:area", assignment.grid_id)
+
+
+@login_required
+@require_POST
+def add_place(request: ScopedRequest, area_id: int) -> HttpResponse:
+    grid = _working_area_or_404(request, area_id)
+    if not request.scope.has_at("places.manage", grid.path):
+        raise deny(request.scope, f"places.manage {grid.pk}")
+    form = PlaceForm(request.POST)
+    if form.is_valid():
+        try:
+            place = actions.create_place(actor=request.user, scope=request.scope, **form.cleaned_data)
+        except DomainError as exc:
+            field = "lat" if exc.field == "location" else exc.field
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("%(place)s is added.") % {"place": place.name})
+            return redirect("territory:place", place.pk)
+    return _render_area(request, grid, place_form=form, status=400)
 
 
 def _day(request: ScopedRequest) -> date:

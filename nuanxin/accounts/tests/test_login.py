@@ -53,7 +53,7 @@ def test_five_failures_lock_the_username_from_that_ip_for_15_minutes(world):
     for _ in range(5):
         _login(Client(), "grid1-worker", "wrong-password")
     locked = _login(Client(), "grid1-worker", PASSWORD)
-    assert locked.status_code in (403, 429)
+    assert locked.status_code == 429 and "15" in locked.content.decode()
     # Another account from the same address, and the same account elsewhere, are unaffected.
     assert _login(Client(), "grid2-worker", PASSWORD).status_code == 302
     assert _login(Client(), "grid1-worker", PASSWORD, ip="10.0.0.2").status_code == 302
@@ -140,3 +140,13 @@ def test_session_post_to_api_needs_csrf(world):
         content_type="application/json",
     )
     assert response.status_code in (401, 403)
+
+
+def test_token_endpoint_shares_the_lockout(world):
+    client = Client()
+    for _ in range(5):
+        _token(client, "grid1-worker", "wrong-password")
+    locked = _token(client, "grid1-worker", PASSWORD)
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "locked_out" and "token" not in locked.json()
+    assert ApiToken.objects.count() == 0

@@ -26,6 +26,17 @@
     var bounds = layer.getBounds();
     if (bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); }
     else if (points.length) { map.setView([points[0].lat, points[0].lng], 16); }
+    // A form marked data-pick-location takes its coordinates from a click on the map.
+    var picker = document.querySelector("form[data-pick-location]");
+    if (picker) {
+      var pin = null;
+      map.on("click", function (e) {
+        picker.querySelector("[name=lat]").value = e.latlng.lat.toFixed(6);
+        picker.querySelector("[name=lng]").value = e.latlng.lng.toFixed(6);
+        if (pin) { pin.setLatLng(e.latlng); } else { pin = L.circleMarker(e.latlng, { radius: 8, color: "#c2410c", weight: 3 }).addTo(map); }
+        var details = picker.closest("details"); if (details) { details.open = true; }
+      });
+    }
     el.dataset.ready = "1";
   });
 })();
