@@ -3,6 +3,7 @@
 #   make run    set up, migrate, load the demo community when the database is empty, serve
 #   make test   set up, then the whole suite (in parallel, browser tests included)
 #   make lint   ruff and mypy
+#   make bench  bounded benchmarks, appended to docs/performance.md
 #
 # Static files are served by whitenoise from the finders (WHITENOISE_USE_FINDERS), so there is
 # no collectstatic; var/static (STATIC_ROOT) is created only because whitenoise warns without it.
@@ -19,7 +20,7 @@ DEV_STAMP := $(VENV)/.installed-requirements-dev
 NPM_STAMP := node_modules/.package-lock.json
 DEMO_LOGINS := admin street community grid1-leader grid1-worker grid2-worker rider1 resident1 partner1 auditor
 
-.PHONY: run test lint messages
+.PHONY: run test lint bench messages
 
 run: export NUANXIN_DEMO := 1
 run: $(RUN_STAMP) $(NPM_STAMP)
@@ -42,6 +43,11 @@ test: $(DEV_STAMP) $(NPM_STAMP)
 	@$(MAKE) --no-print-directory messages
 	@mkdir -p var/static
 	$(PY) -m pytest -n auto $(ARGS)
+
+# Each case runs about BENCH_SECONDS (3 s by default); the demo is built once into var/bench.sqlite3.
+bench: $(DEV_STAMP) $(NPM_STAMP)
+	@mkdir -p var/static
+	$(PY) benchmarks/foundation.py
 
 # Runs all three checks and fails if any failed, so one run shows every problem.
 lint: $(DEV_STAMP)

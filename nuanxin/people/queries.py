@@ -18,8 +18,11 @@ from nuanxin.people.models import (
 
 
 def _with_related() -> ScopedQuerySet[Resident]:
-    return Resident.objects.select_related("place", "grid", "household").prefetch_related(
-        Prefetch("tags", queryset=ResidentTag.objects.order_by("kind", "id"))
+    # Lists never need the grid's polygon or the place's attributes: skip decoding their JSON.
+    return (
+        Resident.objects.select_related("place", "grid", "household")
+        .defer("grid__boundary", "place__attributes")
+        .prefetch_related(Prefetch("tags", queryset=ResidentTag.objects.order_by("kind", "id")))
     )
 
 
