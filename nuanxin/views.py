@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from nuanxin.core.http import ScopedRequest
 from nuanxin.navigation import BY_SLUG
+from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import working_areas
 
@@ -42,5 +43,7 @@ def field(request: ScopedRequest) -> HttpResponse:
             "grids": grids,
             "in_console": request.user.works_in_console,
             "can_see_people": request.scope.has("people.view"),
+            # A resident's own record(s): the people pages show them their own, masked.
+            "own_records": Resident.objects.visible_to(request.scope).filter(user_id=request.user.pk),
         },
     )

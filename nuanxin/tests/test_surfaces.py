@@ -84,3 +84,13 @@ def test_console_renders_in_english_when_chosen(client_for, world):
     client.post("/i18n/setlang/", {"language": "en", "next": "/console/"})
     page = client.get("/console/").content.decode()
     assert '<html lang="en">' in page and "Territory" in page
+
+
+def test_resident_field_home_links_to_their_own_record_only(client_for, world):
+    from nuanxin.people.actions import register_resident
+
+    own = register_resident(actor=None, name="居民本人", place=world.compound1, user=world.resident)
+    other = register_resident(actor=None, name="邻居", place=world.compound1)
+    page = client_for("resident").get("/field/").content.decode()
+    assert f"/people/{own.pk}/" in page and f"/people/{other.pk}/" not in page
+    assert client_for("rider").get("/field/").content.decode().count("/people/") == 0

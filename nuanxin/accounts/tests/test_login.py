@@ -150,3 +150,17 @@ def test_token_endpoint_shares_the_lockout(world):
     assert locked.status_code == 429
     assert locked.json()["code"] == "locked_out" and "token" not in locked.json()
     assert ApiToken.objects.count() == 0
+
+
+def test_empty_login_form_shows_field_errors_not_a_500(world):
+    response = Client().post("/accounts/login/", {"username": "", "password": ""})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count('class="field-error"') == 2
+
+
+def test_unknown_language_choice_is_ignored(client_for, world):
+    client = client_for("community_admin")
+    response = client.post("/i18n/setlang/", {"language": "xx-klingon", "next": "/console/"})
+    assert response.status_code == 302
+    assert '<html lang="zh-hans">' in client.get("/console/").content.decode()
