@@ -25,3 +25,13 @@ def test_non_auditors_get_404(client_for, world):
 def test_anonymous_is_sent_to_login(client):
     response = client.get("/audit/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_roles_show_by_name_not_code(client_for, world):
+    client_for("grid1_worker").get("/console/")  # any request; the login itself was audited
+    from nuanxin.core import audit
+
+    audit.record("test.role_shown", actor=world.grid1_worker, object_repr="x")
+    page = client_for("auditor").get("/audit/", {"action": "test.role_shown"}).content.decode()
+    assert "网格员" in page or "grid worker" in page
+    assert "grid_worker" not in page
