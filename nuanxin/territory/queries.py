@@ -82,4 +82,5 @@ def formula_gaps(grid: Area, day: date) -> list[str]:
 
 
 def places_for(scope: Scope) -> QuerySet[Place]:
-    return Place.objects.visible_to(scope).select_related("grid")
+    # Lists need the grid's name, not its polygon: skip decoding the boundary JSON per row.
+    return Place.objects.visible_to(scope).select_related("grid").defer("grid__boundary")
