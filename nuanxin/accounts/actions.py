@@ -47,21 +47,8 @@ def create_user(*, actor: Any, username: str, password: str | None, display_name
 def grant_role(*, actor: Any, user: User, role: str, area: Area | None = None, unit: Place | None = None) -> RoleGrant:
     """Give `user` a role on a node (or a unit, or everywhere for global roles).
 
-    Checks that the role fits the node's level; raises DomainError otherwise."""
-    if role not in Role.values:
-        raise DomainError(_("Unknown role."), field="role")
-    if role in GLOBAL_ROLES:
-        if unit is not None:
-            raise DomainError(_("This role is not held on a unit."), field="unit")
-    elif role in UNIT_ROLES:
-        if unit is None or area is not None:
-            raise DomainError(_("A partner representative speaks for one unit."), field="unit")
-    elif Role(role) in ROLE_LEVEL:
-        level = ROLE_LEVEL[Role(role)]
-        if area is None or area.level != level:
-            raise DomainError(_("This role is held on a %(level)s.") % {"level": Area.Level(level).label}, field="area")
-    elif area is None:
-        raise DomainError(_("This role is held on a node of the territory."), field="area")
+    Checks that the role fits where it is held (`check_grant`); raises DomainError otherwise."""
+    check_grant(role=role, area=area, unit=unit)
     grant, created = RoleGrant.objects.get_or_create(user=user, role=role, area=area, unit=unit)
     if role == Role.SYSTEM_ADMIN and not (user.is_staff and user.is_superuser):
         # System admins maintain reference data in the Django admin.
@@ -73,11 +60,54 @@ def grant_role(*, actor: Any, user: User, role: str, area: Area | None = None, u
             actor=actor,
             obj=user,
             area_path=area.path if area else "",
-            detail={"role": role, "area": area.code if area else None, "unit": unit.pk if unit else None},
+            detail=_grant_detail(grant),
         )
+    _forget_roles(user)
+    return grant
+
+
+@transaction.atomic
+def revoke_role(*, actor: Any, grant: RoleGrant) -> None:
+    """Take a role away. The last system-admin grant also takes away the Django admin."""
+    user = grant.user
+    detail = _grant_detail(grant)
+    area_path = grant.area.path if grant.area else ""
+    grant.delete()
+    if detail["role"] == Role.SYSTEM_ADMIN and not user.role_grants.filter(role=Role.SYSTEM_ADMIN).exists():
+        user.is_staff = user.is_superuser = False
+        user.save(update_fields=["is_staff", "is_superuser"])
+    audit.record("accounts.role_revoked", actor=actor, obj=user, area_path=area_path, detail=detail)
+    _forget_roles(user)
+
+
+def _grant_detail(grant: RoleGrant) -> dict[str, Any]:
+    return {"role": grant.role, "area": grant.area.code if grant.area else None, "unit": grant.unit_id}
+
+
+def _forget_roles(user: User) -> None:
     user.__dict__.pop("_nuanxin_scope", None)
     user.__dict__.pop("roles", None)
-    return grant
+
+
+def check_grant(*, role: str, area: Area | None, unit: Place | None) -> None:
+    """Whether a role may be held there: global roles on no unit (a system admin on no node),
+    a partner representative on one unit, node roles on a node of their level."""
+    if role not in Role.values:
+        raise DomainError(_("Unknown role."), field="role")
+    if role in GLOBAL_ROLES:
+        if unit is not None:
+            raise DomainError(_("This role is not held on a unit."), field="unit")
+        if role == Role.SYSTEM_ADMIN and area is not None:
+            raise DomainError(_("A system admin is held on no node."), field="area")
+    elif role in UNIT_ROLES:
+        if unit is None or area is not None:
+            raise DomainError(_("A partner representative speaks for one unit."), field="unit")
+    elif Role(role) in ROLE_LEVEL:
+        level = ROLE_LEVEL[Role(role)]
+        if area is None or area.level != level:
+            raise DomainError(_("This role is held on a %(level)s.") % {"level": Area.Level(level).label}, field="area")
+    elif area is None:
+        raise DomainError(_("This role is held on a node of the territory."), field="area")
 
 
 def issue_token(*, request: HttpRequest | None, username: str, password: str) -> tuple[User, str]:

@@ -3,6 +3,7 @@
 import time
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -24,10 +25,12 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
-    username = str(credentials.get("username", ""))[:150]
+    # A mistyped username is often a password typed into the wrong box: name only real accounts.
+    typed = str(credentials.get("username", ""))[:150]
+    user = get_user_model().objects.filter(username=typed).first()
     audit.record(
         "accounts.login_failed",
         result="failed",
-        object_repr=username,
-        detail={"username": username},
+        obj=user,
+        object_repr=typed if user else f"(unknown account, {len(typed)} characters)",
     )

@@ -41,6 +41,13 @@ class Scope:
         """Whether the permission holds on the area with this path."""
         return any(path.startswith(p) for p in self.paths_for(permission))
 
+    def q(self, permission: str, lookup: str) -> Q:
+        """Rows whose area path (`lookup`) lies under a subtree where `permission` holds."""
+        q = Q(pk__in=[])
+        for path in self.paths_for(permission):
+            q |= Q(**{f"{lookup}__startswith": path})
+        return q
+
 
 @dataclass(frozen=True)
 class Scoping:
@@ -64,10 +71,7 @@ class Scoping:
             return Q(pk__in=[])
         if scope.everything:
             return Q()
-        q = Q(pk__in=[])
-        if self.area:
-            for path in scope.paths_for(self.permission):
-                q |= Q(**{f"{self.area}__startswith": path})
+        q = scope.q(self.permission, self.area) if self.area else Q(pk__in=[])
         if self.owner:
             q |= Q(**{self.owner: scope.user_id})
         if self.unit and scope.unit_ids:
@@ -111,3 +115,9 @@ def require(scope: Scope, permission: str) -> None:
     """Refuse (404, audited) a viewer who holds `permission` nowhere."""
     if not scope.has(permission):
         raise deny(scope, permission)
+
+
+def require_at(scope: Scope, permission: str, obj: models.Model, path: str) -> None:
+    """Refuse (404, audited) a viewer without `permission` on the area at `path`, where `obj` lies."""
+    if not scope.has_at(permission, path):
+        raise deny(scope, f"{permission} {obj._meta.label_lower} {obj.pk}")

@@ -1,6 +1,7 @@
 """Validation of Chinese identity numbers and mobile numbers."""
 
 import re
+import unicodedata
 from datetime import date
 
 from django.utils import timezone
@@ -10,8 +11,10 @@ from nuanxin.core.errors import DomainError
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII digits only: full-width digits are folded to ASCII first (NFKC), so one person
+# always has one canonical form and one blind index.
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def id_check_digit(first17: str) -> str:
@@ -22,7 +25,7 @@ def id_check_digit(first17: str) -> str:
 
 def normalize_id_number(value: str, *, field: str = "id_number") -> str:
     """Return the 18-character ID number in canonical form, or raise DomainError."""
-    candidate = (value or "").strip().upper()
+    candidate = unicodedata.normalize("NFKC", value or "").strip().upper()
     if not _ID_SHAPE.match(candidate):
         raise DomainError(_("An ID number has 17 digits followed by a digit or X."), field=field)
     try:
@@ -38,7 +41,7 @@ def normalize_id_number(value: str, *, field: str = "id_number") -> str:
 
 def normalize_mobile(value: str, *, field: str = "phone") -> str:
     """Return an 11-digit mainland mobile number, or raise DomainError."""
-    candidate = re.sub(r"[\s-]", "", value or "")
+    candidate = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", value or ""))
     if candidate.startswith("+86"):
         candidate = candidate[3:]
     if not _MOBILE.match(candidate):

@@ -157,8 +157,9 @@ class ResidentTag(models.Model):
         ]
 
     def __str__(self) -> str:
-        # Never the category: this text lands in the audit log.
-        return f"{self.get_kind_display()} #{self.pk}"
+        # Neither the category nor the kind: this text may land in the audit log, and the kind
+        # alone tells that someone is a key person.
+        return f"tag #{self.pk}"
 
     @property
     def audit_area_path(self) -> str:

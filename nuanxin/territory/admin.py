@@ -1,35 +1,51 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from nuanxin.core.admin import AuditedModelAdmin
+from nuanxin.territory import actions
 from nuanxin.territory.models import Area, Place, StaffAssignment
 
 
 @admin.register(Area)
 class AreaAdmin(AuditedModelAdmin):
+    """Names only: new areas and boundaries go through the territory actions (API, demo),
+    which validate polygons and overlaps."""
+
     list_display = ("name", "level", "code", "path")
     list_filter = ("level",)
     search_fields = ("name", "code")
-    readonly_fields = ("path", "center_lng", "center_lat")
-    # Boundaries and the tree shape change through the territory actions (they validate
-    # polygons and overlaps); the admin edits names only.
-    fields = ("name", "level", "code", "path", "center_lng", "center_lat")
+    fields = ("name", "level", "code", "path")
+    readonly_fields = ("level", "code", "path")
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return ("level", "code", "path", "center_lng", "center_lat") if obj else self.readonly_fields
+    def save_model(self, request: HttpRequest, obj: Area, form: Any, change: bool) -> None:
+        actions.change_area(actor=request.user, area=Area.objects.get(pk=obj.pk), name=obj.name)
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(Place)
 class PlaceAdmin(AuditedModelAdmin):
+    """Name and address only; kind, location and attributes change through the actions."""
+
     list_display = ("name", "kind", "grid", "address")
     list_filter = ("kind", "grid")
     search_fields = ("name", "address")
-    readonly_fields = ("grid", "lng", "lat")
-    fields = ("name", "kind", "address", "grid", "lng", "lat", "attributes")
+    fields = ("name", "address", "kind", "grid", "lng", "lat", "attributes")
+    readonly_fields = ("kind", "grid", "lng", "lat", "attributes")
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: Place, form: Any, change: bool) -> None:
+        actions.change_place(actor=request.user, place=Place.objects.get(pk=obj.pk), name=obj.name, address=obj.address)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

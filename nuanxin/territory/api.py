@@ -8,6 +8,7 @@ from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Stat
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from nuanxin.core.http import ScopedRequest
+from nuanxin.core.schemas import RowId
 from nuanxin.core.scoping import get_in_scope_or_404, require
 from nuanxin.territory import actions
 from nuanxin.territory.models import Area, Place, StaffAssignment
@@ -32,7 +33,7 @@ class AreaDetailOut(AreaOut):
 
 class AreaFilter(FilterSchema):
     level: Area.Level | None = None
-    parent_id: int | None = None
+    parent_id: RowId | None = None
     q: Annotated[str | None, FilterLookup("name__icontains")] = None
 
 
@@ -50,7 +51,7 @@ class PlaceOut(Schema):
 
 class PlaceFilter(FilterSchema):
     kind: Place.Kind | None = None
-    grid_id: int | None = None
+    grid_id: RowId | None = None
     q: Annotated[str | None, FilterLookup("name__icontains")] = None
 
 
@@ -78,7 +79,7 @@ class AssignmentOut(Schema):
 
 
 class AssignmentFilter(FilterSchema):
-    grid_id: int | None = None
+    grid_id: RowId | None = None
     duty: StaffAssignment.Duty | None = None
     on: date | None = Field(None, description="Only assignments active on this date")
 
@@ -93,7 +94,7 @@ def list_areas(request: ScopedRequest, filters: Query[AreaFilter]) -> object:
 
 
 @router.get("/areas/{area_id}", response=AreaDetailOut)
-def get_area(request: ScopedRequest, area_id: int) -> Area:
+def get_area(request: ScopedRequest, area_id: RowId) -> Area:
     return get_in_scope_or_404(Area, request.scope, pk=area_id)
 
 
@@ -104,7 +105,7 @@ def list_places(request: ScopedRequest, filters: Query[PlaceFilter]) -> object:
 
 
 @router.get("/places/{place_id}", response=PlaceOut)
-def get_place(request: ScopedRequest, place_id: int) -> Place:
+def get_place(request: ScopedRequest, place_id: RowId) -> Place:
     return get_in_scope_or_404(Place, request.scope, pk=place_id)
 
 

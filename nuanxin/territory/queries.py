@@ -4,7 +4,7 @@ from datetime import date
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from nuanxin.core.geo import PolygonIndex, parse_boundary
 from nuanxin.core.scoping import Scope
@@ -45,12 +45,7 @@ def locate_grid(lng: float, lat: float) -> Area | None:
 
 def working_areas(scope: Scope) -> QuerySet[Area]:
     """The subtrees the viewer works in (not merely the public map): the territory tree page."""
-    if scope.everything:
-        return Area.objects.order_by("path")
-    q = Q(pk__in=[])
-    for path in scope.paths_for("territory.view"):
-        q |= Q(path__startswith=path)
-    return Area.objects.filter(q).order_by("path")
+    return Area.objects.filter(scope.q("territory.view", "path")).order_by("path")
 
 
 def staff_on(grid: Area, day: date) -> QuerySet[StaffAssignment]:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from nuanxin.accounts.models import User
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.scoping import deny, get_in_scope_or_404, require
+from nuanxin.core.scoping import get_in_scope_or_404, require, require_at
 from nuanxin.core.spreadsheets import import_page, template_response
 from nuanxin.territory import actions, imports
 from nuanxin.territory.forms import AssignStaffForm, EndAssignmentForm, PlaceForm
@@ -67,9 +67,8 @@ def area_detail(request: ScopedRequest, area_id: int) -> HttpResponse:
 
 def _working_area_or_404(request: ScopedRequest, area_id: int) -> Area:
     area = get_in_scope_or_404(Area.objects.select_related("parent"), request.scope, pk=area_id)
-    if not request.scope.has_at("territory.view", area.path):
-        # Public areas have a name and a shape, but their page is for people who work there.
-        raise deny(request.scope, f"territory.area {area.pk}")
+    # Public areas have a name and a shape, but their page is for people who work there.
+    require_at(request.scope, "territory.view", area, area.path)
     return area
 
 
@@ -115,8 +114,7 @@ def _render_area(
 @require_POST
 def assign_staff(request: ScopedRequest, area_id: int) -> HttpResponse:
     grid = _working_area_or_404(request, area_id)
-    if not request.scope.has_at("staffing.manage", grid.path):
-        raise deny(request.scope, f"staffing.manage {grid.pk}")
+    require_at(request.scope, "staffing.manage", grid, grid.path)
     form = AssignStaffForm(request.POST)
     if form.is_valid():
         person = User.objects.filter(username=form.cleaned_data["username"].strip(), is_active=True).first()
@@ -145,8 +143,7 @@ def assign_staff(request: ScopedRequest, area_id: int) -> HttpResponse:
 @require_POST
 def end_assignment(request: ScopedRequest, assignment_id: int) -> HttpResponse:
     assignment = get_in_scope_or_404(StaffAssignment.objects.select_related("grid"), request.scope, pk=assignment_id)
-    if not request.scope.has_at("staffing.manage", assignment.grid.path):
-        raise deny(request.scope, f"staffing.manage {assignment.grid_id}")
+    require_at(request.scope, "staffing.manage", assignment, assignment.grid.path)
     form = EndAssignmentForm(request.POST)
     if form.is_valid():
         try:
@@ -164,8 +161,7 @@ def end_assignment(request: ScopedRequest, assignment_id: int) -> HttpResponse:
 @require_POST
 def add_place(request: ScopedRequest, area_id: int) -> HttpResponse:
     grid = _working_area_or_404(request, area_id)
-    if not request.scope.has_at("places.manage", grid.path):
-        raise deny(request.scope, f"places.manage {grid.pk}")
+    require_at(request.scope, "places.manage", grid, grid.path)
     form = PlaceForm(request.POST)
     if form.is_valid():
         try:
@@ -217,13 +213,17 @@ def place_list(request: ScopedRequest) -> HttpResponse:
 
 @login_required
 def place_detail(request: ScopedRequest, place_id: int) -> HttpResponse:
-    place = get_in_scope_or_404(Place.objects.select_related("grid", "parent"), request.scope, pk=place_id)
+    place = get_in_scope_or_404(Place.objects.select_related("grid"), request.scope, pk=place_id)
     return render(
         request,
         "territory/place.html",
         {
             "place": place,
             "map_points": _place_points([place]),
+            # The compound a building sits in is shown only when the viewer may see it.
+            "parent": Place.objects.visible_to(request.scope).filter(pk=place.parent_id).first()
+            if place.parent_id
+            else None,
             "map_features": {"type": "FeatureCollection", "features": [_feature(place.grid)]},
         },
     )

@@ -164,3 +164,11 @@ def test_unknown_language_choice_is_ignored(client_for, world):
     response = client.post("/i18n/setlang/", {"language": "xx-klingon", "next": "/console/"})
     assert response.status_code == 302
     assert '<html lang="zh-hans">' in client.get("/console/").content.decode()
+
+
+def test_failed_login_with_an_unknown_username_does_not_log_what_was_typed(world):
+    _login(Client(), "hunter2-my-password", "whatever")
+    entry = AuditEntry.objects.get(action="accounts.login_failed")
+    assert "hunter2" not in entry.object_repr and "hunter2" not in str(entry.detail)
+    _login(Client(), "grid1-worker", "wrong")
+    assert AuditEntry.objects.filter(action="accounts.login_failed", object_repr="grid1-worker").exists()

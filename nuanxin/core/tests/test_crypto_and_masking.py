@@ -35,3 +35,22 @@ def test_id_mask_never_shows_the_birth_date():
     masked = mask_id_number("53011219900307123X")
     assert masked == "530112********123X"
     assert "19900307" not in masked
+
+
+def test_full_width_digits_fold_to_one_canonical_id_and_phone():
+    from nuanxin.core.validators import normalize_id_number, normalize_mobile
+
+    ascii_id = "11010519491231002X"
+    full_width = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in ascii_id)
+    assert normalize_id_number(full_width) == ascii_id
+    assert normalize_mobile("１３８１２３４５６７８") == "13812345678"
+
+
+def test_other_unicode_digits_are_refused():
+    import pytest as _pytest
+
+    from nuanxin.core.errors import DomainError
+    from nuanxin.core.validators import normalize_mobile
+
+    with _pytest.raises(DomainError):
+        normalize_mobile("١٣٨١٢٣٤٥٦٧٨")  # Arabic-Indic digits are not a mainland mobile number

@@ -2,6 +2,8 @@
 // tiles unless a tile URL is configured. Each map element names its data elements.
 (function () {
   document.querySelectorAll("[data-map]").forEach(function (el) {
+    // Names are user data: tooltips get text nodes, never HTML.
+    var label = function (text) { var span = document.createElement("span"); span.textContent = text; return span; };
     var read = function (id) { var node = document.getElementById(id); return node ? JSON.parse(node.textContent) : null; };
     var features = read(el.dataset.features);
     var points = read(el.dataset.points);
@@ -17,11 +19,11 @@
         var i = (f.properties.id || 0) % palette.length;
         return { color: palette[i], weight: 2, fillOpacity: f.properties.level === "grid" ? 0.15 : 0.04 };
       },
-      onEachFeature: function (f, l) { l.bindTooltip(f.properties.name, { sticky: true }); }
+      onEachFeature: function (f, l) { l.bindTooltip(label(f.properties.name), { sticky: true }); }
     }).addTo(map);
     points.forEach(function (p) {
       L.circleMarker([p.lat, p.lng], { radius: 3, color: "#1f2937", weight: 1, fillOpacity: 0.8 })
-        .bindTooltip(p.name + " · " + p.kind).addTo(map);
+        .bindTooltip(label(p.name + " · " + p.kind)).addTo(map);
     });
     var bounds = layer.getBounds();
     if (bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); }
