@@ -18,9 +18,3 @@ def mask_id_number(id_number: str) -> str:
         return "*" * len(id_number)
     return f"{id_number[:6]}{'*' * (len(id_number) - 10)}{id_number[-4:]}"
 
-
-def mask_name(name: str) -> str:
-    """张** : the family name only (for contexts where even a name is too much)."""
-    if not name:
-        return ""
-    return name[0] + "*" * (len(name) - 1)

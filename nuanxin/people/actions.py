@@ -1,13 +1,16 @@
-"""Writes on people: households, residents, tags and the audited reveal.
+"""Writes on people: households, residents, tags, and the audited reveal and exact search.
 
 Each write runs in one transaction and leaves an audit entry whose detail never holds an ID
 number, a phone or a tag category.
 """
 
 import re
+import time
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from nuanxin.core import audit
@@ -26,11 +29,15 @@ from nuanxin.people.models import (
     Resident,
     ResidentTag,
 )
+from nuanxin.people.queries import parse_search, search_residents, visible_tags
 from nuanxin.territory.models import Area, Place
 
 NAME_MAX = 30
 REASON_MIN = 4
-REVEALABLE = ("id_number", "phone")
+REVEALABLE = ("id_number", "phone", "tags")
+# Exact searches (by phone or ID number) allowed per user per window of this many seconds.
+EXACT_SEARCH_LIMIT = 30
+EXACT_SEARCH_WINDOW = 600
 # Characters a name may hold besides letters (any script): the separators of minority and
 # foreign names (阿依古丽·买买提).
 _NAME_SEPARATORS = set(" ·•・.-'")
@@ -247,6 +254,14 @@ def change_resident(
     return resident
 
 
+def _check_may_tag(scope: Scope | None, resident: Resident, kind: str) -> None:
+    """Setting or removing a tag needs people.manage and the kind's view permission at the
+    resident's grid (field "kind")."""
+    path = resident.grid.path
+    if scope is not None and not (scope.has_at("people.manage", path) and scope.has_at(TAG_PERMISSION[kind], path)):
+        raise DomainError(_("You may not set or remove this kind of tag here."), field="kind")
+
+
 @transaction.atomic
 def tag_resident(
     *, actor: Any, resident: Resident, kind: str, category: str, note: str = "", scope: Scope | None = None
@@ -254,8 +269,8 @@ def tag_resident(
     """Tag a resident as one of a special group or a key person. Refuses an unknown kind or
     a category not of that kind, a category the resident already has (field "category"),
     a note over 500 characters; given a scope, a viewer without people.manage and the
-    kind's view permission at the resident's grid (field "kind"). The audit entry names the
-    kind, never the category."""
+    kind's view permission at the resident's grid (field "kind"). The audit entry holds the
+    tag's id only: its kind alone would tell that the resident is a key person."""
     if kind not in TAG_CATEGORIES:
         raise DomainError(_("Unknown kind of tag."), field="kind")
     if category not in TAG_CATEGORIES[kind].values:
@@ -263,43 +278,90 @@ def tag_resident(
     note = (note or "").strip()
     if len(note) > 500:
         raise DomainError(_("A note has at most 500 characters."), field="note")
-    if scope is not None and not (
-        scope.has_at("people.manage", resident.grid.path) and scope.has_at(TAG_PERMISSION[kind], resident.grid.path)
-    ):
-        raise DomainError(_("You may not set this kind of tag here."), field="kind")
+    _check_may_tag(scope, resident, kind)
     index = blind_index(category, purpose=TAG_CATEGORY_PURPOSE)
     if resident.tags.filter(category_index=index).exists():
         raise DomainError(_("The resident already has this tag."), field="category")
     tag = ResidentTag.objects.create(resident=resident, kind=kind, category=category, category_index=index, note=note)
-    audit.record("people.resident_tagged", actor=actor, obj=resident, detail={"kind": kind, "tag_id": tag.pk})
+    audit.record("people.resident_tagged", actor=actor, obj=resident, detail={"tag_id": tag.pk})
     return tag
 
 
 @transaction.atomic
 def untag_resident(*, actor: Any, tag: ResidentTag, scope: Scope | None = None) -> None:
-    """Remove a tag; given a scope, the same permission as for setting it (field "kind")."""
-    resident = tag.resident
-    if scope is not None and not (
-        scope.has_at("people.manage", resident.grid.path) and scope.has_at(TAG_PERMISSION[tag.kind], resident.grid.path)
-    ):
-        raise DomainError(_("You may not remove this kind of tag here."), field="kind")
-    audit.record("people.resident_untagged", actor=actor, obj=resident, detail={"kind": tag.kind, "tag_id": tag.pk})
+    """Remove a tag; given a scope, the same permission as for setting it (field "kind").
+    Audited with the tag's id only."""
+    _check_may_tag(scope, tag.resident, tag.kind)
+    audit.record("people.resident_untagged", actor=actor, obj=tag.resident, detail={"tag_id": tag.pk})
     tag.delete()
 
 
-def reveal_resident_field(*, actor: Any, scope: Scope, resident: Resident, field: str, reason: str) -> str:
-    """The full ID number or phone of a resident, for a viewer holding people.reveal at the
-    resident's grid, given a reason of at least four characters.
+class SearchRateLimited(DomainError):
+    """Too many exact searches: `retry_after` seconds until the next window opens."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, field="text", code="rate_limited")
+        self.retry_after = retry_after
+
+
+def _count_exact_search(user_id: int | None) -> None:
+    """Count one exact search against the user's allowance for the current ten-minute
+    window (a cache counter, so every app server shares it given a shared cache); refuse
+    once the allowance is spent."""
+    now = int(time.time())
+    window = now // EXACT_SEARCH_WINDOW
+    key = f"people.exact_search:{user_id}:{window}"
+    cache.add(key, 0, timeout=EXACT_SEARCH_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        count = 1
+        cache.set(key, count, timeout=EXACT_SEARCH_WINDOW)
+    if count > EXACT_SEARCH_LIMIT:
+        raise SearchRateLimited(
+            _("Too many searches by phone or ID number; try again in a few minutes."),
+            retry_after=(window + 1) * EXACT_SEARCH_WINDOW - now,
+        )
+
+
+def look_up_residents(*, actor: Any, scope: Scope, text: str) -> QuerySet[Resident]:
+    """Residents the viewer may see matching `text` (see `queries.search_residents`), for
+    the list page and the API.
+
+    A search by phone or ID number confirms a guessed value, so it is a kind of reveal:
+    it needs people.reveal somewhere (DomainError, field "text"), at most
+    EXACT_SEARCH_LIMIT of them per user per ten-minute window (SearchRateLimited, field
+    "text"), and each leaves a `people.searched` entry with what was searched by and how
+    many residents matched, never the value. Searches by name are neither limited nor
+    audited."""
+    by = parse_search(text)[0]
+    residents = search_residents(scope, text)
+    if by == "name":
+        return residents
+    if not scope.has("people.reveal"):
+        raise DomainError(_("Searching by phone or ID number needs the permission to reveal them."), field="text")
+    _count_exact_search(scope.user_id)
+    audit.record("people.searched", actor=actor, detail={"by": by, "matches": residents.count()})
+    return residents
+
+
+def reveal_resident_field(
+    *, actor: Any, scope: Scope, resident: Resident, field: str, reason: str
+) -> str | list[ResidentTag]:
+    """The full ID number or phone of a resident, or their tags with categories and notes
+    (`field="tags"`: only the kinds the viewer may see there), for a viewer holding
+    people.reveal at the resident's grid, given a reason of at least four characters.
 
     Raises Http404 (and records the denial) when the viewer lacks the permission there, so a
     reveal outside one's reach looks like any other missing page; DomainError for an unknown
-    field or one with nothing recorded (field "field") and for a missing reason (field
-    "reason"). Records `people.revealed` with the field and the reason, never the value."""
+    field or one with nothing recorded, or no tag the viewer may see (field "field"), and for
+    a missing reason (field "reason"). Records `people.revealed` with the field and the
+    reason, never the value."""
     if not scope.has_at("people.reveal", resident.grid.path):
         # Outside the transaction below: the denial entry must survive the refusal.
         raise deny(scope, f"people.resident {resident.pk} reveal")
     if field not in REVEALABLE:
-        raise DomainError(_("Only an ID number or a phone can be revealed."), field="field")
+        raise DomainError(_("Only an ID number, a phone or the tags can be revealed."), field="field")
     reason = " ".join((reason or "").split())
     if len(reason) < REASON_MIN:
         raise DomainError(
@@ -307,7 +369,8 @@ def reveal_resident_field(*, actor: Any, scope: Scope, resident: Resident, field
         )
     if len(reason) > 200:
         raise DomainError(_("A reason has at most 200 characters."), field="reason")
-    value = str(getattr(resident, field))
+    # Tags of a kind the viewer may not see do not exist for them: "nothing recorded" alike.
+    value: str | list[ResidentTag] = visible_tags(scope, resident) if field == "tags" else str(getattr(resident, field))
     if not value:
         raise DomainError(_("Nothing is recorded for this resident here."), field="field")
     with transaction.atomic():

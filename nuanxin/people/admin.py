@@ -1,5 +1,6 @@
-"""Admin views of people: read-only and masked. Residents are registered and changed
-through the people actions (they validate, index and audit); tags are not shown here."""
+"""Admin views of people: read-only and masked, with no add, change or delete. Residents
+are registered and changed through the people actions (they validate, index and audit);
+tags are not shown here."""
 
 from typing import Any
 
@@ -16,6 +17,10 @@ class ReadOnlyAdmin(AuditedModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting a resident would also drop their tags and bypass the actions' audit trail.
         return False
 
 

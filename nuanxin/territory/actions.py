@@ -54,7 +54,8 @@ def create_area(*, actor: Any, level: str, code: str, name: str, boundary: dict,
         raise DomainError(_("A code is required and cannot contain '/'."), field="code")
     if not name:
         raise DomainError(_("A name is required."), field="name")
-    if Area.objects.filter(parent=parent, code=code).exists():
+    # Case-insensitively: SQLite's LIKE (the subtree test) does not tell "a01/" from "A01/".
+    if Area.objects.filter(parent=parent, code__iexact=code).exists():
         raise DomainError(_("Another area here already has this code."), field="code")
     geometry = parse_boundary(boundary)
     if level == Area.Level.GRID:

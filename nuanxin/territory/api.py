@@ -6,10 +6,11 @@ from typing import Annotated
 from django.db.models import Q
 from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import model_validator
 
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.schemas import RowId
-from nuanxin.core.scoping import get_in_scope_or_404, require
+from nuanxin.core.scoping import get_in_scope_or_404, require, require_at
 from nuanxin.territory import actions
 from nuanxin.territory.models import Area, Place, StaffAssignment
 
@@ -64,6 +65,25 @@ class PlaceIn(Schema):
     attributes: dict = {}
 
 
+class PlacePatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    address: str | None = Field(None, max_length=200)
+    lng: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    attributes: dict | None = None
+
+    @model_validator(mode="after")
+    def _location_whole(self) -> "PlacePatch":
+        if (self.lng is None) != (self.lat is None):
+            raise ValueError("lng and lat change together")
+        return self
+
+
+class AreaPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    boundary: dict | None = Field(None, description="GeoJSON Polygon or MultiPolygon (WGS-84)")
+
+
 class AssignmentOut(Schema):
     id: int
     grid_id: int
@@ -98,6 +118,14 @@ def get_area(request: ScopedRequest, area_id: RowId) -> Area:
     return get_in_scope_or_404(Area, request.scope, pk=area_id)
 
 
+@router.patch("/areas/{area_id}", response=AreaDetailOut)
+def change_area(request: ScopedRequest, area_id: RowId, payload: AreaPatch) -> Area:
+    """Rename an area or redraw its boundary (a grid must keep its places and not overlap another)."""
+    area = get_in_scope_or_404(Area, request.scope, pk=area_id)
+    require_at(request.scope, "territory.manage", area, area.path)
+    return actions.change_area(actor=request.user, area=area, **payload.dict(exclude_unset=True))
+
+
 @router.get("/places", response=list[PlaceOut])
 @paginate(LimitOffsetPagination)
 def list_places(request: ScopedRequest, filters: Query[PlaceFilter]) -> object:
@@ -114,6 +142,16 @@ def create_place(request: ScopedRequest, payload: PlaceIn) -> Status:
     """Add a place; it is assigned to the grid containing its location."""
     require(request.scope, "places.manage")
     return Status(201, actions.create_place(actor=request.user, scope=request.scope, **payload.dict()))
+
+
+@router.patch("/places/{place_id}", response=PlaceOut)
+def change_place(request: ScopedRequest, place_id: RowId, payload: PlacePatch) -> Place:
+    """Edit a place; a new location moves it to the grid containing it (one the caller manages)."""
+    place = get_in_scope_or_404(Place.objects.select_related("grid"), request.scope, pk=place_id)
+    require_at(request.scope, "places.manage", place, place.grid.path)
+    return actions.change_place(
+        actor=request.user, place=place, scope=request.scope, **payload.dict(exclude_unset=True)
+    )
 
 
 @router.get("/staffing", response=list[AssignmentOut])

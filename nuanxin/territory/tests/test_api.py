@@ -93,3 +93,76 @@ def test_openapi_schema_and_docs_are_served(client, db):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/places" in schema["paths"] and "/api/v1/auth/token" in schema["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def _patch(client, url, data):
+    return client.patch(url, data=json.dumps(data), content_type="application/json")
+
+
+def test_grid_worker_moves_a_place_within_their_grid(client_for, world):
+    response = _patch(
+        client_for("grid1_worker"), f"/api/v1/places/{world.compound1.pk}", {"lng": 102.7015, "lat": 24.9815}
+    )
+    assert response.status_code == 200 and response.json()["grid_id"] == world.grid1.pk
+
+
+def test_moving_a_place_out_of_the_callers_grids_is_refused(client_for, world):
+    response = _patch(
+        client_for("grid1_worker"), f"/api/v1/places/{world.compound1.pk}", {"lng": 102.7031, "lat": 24.9811}
+    )
+    assert response.status_code == 400 and response.json()["field"] == "location"
+    world.compound1.refresh_from_db()
+    assert world.compound1.grid == world.grid1
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [({"lng": 102.7015}, None), ({"name": ""}, "name"), ({"lat": 91, "lng": 102.7}, "lat")],
+)
+def test_bad_place_patch_is_refused(client_for, world, payload, field):
+    response = _patch(client_for("grid1_worker"), f"/api/v1/places/{world.compound1.pk}", payload)
+    assert response.status_code == 422
+    if field:
+        assert response.json()["field"] == field
+    world.compound1.refresh_from_db()
+    assert (world.compound1.name, world.compound1.lng) == ("一号院", 102.701)
+
+
+def test_place_patch_denied_outside_scope_and_for_public_viewers(client_for, world):
+    assert _patch(client_for("grid2_worker"), f"/api/v1/places/{world.compound1.pk}", {"name": "x"}).status_code == 404
+    assert _patch(client_for("rider"), f"/api/v1/places/{world.station.pk}", {"name": "x"}).status_code == 404
+    world.station.refresh_from_db()
+    assert world.station.name == "温新驿站一号"
+
+
+def test_community_admin_renames_and_redraws_a_grid(client_for, world):
+    from nuanxin.testing import rectangle
+
+    client = client_for("community_admin")
+    url = f"/api/v1/areas/{world.grid1.pk}"
+    overlapping = _patch(client, url, {"name": "东一网格", "boundary": rectangle(102.6995, 24.98, 0.003, 0.002)})
+    assert overlapping.status_code == 400 and overlapping.json()["field"] == "boundary"
+    world.grid1.refresh_from_db()
+    assert world.grid1.name == "一网格"  # nothing half-written
+    response = _patch(client, url, {"name": "东一网格", "boundary": rectangle(102.6995, 24.98, 0.0025, 0.002)})
+    assert response.status_code == 200 and response.json()["name"] == "东一网格"
+    assert response.json()["boundary"]["coordinates"][0][0] == [102.6995, 24.98]
+
+
+def test_redrawing_a_grid_that_strands_its_places_is_refused(client_for, world):
+    from nuanxin.testing import square
+
+    response = _patch(
+        client_for("community_admin"),
+        f"/api/v1/areas/{world.grid1.pk}",
+        {"boundary": square(102.7000, 24.9800, 0.0005)},
+    )
+    assert response.status_code == 400 and response.json()["field"] == "boundary"
+    assert "一号院" in response.json()["error"]
+
+
+def test_grid_staff_cannot_change_areas(client_for, world):
+    assert _patch(client_for("grid1_leader"), f"/api/v1/areas/{world.grid1.pk}", {"name": "x"}).status_code == 404
+    assert _patch(client_for("other_admin"), f"/api/v1/areas/{world.grid1.pk}", {"name": "x"}).status_code == 404
+    world.grid1.refresh_from_db()
+    assert world.grid1.name == "一网格"

@@ -55,3 +55,16 @@ def test_moving_a_place_to_another_grid_moves_its_residents_and_households(world
     resident.refresh_from_db()
     household.refresh_from_db()
     assert resident.grid == world.grid2 and household.grid == world.grid2
+
+
+def test_sibling_codes_differing_only_in_case_are_refused(world):
+    with pytest.raises(DomainError) as err:
+        actions.create_area(
+            actor=None,
+            level="grid",
+            code="g1",
+            name="小写网格",
+            boundary=square(102.704, 24.980),
+            parent=world.community,
+        )
+    assert err.value.field == "code"
