@@ -17,4 +17,3 @@ def mask_id_number(id_number: str) -> str:
     if len(id_number) < 11:
         return "*" * len(id_number)
     return f"{id_number[:6]}{'*' * (len(id_number) - 10)}{id_number[-4:]}"
-

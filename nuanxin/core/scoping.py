@@ -99,7 +99,7 @@ def get_in_scope_or_404(queryset: Any, scope: Scope, **lookup: Any) -> Any:
     except (ValueError, TypeError):
         exists = False
     if exists:  # it is there, but not for this viewer
-        raise deny(scope, f"{qs.model._meta.label_lower} {lookup}")
+        raise deny(scope, f"{qs.model._meta.label_lower} " + " ".join(f"{k}={v}" for k, v in lookup.items()))
     raise Http404
 
 

@@ -9,13 +9,15 @@ from nuanxin.territory.models import Place, StaffAssignment
 class AssignStaffForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     duty = forms.ChoiceField(label=_("Duty"), choices=StaffAssignment.Duty.choices)
-    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    ends_on = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
 class EndAssignmentForm(forms.Form):
-    ends_on = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class PlaceForm(forms.Form):

@@ -9,7 +9,8 @@
     var points = read(el.dataset.points);
     if (!Array.isArray(points)) { points = []; }
     // Leaflet needs a view before vector layers are added; fitBounds below replaces it.
-    var map = L.map(el, { attributionControl: !!el.dataset.tileUrl }).setView([24.98, 102.70], 14);
+    var map = L.map(el, { attributionControl: !!el.dataset.tileUrl, zoomControl: false }).setView([24.98, 102.70], 14);
+    L.control.zoom({ zoomInTitle: el.dataset.zoomIn || "+", zoomOutTitle: el.dataset.zoomOut || "-" }).addTo(map);
     if (el.dataset.tileUrl) {
       L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
     }

@@ -195,3 +195,18 @@ def test_staffing_and_place_routes_refuse_get(client_for, world):
     client = client_for("community_admin")
     assert client.get(f"/territory/areas/{world.grid1.pk}/staff/").status_code == 405
     assert client.get(f"/territory/areas/{world.grid1.pk}/places/").status_code == 405
+
+
+def test_place_attributes_show_translated_labels_and_joined_lists(client_for, world):
+    from nuanxin.territory.actions import change_place
+
+    change_place(actor=None, place=world.station, attributes={"amenities": ["热水", "充电"], "联系人": "王女士"})
+    page = client_for("rider").get(f"/territory/places/{world.station.pk}/").content.decode()
+    assert "热水、充电" in page and "联系人" in page and "amenities" not in page
+
+
+def test_assign_form_dates_are_iso_for_the_date_picker(client_for, world):
+    page = client_for("community_admin").get(f"/territory/areas/{world.grid1.pk}/").content.decode()
+    import re
+
+    assert re.search(r'name="starts_on" value="\d{4}-\d{2}-\d{2}"', page)
