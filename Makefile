@@ -36,7 +36,7 @@ run: $(RUN_STAMP) $(NPM_STAMP)
 	@echo "    $(DEMO_LOGINS)"
 	@echo "  Stop with Ctrl-C."
 	@echo
-	@exec $(VENV)/bin/gunicorn nuanxin.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4
+	@exec $(VENV)/bin/gunicorn nuanxin.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --timeout 300
 
 test: $(DEV_STAMP) $(NPM_STAMP)
 	@bash scripts/debian-packages.sh cjk-font gettext chromium
