@@ -22,7 +22,7 @@ class RoleGrantForm(forms.ModelForm):
         fields = ("role", "area", "unit")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.instance.pk is None and not self.errors:
             try:
                 check_grant(role=data.get("role", ""), area=data.get("area"), unit=data.get("unit"))

@@ -1,16 +1,22 @@
 """Residents and households over the API. Every answer goes through the scope; ID numbers
-and phones leave only masked, except from the audited reveal; tags only where the caller
-may see them. Search is a POST so phones and ID numbers never appear in a URL."""
+and phones leave only masked, and tags only by kind, except from the audited reveal; tags
+only where the caller may see them. Search is a POST so phones and ID numbers never appear
+in a URL; searching by them is gated, rate-limited and audited like a reveal."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
 from typing import Any, Literal
 
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import field_validator
 
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.scoping import Scope, require
+from nuanxin.core.scoping import Scope, deny, require
 from nuanxin.people import actions
 from nuanxin.people.models import Household, Resident, ResidentTag
 from nuanxin.people.queries import (
@@ -18,7 +24,7 @@ from nuanxin.people.queries import (
     may_see_tags,
     resident_or_404,
     residents_for,
-    search_residents,
+    tag_or_404,
     visible_tags,
     with_tag,
 )
@@ -28,11 +34,10 @@ router = Router(tags=["people"])
 
 
 class TagOut(Schema):
+    """A tag as lists show it: its kind only. The category and note come from a reveal."""
+
     id: int
     kind: str
-    category: str
-    category_label: str
-    note: str
 
 
 class ResidentOut(Schema):
@@ -40,7 +45,11 @@ class ResidentOut(Schema):
     name: str
     name_pinyin: str
     gender: str
-    birth_year: int | None
+    birth_year: int | None = Field(
+        None,
+        description="Only for callers who may reveal values at the resident's grid: with the masked ID number "
+        "it would narrow the full number down to a few candidates.",
+    )
     id_number_masked: str
     phone_masked: str
     place_id: int
@@ -57,6 +66,11 @@ class ResidentOut(Schema):
     @staticmethod
     def resolve_household_number(obj: Resident) -> str | None:
         return obj.household.number if obj.household is not None else None
+
+    @staticmethod
+    def resolve_birth_year(obj: Resident, context: Any) -> int | None:
+        scope: Scope = context["request"].scope
+        return obj.birth_year if scope.has_at("people.reveal", obj.grid.path) else None
 
     @staticmethod
     def resolve_tags(obj: Resident, context: Any) -> list[ResidentTag] | None:
@@ -83,18 +97,54 @@ class ResidentIn(Schema):
     phone: str = Field("", max_length=40)
 
 
+def _not_nullable(schema: dict[str, Any]) -> None:
+    # None stands for "left out" only: publish the key as a plain, non-null value.
+    schema.update(schema.pop("anyOf")[0])
+
+
+class ResidentChangeIn(Schema):
+    """Only the keys sent change. "" clears a phone or an ID number; a null household_id takes
+    the resident out of their household; null is refused for the other keys."""
+
+    name: str | None = Field(None, max_length=60, json_schema_extra=_not_nullable)
+    gender: Literal["", "male", "female"] | None = Field(None, json_schema_extra=_not_nullable)
+    id_number: str | None = Field(None, max_length=40, json_schema_extra=_not_nullable)
+    phone: str | None = Field(None, max_length=40, json_schema_extra=_not_nullable)
+    household_id: int | None = None
+
+    @field_validator("name", "gender", "id_number", "phone")
+    @classmethod
+    def _not_null(cls, value: str | None) -> str:
+        # Runs on values sent only (defaults are not validated): a key left out stays None
+        # and means "unchanged"; a null sent is an error.
+        if value is None:
+            raise ValueError(_("May not be null; leave the key out to keep the value."))
+        return value
+
+
 class SearchIn(Schema):
     text: str = Field(..., max_length=60)
 
 
 class RevealIn(Schema):
-    field: Literal["id_number", "phone"]
+    field: Literal["id_number", "phone", "tags"]
     reason: str = Field(..., max_length=200)
+
+
+class RevealedTagOut(Schema):
+    id: int
+    kind: str
+    category: str
+    category_label: str
+    note: str
 
 
 class RevealOut(Schema):
     field: str
-    value: str
+    value: str | None = Field(None, description="The full ID number or phone; null when revealing tags.")
+    tags: list[RevealedTagOut] | None = Field(
+        None, description="With field=tags: the tags of the kinds the caller may see, with categories and notes."
+    )
 
 
 class HouseholdOut(Schema):
@@ -114,6 +164,40 @@ class HouseholdFilter(FilterSchema):
     grid_id: int | None = None
 
 
+def _household(scope: Scope, household_id: int) -> Household:
+    household = households_for(scope).filter(pk=household_id).first()
+    if household is None:
+        raise DomainError(_("Unknown household."), field="household_id")
+    return household
+
+
+@contextmanager
+def _json_field_names() -> Iterator[None]:
+    """The API names its inputs by their JSON keys: the actions' "place" is "place_id" here."""
+    try:
+        yield
+    except DomainError as error:
+        if error.field in ("place", "household"):
+            error.field = f"{error.field}_id"
+        raise
+
+
+def _answer_rate_limit(view: Callable[..., Any]) -> Callable[..., Any]:
+    """429 with Retry-After for a spent search allowance. Outside the pagination wrapper,
+    which can only paginate what the view returns."""
+
+    @wraps(view)
+    def answer(request: ScopedRequest, **kwargs: Any) -> Any:
+        try:
+            return view(request, **kwargs)
+        except actions.SearchRateLimited as error:
+            response = JsonResponse(error.as_dict(), status=429)
+            response["Retry-After"] = str(error.retry_after)
+            return response
+
+    return answer
+
+
 @router.get("/residents", response=list[ResidentOut])
 @paginate(LimitOffsetPagination)
 def list_residents(request: ScopedRequest, filters: Query[ResidentFilter], tag: Query[TagFilter]) -> Any:
@@ -122,10 +206,13 @@ def list_residents(request: ScopedRequest, filters: Query[ResidentFilter], tag: 
 
 
 @router.post("/residents/search", response=list[ResidentOut])
+@_answer_rate_limit
 @paginate(LimitOffsetPagination)
 def search(request: ScopedRequest, payload: SearchIn) -> Any:
-    """By name, pinyin or initials; a valid phone or ID number matches exactly."""
-    return search_residents(request.scope, payload.text)
+    """By name, pinyin or initials; a valid phone or ID number matches exactly, for callers
+    holding people.reveal (400 on "text" otherwise), at most 30 times in ten minutes (429
+    with Retry-After), and audited."""
+    return actions.look_up_residents(actor=request.user, scope=request.scope, text=payload.text)
 
 
 @router.get("/residents/{resident_id}", response=ResidentOut)
@@ -140,12 +227,8 @@ def create_resident(request: ScopedRequest, payload: ResidentIn) -> Status[Resid
     place = Place.objects.visible_to(request.scope).filter(pk=payload.place_id).select_related("grid").first()
     if place is None:
         raise DomainError(_("Unknown place."), field="place_id")
-    household = None
-    if payload.household_id is not None:
-        household = households_for(request.scope).filter(pk=payload.household_id).first()
-        if household is None:
-            raise DomainError(_("Unknown household."), field="household_id")
-    try:
+    household = None if payload.household_id is None else _household(request.scope, payload.household_id)
+    with _json_field_names():
         resident = actions.register_resident(
             actor=request.user,
             scope=request.scope,
@@ -156,22 +239,45 @@ def create_resident(request: ScopedRequest, payload: ResidentIn) -> Status[Resid
             id_number=payload.id_number,
             phone=payload.phone,
         )
-    except DomainError as error:
-        # The API names its inputs by their JSON keys.
-        if error.field in ("place", "household"):
-            error.field = f"{error.field}_id"
-        raise
     return Status(201, residents_for(request.scope).get(pk=resident.pk))
 
 
-@router.post("/residents/{resident_id}/reveal", response=RevealOut)
-def reveal(request: ScopedRequest, resident_id: int, payload: RevealIn) -> dict[str, str]:
-    """The full value, for a stated reason; audited. 404 without people.reveal there."""
+@router.patch("/residents/{resident_id}", response=ResidentOut)
+def change_resident(request: ScopedRequest, resident_id: int, payload: ResidentChangeIn) -> Resident:
+    """Change the keys sent; 404 unless the caller manages residents at the resident's grid."""
     resident = resident_or_404(request.scope, resident_id)
-    value = actions.reveal_resident_field(
+    if not request.scope.has_at("people.manage", resident.grid.path):
+        raise deny(request.scope, f"people.resident {resident.pk} change")
+    changes = payload.model_dump(exclude_unset=True)
+    if "household_id" in changes:
+        household_id = changes.pop("household_id")
+        changes["household"] = None if household_id is None else _household(request.scope, household_id)
+    with _json_field_names():
+        actions.change_resident(actor=request.user, scope=request.scope, resident=resident, **changes)
+    return resident_or_404(request.scope, resident_id)
+
+
+@router.delete("/residents/{resident_id}/tags/{tag_id}", response={204: None})
+def remove_tag(request: ScopedRequest, resident_id: int, tag_id: int) -> Status[None]:
+    """Remove a tag the caller may see; 400 on "kind" without people.manage and the tag
+    kind's permission at the resident's grid."""
+    resident = resident_or_404(request.scope, resident_id)
+    tag = tag_or_404(request.scope, resident, tag_id)
+    actions.untag_resident(actor=request.user, tag=tag, scope=request.scope)
+    return Status(204, None)
+
+
+@router.post("/residents/{resident_id}/reveal", response=RevealOut)
+def reveal(request: ScopedRequest, resident_id: int, payload: RevealIn) -> dict[str, Any]:
+    """The full value, or the tags with categories and notes, for a stated reason; audited.
+    404 without people.reveal there."""
+    resident = resident_or_404(request.scope, resident_id)
+    revealed = actions.reveal_resident_field(
         actor=request.user, scope=request.scope, resident=resident, field=payload.field, reason=payload.reason
     )
-    return {"field": payload.field, "value": value}
+    if isinstance(revealed, str):
+        return {"field": payload.field, "value": revealed}
+    return {"field": payload.field, "tags": revealed}
 
 
 @router.get("/households", response=list[HouseholdOut])

@@ -86,16 +86,10 @@ def with_tag(scope: Scope, residents: QuerySet[Resident], kind: str) -> QuerySet
     by category: it would tell categories without an audited reveal."""
     if kind not in TAG_PERMISSION:
         return residents.none()
-    where = _reach(scope, TAG_PERMISSION[kind], "grid__path")
-    return residents.filter(where, pk__in=ResidentTag.objects.filter(kind=kind).values("resident_id"))
-
-
-def _reach(scope: Scope, permission: str, lookup: str) -> Q:
-    # Stands in for core's `Scope.q(permission, lookup)` until it lands; then callers use that.
-    where = Q(pk__in=[])
-    for path in scope.paths_for(permission):
-        where |= Q(**{f"{lookup}__startswith": path})
-    return where
+    return residents.filter(
+        scope.q(TAG_PERMISSION[kind], "grid__path"),
+        pk__in=ResidentTag.objects.filter(kind=kind).values("resident_id"),
+    )
 
 
 def may_see_tags(scope: Scope, resident: Resident) -> bool:

@@ -8,6 +8,7 @@ from nuanxin.accounts.scope import scope_of
 from nuanxin.core.crypto import DecryptionError
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
+from nuanxin.core.scoping import Scope
 from nuanxin.people import actions
 from nuanxin.people.models import Household, Resident, ResidentTag
 from nuanxin.people.tests.sample import LI_ID, WANG_ID, ZHANG_ID, ZHANG_PHONE, make_id
@@ -173,11 +174,35 @@ def test_a_worker_may_not_set_key_person_tags(people, world):
             actor=None, scope=worker, resident=people.li, kind="key_person", category="released_prisoner"
         )
     assert error.value.field == "kind"
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as error:
         actions.untag_resident(actor=None, scope=worker, tag=people.key_tag)
+    assert error.value.field == "kind"
+    key_tag_id = people.key_tag.pk
     actions.untag_resident(actor=None, scope=scope_of(world.grid1_leader), tag=people.key_tag)
-    assert not ResidentTag.objects.filter(pk=people.key_tag.pk).exists()
-    assert AuditEntry.objects.filter(action="people.resident_untagged", detail__kind="key_person").exists()
+    assert not ResidentTag.objects.filter(pk=key_tag_id).exists()
+    entry = AuditEntry.objects.get(action="people.resident_untagged")
+    assert entry.detail == {"tag_id": key_tag_id}
+    assert (entry.object_type, entry.object_id) == ("people.resident", str(people.zhang.pk))
+
+
+def test_tagging_needs_people_manage_as_well_as_the_kinds_permission(people, world):
+    viewer = Scope(user_id=world.street_staff.pk, reach={"people.view": ("",), "people.view_special": ("",)})
+    with pytest.raises(DomainError) as error:
+        actions.tag_resident(actor=None, scope=viewer, resident=people.li, kind="special_group", category="disabled")
+    assert error.value.field == "kind"
+    with pytest.raises(DomainError) as error:
+        actions.untag_resident(actor=None, scope=viewer, tag=people.special_tag)
+    assert error.value.field == "kind"
+    assert ResidentTag.objects.filter(pk=people.special_tag.pk).exists()
+
+
+def test_tag_audit_entries_tell_neither_kind_nor_category(people, world):
+    tagged = AuditEntry.objects.filter(action="people.resident_tagged").order_by("id")
+    assert [e.detail for e in tagged] == [{"tag_id": people.special_tag.pk}, {"tag_id": people.key_tag.pk}]
+    assert {(e.object_type, e.object_repr) for e in tagged} == {("people.resident", "张三")}
+    assert str(people.key_tag) == f"tag #{people.key_tag.pk}"
+    text = " ".join(f"{e.object_repr} {e.detail}" for e in AuditEntry.objects.all())
+    assert "key_person" not in text and "special_group" not in text
 
 
 def test_reveal_needs_permission_and_a_reason_and_is_audited(people, world):
@@ -214,3 +239,43 @@ def test_reveal_needs_permission_and_a_reason_and_is_audited(people, world):
 def test_deleting_a_household_keeps_its_members(people):
     Household.objects.filter(pk=people.household.pk).delete()
     assert Resident.objects.get(pk=people.zhang.pk).household is None
+
+
+def test_revealing_tags_gives_categories_and_notes_of_the_kinds_one_may_see(people, world):
+    def reveal(persona, resident):
+        tags = actions.reveal_resident_field(
+            actor=world.users[persona],
+            scope=scope_of(world.users[persona]),
+            resident=resident,
+            field="tags",
+            reason="核对帮扶对象",
+        )
+        return sorted((t.kind, t.category, t.note) for t in tags)
+
+    assert reveal("grid1_leader", people.zhang) == [
+        ("key_person", "community_correction", "每周报到"),
+        ("special_group", "elderly_alone", ""),
+    ]
+    assert reveal("grid1_worker", people.zhang) == [("special_group", "elderly_alone", "")]
+    entries = AuditEntry.objects.filter(action="people.revealed")
+    assert [e.detail for e in entries] == [{"field": "tags", "reason": "核对帮扶对象"}] * 2
+    assert all(e.object_id == str(people.zhang.pk) for e in entries)
+
+
+def test_revealing_tags_one_may_not_see_is_refused_like_nothing_recorded(people, world):
+    actions.untag_resident(actor=None, tag=people.special_tag)  # only the key-person tag is left
+    worker = scope_of(world.grid1_worker)
+    for resident in (people.zhang, people.li):  # a hidden kind, and no tags at all
+        with pytest.raises(DomainError) as error:
+            actions.reveal_resident_field(actor=None, scope=worker, resident=resident, field="tags", reason="核对帮扶")
+        assert error.value.field == "field"
+    with pytest.raises(DomainError) as error:
+        actions.reveal_resident_field(
+            actor=None, scope=scope_of(world.grid1_leader), resident=people.zhang, field="tags", reason="看"
+        )
+    assert error.value.field == "reason"
+    with pytest.raises(Http404):
+        actions.reveal_resident_field(
+            actor=None, scope=scope_of(world.grid1_helper), resident=people.zhang, field="tags", reason="核对帮扶"
+        )
+    assert not AuditEntry.objects.filter(action="people.revealed").exists()

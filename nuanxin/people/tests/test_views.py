@@ -3,11 +3,12 @@
 import re
 
 import pytest
+import time_machine
 from django.utils import translation
 
 from nuanxin.core.models import AuditEntry
 from nuanxin.people import actions
-from nuanxin.people.models import KeyPersonCategory, SpecialGroup
+from nuanxin.people.models import KeyPersonCategory, ResidentTag, SpecialGroup
 from nuanxin.people.tests.sample import LI_ID, LI_PHONE, WANG_ID, WANG_PHONE, ZHANG_ID, ZHANG_PHONE
 
 FULL_VALUES = (ZHANG_ID, ZHANG_PHONE, LI_ID, LI_PHONE, WANG_ID, WANG_PHONE)
@@ -53,27 +54,63 @@ def test_worker_gets_404_for_another_grids_resident(client_for, people):
 
 
 ELDERLY, CORRECTION = SpecialGroup.ELDERLY_ALONE, KeyPersonCategory.COMMUNITY_CORRECTION
+SPECIAL, KEY = ResidentTag.Kind.SPECIAL_GROUP, ResidentTag.Kind.KEY_PERSON
+
+
+def labels(*choices):
+    with translation.override("zh-hans"):  # the pages' language
+        return [str(choice.label) for choice in choices]
 
 
 @pytest.mark.parametrize(
     ("persona", "sees", "hidden"),
     [
-        ("grid1_leader", [ELDERLY, CORRECTION], []),
-        ("grid1_worker", [ELDERLY], [CORRECTION]),
-        ("grid1_helper", [], [ELDERLY, CORRECTION]),
+        ("grid1_leader", [SPECIAL, KEY], []),
+        ("grid1_worker", [SPECIAL], [KEY]),
+        ("grid1_helper", [], [SPECIAL, KEY]),
     ],
 )
-def test_tags_show_only_to_roles_holding_the_permission(client_for, people, persona, sees, hidden):
-    with translation.override("zh-hans"):  # the pages' language
-        sees, hidden = [str(c.label) for c in sees], [str(c.label) for c in hidden]
+def test_tags_show_by_kind_only_to_roles_holding_the_permission(client_for, people, persona, sees, hidden):
     client = client_for(persona)
-    detail = text(client.get(f"/people/{people.zhang.pk}/"))
-    for page in (detail, text(client.get("/people/"))):
-        for label in sees:
+    for page in (text(client.get(f"/people/{people.zhang.pk}/")), text(client.get("/people/"))):
+        for label in labels(*sees):
             assert label in page, (persona, label)
-        for label in hidden:
+        for label in labels(*hidden):
             assert label not in page, (persona, label)
-    assert ("每周报到" in detail) == (persona == "grid1_leader")  # a key-person tag's note
+        for secret in [*labels(ELDERLY, CORRECTION), "每周报到"]:  # categories and notes need a reveal
+            assert secret not in page, (persona, secret)
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees", "hidden"),
+    [("grid1_leader", [ELDERLY, CORRECTION], []), ("grid1_worker", [ELDERLY], [CORRECTION])],
+)
+def test_revealing_tags_shows_categories_and_notes_of_the_visible_kinds(client_for, people, persona, sees, hidden):
+    client = client_for(persona)
+    assert '<option value="tags">' in text(client.get(f"/people/{people.zhang.pk}/"))
+    response = client.post(f"/people/{people.zhang.pk}/reveal/", {"field": "tags", "reason": "核对帮扶对象"})
+    assert response.status_code == 200
+    page = text(response)
+    for label in labels(*sees):
+        assert label in page
+    for label in labels(*hidden):
+        assert label not in page
+    assert ("每周报到" in page) == (persona == "grid1_leader")
+    assert AuditEntry.objects.get(action="people.revealed").detail == {"field": "tags", "reason": "核对帮扶对象"}
+
+
+def test_revealing_tags_with_none_visible_shows_an_error(client_for, people):
+    response = client_for("grid1_worker").post(
+        f"/people/{people.li.pk}/reveal/", {"field": "tags", "reason": "核对帮扶"}
+    )
+    assert response.status_code == 400 and 'class="field-error"' in text(response)
+    assert not AuditEntry.objects.filter(action="people.revealed").exists()
+
+
+@pytest.mark.parametrize(("persona", "shown"), [("grid1_worker", True), ("grid1_helper", False)])
+def test_the_year_of_birth_shows_only_to_those_who_may_reveal(client_for, people, persona, shown):
+    page = text(client_for(persona).get(f"/people/{people.zhang.pk}/"))
+    assert ("1980" in page) == shown
 
 
 @pytest.mark.parametrize("persona", ["rider", "resident"])
@@ -113,6 +150,31 @@ def test_search_is_a_post_and_finds_by_phone_and_pinyin(client_for, people):
     # A query string is ignored: phones and ID numbers are never looked up from a URL.
     page = text(client.get("/people/", {"q": LI_PHONE}))
     assert "张三" in page
+    assert AuditEntry.objects.get(action="people.searched").detail == {"by": "phone", "matches": 1}
+
+
+@pytest.mark.parametrize("q", [ZHANG_PHONE, ZHANG_ID])
+def test_a_helper_searching_by_phone_or_id_gets_a_form_error(client_for, people, q):
+    client = client_for("grid1_helper")
+    response = client.post("/people/", {"q": q})
+    assert response.status_code == 400
+    page = text(response)
+    assert 'class="field-error"' in page and 'aria-invalid="true"' in page
+    assert 'class="card"' not in page
+    assert not AuditEntry.objects.filter(action="people.searched").exists()
+    assert "张三" in text(client.post("/people/", {"q": "张"}))
+
+
+def test_the_31st_exact_search_gets_a_form_error(client_for, people):
+    client = client_for("grid1_worker")
+    with time_machine.travel("2026-03-02 09:00:00+08:00", tick=False) as clock:
+        for _ in range(30):
+            assert client.post("/people/", {"q": LI_PHONE}).status_code == 200
+        response = client.post("/people/", {"q": LI_PHONE})
+        assert response.status_code == 429 and response["Retry-After"] == "600"
+        assert 'class="field-error"' in text(response) and 'class="card"' not in text(response)
+        clock.shift(600)
+        assert 'class="card"' in text(client.post("/people/", {"q": LI_PHONE}))
 
 
 def test_reveal_shows_the_value_once_and_is_audited(client_for, people, world):
