@@ -3,12 +3,13 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from nuanxin.core.http import ScopedRequest
 from nuanxin.navigation import BY_SLUG
 from nuanxin.people.models import Resident
-from nuanxin.territory.models import Area
-from nuanxin.territory.queries import working_areas
+from nuanxin.territory.models import Area, Place
+from nuanxin.territory.queries import count_per_grid, working_areas
 
 
 @login_required
@@ -20,7 +21,22 @@ def home(request: ScopedRequest) -> HttpResponse:
 def console(request: ScopedRequest) -> HttpResponse:
     if not request.user.works_in_console:
         return redirect("field")
-    return render(request, "console/home.html")
+    return render(request, "console/home.html", {"grid_chart": _grid_chart(request)})
+
+
+def _grid_chart(request: ScopedRequest) -> dict | None:
+    """Places and residents per grid in the viewer's territory, counted through the same
+    scope as the lists, so the chart never tells more than they do."""
+    scope = request.scope
+    if not scope.has("territory.view"):
+        return None
+    grids = list(working_areas(scope).filter(level=Area.Level.GRID))
+    if not grids:
+        return None
+    series = [{"name": _("Places"), "data": count_per_grid(Place.objects.visible_to(scope), grids)}]
+    if scope.has("people.view"):
+        series.append({"name": _("Residents"), "data": count_per_grid(Resident.objects.visible_to(scope), grids)})
+    return {"categories": [grid.name for grid in grids], "series": series}
 
 
 @login_required

@@ -79,3 +79,9 @@ def formula_gaps(grid: Area, day: date) -> list[str]:
 def places_for(scope: Scope) -> QuerySet[Place]:
     # Lists need the grid's name, not its polygon: skip decoding the boundary JSON per row.
     return Place.objects.visible_to(scope).select_related("grid").defer("grid__boundary")
+
+
+def count_per_grid(rows: QuerySet, grids: list[Area]) -> list[int]:
+    """How many of `rows` (any model with a `grid`) fall in each grid, in the grids' order."""
+    counts = dict(rows.filter(grid__in=grids).values_list("grid_id").annotate(n=Count("id")).order_by())
+    return [counts.get(grid.pk, 0) for grid in grids]

@@ -94,3 +94,20 @@ def test_resident_field_home_links_to_their_own_record_only(client_for, world):
     page = client_for("resident").get("/field/").content.decode()
     assert f"/people/{own.pk}/" in page and f"/people/{other.pk}/" not in page
     assert client_for("rider").get("/field/").content.decode().count("/people/") == 0
+
+
+def test_console_chart_counts_places_and_residents_per_grid_in_scope(client_for, world):
+    from nuanxin.people.actions import register_resident
+
+    register_resident(actor=None, name="甲", place=world.compound1)
+    register_resident(actor=None, name="乙", place=world.compound2)
+    register_resident(actor=None, name="丙", place=world.compound2)
+    chart = client_for("community_admin").get("/console/").context["grid_chart"]
+    assert chart["categories"] == ["一网格", "二网格"]
+    assert [s["data"] for s in chart["series"]] == [[1, 2], [1, 2]]  # places (compound; compound+station), residents
+    worker_chart = client_for("grid1_worker").get("/console/").context["grid_chart"]
+    assert worker_chart["categories"] == ["一网格"] and worker_chart["series"][1]["data"] == [1]
+
+
+def test_console_chart_is_not_shown_without_territory_work(client_for, world):
+    assert client_for("auditor").get("/console/").context["grid_chart"] is None
