@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "nuanxin.territory",
     "nuanxin.accounts",
     "nuanxin.people",
+    "nuanxin.cases",
     "nuanxin.demo",
 ]
 

@@ -22,28 +22,36 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("auditor")
 
 
-_VIEW = {"territory.view", "places.view", "staffing.view", "people.view"}
-_FIELD_WORK = _VIEW | {"places.manage", "people.manage", "people.view_special", "people.reveal"}
-_ADMIN = _FIELD_WORK | {
-    "territory.manage",
-    "staffing.manage",
-    "people.view_key_person",
-    "people.import",
-    "places.import",
-    "accounts.manage",
-}
+_VIEW = {"territory.view", "places.view", "staffing.view", "people.view", "cases.view"}
+# cases.handle: work a case dispatched to you; cases.manage: accept, reject, dispatch, verify,
+# escalate, transfer and merge the cases of your subtree.
+_CASE_WORK = {"cases.handle", "cases.manage"}
+_FIELD_WORK = _VIEW | {"places.manage", "people.manage", "people.view_special", "people.reveal", "cases.handle"}
+_ADMIN = (
+    _FIELD_WORK
+    | {
+        "territory.manage",
+        "staffing.manage",
+        "people.view_key_person",
+        "people.import",
+        "places.import",
+        "accounts.manage",
+    }
+    | _CASE_WORK
+)
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(_ADMIN),
     Role.DISTRICT_ADMIN: frozenset(_ADMIN),
     Role.STREET_ADMIN: frozenset(_ADMIN),
     Role.COMMUNITY_ADMIN: frozenset(_ADMIN),
-    Role.DISTRICT_STAFF: frozenset(_VIEW),
-    Role.STREET_STAFF: frozenset(_VIEW),
-    Role.COMMUNITY_STAFF: frozenset(_FIELD_WORK | {"places.import", "people.import"}),
-    Role.GRID_LEADER: frozenset(_FIELD_WORK | {"people.view_key_person"}),
+    # Escalated cases reach the street and the district: their staff handle them there.
+    Role.DISTRICT_STAFF: frozenset(_VIEW | _CASE_WORK),
+    Role.STREET_STAFF: frozenset(_VIEW | _CASE_WORK),
+    Role.COMMUNITY_STAFF: frozenset(_FIELD_WORK | _CASE_WORK | {"places.import", "people.import"}),
+    Role.GRID_LEADER: frozenset(_FIELD_WORK | _CASE_WORK | {"people.view_key_person"}),
     Role.GRID_WORKER: frozenset(_FIELD_WORK),
-    Role.GRID_HELPER: frozenset({"territory.view", "places.view", "people.view"}),
+    Role.GRID_HELPER: frozenset({"territory.view", "places.view", "people.view", "cases.view"}),
     Role.MOBILE_REPORTER: frozenset(),
     Role.RESIDENT: frozenset(),
     Role.PARTNER_REP: frozenset(),

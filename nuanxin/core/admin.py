@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from nuanxin.core import audit
-from nuanxin.core.models import AuditEntry
+from nuanxin.core.models import AuditEntry, CalendarDay
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
@@ -46,3 +46,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(AuditedModelAdmin):
+    """Holidays and make-up workdays; admins add each new year's official schedule here."""
+
+    list_display = ("date", "kind", "name")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    date_hierarchy = "date"

@@ -68,3 +68,51 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} entries, head {self.last_hash[:12]}"
+
+
+class CalendarDay(models.Model):
+    """A date where the work calendar departs from "Monday to Friday work, weekends off".
+
+    A holiday is a day off (public holidays and the weekdays swapped into them); a workday is a
+    make-up workday (调休上班) on a weekend. Dates not listed follow the weekday rule.
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("holiday (day off)")
+        WORKDAY = "workday", _("make-up workday")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("work calendar")
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".rstrip()
+
+
+class IdempotencyRecord(models.Model):
+    """One `Idempotency-Key` claimed by one caller, and the answer to replay (see core/idempotency.py).
+
+    The row is inserted before the endpoint runs (the unique constraint makes the claim), completed
+    with the response when it succeeds, and deleted when it fails, so a corrected retry can run.
+    """
+
+    owner = models.CharField(_("owner"), max_length=100)
+    key = models.CharField(_("key"), max_length=128)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    completed = models.BooleanField(_("completed"), default=False)
+    status = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
+    body = models.JSONField(_("body"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="core_idempotency_owner_key")]
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.key}"

@@ -1,0 +1,442 @@
+"""The closed loop: every change to a case is one of these actions.
+
+Each action checks who may do it (the viewer's scope, at the case's grid), checks the move
+is allowed from the case's state (`STATE_FLOW`), writes the case with a conditional update
+on its version (so two people acting at once cannot both succeed: the second gets a "reload"
+error), appends a timeline event and an audit entry, all in one transaction.
+"""
+
+import re
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nuanxin.cases.models import LEVEL_ORDER, Case, CaseClass, CaseCounter, CaseEvent, Level
+from nuanxin.core import audit
+from nuanxin.core.errors import DomainError
+from nuanxin.core.geo import check_point
+from nuanxin.core.scoping import Scope
+from nuanxin.core.validators import normalize_mobile
+from nuanxin.territory.models import Area, Place, StaffAssignment
+from nuanxin.territory.queries import locate_grid, staff_on
+
+S = Case.State
+# Which state each step may start from, and where it leads.
+STATE_FLOW: dict[str, tuple[frozenset[str], str | None]] = {
+    CaseEvent.Kind.ACCEPTED: (frozenset({S.REPORTED}), S.ACCEPTED),
+    CaseEvent.Kind.REJECTED: (frozenset({S.REPORTED}), S.REJECTED),
+    CaseEvent.Kind.DISPATCHED: (frozenset({S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS}), S.DISPATCHED),
+    CaseEvent.Kind.STARTED: (frozenset({S.DISPATCHED}), S.IN_PROGRESS),
+    CaseEvent.Kind.RESOLVED: (frozenset({S.IN_PROGRESS}), S.RESOLVED),
+    CaseEvent.Kind.VERIFIED: (frozenset({S.RESOLVED}), S.VERIFIED),
+    CaseEvent.Kind.REOPENED: (frozenset({S.RESOLVED, S.VERIFIED}), S.IN_PROGRESS),
+    CaseEvent.Kind.CLOSED: (frozenset({S.VERIFIED}), S.CLOSED),
+    CaseEvent.Kind.ESCALATED: (frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS}), S.ACCEPTED),
+    CaseEvent.Kind.TRANSFERRED: (frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED}), S.ACCEPTED),
+    CaseEvent.Kind.MERGED: (frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS}), S.CLOSED),
+}
+OPEN_STATES = frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.RESOLVED, S.VERIFIED})
+# Which stage's time limit runs in each state (CaseClass.time_limits keys).
+STAGE_OF_STATE: dict[str, str] = {
+    S.REPORTED: "accept",
+    S.ACCEPTED: "dispatch",
+    S.DISPATCHED: "handle",
+    S.IN_PROGRESS: "handle",
+    S.RESOLVED: "verify",
+}
+_MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
+
+
+def _clean_text(text: str, *, field: str, required: bool, limit: int = 2000) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise DomainError(_("Please describe what you saw."), field=field)
+    if len(text) > limit:
+        raise DomainError(_("At most %(n)d characters.") % {"n": limit}, field=field)
+    if _MARKUP.search(text):
+        raise DomainError(_("Plain text only: remove the HTML or script tags."), field=field)
+    return text
+
+
+def deadline_for(case_class: CaseClass, state: str, start: datetime) -> datetime | None:
+    """When the stage that runs in `state` is due, on the work calendar; None without a limit."""
+    from nuanxin.core.workcalendar import add_working_days, add_working_hours
+
+    limit = case_class.time_limits.get(STAGE_OF_STATE.get(state, ""), {})
+    if "hours" in limit:
+        return add_working_hours(start=start, hours=float(limit["hours"]))
+    if "days" in limit:
+        return add_working_days(start=start, days=int(limit["days"]))
+    return None
+
+
+def responsible_worker(grid: Area, day: Any) -> Any:
+    """Who a new grid-level case goes to: the grid's full-time worker on duty, else its leader."""
+    on_duty = list(staff_on(grid, day))
+    for duty in (StaffAssignment.Duty.GRID_WORKER, StaffAssignment.Duty.GRID_LEADER):
+        for assignment in on_duty:
+            if assignment.duty == duty:
+                return assignment.person
+    return None
+
+
+def _check_answers(case_class: CaseClass, answers: dict[str, Any]) -> dict[str, Any]:
+    """The class's extra questions: required ones answered, choices among their values."""
+    clean: dict[str, Any] = {}
+    for question in case_class.questions:
+        code = question["code"]
+        value = answers.get(code)
+        if value in (None, "", []):
+            if question.get("required"):
+                raise DomainError(_("Please answer: %(q)s") % {"q": question["label"]}, field=f"attribute[{code}]")
+            continue
+        allowed = {str(v["key"]) for v in question.get("values", [])}
+        values = value if isinstance(value, list) else [value]
+        if allowed and not {str(v) for v in values} <= allowed:
+            raise DomainError(_("Not one of the offered answers."), field=f"attribute[{code}]")
+        if question.get("datatype") == "number":
+            try:
+                float(str(value))
+            except ValueError:
+                raise DomainError(_("Enter a number."), field=f"attribute[{code}]") from None
+        clean[code] = (
+            _clean_text(value, field=f"attribute[{code}]", required=False, limit=500)
+            if isinstance(value, str)
+            else value
+        )
+    return clean
+
+
+def _next_number(now: datetime) -> str:
+    day = timezone.localtime(now).date()
+    try:
+        with transaction.atomic():
+            CaseCounter.objects.get_or_create(day=day)
+    except IntegrityError:
+        pass  # another report created today's counter first
+    counter = CaseCounter.objects.select_for_update().get(day=day)
+    counter.last = F("last") + 1
+    counter.save(update_fields=["last"])
+    counter.refresh_from_db(fields=["last"])
+    return f"{day:%Y%m%d}-{counter.last:04d}"
+
+
+@transaction.atomic
+def report_case(
+    *,
+    actor: Any,
+    case_class: CaseClass,
+    description: str,
+    lng: float,
+    lat: float,
+    channel: str,
+    place: Place | None = None,
+    address: str = "",
+    answers: dict[str, Any] | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    anonymous: bool = False,
+    now: datetime | None = None,
+) -> Case:
+    """Open a case from any channel. Routes it to the grid containing its location (or its
+    place) at its class's level, to the grid's responsible worker for grid-level cases, and
+    starts the acceptance time limit. Refuses an inactive class, a missing description, HTML
+    in text, a location outside every grid, unanswered required questions and a bad phone.
+    An anonymous report keeps no name or phone, and its audit entry names no actor."""
+    now = now or timezone.now()
+    if not case_class.active:
+        raise DomainError(_("This category is no longer in use."), field="category")
+    if channel not in Case.Channel.values:
+        raise DomainError(_("Unknown channel."), field="channel")
+    description = _clean_text(description, field="description", required=True)
+    address = _clean_text(address, field="address", required=False, limit=200)
+    check_point(lng, lat)
+    grid = place.grid if place is not None else locate_grid(lng, lat)
+    if grid is None:
+        raise DomainError(_("This location is outside the community's grids."), field="location")
+    clean_answers = _check_answers(case_class, answers or {})
+    if anonymous:
+        reporter_name, reporter_phone = "", ""
+    else:
+        reporter_name = _clean_text(reporter_name, field="reporter_name", required=False, limit=30)
+        reporter_phone = normalize_mobile(reporter_phone, field="reporter_phone") if reporter_phone else ""
+    level = case_class.level
+    case = Case.objects.create(
+        number=_next_number(now),
+        case_class=case_class,
+        description=description,
+        answers=clean_answers,
+        lng=lng,
+        lat=lat,
+        address=address,
+        grid=grid,
+        place=place,
+        channel=channel,
+        reporter=actor if getattr(actor, "is_authenticated", False) else None,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        anonymous=anonymous,
+        level=level,
+        handler=responsible_worker(grid, timezone.localtime(now).date()) if level == Level.GRID else None,
+        emergency=case_class.emergency,
+        deadline=deadline_for(case_class, S.REPORTED, now),
+        reported_at=now,
+    )
+    CaseEvent.objects.create(
+        case=case,
+        at=now,
+        actor=None if anonymous else case.reporter,
+        kind=CaseEvent.Kind.REPORTED,
+        to_state=S.REPORTED,
+        to_level=level,
+    )
+    audit.record(
+        "cases.reported",
+        actor=None if anonymous else actor,
+        obj=case,
+        detail={"class": case_class.code, "channel": channel, "anonymous": anonymous},
+    )
+    return case
+
+
+def _require(scope: Scope | None, permission: str, case: Case) -> None:
+    if scope is not None and not scope.has_at(permission, case.grid.path):
+        raise DomainError(_("You may not do this to this case."), field=None, code="forbidden")
+
+
+def _move(
+    case: Case,
+    *,
+    actor: Any,
+    kind: str,
+    note: str = "",
+    internal: bool = False,
+    now: datetime | None = None,
+    **changes: Any,
+) -> Case:
+    """Apply a step: check the state, update the case if nobody changed it meanwhile,
+    append the event and the audit entry."""
+    now = now or timezone.now()
+    sources, target = STATE_FLOW[kind]
+    if case.state not in sources:
+        raise DomainError(
+            _("A case that is %(state)s cannot be %(step)s.")
+            % {"state": case.get_state_display(), "step": CaseEvent.Kind(kind).label},
+            field="state",
+            code="invalid_transition",
+        )
+    from_state, from_level = case.state, case.level
+    to_state = target or case.state
+    changes["state"] = to_state
+    if to_state in STAGE_OF_STATE:
+        changes.setdefault("deadline", deadline_for(case.case_class, to_state, now))
+    elif to_state not in OPEN_STATES:
+        changes.setdefault("deadline", None)
+    if to_state in (S.CLOSED, S.REJECTED):
+        changes.setdefault("closed_at", now)
+    updated = Case.objects.filter(pk=case.pk, version=case.version).update(version=case.version + 1, **changes)
+    if updated != 1:
+        raise DomainError(
+            _("Someone else changed this case meanwhile; reload it and try again."), field=None, code="stale"
+        )
+    case.refresh_from_db()
+    CaseEvent.objects.create(
+        case=case,
+        at=now,
+        actor=actor,
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        from_level=from_level,
+        to_level=case.level,
+        note=note,
+        internal=internal,
+    )
+    audit.record(f"cases.{kind}", actor=actor, obj=case, detail={"from": from_state, "to": to_state})
+    return case
+
+
+@transaction.atomic
+def accept_case(*, actor: Any, scope: Scope | None, case: Case, note: str = "") -> Case:
+    """Take a reported case on (community staff, grid leaders, admins)."""
+    _require(scope, "cases.manage", case)
+    return _move(case, actor=actor, kind=CaseEvent.Kind.ACCEPTED, note=_clean_text(note, field="note", required=False))
+
+
+@transaction.atomic
+def reject_case(*, actor: Any, scope: Scope | None, case: Case, reason: str, closure: str) -> Case:
+    """Refuse a reported case with a reason and an honest closure code (never "fixed")."""
+    _require(scope, "cases.manage", case)
+    if closure not in Case.Closure.values or closure == Case.Closure.FIXED:
+        raise DomainError(_("Choose why the case is not taken on."), field="closure")
+    reason = _clean_text(reason, field="reason", required=True)
+    return _move(case, actor=actor, kind=CaseEvent.Kind.REJECTED, note=reason, closure=closure)
+
+
+@transaction.atomic
+def dispatch_case(*, actor: Any, scope: Scope | None, case: Case, handler: Any, note: str = "") -> Case:
+    """Send an accepted case to a handler who may handle cases where it lies."""
+    from nuanxin.accounts.scope import scope_of
+
+    _require(scope, "cases.manage", case)
+    if handler is None or not scope_of(handler).has_at("cases.handle", case.grid.path):
+        raise DomainError(_("This person does not handle cases here."), field="handler")
+    note = _clean_text(note, field="note", required=False)
+    return _move(case, actor=actor, kind=CaseEvent.Kind.DISPATCHED, note=note, internal=True, handler=handler)
+
+
+def _require_handler(actor: Any, case: Case) -> None:
+    if case.handler_id is None or getattr(actor, "pk", None) != case.handler_id:
+        raise DomainError(_("Only the case's handler can do this."), field=None, code="forbidden")
+
+
+@transaction.atomic
+def start_case(*, actor: Any, case: Case) -> Case:
+    """The handler starts work on a dispatched case."""
+    _require_handler(actor, case)
+    return _move(case, actor=actor, kind=CaseEvent.Kind.STARTED)
+
+
+@transaction.atomic
+def resolve_case(*, actor: Any, case: Case, note: str) -> Case:
+    """The handler reports the case handled, saying what was done."""
+    _require_handler(actor, case)
+    return _move(case, actor=actor, kind=CaseEvent.Kind.RESOLVED, note=_clean_text(note, field="note", required=True))
+
+
+@transaction.atomic
+def verify_case(*, actor: Any, scope: Scope | None, case: Case, note: str = "") -> Case:
+    """Someone other than the handler confirms the result."""
+    _require(scope, "cases.manage", case)
+    if getattr(actor, "pk", None) == case.handler_id:
+        raise DomainError(_("The handler cannot verify their own work."), field=None, code="forbidden")
+    return _move(case, actor=actor, kind=CaseEvent.Kind.VERIFIED, note=_clean_text(note, field="note", required=False))
+
+
+@transaction.atomic
+def close_case(*, actor: Any, scope: Scope | None, case: Case) -> Case:
+    """Close a verified case as fixed: only a verified case counts as fixed."""
+    _require(scope, "cases.manage", case)
+    return _move(case, actor=actor, kind=CaseEvent.Kind.CLOSED, closure=Case.Closure.FIXED)
+
+
+@transaction.atomic
+def reopen_case(*, actor: Any, scope: Scope | None, case: Case, note: str) -> Case:
+    """ "Not fixed": the reporter (or staff managing the case) sends it back to the handler."""
+    is_reporter = case.reporter_id is not None and getattr(actor, "pk", None) == case.reporter_id
+    if not is_reporter:
+        _require(scope, "cases.manage", case)
+    note = _clean_text(note, field="note", required=True)
+    return _move(case, actor=actor, kind=CaseEvent.Kind.REOPENED, note=note)
+
+
+@transaction.atomic
+def evaluate_case(*, actor: Any, case: Case, satisfaction: int) -> Case:
+    """The reporter rates a closed case from 1 to 5."""
+    if case.reporter_id is None or getattr(actor, "pk", None) != case.reporter_id:
+        raise DomainError(_("Only the reporter can evaluate the case."), field=None, code="forbidden")
+    if case.state != S.CLOSED:
+        raise DomainError(_("Only a closed case can be evaluated."), field="state", code="invalid_transition")
+    if not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
+        raise DomainError(_("Choose from 1 to 5."), field="satisfaction")
+    updated = Case.objects.filter(pk=case.pk, version=case.version).update(
+        satisfaction=satisfaction, version=case.version + 1
+    )
+    if updated != 1:
+        raise DomainError(_("Someone else changed this case meanwhile; reload it and try again."), code="stale")
+    case.refresh_from_db()
+    CaseEvent.objects.create(case=case, at=timezone.now(), actor=actor, kind=CaseEvent.Kind.EVALUATED)
+    audit.record("cases.evaluated", actor=actor, obj=case, detail={"satisfaction": satisfaction})
+    return case
+
+
+@transaction.atomic
+def escalate_case(*, actor: Any, scope: Scope | None, case: Case, reason: str, now: datetime | None = None) -> Case:
+    """Move a case one level up (grid → community → street → outside agency) with a reason.
+    `scope` None is the time-limit job acting on its own."""
+    _require(scope, "cases.manage", case)
+    position = LEVEL_ORDER.index(Level(case.level))
+    if position + 1 >= len(LEVEL_ORDER):
+        raise DomainError(_("The case is already with an outside agency."), field="level")
+    reason = _clean_text(reason, field="reason", required=True)
+    return _move(
+        case,
+        actor=actor,
+        kind=CaseEvent.Kind.ESCALATED,
+        note=reason,
+        now=now,
+        level=LEVEL_ORDER[position + 1],
+        handler=None,
+    )
+
+
+@transaction.atomic
+def transfer_case(*, actor: Any, scope: Scope | None, case: Case, grid: Area, reason: str) -> Case:
+    """Hand a case to another grid (both must be within the actor's reach)."""
+    _require(scope, "cases.manage", case)
+    if grid.level != Area.Level.GRID or grid.pk == case.grid_id:
+        raise DomainError(_("Choose another grid."), field="grid")
+    if scope is not None and not scope.has_at("cases.manage", grid.path):
+        raise DomainError(_("You may not do this to this case."), field="grid", code="forbidden")
+    reason = _clean_text(reason, field="reason", required=True)
+    handler = responsible_worker(grid, timezone.localdate()) if case.level == Level.GRID else None
+    return _move(case, actor=actor, kind=CaseEvent.Kind.TRANSFERRED, note=reason, grid=grid, handler=handler)
+
+
+@transaction.atomic
+def merge_case(*, actor: Any, scope: Scope | None, case: Case, into: Case) -> Case:
+    """Close `case` as a duplicate of `into`, an open case of the same class."""
+    _require(scope, "cases.manage", case)
+    _require(scope, "cases.manage", into)
+    if into.pk == case.pk or into.state not in OPEN_STATES or into.case_class_id != case.case_class_id:
+        raise DomainError(_("Merge into another open case of the same kind."), field="into")
+    return _move(
+        case,
+        actor=actor,
+        kind=CaseEvent.Kind.MERGED,
+        note=into.number,
+        closure=Case.Closure.DUPLICATE,
+        merged_into=into,
+    )
+
+
+def escalate_overdue_cases(*, now: datetime | None = None) -> int:
+    """The time-limit job: every open case whose stage deadline has passed gets a supervision
+    notice (督办) and moves one level up; a case already with an outside agency is supervised
+    and its deadline restarts. Each case is its own transaction, so one failure never blocks
+    the rest; running it twice in a row does nothing the second time (deadlines move on).
+    Returns how many cases it acted on."""
+    now = now or timezone.now()
+    overdue = Case.objects.filter(
+        state__in=[S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS], deadline__lt=now
+    ).values_list("pk", flat=True)
+    acted = 0
+    for pk in list(overdue[:1000]):
+        with transaction.atomic():
+            case = Case.objects.select_related("case_class", "grid").get(pk=pk)
+            if case.deadline is None or case.deadline >= now or case.state not in STAGE_OF_STATE:
+                continue  # handled meanwhile
+            CaseEvent.objects.create(
+                case=case,
+                at=now,
+                kind=CaseEvent.Kind.SUPERVISED,
+                from_state=case.state,
+                to_state=case.state,
+                from_level=case.level,
+                to_level=case.level,
+                note=_("The time limit of this stage has passed."),
+                internal=True,
+            )
+            audit.record("cases.supervised", obj=case, detail={"deadline": case.deadline.isoformat()})
+            if case.level != Level.AGENCY:
+                escalate_case(actor=None, scope=None, case=case, reason=_("Escalated on time-out."), now=now)
+            else:
+                Case.objects.filter(pk=case.pk).update(
+                    deadline=deadline_for(case.case_class, case.state, now), version=F("version") + 1
+                )
+            acted += 1
+    return acted

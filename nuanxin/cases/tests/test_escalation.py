@@ -1,0 +1,51 @@
+"""Time limits on the work calendar, and the escalation job."""
+
+from datetime import timedelta
+
+from django.core.management import call_command
+
+from nuanxin.cases.actions import escalate_overdue_cases
+from nuanxin.cases.models import Case
+from nuanxin.cases.tasks import escalate_overdue
+
+
+def test_acceptance_deadline_follows_the_class_time_limit(world, report):
+    case = report("stove-left-on")  # urgent: half a working hour to accept
+    normal = report("sanitation")  # four working hours
+    assert case.deadline < normal.deadline
+
+
+def test_overdue_case_is_supervised_and_escalated_once(world, report):
+    case = report("sanitation")
+    later = case.deadline + timedelta(minutes=1)
+    assert escalate_overdue_cases(now=later) == 1
+    case.refresh_from_db()
+    assert case.level == "community" and case.handler is None
+    assert list(case.events.values_list("kind", flat=True)) == ["reported", "supervised", "escalated"]
+    assert case.deadline > later
+    assert escalate_overdue_cases(now=later) == 0  # idempotent
+
+
+def test_cases_within_their_time_limit_are_left_alone(world, report):
+    case = report("sanitation")
+    assert escalate_overdue_cases(now=case.deadline - timedelta(minutes=1)) == 0
+    assert Case.objects.get(pk=case.pk).level == "grid"
+
+
+def test_closed_cases_never_escalate(world, report):
+    from nuanxin.accounts.scope import scope_of
+    from nuanxin.cases.actions import reject_case
+
+    admin = world.community_admin
+    case = reject_case(
+        actor=admin, scope=scope_of(admin), case=report("sanitation"), reason="无需处理", closure="no_action"
+    )
+    assert escalate_overdue_cases(now=case.reported_at + timedelta(days=30)) == 0
+
+
+def test_the_task_and_the_command_run_the_same_job(world, report, settings):
+    report("sanitation")
+    assert escalate_overdue.call() == 0  # nothing overdue yet
+    call_command("escalate_overdue_cases", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    result = escalate_overdue.enqueue()  # the immediate backend in tests
+    assert result.return_value == 0

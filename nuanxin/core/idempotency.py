@@ -1,0 +1,249 @@
+"""`Idempotency-Key` for mobile POSTs (reference API-1): a retry on a weak network never acts twice.
+
+Per owner (a user, an API key, an anonymous client id) and key:
+- the first request claims the key by inserting a row, runs, and stores its 2xx answer;
+- a replay with the same request gets the stored status and JSON body, and runs nothing;
+- the same key with a different request is a 422; a duplicate while the first still runs is a 409;
+- a failed request (4xx, 5xx, exception) frees the key, so the corrected retry runs;
+- keys live 24 hours (`purge_expired` deletes older rows; an expired key can be claimed again).
+
+Endpoints use `@idempotent` under the router decorator:
+
+    @router.post("/cases", response={201: CaseOut})
+    @idempotent
+    def report_case(request, payload: CaseIn) -> Status: ...
+
+Other callers (a form view, an Open311 endpoint keyed by api_key) use `begin` / `finish` directly.
+"""
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja.decorators import decorate_view
+from ninja.utils import contribute_operation_callback
+
+from nuanxin.core.errors import DomainError
+from nuanxin.core.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+LIFETIME = timedelta(hours=24)
+_KEY = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
+_CLAIM = "_nuanxin_idempotency_claim"
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+class IdempotencyError(DomainError):
+    """A refused key; `status` is the HTTP status to answer (400 bad key, 409 in flight, 422 reused)."""
+
+    def __init__(self, message: str, *, status: int, code: str) -> None:
+        super().__init__(message, field=HEADER, code=code)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The stored answer of the request that first used the key."""
+
+    status: int
+    body: Any
+
+
+def check_key(key: str) -> str:
+    if not _KEY.match(key):
+        raise IdempotencyError(
+            _("The Idempotency-Key header must be 8 to 128 letters, digits, '-' or '_' (a UUID fits)."),
+            status=400,
+            code="invalid",
+        )
+    return key
+
+
+def begin(*, owner: str, key: str, request_hash: str, now: datetime | None = None) -> IdempotencyRecord | Replay:
+    """Claim `key` for `owner`, or find the first request's answer.
+
+    Returns the new in-flight record (run the request, then call `finish`), or a Replay to send
+    back unchanged. Raises IdempotencyError: 400 for a malformed key, 422 when the key was used
+    for a different request, 409 while the first request is still running. Call it outside any
+    transaction, so the claim is committed at once and a concurrent duplicate sees it.
+    """
+    check_key(key)
+    now = now or timezone.now()
+    # Two rounds: the row found on conflict may expire or be released before we read it.
+    for _round in range(2):
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(owner=owner, key=key, request_hash=request_hash, created_at=now)
+        except IntegrityError:
+            pass
+        existing = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+        if existing is None:
+            continue
+        if existing.created_at <= now - LIFETIME:
+            IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
+            continue
+        if existing.request_hash != request_hash:
+            raise IdempotencyError(
+                _("This Idempotency-Key was already used for a different request; send a new key."),
+                status=422,
+                code="idempotency_key_reused",
+            )
+        if not existing.completed:
+            break
+        return Replay(status=existing.status or 200, body=existing.body)
+    raise IdempotencyError(
+        _("A request with this Idempotency-Key is still being processed; retry in a moment."),
+        status=409,
+        code="idempotency_key_in_flight",
+    )
+
+
+def finish(record: IdempotencyRecord, *, status: int, body: Any) -> None:
+    """Store a 2xx answer for replay; any other status frees the key so a corrected retry runs."""
+    if 200 <= status < 300:
+        IdempotencyRecord.objects.filter(pk=record.pk).update(completed=True, status=status, body=body)
+    else:
+        release(record)
+
+
+def release(record: IdempotencyRecord) -> None:
+    IdempotencyRecord.objects.filter(pk=record.pk).delete()
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Delete records older than 24 hours; returns how many. Run it daily."""
+    cutoff = (now or timezone.now()) - LIFETIME
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lte=cutoff).delete()
+    return deleted
+
+
+def request_hash(request: HttpRequest) -> str:
+    """A digest of what the request asks for: method, path with query, and body.
+
+    Multipart bodies were already parsed (and cannot be re-read), so their fields and files are
+    hashed instead: every field value, and every file's field, name and content.
+    """
+    digest = hashlib.sha256()
+    digest.update(f"{request.method} {request.get_full_path()}\n".encode())
+    if request.content_type == "multipart/form-data":
+        for field, values in sorted(request.POST.lists()):
+            digest.update(json.dumps([field, values], ensure_ascii=False).encode())
+        for field, files in sorted(request.FILES.lists()):
+            for upload in files:
+                digest.update(json.dumps([field, upload.name, upload.size]).encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    else:
+        digest.update(request.body)
+    return digest.hexdigest()
+
+
+def owner_of_user(request: HttpRequest) -> str | None:
+    """The default owner: the signed-in user (by session or bearer token), else none."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return None
+
+
+def _error_response(error: IdempotencyError) -> JsonResponse:
+    return JsonResponse(error.as_dict(), status=error.status)
+
+
+def replay_response(replay: Replay) -> HttpResponse:
+    response: HttpResponse
+    if replay.body is None:
+        response = HttpResponse(status=replay.status)
+    else:
+        response = JsonResponse(replay.body, status=replay.status, safe=False)
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def _complete_after_run(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Wraps the whole ninja operation, so the record is completed with the exact JSON sent."""
+
+    @wraps(run)
+    def completing(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            response = run(request, *args, **kwargs)
+        except BaseException:
+            _settle(request, None)
+            raise
+        _settle(request, response)
+        return response
+
+    return completing
+
+
+def _settle(request: HttpRequest, response: HttpResponseBase | None) -> None:
+    record: IdempotencyRecord | None = getattr(request, _CLAIM, None)
+    if record is None:
+        return
+    delattr(request, _CLAIM)
+    if not isinstance(response, HttpResponse):
+        release(record)  # an exception (500) or a streamed answer: nothing storable
+        return
+    try:
+        body = json.loads(response.content) if response.content else None
+    except ValueError:
+        release(record)  # not JSON: these endpoints always answer JSON, so never replay a guess
+        return
+    finish(record, status=response.status_code, body=body)
+
+
+def _claiming(func: Callable[..., Any], owner: Callable[[HttpRequest], str | None]) -> Callable[..., Any]:
+    """Wraps the endpoint function, which ninja calls after authentication and validation."""
+
+    @wraps(func)
+    def claiming(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        key = request.headers.get(HEADER)
+        who = owner(request) if key is not None else None
+        if key is None or who is None:
+            return func(request, *args, **kwargs)
+        try:
+            outcome = begin(owner=who, key=key, request_hash=request_hash(request))
+        except IdempotencyError as error:
+            return _error_response(error)
+        if isinstance(outcome, Replay):
+            return replay_response(outcome)
+        setattr(request, _CLAIM, outcome)
+        return func(request, *args, **kwargs)
+
+    return claiming
+
+
+def idempotent(view: View | None = None, *, owner: Callable[[HttpRequest], str | None] = owner_of_user) -> Any:
+    """Make a django-ninja endpoint honour `Idempotency-Key`; place it under `@router.post(...)`.
+
+    Without the header, or when `owner(request)` names no one, the endpoint runs as usual. The key
+    is claimed after authentication and validation, so a 401 or a 422 on the payload claims
+    nothing. Answers: the endpoint's own; a replay (header `Idempotent-Replayed: true`); or a JSON
+    error naming the header: 400 malformed key, 409 in flight, 422 key reused for another request.
+    The endpoint function itself is returned unchanged (ninja reads its signature as written).
+    """
+
+    def decorate(func: View) -> View:
+        if hasattr(func, "_ninja_operation"):
+            raise TypeError("place @idempotent under @router.post(...), not above it")
+
+        def install(operation: Any) -> None:
+            operation.view_func = _claiming(operation.view_func, owner)
+
+        contribute_operation_callback(func, install)
+        return decorate_view(_complete_after_run)(func)
+
+    return decorate(view) if view is not None else decorate

@@ -1,0 +1,230 @@
+"""Idempotency-Key on POSTs: one side effect per key, replayed answers, conflicts, expiry."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpRequest
+from django.test import Client
+from django.urls import path
+from django.utils import timezone
+from ninja import File, Form, NinjaAPI, Router, Schema, Status, UploadedFile
+from ninja.security import SessionAuth
+
+from nuanxin.core.errors import DomainError
+from nuanxin.core.idempotency import (
+    IdempotencyError,
+    Replay,
+    begin,
+    finish,
+    idempotent,
+    purge_expired,
+    request_hash,
+)
+from nuanxin.core.models import IdempotencyRecord
+
+# A throwaway API: each call appends to EFFECTS, standing in for "a case was created".
+EFFECTS: list[str] = []
+router = Router()
+
+
+class NoteIn(Schema):
+    text: str
+    fail: str = ""
+
+
+@router.post("/notes", response={201: dict})
+@idempotent
+def create_note(request: HttpRequest, payload: NoteIn) -> Status:
+    if payload.fail == "refuse":
+        raise DomainError("refused", field="text")
+    if payload.fail == "crash":
+        raise RuntimeError("boom")
+    EFFECTS.append(payload.text)
+    return Status(201, {"number": len(EFFECTS), "text": payload.text})
+
+
+@router.post("/uploads", response={201: dict})
+@idempotent
+def upload_note(request: HttpRequest, text: Form[str], photo: File[UploadedFile]) -> Status:
+    EFFECTS.append(text)
+    return Status(201, {"number": len(EFFECTS), "content": photo.read().decode()})
+
+
+@router.post("/open", response={201: dict}, auth=None)
+@idempotent(owner=lambda request: request.headers.get("X-Client-Id"))
+def open_note(request: HttpRequest, payload: NoteIn) -> Status:
+    EFFECTS.append(payload.text)
+    return Status(201, {"number": len(EFFECTS)})
+
+
+test_api = NinjaAPI(urls_namespace="idempotency_test", auth=[SessionAuth()])
+test_api.add_router("/", router)
+
+
+@test_api.exception_handler(DomainError)
+def _domain_error(request, exc):
+    return test_api.create_response(request, exc.as_dict(), status=400)
+
+
+urlpatterns = [path("t/", test_api.urls)]
+pytestmark = pytest.mark.urls(__name__)
+
+KEY = "5f0c8a9e-2d7b-4c1e-9a3f-6b2d8e4f1a70"
+
+
+@pytest.fixture(autouse=True)
+def _no_effects():
+    EFFECTS.clear()
+
+
+def post(client, body, key=KEY, url="/t/notes", **headers):
+    if key is not None:
+        headers["HTTP_IDEMPOTENCY_KEY"] = key
+    return client.post(url, data=json.dumps(body), content_type="application/json", **headers)
+
+
+def test_same_key_twice_acts_once_and_replays_the_same_answer(client_for):
+    client = client_for("rider")
+    first = post(client, {"text": "stove left on"})
+    second = post(client, {"text": "stove left on"})
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json() == {"number": 1, "text": "stove left on"}
+    assert EFFECTS == ["stove left on"]
+    assert second["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
+    assert IdempotencyRecord.objects.get().completed
+
+
+def test_without_the_header_every_post_runs(client_for):
+    client = client_for("rider")
+    post(client, {"text": "a"}, key=None)
+    post(client, {"text": "a"}, key=None)
+    assert EFFECTS == ["a", "a"] and not IdempotencyRecord.objects.exists()
+
+
+def test_same_key_with_a_different_body_is_a_422_naming_the_header(client_for):
+    client = client_for("rider")
+    post(client, {"text": "stove left on"})
+    response = post(client, {"text": "rubbish"})
+    assert response.status_code == 422
+    assert response.json()["field"] == "Idempotency-Key" and response.json()["code"] == "idempotency_key_reused"
+    assert EFFECTS == ["stove left on"]
+
+
+def test_same_key_on_another_url_is_a_422(client_for):
+    client = client_for("rider")
+    post(client, {"text": "a"})
+    assert post(client, {"text": "a"}, url="/t/notes?x=1").status_code == 422
+    assert EFFECTS == ["a"]
+
+
+@pytest.mark.parametrize("key", ["", "short", "x" * 129, "bad key!", "../../etc", "键键键键键键键键"])
+def test_a_malformed_key_is_a_400_naming_the_header_and_runs_nothing(client_for, key):
+    response = post(client_for("rider"), {"text": "a"}, key=key)
+    assert response.status_code == 400 and response.json()["field"] == "Idempotency-Key"
+    assert EFFECTS == [] and not IdempotencyRecord.objects.exists()
+
+
+def test_a_refused_request_is_not_stored_so_the_corrected_retry_runs(client_for):
+    client = client_for("rider")
+    refused = post(client, {"text": "a", "fail": "refuse"})
+    assert refused.status_code == 400 and not IdempotencyRecord.objects.exists()
+    # The client fixes its request but keeps the key, as retry libraries do.
+    fixed = post(client, {"text": "a"})
+    assert fixed.status_code == 201 and EFFECTS == ["a"]
+
+
+def test_a_crashed_request_frees_the_key(client_for):
+    client = client_for("rider")
+    with pytest.raises(RuntimeError):
+        post(client, {"text": "a", "fail": "crash"})
+    assert not IdempotencyRecord.objects.exists()
+    assert post(client, {"text": "a"}).status_code == 201
+
+
+def test_a_payload_validation_error_claims_nothing(client_for):
+    client = client_for("rider")
+    assert post(client, {"wrong": "shape"}).status_code == 422
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_unauthenticated_request_claims_nothing(world, client):
+    assert post(client, {"text": "a"}).status_code == 401
+    assert not IdempotencyRecord.objects.exists() and EFFECTS == []
+
+
+def test_another_user_with_the_same_key_is_independent(client_for):
+    post(client_for("rider"), {"text": "from rider"})
+    response = post(client_for("resident"), {"text": "from resident"})
+    assert response.status_code == 201 and response.json()["text"] == "from resident"
+    assert EFFECTS == ["from rider", "from resident"]
+
+
+def test_a_duplicate_while_the_first_is_in_flight_is_a_409(client_for, world, rf):
+    # The first request claimed the key and has not finished yet: its record is not completed.
+    same_request = rf.post("/t/notes", data=json.dumps({"text": "a"}), content_type="application/json")
+    begin(owner=f"user:{world.users['rider'].pk}", key=KEY, request_hash=request_hash(same_request))
+    response = post(client_for("rider"), {"text": "a"})
+    assert response.status_code == 409 and response.json()["code"] == "idempotency_key_in_flight"
+    assert response.json()["field"] == "Idempotency-Key" and EFFECTS == []
+
+
+def test_an_anonymous_client_id_is_its_own_owner(db):
+    first = post(Client(), {"text": "a"}, url="/t/open", HTTP_X_CLIENT_ID="device-1")
+    again = post(Client(), {"text": "a"}, url="/t/open", HTTP_X_CLIENT_ID="device-1")
+    other = post(Client(), {"text": "a"}, url="/t/open", HTTP_X_CLIENT_ID="device-2")
+    assert first.json() == again.json() == {"number": 1} and other.json() == {"number": 2}
+    assert EFFECTS == ["a", "a"]
+
+
+def test_multipart_uploads_are_fingerprinted_by_their_files(client_for):
+    client = client_for("rider")
+
+    def send(content):
+        photo = SimpleUploadedFile("p.jpg", content, content_type="image/jpeg")
+        return client.post("/t/uploads", {"text": "t", "photo": photo}, HTTP_IDEMPOTENCY_KEY=KEY)
+
+    first = send(b"one")
+    assert first.status_code == 201 and first.json()["content"] == "one"  # still readable after hashing
+    again = send(b"one")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert send(b"two").status_code == 422
+    assert EFFECTS == ["t"]
+
+
+def test_begin_replays_a_completed_record_and_refuses_a_reused_key(db):
+    record = begin(owner="user:1", key=KEY, request_hash="h1")
+    finish(record, status=201, body={"id": 7})
+    assert begin(owner="user:1", key=KEY, request_hash="h1") == Replay(status=201, body={"id": 7})
+    with pytest.raises(IdempotencyError) as refused:
+        begin(owner="user:1", key=KEY, request_hash="h2")
+    assert refused.value.status == 422
+
+
+def test_an_expired_key_can_be_claimed_again(db):
+    record = begin(owner="user:1", key=KEY, request_hash="h1")
+    finish(record, status=201, body={"id": 7})
+    later = timezone.now() + timedelta(hours=24, seconds=1)
+    fresh = begin(owner="user:1", key=KEY, request_hash="h2", now=later)
+    assert isinstance(fresh, IdempotencyRecord) and fresh.pk != record.pk
+
+
+def test_purge_removes_only_records_older_than_24_hours(db):
+    now = timezone.now()
+    old = begin(owner="user:1", key="old-key-1", request_hash="h", now=now - timedelta(hours=25))
+    young = begin(owner="user:1", key="young-key", request_hash="h", now=now - timedelta(hours=23))
+    assert purge_expired(now=now) == 1
+    assert list(IdempotencyRecord.objects.values_list("pk", flat=True)) == [young.pk]
+    assert not IdempotencyRecord.objects.filter(pk=old.pk).exists()
+
+
+def test_idempotent_must_sit_under_the_router_decorator():
+    other = Router()
+
+    @other.post("/x")
+    def endpoint(request):
+        return {}
+
+    with pytest.raises(TypeError):
+        idempotent(endpoint)
