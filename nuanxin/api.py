@@ -34,9 +34,14 @@ api = NinjaAPI(
 )
 
 
+# A refused rule is a 400, except a step the caller may not take (403) and a stale or
+# out-of-order step on a record someone else just changed (409).
+_DOMAIN_STATUS = {"forbidden": 403, "stale": 409}
+
+
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=400)
+    return api.create_response(request, exc.as_dict(), status=_DOMAIN_STATUS.get(exc.code, 400))
 
 
 @api.exception_handler(Http404)
@@ -65,12 +70,14 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 def _register() -> None:
     from nuanxin.accounts.api import router as accounts_router
+    from nuanxin.cases.api import router as cases_router
     from nuanxin.people.api import router as people_router
     from nuanxin.territory.api import router as territory_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/", territory_router)
     api.add_router("/people", people_router)
+    api.add_router("/", cases_router)
 
 
 _register()

@@ -1,0 +1,232 @@
+"""Cases over the JSON API: the catalogue, intake (with Idempotency-Key), lists, detail and
+the closed-loop steps. Every answer goes through the scope; out of scope is 404."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from nuanxin.accounts.models import User
+from nuanxin.cases import actions
+from nuanxin.cases.models import Case, CaseClass, Category, Level
+from nuanxin.cases.queries import case_or_404, cases_for, is_staff_viewer, timeline_for
+from nuanxin.core.errors import DomainError
+from nuanxin.core.http import ScopedRequest
+from nuanxin.core.idempotency import idempotent
+from nuanxin.core.masking import mask_phone
+from nuanxin.core.schemas import RowId
+from nuanxin.territory.models import Area, Place
+
+router = Router(tags=["cases"])
+
+
+class ClassOut(Schema):
+    code: str
+    name: str
+    emergency: bool
+    questions: list[dict[str, Any]]
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    classes: list[ClassOut]
+
+
+class CaseIn(Schema):
+    class_code: str = Field(..., max_length=40)
+    description: str = Field(..., max_length=2000)
+    lng: float
+    lat: float
+    place_id: RowId | None = None
+    address: str = Field("", max_length=200)
+    answers: dict[str, Any] = {}
+    reporter_name: str = Field("", max_length=30)
+    reporter_phone: str = Field("", max_length=20)
+    anonymous: bool = False
+
+
+class EventOut(Schema):
+    at: datetime
+    kind: str
+    from_state: str
+    to_state: str
+    from_level: str
+    to_level: str
+    note: str
+    internal: bool
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    class_code: str
+    class_name: str
+    description: str
+    lng: float
+    lat: float
+    address: str
+    grid_id: int
+    state: str
+    closure: str
+    level: str
+    emergency: bool
+    deadline: datetime | None
+    reported_at: datetime
+    closed_at: datetime | None
+    satisfaction: int | None
+    version: int
+    handler_id: int | None
+    # For staff only, masked, and never for an anonymous report.
+    reporter_name: str | None = None
+    reporter_phone_masked: str | None = None
+
+
+class CaseDetailOut(CaseOut):
+    timeline: list[EventOut]
+
+
+class CaseFilter(FilterSchema):
+    state: Case.State | None = None
+    level: Level | None = None
+    grid_id: RowId | None = None
+    channel: Case.Channel | None = None
+    emergency: bool | None = None
+    class_code: Annotated[str | None, FilterLookup("case_class__code")] = None
+    since: Annotated[datetime | None, FilterLookup("reported_at__gte")] = None
+    until: Annotated[datetime | None, FilterLookup("reported_at__lt")] = None
+    overdue: bool | None = None
+
+    def filter_overdue(self, value: bool | None) -> Q:
+        from django.utils import timezone
+
+        if value is None:
+            return Q()
+        late = Q(deadline__lt=timezone.now())
+        return late if value else ~late
+
+
+class StepIn(Schema):
+    step: Literal[
+        "accept",
+        "reject",
+        "dispatch",
+        "start",
+        "resolve",
+        "verify",
+        "close",
+        "reopen",
+        "escalate",
+        "transfer",
+        "merge",
+        "evaluate",
+    ]
+    note: str = Field("", max_length=2000)
+    closure: str = ""
+    handler_id: RowId | None = None
+    grid_id: RowId | None = None
+    into_id: RowId | None = None
+    satisfaction: int | None = None
+
+
+def _out(request: ScopedRequest, case: Case, *, detail: bool = False) -> dict[str, Any]:
+    fields = set(CaseOut.model_fields) - {"class_code", "class_name", "reporter_name", "reporter_phone_masked"}
+    data: dict[str, Any] = {name: getattr(case, name) for name in fields}
+    data |= {"class_code": case.case_class.code, "class_name": case.case_class.name}
+    if is_staff_viewer(request.scope, case) and not case.anonymous:
+        data["reporter_name"] = case.reporter_name
+        data["reporter_phone_masked"] = mask_phone(case.reporter_phone)
+    if detail:
+        data["timeline"] = [EventOut.from_orm(e).dict() for e in timeline_for(request.scope, case)]
+    return data
+
+
+@router.get("/categories", response=list[CategoryOut])
+def catalogue(request: ScopedRequest) -> list[dict[str, Any]]:
+    """What a reporter can pick: the public categories and their active classes."""
+    categories = Category.objects.prefetch_related("classes").order_by("order", "code")
+    return [{"code": c.code, "name": c.name, "classes": [k for k in c.classes.all() if k.active]} for c in categories]
+
+
+@router.post("/cases", response={201: CaseOut})
+@idempotent
+def report(request: ScopedRequest, payload: CaseIn) -> Status:
+    """Report a case. Send an `Idempotency-Key` header so a retry never makes a second case."""
+    case_class = CaseClass.objects.filter(code=payload.class_code, active=True).first()
+    if case_class is None:
+        raise DomainError(_("Unknown category."), field="class_code")
+    place = None
+    if payload.place_id is not None:
+        place = Place.objects.visible_to(request.scope).filter(pk=payload.place_id).first()
+        if place is None:
+            raise DomainError(_("Unknown place."), field="place_id")
+    case = actions.report_case(
+        actor=request.user,
+        case_class=case_class,
+        description=payload.description,
+        lng=payload.lng,
+        lat=payload.lat,
+        channel=Case.Channel.API,
+        place=place,
+        address=payload.address,
+        answers=payload.answers,
+        reporter_name=payload.reporter_name,
+        reporter_phone=payload.reporter_phone,
+        anonymous=payload.anonymous,
+    )
+    return Status(201, _out(request, case))
+
+
+@router.get("/cases", response=list[CaseOut])
+@paginate(LimitOffsetPagination)
+def list_cases(request: ScopedRequest, filters: Query[CaseFilter]) -> Any:
+    cases = filters.filter(cases_for(request.scope))
+    return [_out(request, case) for case in cases]
+
+
+@router.get("/cases/{case_id}", response=CaseDetailOut)
+def get_case(request: ScopedRequest, case_id: RowId) -> dict[str, Any]:
+    return _out(request, case_or_404(request.scope, case_id), detail=True)
+
+
+@router.post("/cases/{case_id}/steps", response=CaseDetailOut)
+def take_step(request: ScopedRequest, case_id: RowId, payload: StepIn) -> dict[str, Any]:
+    """Move a case along the closed loop; a refused step is a 400 naming the reason."""
+    scope, actor = request.scope, request.user
+    case = case_or_404(scope, case_id)
+    step = payload.step
+    if step == "accept":
+        case = actions.accept_case(actor=actor, scope=scope, case=case, note=payload.note)
+    elif step == "reject":
+        case = actions.reject_case(actor=actor, scope=scope, case=case, reason=payload.note, closure=payload.closure)
+    elif step == "dispatch":
+        handler = User.objects.filter(pk=payload.handler_id, is_active=True).first() if payload.handler_id else None
+        case = actions.dispatch_case(actor=actor, scope=scope, case=case, handler=handler, note=payload.note)
+    elif step == "start":
+        case = actions.start_case(actor=actor, case=case)
+    elif step == "resolve":
+        case = actions.resolve_case(actor=actor, case=case, note=payload.note)
+    elif step == "verify":
+        case = actions.verify_case(actor=actor, scope=scope, case=case, note=payload.note)
+    elif step == "close":
+        case = actions.close_case(actor=actor, scope=scope, case=case)
+    elif step == "reopen":
+        case = actions.reopen_case(actor=actor, scope=scope, case=case, note=payload.note)
+    elif step == "escalate":
+        case = actions.escalate_case(actor=actor, scope=scope, case=case, reason=payload.note)
+    elif step == "transfer":
+        grid = Area.objects.filter(pk=payload.grid_id, level=Area.Level.GRID).first() if payload.grid_id else None
+        if grid is None:
+            raise DomainError(_("Choose a grid."), field="grid_id")
+        case = actions.transfer_case(actor=actor, scope=scope, case=case, grid=grid, reason=payload.note)
+    elif step == "merge":
+        into = case_or_404(scope, payload.into_id) if payload.into_id else None
+        if into is None:
+            raise DomainError(_("Choose the case to merge into."), field="into_id")
+        case = actions.merge_case(actor=actor, scope=scope, case=case, into=into)
+    else:  # evaluate
+        case = actions.evaluate_case(actor=actor, case=case, satisfaction=payload.satisfaction or 0)
+    return _out(request, case, detail=True)
