@@ -1,13 +1,10 @@
 """The case catalogue is reference data kept in the admin; cases themselves change only
 through the actions (the console and the API), so the admin shows them read-only."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from nuanxin.cases.models import Case, CaseClass, Category
-from nuanxin.core.admin import AuditedModelAdmin
+from nuanxin.core.admin import AuditedModelAdmin, ReadOnlyModelAdmin
 
 
 @admin.register(Category)
@@ -23,19 +20,10 @@ class CaseClassAdmin(AuditedModelAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyModelAdmin):
     list_display = ("number", "case_class", "grid", "state", "level", "emergency", "reported_at")
     list_filter = ("state", "level", "emergency", "channel")
     search_fields = ("number",)
     # Never the reporter's identity: anonymous reporters stay anonymous here too.
     fields = ("number", "case_class", "grid", "state", "closure", "level", "emergency", "description", "reported_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -32,11 +32,8 @@ class AuditedModelAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor_name", "role", "ip", "action", "object_repr", "result", "request_id")
-    list_filter = ("result", "action")
-    search_fields = ("actor_name", "action", "object_repr", "request_id")
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """Shown, never written: rows that change only through actions (or never)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -46,6 +43,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyModelAdmin):
+    list_display = ("at", "actor_name", "role", "ip", "action", "object_repr", "result", "request_id")
+    list_filter = ("result", "action")
+    search_fields = ("actor_name", "action", "object_repr", "request_id")
 
 
 @admin.register(CalendarDay)

@@ -1,31 +1,17 @@
 """Admin views of people: read-only and masked, with no add, change or delete. Residents
 are registered and changed through the people actions (they validate, index and audit);
-tags are not shown here."""
-
-from typing import Any
+tags are not shown here. Deleting a resident would drop their tags and bypass the actions'
+audit trail, so nothing is deleted here either."""
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from nuanxin.core.admin import AuditedModelAdmin
+from nuanxin.core.admin import ReadOnlyModelAdmin
 from nuanxin.people.models import Household, Resident
 
 
-class ReadOnlyAdmin(AuditedModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Deleting a resident would also drop their tags and bypass the actions' audit trail.
-        return False
-
-
 @admin.register(Household)
-class HouseholdAdmin(ReadOnlyAdmin):
+class HouseholdAdmin(ReadOnlyModelAdmin):
     list_display = ("number", "place", "grid")
     list_filter = ("grid",)
     search_fields = ("number", "place__name")
@@ -33,7 +19,7 @@ class HouseholdAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(ReadOnlyAdmin):
+class ResidentAdmin(ReadOnlyModelAdmin):
     list_display = ("name", "name_pinyin", "gender", "birth_year", "masked_id_number", "masked_phone", "place", "grid")
     list_filter = ("grid", "gender")
     search_fields = ("name", "name_pinyin", "name_initials")

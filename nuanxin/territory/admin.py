@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from nuanxin.core.admin import AuditedModelAdmin
+from nuanxin.core.admin import AuditedModelAdmin, ReadOnlyModelAdmin
 from nuanxin.territory import actions
 from nuanxin.territory.models import Area, Place, StaffAssignment
 
@@ -50,18 +50,9 @@ class PlaceAdmin(AuditedModelAdmin):
 
 
 @admin.register(StaffAssignment)
-class StaffAssignmentAdmin(AuditedModelAdmin):
+class StaffAssignmentAdmin(ReadOnlyModelAdmin):
     """Read-only here: assignments are made and ended on the grid page, where the overlap
     rules of `assign_staff` apply and history is kept."""
 
     list_display = ("grid", "duty", "person", "starts_on", "ends_on")
     list_filter = ("duty", "grid")
-
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
