@@ -6,7 +6,10 @@ community (另一社区) with one grid, to prove cross-community isolation.
 
 from dataclasses import dataclass
 from datetime import date
+from io import BytesIO
 from typing import Any
+
+from PIL import Image
 
 from nuanxin.accounts import actions as account_actions
 from nuanxin.territory import actions as territory_actions
@@ -140,3 +143,34 @@ def build_world() -> World:
         other_compound=other_compound,
         users=users,
     )
+
+
+GPS_IFD = 0x8825
+
+
+def image_bytes(
+    fmt: str = "JPEG",
+    size: tuple[int, int] = (64, 48),
+    color: tuple[int, int, int] = (200, 30, 30),
+    exif: Any = None,
+    mode: str = "RGB",
+) -> bytes:
+    """An image file in memory, optionally with EXIF (for photo tests)."""
+    buffer = BytesIO()
+    extra = {"exif": exif} if exif is not None else {}
+    Image.new(mode, size, color).save(buffer, fmt, **extra)
+    return buffer.getvalue()
+
+
+def gps_exif() -> Any:
+    """EXIF with a GPS position and a camera model: what a phone photo carries."""
+    exif = Image.Exif()
+    exif[0x0110] = "NuanxinPhone X1"  # camera model: device metadata
+    exif[GPS_IFD] = {
+        1: "N",
+        2: (24.0, 58.0, 52.0),
+        3: "E",
+        4: (102.0, 42.0, 4.0),
+        0x1B: b"ASCII\x00\x00\x00GPS",  # GPSProcessingMethod, so the raw bytes say "GPS"
+    }
+    return exif

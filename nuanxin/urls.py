@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("nuanxin.accounts.urls")),
     path("territory/", include("nuanxin.territory.urls")),
     path("people/", include("nuanxin.people.urls")),
+    path("cases/", include("nuanxin.cases.urls")),
     path("audit/", include("nuanxin.core.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

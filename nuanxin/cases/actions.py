@@ -7,7 +7,7 @@ error), appends a timeline event and an audit entry, all in one transaction.
 """
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -15,10 +15,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.cases.models import LEVEL_ORDER, Case, CaseClass, CaseCounter, CaseEvent, Level
+from nuanxin.cases.models import LEVEL_ORDER, Case, CaseClass, CaseCounter, CaseEvent, CasePhoto, Level
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import check_point
+from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import normalize_mobile
 from nuanxin.territory.models import Area, Place, StaffAssignment
@@ -49,6 +50,7 @@ STAGE_OF_STATE: dict[str, str] = {
     S.RESOLVED: "verify",
 }
 _MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
+MAX_PHOTOS = 6
 
 
 def _clean_text(text: str, *, field: str, required: bool, limit: int = 2000) -> str:
@@ -63,10 +65,15 @@ def _clean_text(text: str, *, field: str, required: bool, limit: int = 2000) -> 
 
 
 def deadline_for(case_class: CaseClass, state: str, start: datetime) -> datetime | None:
-    """When the stage that runs in `state` is due, on the work calendar; None without a limit."""
+    """When the stage that runs in `state` is due: on the work calendar, except emergencies,
+    whose limits run around the clock (a gas leak at 5 a.m. on a Sunday cannot wait for
+    Monday). None without a limit."""
     from nuanxin.core.workcalendar import add_working_days, add_working_hours
 
     limit = case_class.time_limits.get(STAGE_OF_STATE.get(state, ""), {})
+    if case_class.emergency:
+        hours = float(limit.get("hours", 0)) + 24 * float(limit.get("days", 0))
+        return start + timedelta(hours=hours) if hours else None
     if "hours" in limit:
         return add_working_hours(start=start, hours=float(limit["hours"]))
     if "days" in limit:
@@ -140,13 +147,16 @@ def report_case(
     reporter_name: str = "",
     reporter_phone: str = "",
     anonymous: bool = False,
+    photos: list[Any] | None = None,
     now: datetime | None = None,
 ) -> Case:
     """Open a case from any channel. Routes it to the grid containing its location (or its
     place) at its class's level, to the grid's responsible worker for grid-level cases, and
     starts the acceptance time limit. Refuses an inactive class, a missing description, HTML
     in text, a location outside every grid, unanswered required questions and a bad phone.
-    An anonymous report keeps no name or phone, and its audit entry names no actor."""
+    An anonymous report keeps no name or phone, and its audit entry names no actor.
+    Photos (at most MAX_PHOTOS) are checked and cleaned by core.photos before anything is
+    written; a refused photo refuses the report (field "photos")."""
     now = now or timezone.now()
     if not case_class.active:
         raise DomainError(_("This category is no longer in use."), field="category")
@@ -164,6 +174,9 @@ def report_case(
     else:
         reporter_name = _clean_text(reporter_name, field="reporter_name", required=False, limit=30)
         reporter_phone = normalize_mobile(reporter_phone, field="reporter_phone") if reporter_phone else ""
+    if len(photos or []) > MAX_PHOTOS:
+        raise DomainError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, field="photos")
+    stored = [accept_photo(upload, field="photos", subdir="cases") for upload in photos or []]
     level = case_class.level
     case = Case.objects.create(
         number=_next_number(now),
@@ -186,7 +199,7 @@ def report_case(
         deadline=deadline_for(case_class, S.REPORTED, now),
         reported_at=now,
     )
-    CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         at=now,
         actor=None if anonymous else case.reporter,
@@ -194,6 +207,16 @@ def report_case(
         to_state=S.REPORTED,
         to_level=level,
     )
+    for photo in stored:
+        CasePhoto.objects.create(
+            case=case,
+            event=event,
+            stage=CasePhoto.Stage.REPORT,
+            name=photo.name,
+            content_type=photo.content_type,
+            width=photo.width,
+            height=photo.height,
+        )
     audit.record(
         "cases.reported",
         actor=None if anonymous else actor,

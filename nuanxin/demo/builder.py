@@ -20,6 +20,7 @@ from shapely.ops import unary_union
 from nuanxin.accounts import actions as account_actions
 from nuanxin.accounts.models import User
 from nuanxin.accounts.roles import Role
+from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.core.validators import id_check_digit
 from nuanxin.people import actions as people_actions
 from nuanxin.people.models import KeyPersonCategory, Resident, ResidentTag, SpecialGroup
@@ -697,4 +698,6 @@ def build_demo(
         builder.demo_logins()
         builder.staffing()
         counts = builder.residents(residents)
+        classes = install_catalogue(actor=builder.admin)
+        builder.say(f"case catalogue: {classes} classes")
     return Demo(community=builder.community, grids=builder.grids, logins=builder.logins, counts=counts)

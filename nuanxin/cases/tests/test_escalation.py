@@ -49,3 +49,25 @@ def test_the_task_and_the_command_run_the_same_job(world, report, settings):
     call_command("escalate_overdue_cases", stdout=open("/dev/null", "w"))  # noqa: SIM115
     result = escalate_overdue.enqueue()  # the immediate backend in tests
     assert result.return_value == 0
+
+
+def test_installing_the_catalogue_twice_adds_nothing_the_second_time(db):
+    from io import StringIO
+
+    first, second = StringIO(), StringIO()
+    call_command("install_case_catalogue", stdout=first)
+    call_command("install_case_catalogue", stdout=second)
+    assert first.getvalue().strip().endswith("13") and second.getvalue().strip().endswith(": 0")
+
+
+def test_emergency_limits_run_around_the_clock_and_others_on_the_work_calendar(world, catalogue):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from nuanxin.cases.actions import deadline_for
+
+    sunday_dawn = datetime(2024, 6, 2, 5, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    urgent = deadline_for(catalogue["stove-left-on"], "reported", sunday_dawn)
+    normal = deadline_for(catalogue["sanitation"], "reported", sunday_dawn)
+    assert urgent - sunday_dawn == timedelta(minutes=30)
+    assert normal.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat() == "2024-06-03"  # Monday

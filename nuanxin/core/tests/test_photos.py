@@ -12,34 +12,14 @@ from PIL import Image
 
 from nuanxin.core.errors import DomainError
 from nuanxin.core.photos import accept_photo, photo_response
+from nuanxin.testing import GPS_IFD, gps_exif, image_bytes
 
-GPS_IFD = 0x8825
 ORIENTATION = 0x0112
 
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-def image_bytes(fmt="JPEG", size=(64, 48), color=(200, 30, 30), exif=None, mode="RGB"):
-    buffer = BytesIO()
-    extra = {"exif": exif} if exif is not None else {}
-    Image.new(mode, size, color).save(buffer, fmt, **extra)
-    return buffer.getvalue()
-
-
-def gps_exif():
-    exif = Image.Exif()
-    exif[0x0110] = "NuanxinPhone X1"  # camera model: device metadata
-    exif[GPS_IFD] = {
-        1: "N",
-        2: (24.0, 58.0, 52.0),
-        3: "E",
-        4: (102.0, 42.0, 4.0),
-        0x1B: b"ASCII\x00\x00\x00GPS",  # GPSProcessingMethod, so the raw bytes say "GPS"
-    }
-    return exif
 
 
 def upload(data, name="photo.jpg", content_type="image/jpeg"):

@@ -177,3 +177,9 @@ def test_load_demo_leaves_a_database_with_a_territory_alone(world, settings):
     assert Area.objects.count() == areas
     assert not User.objects.filter(username="admin").exists()
     assert "kept as it is" in out.getvalue()
+
+
+def test_demo_installs_the_case_catalogue(demo):
+    from nuanxin.cases.models import CaseClass
+
+    assert CaseClass.objects.filter(code="stove-left-on", emergency=True).exists()

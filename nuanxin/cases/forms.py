@@ -1,0 +1,51 @@
+"""The phone report form; the rules stay in report_case."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from nuanxin.cases.models import CaseClass, Category
+
+
+def class_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Classes grouped under their public category, for an <optgroup> select."""
+    groups = []
+    for category in Category.objects.prefetch_related("classes").order_by("order", "code"):
+        options = [(c.code, c.name) for c in category.classes.all() if c.active]
+        if options:
+            groups.append((category.name, options))
+    return groups
+
+
+class ReportForm(forms.Form):
+    case_class = forms.ChoiceField(label=_("What is it?"))
+    description = forms.CharField(
+        label=_("What did you see?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    lat = forms.FloatField(label=_("Latitude"), widget=forms.HiddenInput)
+    lng = forms.FloatField(label=_("Longitude"), widget=forms.HiddenInput)
+    address = forms.CharField(label=_("Where exactly (optional)"), max_length=200, required=False)
+    reporter_name = forms.CharField(label=_("Your name (optional)"), max_length=30, required=False)
+    reporter_phone = forms.CharField(label=_("Your phone (optional)"), max_length=20, required=False)
+    anonymous = forms.BooleanField(label=_("Report anonymously"), required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["case_class"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("Choose…")), *class_choices()]
+
+    def chosen_class(self) -> CaseClass:
+        return CaseClass.objects.get(code=self.cleaned_data["case_class"], active=True)
+
+    def emergency_codes(self) -> list[str]:
+        return list(CaseClass.objects.filter(emergency=True, active=True).values_list("code", flat=True))
+
+
+class StepNoteForm(forms.Form):
+    note = forms.CharField(label=_("What is still wrong?"), max_length=2000)
+
+
+class EvaluateForm(forms.Form):
+    satisfaction = forms.TypedChoiceField(
+        label=_("How satisfied are you?"), coerce=int, choices=[(n, str(n)) for n in range(5, 0, -1)]
+    )

@@ -1,0 +1,120 @@
+"""The phone report page, the reporter's cases, and a case's progress page."""
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from nuanxin.cases.models import Case, CasePhoto
+from nuanxin.testing import gps_exif, image_bytes
+
+FORM = {"case_class": "sanitation", "description": "垃圾桶满了", "lat": "24.9811", "lng": "102.7011"}
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def test_report_page_lists_the_catalogue_and_the_emergency_numbers(client_for, catalogue):
+    page = client_for("rider").get("/cases/report/").content.decode()
+    assert "忘关火" in page and "tel:119" in page and "stove-left-on" in page
+
+
+def test_rider_reports_with_a_photo_whose_location_is_stripped(client_for, world, catalogue):
+    photo = SimpleUploadedFile("x.jpg", image_bytes(exif=gps_exif()), content_type="image/jpeg")
+    response = client_for("rider").post("/cases/report/", FORM | {"photos": [photo]})
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert (case.channel, case.reporter, case.grid) == ("phone_page", world.rider, world.grid1)
+    stored = CasePhoto.objects.get(case=case)
+    with default_storage.open(stored.name, "rb") as handle:
+        data = handle.read()
+    assert b"GPS" not in data
+    with default_storage.open(stored.name, "rb") as handle:
+        assert not Image.open(handle).getexif()
+
+
+def test_emergency_report_shows_the_numbers_at_once(client_for, world, catalogue):
+    client = client_for("rider")
+    response = client.post("/cases/report/", FORM | {"case_class": "stove-left-on", "description": "闻到煤气味"})
+    page = client.get(response["Location"]).content.decode()
+    assert "tel:119" in page and "tel:110" in page and "tel:120" in page
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"case_class": ""}, "case_class"),
+        ({"case_class": "unicorns"}, "case_class"),
+        ({"description": ""}, "description"),
+        ({"description": "<script>x</script>"}, "description"),
+        ({"lat": "", "lng": ""}, "lat"),
+        ({"lat": "20.0", "lng": "100.0"}, "lat"),
+        ({"reporter_phone": "123"}, "reporter_phone"),
+    ],
+)
+def test_bad_report_shows_the_error_at_its_field_and_writes_nothing(client_for, catalogue, change, field):
+    response = client_for("rider").post("/cases/report/", FORM | change)
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert Case.objects.count() == 0
+
+
+def test_a_non_image_photo_is_refused_at_the_photo_field(client_for, catalogue):
+    fake = SimpleUploadedFile("x.jpg", b"<html>not a photo</html>", content_type="image/jpeg")
+    response = client_for("rider").post("/cases/report/", FORM | {"photos": [fake]})
+    assert response.status_code == 400 and response.context["photo_error"]
+    assert Case.objects.count() == 0
+
+
+def test_my_reports_and_the_case_page_are_the_reporters_own(client_for, world, report):
+    own = report("sanitation", by=world.rider)
+    other = report("sanitation", by=world.resident)
+    client = client_for("rider")
+    page = client.get("/cases/mine/").content.decode()
+    assert own.number in page and other.number not in page
+    assert client.get(f"/cases/{own.pk}/").status_code == 200
+    assert client.get(f"/cases/{other.pk}/").status_code == 404
+
+
+def test_photos_are_served_only_with_their_case(client_for, world, catalogue):
+    photo = SimpleUploadedFile("x.png", image_bytes("PNG"), content_type="image/png")
+    client_for("rider").post("/cases/report/", FORM | {"photos": [photo]})
+    case, stored = Case.objects.get(), CasePhoto.objects.get()
+    url = f"/cases/{case.pk}/photos/{stored.pk}/"
+    ok = client_for("rider").get(url)
+    assert ok.status_code == 200 and ok["X-Content-Type-Options"] == "nosniff"
+    assert client_for("grid1_worker").get(url).status_code == 200
+    assert client_for("grid2_worker").get(url).status_code == 404
+    assert client_for("resident").get(url).status_code == 404
+
+
+def test_reporter_says_not_fixed_then_evaluates(client_for, world, report):
+    from nuanxin.accounts.scope import scope_of
+    from nuanxin.cases import actions
+
+    admin, worker = world.community_admin, world.grid1_worker
+    case = report("sanitation", by=world.rider)
+    case = actions.accept_case(actor=admin, scope=scope_of(admin), case=case)
+    case = actions.dispatch_case(actor=admin, scope=scope_of(admin), case=case, handler=worker)
+    case = actions.resolve_case(actor=worker, case=actions.start_case(actor=worker, case=case), note="已清运")
+    client = client_for("rider")
+    assert (
+        "not fixed" in client.get(f"/cases/{case.pk}/").content.decode().lower()
+        or "未解决" in client.get(f"/cases/{case.pk}/").content.decode()
+    )
+    client.post(f"/cases/{case.pk}/reopen/", {"note": ""})  # refused: a reason is needed
+    case.refresh_from_db()
+    assert case.state == "resolved"
+    client.post(f"/cases/{case.pk}/reopen/", {"note": "垃圾还在"})
+    case.refresh_from_db()
+    assert case.state == "in_progress"
+    assert client_for("resident").post(f"/cases/{case.pk}/reopen/", {"note": "x"}).status_code == 404
+
+
+def test_case_pages_need_sign_in_and_refuse_get_for_steps(client, client_for, world, report):
+    case = report("sanitation", by=world.rider)
+    assert client.get("/cases/report/").status_code == 302
+    assert client.get(f"/cases/{case.pk}/").status_code == 302
+    assert client_for("rider").get(f"/cases/{case.pk}/reopen/").status_code == 405

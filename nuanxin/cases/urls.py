@@ -1,0 +1,13 @@
+from django.urls import path
+
+from nuanxin.cases import views
+
+app_name = "cases"
+urlpatterns = [
+    path("report/", views.report, name="report"),
+    path("mine/", views.mine, name="mine"),
+    path("<int:case_id>/", views.detail, name="detail"),
+    path("<int:case_id>/reopen/", views.reopen, name="reopen"),
+    path("<int:case_id>/evaluate/", views.evaluate, name="evaluate"),
+    path("<int:case_id>/photos/<int:photo_id>/", views.photo, name="photo"),
+]

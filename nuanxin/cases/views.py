@@ -1,0 +1,148 @@
+"""Case pages for reporters: the phone report page, their cases, and a case's progress."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from nuanxin.cases import actions
+from nuanxin.cases.forms import EvaluateForm, ReportForm, StepNoteForm
+from nuanxin.cases.models import Case, CasePhoto
+from nuanxin.cases.queries import case_or_404, cases_for, is_staff_viewer, timeline_for
+from nuanxin.core.errors import DomainError
+from nuanxin.core.http import ScopedRequest
+from nuanxin.core.photos import photo_response
+
+# Shown at once for emergencies: fire, police, ambulance.
+EMERGENCY_NUMBERS = (
+    ("119", gettext_lazy("Fire")),
+    ("110", gettext_lazy("Police")),
+    ("120", gettext_lazy("Ambulance")),
+)
+
+
+def _form_error(form: ReportForm, exc: DomainError) -> None:
+    field = {"location": "lat", "category": "case_class"}.get(exc.field or "", exc.field)
+    if field and field.startswith("attribute["):
+        field = "description"  # extra questions are asked in the description on this page
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+@login_required
+def report(request: ScopedRequest) -> HttpResponse:
+    """Report in under a minute: category, a few words, photos, the phone's location."""
+    form = ReportForm(request.POST or None)
+    photo_error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = actions.report_case(
+                actor=request.user,
+                case_class=form.chosen_class(),
+                description=form.cleaned_data["description"],
+                lng=form.cleaned_data["lng"],
+                lat=form.cleaned_data["lat"],
+                channel=Case.Channel.PHONE_PAGE,
+                address=form.cleaned_data["address"],
+                reporter_name=form.cleaned_data["reporter_name"],
+                reporter_phone=form.cleaned_data["reporter_phone"],
+                anonymous=form.cleaned_data["anonymous"],
+                photos=request.FILES.getlist("photos"),
+            )
+        except DomainError as exc:
+            if exc.field == "photos":
+                photo_error = exc.message
+            else:
+                _form_error(form, exc)
+        else:
+            messages.success(
+                request, _("Thank you. Your report %(number)s is with the grid.") % {"number": case.number}
+            )
+            return redirect("cases:detail", case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "cases/report.html",
+        {
+            "form": form,
+            "photo_error": photo_error,
+            "emergency_numbers": EMERGENCY_NUMBERS,
+            "emergency_codes": form.emergency_codes(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def mine(request: ScopedRequest) -> HttpResponse:
+    """The cases this person reported."""
+    cases = cases_for(request.scope).filter(reporter_id=request.user.pk)[:100]
+    return render(request, "cases/mine.html", {"cases": cases})
+
+
+@login_required
+def detail(request: ScopedRequest, case_id: int) -> HttpResponse:
+    case = case_or_404(request.scope, case_id)
+    is_reporter = case.reporter_id == request.user.pk
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "timeline": timeline_for(request.scope, case),
+            "photos": case.photos.all(),
+            "is_reporter": is_reporter,
+            "staff_view": is_staff_viewer(request.scope, case),
+            "emergency_numbers": EMERGENCY_NUMBERS,
+            "reopen_form": StepNoteForm() if is_reporter and case.state in ("resolved", "verified") else None,
+            "evaluate_form": EvaluateForm()
+            if is_reporter and case.state == "closed" and case.satisfaction is None
+            else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def reopen(request: ScopedRequest, case_id: int) -> HttpResponse:
+    """The reporter says "not fixed"."""
+    case = case_or_404(request.scope, case_id)
+    form = StepNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.reopen_case(actor=request.user, scope=request.scope, case=case, note=form.cleaned_data["note"])
+            messages.success(request, _("The case is back with its handler."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Say what is still wrong."))
+    return redirect("cases:detail", case.pk)
+
+
+@login_required
+@require_POST
+def evaluate(request: ScopedRequest, case_id: int) -> HttpResponse:
+    case = case_or_404(request.scope, case_id)
+    form = EvaluateForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.evaluate_case(actor=request.user, case=case, satisfaction=form.cleaned_data["satisfaction"])
+            messages.success(request, _("Thank you for your evaluation."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Choose from 1 to 5."))
+    return redirect("cases:detail", case.pk)
+
+
+@login_required
+def photo(request: ScopedRequest, case_id: int, photo_id: int) -> HttpResponseBase:
+    """A case photo, for those who may see the case."""
+    case = case_or_404(request.scope, case_id)  # the scope check: a photo is seen with its case
+    stored = CasePhoto.objects.filter(case=case, pk=photo_id).first()
+    if stored is None:
+        raise Http404
+    return photo_response(stored.name)
