@@ -463,3 +463,65 @@ def escalate_overdue_cases(*, now: datetime | None = None) -> int:
                 )
             acted += 1
     return acted
+
+
+STEPS = (
+    "accept",
+    "reject",
+    "dispatch",
+    "start",
+    "resolve",
+    "verify",
+    "close",
+    "reopen",
+    "escalate",
+    "transfer",
+    "merge",
+    "evaluate",
+)
+
+
+def apply_step(
+    *,
+    actor: Any,
+    scope: Scope,
+    case: Case,
+    step: str,
+    note: str = "",
+    closure: str = "",
+    handler: Any = None,
+    grid: Area | None = None,
+    into: Case | None = None,
+    satisfaction: int | None = None,
+) -> Case:
+    """One entry for every step, for the pages and the API alike: `step` names the action and
+    the other arguments are what that action needs (the note is the reason where one is asked)."""
+    if step == "accept":
+        return accept_case(actor=actor, scope=scope, case=case, note=note)
+    if step == "reject":
+        return reject_case(actor=actor, scope=scope, case=case, reason=note, closure=closure)
+    if step == "dispatch":
+        return dispatch_case(actor=actor, scope=scope, case=case, handler=handler, note=note)
+    if step == "start":
+        return start_case(actor=actor, case=case)
+    if step == "resolve":
+        return resolve_case(actor=actor, case=case, note=note)
+    if step == "verify":
+        return verify_case(actor=actor, scope=scope, case=case, note=note)
+    if step == "close":
+        return close_case(actor=actor, scope=scope, case=case)
+    if step == "reopen":
+        return reopen_case(actor=actor, scope=scope, case=case, note=note)
+    if step == "escalate":
+        return escalate_case(actor=actor, scope=scope, case=case, reason=note)
+    if step == "transfer":
+        if grid is None:
+            raise DomainError(_("Choose a grid."), field="grid_id")
+        return transfer_case(actor=actor, scope=scope, case=case, grid=grid, reason=note)
+    if step == "merge":
+        if into is None:
+            raise DomainError(_("Choose the case to merge into."), field="into_id")
+        return merge_case(actor=actor, scope=scope, case=case, into=into)
+    if step == "evaluate":
+        return evaluate_case(actor=actor, case=case, satisfaction=satisfaction or 0)
+    raise DomainError(_("Unknown step."), field="step")

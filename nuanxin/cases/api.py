@@ -195,38 +195,17 @@ def get_case(request: ScopedRequest, case_id: RowId) -> dict[str, Any]:
 @router.post("/cases/{case_id}/steps", response=CaseDetailOut)
 def take_step(request: ScopedRequest, case_id: RowId, payload: StepIn) -> dict[str, Any]:
     """Move a case along the closed loop; a refused step is a 400 naming the reason."""
-    scope, actor = request.scope, request.user
-    case = case_or_404(scope, case_id)
-    step = payload.step
-    if step == "accept":
-        case = actions.accept_case(actor=actor, scope=scope, case=case, note=payload.note)
-    elif step == "reject":
-        case = actions.reject_case(actor=actor, scope=scope, case=case, reason=payload.note, closure=payload.closure)
-    elif step == "dispatch":
-        handler = User.objects.filter(pk=payload.handler_id, is_active=True).first() if payload.handler_id else None
-        case = actions.dispatch_case(actor=actor, scope=scope, case=case, handler=handler, note=payload.note)
-    elif step == "start":
-        case = actions.start_case(actor=actor, case=case)
-    elif step == "resolve":
-        case = actions.resolve_case(actor=actor, case=case, note=payload.note)
-    elif step == "verify":
-        case = actions.verify_case(actor=actor, scope=scope, case=case, note=payload.note)
-    elif step == "close":
-        case = actions.close_case(actor=actor, scope=scope, case=case)
-    elif step == "reopen":
-        case = actions.reopen_case(actor=actor, scope=scope, case=case, note=payload.note)
-    elif step == "escalate":
-        case = actions.escalate_case(actor=actor, scope=scope, case=case, reason=payload.note)
-    elif step == "transfer":
-        grid = Area.objects.filter(pk=payload.grid_id, level=Area.Level.GRID).first() if payload.grid_id else None
-        if grid is None:
-            raise DomainError(_("Choose a grid."), field="grid_id")
-        case = actions.transfer_case(actor=actor, scope=scope, case=case, grid=grid, reason=payload.note)
-    elif step == "merge":
-        into = case_or_404(scope, payload.into_id) if payload.into_id else None
-        if into is None:
-            raise DomainError(_("Choose the case to merge into."), field="into_id")
-        case = actions.merge_case(actor=actor, scope=scope, case=case, into=into)
-    else:  # evaluate
-        case = actions.evaluate_case(actor=actor, case=case, satisfaction=payload.satisfaction or 0)
+    case = case_or_404(request.scope, case_id)
+    case = actions.apply_step(
+        actor=request.user,
+        scope=request.scope,
+        case=case,
+        step=payload.step,
+        note=payload.note,
+        closure=payload.closure,
+        handler=User.objects.filter(pk=payload.handler_id, is_active=True).first() if payload.handler_id else None,
+        grid=Area.objects.filter(pk=payload.grid_id, level=Area.Level.GRID).first() if payload.grid_id else None,
+        into=case_or_404(request.scope, payload.into_id) if payload.into_id else None,
+        satisfaction=payload.satisfaction,
+    )
     return _out(request, case, detail=True)

@@ -2,20 +2,26 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from nuanxin.accounts.models import User
 from nuanxin.cases import actions
 from nuanxin.cases.forms import EvaluateForm, ReportForm, StepNoteForm
-from nuanxin.cases.models import Case, CasePhoto
-from nuanxin.cases.queries import case_or_404, cases_for, is_staff_viewer, timeline_for
+from nuanxin.cases.models import Case, CasePhoto, Level
+from nuanxin.cases.queries import case_or_404, cases_for, is_staff_viewer, overdue, timeline_for
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.photos import photo_response
+from nuanxin.core.scoping import require
+from nuanxin.territory.models import Area
+from nuanxin.territory.queries import staff_on, working_areas
 
 # Shown at once for emergencies: fire, police, ambulance.
 EMERGENCY_NUMBERS = (
@@ -84,8 +90,43 @@ def mine(request: ScopedRequest) -> HttpResponse:
 
 
 @login_required
+def case_list(request: ScopedRequest) -> HttpResponse:
+    """The console list: the viewer's cases, emergencies first, with filters."""
+    require(request.scope, "cases.view")
+    cases = cases_for(request.scope)
+    chosen = {key: request.GET.get(key, "") for key in ("state", "level", "grid", "class", "emergency", "overdue")}
+    if chosen["state"] in Case.State.values:
+        cases = cases.filter(state=chosen["state"])
+    if chosen["level"] in Level.values:
+        cases = cases.filter(level=chosen["level"])
+    if chosen["grid"].isdigit():
+        cases = cases.filter(grid_id=int(chosen["grid"]))
+    if chosen["class"]:
+        cases = cases.filter(case_class__code=chosen["class"])
+    if chosen["emergency"] == "1":
+        cases = cases.filter(emergency=True)
+    if chosen["overdue"] == "1":
+        cases = overdue(cases)
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "page": page,
+            "chosen": chosen,
+            "states": Case.State.choices,
+            "levels": Level.choices,
+            "grids": working_areas(request.scope).filter(level=Area.Level.GRID),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
 def detail(request: ScopedRequest, case_id: int) -> HttpResponse:
     case = case_or_404(request.scope, case_id)
+    if is_staff_viewer(request.scope, case):
+        return _staff_detail(request, case)
     is_reporter = case.reporter_id == request.user.pk
     return render(
         request,
@@ -103,6 +144,55 @@ def detail(request: ScopedRequest, case_id: int) -> HttpResponse:
             else None,
         },
     )
+
+
+def _staff_detail(request: ScopedRequest, case: Case) -> HttpResponse:
+    scope = request.scope
+    may_manage = scope.has_at("cases.manage", case.grid.path)
+    return render(
+        request,
+        "cases/staff_detail.html",
+        {
+            "case": case,
+            "timeline": timeline_for(scope, case),
+            "photos": case.photos.all(),
+            "is_handler": case.handler_id == request.user.pk,
+            "may_manage": may_manage,
+            "closures": [c for c in Case.Closure.choices if c[0] != Case.Closure.FIXED],
+            "handlers": [a.person for a in staff_on(case.grid, timezone.localdate())] if may_manage else [],
+            "grids": working_areas(scope).filter(level=Area.Level.GRID).exclude(pk=case.grid_id) if may_manage else [],
+            "emergency_numbers": EMERGENCY_NUMBERS,
+            # The steps the case's state allows (who may take them is checked on the page too).
+            "allowed": {kind for kind, (sources, _target) in actions.STATE_FLOW.items() if case.state in sources},
+        },
+    )
+
+
+@login_required
+@require_POST
+def step(request: ScopedRequest, case_id: int) -> HttpResponse:
+    """A staff step from the case page; a refusal comes back as a message on the page."""
+    case = case_or_404(request.scope, case_id)
+    data = request.POST
+    try:
+        handler_id, grid_id = int(data.get("handler") or 0), int(data.get("grid") or 0)
+        actions.apply_step(
+            actor=request.user,
+            scope=request.scope,
+            case=case,
+            step=data.get("step", ""),
+            note=data.get("note", ""),
+            closure=data.get("closure", ""),
+            handler=User.objects.filter(pk=handler_id, is_active=True).first() if handler_id else None,
+            grid=working_areas(request.scope).filter(pk=grid_id, level=Area.Level.GRID).first() if grid_id else None,
+        )
+    except ValueError:
+        messages.error(request, _("Choose from the list."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("cases:detail", case.pk)
 
 
 @login_required

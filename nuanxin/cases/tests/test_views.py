@@ -118,3 +118,61 @@ def test_case_pages_need_sign_in_and_refuse_get_for_steps(client, client_for, wo
     assert client.get("/cases/report/").status_code == 302
     assert client.get(f"/cases/{case.pk}/").status_code == 302
     assert client_for("rider").get(f"/cases/{case.pk}/reopen/").status_code == 405
+
+
+def test_console_list_is_scoped_and_filters(client_for, world, report):
+    in_grid1, in_grid2 = report("sanitation"), report("noise", lng=102.7031)
+    urgent = report("stove-left-on")
+    page = client_for("grid1_worker").get("/cases/").content.decode()
+    assert in_grid1.number in page and urgent.number in page and in_grid2.number not in page
+    assert page.index(urgent.number) < page.index(in_grid1.number)  # emergencies first
+    admin = client_for("community_admin")
+    filtered = admin.get("/cases/", {"emergency": "1"}).content.decode()
+    assert urgent.number in filtered and in_grid2.number not in filtered
+    assert admin.get("/cases/", {"grid": "abc", "state": "nonsense", "page": "x"}).status_code == 200
+
+
+def test_console_list_denied_without_case_work(client_for, world):
+    for persona in ("rider", "resident", "auditor", "partner"):
+        assert client_for(persona).get("/cases/").status_code == 404, persona
+
+
+def test_staff_take_the_loop_through_the_case_page(client_for, world, report):
+    case = report("sanitation", by=world.rider)
+    admin, worker = client_for("community_admin"), client_for("grid1_worker")
+    url = f"/cases/{case.pk}/step/"
+    assert "accept" in admin.get(f"/cases/{case.pk}/").content.decode()
+    admin.post(url, {"step": "accept"})
+    admin.post(url, {"step": "dispatch", "handler": world.grid1_worker.pk, "note": "尽快"})
+    worker.post(url, {"step": "start"})
+    worker.post(url, {"step": "resolve", "note": "已清运"})
+    admin.post(url, {"step": "verify"})
+    admin.post(url, {"step": "close"})
+    case.refresh_from_db()
+    assert (case.state, case.closure) == ("closed", "fixed")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"step": "close"},  # out of order
+        {"step": "reject", "closure": "fixed", "note": "x"},  # dishonest closure
+        {"step": "dispatch", "handler": "abc"},  # not a person
+        {"step": "transfer", "grid": "999999"},  # no such grid in reach
+        {"step": "teleport"},
+    ],
+)
+def test_refused_steps_on_the_page_change_nothing(client_for, world, report, data):
+    case = report("sanitation")
+    response = client_for("community_admin").post(f"/cases/{case.pk}/step/", data)
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == "reported" and case.version == 0
+
+
+def test_other_grid_staff_cannot_reach_the_step_page(client_for, world, report):
+    case = report("sanitation")
+    assert client_for("grid2_worker").post(f"/cases/{case.pk}/step/", {"step": "accept"}).status_code == 404
+    assert client_for("grid1_worker").post(f"/cases/{case.pk}/step/", {"step": "accept"}).status_code == 302
+    case.refresh_from_db()
+    assert case.state == "reported"  # a grid worker may not accept
