@@ -465,22 +465,6 @@ def escalate_overdue_cases(*, now: datetime | None = None) -> int:
     return acted
 
 
-STEPS = (
-    "accept",
-    "reject",
-    "dispatch",
-    "start",
-    "resolve",
-    "verify",
-    "close",
-    "reopen",
-    "escalate",
-    "transfer",
-    "merge",
-    "evaluate",
-)
-
-
 def apply_step(
     *,
     actor: Any,
