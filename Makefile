@@ -1,6 +1,7 @@
 # nuanxin (暖新)
 #
 #   make run    set up, migrate, load the demo community when the database is empty, serve
+#               (with the task worker and the periodic jobs)
 #   make test   set up, then the whole suite (in parallel, browser tests included)
 #   make lint   ruff and mypy
 #   make bench  bounded benchmarks, appended to docs/performance.md
@@ -37,7 +38,12 @@ run: $(RUN_STAMP) $(NPM_STAMP)
 	@echo "    $(DEMO_LOGINS)"
 	@echo "  Stop with Ctrl-C."
 	@echo
-	@exec $(VENV)/bin/gunicorn nuanxin.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --timeout 300
+	@# The task worker (notifications, jobs) and the periodic scheduler run beside the web server
+	@# and stop with it.
+	@trap 'kill 0' EXIT INT TERM; \
+	$(PY) manage.py db_worker --no-reload -v 0 & \
+	$(PY) manage.py run_periodic -v 0 >/dev/null & \
+	$(VENV)/bin/gunicorn nuanxin.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --timeout 300
 
 test: $(DEV_STAMP) $(NPM_STAMP)
 	@bash scripts/debian-packages.sh cjk-font gettext chromium
@@ -49,6 +55,7 @@ test: $(DEV_STAMP) $(NPM_STAMP)
 bench: $(DEV_STAMP) $(NPM_STAMP)
 	@mkdir -p var/static
 	$(PY) benchmarks/foundation.py
+	$(PY) benchmarks/cases.py
 
 # Runs all three checks and fails if any failed, so one run shows every problem.
 lint: $(DEV_STAMP)

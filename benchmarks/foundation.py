@@ -9,58 +9,19 @@ ceiling comes with the scale work (issue 6).
 """
 
 import os
-import platform
 import random
-import resource
-import statistics
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuanxin.settings")
-os.environ.setdefault("SQLITE_PATH", str(ROOT / "var" / "bench.sqlite3"))
-os.environ.setdefault("NUANXIN_DEMO", "1")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import measure, report, setup  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+setup("bench.sqlite3")
 
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-
-SECONDS_PER_CASE = float(os.environ.get("BENCH_SECONDS", "3"))
-
-
-def measure(label: str, call, *, seconds: float = SECONDS_PER_CASE, max_runs: int = 2000) -> dict:
-    """Run `call` repeatedly for about `seconds` (at most max_runs times); timings in ms."""
-    call()  # warm caches (grid index, templates)
-    queries = []
-    # Count through an execute wrapper: the test client's request_started resets query logs.
-    with connection.execute_wrapper(
-        lambda execute, sql, params, many, context: queries.append(sql) or execute(sql, params, many, context)
-    ):
-        call()
-    timings = []
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline and len(timings) < max_runs:
-        started = time.perf_counter()
-        call()
-        timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    return {
-        "label": label,
-        "runs": len(timings),
-        "per_s": len(timings) / (sum(timings) / 1000),
-        "p50": statistics.median(timings),
-        "p99": timings[min(len(timings) - 1, int(len(timings) * 0.99))],
-        "queries": len(queries),
-    }
 
 
 def main() -> None:
@@ -73,7 +34,7 @@ def main() -> None:
     built = ""
     if not Area.objects.exists():
         started = time.perf_counter()
-        call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("load_demo", "--no-cases", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
         built = f"{time.perf_counter() - started:.1f} s"
 
     grid1 = Area.objects.get(level="grid", code="G1")
@@ -117,33 +78,11 @@ def main() -> None:
         measure("locate_grid (STRtree, random point)", locate, max_runs=100000),
         measure("audit.record (hash-chained append)", audit_append, max_runs=3000),
     ]
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     size = (
         f"{Area.objects.filter(level='grid').count()} grids, {Place.objects.count()} places, "
         f"{Resident.objects.count()} residents"
     )
-    report = [
-        "",
-        f"### Foundation, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{connection.vendor} ({connection.settings_dict['NAME']}). Data: the demo community ({size})."
-        + (f" Demo built in {built}." if built else ""),
-        "In-process (Django test client, one thread); "
-        f"each case runs about {SECONDS_PER_CASE:g} s. Peak memory {peak_mb:.0f} MB.",
-        "",
-        "| case | runs | per second | p50 ms | p99 ms | queries |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for row in rows:
-        report.append(
-            f"| {row['label']} | {row['runs']} | {row['per_s']:.0f} | {row['p50']:.2f} | {row['p99']:.2f} "
-            f"| {row['queries']} |"
-        )
-    text = "\n".join(report) + "\n"
-    print(text)
-    with open(ROOT / "docs" / "performance.md", "a", encoding="utf-8") as out:
-        out.write(text)
+    report("Foundation", f"the demo community ({size})." + (f" Demo built in {built}." if built else ""), rows)
 
 
 if __name__ == "__main__":

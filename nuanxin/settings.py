@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "nuanxin.accounts",
     "nuanxin.people",
     "nuanxin.cases",
+    "nuanxin.open311",
     "nuanxin.demo",
 ]
 
@@ -91,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "nuanxin.accounts.context_processors.viewer",
+                "nuanxin.core.context_processors.notifications",
             ],
         },
     }
@@ -195,10 +197,47 @@ TASKS = {
     }
 }
 
+# Periodic jobs (`manage.py run_periodic`, started by `make run`): task path and interval in seconds.
+NUANXIN_PERIODIC_JOBS = [
+    ("nuanxin.cases.tasks.escalate_overdue", envint("NUANXIN_ESCALATE_EVERY", "300")),
+    ("nuanxin.core.tasks.purge_idempotency_records", 24 * 3600),
+    ("nuanxin.core.tasks.retry_notifications", envint("NUANXIN_NOTIFY_RETRY_EVERY", "300")),
+]
+
+# Photos (core.photos): the largest upload accepted and the most pixels decoded.
+NUANXIN_PHOTO_MAX_BYTES = envint("NUANXIN_PHOTO_MAX_BYTES", str(10 * 1024 * 1024))
+NUANXIN_PHOTO_MAX_PIXELS = envint("NUANXIN_PHOTO_MAX_PIXELS", str(40_000_000))
+
+# Working periods of a working day, local time, for time limits (core.workcalendar):
+# "08:30-12:00,14:00-17:30".
+NUANXIN_WORK_HOURS = [
+    tuple(period.strip().split("-", 1))
+    for period in os.environ.get("NUANXIN_WORK_HOURS", "08:30-12:00,14:00-17:30").split(",")
+    if period.strip()
+]
+
 # Map tiles: empty means no external tiles (the map draws polygons on a blank canvas).
 # Example: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".
 NUANXIN_TILE_URL = os.environ.get("NUANXIN_TILE_URL", "")
 NUANXIN_TILE_ATTRIBUTION = os.environ.get("NUANXIN_TILE_ATTRIBUTION", "")
+
+# Notifications (docs/notifications.md). Every notification is kept in the app; these are the
+# external channels that also carry it. A listed channel that is not set up is skipped: e-mail
+# needs EMAIL_HOST, the webhook needs NUANXIN_WEBHOOK_URL (signed with NUANXIN_WEBHOOK_SECRET).
+NUANXIN_NOTIFY_CHANNELS = os.environ.get("NUANXIN_NOTIFY_CHANNELS", "email,webhook")
+NUANXIN_NOTIFY_MAX_ATTEMPTS = envint("NUANXIN_NOTIFY_MAX_ATTEMPTS", "5")
+NUANXIN_WEBHOOK_URL = os.environ.get("NUANXIN_WEBHOOK_URL", "")
+NUANXIN_WEBHOOK_SECRET = envsecret("NUANXIN_WEBHOOK_SECRET")
+NUANXIN_WEBHOOK_TIMEOUT = envint("NUANXIN_WEBHOOK_TIMEOUT", "5")
+# Where links in e-mails and webhooks point, e.g. "https://nuanxin.example.org" (empty: paths only).
+NUANXIN_SITE_URL = os.environ.get("NUANXIN_SITE_URL", "")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = envint("EMAIL_PORT", "25")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "0")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "10")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "nuanxin@localhost")
 
 LOGGING = {
     "version": 1,

@@ -174,3 +174,10 @@ def gps_exif() -> Any:
         0x1B: b"ASCII\x00\x00\x00GPS",  # GPSProcessingMethod, so the raw bytes say "GPS"
     }
     return exif
+
+
+def photo_upload(name: str = "photo.jpg") -> Any:
+    """A small JPEG as an uploaded file, e.g. the after-photo that resolving a case needs."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, image_bytes(), content_type="image/jpeg")

@@ -15,11 +15,21 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.cases.models import LEVEL_ORDER, Case, CaseClass, CaseCounter, CaseEvent, CasePhoto, Level
+from nuanxin.cases import notices
+from nuanxin.cases.models import (
+    LEVEL_ORDER,
+    Case,
+    CaseClass,
+    CaseCounter,
+    CaseEvent,
+    CaseFollower,
+    CasePhoto,
+    Level,
+)
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import check_point
-from nuanxin.core.photos import accept_photo
+from nuanxin.core.photos import StoredPhoto, accept_photo
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import normalize_mobile
 from nuanxin.territory.models import Area, Place, StaffAssignment
@@ -155,6 +165,10 @@ def report_case(
     starts the acceptance time limit. Refuses an inactive class, a missing description, HTML
     in text, a location outside every grid, unanswered required questions and a bad phone.
     An anonymous report keeps no name or phone, and its audit entry names no actor.
+    On the staff channel the actor is a staff member entering the case for a caller: the
+    caller (name and phone, or nobody) is the reporter, never the staff member's account,
+    and the staff member is the actor of the timeline entry and the audit entry. A reporter
+    with an account follows the case from the start.
     Photos (at most MAX_PHOTOS) are checked and cleaned by core.photos before anything is
     written; a refused photo refuses the report (field "photos")."""
     now = now or timezone.now()
@@ -162,6 +176,13 @@ def report_case(
         raise DomainError(_("This category is no longer in use."), field="category")
     if channel not in Case.Channel.values:
         raise DomainError(_("Unknown channel."), field="channel")
+    on_behalf = channel == Case.Channel.STAFF
+    if on_behalf and actor is not None:
+        from nuanxin.accounts.scope import scope_of
+
+        staff_scope = scope_of(actor)
+        if not (staff_scope.has("cases.handle") or staff_scope.has("cases.manage")):
+            raise DomainError(_("Only staff who work on cases can enter one for a caller."), code="forbidden")
     description = _clean_text(description, field="description", required=True)
     address = _clean_text(address, field="address", required=False, limit=200)
     check_point(lng, lat)
@@ -174,9 +195,7 @@ def report_case(
     else:
         reporter_name = _clean_text(reporter_name, field="reporter_name", required=False, limit=30)
         reporter_phone = normalize_mobile(reporter_phone, field="reporter_phone") if reporter_phone else ""
-    if len(photos or []) > MAX_PHOTOS:
-        raise DomainError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, field="photos")
-    stored = [accept_photo(upload, field="photos", subdir="cases") for upload in photos or []]
+    stored = _store_photos(None, photos or [], stage=CasePhoto.Stage.REPORT)
     level = case_class.level
     case = Case.objects.create(
         number=_next_number(now),
@@ -189,7 +208,7 @@ def report_case(
         grid=grid,
         place=place,
         channel=channel,
-        reporter=actor if getattr(actor, "is_authenticated", False) else None,
+        reporter=actor if getattr(actor, "is_authenticated", False) and not on_behalf else None,
         reporter_name=reporter_name,
         reporter_phone=reporter_phone,
         anonymous=anonymous,
@@ -202,27 +221,23 @@ def report_case(
     event = CaseEvent.objects.create(
         case=case,
         at=now,
-        actor=None if anonymous else case.reporter,
+        actor=actor if on_behalf else None if anonymous else case.reporter,
         kind=CaseEvent.Kind.REPORTED,
         to_state=S.REPORTED,
         to_level=level,
     )
     for photo in stored:
-        CasePhoto.objects.create(
-            case=case,
-            event=event,
-            stage=CasePhoto.Stage.REPORT,
-            name=photo.name,
-            content_type=photo.content_type,
-            width=photo.width,
-            height=photo.height,
-        )
+        _keep_photo(case, photo, stage=CasePhoto.Stage.REPORT, event=event)
+    if case.reporter_id is not None:
+        CaseFollower.objects.create(case=case, user_id=case.reporter_id, since=now, why=CaseFollower.Why.REPORTER)
     audit.record(
         "cases.reported",
-        actor=None if anonymous else actor,
+        actor=actor if on_behalf or not anonymous else audit.NOBODY,
         obj=case,
         detail={"class": case_class.code, "channel": channel, "anonymous": anonymous},
     )
+    if case.emergency:
+        notices.emergency_reported(case, actor=actor)
     return case
 
 
@@ -253,6 +268,7 @@ def _move(
             code="invalid_transition",
         )
     from_state, from_level = case.state, case.level
+    late = case.deadline is not None and now > case.deadline
     to_state = target or case.state
     changes["state"] = to_state
     if to_state in STAGE_OF_STATE:
@@ -278,30 +294,39 @@ def _move(
         to_level=case.level,
         note=note,
         internal=internal,
+        late=late,
     )
     audit.record(f"cases.{kind}", actor=actor, obj=case, detail={"from": from_state, "to": to_state})
     return case
 
 
 @transaction.atomic
-def accept_case(*, actor: Any, scope: Scope | None, case: Case, note: str = "") -> Case:
+def accept_case(*, actor: Any, scope: Scope | None, case: Case, note: str = "", now: datetime | None = None) -> Case:
     """Take a reported case on (community staff, grid leaders, admins)."""
     _require(scope, "cases.manage", case)
-    return _move(case, actor=actor, kind=CaseEvent.Kind.ACCEPTED, note=_clean_text(note, field="note", required=False))
+    return _move(
+        case, actor=actor, kind=CaseEvent.Kind.ACCEPTED, note=_clean_text(note, field="note", required=False), now=now
+    )
 
 
 @transaction.atomic
-def reject_case(*, actor: Any, scope: Scope | None, case: Case, reason: str, closure: str) -> Case:
+def reject_case(
+    *, actor: Any, scope: Scope | None, case: Case, reason: str, closure: str, now: datetime | None = None
+) -> Case:
     """Refuse a reported case with a reason and an honest closure code (never "fixed")."""
     _require(scope, "cases.manage", case)
     if closure not in Case.Closure.values or closure == Case.Closure.FIXED:
         raise DomainError(_("Choose why the case is not taken on."), field="closure")
     reason = _clean_text(reason, field="reason", required=True)
-    return _move(case, actor=actor, kind=CaseEvent.Kind.REJECTED, note=reason, closure=closure)
+    case = _move(case, actor=actor, kind=CaseEvent.Kind.REJECTED, note=reason, closure=closure, now=now)
+    notices.tell_followers(case, kind="cases.rejected", actor=actor)
+    return case
 
 
 @transaction.atomic
-def dispatch_case(*, actor: Any, scope: Scope | None, case: Case, handler: Any, note: str = "") -> Case:
+def dispatch_case(
+    *, actor: Any, scope: Scope | None, case: Case, handler: Any, note: str = "", now: datetime | None = None
+) -> Case:
     """Send an accepted case to a handler who may handle cases where it lies."""
     from nuanxin.accounts.scope import scope_of
 
@@ -309,7 +334,9 @@ def dispatch_case(*, actor: Any, scope: Scope | None, case: Case, handler: Any, 
     if handler is None or not scope_of(handler).has_at("cases.handle", case.grid.path):
         raise DomainError(_("This person does not handle cases here."), field="handler")
     note = _clean_text(note, field="note", required=False)
-    return _move(case, actor=actor, kind=CaseEvent.Kind.DISPATCHED, note=note, internal=True, handler=handler)
+    case = _move(case, actor=actor, kind=CaseEvent.Kind.DISPATCHED, note=note, internal=True, handler=handler, now=now)
+    notices.case_dispatched(case, actor=actor)
+    return case
 
 
 def _require_handler(actor: Any, case: Case) -> None:
@@ -318,47 +345,112 @@ def _require_handler(actor: Any, case: Case) -> None:
 
 
 @transaction.atomic
-def start_case(*, actor: Any, case: Case) -> Case:
+def start_case(*, actor: Any, case: Case, now: datetime | None = None) -> Case:
     """The handler starts work on a dispatched case."""
     _require_handler(actor, case)
-    return _move(case, actor=actor, kind=CaseEvent.Kind.STARTED)
+    return _move(case, actor=actor, kind=CaseEvent.Kind.STARTED, now=now)
 
 
 @transaction.atomic
-def resolve_case(*, actor: Any, case: Case, note: str) -> Case:
-    """The handler reports the case handled, saying what was done."""
+def resolve_case(
+    *, actor: Any, case: Case, note: str, photos: list[Any] | None = None, now: datetime | None = None
+) -> Case:
+    """The handler reports the case handled, saying what was done and showing it: at least one
+    after-photo, given here or added beforehand (add_case_photos) since handling started.
+    The photos join the resolved step of the timeline."""
     _require_handler(actor, case)
-    return _move(case, actor=actor, kind=CaseEvent.Kind.RESOLVED, note=_clean_text(note, field="note", required=True))
+    note = _clean_text(note, field="note", required=True)
+    waiting = case.photos.filter(stage=CasePhoto.Stage.AFTER, event__isnull=True)
+    if not photos and not waiting.exists():
+        raise DomainError(_("Add a photo of the result."), field="photos")
+    stored = _store_photos(case, photos or [], stage=CasePhoto.Stage.AFTER)
+    case = _move(case, actor=actor, kind=CaseEvent.Kind.RESOLVED, note=note, now=now)
+    event = case.events.order_by("-id").first()
+    for photo in stored:
+        _keep_photo(case, photo, stage=CasePhoto.Stage.AFTER, event=event)
+    waiting.update(event=event)
+    notices.tell_followers(case, kind="cases.resolved", actor=actor)
+    return case
 
 
 @transaction.atomic
-def verify_case(*, actor: Any, scope: Scope | None, case: Case, note: str = "") -> Case:
+def add_case_photos(*, actor: Any, case: Case, photos: list[Any]) -> list[CasePhoto]:
+    """Add photos to a case: its reporter while it is still only reported (report photos), its
+    handler while handling it (after-photos, joined to the resolved step). Anyone else, or at
+    another stage, is refused; a refused photo refuses them all."""
+    user_id = getattr(actor, "pk", None)
+    if case.state == S.REPORTED and user_id is not None and user_id == case.reporter_id:
+        stage, event = CasePhoto.Stage.REPORT, case.events.filter(kind=CaseEvent.Kind.REPORTED).first()
+    elif case.state == S.IN_PROGRESS and user_id is not None and user_id == case.handler_id:
+        stage, event = CasePhoto.Stage.AFTER, None
+    else:
+        raise DomainError(
+            _("Photos can be added by the reporter before the case is taken on, or by its handler while handling it."),
+            field=None,
+            code="forbidden",
+        )
+    if not photos:
+        raise DomainError(_("Choose at least one photo."), field="photos")
+    stored = _store_photos(case, photos, stage=stage)
+    kept = [_keep_photo(case, photo, stage=stage, event=event) for photo in stored]
+    audit.record("cases.photos_added", actor=actor, obj=case, detail={"stage": stage, "count": len(kept)})
+    return kept
+
+
+def _store_photos(case: Case | None, photos: list[Any], *, stage: str) -> list[StoredPhoto]:
+    """Check and store uploads, at most MAX_PHOTOS per stage of a case (core.photos)."""
+    already = case.photos.filter(stage=stage).count() if case is not None else 0
+    if already + len(photos) > MAX_PHOTOS:
+        raise DomainError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, field="photos")
+    return [accept_photo(upload, field="photos", subdir="cases") for upload in photos]
+
+
+def _keep_photo(case: Case, photo: StoredPhoto, *, stage: str, event: CaseEvent | None) -> CasePhoto:
+    return CasePhoto.objects.create(
+        case=case,
+        event=event,
+        stage=stage,
+        name=photo.name,
+        content_type=photo.content_type,
+        width=photo.width,
+        height=photo.height,
+    )
+
+
+@transaction.atomic
+def verify_case(*, actor: Any, scope: Scope | None, case: Case, note: str = "", now: datetime | None = None) -> Case:
     """Someone other than the handler confirms the result."""
     _require(scope, "cases.manage", case)
     if getattr(actor, "pk", None) == case.handler_id:
         raise DomainError(_("The handler cannot verify their own work."), field=None, code="forbidden")
-    return _move(case, actor=actor, kind=CaseEvent.Kind.VERIFIED, note=_clean_text(note, field="note", required=False))
+    return _move(
+        case, actor=actor, kind=CaseEvent.Kind.VERIFIED, note=_clean_text(note, field="note", required=False), now=now
+    )
 
 
 @transaction.atomic
-def close_case(*, actor: Any, scope: Scope | None, case: Case) -> Case:
+def close_case(*, actor: Any, scope: Scope | None, case: Case, now: datetime | None = None) -> Case:
     """Close a verified case as fixed: only a verified case counts as fixed."""
     _require(scope, "cases.manage", case)
-    return _move(case, actor=actor, kind=CaseEvent.Kind.CLOSED, closure=Case.Closure.FIXED)
+    case = _move(case, actor=actor, kind=CaseEvent.Kind.CLOSED, closure=Case.Closure.FIXED, now=now)
+    notices.tell_followers(case, kind="cases.closed", actor=actor)
+    return case
 
 
 @transaction.atomic
-def reopen_case(*, actor: Any, scope: Scope | None, case: Case, note: str) -> Case:
+def reopen_case(*, actor: Any, scope: Scope | None, case: Case, note: str, now: datetime | None = None) -> Case:
     """ "Not fixed": the reporter (or staff managing the case) sends it back to the handler."""
     is_reporter = case.reporter_id is not None and getattr(actor, "pk", None) == case.reporter_id
     if not is_reporter:
         _require(scope, "cases.manage", case)
     note = _clean_text(note, field="note", required=True)
-    return _move(case, actor=actor, kind=CaseEvent.Kind.REOPENED, note=note)
+    case = _move(case, actor=actor, kind=CaseEvent.Kind.REOPENED, note=note, now=now)
+    notices.case_reopened(case, actor=actor)
+    return case
 
 
 @transaction.atomic
-def evaluate_case(*, actor: Any, case: Case, satisfaction: int) -> Case:
+def evaluate_case(*, actor: Any, case: Case, satisfaction: int, now: datetime | None = None) -> Case:
     """The reporter rates a closed case from 1 to 5."""
     if case.reporter_id is None or getattr(actor, "pk", None) != case.reporter_id:
         raise DomainError(_("Only the reporter can evaluate the case."), field=None, code="forbidden")
@@ -372,7 +464,7 @@ def evaluate_case(*, actor: Any, case: Case, satisfaction: int) -> Case:
     if updated != 1:
         raise DomainError(_("Someone else changed this case meanwhile; reload it and try again."), code="stale")
     case.refresh_from_db()
-    CaseEvent.objects.create(case=case, at=timezone.now(), actor=actor, kind=CaseEvent.Kind.EVALUATED)
+    CaseEvent.objects.create(case=case, at=now or timezone.now(), actor=actor, kind=CaseEvent.Kind.EVALUATED)
     audit.record("cases.evaluated", actor=actor, obj=case, detail={"satisfaction": satisfaction})
     return case
 
@@ -386,7 +478,7 @@ def escalate_case(*, actor: Any, scope: Scope | None, case: Case, reason: str, n
     if position + 1 >= len(LEVEL_ORDER):
         raise DomainError(_("The case is already with an outside agency."), field="level")
     reason = _clean_text(reason, field="reason", required=True)
-    return _move(
+    case = _move(
         case,
         actor=actor,
         kind=CaseEvent.Kind.ESCALATED,
@@ -395,10 +487,15 @@ def escalate_case(*, actor: Any, scope: Scope | None, case: Case, reason: str, n
         level=LEVEL_ORDER[position + 1],
         handler=None,
     )
+    if scope is not None:  # the time-limit job sends one supervision notice instead
+        notices.case_escalated(case, actor=actor)
+    return case
 
 
 @transaction.atomic
-def transfer_case(*, actor: Any, scope: Scope | None, case: Case, grid: Area, reason: str) -> Case:
+def transfer_case(
+    *, actor: Any, scope: Scope | None, case: Case, grid: Area, reason: str, now: datetime | None = None
+) -> Case:
     """Hand a case to another grid (both must be within the actor's reach)."""
     _require(scope, "cases.manage", case)
     if grid.level != Area.Level.GRID or grid.pk == case.grid_id:
@@ -406,25 +503,70 @@ def transfer_case(*, actor: Any, scope: Scope | None, case: Case, grid: Area, re
     if scope is not None and not scope.has_at("cases.manage", grid.path):
         raise DomainError(_("You may not do this to this case."), field="grid", code="forbidden")
     reason = _clean_text(reason, field="reason", required=True)
-    handler = responsible_worker(grid, timezone.localdate()) if case.level == Level.GRID else None
-    return _move(case, actor=actor, kind=CaseEvent.Kind.TRANSFERRED, note=reason, grid=grid, handler=handler)
+    handler = responsible_worker(grid, timezone.localtime(now).date()) if case.level == Level.GRID else None
+    return _move(case, actor=actor, kind=CaseEvent.Kind.TRANSFERRED, note=reason, grid=grid, handler=handler, now=now)
 
 
 @transaction.atomic
-def merge_case(*, actor: Any, scope: Scope | None, case: Case, into: Case) -> Case:
-    """Close `case` as a duplicate of `into`, an open case of the same class."""
+def merge_case(*, actor: Any, scope: Scope | None, case: Case, into: Case, now: datetime | None = None) -> Case:
+    """Close `case` as a duplicate of `into`, an open case of the same class. The merged
+    case's reporter and followers follow `into` from now on."""
     _require(scope, "cases.manage", case)
     _require(scope, "cases.manage", into)
     if into.pk == case.pk or into.state not in OPEN_STATES or into.case_class_id != case.case_class_id:
         raise DomainError(_("Merge into another open case of the same kind."), field="into")
-    return _move(
+    merged = _move(
         case,
         actor=actor,
         kind=CaseEvent.Kind.MERGED,
         note=into.number,
         closure=Case.Closure.DUPLICATE,
         merged_into=into,
+        now=now,
     )
+    users = set(merged.followers.values_list("user_id", flat=True))
+    if merged.reporter_id is not None:
+        users.add(merged.reporter_id)
+    since = now or timezone.now()
+    CaseFollower.objects.bulk_create(
+        [CaseFollower(case=into, user_id=user, since=since, why=CaseFollower.Why.MERGED) for user in sorted(users)],
+        ignore_conflicts=True,
+    )
+    return merged
+
+
+@transaction.atomic
+def follow_case(*, actor: Any, token: str, now: datetime | None = None) -> Case:
+    """The actor says "this is the same" and follows an open case offered to them at intake
+    instead of reporting it again, and from then on sees it as its reporter does. Only a token signed
+    for this actor and this case within the last FOLLOW_MAX_AGE seconds is honoured (see
+    queries.follow_token), so nobody can follow a case they were never offered. A case
+    merged meanwhile is followed where it was merged into."""
+    from django.core import signing
+
+    from nuanxin.cases.queries import FOLLOW_MAX_AGE, FOLLOW_SALT
+
+    if not getattr(actor, "is_authenticated", False):
+        raise DomainError(_("Sign in to follow a case."), field=None, code="forbidden")
+    try:
+        case_id, user_id = signing.loads(str(token or ""), salt=FOLLOW_SALT, max_age=FOLLOW_MAX_AGE)
+    except signing.SignatureExpired:
+        raise DomainError(_("This suggestion has expired: look for similar cases again."), field="token") from None
+    except (signing.BadSignature, TypeError, ValueError):
+        raise DomainError(_("This suggestion is not valid."), field="token") from None
+    case = Case.objects.select_related("grid").filter(pk=case_id).first() if user_id == actor.pk else None
+    if case is None:
+        raise DomainError(_("This suggestion is not valid."), field="token")
+    while case.merged_into_id is not None:
+        case = Case.objects.select_related("grid").get(pk=case.merged_into_id)
+    if case.state not in OPEN_STATES:
+        raise DomainError(_("This case is already closed: report what you see as a new case."), field="token")
+    _follower, created = CaseFollower.objects.get_or_create(
+        case=case, user=actor, defaults={"since": now or timezone.now(), "why": CaseFollower.Why.CHOSE}
+    )
+    if created:
+        audit.record("cases.followed", actor=actor, obj=case, detail={"why": CaseFollower.Why.CHOSE.value})
+    return case
 
 
 def escalate_overdue_cases(*, now: datetime | None = None) -> int:
@@ -455,12 +597,14 @@ def escalate_overdue_cases(*, now: datetime | None = None) -> int:
                 internal=True,
             )
             audit.record("cases.supervised", obj=case, detail={"deadline": case.deadline.isoformat()})
+            handler = case.handler
             if case.level != Level.AGENCY:
                 escalate_case(actor=None, scope=None, case=case, reason=_("Escalated on time-out."), now=now)
             else:
                 Case.objects.filter(pk=case.pk).update(
                     deadline=deadline_for(case.case_class, case.state, now), version=F("version") + 1
                 )
+            notices.case_supervised(case, handler=handler, now=now)
             acted += 1
     return acted
 
@@ -477,6 +621,7 @@ def apply_step(
     grid: Area | None = None,
     into: Case | None = None,
     satisfaction: int | None = None,
+    photos: list[Any] | None = None,
 ) -> Case:
     """One entry for every step, for the pages and the API alike: `step` names the action and
     the other arguments are what that action needs (the note is the reason where one is asked)."""
@@ -489,7 +634,7 @@ def apply_step(
     if step == "start":
         return start_case(actor=actor, case=case)
     if step == "resolve":
-        return resolve_case(actor=actor, case=case, note=note)
+        return resolve_case(actor=actor, case=case, note=note, photos=photos)
     if step == "verify":
         return verify_case(actor=actor, scope=scope, case=case, note=note)
     if step == "close":

@@ -5,19 +5,31 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Status
+from ninja import Field, File, FilterLookup, FilterSchema, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from nuanxin.accounts.models import User
-from nuanxin.cases import actions
-from nuanxin.cases.models import Case, CaseClass, Category, Level
-from nuanxin.cases.queries import case_or_404, cases_for, is_staff_viewer, timeline_for
+from nuanxin.cases import actions, figures
+from nuanxin.cases.models import Case, CaseClass, CasePhoto, Category, Level
+from nuanxin.cases.queries import (
+    age_hours,
+    case_or_404,
+    cases_for,
+    follow_token,
+    is_staff_viewer,
+    similar_open_cases,
+    timeline_for,
+)
 from nuanxin.core.errors import DomainError
+from nuanxin.core.geo import check_point
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.idempotency import idempotent
 from nuanxin.core.masking import mask_phone
 from nuanxin.core.schemas import RowId
+from nuanxin.core.scoping import require
 from nuanxin.territory.models import Area, Place
 
 router = Router(tags=["cases"])
@@ -85,8 +97,17 @@ class CaseOut(Schema):
     reporter_phone_masked: str | None = None
 
 
+class PhotoOut(Schema):
+    id: int
+    stage: str
+    url: str
+    width: int
+    height: int
+
+
 class CaseDetailOut(CaseOut):
     timeline: list[EventOut]
+    photos: list[PhotoOut]
 
 
 class CaseFilter(FilterSchema):
@@ -141,7 +162,13 @@ def _out(request: ScopedRequest, case: Case, *, detail: bool = False) -> dict[st
         data["reporter_phone_masked"] = mask_phone(case.reporter_phone)
     if detail:
         data["timeline"] = [EventOut.from_orm(e).dict() for e in timeline_for(request.scope, case)]
+        data["photos"] = [_photo_out(photo) for photo in case.photos.all()]
     return data
+
+
+def _photo_out(photo: CasePhoto) -> dict[str, Any]:
+    url = reverse("cases:photo", args=[photo.case_id, photo.pk])
+    return {"id": photo.pk, "stage": photo.stage, "url": url, "width": photo.width, "height": photo.height}
 
 
 @router.get("/categories", response=list[CategoryOut])
@@ -180,11 +207,36 @@ def report(request: ScopedRequest, payload: CaseIn) -> Status:
     return Status(201, _out(request, case))
 
 
+class CasePages(LimitOffsetPagination):
+    """Pages of cases, each case turned into its answer after the page is cut (what the viewer
+    may read of it depends on the viewer, so it cannot be a plain schema over the rows)."""
+
+    def paginate_queryset(self, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        page["items"] = [_out(request, case) for case in page["items"]]
+        return page
+
+
 @router.get("/cases", response=list[CaseOut])
-@paginate(LimitOffsetPagination)
+@paginate(CasePages)
 def list_cases(request: ScopedRequest, filters: Query[CaseFilter]) -> Any:
-    cases = filters.filter(cases_for(request.scope))
-    return [_out(request, case) for case in cases]
+    return filters.filter(cases_for(request.scope))
+
+
+@router.get("/cases/figures", response=dict[str, Any])
+def get_figures(
+    request: ScopedRequest,
+    node: str = "",
+    since: str = Query("", alias="from"),
+    to: str = "",
+) -> dict[str, Any]:
+    """Figures for a node of the caller's territory (default: their topmost) and a period
+    (`from`/`to`, YYYY-MM-DD, both included; default this year): see docs/cases.md.
+    A bad date or node is a 400 naming it; a node outside the caller's scope is a 404."""
+    require(request.scope, "cases.view")
+    area = figures.node_or_404(request.scope, node)
+    start, end = figures.parse_period(since, to)
+    return figures.case_figures(scope=request.scope, node=area, since=start, until=end).as_dict()
 
 
 @router.get("/cases/{case_id}", response=CaseDetailOut)
@@ -209,3 +261,70 @@ def take_step(request: ScopedRequest, case_id: RowId, payload: StepIn) -> dict[s
         satisfaction=payload.satisfaction,
     )
     return _out(request, case, detail=True)
+
+
+@router.post("/cases/{case_id}/photos", response={201: list[PhotoOut]})
+def add_photos(request: ScopedRequest, case_id: RowId, photos: File[list[UploadedFile]]) -> Status:
+    """Add photos (multipart, field `photos`): the reporter before the case is taken on, the
+    handler while handling it (after-photos, needed before the "resolve" step)."""
+    case = case_or_404(request.scope, case_id)
+    kept = actions.add_case_photos(actor=request.user, case=case, photos=list(photos))
+    return Status(201, [_photo_out(photo) for photo in kept])
+
+
+# Duplicates at intake: registered before `router` so "similar" and "follow" are not read as
+# case ids. A stranger is told only the class, state, distance and age of a similar case.
+intake_router = Router(tags=["cases"])
+
+
+class SimilarOut(Schema):
+    class_code: str
+    class_name: str
+    state: str
+    state_name: str
+    distance_m: int
+    age_hours: int
+    follow_token: str
+
+
+class FollowIn(Schema):
+    token: str = Field(..., max_length=400)
+
+
+class SimilarIn(Schema):
+    class_code: str = Field(..., max_length=40)
+    lng: float
+    lat: float
+    text: str = Field("", max_length=2000)
+
+
+@intake_router.get("/cases/similar", response=list[SimilarOut])
+def similar(request: ScopedRequest, query: Query[SimilarIn]) -> list[dict[str, Any]]:
+    """Open cases of this class near this point with similar text (at most 5), for "this is
+    the same: follow it". Only what a stranger may know: never the description, the place,
+    the number or anyone's identity."""
+    case_class = CaseClass.objects.filter(code=query.class_code, active=True).first()
+    if case_class is None:
+        raise DomainError(_("Unknown category."), field="class_code")
+    check_point(query.lng, query.lat)
+    now = timezone.now()
+    return [
+        {
+            "class_code": s.case.case_class.code,
+            "class_name": s.case.case_class.name,
+            "state": s.case.state,
+            "state_name": s.case.get_state_display(),
+            "distance_m": round(s.distance_m),
+            "age_hours": age_hours(s.case, now),
+            "follow_token": follow_token(s.case, request.user.pk),
+        }
+        for s in similar_open_cases(case_class=case_class, lng=query.lng, lat=query.lat, text=query.text)
+    ]
+
+
+@intake_router.post("/cases/follow", response=CaseOut)
+def follow(request: ScopedRequest, payload: FollowIn) -> dict[str, Any]:
+    """Follow a case offered by `GET cases/similar` (its `follow_token`, valid 15 minutes for
+    the person it was given to) instead of reporting it again."""
+    case = actions.follow_case(actor=request.user, token=payload.token)
+    return _out(request, case_or_404(request.scope, case.pk))

@@ -1,9 +1,12 @@
 """The phone report form; the rules stay in report_case."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.cases.models import CaseClass, Category
+from nuanxin.territory.models import Place
 
 
 def class_choices() -> list[tuple[str, list[tuple[str, str]]]]:
@@ -49,3 +52,49 @@ class EvaluateForm(forms.Form):
     satisfaction = forms.TypedChoiceField(
         label=_("How satisfied are you?"), coerce=int, choices=[(n, str(n)) for n in range(5, 0, -1)]
     )
+
+
+class StaffIntakeForm(forms.Form):
+    """A case entered by staff for a caller (channel "staff"); the rules stay in report_case.
+    The place is chosen among the places the staff member may see; without a place, a pin on
+    the map gives the location."""
+
+    case_class = forms.ChoiceField(label=_("What is it?"))
+    description = forms.CharField(
+        label=_("What the caller says"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    place = forms.ModelChoiceField(
+        label=_("Place"), queryset=Place.objects.none(), required=False, empty_label=_("No place: pin it on the map")
+    )
+    lat = forms.FloatField(label=_("Latitude"), widget=forms.HiddenInput, required=False)
+    lng = forms.FloatField(label=_("Longitude"), widget=forms.HiddenInput, required=False)
+    address = forms.CharField(label=_("Where exactly (optional)"), max_length=200, required=False)
+    reporter_name = forms.CharField(label=_("Caller's name (optional)"), max_length=30, required=False)
+    reporter_phone = forms.CharField(label=_("Caller's phone (optional)"), max_length=20, required=False)
+    anonymous = forms.BooleanField(label=_("The caller stays anonymous"), required=False)
+
+    def __init__(self, *args: Any, places: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        case_class = self.fields["case_class"]
+        assert isinstance(case_class, forms.ChoiceField)
+        case_class.choices = [("", _("Choose…")), *class_choices()]
+        place = self.fields["place"]
+        assert isinstance(place, forms.ModelChoiceField)
+        place.queryset = places
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        has_pin = data.get("lat") is not None and data.get("lng") is not None
+        if data.get("place") is None and not has_pin and not self.has_error("place"):
+            self.add_error("place", _("Choose a place or pin the location on the map."))
+        return data
+
+    def chosen_class(self) -> CaseClass:
+        return CaseClass.objects.get(code=self.cleaned_data["case_class"], active=True)
+
+    def location(self) -> tuple[float, float]:
+        """(lng, lat): the pin if there is one, else the place's."""
+        data = self.cleaned_data
+        if data.get("lat") is not None and data.get("lng") is not None:
+            return data["lng"], data["lat"]
+        return data["place"].lng, data["place"].lat

@@ -96,7 +96,7 @@ class Case(models.Model):
         INSPECTION = "inspection", _("inspection")
         MEETING = "meeting", _("meeting")
 
-    number = models.CharField(_("number"), max_length=24, unique=True)
+    number = models.CharField(_("case number"), max_length=24, unique=True)
     case_class = models.ForeignKey(CaseClass, verbose_name=_("class"), on_delete=models.PROTECT, related_name="cases")
     description = models.TextField(_("description"), max_length=2000)
     answers = models.JSONField(_("answers"), default=dict, blank=True)
@@ -142,14 +142,19 @@ class Case(models.Model):
     # Bumped by every transition: a stale edit (two handlers at once) is refused.
     version = models.PositiveIntegerField(default=0)
 
-    scoping = Scoping(permission="cases.view", area="grid__path", owner="reporter_id")
+    # Staff through the territory; a reporter and a follower see their own cases.
+    scoping = Scoping(permission="cases.view", area="grid__path", owner=("reporter_id", "followers__user_id"))
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-emergency", "-reported_at"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
-        indexes = [models.Index(fields=["grid", "state", "-reported_at"])]
+        indexes = [
+            models.Index(fields=["grid", "state", "-reported_at"]),
+            # Duplicate suggestions: same class, a latitude band around the point.
+            models.Index(fields=["case_class", "lat", "lng"], name="cases_case_class_lat_lng"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -196,6 +201,8 @@ class CaseEvent(models.Model):
     to_level = models.CharField(max_length=10, blank=True)
     note = models.TextField(_("note"), max_length=2000, blank=True)
     internal = models.BooleanField(_("internal"), default=False)
+    # The stage this step ended had passed its time limit (for the on-time rate).
+    late = models.BooleanField(_("late"), default=False)
 
     class Meta:
         ordering = ["at", "id"]
@@ -229,6 +236,33 @@ class CasePhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.get_stage_display()} #{self.pk}"
+
+
+class CaseFollower(models.Model):
+    """Someone who follows a case and sees its progress as its reporter does (no internal
+    notes, nobody's identity): its reporter, the reporters and followers of a case merged
+    into it, and people who said "this is the same" at intake (with a signed token)."""
+
+    class Why(models.TextChoices):
+        REPORTER = "reporter", _("reported it")
+        MERGED = "merged", _("followed a merged duplicate")
+        CHOSE = "chose", _("chose to follow it")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="followed_cases"
+    )
+    since = models.DateTimeField(_("since"))
+    why = models.CharField(_("why"), max_length=10, choices=Why.choices)
+
+    class Meta:
+        ordering = ["since", "id"]
+        verbose_name = _("case follower")
+        verbose_name_plural = _("case followers")
+        constraints = [models.UniqueConstraint(fields=["user", "case"], name="case_follower_once")]
+
+    def __str__(self) -> str:
+        return f"{self.case} ← {self.user_id}"
 
 
 class CaseCounter(models.Model):

@@ -1,10 +1,21 @@
-"""Reads on cases: scoped lists with the related rows preloaded, and the timeline a viewer
-may read."""
+"""Reads on cases: scoped lists with the related rows preloaded, the console's filters (shared
+by the list, the map and the export), and the timeline a viewer may read."""
 
-from django.db.models import QuerySet
+import logging
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core import signing
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from nuanxin.cases.models import Case, CaseEvent
+from nuanxin.cases.models import Case, CaseClass, CaseEvent, CaseFollower, Level
 from nuanxin.core.scoping import Scope, get_in_scope_or_404
 
 
@@ -34,5 +45,248 @@ def timeline_for(scope: Scope, case: Case) -> QuerySet[CaseEvent]:
     return events if is_staff_viewer(scope, case) else events.filter(internal=False)
 
 
-def overdue(cases: QuerySet[Case]) -> QuerySet[Case]:
-    return cases.filter(deadline__lt=timezone.now())
+def overdue(cases: QuerySet[Case], *, now: datetime | None = None) -> QuerySet[Case]:
+    """Cases whose current stage has passed its deadline (closed cases have none)."""
+    return cases.filter(deadline__lt=now or timezone.now())
+
+
+# The console's filters, shared by the list, the map and the export (one parsing, one meaning).
+_CODE = re.compile(r"^[-a-z0-9_]{1,40}$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FILTER_KEYS = ("state", "category", "class", "grid", "level", "channel", "emergency", "overdue", "since", "until")
+
+
+def day_start(day: date) -> datetime:
+    """Midnight at the start of `day` in the local time zone (Asia/Shanghai)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def parse_day(text: str) -> date | None:
+    """A YYYY-MM-DD date, or None when the text is not one."""
+    if not _DAY.match(text or ""):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """What the viewer asked for on the list, the map or the export.
+
+    Unknown choices (a state, level, channel or grid that does not parse) are ignored, so an
+    old link still opens; a bad date, or a period that ends before it starts, is an error
+    naming its field (`errors`) and that bound is not applied. `since` and `until` are days,
+    both included, on the date a case was reported.
+    """
+
+    state: str = ""
+    category: str = ""
+    case_class: str = ""
+    grid: int | None = None
+    level: str = ""
+    channel: str = ""
+    emergency: bool = False
+    overdue: bool = False
+    since: date | None = None
+    until: date | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, Any]) -> "CaseFilters":
+        from django.utils.translation import gettext as _
+
+        def text(key: str) -> str:
+            return str(params.get(key) or "").strip()
+
+        errors: dict[str, str] = {}
+        days: dict[str, date | None] = {}
+        for key in ("since", "until"):
+            days[key] = parse_day(text(key))
+            if text(key) and days[key] is None:
+                errors[key] = _("Enter a date as YYYY-MM-DD.")
+        since, until = days["since"], days["until"]
+        if since and until and since > until:
+            errors["until"] = _("The end of the period is before its start.")
+            until = None
+        grid = text("grid")
+        return cls(
+            state=text("state") if text("state") in Case.State.values else "",
+            category=text("category") if _CODE.match(text("category")) else "",
+            case_class=text("class") if _CODE.match(text("class")) else "",
+            grid=int(grid) if grid.isdigit() and 0 < int(grid) < 2**63 else None,
+            level=text("level") if text("level") in Level.values else "",
+            channel=text("channel") if text("channel") in Case.Channel.values else "",
+            emergency=text("emergency") == "1",
+            overdue=text("overdue") == "1",
+            since=since,
+            until=until,
+            errors=errors,
+        )
+
+    def apply(self, cases: QuerySet[Case], *, now: datetime | None = None) -> QuerySet[Case]:
+        if self.state:
+            cases = cases.filter(state=self.state)
+        if self.category:
+            cases = cases.filter(case_class__category__code=self.category)
+        if self.case_class:
+            cases = cases.filter(case_class__code=self.case_class)
+        if self.grid is not None:
+            cases = cases.filter(grid_id=self.grid)
+        if self.level:
+            cases = cases.filter(level=self.level)
+        if self.channel:
+            cases = cases.filter(channel=self.channel)
+        if self.emergency:
+            cases = cases.filter(emergency=True)
+        if self.overdue:
+            cases = overdue(cases, now=now)
+        if self.since:
+            cases = cases.filter(reported_at__gte=day_start(self.since))
+        if self.until:
+            cases = cases.filter(reported_at__lt=day_start(self.until + timedelta(days=1)))
+        return cases
+
+    def chosen(self) -> dict[str, str]:
+        """The applied values as the form's fields spell them ("" where not chosen)."""
+        return {
+            "state": self.state,
+            "category": self.category,
+            "class": self.case_class,
+            "grid": "" if self.grid is None else str(self.grid),
+            "level": self.level,
+            "channel": self.channel,
+            "emergency": "1" if self.emergency else "",
+            "overdue": "1" if self.overdue else "",
+            "since": self.since.isoformat() if self.since else "",
+            "until": self.until.isoformat() if self.until else "",
+        }
+
+    def active(self) -> dict[str, str]:
+        """Only the chosen filters: for links (map, export) and the audit entry of an export."""
+        return {key: value for key, value in self.chosen().items() if value}
+
+    def query_string(self) -> str:
+        return urlencode(self.active())
+
+
+def filtered_cases(scope: Scope, filters: CaseFilters, *, now: datetime | None = None) -> QuerySet[Case]:
+    """The console's cases (list, map, export): those the viewer sees through the territory,
+    narrowed by the filters, emergencies first, then the newest. Cases they see only as
+    reporter or follower stay on /cases/mine/, so no staff list shows them another reporter."""
+    return filters.apply(cases_for(scope).filter(scope.q("cases.view", "grid__path")), now=now)
+
+
+def my_cases(scope: Scope, user_id: int) -> QuerySet[Case]:
+    """The cases a person reported or follows ("my reports")."""
+    followed = CaseFollower.objects.filter(user_id=user_id).values("case_id")
+    return cases_for(scope).filter(Q(reporter_id=user_id) | Q(pk__in=followed))
+
+
+# Duplicates at intake ------------------------------------------------------------------
+
+# Open: neither closed (merged ones included) nor rejected.
+DUPLICATE_STATES = tuple(s for s in Case.State.values if s not in (Case.State.CLOSED, Case.State.REJECTED))
+SUGGESTIONS = 5
+# A follow token is good for this many seconds: long enough to finish a report.
+FOLLOW_MAX_AGE = 15 * 60
+FOLLOW_SALT = "nuanxin.cases.follow"
+_METRES_PER_DEGREE = 111_320.0
+_WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
+# Words that say nothing about what was seen.
+_STOPWORDS = (
+    "的 了 在 是 我 有 和 就 不 人 都 一 一个 上 也 很 到 说 要 去 你 会 着 没有 看 好 这 那 里 这里 那里 "
+    "他 她 它 们 我们 他们 把 被 让 给 还 又 吗 呢 吧 啊 呀 有人 请 已经 一直 非常 太 很多 个 些 一些 "
+    "今天 现在 还是 还有 什么 怎么 为什么 因为 所以 但是 而且 或者 如果 就是 可以 这个 那个 附近"
+)
+STOPWORDS = frozenset(_STOPWORDS.split())
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A possible duplicate: an open case, how far away (metres) and how alike its text is."""
+
+    case: Case
+    distance_m: float
+    similarity: float
+
+
+@cache
+def _jieba() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def content_words(text: str) -> frozenset[str]:
+    """The words of a text that carry meaning (jieba's segmentation, minus stop words and
+    punctuation), lower-cased."""
+    words = (w.strip().lower() for w in _jieba().lcut(text or ""))
+    return frozenset(w for w in words if w and _WORDLIKE.search(w) and w not in STOPWORDS)
+
+
+def text_similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """Jaccard similarity of two sets of content words (0 when either is empty)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def distance_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def similar_open_cases(
+    *,
+    case_class: CaseClass,
+    lng: float,
+    lat: float,
+    text: str = "",
+    among: QuerySet[Case] | None = None,
+    exclude_id: int | None = None,
+    limit: int = SUGGESTIONS,
+) -> list[Suggestion]:
+    """Open cases of the same class within the class's duplicate radius, the most alike text
+    first, then the nearest; at most `limit`. A bounding box around the point narrows the
+    rows in SQL; the exact distance and the text (jieba content words, Jaccard) are compared
+    here. `among` limits the candidates (a viewer's scope); by default every open case, so a
+    caller showing them to a stranger must show only what docs/cases.md allows."""
+    radius = float(case_class.duplicate_radius_m)
+    if radius <= 0 or not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return []
+    dlat = radius / _METRES_PER_DEGREE
+    dlng = radius / (_METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    candidates = (among if among is not None else Case.objects.all()).filter(
+        case_class=case_class,
+        state__in=DUPLICATE_STATES,
+        lat__gte=lat - dlat,
+        lat__lte=lat + dlat,
+        lng__gte=lng - dlng,
+        lng__lte=lng + dlng,
+    )
+    if exclude_id is not None:
+        candidates = candidates.exclude(pk=exclude_id)
+    words = content_words(text)
+    found = []
+    for case in candidates.select_related("case_class").order_by("-reported_at")[:200]:
+        distance = distance_m(lng, lat, case.lng, case.lat)
+        if distance <= radius:
+            found.append(Suggestion(case, distance, text_similarity(words, content_words(case.description))))
+    found.sort(key=lambda s: (-s.similarity, s.distance_m, -s.case.pk))
+    return found[:limit]
+
+
+def follow_token(case: Case, user_id: int) -> str:
+    """A signed, short-lived token letting this user (and nobody else) follow this case."""
+    return signing.dumps([case.pk, user_id], salt=FOLLOW_SALT)
+
+
+def age_hours(case: Case, now: datetime | None = None) -> int:
+    """Whole hours since the case was reported."""
+    return max(0, int(((now or timezone.now()) - case.reported_at).total_seconds() // 3600))

@@ -1,5 +1,6 @@
 """Case pages for reporters: the phone report page, their cases, and a case's progress."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,8 +15,18 @@ from django.views.decorators.http import require_POST
 from nuanxin.accounts.models import User
 from nuanxin.cases import actions
 from nuanxin.cases.forms import EvaluateForm, ReportForm, StepNoteForm
-from nuanxin.cases.models import Case, CasePhoto, Level
-from nuanxin.cases.queries import case_or_404, cases_for, is_staff_viewer, overdue, timeline_for
+from nuanxin.cases.models import Case, CasePhoto
+from nuanxin.cases.overview_views import filter_context
+from nuanxin.cases.queries import (
+    CaseFilters,
+    case_or_404,
+    cases_for,
+    filtered_cases,
+    is_staff_viewer,
+    my_cases,
+    similar_open_cases,
+    timeline_for,
+)
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.photos import photo_response
@@ -31,10 +42,12 @@ EMERGENCY_NUMBERS = (
 )
 
 
-def _form_error(form: ReportForm, exc: DomainError) -> None:
-    field = {"location": "lat", "category": "case_class"}.get(exc.field or "", exc.field)
+def report_form_error(form: forms.Form, exc: DomainError, *, location_field: str) -> None:
+    """Show a refusal of report_case at the form field it concerns (the location at
+    `location_field`; extra questions are asked in the description on these pages)."""
+    field = {"location": location_field, "category": "case_class"}.get(exc.field or "", exc.field)
     if field and field.startswith("attribute["):
-        field = "description"  # extra questions are asked in the description on this page
+        field = "description"
     form.add_error(field if field in form.fields else None, exc.message)
 
 
@@ -62,7 +75,7 @@ def report(request: ScopedRequest) -> HttpResponse:
             if exc.field == "photos":
                 photo_error = exc.message
             else:
-                _form_error(form, exc)
+                report_form_error(form, exc, location_field="lat")
         else:
             messages.success(
                 request, _("Thank you. Your report %(number)s is with the grid.") % {"number": case.number}
@@ -84,41 +97,23 @@ def report(request: ScopedRequest) -> HttpResponse:
 
 @login_required
 def mine(request: ScopedRequest) -> HttpResponse:
-    """The cases this person reported."""
-    cases = cases_for(request.scope).filter(reporter_id=request.user.pk)[:100]
+    """The cases this person reported or follows."""
+    cases = my_cases(request.scope, request.user.pk)[:100]
     return render(request, "cases/mine.html", {"cases": cases})
 
 
 @login_required
 def case_list(request: ScopedRequest) -> HttpResponse:
-    """The console list: the viewer's cases, emergencies first, with filters."""
+    """The console list: the cases the viewer sees through the territory, emergencies first,
+    with the filters the map and the export share (CaseFilters); a bad date is shown at its field."""
     require(request.scope, "cases.view")
-    cases = cases_for(request.scope)
-    chosen = {key: request.GET.get(key, "") for key in ("state", "level", "grid", "class", "emergency", "overdue")}
-    if chosen["state"] in Case.State.values:
-        cases = cases.filter(state=chosen["state"])
-    if chosen["level"] in Level.values:
-        cases = cases.filter(level=chosen["level"])
-    if chosen["grid"].isdigit():
-        cases = cases.filter(grid_id=int(chosen["grid"]))
-    if chosen["class"]:
-        cases = cases.filter(case_class__code=chosen["class"])
-    if chosen["emergency"] == "1":
-        cases = cases.filter(emergency=True)
-    if chosen["overdue"] == "1":
-        cases = overdue(cases)
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    filters = CaseFilters.from_query(request.GET)
+    page = Paginator(filtered_cases(request.scope, filters), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "cases/list.html",
-        {
-            "page": page,
-            "chosen": chosen,
-            "states": Case.State.choices,
-            "levels": Level.choices,
-            "grids": working_areas(request.scope).filter(level=Area.Level.GRID),
-            "now": timezone.now(),
-        },
+        filter_context(request, filters) | {"page": page, "now": timezone.now()},
+        status=400 if filters.errors else 200,
     )
 
 
@@ -157,6 +152,7 @@ def _staff_detail(request: ScopedRequest, case: Case) -> HttpResponse:
             "timeline": timeline_for(scope, case),
             "photos": case.photos.all(),
             "is_handler": case.handler_id == request.user.pk,
+            "waiting_photos": case.photos.filter(stage=CasePhoto.Stage.AFTER, event__isnull=True).count(),
             "may_manage": may_manage,
             "closures": [c for c in Case.Closure.choices if c[0] != Case.Closure.FIXED],
             "handlers": [a.person for a in staff_on(case.grid, timezone.localdate())] if may_manage else [],
@@ -164,6 +160,17 @@ def _staff_detail(request: ScopedRequest, case: Case) -> HttpResponse:
             "emergency_numbers": EMERGENCY_NUMBERS,
             # The steps the case's state allows (who may take them is checked on the page too).
             "allowed": {kind for kind, (sources, _target) in actions.STATE_FLOW.items() if case.state in sources},
+            # Open cases of the same class nearby with similar text, to merge this one into.
+            "duplicates": similar_open_cases(
+                case_class=case.case_class,
+                lng=case.lng,
+                lat=case.lat,
+                text=case.description,
+                among=cases_for(scope),
+                exclude_id=case.pk,
+            )
+            if may_manage and case.state in actions.STATE_FLOW["merged"][0]
+            else [],
         },
     )
 
@@ -185,6 +192,7 @@ def step(request: ScopedRequest, case_id: int) -> HttpResponse:
             closure=data.get("closure", ""),
             handler=User.objects.filter(pk=handler_id, is_active=True).first() if handler_id else None,
             grid=working_areas(request.scope).filter(pk=grid_id, level=Area.Level.GRID).first() if grid_id else None,
+            photos=request.FILES.getlist("photos"),
         )
     except ValueError:
         messages.error(request, _("Choose from the list."))

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from nuanxin.core import audit
-from nuanxin.core.models import AuditEntry, CalendarDay
+from nuanxin.core.models import AuditEntry, CalendarDay, Delivery
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
@@ -60,3 +60,12 @@ class CalendarDayAdmin(AuditedModelAdmin):
     list_filter = ("kind",)
     search_fields = ("name",)
     date_hierarchy = "date"
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyModelAdmin):
+    """Operators see which e-mails and webhooks went out, and why one failed."""
+
+    list_display = ("id", "channel", "status", "attempts", "last_attempt_at", "sent_at", "last_error")
+    list_filter = ("status", "channel")
+    list_select_related = ("notification",)

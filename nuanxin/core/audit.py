@@ -41,6 +41,17 @@ def _digest(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+class _Nobody:
+    """An actor recorded as nobody on purpose (an anonymous report): no fallback to the
+    request's user, and no IP address."""
+
+    def __repr__(self) -> str:
+        return "NOBODY"
+
+
+NOBODY: Any = _Nobody()
+
+
 def record(
     action: str,
     *,
@@ -51,12 +62,16 @@ def record(
     area_path: str = "",
     object_repr: str = "",
 ) -> AuditEntry:
-    """Append an audit entry. The actor defaults to the user of the current request.
+    """Append an audit entry. The actor defaults to the user of the current request; pass
+    `actor=NOBODY` to record no actor and no IP address (an anonymous reporter).
 
     `detail` must never hold raw personal data (ID numbers, phones, passwords, tokens).
     """
     ctx = current_context()
-    if actor is None and ctx.request is not None:
+    ip = ctx.ip
+    if actor is NOBODY:
+        actor, ip = None, ""
+    elif actor is None and ctx.request is not None:
         user = getattr(ctx.request, "user", None)
         if user is not None and user.is_authenticated:
             actor = user
@@ -69,7 +84,7 @@ def record(
             actor_id=getattr(actor, "pk", None),
             actor_name=getattr(actor, "username", "") or "",
             role=str(getattr(actor, "audit_role", "") or ""),
-            ip=ctx.ip,
+            ip=ip,
             action=action,
             object_type=obj._meta.label_lower if obj is not None else "",
             object_id=str(obj.pk) if obj is not None else "",

@@ -55,25 +55,34 @@ class Scoping:
 
     permission: what a role needs to see rows through the territory (`area`).
     area: lookup to an area path (e.g. "grid__path"); rows under a reached subtree are seen.
-    owner: lookup to a user id; the viewer sees rows they own.
+    owner: lookup (or lookups) to a user id; the viewer sees rows they own. A lookup across
+        a to-many relation (e.g. "followers__user_id", the users following a case) is
+        matched with a subquery on the related table, so a row with several owners is
+        still listed once.
     unit: lookup to a place id; partner representatives see their units' rows.
     public: rows any signed-in viewer may see.
     """
 
     permission: str
     area: str | None = None
-    owner: str | None = None
+    owner: str | tuple[str, ...] | None = None
     unit: str | None = None
     public: Q | None = None
 
-    def q(self, scope: Scope) -> Q:
+    @property
+    def owners(self) -> tuple[str, ...]:
+        if not self.owner:
+            return ()
+        return (self.owner,) if isinstance(self.owner, str) else tuple(self.owner)
+
+    def q(self, scope: Scope, model: type[models.Model] | None = None) -> Q:
         if not scope.is_authenticated:
             return Q(pk__in=[])
         if scope.everything:
             return Q()
         q = scope.q(self.permission, self.area) if self.area else Q(pk__in=[])
-        if self.owner:
-            q |= Q(**{self.owner: scope.user_id})
+        for lookup in self.owners:
+            q |= _owned(model, lookup, scope.user_id)
         if self.unit and scope.unit_ids:
             q |= Q(**{f"{self.unit}__in": scope.unit_ids})
         if self.public is not None:
@@ -81,10 +90,22 @@ class Scoping:
         return q
 
 
+def _owned(model: type[models.Model] | None, lookup: str, user_id: int | None) -> Q:
+    """Rows owned by the user through `lookup`; across a to-many relation, a subquery."""
+    relation, _sep, rest = lookup.partition("__")
+    if model is not None and rest:
+        field = model._meta.get_field(relation)
+        if field.one_to_many:
+            related: Any = field.related_model
+            back = field.field.name  # type: ignore[union-attr]
+            return Q(pk__in=related._base_manager.filter(**{rest: user_id}).values(back))
+    return Q(**{lookup: user_id})
+
+
 class ScopedQuerySet(models.QuerySet[M]):
     def visible_to(self, scope: Scope) -> "ScopedQuerySet[M]":
         scoping: Scoping = self.model.scoping  # type: ignore[attr-defined]
-        return self.filter(scoping.q(scope))
+        return self.filter(scoping.q(scope, self.model))
 
 
 def get_in_scope_or_404(queryset: Any, scope: Scope, **lookup: Any) -> Any:

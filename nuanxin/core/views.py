@@ -1,14 +1,18 @@
-"""The audit log for auditors: browse and filter; nobody can change it."""
+"""The audit log for auditors (browse and filter; nobody can change it) and each user's notifications."""
 
 from datetime import datetime, time
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
+from nuanxin.core import notifications
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.models import AuditEntry
 from nuanxin.core.scoping import require
@@ -45,3 +49,32 @@ def audit_list(request: ScopedRequest) -> HttpResponse:
         "core/audit_list.html",
         {"page": page, "filters": filters, "errors": errors, "results": AuditEntry.Result.choices},
     )
+
+
+@login_required
+def notification_list(request: ScopedRequest) -> HttpResponse:
+    """The viewer's own notifications, newest first, 30 a page (phone-friendly)."""
+    qs = notifications.notifications_for(request.user)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    has_unread = qs.filter(read_at__isnull=True).exists()
+    return render(request, "core/notifications.html", {"page": page, "has_unread": has_unread})
+
+
+@login_required
+@require_POST
+def notification_read(request: ScopedRequest, notification_id: int) -> HttpResponse:
+    """Mark one read; with `open`, go on to what it is about (a path inside this site only)."""
+    note = notifications.notification_or_404(request.user, notification_id)
+    notifications.mark_read(actor=request.user, notification=note)
+    if request.POST.get("open") and note.url.startswith("/") and not note.url.startswith("//"):
+        return redirect(note.url)
+    return redirect("notifications:list")
+
+
+@login_required
+@require_POST
+def notification_read_all(request: ScopedRequest) -> HttpResponse:
+    count = notifications.mark_all_read(actor=request.user)
+    done = ngettext("%(n)d notification marked read.", "%(n)d notifications marked read.", count)
+    messages.success(request, done % {"n": count})
+    return redirect("notifications:list")

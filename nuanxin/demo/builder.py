@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from shapely.geometry import Point, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
@@ -22,17 +23,22 @@ from nuanxin.accounts.models import User
 from nuanxin.accounts.roles import Role
 from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.core.validators import id_check_digit
+from nuanxin.demo.cases import build_case_history
+from nuanxin.open311.actions import issue_api_key
 from nuanxin.people import actions as people_actions
 from nuanxin.people.models import KeyPersonCategory, Resident, ResidentTag, SpecialGroup
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Area, Place, StaffAssignment
 
 DEMO_PASSWORD = "nuanxin-demo"
+# The demo's Open311 API key, published in README.md: demo mode only, like the password.
+DEMO_OPEN311_KEY = "nuanxin-demo-open311-key"
 DEFAULT_SEED = 20230701
 DEFAULT_RESIDENTS = 3000
 DEFAULT_MERCHANTS = 1050
 # The community was founded in July 2023; staffing starts then.
 FOUNDED = date(2023, 7, 1)
+HISTORY_END = date(2024, 12, 31)
 # Ages are counted on a fixed day, not today, so a seed gives the same people on any day.
 AGE_REFERENCE = date(2024, 12, 1)
 # 西山区's division code: the first six digits of the demo residents' ID numbers.
@@ -560,6 +566,38 @@ class _Builder:
         self.login("partner1", person()[0], Role.PARTNER_REP, unit=self.places["星秀文化传媒(昆明)有限公司"])
         self.login("auditor", person()[0], Role.AUDITOR)
 
+    # cases
+
+    def case_history(self, start: date, end: date) -> dict[str, int]:
+        """More riders and residents who report, callers who phone the office, then the history
+        (nuanxin/demo/cases.py)."""
+        reporters = [self.users["rider1"], self.users["resident1"]]
+        for n in range(2, 10):
+            reporters.append(self.reporter(f"rider{n}", Role.MOBILE_REPORTER))
+        for n in range(2, 7):
+            reporters.append(self.reporter(f"resident{n}", Role.RESIDENT))
+        callers = [(self.names.person()[0], self.mobile()) for _ in range(40)]
+        counts = build_case_history(
+            rng=self.rng,
+            community=self.community,
+            managers={"community": self.users["community"], "street": self.users["street"]},
+            reporters=reporters,
+            callers=callers,
+            start=start,
+            end=end,
+            now=timezone.now(),
+        )
+        self.say("cases: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
+        return counts
+
+    def reporter(self, username: str, role: str) -> User:
+        """A rider or resident who reports from the phone (no password: not a demo login)."""
+        user = account_actions.create_user(
+            actor=self.admin, username=username, password=None, display_name=self.names.person()[0]
+        )
+        account_actions.grant_role(actor=self.admin, user=user, role=role, area=self.community)
+        return user
+
     # people
 
     def id_number(self, born: date, gender: str) -> str:
@@ -684,11 +722,13 @@ def build_demo(
     seed: int = DEFAULT_SEED,
     residents: int = DEFAULT_RESIDENTS,
     merchants: int = DEFAULT_MERCHANTS,
+    case_history: tuple[date, date] | None = (FOUNDED, HISTORY_END),
     say: Say | None = None,
 ) -> Demo:
     """Build the demo community in an empty database, all or nothing: the same seed gives
-    the same territory, places, staff and people. Raises DomainError if an action refuses
-    (for instance when the demo accounts already exist)."""
+    the same territory, places, staff and people, and (unless `case_history` is None) the
+    cases reported and handled between its two days plus a few open ones of the last two days.
+    Raises DomainError if an action refuses (for instance when the demo accounts already exist)."""
     builder = _Builder(random.Random(seed), say or (lambda _message: None))
     with transaction.atomic():
         builder.create_admin()
@@ -700,4 +740,7 @@ def build_demo(
         counts = builder.residents(residents)
         classes = install_catalogue(actor=builder.admin)
         builder.say(f"case catalogue: {classes} classes")
+        if case_history:
+            counts |= {f"cases {what}": n for what, n in builder.case_history(*case_history).items()}
+        issue_api_key(actor=builder.admin, name="演示客户端 (demo)", area=builder.community, raw_key=DEMO_OPEN311_KEY)
     return Demo(community=builder.community, grids=builder.grids, logins=builder.logins, counts=counts)

@@ -7,6 +7,7 @@ from nuanxin.cases import actions
 from nuanxin.cases.models import Case, CaseEvent
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
+from nuanxin.testing import photo_upload
 
 
 def _scope(user):
@@ -78,7 +79,7 @@ def test_the_whole_loop_with_its_timeline(world, report):
     case = actions.accept_case(actor=admin, scope=_scope(admin), case=case)
     case = actions.dispatch_case(actor=admin, scope=_scope(admin), case=case, handler=worker)
     case = actions.start_case(actor=worker, case=case)
-    case = actions.resolve_case(actor=worker, case=case, note="已清理")
+    case = actions.resolve_case(actor=worker, case=case, note="已清理", photos=[photo_upload()])
     case = actions.verify_case(actor=admin, scope=_scope(admin), case=case)
     case = actions.close_case(actor=admin, scope=_scope(admin), case=case)
     case = actions.evaluate_case(actor=world.rider, case=case, satisfaction=5)
@@ -105,7 +106,7 @@ def test_handler_cannot_verify_own_work(world, report):
     case = actions.accept_case(actor=leader, scope=_scope(leader), case=case)
     case = actions.dispatch_case(actor=leader, scope=_scope(leader), case=case, handler=leader)
     case = actions.start_case(actor=leader, case=case)
-    case = actions.resolve_case(actor=leader, case=case, note="处理完毕")
+    case = actions.resolve_case(actor=leader, case=case, note="处理完毕", photos=[photo_upload()])
     with pytest.raises(DomainError):
         actions.verify_case(actor=leader, scope=_scope(leader), case=case)
 
@@ -152,7 +153,9 @@ def test_reporter_says_not_fixed_and_the_case_reopens(world, report):
     case = report("sanitation", by=world.resident)
     case = actions.accept_case(actor=admin, scope=_scope(admin), case=case)
     case = actions.dispatch_case(actor=admin, scope=_scope(admin), case=case, handler=worker)
-    case = actions.resolve_case(actor=worker, case=actions.start_case(actor=worker, case=case), note="已处理")
+    case = actions.resolve_case(
+        actor=worker, case=actions.start_case(actor=worker, case=case), note="已处理", photos=[photo_upload()]
+    )
     case = actions.reopen_case(actor=world.resident, scope=_scope(world.resident), case=case, note="垃圾还在")
     assert case.state == "in_progress" and case.handler == worker
     with pytest.raises(DomainError):  # a stranger is not the reporter and manages nothing

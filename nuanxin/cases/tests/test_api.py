@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from nuanxin.cases.models import Case
+from nuanxin.testing import photo_upload
 
 BODY = {"class_code": "sanitation", "description": "垃圾桶满了", "lng": 102.7011, "lat": 24.9811}
 
@@ -109,6 +110,10 @@ def test_the_loop_through_steps_and_the_reporter_never_sees_internal_notes(clien
         == 200
     )
     assert _post(worker, url, {"step": "start"}).status_code == 200
+    refused = _post(worker, url, {"step": "resolve", "note": "已清运"})
+    assert refused.status_code == 400 and refused.json()["field"] == "photos"
+    added = worker.post(f"/api/v1/cases/{case.pk}/photos", {"photos": [photo_upload()]})
+    assert added.status_code == 201 and added.json()[0]["stage"] == "after"
     assert _post(worker, url, {"step": "resolve", "note": "已清运"}).status_code == 200
     assert _post(admin, url, {"step": "verify"}).status_code == 200
     closed = _post(admin, url, {"step": "close"}).json()
@@ -136,3 +141,32 @@ def test_refused_steps(client_for, world, report):
 def test_cases_api_needs_credentials(client, catalogue):
     assert client.get("/api/v1/cases").status_code == 401
     assert _post(client, "/api/v1/cases", BODY).status_code == 401
+
+
+def test_reporter_adds_a_photo_before_the_case_is_taken_on_and_sees_it_in_the_detail(client_for, world, report):
+    case = report("sanitation", by=world.rider)
+    rider = client_for("rider")
+    answer = rider.post(f"/api/v1/cases/{case.pk}/photos", {"photos": [photo_upload()]})
+    assert answer.status_code == 201 and answer.json()[0]["stage"] == "report"
+    photos = rider.get(f"/api/v1/cases/{case.pk}").json()["photos"]
+    assert [p["id"] for p in photos] == [answer.json()[0]["id"]]
+    assert rider.get(photos[0]["url"]).status_code == 200
+
+
+def test_adding_photos_is_refused_to_others_and_out_of_scope(client_for, world, report):
+    case = report("sanitation", by=world.rider)
+    refused = client_for("grid1_worker").post(f"/api/v1/cases/{case.pk}/photos", {"photos": [photo_upload()]})
+    assert refused.status_code == 403  # sees the case, is not its reporter nor (yet) handling it
+    hidden = client_for("grid2_worker").post(f"/api/v1/cases/{case.pk}/photos", {"photos": [photo_upload()]})
+    assert hidden.status_code == 404
+    assert case.photos.count() == 0
+
+
+def test_a_file_that_is_not_a_photo_is_refused_at_the_photos_field(client_for, world, report):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = report("sanitation", by=world.rider)
+    fake = SimpleUploadedFile("x.jpg", b"<script>alert(1)</script>", content_type="image/jpeg")
+    answer = client_for("rider").post(f"/api/v1/cases/{case.pk}/photos", {"photos": [fake]})
+    assert answer.status_code == 400 and answer.json()["field"] == "photos"
+    assert case.photos.count() == 0

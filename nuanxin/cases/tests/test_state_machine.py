@@ -8,6 +8,7 @@ from nuanxin.cases import actions
 from nuanxin.cases.actions import OPEN_STATES, STATE_FLOW
 from nuanxin.cases.models import Case
 from nuanxin.core.errors import DomainError
+from nuanxin.testing import photo_upload
 
 STEPS = [
     "accept",
@@ -35,7 +36,7 @@ def _apply(step, case, world):
         ),
         "dispatch": lambda: actions.dispatch_case(actor=admin, scope=scope, case=case, handler=worker),
         "start": lambda: actions.start_case(actor=handler, case=case),
-        "resolve": lambda: actions.resolve_case(actor=handler, case=case, note="已处置"),
+        "resolve": lambda: actions.resolve_case(actor=handler, case=case, note="已处置", photos=[photo_upload()]),
         "verify": lambda: actions.verify_case(actor=admin, scope=scope, case=case),
         "close": lambda: actions.close_case(actor=admin, scope=scope, case=case),
         "reopen": lambda: actions.reopen_case(actor=reporter, scope=scope_of(reporter), case=case, note="没修好"),

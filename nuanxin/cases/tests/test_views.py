@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from nuanxin.cases.models import Case, CasePhoto
-from nuanxin.testing import gps_exif, image_bytes
+from nuanxin.testing import gps_exif, image_bytes, photo_upload
 
 FORM = {"case_class": "sanitation", "description": "垃圾桶满了", "lat": "24.9811", "lng": "102.7011"}
 
@@ -98,7 +98,9 @@ def test_reporter_says_not_fixed_then_evaluates(client_for, world, report):
     case = report("sanitation", by=world.rider)
     case = actions.accept_case(actor=admin, scope=scope_of(admin), case=case)
     case = actions.dispatch_case(actor=admin, scope=scope_of(admin), case=case, handler=worker)
-    case = actions.resolve_case(actor=worker, case=actions.start_case(actor=worker, case=case), note="已清运")
+    case = actions.resolve_case(
+        actor=worker, case=actions.start_case(actor=worker, case=case), note="已清运", photos=[photo_upload()]
+    )
     client = client_for("rider")
     assert (
         "not fixed" in client.get(f"/cases/{case.pk}/").content.decode().lower()
@@ -145,7 +147,7 @@ def test_staff_take_the_loop_through_the_case_page(client_for, world, report):
     admin.post(url, {"step": "accept"})
     admin.post(url, {"step": "dispatch", "handler": world.grid1_worker.pk, "note": "尽快"})
     worker.post(url, {"step": "start"})
-    worker.post(url, {"step": "resolve", "note": "已清运"})
+    worker.post(url, {"step": "resolve", "note": "已清运", "photos": photo_upload()})
     admin.post(url, {"step": "verify"})
     admin.post(url, {"step": "close"})
     case.refresh_from_db()
@@ -176,3 +178,13 @@ def test_other_grid_staff_cannot_reach_the_step_page(client_for, world, report):
     assert client_for("grid1_worker").post(f"/cases/{case.pk}/step/", {"step": "accept"}).status_code == 302
     case.refresh_from_db()
     assert case.state == "reported"  # a grid worker may not accept
+
+
+def test_an_anonymous_report_from_the_page_leaves_no_actor_or_address_in_the_audit_log(client_for, world, catalogue):
+    from nuanxin.core.models import AuditEntry
+
+    response = client_for("rider").post("/cases/report/", FORM | {"anonymous": "on"}, REMOTE_ADDR="10.1.2.3")
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="cases.reported")
+    assert (entry.actor_id, entry.actor_name, entry.ip) == (None, "", "")
+    assert entry.detail["anonymous"] is True

@@ -12,6 +12,7 @@ from shapely.geometry import shape
 from shapely.ops import unary_union
 
 from nuanxin.accounts.models import RoleGrant, User
+from nuanxin.cases.models import Case, CaseEvent
 from nuanxin.core.audit import verify_chain
 from nuanxin.core.validators import normalize_id_number, normalize_mobile
 from nuanxin.demo.builder import DEMO_PASSWORD, build_demo
@@ -19,7 +20,7 @@ from nuanxin.people.models import Resident, ResidentTag
 from nuanxin.territory.models import Area, Place, StaffAssignment
 from nuanxin.territory.queries import formula_gaps, staff_on
 
-SMALL = {"residents": 40, "merchants": 12}
+SMALL = {"residents": 40, "merchants": 12, "case_history": (date(2023, 7, 1), date(2023, 7, 31))}
 
 
 @pytest.fixture
@@ -34,6 +35,7 @@ def digest() -> str:
         "places": list(Place.objects.order_by("id").values_list("kind", "name", "lng", "lat", "address")),
         "users": list(User.objects.order_by("username").values_list("username", "display_name")),
         "residents": list(Resident.objects.order_by("id").values_list("name", "household__number", "birth_year")),
+        "cases": list(Case.objects.order_by("id").values_list("case_class__code", "description", "state", "lng")),
     }
     return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
 
@@ -131,7 +133,7 @@ def test_residents_live_in_households_with_valid_numbers(demo):
 
 
 def test_a_few_percent_of_residents_belong_to_special_groups(db):
-    build_demo(seed=7, residents=600, merchants=0)
+    build_demo(seed=7, residents=600, merchants=0, case_history=None)
     share = ResidentTag.objects.filter(kind="special_group").count() / Resident.objects.count()
     assert 0.02 < share < 0.09
 
@@ -154,14 +156,14 @@ def test_audit_chain_verifies_after_the_build(demo):
 def test_load_demo_refuses_outside_demo_mode(db, settings):
     settings.NUANXIN_DEMO = False
     with pytest.raises(CommandError):
-        call_command("load_demo", "--residents", "10", "--merchants", "5", stdout=io.StringIO())
+        call_command("load_demo", "--residents", "10", "--merchants", "5", "--no-cases", stdout=io.StringIO())
     assert not Area.objects.exists()
 
 
 def test_load_demo_builds_an_empty_database_and_prints_the_logins(db, settings):
     settings.NUANXIN_DEMO = True
     out = io.StringIO()
-    call_command("load_demo", "--residents", "10", "--merchants", "5", stdout=out)
+    call_command("load_demo", "--residents", "10", "--merchants", "5", "--no-cases", stdout=out)
     assert Area.objects.filter(level="grid").count() == 6
     text = out.getvalue()
     assert DEMO_PASSWORD in text
@@ -173,7 +175,7 @@ def test_load_demo_leaves_a_database_with_a_territory_alone(world, settings):
     settings.NUANXIN_DEMO = True
     out = io.StringIO()
     areas = Area.objects.count()
-    call_command("load_demo", "--residents", "10", "--merchants", "5", stdout=out)
+    call_command("load_demo", "--residents", "10", "--merchants", "5", "--no-cases", stdout=out)
     assert Area.objects.count() == areas
     assert not User.objects.filter(username="admin").exists()
     assert "kept as it is" in out.getvalue()
@@ -183,3 +185,36 @@ def test_demo_installs_the_case_catalogue(demo):
     from nuanxin.cases.models import CaseClass
 
     assert CaseClass.objects.filter(code="stove-left-on", emergency=True).exists()
+
+
+def test_case_history_goes_round_the_closed_loop(demo):
+    history = Case.objects.filter(reported_at__date__lte=date(2023, 7, 31))
+    assert history.count() >= 15
+    fixed = history.filter(closure="fixed")
+    assert fixed.count() >= 0.7 * history.count()
+    for case in fixed.prefetch_related("events", "photos"):
+        kinds = [e.kind for e in case.events.all()]
+        assert kinds[0] == "reported" and "closed" in kinds
+        assert kinds.index("dispatched") < kinds.index("resolved") < kinds.index("verified")
+        assert {"accepted", "escalated"} & set(kinds[: kinds.index("dispatched")])  # taken on first
+        verified = next(e for e in case.events.all() if e.kind == "verified")
+        assert verified.actor_id != case.handler_id  # someone else verified the work
+        assert any(p.stage == "after" for p in case.photos.all())
+        times = [e.at for e in case.events.all()]
+        assert times == sorted(times)
+    for case in history.filter(anonymous=True):
+        assert (case.reporter_name, case.reporter_phone) == ("", "")
+        if case.channel != "staff":  # on the staff channel the actor is the staff member, not the caller
+            assert not CaseEvent.objects.filter(case=case, kind="reported", actor__isnull=False).exists()
+    refused = set(history.filter(state="rejected").values_list("closure", flat=True))
+    assert refused <= {"referred", "no_action"}
+
+
+def test_case_history_leaves_some_recent_cases_open(demo):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    recent = Case.objects.filter(reported_at__gte=timezone.now() - timedelta(days=2, hours=1))
+    assert 0 < recent.count() <= 8
+    assert recent.exclude(state__in=["closed", "rejected"]).exists()

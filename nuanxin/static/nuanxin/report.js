@@ -1,5 +1,7 @@
 // The report page: the phone's location (or a tap on the map) fills the hidden lat/lng, and
-// choosing an emergency category shows the emergency numbers at once.
+// choosing an emergency category shows the emergency numbers at once. Once the category and
+// the location are set, open cases like it nearby are offered ("this is the same: follow it").
+// The staff intake page uses the same file without the phone's GPS (data-no-gps).
 (function () {
   var form = document.querySelector("[data-report-form]");
   if (!form) { return; }
@@ -15,6 +17,40 @@
   var start = [lat.value || 24.98, lng.value || 102.70];
   var map = L.map(form.querySelector("[data-pick-map]"), { attributionControl: false }).setView(start, 16);
   var pin = null;
+  // Similar open cases: only class, state, distance and age come back, with a signed token.
+  var similar = document.querySelector("[data-similar]");
+  var similarList = similar && similar.querySelector("[data-similar-list]");
+  var itemTemplate = document.querySelector("template[data-similar-item]");
+  var texts = (document.querySelector("[data-similar-texts]") || { dataset: {} }).dataset;
+  var description = form.querySelector("[name=description]");
+  var fill = function (pattern, n) { return (pattern || "%(n)s").replace("%(n)s", String(n)); };
+  var asked = "";
+  var lookUp = function () {
+    if (!similar || !form.dataset.similarUrl || !select.value || !lat.value || !lng.value) { return; }
+    var query = new URLSearchParams({ class_code: select.value, lng: lng.value, lat: lat.value, text: (description && description.value) || "" });
+    if (query.toString() === asked) { return; }
+    asked = query.toString();
+    fetch(form.dataset.similarUrl + "?" + asked, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (rows) {
+        similarList.replaceChildren();
+        rows.forEach(function (row) {
+          var item = itemTemplate.content.firstElementChild.cloneNode(true);
+          item.querySelector("[data-what]").textContent = row.class_name + " · " + row.state_name;
+          var age = row.age_hours < 1 ? (texts.recent || "") : row.age_hours < 24 ? fill(texts.hours, row.age_hours) : fill(texts.days, Math.floor(row.age_hours / 24));
+          item.querySelector("[data-meta]").textContent = fill(texts.metres, row.distance_m) + " · " + age;
+          item.querySelector("button[name=token]").value = row.follow_token;
+          similarList.appendChild(item);
+        });
+        similar.hidden = rows.length === 0;
+      })
+      .catch(function () { similar.hidden = true; });
+  };
+  var timer = null;
+  var later = function () { clearTimeout(timer); timer = setTimeout(lookUp, 500); };
+  select.addEventListener("change", lookUp);
+  if (description) { description.addEventListener("input", later); }
+
   var place = function (latitude, longitude, text) {
     lat.value = latitude.toFixed(6);
     lng.value = longitude.toFixed(6);
@@ -22,10 +58,11 @@
     else { pin = L.circleMarker([latitude, longitude], { radius: 9, color: "#c2410c", weight: 3 }).addTo(map); }
     map.setView([latitude, longitude]);
     status.textContent = text;
+    lookUp();
   };
   if (lat.value && lng.value) { place(parseFloat(lat.value), parseFloat(lng.value), status.dataset.done || ""); }
   map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, "✓ " + e.latlng.lat.toFixed(5) + ", " + e.latlng.lng.toFixed(5)); });
-  if (navigator.geolocation && !(lat.value && lng.value)) {
+  if (navigator.geolocation && !(lat.value && lng.value) && !("noGps" in form.dataset)) {
     navigator.geolocation.getCurrentPosition(function (p) {
       place(p.coords.latitude, p.coords.longitude, "✓ " + p.coords.latitude.toFixed(5) + ", " + p.coords.longitude.toFixed(5));
     }, function () { /* keep the map for a tap */ }, { enableHighAccuracy: true, timeout: 8000 });

@@ -7,7 +7,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from nuanxin.core.errors import DomainError
-from nuanxin.demo.builder import DEFAULT_MERCHANTS, DEFAULT_RESIDENTS, DEFAULT_SEED, DEMO_PASSWORD, build_demo
+from nuanxin.demo.builder import (
+    DEFAULT_MERCHANTS,
+    DEFAULT_RESIDENTS,
+    DEFAULT_SEED,
+    DEMO_PASSWORD,
+    FOUNDED,
+    HISTORY_END,
+    build_demo,
+)
 from nuanxin.territory.models import Area
 
 
@@ -18,6 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (same seed, same demo)")
         parser.add_argument("--residents", type=int, default=DEFAULT_RESIDENTS, help="about how many residents")
         parser.add_argument("--merchants", type=int, default=DEFAULT_MERCHANTS, help="merchants and enterprises")
+        parser.add_argument("--no-cases", action="store_true", help="skip the case history (2023-07 to 2024-12)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.NUANXIN_DEMO:
@@ -37,6 +46,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 residents=options["residents"],
                 merchants=options["merchants"],
+                case_history=None if options["no_cases"] else (FOUNDED, HISTORY_END),
                 say=self.stdout.write,
             )
         except DomainError as exc:

@@ -1,0 +1,107 @@
+"""Intake pages beyond the phone report: following a case offered as a duplicate, staff
+entering a case on behalf of a caller, and merging a possible duplicate from the case page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from nuanxin.cases import actions
+from nuanxin.cases.forms import StaffIntakeForm
+from nuanxin.cases.models import Case, CaseClass
+from nuanxin.cases.queries import case_or_404, cases_for
+from nuanxin.cases.views import EMERGENCY_NUMBERS, report_form_error
+from nuanxin.core.errors import DomainError
+from nuanxin.core.http import ScopedRequest
+from nuanxin.core.scoping import Scope, deny
+from nuanxin.territory.models import Place
+
+INTAKE_PERMISSIONS = ("cases.handle", "cases.manage")
+
+
+def may_enter_cases(scope: Scope) -> bool:
+    """Staff who work on cases somewhere may enter one for a caller."""
+    return any(scope.has(permission) for permission in INTAKE_PERMISSIONS)
+
+
+@login_required
+@require_POST
+def follow(request: ScopedRequest) -> HttpResponse:
+    """ "This is the same: follow it" from the report page (a signed token, see follow_case)."""
+    try:
+        case = actions.follow_case(actor=request.user, token=request.POST.get("token", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:report")
+    messages.success(request, _("You follow this case now: its progress is in My reports."))
+    return redirect("cases:detail", case.pk)
+
+
+@login_required
+def staff_new(request: ScopedRequest) -> HttpResponse:
+    """Staff enter a case for someone who called or came in (channel "staff")."""
+    if not may_enter_cases(request.scope):
+        raise deny(request.scope, "cases.handle")
+    places = Place.objects.visible_to(request.scope).select_related("grid").defer("grid__boundary")
+    form = StaffIntakeForm(request.POST or None, places=places.order_by("name", "pk"))
+    photo_error = ""
+    if request.method == "POST" and form.is_valid():
+        lng, lat = form.location()
+        try:
+            case = actions.report_case(
+                actor=request.user,
+                case_class=form.chosen_class(),
+                description=form.cleaned_data["description"],
+                lng=lng,
+                lat=lat,
+                channel=Case.Channel.STAFF,
+                place=form.cleaned_data["place"],
+                address=form.cleaned_data["address"],
+                reporter_name=form.cleaned_data["reporter_name"],
+                reporter_phone=form.cleaned_data["reporter_phone"],
+                anonymous=form.cleaned_data["anonymous"],
+                photos=request.FILES.getlist("photos"),
+            )
+        except DomainError as exc:
+            if exc.field == "photos":
+                photo_error = exc.message
+            else:
+                report_form_error(form, exc, location_field="place")
+        else:
+            messages.success(request, _("Case %(number)s is entered.") % {"number": case.number})
+            if cases_for(request.scope).filter(pk=case.pk).exists():
+                return redirect("cases:detail", case.pk)
+            return redirect("cases:new")
+    return render(
+        request,
+        "cases/staff_new.html",
+        {
+            "form": form,
+            "photo_error": photo_error,
+            "emergency_codes": _emergency_codes(),
+            "emergency_numbers": EMERGENCY_NUMBERS,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _emergency_codes() -> list[str]:
+    return list(CaseClass.objects.filter(emergency=True, active=True).values_list("code", flat=True))
+
+
+@login_required
+@require_POST
+def merge(request: ScopedRequest, case_id: int) -> HttpResponse:
+    """Merge this case into a possible duplicate shown on its page (the "merge" step)."""
+    case = case_or_404(request.scope, case_id)
+    into_id = request.POST.get("into", "")
+    into = case_or_404(request.scope, int(into_id)) if into_id.isdigit() and len(into_id) < 18 else None
+    try:
+        actions.apply_step(actor=request.user, scope=request.scope, case=case, step="merge", into=into)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Merged into %(number)s.") % {"number": into.number if into else ""})
+    return redirect("cases:detail", case.pk)

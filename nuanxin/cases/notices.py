@@ -1,0 +1,202 @@
+"""Who hears about a case, and when: the case actions call these inside their transaction.
+
+| event | recipients |
+|---|---|
+| an emergency case is reported | the grid's staff on duty that day, and the community's managers |
+| a case is dispatched | its new handler |
+| "not fixed" (reopened) | its handler |
+| a supervision notice (time-out) | the handler it had, and the managers at its (new) level |
+| an escalation by a person | the managers at the new level |
+| rejected, resolved, closed | the case's followers (its reporter, reporters of merged duplicates, ...) |
+
+"The managers at a level" are the people holding a role with `cases.manage` granted on the
+very node of that level above the case's grid (community, street; an outside agency's cases are
+followed by the district). Roles held higher up or everywhere (system admins) reach the case
+but are not notified, or every case would reach everyone. The person who took the step is
+never notified of it.
+
+The text names the case by number, class, grid and level only: never the description, the
+address or a reporter's name or phone, so an anonymous reporter stays anonymous on every
+channel, the webhook included. The link opens the case, where the viewer's scope decides what
+they see. Text is written in the installation's language (LANGUAGE_CODE).
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from nuanxin.accounts.models import User
+from nuanxin.accounts.roles import PERMISSIONS
+from nuanxin.cases.models import Case, Level
+from nuanxin.core.notifications import notify
+from nuanxin.territory.models import Area
+from nuanxin.territory.queries import staff_on
+
+# Roles whose holders accept, dispatch and escalate the cases of their node.
+MANAGING_ROLES = tuple(sorted(role for role, perms in PERMISSIONS.items() if "cases.manage" in perms))
+# The territory node whose managers follow a case at each level.
+NODE_LEVEL = {
+    Level.GRID: Area.Level.GRID,
+    Level.COMMUNITY: Area.Level.COMMUNITY,
+    Level.STREET: Area.Level.STREET,
+    Level.AGENCY: Area.Level.DISTRICT,
+}
+
+
+def node_above(grid: Area, level: str) -> Area | None:
+    """The area of `level` on the path from the root down to `grid` (the grid itself for "grid")."""
+    prefixes = [grid.path[: i + 1] for i, char in enumerate(grid.path) if char == "/"]
+    return Area.objects.filter(path__in=prefixes, level=level).first()
+
+
+def managers_at(case: Case, level: str | None = None) -> list[Any]:
+    """Active people holding `cases.manage` on the node of `level` (default: the case's level)."""
+    node = node_above(case.grid, NODE_LEVEL[Level(level or case.level)])
+    if node is None:
+        return []
+    return list(
+        User.objects.filter(is_active=True, role_grants__area=node, role_grants__role__in=MANAGING_ROLES)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def staff_on_duty(case: Case) -> list[Any]:
+    """The grid's staff on duty the day the case was reported (every duty of "2+3(1)+N")."""
+    day = timezone.localtime(case.reported_at).date()
+    return [assignment.person for assignment in staff_on(case.grid, day)]
+
+
+def _send(
+    case: Case, *, kind: str, recipients: Iterable[Any], actor: Any, title: str, body: str, now: Any = None
+) -> None:
+    actor_pk = getattr(actor, "pk", None)
+    notify(
+        recipients=[user for user in recipients if user is not None and user.pk != actor_pk],
+        kind=kind,
+        title=title,
+        body=body,
+        url=reverse("cases:detail", args=[case.pk]),
+        now=now,
+    )
+
+
+def _facts(case: Case) -> dict[str, str]:
+    # Only what identifies the matter, never the person who reported it.
+    return {
+        "number": case.number,
+        "class": case.case_class.name,
+        "grid": case.grid.name,
+        "level": str(Level(case.level).label),
+    }
+
+
+def emergency_reported(case: Case, *, actor: Any) -> None:
+    """A new emergency: the grid's staff on duty and the community's managers, at once."""
+    with translation.override(settings.LANGUAGE_CODE):
+        facts = _facts(case) | {"time": f"{timezone.localtime(case.reported_at):%Y-%m-%d %H:%M}"}
+        _send(
+            case,
+            kind="cases.emergency",
+            recipients=staff_on_duty(case) + managers_at(case, Level.COMMUNITY),
+            actor=actor,
+            title=_("Emergency in %(grid)s: %(class)s (%(number)s)") % facts,
+            body=_("Emergency case %(number)s (%(class)s) was reported in %(grid)s at %(time)s. Act on it now.")
+            % facts,
+            now=case.reported_at,
+        )
+
+
+def case_dispatched(case: Case, *, actor: Any) -> None:
+    """The new handler hears the case is theirs."""
+    with translation.override(settings.LANGUAGE_CODE):
+        facts = _facts(case)
+        _send(
+            case,
+            kind="cases.dispatched",
+            recipients=[case.handler],
+            actor=actor,
+            title=_("Case %(number)s was dispatched to you") % facts,
+            body=_("%(class)s in %(grid)s is now yours to handle.") % facts,
+        )
+
+
+def case_reopened(case: Case, *, actor: Any) -> None:
+    """ "Not fixed": the handler hears the case is back."""
+    with translation.override(settings.LANGUAGE_CODE):
+        facts = _facts(case)
+        _send(
+            case,
+            kind="cases.reopened",
+            recipients=[case.handler],
+            actor=actor,
+            title=_("Case %(number)s is not fixed") % facts,
+            body=_("%(class)s in %(grid)s was sent back to you: it is not fixed yet.") % facts,
+        )
+
+
+def case_supervised(case: Case, *, handler: Any, now: Any = None) -> None:
+    """A supervision notice (督办) on time-out: the handler the case had, and the managers at
+    its level now (after the time-limit job escalated it)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        facts = _facts(case)
+        _send(
+            case,
+            kind="cases.supervised",
+            recipients=[handler, *managers_at(case)],
+            actor=None,
+            title=_("Supervision notice: case %(number)s is overdue") % facts,
+            body=_("The time limit of %(class)s in %(grid)s has passed; it is now with the %(level)s.") % facts,
+            now=now,
+        )
+
+
+def case_escalated(case: Case, *, actor: Any) -> None:
+    """The managers at the new level hear a case came up to them."""
+    with translation.override(settings.LANGUAGE_CODE):
+        facts = _facts(case)
+        _send(
+            case,
+            kind="cases.escalated",
+            recipients=managers_at(case),
+            actor=actor,
+            title=_("Case %(number)s was escalated to the %(level)s") % facts,
+            body=_("%(class)s in %(grid)s now needs the %(level)s.") % facts,
+        )
+
+
+# (title, body) per event, translated when used.
+_FOLLOWER_TEXT = {
+    "cases.rejected": lambda: (
+        _("Report %(number)s was not taken on"),
+        _("%(class)s: open the report to see why."),
+    ),
+    "cases.resolved": lambda: (
+        _("Report %(number)s has been handled"),
+        _("%(class)s: open the report to see what was done, and say so there if it is not fixed."),
+    ),
+    "cases.closed": lambda: (
+        _("Report %(number)s is closed"),
+        _("%(class)s: open the report to see how it ended."),
+    ),
+}
+
+
+def tell_followers(case: Case, *, kind: str, actor: Any) -> None:
+    """Rejected, resolved or closed: everyone following the case (its reporter's account, also
+    when the report was anonymous, since only they receive it; the reporters of duplicates
+    merged into it; those who chose to follow it). A report taken by phone has no account."""
+    recipients = list(
+        User.objects.filter(Q(followed_cases__case=case) | Q(pk=case.reporter_id or 0)).distinct().order_by("pk")
+    )
+    if not recipients:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        facts = _facts(case)
+        title, body = _FOLLOWER_TEXT[kind]()
+        _send(case, kind=kind, recipients=recipients, actor=actor, title=title % facts, body=body % facts)

@@ -1,0 +1,236 @@
+"""Duplicates at intake: similar open cases nearby, what a stranger is told about them, the
+signed token to follow one, and merging from the staff case page."""
+
+import json
+import time
+
+import pytest
+from django.core import signing
+
+from nuanxin.accounts.scope import scope_of
+from nuanxin.cases import actions
+from nuanxin.cases.models import CaseFollower
+from nuanxin.cases.queries import (
+    FOLLOW_MAX_AGE,
+    FOLLOW_SALT,
+    cases_for,
+    content_words,
+    follow_token,
+    similar_open_cases,
+)
+from nuanxin.core.errors import DomainError
+from nuanxin.core.models import AuditEntry
+
+HERE = {"lng": 102.7011, "lat": 24.9811}
+# About 40 m north of HERE, and about 160 m east in grid 2 (sanitation's radius is 80 m).
+NEAR = {"lng": 102.7011, "lat": 24.98146}
+FAR = {"lng": 102.7027, "lat": 24.9811}
+
+
+def _similar(catalogue, code="sanitation", text="", **where):
+    return similar_open_cases(case_class=catalogue[code], text=text, **(HERE | where))
+
+
+def _post(client, url, data):
+    return client.post(url, data=json.dumps(data), content_type="application/json")
+
+
+def test_content_words_drop_stop_words_and_punctuation():
+    words = content_words("楼道里的垃圾桶满了，没人清理！")
+    assert "垃圾桶" in words and "清理" in words
+    assert not {"的", "了", "，", "！"} & words
+
+
+def test_open_cases_of_the_class_nearby_are_offered_the_most_alike_text_first(world, report, catalogue):
+    alike_far = report("sanitation", description="垃圾桶满了没人清理", lng=NEAR["lng"], lat=NEAR["lat"])
+    unlike_near = report("sanitation", description="路边有狗屎", **HERE)
+    report("sanitation", description="垃圾桶满了", **FAR)  # outside the radius
+    report("noise", description="垃圾桶满了", **HERE)  # another class
+    found = _similar(catalogue, text="垃圾桶满了，臭")
+    assert [s.case for s in found] == [alike_far, unlike_near]
+    assert found[0].similarity > found[1].similarity == 0
+    assert 30 < found[0].distance_m < 50 and found[1].distance_m < 1
+
+
+def test_without_text_the_nearest_come_first_and_at_most_five(world, report, catalogue):
+    cases = [report("sanitation", lng=HERE["lng"], lat=HERE["lat"] + i * 0.00005) for i in range(7)]
+    found = _similar(catalogue)
+    assert [s.case for s in found] == cases[:5]
+
+
+def test_closed_rejected_and_merged_cases_are_not_offered(world, report, catalogue):
+    admin = world.community_admin
+    survivor = report("sanitation")
+    merged = report("sanitation")
+    actions.merge_case(actor=admin, scope=scope_of(admin), case=merged, into=survivor)
+    rejected = report("sanitation")
+    actions.reject_case(actor=admin, scope=scope_of(admin), case=rejected, reason="不归我们", closure="referred")
+    assert [s.case for s in _similar(catalogue, text="纸箱")] == [survivor]
+
+
+def test_staff_suggestions_stay_within_their_scope(world, report, catalogue):
+    case = report("sanitation")
+    assert [s.case for s in _similar(catalogue, among=cases_for(scope_of(world.community_staff)))] == [case]
+    assert _similar(catalogue, among=cases_for(scope_of(world.other_admin))) == []
+
+
+# The JSON endpoint: what a stranger may know --------------------------------------------
+
+
+def test_similar_endpoint_tells_only_class_state_distance_age_and_a_token(world, report, client_for):
+    case = report("sanitation", by=world.resident, reporter_name="王秀英", description="垃圾桶满了没人清理")
+    response = client_for("rider").get("/api/v1/cases/similar", {"class_code": "sanitation", "text": "垃圾桶"} | HERE)
+    assert response.status_code == 200
+    (row,) = response.json()
+    assert set(row) == {"class_code", "class_name", "state", "state_name", "distance_m", "age_hours", "follow_token"}
+    assert (row["class_code"], row["state"], row["distance_m"], row["age_hours"]) == ("sanitation", "reported", 0, 0)
+    text = response.content.decode()
+    for secret in (case.number, "清理", "王秀英", str(case.pk) + ","):
+        assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "field"),
+    [
+        ({"class_code": "unicorns"}, 400, "class_code"),
+        ({"lat": 95.0}, 400, "location"),
+        ({"lng": "east"}, 422, "lng"),
+        ({"text": "x" * 2001}, 422, "text"),
+    ],
+)
+def test_similar_endpoint_refuses_bad_input_naming_the_field(world, client_for, catalogue, query, status, field):
+    response = client_for("rider").get("/api/v1/cases/similar", {"class_code": "sanitation"} | HERE | query)
+    assert response.status_code == status
+    assert response.json()["field"] == field
+
+
+def test_similar_endpoint_needs_a_sign_in(client, world, catalogue):
+    assert client.get("/api/v1/cases/similar", {"class_code": "sanitation"} | HERE).status_code == 401
+
+
+# Following with the signed token --------------------------------------------------------
+
+
+def test_following_with_the_token_shows_the_case_and_is_audited(world, report, client_for):
+    case = report("sanitation", by=world.resident)
+    client = client_for("rider")
+    assert client.get(f"/api/v1/cases/{case.pk}").status_code == 404
+    (row,) = client.get("/api/v1/cases/similar", {"class_code": "sanitation"} | HERE).json()
+    response = _post(client, "/api/v1/cases/follow", {"token": row["follow_token"]})
+    assert response.status_code == 200 and response.json()["id"] == case.pk
+    assert response.json()["reporter_name"] is None
+    assert client.get(f"/api/v1/cases/{case.pk}").status_code == 200
+    assert case.followers.get(user=world.rider).why == "chose"
+    assert AuditEntry.objects.filter(action="cases.followed", object_id=str(case.pk), actor_id=world.rider.pk).exists()
+    again = _post(client, "/api/v1/cases/follow", {"token": row["follow_token"]})
+    assert again.status_code == 200 and case.followers.count() == 2
+
+
+def test_nobody_can_follow_an_arbitrary_case_id(world, report, client_for):
+    case = report("sanitation", by=world.resident)
+    client = client_for("rider")
+    forged = [
+        str(case.pk),
+        json.dumps([case.pk, world.rider.pk]),
+        signing.dumps([case.pk, world.rider.pk], salt="another.salt"),
+        signing.dumps([case.pk, world.rider.pk]),
+        follow_token(case, world.rider.pk)[:-2] + "xx",
+        follow_token(case, world.stranger.pk),  # given to someone else
+    ]
+    for token in forged:
+        response = _post(client, "/api/v1/cases/follow", {"token": token})
+        assert response.status_code == 400, token
+        assert response.json()["field"] == "token"
+    assert not case.followers.filter(user=world.rider).exists()
+    assert client.get(f"/api/v1/cases/{case.pk}").status_code == 404
+
+
+def test_an_expired_token_is_refused(world, report, monkeypatch):
+    case = report("sanitation", by=world.resident)
+    real = time.time()
+    monkeypatch.setattr(signing.time, "time", lambda: real - FOLLOW_MAX_AGE - 60)
+    token = follow_token(case, world.rider.pk)
+    monkeypatch.undo()
+    with pytest.raises(DomainError) as err:
+        actions.follow_case(actor=world.rider, token=token)
+    assert err.value.field == "token"
+    assert not case.followers.filter(user=world.rider).exists()
+
+
+def test_a_closed_case_cannot_be_followed_and_a_merged_one_leads_to_the_survivor(world, report):
+    admin = world.community_admin
+    rejected = report("sanitation", by=world.resident)
+    token = follow_token(rejected, world.rider.pk)
+    actions.reject_case(actor=admin, scope=scope_of(admin), case=rejected, reason="不归我们", closure="referred")
+    with pytest.raises(DomainError):
+        actions.follow_case(actor=world.rider, token=token)
+    survivor, merged = report("sanitation"), report("sanitation")
+    token = follow_token(merged, world.rider.pk)
+    actions.merge_case(actor=admin, scope=scope_of(admin), case=merged, into=survivor)
+    assert actions.follow_case(actor=world.rider, token=token) == survivor
+    assert list(CaseFollower.objects.filter(user=world.rider).values_list("case_id", flat=True)) == [survivor.pk]
+
+
+def test_follow_endpoint_needs_a_sign_in(client, world, report):
+    case = report("sanitation", by=world.resident)
+    response = _post(client, "/api/v1/cases/follow", {"token": follow_token(case, world.rider.pk)})
+    assert response.status_code == 401
+
+
+def test_follow_tokens_are_signed_with_their_own_salt(world, report):
+    case = report("sanitation")
+    assert signing.loads(follow_token(case, 7), salt=FOLLOW_SALT) == [case.pk, 7]
+
+
+# The phone report page ------------------------------------------------------------------
+
+
+def test_report_page_offers_similar_cases_and_follows_one(world, report, client_for):
+    case = report("sanitation", by=world.resident)
+    client = client_for("rider")
+    page = client.get("/cases/report/").content.decode()
+    assert 'data-similar-url="/api/v1/cases/similar"' in page and 'action="/cases/follow/"' in page
+    response = client.post("/cases/follow/", {"token": follow_token(case, world.rider.pk)})
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_report_page_follow_with_a_bad_token_follows_nothing(world, report, client_for):
+    case = report("sanitation", by=world.resident)
+    response = client_for("rider").post("/cases/follow/", {"token": follow_token(case, world.stranger.pk)})
+    assert response.status_code == 302 and response["Location"] == "/cases/report/"
+    assert not case.followers.filter(user=world.rider).exists()
+
+
+def test_follow_page_needs_a_sign_in_and_a_post(client, client_for, world):
+    assert client.post("/cases/follow/", {"token": "x"}).status_code == 302
+    assert client_for("rider").get("/cases/follow/").status_code == 405
+
+
+# Staff: possible duplicates on the case page, merged with the merge step -----------------
+
+
+def test_staff_case_page_lists_possible_duplicates_and_merges_one(world, report, client_for):
+    first = report("sanitation", by=world.resident, description="垃圾桶满了")
+    second = report("sanitation", by=world.rider, description="垃圾桶满了，没人管")
+    client = client_for("community_staff")
+    response = client.get(f"/cases/{second.pk}/")
+    assert [s.case for s in response.context["duplicates"]] == [first]
+    assert f'action="/cases/{second.pk}/merge/"' in response.content.decode()
+    merged = client.post(f"/cases/{second.pk}/merge/", {"into": first.pk})
+    assert merged.status_code == 302
+    second.refresh_from_db()
+    assert (second.state, second.closure, second.merged_into) == ("closed", "duplicate", first)
+    assert first.followers.filter(user=world.rider, why="merged").exists()
+
+
+def test_only_managers_see_duplicates_and_merge(world, report, client_for):
+    first, second = report("sanitation"), report("sanitation")
+    assert client_for("grid1_worker").get(f"/cases/{second.pk}/").context["duplicates"] == []
+    client_for("grid1_worker").post(f"/cases/{second.pk}/merge/", {"into": first.pk})
+    second.refresh_from_db()
+    assert second.state == "reported"
+    assert client_for("other_admin").post(f"/cases/{second.pk}/merge/", {"into": first.pk}).status_code == 404
+    assert client_for("community_staff").post(f"/cases/{second.pk}/merge/", {"into": "x"}).status_code == 302
+    second.refresh_from_db()
+    assert second.state == "reported"

@@ -1,0 +1,59 @@
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from nuanxin.cases.catalogue import install_catalogue
+from nuanxin.cases.models import CaseClass
+from nuanxin.open311.actions import issue_api_key
+
+# Points inside grid 1, grid 2 and the other community's grid of nuanxin.testing.build_world.
+IN_GRID1 = {"lng": 102.7011, "lat": 24.9811}
+IN_GRID2 = {"lng": 102.7031, "lat": 24.9811}
+IN_OTHER = {"lng": 102.7111, "lat": 24.9911}
+
+
+@pytest.fixture
+def catalogue(world: Any) -> dict[str, CaseClass]:
+    install_catalogue(actor=None)
+    return {c.code: c for c in CaseClass.objects.all()}
+
+
+@pytest.fixture
+def keys(world: Any, catalogue: Any) -> dict[str, str]:
+    """Raw API keys: one reaching the community, one reaching grid 1 only, one revoked."""
+    _key, community = issue_api_key(actor=world.system_admin, name="12345", area=world.community)
+    _key, grid1 = issue_api_key(actor=world.system_admin, name="grid 1 app", area=world.grid1)
+    revoked_key, revoked = issue_api_key(actor=world.system_admin, name="old", area=world.community)
+    from nuanxin.open311.actions import revoke_api_key
+
+    revoke_api_key(actor=world.system_admin, key=revoked_key)
+    return {"community": community, "grid1": grid1, "revoked": revoked}
+
+
+@pytest.fixture
+def post_request(keys: dict[str, str]) -> Any:
+    """post_request(fmt="json", **form) -> the response of POST requests.<fmt>."""
+
+    def make(fmt: str = "json", *, client: Client | None = None, **form: Any) -> Any:
+        form.setdefault("api_key", keys["community"])
+        form.setdefault("service_code", "sanitation")
+        form.setdefault("lat", str(IN_GRID1["lat"]))
+        form.setdefault("long", str(IN_GRID1["lng"]))
+        form.setdefault("description", "楼道里堆满了纸箱")
+        return (client or Client()).post(f"/open311/v2/requests.{fmt}", form)
+
+    return make
+
+
+@pytest.fixture
+def report(world: Any, catalogue: dict[str, CaseClass]) -> Any:
+    """report("sanitation", **extra) -> a case made through report_case (grid 1 by default)."""
+    from nuanxin.cases.actions import report_case
+
+    def make(code: str, *, where: dict[str, float] = IN_GRID1, **extra: Any) -> Any:
+        extra.setdefault("description", "楼道里堆满了纸箱")
+        extra.setdefault("channel", "phone_page")
+        return report_case(actor=extra.pop("by", None), case_class=catalogue[code], **where, **extra)
+
+    return make
