@@ -15,12 +15,14 @@ from nuanxin.accounts.models import User
 from nuanxin.cases import actions, figures
 from nuanxin.cases.models import Case, CaseClass, CasePhoto, Category, Level
 from nuanxin.cases.queries import (
+    Pages,
     age_hours,
     case_or_404,
-    cases_for,
     follow_token,
     is_staff_viewer,
+    my_cases,
     similar_open_cases,
+    territory_cases,
     timeline_for,
 )
 from nuanxin.core.errors import DomainError
@@ -219,8 +221,12 @@ class CasePages(LimitOffsetPagination):
 
 @router.get("/cases", response=list[CaseOut])
 @paginate(CasePages)
-def list_cases(request: ScopedRequest, filters: Query[CaseFilter]) -> Any:
-    return filters.filter(cases_for(request.scope))
+def list_cases(request: ScopedRequest, filters: Query[CaseFilter], mine: bool = False) -> Any:
+    """Staff get the cases of their territory; everyone else, and staff with `mine=true`, the
+    cases they reported or follow."""
+    if mine or not request.scope.has("cases.view"):
+        return Pages(filters.filter(my_cases(request.scope)))
+    return Pages(filters.filter(territory_cases(request.scope)))
 
 
 @router.get("/cases/figures", response=dict[str, Any])

@@ -152,6 +152,8 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         indexes = [
             models.Index(fields=["grid", "state", "-reported_at"]),
+            # Lists: a grid's (or a few grids') cases, emergencies first, then the newest.
+            models.Index(fields=["grid", "-emergency", "-reported_at", "-id"], name="cases_case_queue"),
             # Duplicate suggestions: same class, a latitude band around the point.
             models.Index(fields=["case_class", "lat", "lng"], name="cases_case_class_lat_lng"),
         ]

@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -19,12 +19,13 @@ from nuanxin.cases.models import Case, CasePhoto
 from nuanxin.cases.overview_views import filter_context
 from nuanxin.cases.queries import (
     CaseFilters,
+    Pages,
     case_or_404,
-    cases_for,
     filtered_cases,
     is_staff_viewer,
     my_cases,
     similar_open_cases,
+    territory_cases,
     timeline_for,
 )
 from nuanxin.core.errors import DomainError
@@ -98,7 +99,7 @@ def report(request: ScopedRequest) -> HttpResponse:
 @login_required
 def mine(request: ScopedRequest) -> HttpResponse:
     """The cases this person reported or follows."""
-    cases = my_cases(request.scope, request.user.pk)[:100]
+    cases = my_cases(request.scope)[:100]
     return render(request, "cases/mine.html", {"cases": cases})
 
 
@@ -108,7 +109,8 @@ def case_list(request: ScopedRequest) -> HttpResponse:
     with the filters the map and the export share (CaseFilters); a bad date is shown at its field."""
     require(request.scope, "cases.view")
     filters = CaseFilters.from_query(request.GET)
-    page = Paginator(filtered_cases(request.scope, filters), 50).get_page(request.GET.get("page"))
+    pages = Pages(filtered_cases(request.scope, filters))
+    page: Page[Case] = Paginator(pages, 50).get_page(request.GET.get("page"))  # type: ignore[arg-type]
     return render(
         request,
         "cases/list.html",
@@ -166,7 +168,7 @@ def _staff_detail(request: ScopedRequest, case: Case) -> HttpResponse:
                 lng=case.lng,
                 lat=case.lat,
                 text=case.description,
-                among=cases_for(scope),
+                among=territory_cases(scope),
                 exclude_id=case.pk,
             )
             if may_manage and case.state in actions.STATE_FLOW["merged"][0]

@@ -170,3 +170,21 @@ def test_a_file_that_is_not_a_photo_is_refused_at_the_photos_field(client_for, w
     answer = client_for("rider").post(f"/api/v1/cases/{case.pk}/photos", {"photos": [fake]})
     assert answer.status_code == 400 and answer.json()["field"] == "photos"
     assert case.photos.count() == 0
+
+
+def test_staff_list_their_territory_and_their_own_reports_only_with_mine(client_for, world, report):
+    in_grid1 = report("sanitation")
+    own_in_grid2 = report("sanitation", by=world.grid1_worker, lng=102.7031)
+    worker = client_for("grid1_worker")
+    listed = {c["id"] for c in worker.get("/api/v1/cases").json()["items"]}
+    assert listed == {in_grid1.pk}  # the territory: their own report in grid 2 is not a grid 1 case
+    mine = {c["id"] for c in worker.get("/api/v1/cases?mine=true").json()["items"]}
+    assert mine == {own_in_grid2.pk}
+    assert worker.get(f"/api/v1/cases/{own_in_grid2.pk}").status_code == 200  # still theirs to open
+
+
+def test_a_reporter_lists_only_the_cases_they_reported_or_follow(client_for, world, report):
+    own = report("sanitation", by=world.rider)
+    report("sanitation", by=world.resident, description="别人的上报")
+    listed = client_for("rider").get("/api/v1/cases").json()
+    assert [c["id"] for c in listed["items"]] == [own.pk] and listed["count"] == 1

@@ -94,7 +94,7 @@ def test_my_reports_lists_reported_and_followed_cases_only(world, report, client
     followed = report("noise", by=world.resident)
     _follow(followed, world.rider)
     elsewhere = report("sanitation", by=world.resident, description="另一件事")
-    assert set(my_cases(scope_of(world.rider), world.rider.pk)) == {mine, followed}
+    assert set(my_cases(scope_of(world.rider))) == {mine, followed}
     response = client_for("rider").get("/cases/mine/")
     assert response.status_code == 200
     assert set(response.context["cases"]) == {mine, followed}
