@@ -66,6 +66,7 @@ def fill(target: int) -> str:
                     closure="fixed" if state == "closed" else "",
                     level=case_class.level,
                     emergency=case_class.emergency,
+                    urgent=case_class.emergency and state not in ("closed", "rejected"),
                     reported_at=reported,
                     deadline=None if state == "closed" else reported + timedelta(days=3),
                 )

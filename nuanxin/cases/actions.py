@@ -215,6 +215,7 @@ def report_case(
         level=level,
         handler=responsible_worker(grid, timezone.localtime(now).date()) if level == Level.GRID else None,
         emergency=case_class.emergency,
+        urgent=case_class.emergency,
         deadline=deadline_for(case_class, S.REPORTED, now),
         reported_at=now,
     )
@@ -271,6 +272,7 @@ def _move(
     late = case.deadline is not None and now > case.deadline
     to_state = target or case.state
     changes["state"] = to_state
+    changes["urgent"] = case.emergency and to_state in OPEN_STATES
     if to_state in STAGE_OF_STATE:
         changes.setdefault("deadline", deadline_for(case.case_class, to_state, now))
     elif to_state not in OPEN_STATES:

@@ -132,6 +132,8 @@ class Case(models.Model):
         related_name="handled_cases",
     )
     emergency = models.BooleanField(_("emergency"), default=False, db_index=True)
+    # An emergency still open: first in every list until it is closed or rejected.
+    urgent = models.BooleanField(_("urgent"), default=False)
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
     )
@@ -147,13 +149,13 @@ class Case(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-emergency", "-reported_at"]
+        ordering = ["-urgent", "-reported_at"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         indexes = [
             models.Index(fields=["grid", "state", "-reported_at"]),
-            # Lists: a grid's (or a few grids') cases, emergencies first, then the newest.
-            models.Index(fields=["grid", "-emergency", "-reported_at", "-id"], name="cases_case_queue"),
+            # Lists: a grid's (or a few grids') cases, open emergencies first, then the newest.
+            models.Index(fields=["grid", "-urgent", "-reported_at", "-id"], name="cases_case_queue"),
             # Duplicate suggestions: same class, a latitude band around the point.
             models.Index(fields=["case_class", "lat", "lng"], name="cases_case_class_lat_lng"),
         ]

@@ -76,6 +76,8 @@ def _send(
     case: Case, *, kind: str, recipients: Iterable[Any], actor: Any, title: str, body: str, now: Any = None
 ) -> None:
     actor_pk = getattr(actor, "pk", None)
+    if now is None:  # dated when the step happened (a step taken with an explicit time, too)
+        now = case.events.order_by("-id").values_list("at", flat=True).first()
     notify(
         recipients=[user for user in recipients if user is not None and user.pk != actor_pk],
         kind=kind,

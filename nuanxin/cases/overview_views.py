@@ -92,7 +92,7 @@ def map_geojson(request: ScopedRequest) -> JsonResponse:
     rows = list(
         filtered_cases(request.scope, filters, now=now)
         .order_by("-reported_at", "-id")
-        .values("id", "number", "lng", "lat", "state", "emergency", "deadline", "case_class__name")[: MAP_POINTS + 1]
+        .values("id", "number", "lng", "lat", "state", "urgent", "deadline", "case_class__name")[: MAP_POINTS + 1]
     )
     states = {value: str(label) for value, label in Case.State.choices}
     features = [
@@ -104,7 +104,7 @@ def map_geojson(request: ScopedRequest) -> JsonResponse:
                 "number": row["number"],
                 "class": row["case_class__name"],
                 "state": states[row["state"]],
-                "emergency": row["emergency"],
+                "emergency": row["urgent"],  # an open emergency
                 "overdue": row["deadline"] is not None and row["deadline"] < now,
                 "url": reverse("cases:detail", args=[row["id"]]),
             },

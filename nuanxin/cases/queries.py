@@ -20,11 +20,11 @@ from nuanxin.core.scoping import Scope, get_in_scope_or_404
 
 
 def _listed(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Related rows preloaded; emergencies first, then the newest (the index `cases_case_queue`)."""
+    """Related rows preloaded; open emergencies first, then the newest (the index `cases_case_queue`)."""
     return (
         cases.select_related("case_class", "grid", "handler")
         .defer("grid__boundary")
-        .order_by("-emergency", "-reported_at", "-id")
+        .order_by("-urgent", "-reported_at", "-id")
     )
 
 

@@ -586,6 +586,7 @@ class _Builder:
             start=start,
             end=end,
             now=timezone.now(),
+            say=self.say,
         )
         self.say("cases: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
         return counts

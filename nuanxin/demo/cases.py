@@ -22,10 +22,12 @@ from zoneinfo import ZoneInfo
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from nuanxin.accounts.models import User
 from nuanxin.accounts.scope import scope_of
 from nuanxin.cases import actions
 from nuanxin.cases.models import Case, CaseClass, Level
 from nuanxin.core.errors import DomainError
+from nuanxin.core.notifications import mark_all_read
 from nuanxin.territory.models import Area, Place, StaffAssignment
 from nuanxin.territory.queries import staff_on
 
@@ -314,9 +316,11 @@ class _History:
     def _count(self, what: str) -> None:
         self.counts[what] = self.counts.get(what, 0) + 1
 
-    def run(self, start: date, end: date) -> dict[str, int]:
+    def run(self, start: date, end: date, say: Callable[[str], None]) -> dict[str, int]:
         day = start
         while day <= end:
+            if day.day == 1 and day.month % 3 == 1:
+                say(f"cases: {day:%Y-%m}")
             arrivals = self.rng.choice([0, 1, 1, 1, 2])
             for at in sorted(self._moment(day) for _ in range(arrivals)):
                 self._until(at)
@@ -358,6 +362,7 @@ def build_case_history(
     end: date,
     now: datetime,
     recent: int = 8,
+    say: Callable[[str], None] = lambda _message: None,
 ) -> dict[str, int]:
     """Report and handle cases day by day from `start` to `end`, then `recent` cases of the two
     days before `now`, still open; returns what happened, counted."""
@@ -370,6 +375,10 @@ def build_case_history(
     history = _History(
         rng=rng, community=community, managers=managers, reporters=reporters, callers=callers, places=places
     )
-    counts = history.run(start, end)
+    counts = history.run(start, end, say)
+    # Everyone read their notices of those years.
+    end_of_history = datetime.combine(end + timedelta(days=60), time(0), tzinfo=SHANGHAI)
+    for user in User.objects.filter(notifications__read_at__isnull=True).distinct().order_by("pk"):
+        mark_all_read(actor=user, now=end_of_history)
     history.recent(now, recent)
     return counts

@@ -188,3 +188,17 @@ def test_a_reporter_lists_only_the_cases_they_reported_or_follow(client_for, wor
     report("sanitation", by=world.resident, description="别人的上报")
     listed = client_for("rider").get("/api/v1/cases").json()
     assert [c["id"] for c in listed["items"]] == [own.pk] and listed["count"] == 1
+
+
+def test_a_rejected_emergency_no_longer_comes_first(client_for, world, report):
+    from nuanxin.accounts.scope import scope_of
+    from nuanxin.cases.actions import reject_case
+
+    admin = world.community_admin
+    urgent = report("stove-left-on", description="闻到煤气味")
+    newer = report("sanitation")
+    listed = [c["id"] for c in client_for("grid1_worker").get("/api/v1/cases").json()["items"]]
+    assert listed == [urgent.pk, newer.pk]
+    reject_case(actor=admin, scope=scope_of(admin), case=urgent, reason="误报，已核实", closure="no_action")
+    listed = [c["id"] for c in client_for("grid1_worker").get("/api/v1/cases").json()["items"]]
+    assert listed == [newer.pk, urgent.pk]  # newest first once the emergency is over
