@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "nuanxin.people",
     "nuanxin.cases",
     "nuanxin.open311",
+    "nuanxin.inspections",
     "nuanxin.demo",
 ]
 
@@ -202,6 +203,7 @@ NUANXIN_PERIODIC_JOBS = [
     ("nuanxin.cases.tasks.escalate_overdue", envint("NUANXIN_ESCALATE_EVERY", "300")),
     ("nuanxin.core.tasks.purge_idempotency_records", 24 * 3600),
     ("nuanxin.core.tasks.retry_notifications", envint("NUANXIN_NOTIFY_RETRY_EVERY", "300")),
+    ("nuanxin.inspections.tasks.generate_due_visits", 24 * 3600),
 ]
 
 # Photos (core.photos): the largest upload accepted and the most pixels decoded.

@@ -22,11 +22,20 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("auditor")
 
 
-_VIEW = {"territory.view", "places.view", "staffing.view", "people.view", "cases.view"}
+_VIEW = {"territory.view", "places.view", "staffing.view", "people.view", "cases.view", "inspections.view"}
 # cases.handle: work a case dispatched to you; cases.manage: accept, reject, dispatch, verify,
 # escalate, transfer and merge the cases of your subtree.
 _CASE_WORK = {"cases.handle", "cases.manage"}
-_FIELD_WORK = _VIEW | {"places.manage", "people.manage", "people.view_special", "people.reveal", "cases.handle"}
+# inspections.record: record the visits of your grid; inspections.manage: put targets on the
+# watchlist, change their tier, take them off.
+_FIELD_WORK = _VIEW | {
+    "places.manage",
+    "people.manage",
+    "people.view_special",
+    "people.reveal",
+    "cases.handle",
+    "inspections.record",
+}
 _ADMIN = (
     _FIELD_WORK
     | {
@@ -36,6 +45,7 @@ _ADMIN = (
         "people.import",
         "places.import",
         "accounts.manage",
+        "inspections.manage",
     }
     | _CASE_WORK
 )
