@@ -14,6 +14,7 @@ urlpatterns = [
     path("territory/", include("nuanxin.territory.urls")),
     path("people/", include("nuanxin.people.urls")),
     path("cases/", include("nuanxin.cases.urls")),
+    path("inspections/", include("nuanxin.inspections.urls")),
     path("open311/", include("nuanxin.open311.urls")),
     path("audit/", include("nuanxin.core.urls")),
     path("notifications/", include("nuanxin.core.notification_urls")),

@@ -59,6 +59,7 @@ def field(request: ScopedRequest) -> HttpResponse:
             "grids": grids,
             "in_console": request.user.works_in_console,
             "can_see_people": request.scope.has("people.view"),
+            "can_see_visits": request.scope.has("inspections.view"),
             # A resident's own record(s): the people pages show them their own, masked.
             "own_records": Resident.objects.visible_to(request.scope).filter(user_id=request.user.pk),
         },

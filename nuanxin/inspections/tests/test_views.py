@@ -1,0 +1,97 @@
+"""The phone page of a worker's due visits: their own visits in today / this week / overdue,
+key persons hidden from a worker without the permission, login and permission required."""
+
+from datetime import date
+from typing import Any
+
+import time_machine
+
+from nuanxin.inspections import actions
+from nuanxin.inspections.models import Visit
+from nuanxin.inspections.tests.conftest import MONDAY, Watch
+from nuanxin.testing import World
+
+URL = "/inspections/visits/"
+# Targets added on Monday 4 March 2024; the daily job run on Monday 29 April 2024 marks the
+# March visits missed and plans the restaurant's (weekly) for Sunday 5 May, the special
+# group's (monthly) for Tuesday 30 April.
+PLANNED_ON = date(2024, 4, 29)
+TUESDAY = "2024-04-30 09:00:00+08:00"
+
+
+def section_visits(response: Any, name: str) -> set[tuple[int, date]]:
+    return {(v.target_id, v.due_on) for v in getattr(response.context["sections"], name)}
+
+
+def test_the_worker_sees_own_visits_sorted_into_today_this_week_and_overdue(client_for: Any, watch: Watch) -> None:
+    actions.generate_due_visits(today=PLANNED_ON)
+    restaurant, special = watch.restaurant_target.pk, watch.special_target.pk
+    with time_machine.travel(TUESDAY, tick=False):
+        response = client_for("grid1_worker").get(URL)
+    assert response.status_code == 200
+    assert section_visits(response, "today") == {(special, date(2024, 4, 30))}
+    assert section_visits(response, "this_week") == {(restaurant, date(2024, 5, 5))}
+    assert section_visits(response, "overdue") == {(restaurant, date(2024, 3, 10)), (special, date(2024, 3, 31))}
+    html = response.content.decode()
+    assert "小面馆" in html and "张*" in html and "张三" not in html
+    assert "catering" in html and "high risk" in html and "2024-05-05" in html
+
+
+def test_a_visit_still_due_from_before_today_is_overdue(client_for: Any, watch: Watch) -> None:
+    actions.generate_due_visits(today=PLANNED_ON)
+    # The next Monday, before the daily job has run: both planned visits are past due.
+    with time_machine.travel("2024-05-06 09:00:00+08:00", tick=False):
+        response = client_for("grid1_worker").get(URL)
+    overdue = section_visits(response, "overdue")
+    assert {(watch.restaurant_target.pk, date(2024, 5, 5)), (watch.special_target.pk, date(2024, 4, 30))} <= overdue
+    assert section_visits(response, "today") == section_visits(response, "this_week") == set()
+
+
+def test_another_workers_visits_do_not_show(client_for: Any, watch: Watch) -> None:
+    actions.generate_due_visits(today=PLANNED_ON)
+    assert Visit.objects.filter(target=watch.hotel_target).exists()
+    with time_machine.travel(TUESDAY, tick=False):
+        response = client_for("grid1_worker").get(URL)
+    shown = {t for name in ("today", "this_week", "overdue") for t, _ in section_visits(response, name)}
+    assert watch.hotel_target.pk not in shown
+    assert "快捷旅馆" not in response.content.decode()
+    with time_machine.travel(TUESDAY, tick=False):
+        other = client_for("grid2_worker").get(URL)
+    assert watch.hotel_target.pk in {t for t, _ in section_visits(other, "overdue")}
+    assert "小面馆" not in other.content.decode()
+
+
+def test_a_key_person_target_is_absent_for_a_worker_without_the_permission(
+    client_for: Any, world: World, watch: Watch
+) -> None:
+    admin = world.community_admin
+    actions.end_target(actor=admin, target=watch.key_target, reason="换人负责", today=MONDAY)
+    key = actions.add_target(
+        actor=admin,
+        category="key_person",
+        tier="high",
+        worker=world.grid1_worker,
+        resident=watch.people.zhang,
+        today=MONDAY,
+    )
+    actions.generate_due_visits(today=PLANNED_ON)
+    assert Visit.objects.filter(target=key, worker=world.grid1_worker, due_on=date(2024, 5, 5)).exists()
+    with time_machine.travel(TUESDAY, tick=False):
+        response = client_for("grid1_worker").get(URL)
+    shown = {t for name in ("today", "this_week", "overdue") for t, _ in section_visits(response, name)}
+    assert key.pk not in shown
+    assert "key person" not in response.content.decode()
+
+
+def test_a_rider_gets_404(client_for: Any, watch: Watch) -> None:
+    assert client_for("rider").get(URL).status_code == 404
+
+
+def test_an_anonymous_visitor_is_sent_to_login(client: Any, watch: Watch) -> None:
+    response = client.get(URL)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_field_home_links_to_the_visits_only_for_those_who_may_see_them(client_for: Any, world: World) -> None:
+    assert URL in client_for("grid1_worker").get("/field/").content.decode()
+    assert URL not in client_for("rider").get("/field/").content.decode()
