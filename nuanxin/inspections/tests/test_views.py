@@ -34,7 +34,7 @@ def test_the_worker_sees_own_visits_sorted_into_today_this_week_and_overdue(clie
     assert section_visits(response, "overdue") == {(restaurant, date(2024, 3, 10)), (special, date(2024, 3, 31))}
     html = response.content.decode()
     assert "小面馆" in html and "张*" in html and "张三" not in html
-    assert "catering" in html and "high risk" in html and "2024-05-05" in html
+    assert "餐饮服务" in html and "高风险" in html and "2024-05-05" in html  # the labels, in Chinese
 
 
 def test_a_visit_still_due_from_before_today_is_overdue(client_for: Any, watch: Watch) -> None:
