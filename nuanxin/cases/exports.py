@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from nuanxin.cases.models import Case
 from nuanxin.cases.queries import CaseFilters, filtered_cases
 from nuanxin.core import audit
-from nuanxin.core.masking import mask_phone
+from nuanxin.core.masking import mask_name, mask_phone
 from nuanxin.core.scoping import Scope
 from nuanxin.core.spreadsheets import workbook_bytes
 
@@ -33,12 +33,6 @@ class CaseExport:
     rows: int
     truncated: bool
     filename: str
-
-
-def mask_name(name: str) -> str:
-    """张三丰 -> 张**: the first character only."""
-    name = (name or "").strip()
-    return f"{name[0]}{'*' * max(len(name) - 1, 1)}" if name else ""
 
 
 def _local(moment: datetime | None) -> datetime | None:

@@ -17,3 +17,9 @@ def mask_id_number(id_number: str) -> str:
     if len(id_number) < 11:
         return "*" * len(id_number)
     return f"{id_number[:6]}{'*' * (len(id_number) - 10)}{id_number[-4:]}"
+
+
+def mask_name(name: str) -> str:
+    """张三丰 -> 张**: the first character only (a one-character name still shows a star)."""
+    name = (name or "").strip()
+    return f"{name[0]}{'*' * max(len(name) - 1, 1)}" if name else ""

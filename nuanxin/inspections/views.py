@@ -9,14 +9,10 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from nuanxin.core.http import ScopedRequest
+from nuanxin.core.masking import mask_name
 from nuanxin.core.scoping import require
 from nuanxin.inspections.models import Visit
 from nuanxin.inspections.queries import visits_for
-
-
-def masked_name(name: str) -> str:
-    """张** : the first character only, as on a phone screen seen over the shoulder."""
-    return f"{name[:1]}{'*' * (len(name) - 1)}" if name else ""
 
 
 def target_name(visit: Visit) -> str:
@@ -24,7 +20,7 @@ def target_name(visit: Visit) -> str:
     target = visit.target
     if target.place is not None:
         return target.place.name
-    return masked_name(target.resident.name) if target.resident is not None else ""
+    return mask_name(target.resident.name) if target.resident is not None else ""
 
 
 @dataclass
