@@ -73,14 +73,22 @@ def _register() -> None:
     from nuanxin.cases.api import intake_router as cases_intake_router
     from nuanxin.cases.api import router as cases_router
     from nuanxin.core.api import router as notifications_router
+    from nuanxin.insights.api import router as insights_router
     from nuanxin.inspections.api import router as inspections_router
+    from nuanxin.ledgers.api import router as disputes_router
+    from nuanxin.ledgers.ledger_api import router as ledgers_router
     from nuanxin.people.api import router as people_router
     from nuanxin.territory.api import router as territory_router
+    from nuanxin.volunteers.api import router as activities_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/", territory_router)
     api.add_router("/people", people_router)
     api.add_router("/inspections", inspections_router)
+    api.add_router("/disputes", disputes_router)
+    api.add_router("/ledgers", ledgers_router)
+    api.add_router("/activities", activities_router)
+    api.add_router("/insights", insights_router)
     api.add_router("/", cases_intake_router)  # before cases_router: "cases/similar" is no case id
     api.add_router("/", cases_router)
     api.add_router("/", notifications_router)

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "nuanxin.cases",
     "nuanxin.open311",
     "nuanxin.inspections",
+    "nuanxin.volunteers",
+    "nuanxin.ledgers",
+    "nuanxin.insights",
     "nuanxin.demo",
 ]
 

@@ -22,13 +22,29 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("auditor")
 
 
-_VIEW = {"territory.view", "places.view", "staffing.view", "people.view", "cases.view", "inspections.view"}
+_VIEW = {
+    "territory.view",
+    "places.view",
+    "staffing.view",
+    "people.view",
+    "cases.view",
+    "inspections.view",
+    "disputes.view",
+    "activities.view",
+    "insights.view",
+}
 # cases.handle: work a case dispatched to you; cases.manage: accept, reject, dispatch, verify,
 # escalate, transfer and merge the cases of your subtree.
 _CASE_WORK = {"cases.handle", "cases.manage"}
 # inspections.record: record the visits of your grid; inspections.manage: put targets on the
-# watchlist, change their tier, take them off.
+# watchlist, change their tier, take them off. disputes.record: register disputes and their
+# mediation; activities.manage: record campaigns and activities with their participants;
+# ledgers.export: export the ledgers of your subtree (masked, audited); ledgers.import: load
+# an office's existing ledgers from spreadsheets.
 _FIELD_WORK = _VIEW | {
+    "disputes.record",
+    "activities.manage",
+    "ledgers.export",
     "places.manage",
     "people.manage",
     "people.view_special",
@@ -46,6 +62,7 @@ _ADMIN = (
         "places.import",
         "accounts.manage",
         "inspections.manage",
+        "ledgers.import",
     }
     | _CASE_WORK
 )
@@ -58,7 +75,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Escalated cases reach the street and the district: their staff handle them there.
     Role.DISTRICT_STAFF: frozenset(_VIEW | _CASE_WORK),
     Role.STREET_STAFF: frozenset(_VIEW | _CASE_WORK),
-    Role.COMMUNITY_STAFF: frozenset(_FIELD_WORK | _CASE_WORK | {"places.import", "people.import"}),
+    Role.COMMUNITY_STAFF: frozenset(_FIELD_WORK | _CASE_WORK | {"places.import", "people.import", "ledgers.import"}),
     Role.GRID_LEADER: frozenset(_FIELD_WORK | _CASE_WORK | {"people.view_key_person"}),
     Role.GRID_WORKER: frozenset(_FIELD_WORK),
     Role.GRID_HELPER: frozenset({"territory.view", "places.view", "people.view", "cases.view"}),

@@ -277,7 +277,7 @@ def generate_due_visits(*, today: date | None = None) -> int:
         WatchTarget.objects.active()
         .filter(started_on__lte=today)
         .order_by("pk")
-        .values_list("pk", "category", "frequency", "grid_id", "worker_id")
+        .values_list("pk", "category", "frequency", "grid_id", "worker_id", "place_id")
     )
     last_pk = 0
     while True:
@@ -304,28 +304,31 @@ def _current_versions(categories: list[str]) -> dict[str, int | None]:
 def _plan_target(target: WatchTarget, today: date) -> int:
     """Plan the visit of the current period for one target (after it is added or its
     frequency changes), as the daily job would."""
-    row = (target.pk, target.category, target.frequency, target.grid_id, target.worker_id)
+    row = (target.pk, target.category, target.frequency, target.grid_id, target.worker_id, target.place_id)
     return _plan_chunk([row], today, _current_versions([target.category]))
 
 
 @transaction.atomic
-def _plan_chunk(chunk: list[tuple[int, str, str, int, int]], today: date, versions: dict[str, int | None]) -> int:
-    periods = {pk: period_of(frequency, today) for pk, _c, frequency, _g, _w in chunk}
+def _plan_chunk(
+    chunk: list[tuple[int, str, str, int, int, int | None]], today: date, versions: dict[str, int | None]
+) -> int:
+    periods = {pk: period_of(frequency, today) for pk, _c, frequency, _g, _w, _p in chunk}
     earliest = min(start for start, _end in periods.values())
     planned: dict[int, list[date]] = {}
-    for target_id, due_on in Visit.objects.filter(target_id__in=list(periods), due_on__gte=earliest).values_list(
-        "target_id", "due_on"
-    ):
+    routine = Visit.objects.filter(kind=Visit.Kind.ROUTINE, target_id__in=list(periods), due_on__gte=earliest)
+    for target_id, due_on in routine.values_list("target_id", "due_on"):
         planned.setdefault(target_id, []).append(due_on)
     new = [
         Visit(
             target_id=pk,
+            category=category,
+            place_id=place_id,
             grid_id=grid_id,
             worker_id=worker_id,
             due_on=periods[pk][1],
             version_id=versions.get(category),
         )
-        for pk, category, _f, grid_id, worker_id in chunk
+        for pk, category, _f, grid_id, worker_id, place_id in chunk
         if not any(periods[pk][0] <= due_on <= periods[pk][1] for due_on in planned.get(pk, ()))
     ]
     Visit.objects.bulk_create(new, ignore_conflicts=True)

@@ -111,6 +111,9 @@ class WatchTarget(models.Model):
     )
     tier = models.CharField(_("risk tier"), max_length=8, choices=Tier.choices)
     frequency = models.CharField(_("visit frequency"), max_length=12, choices=Frequency.choices)
+    # Visits in a row without a hazard since the frequency was last raised by one that found
+    # a hazard (adaptive frequency: enough of them bring it back down a step).
+    clean_streak = models.PositiveSmallIntegerField(_("clean visits in a row"), default=0)
     grid = models.ForeignKey(Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="watch_targets")
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -269,7 +272,8 @@ class ChecklistVersion(models.Model):
 
 
 class VisitQuerySet(SensitiveScopedQuerySet):
-    sensitive_lookups = ("grid__path", "target__category")
+    # A visit carries its target's category, so hiding a resident category needs no join.
+    sensitive_lookups = ("grid__path", "category")
 
 
 class Visit(models.Model):
@@ -278,7 +282,39 @@ class Visit(models.Model):
         DONE = "done", _("done")
         MISSED = "missed", _("missed")
 
-    target = models.ForeignKey(WatchTarget, verbose_name=_("target"), on_delete=models.PROTECT, related_name="visits")
+    class Kind(models.TextChoices):
+        ROUTINE = "routine", _("routine visit")
+        RECHECK = "recheck", _("re-check")
+        CAMPAIGN = "campaign", _("campaign check")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ROUTINE)
+    # A watchlist target (routine visits and re-checks), or for a campaign check of a place
+    # not on the watchlist, no target and only the place.
+    target = models.ForeignKey(
+        WatchTarget, verbose_name=_("target"), null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
+    # The target's category ("" for a campaign check of a place not on the watchlist): lists
+    # hide resident categories by it without a join.
+    category = models.CharField(_("category"), max_length=24, choices=Category.choices, blank=True, db_index=True)
+    place = models.ForeignKey(
+        Place, verbose_name=_("place"), null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
+    activity = models.ForeignKey(
+        "volunteers.Activity",
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
+    recheck_of = models.ForeignKey(
+        "Rectification",
+        verbose_name=_("re-check of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rechecks",
+    )
     # The target's grid and worker when the visit was planned (history keeps who was responsible).
     grid = models.ForeignKey(Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="visits")
     worker = models.ForeignKey(
@@ -297,6 +333,8 @@ class Visit(models.Model):
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     checked_in_lng = models.FloatField(_("check-in longitude"), null=True, blank=True)
     checked_in_lat = models.FloatField(_("check-in latitude"), null=True, blank=True)
+    # Metres from the place (or the resident's home) at check-in; None without a location.
+    checked_in_distance = models.PositiveIntegerField(_("distance at check-in (m)"), null=True, blank=True)
     answers = models.JSONField(_("answers"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
@@ -309,8 +347,22 @@ class Visit(models.Model):
         ordering = ["due_on", "id"]
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
-        constraints = [models.UniqueConstraint(fields=["target", "due_on"], name="visit_once_per_target_and_day")]
-        indexes = [models.Index(fields=["worker", "state", "due_on"]), models.Index(fields=["grid", "due_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "due_on"],
+                condition=Q(kind="routine"),
+                name="visit_once_per_target_and_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(target__isnull=False) | Q(kind="campaign", place__isnull=False),
+                name="visit_target_or_campaign_place",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["worker", "state", "due_on"]),
+            models.Index(fields=["grid", "due_on"]),
+            models.Index(fields=["state", "done_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"visit #{self.pk}"
@@ -318,3 +370,109 @@ class Visit(models.Model):
     @property
     def audit_area_path(self) -> str:
         return self.grid.path
+
+
+class VisitPhoto(models.Model):
+    """A photo taken on a visit (for a photo item or the visit as a whole), stored
+    re-encoded under a random name (core.photos); served only through the visit's scope."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    item = models.CharField(_("checklist item"), max_length=40, blank=True)
+    name = models.CharField(max_length=200, unique=True)
+    content_type = models.CharField(max_length=20)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+
+    def __str__(self) -> str:
+        return f"visit photo #{self.pk}"
+
+
+class RectificationQuerySet(SensitiveScopedQuerySet):
+    sensitive_lookups = ("grid__path", "category")
+
+
+class Rectification(models.Model):
+    """A rectification order (整改通知): the hazards one visit found, the party that must fix
+    them, a deadline set by the worst severity, then a re-check visit that closes the order
+    or escalates it into a case."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        FIXED = "fixed", _("fixed")
+        ESCALATED = "escalated", _("escalated to a case")
+
+    number = models.CharField(_("notice number"), max_length=24, unique=True)
+    visit = models.OneToOneField(
+        Visit, verbose_name=_("found on visit"), on_delete=models.PROTECT, related_name="rectification"
+    )
+    target = models.ForeignKey(
+        WatchTarget,
+        verbose_name=_("target"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+    )
+    place = models.ForeignKey(
+        Place, verbose_name=_("place"), null=True, blank=True, on_delete=models.PROTECT, related_name="rectifications"
+    )
+    category = models.CharField(_("category"), max_length=24, choices=Category.choices, blank=True)
+    grid = models.ForeignKey(Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="rectifications")
+    responsible_party = models.CharField(_("responsible party"), max_length=120)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    issued_on = models.DateField(_("issued on"))
+    deadline = models.DateField(_("deadline"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scoping = Scoping(permission="inspections.view", area="grid__path")
+    objects = RectificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        verbose_name = _("rectification order")
+        verbose_name_plural = _("rectification orders")
+        indexes = [models.Index(fields=["grid", "state", "deadline"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.grid.path
+
+
+class Hazard(models.Model):
+    """One checklist answer that counts as a hazard, with its severity; fixed when the
+    re-check answers the item without a hazard."""
+
+    rectification = models.ForeignKey(
+        Rectification, verbose_name=_("rectification order"), on_delete=models.CASCADE, related_name="hazards"
+    )
+    item = models.CharField(_("checklist item"), max_length=40)
+    label = models.CharField(_("label"), max_length=200)
+    answer = models.JSONField(_("answer"), null=True, blank=True)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    fixed = models.BooleanField(_("fixed"), default=False)
+
+    class Meta:
+        ordering = ["rectification_id", "id"]
+        verbose_name = _("hazard")
+        verbose_name_plural = _("hazards")
+
+    def __str__(self) -> str:
+        return f"hazard #{self.pk}"
