@@ -56,6 +56,7 @@ bench: $(DEV_STAMP) $(NPM_STAMP)
 	@mkdir -p var/static
 	$(PY) benchmarks/foundation.py
 	$(PY) benchmarks/cases.py
+	$(PY) benchmarks/inspections.py
 
 # Runs all three checks and fails if any failed, so one run shows every problem.
 lint: $(DEV_STAMP)

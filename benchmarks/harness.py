@@ -62,7 +62,8 @@ def measure(label: str, call: Callable[[], Any], *, seconds: float = SECONDS_PER
 
 
 def report(title: str, data: str, rows: list[dict], notes: tuple[str, ...] = ()) -> None:
-    """Print the table and append it, with the machine and the date, to docs/performance.md."""
+    """Print the table (when there are timed rows; a benchmark with its own table passes it in
+    `notes`) and append it, with the machine and the date, to docs/performance.md."""
     from django.db import connection
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -75,10 +76,9 @@ def report(title: str, data: str, rows: list[dict], notes: tuple[str, ...] = ())
         "In-process (Django test client, one thread); "
         f"each case runs about {SECONDS_PER_CASE:g} s. Peak memory {peak_mb:.0f} MB.",
         *notes,
-        "",
-        "| case | runs | per second | p50 ms | p99 ms | queries |",
-        "|---|---:|---:|---:|---:|---:|",
     ]
+    if rows:
+        lines += ["", "| case | runs | per second | p50 ms | p99 ms | queries |", "|---|---:|---:|---:|---:|---:|"]
     for row in rows:
         lines.append(
             f"| {row['label']} | {row['runs']} | {row['per_s']:.0f} | {row['p50']:.2f} | {row['p99']:.2f} "
