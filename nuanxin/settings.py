@@ -209,6 +209,16 @@ NUANXIN_PERIODIC_JOBS = [
     ("nuanxin.inspections.tasks.generate_due_visits", 24 * 3600),
 ]
 
+# Inspections (docs/inspections.md): how far from the target a check-in may be before the
+# visit is flagged, the days a rectification order gives by severity, and how many clean visits
+# in a row bring a frequency raised by a hazard back down a step.
+NUANXIN_VISIT_CHECKIN_RADIUS_M = envint("NUANXIN_VISIT_CHECKIN_RADIUS_M", "200")
+NUANXIN_RECTIFICATION_DAYS = {
+    "major": envint("NUANXIN_RECTIFICATION_DAYS_MAJOR", "3"),
+    "minor": envint("NUANXIN_RECTIFICATION_DAYS_MINOR", "7"),
+}
+NUANXIN_CLEAN_VISITS_TO_LOWER = envint("NUANXIN_CLEAN_VISITS_TO_LOWER", "2")
+
 # Photos (core.photos): the largest upload accepted and the most pixels decoded.
 NUANXIN_PHOTO_MAX_BYTES = envint("NUANXIN_PHOTO_MAX_BYTES", str(10 * 1024 * 1024))
 NUANXIN_PHOTO_MAX_PIXELS = envint("NUANXIN_PHOTO_MAX_PIXELS", str(40_000_000))
