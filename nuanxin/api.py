@@ -60,7 +60,11 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = []
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        location = [
+            str(part)
+            for part in error.get("loc", ())
+            if part not in ("body", "query", "path", "payload", "form", "file")
+        ]
         errors.append({"field": ".".join(location) or None, "error": error.get("msg", "")})
     first = errors[0] if errors else {"field": None, "error": ""}
     return api.create_response(

@@ -54,7 +54,13 @@ CAPABILITIES = (
     Capability("party", _("Party building"), _("Organisations, members, the alliance, pacts and joint meetings.")),
     Capability("voice", _("Residents' voice"), _("Opinions, proposals, deliberations and follow-ups.")),
     Capability("servicedesk", _("Services"), _("Partner resources, the service desk and notices.")),
-    Capability("insights", _("Insights"), _("Dashboard, statistics and the generated work report.")),
+    Capability(
+        "insights",
+        _("Insights"),
+        _("Period figures for any part of the territory; the dashboard and the work report come next."),
+        "insights:period",
+        "insights.view",
+    ),
     Capability(
         "audit", _("Audit log"), _("Every write, login, denial, reveal and export."), "audit:list", "audit.view"
     ),

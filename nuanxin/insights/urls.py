@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from nuanxin.insights import views
 
 app_name = "insights"
-urlpatterns: list = []
+urlpatterns = [
+    path("period/", views.period, name="period"),
+]

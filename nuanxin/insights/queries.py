@@ -1,0 +1,326 @@
+"""Period figures: what the community reports for a period and a node of the territory tree
+(disputes resolved, fire-safety sweeps and the hazards found, clean-ups, enterprises checked
+for food safety, visits done on time, who took part), counted from the records, never typed.
+
+Every figure counts only rows under the node's subtree that the viewer reaches through the
+scope of the rows' own permission (disputes.view, activities.view, inspections.view). Visits
+and hazards go through the inspections query sets, which leave out key persons and special
+groups where the viewer may not know of them, so no figure can reveal one.
+
+Each group of figures is one aggregate query: five queries in all with the node, whatever
+the period or the number of rows.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nuanxin.cases.queries import day_start, parse_day
+from nuanxin.core.errors import DomainError
+from nuanxin.core.scoping import Scope, deny
+from nuanxin.inspections.models import ChecklistVersion, Hazard, Rectification, Visit
+from nuanxin.ledgers.models import Dispute, Outcome, SettledLevel
+from nuanxin.territory.models import Area
+from nuanxin.volunteers.models import NEW_EMPLOYMENT_GROUPS, Activity, ActivityKind, ParticipantGroup
+
+PERMISSION = "insights.view"
+FIRE_SAFETY_TEMPLATE = "fire-safety"
+FOOD_SAFETY_TEMPLATE = "food-safety"
+# The longest period asked for: five years of days, leap days included (2020-01-01..2024-12-31).
+MAX_PERIOD_DAYS = 5 * 365 + 2
+
+
+@dataclass
+class DisputeFigures:
+    received: int = 0
+    resolved: int = 0  # closed with an agreement (化解)
+    resolved_at_grid: int = 0
+    resolved_at_community: int = 0
+    resolved_at_street: int = 0
+    referred: int = 0
+    failed: int = 0
+
+
+@dataclass
+class HazardFigures:
+    found: int = 0
+    fixed: int = 0
+
+
+@dataclass
+class GroupFigures:
+    """One participant group: how many took part in the period's activities, and (for the
+    new-employment groups) in how many fire-safety sweeps and clean-ups."""
+
+    group: str
+    label: str
+    participants: int = 0
+    fire_checks: int | None = None
+    cleanups: int | None = None
+
+
+@dataclass
+class PeriodFigures:
+    node: Area
+    start: date
+    end: date
+    disputes: DisputeFigures = field(default_factory=DisputeFigures)
+    fire_checks: int = 0
+    hazards: HazardFigures = field(default_factory=HazardFigures)
+    fire_safety_hazards: HazardFigures = field(default_factory=HazardFigures)
+    cleanups: int = 0
+    food_safety_enterprises: int = 0
+    food_safety_checks: int = 0
+    visits_done: int = 0
+    visits_on_time: int = 0
+    visits_missed: int = 0
+    groups: list[GroupFigures] = field(default_factory=list)
+    # Activities with at least one rider, courier or driver among the participants.
+    new_employment_fire_checks: int = 0
+    new_employment_cleanups: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return round(self.visits_on_time / self.visits_done, 4) if self.visits_done else None
+
+    @property
+    def participants(self) -> int:
+        return sum(g.participants for g in self.groups)
+
+    @property
+    def new_employment_groups(self) -> list[GroupFigures]:
+        return [g for g in self.groups if g.fire_checks is not None]
+
+    def summary(self) -> str:
+        """The statistics paragraph of a work report, in the seed's words."""
+        return _(
+            "From %(start)s to %(end)s, %(node)s resolved %(disputes)s disputes, carried out "
+            "%(sweeps)s fire-safety sweeps finding %(hazards)s hazards (%(fixed)s fixed), held "
+            "%(cleanups)s environmental clean-up drives and checked %(enterprises)s enterprises "
+            "for food safety; new-employment workers took part in %(ne_sweeps)s fire-safety "
+            "checks and %(ne_cleanups)s clean-ups."
+        ) % {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "node": self.node.name,
+            "disputes": self.disputes.resolved,
+            "sweeps": self.fire_checks,
+            "hazards": self.hazards.found,
+            "fixed": self.hazards.fixed,
+            "cleanups": self.cleanups,
+            "enterprises": self.food_safety_enterprises,
+            "ne_sweeps": self.new_employment_fire_checks,
+            "ne_cleanups": self.new_employment_cleanups,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON answer of GET /api/v1/insights/period (docs/insights.md)."""
+        d = self.disputes
+        return {
+            "node": {"id": self.node.pk, "name": self.node.name, "level": self.node.level},
+            "from": self.start,
+            "to": self.end,
+            "disputes": {
+                "received": d.received,
+                "resolved": d.resolved,
+                "resolved_by_level": {
+                    "grid": d.resolved_at_grid,
+                    "community": d.resolved_at_community,
+                    "street": d.resolved_at_street,
+                },
+                "referred": d.referred,
+                "failed": d.failed,
+            },
+            "fire_safety": {
+                "sweeps": self.fire_checks,
+                "hazards_found": self.fire_safety_hazards.found,
+                "hazards_fixed": self.fire_safety_hazards.fixed,
+            },
+            "hazards": {"found": self.hazards.found, "fixed": self.hazards.fixed},
+            "cleanups": self.cleanups,
+            "food_safety": {
+                "enterprises_checked": self.food_safety_enterprises,
+                "checks": self.food_safety_checks,
+            },
+            "visits": {
+                "done": self.visits_done,
+                "on_time": self.visits_on_time,
+                "missed": self.visits_missed,
+                "on_time_rate": self.on_time_rate,
+            },
+            "participation": {
+                "participants": self.participants,
+                "by_group": {g.group: g.participants for g in self.groups},
+                "new_employment": {
+                    "fire_checks": self.new_employment_fire_checks,
+                    "cleanups": self.new_employment_cleanups,
+                    "by_group": {
+                        g.group: {"fire_checks": g.fire_checks, "cleanups": g.cleanups}
+                        for g in self.new_employment_groups
+                    },
+                },
+            },
+            "summary": self.summary(),
+        }
+
+
+def figure_nodes(scope: Scope) -> QuerySet[Area]:
+    """The nodes the viewer may ask figures for: where they hold insights.view, topmost first."""
+    return Area.objects.filter(scope.q(PERMISSION, "path")).only("id", "name", "level", "path").order_by("path")
+
+
+def node_or_404(scope: Scope, node_id: str | int | None) -> Area:
+    """The node asked for (default: the viewer's topmost); 404 (audited) outside their reach
+    of insights.view, and for a viewer who holds it nowhere."""
+    if not scope.has(PERMISSION):
+        raise deny(scope, PERMISSION)
+    if node_id in (None, ""):
+        node = figure_nodes(scope).first()
+        if node is None:
+            raise deny(scope, PERMISSION)
+        return node
+    text = str(node_id)
+    if not text.isdigit() or not 0 < int(text) < 2**63:
+        raise DomainError(_("Choose a node of the territory."), field="node")
+    node = Area.objects.filter(pk=int(text)).only("id", "name", "level", "path").first()
+    if node is None:
+        raise Http404
+    if not scope.has_at(PERMISSION, node.path):
+        raise deny(scope, f"{PERMISSION} territory.area {node.pk}")
+    return node
+
+
+def parse_period(start_text: str | None, end_text: str | None, *, today: date | None = None) -> tuple[date, date]:
+    """`from` and `to` (YYYY-MM-DD, both included; default: this year up to today); at most
+    five years long. A bad value is a DomainError naming its field."""
+    today = today or timezone.localdate()
+    end = parse_day(end_text) if end_text else today
+    if end is None:
+        raise DomainError(_("Enter a date as YYYY-MM-DD."), field="to")
+    start = parse_day(start_text) if start_text else end.replace(month=1, day=1)
+    if start is None:
+        raise DomainError(_("Enter a date as YYYY-MM-DD."), field="from")
+    if start > end:
+        raise DomainError(_("The start of the period is after its end."), field="from")
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise DomainError(_("A period may be at most five years long."), field="from")
+    return start, end
+
+
+def period_figures(scope: Scope, node: Area, start: date, end: date) -> PeriodFigures:
+    """The figures for `node`'s subtree over the days `start`..`end` (both included), counted
+    through the viewer's scope. 404 for a node outside the viewer's reach of insights.view."""
+    if not scope.has_at(PERMISSION, node.path):
+        raise deny(scope, f"{PERMISSION} territory.area {node.pk}")
+    figures = PeriodFigures(node=node, start=start, end=end)
+    under = Area.objects.filter(path__startswith=node.path).values("pk")
+    days = (start, end)
+    since, until = day_start(start), day_start(end + timedelta(days=1))
+    _dispute_figures(figures, Dispute.objects.reached_by(scope).filter(grid__in=under), days)
+    _activity_figures(figures, Activity.objects.reached_by(scope).filter(area__in=under, starts_on__range=days))
+    _hazard_figures(figures, Rectification.objects.reached_by(scope).filter(grid__in=under, issued_on__range=days))
+    _visit_figures(figures, Visit.objects.reached_by(scope).filter(grid__in=under), days, since, until)
+    return figures
+
+
+def _dispute_figures(figures: PeriodFigures, disputes: QuerySet[Dispute], days: tuple[date, date]) -> None:
+    closed = Q(state=Dispute.State.CLOSED, closed_on__range=days)
+    resolved = closed & Q(outcome=Outcome.AGREEMENT)
+    row = disputes.filter(Q(received_on__range=days) | closed).aggregate(
+        received=Count("id", filter=Q(received_on__range=days)),
+        resolved=Count("id", filter=resolved),
+        at_grid=Count("id", filter=resolved & Q(settled_level=SettledLevel.GRID)),
+        at_community=Count("id", filter=resolved & Q(settled_level=SettledLevel.COMMUNITY)),
+        at_street=Count("id", filter=resolved & Q(settled_level=SettledLevel.STREET)),
+        referred=Count("id", filter=closed & Q(outcome=Outcome.REFERRED)),
+        failed=Count("id", filter=closed & Q(outcome=Outcome.FAILED)),
+    )
+    figures.disputes = DisputeFigures(
+        received=row["received"],
+        resolved=row["resolved"],
+        resolved_at_grid=row["at_grid"],
+        resolved_at_community=row["at_community"],
+        resolved_at_street=row["at_street"],
+        referred=row["referred"],
+        failed=row["failed"],
+    )
+
+
+def _activity_figures(figures: PeriodFigures, activities: QuerySet[Activity]) -> None:
+    """One query over the period's activities joined to their participants: activities are
+    counted distinct, participants per group, and the sweeps and clean-ups each
+    new-employment group (and any of them) took part in."""
+    fire, cleanup = Q(kind=ActivityKind.FIRE_CHECK), Q(kind=ActivityKind.CLEANUP)
+    new_groups = [str(g) for g in NEW_EMPLOYMENT_GROUPS]
+    any_new = Q(participants__group__in=new_groups)
+    aggregates: dict[str, Any] = {
+        "fire": Count("id", distinct=True, filter=fire),
+        "cleanup": Count("id", distinct=True, filter=cleanup),
+        "new_fire": Count("id", distinct=True, filter=fire & any_new),
+        "new_cleanup": Count("id", distinct=True, filter=cleanup & any_new),
+    }
+    for group in ParticipantGroup.values:
+        aggregates[f"p_{group}"] = Count("participants__id", filter=Q(participants__group=group))
+    for group in new_groups:
+        aggregates[f"fire_{group}"] = Count("id", distinct=True, filter=fire & Q(participants__group=group))
+        aggregates[f"cleanup_{group}"] = Count("id", distinct=True, filter=cleanup & Q(participants__group=group))
+    row = activities.aggregate(**aggregates)
+    figures.fire_checks, figures.cleanups = row["fire"], row["cleanup"]
+    figures.new_employment_fire_checks, figures.new_employment_cleanups = row["new_fire"], row["new_cleanup"]
+    figures.groups = [
+        GroupFigures(
+            group=group,
+            label=str(label),
+            participants=row[f"p_{group}"],
+            fire_checks=row.get(f"fire_{group}"),
+            cleanups=row.get(f"cleanup_{group}"),
+        )
+        for group, label in ParticipantGroup.choices
+    ]
+
+
+def _hazard_figures(figures: PeriodFigures, rectifications: QuerySet[Rectification]) -> None:
+    """Hazards of the rectification orders issued in the period; fixed when the re-check
+    found the item fixed or the whole order was closed as fixed."""
+    fire_versions = ChecklistVersion.objects.filter(template__code=FIRE_SAFETY_TEMPLATE).values("pk")
+    fixed = Q(fixed=True) | Q(rectification__state=Rectification.State.FIXED)
+    fire = Q(rectification__visit__version_id__in=fire_versions)
+    row = Hazard.objects.filter(rectification__in=rectifications.values("pk")).aggregate(
+        n_found=Count("id"),
+        n_fixed=Count("id", filter=fixed),
+        fire_found=Count("id", filter=fire),
+        fire_fixed=Count("id", filter=fire & fixed),
+    )
+    figures.hazards = HazardFigures(found=row["n_found"], fixed=row["n_fixed"])
+    figures.fire_safety_hazards = HazardFigures(found=row["fire_found"], fixed=row["fire_fixed"])
+
+
+def _visit_figures(
+    figures: PeriodFigures, visits: QuerySet[Visit], days: tuple[date, date], since: Any, until: Any
+) -> None:
+    """Visits done in the period (by the local day they were done), those done by their due
+    day, those missed with a due day in the period; and the food-safety checks among the
+    done ones, with the distinct places (enterprises) they checked."""
+    food_versions = ChecklistVersion.objects.filter(template__code=FOOD_SAFETY_TEMPLATE).values("pk")
+    done = Q(state=Visit.State.DONE, done_at__gte=since, done_at__lt=until)
+    missed = Q(state=Visit.State.MISSED, due_on__range=days)
+    food = done & Q(version_id__in=food_versions)
+    row = (
+        visits.filter(done | missed)
+        .annotate(done_day=TruncDate("done_at"))
+        .aggregate(
+            done=Count("id", filter=done),
+            on_time=Count("id", filter=done & Q(done_day__lte=F("due_on"))),
+            missed=Count("id", filter=missed),
+            food_checks=Count("id", filter=food),
+            food_places=Count("place_id", distinct=True, filter=food),
+        )
+    )
+    figures.visits_done, figures.visits_on_time, figures.visits_missed = row["done"], row["on_time"], row["missed"]
+    figures.food_safety_checks, figures.food_safety_enterprises = row["food_checks"], row["food_places"]

@@ -1,0 +1,223 @@
+"""Reads on disputes, always through the viewer's scope, with related rows preloaded.
+
+The list page, the API list and the disputes ledger read the same filters
+(`DisputeFilters`): the period by the day a dispute was received, grid, kind, state,
+outcome and level.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from nuanxin.core.masking import mask_name, mask_phone
+from nuanxin.core.scoping import Scope, get_in_scope_or_404
+from nuanxin.ledgers.models import (
+    Dispute,
+    DisputeKind,
+    DisputeParty,
+    MediationSession,
+    Mediator,
+    Outcome,
+    SettledLevel,
+)
+from nuanxin.territory.models import Area
+
+
+def _parse_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class DisputeFilters:
+    """What the viewer asked for. An unknown choice is ignored (an old link still opens); a
+    bad date, or a period ending before it starts, is an error naming its field and that
+    bound is not applied. `since` and `until` are days, both included, on `received_on`."""
+
+    since: date | None = None
+    until: date | None = None
+    grid: int | None = None
+    kind: str = ""
+    state: str = ""
+    outcome: str = ""
+    level: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, Any]) -> "DisputeFilters":
+        def text(key: str) -> str:
+            return str(params.get(key) or "").strip()
+
+        errors: dict[str, str] = {}
+        days: dict[str, date | None] = {}
+        for key in ("since", "until"):
+            days[key] = _parse_day(text(key))
+            if text(key) and days[key] is None:
+                errors[key] = _("Enter a date as YYYY-MM-DD.")
+        since, until = days["since"], days["until"]
+        if since and until and since > until:
+            errors["until"] = _("The end of the period is before its start.")
+            until = None
+        grid = text("grid")
+        return cls(
+            since=since,
+            until=until,
+            grid=int(grid) if grid.isdigit() and 0 < int(grid) < 2**63 else None,
+            kind=text("kind") if text("kind") in DisputeKind.values else "",
+            state=text("state") if text("state") in Dispute.State.values else "",
+            outcome=text("outcome") if text("outcome") in Outcome.values else "",
+            level=text("level") if text("level") in SettledLevel.values else "",
+            errors=errors,
+        )
+
+    def apply(self, disputes: QuerySet[Dispute]) -> QuerySet[Dispute]:
+        if self.since:
+            disputes = disputes.filter(received_on__gte=self.since)
+        if self.until:
+            disputes = disputes.filter(received_on__lte=self.until)
+        if self.grid is not None:
+            disputes = disputes.filter(grid_id=self.grid)
+        if self.kind:
+            disputes = disputes.filter(kind=self.kind)
+        if self.state:
+            disputes = disputes.filter(state=self.state)
+        if self.outcome:
+            disputes = disputes.filter(outcome=self.outcome)
+        if self.level:
+            disputes = disputes.filter(settled_level=self.level)
+        return disputes
+
+    def chosen(self) -> dict[str, str]:
+        """The applied values as the form's fields spell them ("" where not chosen)."""
+        return {
+            "since": self.since.isoformat() if self.since else "",
+            "until": self.until.isoformat() if self.until else "",
+            "grid": "" if self.grid is None else str(self.grid),
+            "kind": self.kind,
+            "state": self.state,
+            "outcome": self.outcome,
+            "level": self.level,
+        }
+
+    def query_string(self) -> str:
+        return urlencode({key: value for key, value in self.chosen().items() if value})
+
+
+def disputes_for(scope: Scope, filters: DisputeFilters | None = None) -> QuerySet[Dispute]:
+    """The disputes of the viewer's territory (disputes.view), newest first, with the grid
+    and the parties preloaded (the list shows masked party names)."""
+    disputes: QuerySet[Dispute] = Dispute.objects.reached_by(scope)
+    if filters is not None:
+        disputes = filters.apply(disputes)
+    return (
+        disputes.select_related("grid")
+        .defer("grid__boundary")
+        .prefetch_related(Prefetch("parties", queryset=DisputeParty.objects.order_by("id")))
+        .order_by("-received_on", "-id")
+    )
+
+
+def dispute_or_404(scope: Scope, dispute_id: int) -> Dispute:
+    """One dispute the viewer may see, with its parties, mediators and sessions; 404 (the
+    denial audited) otherwise."""
+    disputes = (
+        Dispute.objects.select_related("grid", "recorded_by")
+        .defer("grid__boundary")
+        .prefetch_related(
+            Prefetch("parties", queryset=DisputeParty.objects.order_by("id")),
+            Prefetch("mediators", queryset=Mediator.objects.select_related("user").order_by("id")),
+            Prefetch("sessions", queryset=MediationSession.objects.select_related("recorded_by")),
+        )
+    )
+    return get_in_scope_or_404(disputes, scope, pk=dispute_id)
+
+
+def masked_party(party: DisputeParty) -> dict[str, Any]:
+    """A party as lists, pages and the API show it: a person's name and every phone masked
+    (a unit's name is not personal data and shows in full)."""
+    person = party.kind == DisputeParty.Kind.PERSON
+    return {
+        "id": party.pk,
+        "kind": party.kind,
+        "kind_label": party.get_kind_display(),
+        "name": mask_name(party.name) if person else party.name,
+        "phone": mask_phone(party.phone),
+        "resident_id": party.resident_id,
+        "place_id": party.place_id,
+    }
+
+
+def linked_visit_id(scope: Scope, dispute: Dispute) -> int | None:
+    """The visit a dispute came from, only if the viewer may see that visit (a key-person
+    visit stays unknown to a viewer without people.view_key_person)."""
+    if dispute.visit_id is None:
+        return None
+    from nuanxin.inspections.models import Visit
+
+    return dispute.visit_id if Visit.objects.visible_to(scope).filter(pk=dispute.visit_id).exists() else None
+
+
+def linked_case(scope: Scope, dispute: Dispute) -> Any:
+    """The case a dispute came from, only if the viewer may see it."""
+    if dispute.case_id is None:
+        return None
+    from nuanxin.cases.models import Case
+
+    return Case.objects.visible_to(scope).filter(pk=dispute.case_id).only("id", "number").first()
+
+
+def record_grids(scope: Scope) -> QuerySet[Area]:
+    """The grids where the viewer may register disputes (disputes.record)."""
+    return (
+        Area.objects.filter(level=Area.Level.GRID)
+        .filter(scope.q("disputes.record", "path"))
+        .only("id", "name", "path", "level")
+        .order_by("path")
+    )
+
+
+def mediator_candidates(grid: Area) -> QuerySet[Any]:
+    """Staff who may mediate in this grid: people holding a role with disputes.record on
+    the grid or a node above it (the offer of the mediator form; the action checks again)."""
+    from django.contrib.auth import get_user_model
+
+    from nuanxin.accounts.models import RoleGrant
+    from nuanxin.accounts.roles import PERMISSIONS
+
+    roles = [role for role, permissions in PERMISSIONS.items() if "disputes.record" in permissions]
+    parts = grid.path.rstrip("/").split("/")
+    prefixes = ["/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
+    grants = RoleGrant.objects.filter(role__in=roles, area__path__in=prefixes).values("user_id")
+    return get_user_model().objects.filter(pk__in=grants, is_active=True).order_by("display_name", "username")
+
+
+def dispute_figures(scope: Scope, *, node: Area, since: date, until: date) -> dict[str, Any]:
+    """The period figures disputes feed, for a node's subtree within the viewer's scope,
+    days `since`..`until` both included: received (by received_on), closed by outcome and
+    resolved (closed with an agreement, by closed_on), resolved by the level where it was
+    settled. Three grouped queries whatever the number of disputes."""
+    from django.db.models import Count
+
+    disputes = Dispute.objects.reached_by(scope).filter(grid__path__startswith=node.path)
+    received = disputes.filter(received_on__gte=since, received_on__lte=until).count()
+    closed = disputes.filter(state=Dispute.State.CLOSED, closed_on__gte=since, closed_on__lte=until)
+    by_outcome = {value: 0 for value in Outcome.values}
+    by_outcome |= dict(closed.values_list("outcome").annotate(n=Count("id")).order_by())
+    by_level = {value: 0 for value in SettledLevel.values}
+    by_level |= dict(
+        closed.filter(outcome=Outcome.AGREEMENT).values_list("settled_level").annotate(n=Count("id")).order_by()
+    )
+    return {
+        "received": received,
+        "closed": sum(by_outcome.values()),
+        "resolved": by_outcome[Outcome.AGREEMENT],
+        "by_outcome": by_outcome,
+        "resolved_by_level": by_level,
+    }
