@@ -47,7 +47,13 @@ CAPABILITIES = (
         "cases:list",
         "cases.view",
     ),
-    Capability("inspections", _("Inspections"), _("The watchlist, due visits, hazards and rectifications.")),
+    Capability(
+        "inspections",
+        _("Inspections"),
+        _("The watchlist, due visits, hazards and rectifications."),
+        "inspections:console",
+        "inspections.view",
+    ),
     Capability("ledgers", _("Ledgers"), _("Disputes, campaigns and the registers offices keep.")),
     Capability(
         "volunteers",

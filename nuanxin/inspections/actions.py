@@ -5,8 +5,9 @@ resident or a resident category (a target's text is its id only).
 """
 
 import calendar
-from datetime import date, timedelta
-from typing import Any
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -15,7 +16,11 @@ from django.utils.translation import gettext as _
 
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
+from nuanxin.core.geo import check_point
+from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
+from nuanxin.inspections import rectifications
+from nuanxin.inspections.answers import check_answers, field_name, hazards_in
 from nuanxin.inspections.checklists import clean_items, template_for
 from nuanxin.inspections.models import (
     CATEGORY_PERMISSION,
@@ -27,6 +32,7 @@ from nuanxin.inspections.models import (
     Subject,
     Tier,
     Visit,
+    VisitPhoto,
     WatchChange,
     WatchTarget,
 )
@@ -207,8 +213,7 @@ def change_tier(
     target.tier, target.frequency = tier, frequency
     target.save(update_fields=["tier", "frequency", "updated_at"])
     if frequency != change.old_frequency:
-        target.visits.filter(state=Visit.State.DUE).delete()
-        _plan_target(target, today or timezone.localdate())
+        _replan(target, today or timezone.localdate())
     audit.record(
         "inspections.tier_changed",
         actor=actor,
@@ -233,7 +238,8 @@ def end_target(
     reason = _clean_reason(reason)
     target.ended_on = today or timezone.localdate()
     target.save(update_fields=["ended_on", "updated_at"])
-    dropped, _detail = target.visits.filter(state=Visit.State.DUE).delete()
+    # Routine visits only: a re-check still due follows its rectification order.
+    dropped, _detail = target.visits.filter(state=Visit.State.DUE, kind=Visit.Kind.ROUTINE).delete()
     audit.record(
         "inspections.target_ended", actor=actor, obj=target, detail={"reason": reason, "visits_dropped": dropped}
     )
@@ -333,3 +339,304 @@ def _plan_chunk(
     ]
     Visit.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
+
+
+def _replan(target: WatchTarget, today: date) -> None:
+    """After a frequency change: the routine visit still due is planned again for the new
+    period (re-checks keep their deadlines)."""
+    target.visits.filter(state=Visit.State.DUE, kind=Visit.Kind.ROUTINE).delete()
+    _plan_target(target, today)
+
+
+# ---------------------------------------------------------------------------------------
+# Recording visits: routine visits, re-checks and campaign checks share `_complete`.
+
+VISIT_NOTE_MAX = 2000
+MAX_VISIT_PHOTOS = 12
+DEFAULT_CHECKIN_RADIUS_M = 200
+DEFAULT_CLEAN_VISITS_TO_LOWER = 2
+# From least to most frequent: a hazard moves a target one step right, clean visits one left.
+FREQUENCY_STEPS = [Frequency.QUARTERLY, Frequency.MONTHLY, Frequency.WEEKLY]
+
+Photos = Iterable[tuple[str, IO[bytes]]]
+
+
+def checkin_radius_m() -> int:
+    return int(getattr(settings, "NUANXIN_VISIT_CHECKIN_RADIUS_M", DEFAULT_CHECKIN_RADIUS_M))
+
+
+def is_far(visit: Visit) -> bool:
+    """Checked in farther from the target than the check-in radius (the visit still counts)."""
+    return visit.checked_in_distance is not None and visit.checked_in_distance > checkin_radius_m()
+
+
+def _check_records(scope: Scope | None, actor: Any, visit: Visit) -> None:
+    """Given a scope: the visit's own worker, or inspections.record at its grid; and for a
+    resident category, that category's permission there too (a worker who may not know
+    that a person is watched cannot record a visit to them)."""
+    if scope is None:
+        return
+    path = visit.grid.path
+    own = getattr(actor, "pk", None) is not None and actor.pk == visit.worker_id
+    allowed = own or scope.has_at("inspections.record", path)
+    permission = CATEGORY_PERMISSION.get(visit.category)
+    if not allowed or (permission and not scope.has_at(permission, path)):
+        raise DomainError(_("This visit is for a target outside your grid: you may not record it."), code="forbidden")
+
+
+def _clean_location(lng: Any, lat: Any) -> tuple[float, float] | None:
+    if lng in (None, "") and lat in (None, ""):
+        return None
+    for name, value in (("lng", lng), ("lat", lat)):
+        if value in (None, "") or isinstance(value, bool) or not isinstance(value, int | float):
+            raise DomainError(_("Give both longitude and latitude, as numbers."), field=name)
+    check_point(float(lng), 0.0, field="lng")
+    check_point(0.0, float(lat), field="lat")
+    return float(lng), float(lat)
+
+
+def _count_photos(items: list[dict[str, Any]], photos: list[tuple[str, IO[bytes]]], visit: Visit) -> dict[str, int]:
+    """How many photos each item has (those added before recording and the new ones);
+    refuses a photo for an item that takes none, and more than MAX_VISIT_PHOTOS."""
+    photo_items = {item["code"] for item in items if item["kind"] == "photo"}
+    codes = {item["code"] for item in items}
+    counts: dict[str, int] = {}
+    if visit.pk is not None:
+        for code in VisitPhoto.objects.filter(visit_id=visit.pk).values_list("item", flat=True):
+            counts[code] = counts.get(code, 0) + 1
+    if sum(counts.values()) + len(photos) > MAX_VISIT_PHOTOS:
+        raise DomainError(_("At most %(n)d photos per visit.") % {"n": MAX_VISIT_PHOTOS}, field="photos")
+    for code, _upload in photos:
+        code = code or ""
+        if code and code not in photo_items:
+            field = field_name(code) if code in codes else "photos"
+            raise DomainError(_("This item takes no photo."), field=field)
+        counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
+def _complete(
+    visit: Visit,
+    *,
+    actor: Any,
+    answers: Any,
+    note: str,
+    lng: Any,
+    lat: Any,
+    photos: Photos,
+    now: datetime,
+) -> Visit:
+    """Check and record a visit (saved here, new or not): answers against its checklist
+    version, the check-in distance, the photos, the note; then the hazards (a rectification
+    order with a re-check), the re-check's verdict on its order, and for a routine visit of
+    a watch target the adaptive frequency. Nothing is written unless every check passes."""
+    items: list[dict[str, Any]] = list(visit.version.items) if visit.version is not None else []
+    photo_list = [(code or "", upload) for code, upload in photos]
+    counts = _count_photos(items, photo_list, visit)
+    clean, errors = check_answers(items, answers, counts)
+    if errors:
+        code, message = next(iter(errors.items()))
+        raise DomainError(message, field=field_name(code) if code else "answers")
+    note = (note or "").strip()
+    if len(note) > VISIT_NOTE_MAX:
+        raise DomainError(_("A note has at most %(n)d characters.") % {"n": VISIT_NOTE_MAX}, field="note")
+    location = _clean_location(lng, lat)
+    stored = [
+        (code, accept_photo(upload, field=field_name(code) if code else "photos", subdir="inspections"))
+        for code, upload in photo_list
+    ]
+    place = rectifications.subject_place(visit)
+    visit.answers = clean
+    visit.note = note
+    visit.state = Visit.State.DONE
+    visit.done_at = now
+    visit.checked_in_at = now
+    visit.checked_in_lng, visit.checked_in_lat = location if location else (None, None)
+    visit.checked_in_distance = (
+        round(distance_m(location[0], location[1], place.lng, place.lat)) if location and place else None
+    )
+    visit.save()
+    VisitPhoto.objects.bulk_create(
+        [
+            VisitPhoto(visit=visit, item=code, name=p.name, content_type=p.content_type, width=p.width, height=p.height)
+            for code, p in stored
+        ]
+    )
+    today = timezone.localtime(now).date()
+    found = hazards_in(items, clean)
+    if visit.recheck_of_id is not None:
+        order = rectifications.close_order(actor=actor, recheck=visit, items=items, now=now)
+        # What the order already holds is judged by it; anything else is a new finding.
+        known = set(order.hazards.values_list("item", flat=True))
+        found = [h for h in found if h["item"] not in known]
+    if found:
+        rectifications.issue_order(actor=actor, visit=visit, hazards=found, today=today)
+    if visit.kind == Visit.Kind.ROUTINE and visit.target is not None:
+        _adapt_frequency(actor=actor, target=visit.target, visit=visit, hazard=bool(found), today=today)
+    audit.record(
+        "inspections.visit_recorded",
+        actor=actor,
+        obj=visit,
+        detail={
+            "kind": visit.kind,
+            "hazards": len(found),
+            "photos": len(stored),
+            "distance_m": visit.checked_in_distance,
+            "far": is_far(visit),
+        },
+    )
+    return visit
+
+
+def distance_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
+    from nuanxin.cases.queries import distance_m as haversine
+
+    return haversine(lng1, lat1, lng2, lat2)
+
+
+def _adapt_frequency(*, actor: Any, target: WatchTarget, visit: Visit, hazard: bool, today: date) -> None:
+    """A hazard raises the frequency a step (quarterly → monthly → weekly) and restarts the
+    count of clean visits; NUANXIN_CLEAN_VISITS_TO_LOWER clean visits in a row bring a
+    raised frequency a step back down, never below what category × tier sets."""
+    target = WatchTarget.objects.select_for_update().get(pk=target.pk)
+    old = target.frequency
+    step = FREQUENCY_STEPS.index(Frequency(old))
+    new, reason = old, ""
+    if hazard:
+        target.clean_streak = 0
+        if step + 1 < len(FREQUENCY_STEPS):
+            new, reason = FREQUENCY_STEPS[step + 1], f"hazard found on visit #{visit.pk}"
+    else:
+        needed = int(getattr(settings, "NUANXIN_CLEAN_VISITS_TO_LOWER", DEFAULT_CLEAN_VISITS_TO_LOWER))
+        target.clean_streak = min(target.clean_streak + 1, needed)
+        floor = FREQUENCY_STEPS.index(Frequency(frequency_for(target.category, target.tier)))
+        if target.clean_streak >= needed and step > floor:
+            new, reason = FREQUENCY_STEPS[step - 1], f"{target.clean_streak} clean visits"
+            target.clean_streak = 0
+    target.frequency = new
+    target.save(update_fields=["frequency", "clean_streak", "updated_at"])
+    if new == old:
+        return
+    WatchChange.objects.create(
+        target=target,
+        actor=actor,
+        old_tier=target.tier,
+        new_tier=target.tier,
+        old_frequency=old,
+        new_frequency=new,
+        reason=reason,
+    )
+    _replan(target, today)
+    audit.record(
+        "inspections.frequency_changed", actor=actor, obj=target, detail={"frequency": [old, new], "reason": reason}
+    )
+
+
+@transaction.atomic
+def record_visit(
+    *,
+    actor: Any,
+    visit: Visit,
+    answers: Any,
+    note: str = "",
+    lng: float | None = None,
+    lat: float | None = None,
+    photos: Photos = (),
+    scope: Scope | None = None,
+    now: datetime | None = None,
+) -> Visit:
+    """Record a planned visit (routine or re-check) as done: answers, check-in location,
+    photos ((item code, upload) pairs; "" for the visit as a whole) and a note. A missed
+    visit may still be recorded (done late). Far from the target (more than
+    NUANXIN_VISIT_CHECKIN_RADIUS_M metres) it is recorded all the same and flagged.
+
+    Refuses: a visit already done; given a scope, an actor who is neither the visit's
+    worker nor holds inspections.record at its grid ("forbidden"); answers that do not fit
+    the checklist ("answers.<item code>"); a bad location ("lng"/"lat"); a bad or extra
+    photo ("photos" or the item); a note over 2000 characters ("note")."""
+    now = now or timezone.now()
+    visit = Visit.objects.select_for_update().select_related("grid", "version").get(pk=visit.pk)
+    _check_records(scope, actor, visit)
+    if visit.state == Visit.State.DONE:
+        raise DomainError(_("This visit is already recorded."), code="stale")
+    return _complete(visit, actor=actor, answers=answers, note=note, lng=lng, lat=lat, photos=photos, now=now)
+
+
+@transaction.atomic
+def record_check(
+    *,
+    actor: Any,
+    activity: Any,
+    place: Place,
+    template: ChecklistTemplate,
+    answers: Any,
+    note: str = "",
+    lng: float | None = None,
+    lat: float | None = None,
+    photos: Photos = (),
+    scope: Scope | None = None,
+    now: datetime | None = None,
+) -> Visit:
+    """Record a campaign's check of a place (a fire-safety sweep, a food-safety check): a
+    done visit of kind "campaign" by the actor, with the template's current version, in the
+    category of the place's active watch target if it has one. Answers, photos, location,
+    hazards and rectification as for `record_visit`.
+
+    Refuses: a template without a version ("template"); given a scope, a place outside the
+    grids where the actor holds inspections.record or activities.manage ("place")."""
+    now = now or timezone.now()
+    if scope is not None and not (
+        scope.has_at("inspections.record", place.grid.path) or scope.has_at("activities.manage", place.grid.path)
+    ):
+        raise DomainError(_("This place is outside the area where you may record checks."), field="place")
+    version = template.current_version() if template is not None else None
+    if version is None:
+        raise DomainError(_("This checklist has no published version."), field="template")
+    watched = WatchTarget.objects.active().filter(place=place).order_by("pk").values_list("category", flat=True).first()
+    visit = Visit(
+        kind=Visit.Kind.CAMPAIGN,
+        activity=activity,
+        place=place,
+        grid=place.grid,
+        worker=actor,
+        category=watched or "",
+        version=version,
+        due_on=timezone.localtime(now).date(),
+    )
+    return _complete(visit, actor=actor, answers=answers, note=note, lng=lng, lat=lat, photos=photos, now=now)
+
+
+@transaction.atomic
+def add_visit_photos(
+    *,
+    actor: Any,
+    visit: Visit,
+    photos: list[IO[bytes]],
+    item: str = "",
+    scope: Scope | None = None,
+) -> list[VisitPhoto]:
+    """Add photos to a visit before recording it (the API's way: upload, then record), for
+    a photo item ("item") or the visit as a whole (""). Recording counts them for the item.
+
+    Refuses: given a scope, an actor who may not record the visit ("forbidden"); a visit
+    already recorded; no photo, too many, a bad photo ("photos"); an item that takes no
+    photo ("answers.<item>", or "photos" for a code the checklist does not have)."""
+    visit = Visit.objects.select_for_update().select_related("grid", "version").get(pk=visit.pk)
+    _check_records(scope, actor, visit)
+    if visit.state == Visit.State.DONE:
+        raise DomainError(_("This visit is already recorded."), code="stale")
+    if not photos:
+        raise DomainError(_("Choose at least one photo."), field="photos")
+    items: list[dict[str, Any]] = list(visit.version.items) if visit.version is not None else []
+    pairs = [(item or "", upload) for upload in photos]
+    _count_photos(items, pairs, visit)
+    kept = []
+    for code, upload in pairs:
+        p = accept_photo(upload, field=field_name(code) if code else "photos", subdir="inspections")
+        kept.append(
+            VisitPhoto.objects.create(
+                visit=visit, item=code, name=p.name, content_type=p.content_type, width=p.width, height=p.height
+            )
+        )
+    audit.record("inspections.visit_photos_added", actor=actor, obj=visit, detail={"photos": len(kept)})
+    return kept

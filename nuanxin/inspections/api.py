@@ -1,7 +1,8 @@
 """The watchlist over the API: list, detail with its change history, add, change tier, end;
-and the caller's visits. Every answer goes through the scope, which also hides the resident
-categories (special group, key person) the caller may not know of: such a target is left
-out of lists and counts and is a 404 like a missing one."""
+the caller's visits, one visit, its photos and its recording; rectification orders, one
+order and its deadline. Every answer goes through the scope, which also hides the resident
+categories (special group, key person) the caller may not know of: such a target, visit
+or order is left out of lists and counts and is a 404 like a missing one."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,16 +10,37 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, FilterSchema, Query, Router, Schema, Status
+from ninja import Field, File, FilterSchema, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
+from nuanxin.core.schemas import RowId
 from nuanxin.core.scoping import require
 from nuanxin.inspections import actions
-from nuanxin.inspections.models import Category, Frequency, Tier, Visit, WatchChange, WatchTarget
-from nuanxin.inspections.queries import changes_of, target_or_404, targets_for, visits_for
+from nuanxin.inspections.models import (
+    Category,
+    Frequency,
+    Rectification,
+    Tier,
+    Visit,
+    VisitPhoto,
+    WatchChange,
+    WatchTarget,
+)
+from nuanxin.inspections.queries import (
+    changes_of,
+    rectification_or_404,
+    rectifications_for,
+    target_or_404,
+    targets_for,
+    visit_or_404,
+    visits_for,
+)
+from nuanxin.inspections.rectifications import change_deadline
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Place
 
@@ -95,12 +117,20 @@ class EndIn(Schema):
 
 class VisitOut(Schema):
     id: int
-    target_id: int
+    kind: Visit.Kind
+    target_id: int | None
     grid_id: int
     worker_id: int
     due_on: date
     state: Visit.State
     version_id: int | None
+    done_at: Any
+    checked_in_distance: int | None
+    far: bool = Field(description="Checked in farther than NUANXIN_VISIT_CHECKIN_RADIUS_M from the target")
+
+    @staticmethod
+    def resolve_far(obj: Visit) -> bool:
+        return actions.is_far(obj)
 
 
 class VisitFilter(Schema):
@@ -185,3 +215,213 @@ def list_visits(request: ScopedRequest, filters: Query[VisitFilter]) -> Any:
     require(request.scope, "inspections.view")
     worker_id = request.scope.user_id if filters.mine else None
     return visits_for(request.scope, worker_id=worker_id, due_by=filters.due_by)
+
+
+# ---------------------------------------------------------------------------------------
+# One visit, its photos and its recording.
+
+
+class VisitPhotoOut(Schema):
+    id: int
+    item: str
+    url: str
+    width: int
+    height: int
+
+
+class VisitDetailOut(Schema):
+    id: int
+    kind: str
+    target_id: int | None
+    place_id: int | None
+    activity_id: int | None
+    recheck_of_id: int | None
+    category: str
+    name: str = Field(description="The place's name, or a resident's masked name")
+    grid_id: int
+    worker_id: int
+    due_on: date
+    state: str
+    version_id: int | None
+    items: list[dict[str, Any]] = Field(description="The checklist version's items")
+    answers: dict[str, Any]
+    note: str
+    checked_in_at: Any
+    checked_in_lng: float | None
+    checked_in_lat: float | None
+    checked_in_distance: int | None = Field(description="Metres from the target at check-in")
+    far: bool = Field(description="Checked in farther than NUANXIN_VISIT_CHECKIN_RADIUS_M")
+    done_at: Any
+    photos: list[VisitPhotoOut]
+    rectification_id: int | None = Field(description="The order this visit's hazards opened")
+
+
+class RecordIn(Schema):
+    answers: dict[str, Any] = Field(..., description="Item code -> answer (bool, number, choice key, text)")
+    lng: float | None = None
+    lat: float | None = None
+    note: str = Field("", max_length=2000)
+
+
+def _photo_out(photo: VisitPhoto) -> dict[str, Any]:
+    url = reverse("inspections:visit_photo", args=[photo.visit_id, photo.pk])
+    return {"id": photo.pk, "item": photo.item, "url": url, "width": photo.width, "height": photo.height}
+
+
+def _visit_out(visit: Visit) -> dict[str, Any]:
+    from nuanxin.inspections.views import target_name
+
+    order = Rectification.objects.filter(visit=visit).values_list("pk", flat=True).first()
+    return {
+        "id": visit.pk,
+        "kind": visit.kind,
+        "target_id": visit.target_id,
+        "place_id": visit.place_id,
+        "activity_id": visit.activity_id,
+        "recheck_of_id": visit.recheck_of_id,
+        "category": visit.category,
+        "name": target_name(visit),
+        "grid_id": visit.grid_id,
+        "worker_id": visit.worker_id,
+        "due_on": visit.due_on,
+        "state": visit.state,
+        "version_id": visit.version_id,
+        "items": list(visit.version.items) if visit.version is not None else [],
+        "answers": visit.answers,
+        "note": visit.note,
+        "checked_in_at": visit.checked_in_at,
+        "checked_in_lng": visit.checked_in_lng,
+        "checked_in_lat": visit.checked_in_lat,
+        "checked_in_distance": visit.checked_in_distance,
+        "far": actions.is_far(visit),
+        "done_at": visit.done_at,
+        "photos": [_photo_out(p) for p in visit.photos.all()],
+        "rectification_id": order,
+    }
+
+
+@router.get("/visits/{visit_id}", response=VisitDetailOut)
+def get_visit(request: ScopedRequest, visit_id: RowId) -> dict[str, Any]:
+    """One visit with its checklist items (to build a form) and, once done, its answers."""
+    return _visit_out(visit_or_404(request.scope, visit_id))
+
+
+@router.post("/visits/{visit_id}/photos", response={201: list[VisitPhotoOut]})
+def add_visit_photos(
+    request: ScopedRequest,
+    visit_id: RowId,
+    photos: File[list[UploadedFile]],
+    item: Form[str] = "",
+) -> Status[list[dict[str, Any]]]:
+    """Upload photos before recording (multipart: files in `photos`, the photo item's code
+    in `item`, empty for the visit as a whole); recording counts them for their item."""
+    visit = visit_or_404(request.scope, visit_id)
+    kept = actions.add_visit_photos(
+        actor=request.user, scope=request.scope, visit=visit, item=item, photos=list(photos)
+    )
+    return Status(201, [_photo_out(p) for p in kept])
+
+
+@router.post("/visits/{visit_id}/record", response=VisitDetailOut)
+def record_visit(request: ScopedRequest, visit_id: RowId, payload: RecordIn) -> dict[str, Any]:
+    """Record the visit: answers checked against its checklist (400 naming
+    "answers.<item code>"), the check-in location and a note; 403 for a visit the caller
+    may not record, 409 for one already recorded."""
+    visit = visit_or_404(request.scope, visit_id)
+    actions.record_visit(
+        actor=request.user,
+        scope=request.scope,
+        visit=visit,
+        answers=payload.answers,
+        note=payload.note,
+        lng=payload.lng,
+        lat=payload.lat,
+    )
+    return _visit_out(visit_or_404(request.scope, visit_id))
+
+
+# ---------------------------------------------------------------------------------------
+# Rectification orders.
+
+
+class HazardOut(Schema):
+    item: str
+    label: str
+    answer: Any
+    severity: str
+    fixed: bool
+
+
+class RectificationOut(Schema):
+    id: int
+    number: str
+    visit_id: int
+    target_id: int | None
+    place_id: int | None
+    category: str
+    grid_id: int
+    responsible_party: str = Field(description="A place's name, or a resident's masked name")
+    severity: str
+    issued_on: date
+    deadline: date
+    state: Rectification.State
+    overdue: bool
+    closed_at: Any
+    case_id: int | None
+    case_number: str | None
+
+    @staticmethod
+    def resolve_overdue(obj: Rectification) -> bool:
+        return obj.state == Rectification.State.OPEN and obj.deadline < timezone.localdate()
+
+    @staticmethod
+    def resolve_case_number(obj: Rectification) -> str | None:
+        return obj.case.number if obj.case is not None else None
+
+
+class RectificationDetailOut(RectificationOut):
+    hazards: list[HazardOut]
+    recheck_ids: list[int]
+
+    @staticmethod
+    def resolve_hazards(obj: Rectification) -> list[Any]:
+        return list(obj.hazards.all())
+
+    @staticmethod
+    def resolve_recheck_ids(obj: Rectification) -> list[int]:
+        return list(obj.rechecks.values_list("pk", flat=True))
+
+
+class RectificationFilter(Schema):
+    state: Rectification.State | None = None
+    grid_id: RowId | None = None
+    overdue: bool = Field(False, description="Only open orders past their deadline")
+
+
+class DeadlineIn(Schema):
+    deadline: date
+    reason: str = Field(..., max_length=500)
+
+
+@router.get("/rectifications", response=list[RectificationOut])
+@paginate(LimitOffsetPagination)
+def list_rectifications(request: ScopedRequest, filters: Query[RectificationFilter]) -> Any:
+    require(request.scope, "inspections.view")
+    return rectifications_for(
+        request.scope, state=filters.state or "", grid_id=filters.grid_id, overdue=filters.overdue
+    )
+
+
+@router.get("/rectifications/{order_id}", response=RectificationDetailOut)
+def get_rectification(request: ScopedRequest, order_id: RowId) -> Rectification:
+    return rectification_or_404(request.scope, order_id)
+
+
+@router.post("/rectifications/{order_id}/deadline", response=RectificationDetailOut)
+def move_deadline(request: ScopedRequest, order_id: RowId, payload: DeadlineIn) -> Rectification:
+    """Move an open order's deadline (never into the past) for a reason; the re-check moves too."""
+    order = rectification_or_404(request.scope, order_id)
+    change_deadline(
+        actor=request.user, scope=request.scope, order=order, deadline=payload.deadline, reason=payload.reason
+    )
+    return rectification_or_404(request.scope, order_id)

@@ -288,8 +288,8 @@ class Visit(models.Model):
         CAMPAIGN = "campaign", _("campaign check")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ROUTINE)
-    # A watchlist target (routine visits and re-checks), or for a campaign check of a place
-    # not on the watchlist, no target and only the place.
+    # A watchlist target, or for a campaign check of a place not on the watchlist (and the
+    # re-check of what it found) no target and only the place.
     target = models.ForeignKey(
         WatchTarget, verbose_name=_("target"), null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
     )
@@ -354,7 +354,7 @@ class Visit(models.Model):
                 name="visit_once_per_target_and_day",
             ),
             models.CheckConstraint(
-                condition=Q(target__isnull=False) | Q(kind="campaign", place__isnull=False),
+                condition=Q(target__isnull=False) | Q(kind__in=["campaign", "recheck"], place__isnull=False),
                 name="visit_target_or_campaign_place",
             ),
         ]

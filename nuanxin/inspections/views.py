@@ -1,23 +1,48 @@
-"""The grid worker's phone page of due visits: today, the rest of this ISO week, and overdue."""
+"""Inspection pages: the grid worker's phone pages (due visits: today, the rest of this ISO
+week, and overdue; recording a visit and its result), the printable rectification notice,
+and the console (completion, hazards, rectification orders)."""
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from nuanxin.core import audit
+from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
-from nuanxin.core.scoping import require
-from nuanxin.inspections.models import Visit
-from nuanxin.inspections.queries import visits_for
+from nuanxin.core.photos import photo_response
+from nuanxin.core.scoping import Scope, deny, require
+from nuanxin.inspections import actions
+from nuanxin.inspections.answers import check_answers, is_hazard
+from nuanxin.inspections.models import Rectification, Visit, VisitPhoto
+from nuanxin.inspections.queries import (
+    console_figures,
+    rectification_or_404,
+    rectifications_for,
+    visit_or_404,
+    visits_for,
+)
+from nuanxin.inspections.rectifications import change_deadline
+from nuanxin.territory.models import Area
 
 
 def target_name(visit: Visit) -> str:
-    """The place's name, or the resident's masked name."""
+    """The place's name, or the resident's masked name (a campaign check: its place)."""
     target = visit.target
+    if target is None:
+        return visit.place.name if visit.place is not None else ""
     if target.place is not None:
         return target.place.name
     return mask_name(target.resident.name) if target.resident is not None else ""
@@ -54,9 +79,320 @@ def my_visits(request: ScopedRequest) -> HttpResponse:
     today = timezone.localdate()
     week_end = today + timedelta(days=6 - today.weekday())
     visits = visits_for(request.scope, worker_id=request.user.pk, due_by=week_end).select_related(
-        "target__place", "target__resident"
+        "target__place", "target__resident", "place"
     )
     sections = sort_visits(list(visits.exclude(state=Visit.State.DONE)), today)
     for visit in [*sections.today, *sections.this_week, *sections.overdue]:
         visit.target_name = target_name(visit)  # type: ignore[attr-defined]
-    return render(request, "inspections/visits.html", {"sections": sections, "today": today})
+    section_list = [
+        ("today", _("Today"), sections.today, _("Nothing due today.")),
+        ("this-week", _("This week"), sections.this_week, _("Nothing else due this week.")),
+        ("overdue", _("Overdue"), sections.overdue, _("Nothing overdue.")),
+    ]
+    return render(
+        request, "inspections/visits.html", {"sections": sections, "section_list": section_list, "today": today}
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Recording a visit on the phone, and its result.
+
+
+def _may_record(scope: Scope, user: Any, visit: Visit) -> bool:
+    """Whether the record form is offered (the action checks again)."""
+    return visit.state != Visit.State.DONE and (
+        user.pk == visit.worker_id or scope.has_at("inspections.record", visit.grid.path)
+    )
+
+
+def _parse_number(raw: str) -> Any:
+    try:
+        return int(raw) if raw.lstrip("-").isdigit() else float(raw)
+    except ValueError:
+        return raw  # refused by the checklist check, at its item
+
+
+def _posted_answers(items: list[dict[str, Any]], data: Any) -> dict[str, Any]:
+    """The form's answers as the action takes them: yes/no as bools, numbers as numbers."""
+    answers: dict[str, Any] = {}
+    for item in items:
+        if item["kind"] == "photo":
+            continue
+        raw = (data.get(f"a-{item['code']}") or "").strip()
+        if not raw:
+            continue
+        if item["kind"] == "yes_no":
+            answers[item["code"]] = {"yes": True, "no": False}.get(raw, raw)
+        elif item["kind"] == "number":
+            answers[item["code"]] = _parse_number(raw)
+        else:
+            answers[item["code"]] = raw
+    return answers
+
+
+def _posted_photos(items: list[dict[str, Any]], files: Any) -> list[tuple[str, Any]]:
+    photos = [
+        (item["code"], f) for item in items if item["kind"] == "photo" for f in files.getlist(f"p-{item['code']}")
+    ]
+    return photos + [("", f) for f in files.getlist("photos")]
+
+
+def _coordinate(raw: str | None) -> Any:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return raw  # refused by the action, naming the coordinate
+
+
+def _form_items(items: list[dict[str, Any]], data: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        item | {"value": (data.get(f"a-{item['code']}") or "") if data else "", "error": errors.get(item["code"], "")}
+        for item in items
+    ]
+
+
+def _answer_rows(visit: Visit) -> list[dict[str, Any]]:
+    """The recorded answers as label and shown value, in checklist order."""
+    yes_no = {True: _("yes"), False: _("no")}
+    rows = []
+    for item in visit.version.items if visit.version is not None else []:
+        if item["code"] not in visit.answers:
+            continue
+        value = visit.answers[item["code"]]
+        if item["kind"] == "yes_no":
+            shown = yes_no.get(value, value)
+        elif item["kind"] == "choice":
+            shown = next((c["label"] for c in item.get("choices", []) if c["key"] == value), value)
+        elif item["kind"] == "photo":
+            shown = ngettext("%(n)d photo", "%(n)d photos", value) % {"n": value}
+        else:
+            shown = value
+        rows.append({"label": item["label"], "value": shown, "hazard": is_hazard(item, value)})
+    return rows
+
+
+@login_required
+def visit_page(request: ScopedRequest, visit_id: int) -> HttpResponse:
+    """Record a visit (checklist, location, photos, note) or, once done, see its result:
+    hazards found, the distance warning and the rectification notice."""
+    require(request.scope, "inspections.view")
+    visit = visit_or_404(request.scope, visit_id)
+    items: list[dict[str, Any]] = list(visit.version.items) if visit.version is not None else []
+    errors: dict[str, str] = {}
+    status = 200
+    may_record = _may_record(request.scope, request.user, visit)
+    if request.method == "POST":
+        if not may_record:
+            if visit.state == Visit.State.DONE:
+                return redirect("inspections:visit", visit.pk)
+            raise deny(request.scope, f"inspections.record visit {visit.pk}")
+        answers = _posted_answers(items, request.POST)
+        photos = _posted_photos(items, request.FILES)
+        counts: dict[str, int] = {}
+        for code, _upload in photos:
+            counts[code] = counts.get(code, 0) + 1
+        _clean, errors = check_answers(items, answers, counts)
+        if not errors:
+            try:
+                actions.record_visit(
+                    actor=request.user,
+                    scope=request.scope,
+                    visit=visit,
+                    answers=answers,
+                    note=request.POST.get("note", ""),
+                    lng=_coordinate(request.POST.get("lng")),
+                    lat=_coordinate(request.POST.get("lat")),
+                    photos=photos,
+                )
+            except DomainError as exc:
+                key = (exc.field or "").removeprefix("answers.") if (exc.field or "").startswith("answers.") else ""
+                errors[key if key else (exc.field or "")] = exc.message
+                status = 403 if exc.code == "forbidden" else 400
+            else:
+                messages.success(request, _("Visit recorded."))
+                return redirect("inspections:visit", visit.pk)
+        else:
+            status = 400
+    visit.target_name = target_name(visit)  # type: ignore[attr-defined]
+    context: dict[str, Any] = {
+        "visit": visit,
+        "may_record": may_record,
+        "radius": actions.checkin_radius_m(),
+    }
+    if visit.state == Visit.State.DONE:
+        order = Rectification.objects.filter(visit=visit).prefetch_related("hazards").first()
+        context |= {
+            "answers": _answer_rows(visit),
+            "far": actions.is_far(visit),
+            "order": order,
+            "rechecked": Rectification.objects.filter(pk=visit.recheck_of_id).select_related("case").first()
+            if visit.recheck_of_id
+            else None,
+            "photos": list(visit.photos.all()),
+        }
+    else:
+        item_codes = {item["code"] for item in items}
+        context |= {
+            "items": _form_items(items, request.POST if request.method == "POST" else None, errors),
+            "errors": {(k or "form"): v for k, v in errors.items() if k not in item_codes},
+            "posted": request.POST,
+        }
+    return render(request, "inspections/visit.html", context, status=status)
+
+
+@login_required
+def visit_photo(request: ScopedRequest, visit_id: int, photo_id: int) -> HttpResponseBase:
+    """A visit photo, for those who may see the visit."""
+    visit = visit_or_404(request.scope, visit_id)
+    stored = VisitPhoto.objects.filter(visit=visit, pk=photo_id).first()
+    if stored is None:
+        raise Http404
+    return photo_response(stored.name)
+
+
+# ---------------------------------------------------------------------------------------
+# Rectification orders: the printable notice, the console list and one order.
+
+
+@login_required
+def notice(request: ScopedRequest, order_id: int) -> HttpResponse:
+    """The printable rectification notice (整改通知书), A4. Audited: it names the party."""
+    order = rectification_or_404(request.scope, order_id)
+    visit = order.visit
+    audit.record("inspections.notice_printed", obj=order)
+    return render(
+        request,
+        "inspections/notice.html",
+        {
+            "order": order,
+            "visit": visit,
+            "hazards": list(order.hazards.all()),
+            "community": order.grid.parent,
+            "address": order.place.address if order.place is not None else "",
+        },
+    )
+
+
+def _period(query: Any, today: date) -> tuple[date, date, dict[str, str]]:
+    """The period asked for (from/to, YYYY-MM-DD), this month by default; errors by field."""
+    start, end = today.replace(day=1), today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    errors: dict[str, str] = {}
+    for name in ("from", "to"):
+        raw = (query.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            value = date.fromisoformat(raw)
+        except ValueError:
+            errors[name] = _("Enter a date as YYYY-MM-DD.")
+            continue
+        if name == "from":
+            start = value
+        else:
+            end = value
+    if not errors and end < start:
+        errors["to"] = _("The end of the period comes before its start.")
+    return start, end, errors
+
+
+@login_required
+def console(request: ScopedRequest) -> HttpResponse:
+    """Completion per grid and per worker for a period (this month by default), open hazards
+    and overdue orders per grid with community totals, all within the viewer's scope."""
+    require(request.scope, "inspections.view")
+    today = timezone.localdate()
+    start, end, errors = _period(request.GET, today)
+    blocks, workers, overall = console_figures(request.scope, start, end, today)
+    return render(
+        request,
+        "inspections/console.html",
+        {
+            "start": start,
+            "end": end,
+            "errors": errors,
+            "blocks": blocks,
+            "workers": workers,
+            "overall": overall,
+            "chosen": {"from": request.GET.get("from", ""), "to": request.GET.get("to", "")},
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def rectification_list(request: ScopedRequest) -> HttpResponse:
+    """The orders of the viewer's subtree, filtered by state, grid and overdue."""
+    require(request.scope, "inspections.view")
+    today = timezone.localdate()
+    state = request.GET.get("state", "")
+    state = state if state in Rectification.State.values else ""
+    grid_raw = request.GET.get("grid", "")
+    grid_id = int(grid_raw) if grid_raw.isdigit() else None
+    overdue = request.GET.get("overdue") == "1"
+    orders = rectifications_for(request.scope, state=state, grid_id=grid_id, overdue=overdue, today=today)
+    page: Page[Rectification] = Paginator(orders, 50).get_page(request.GET.get("page"))
+    grids = (
+        Area.objects.filter(level=Area.Level.GRID)
+        .filter(request.scope.q("inspections.view", "path"))
+        .only("id", "name", "path")
+        .order_by("path")
+    )
+    return render(
+        request,
+        "inspections/rectifications.html",
+        {
+            "page": page,
+            "today": today,
+            "states": Rectification.State.choices,
+            "grids": grids,
+            "chosen": {"state": state, "grid": grid_raw, "overdue": "1" if overdue else ""},
+        },
+    )
+
+
+class DeadlineForm(forms.Form):
+    deadline = forms.DateField(label=gettext_lazy("New deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500)
+
+
+@login_required
+def rectification(request: ScopedRequest, order_id: int) -> HttpResponse:
+    """One order: its hazards, re-check and case; an open order's deadline can be moved."""
+    order = rectification_or_404(request.scope, order_id)
+    form = DeadlineForm(request.POST or None)
+    may_change = order.state == Rectification.State.OPEN and request.scope.has_at("inspections.record", order.grid.path)
+    status = 200
+    if request.method == "POST":
+        if not may_change:
+            raise deny(request.scope, f"inspections.record rectification {order.pk}")
+        if form.is_valid():
+            try:
+                change_deadline(
+                    actor=request.user,
+                    scope=request.scope,
+                    order=order,
+                    deadline=form.cleaned_data["deadline"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Deadline changed."))
+                return redirect("inspections:rectification", order.pk)
+        status = 400
+    return render(
+        request,
+        "inspections/rectification.html",
+        {
+            "order": order,
+            "hazards": list(order.hazards.all()),
+            "rechecks": list(order.rechecks.select_related("worker").order_by("due_on")),
+            "form": form,
+            "may_change": may_change,
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )

@@ -194,7 +194,7 @@ class Migration(migrations.Migration):
             model_name="visit",
             constraint=models.CheckConstraint(
                 condition=models.Q(
-                    ("target__isnull", False), models.Q(("kind", "campaign"), ("place__isnull", False)), _connector="OR"
+                    ("target__isnull", False), models.Q(("kind__in", ["campaign", "recheck"]), ("place__isnull", False)), _connector="OR"
                 ),
                 name="visit_target_or_campaign_place",
             ),

@@ -1,0 +1,154 @@
+"""The phone page that records a visit and shows its result, the photo, and the notice."""
+
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from nuanxin.core.models import AuditEntry
+from nuanxin.inspections import actions
+from nuanxin.inspections.models import Rectification, Visit, VisitPhoto
+from nuanxin.inspections.tests.conftest import Watch
+from nuanxin.inspections.tests.test_record import FIRE_HAZARD, due
+from nuanxin.testing import World, image_bytes
+
+NOW = "2024-03-05 10:00:00+08:00"
+FOOD_FORM = {
+    "a-licence_shown": "yes",
+    "a-health_certificates": "yes",
+    "a-raw_cooked_apart": "yes",
+    "a-expired_food": "no",
+    "a-gas_alarm_ok": "yes",
+}
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+
+def url(visit: Visit) -> str:
+    return f"/inspections/visits/{visit.pk}/"
+
+
+def test_the_visits_list_links_to_the_record_page(client_for: Any, watch: Watch) -> None:
+    with time_machine.travel(NOW, tick=False):
+        html = client_for("grid1_worker").get("/inspections/visits/").content.decode()
+    assert url(due(watch.restaurant_target)) in html
+
+
+def test_the_worker_sees_the_checklist_form(client_for: Any, watch: Watch) -> None:
+    response = client_for("grid1_worker").get(url(due(watch.restaurant_target)))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "小面馆" in html and 'name="a-licence_shown"' in html and 'name="p-photo"' in html
+    assert 'capture="environment"' in html and "inspections/visit.js" in html
+    assert 'name="lng"' in html and "<script>" not in html
+
+
+def test_recording_on_the_page_then_showing_the_result(client_for: Any, watch: Watch) -> None:
+    visit = due(watch.restaurant_target)
+    client = client_for("grid1_worker")
+    photo = SimpleUploadedFile("a.jpg", image_bytes(), content_type="image/jpeg")
+    response = client.post(
+        url(visit), FOOD_FORM | {"lng": "102.7005", "lat": "24.9805", "note": "正常", "p-photo": photo}
+    )
+    assert response.status_code == 302 and response["Location"] == url(visit)
+    visit.refresh_from_db()
+    assert visit.state == "done" and visit.answers["licence_shown"] is True and visit.checked_in_distance == 0
+    photo_row = VisitPhoto.objects.get(visit=visit)
+    html = client.get(url(visit)).content.decode()
+    assert "data-far" not in html and f"/photos/{photo_row.pk}/" in html
+    assert client.get(f"{url(visit)}photos/{photo_row.pk}/").status_code == 200
+    assert client_for("grid2_worker").get(f"{url(visit)}photos/{photo_row.pk}/").status_code == 404
+
+
+def test_a_far_check_in_shows_a_warning(client_for: Any, watch: Watch) -> None:
+    visit = due(watch.restaurant_target)
+    client = client_for("grid1_worker")
+    client.post(url(visit), FOOD_FORM | {"lng": "102.72", "lat": "24.9805"})
+    html = client.get(url(visit)).content.decode()
+    assert "data-far" in html
+
+
+def test_a_missing_answer_is_shown_at_its_item_and_nothing_is_written(client_for: Any, watch: Watch) -> None:
+    visit = due(watch.restaurant_target)
+    form = {k: v for k, v in FOOD_FORM.items() if k != "a-gas_alarm_ok"} | {"a-expired_food": "maybe"}
+    response = client_for("grid1_worker").post(url(visit), form)
+    assert response.status_code == 400
+    items = {item["code"]: item for item in response.context["items"]}
+    assert items["gas_alarm_ok"]["error"] and items["expired_food"]["error"]
+    assert not items["licence_shown"]["error"]
+    assert items["licence_shown"]["value"] == "yes"  # what was typed stays
+    assert Visit.objects.get(pk=visit.pk).state == "due"
+
+
+def test_a_bad_location_is_shown_at_the_location(client_for: Any, watch: Watch) -> None:
+    visit = due(watch.restaurant_target)
+    response = client_for("grid1_worker").post(url(visit), FOOD_FORM | {"lng": "east", "lat": "24.98"})
+    assert response.status_code == 400 and response.context["errors"]["lng"]
+    assert Visit.objects.get(pk=visit.pk).state == "due"
+
+
+def test_a_hazard_shows_the_order_and_the_notice_prints(client_for: Any, world: World, watch: Watch) -> None:
+    visit = due(watch.hotel_target)
+    actions.record_visit(actor=world.grid2_worker, visit=visit, answers=FIRE_HAZARD)
+    order = Rectification.objects.get(visit=visit)
+    client = client_for("grid2_worker")
+    html = client.get(url(visit)).content.decode()
+    assert order.number in html and f"/inspections/rectifications/{order.pk}/notice/" in html
+    notice = client.get(f"/inspections/rectifications/{order.pk}/notice/")
+    assert notice.status_code == 200
+    text = notice.content.decode()
+    assert order.number in text and "快捷旅馆" in text and "测试社区" in text and "安全出口" in text
+    assert order.deadline.isoformat() in text and "grid2_worker" in text and "inspections/notice.js" in text
+    assert AuditEntry.objects.filter(action="inspections.notice_printed", object_id=str(order.pk)).exists()
+    assert client_for("grid1_worker").get(f"/inspections/rectifications/{order.pk}/notice/").status_code == 404
+
+
+def test_a_resident_visit_shows_only_the_masked_name(client_for: Any, watch: Watch) -> None:
+    html = client_for("grid1_worker").get(url(due(watch.special_target))).content.decode()
+    assert "张*" in html and "张三" not in html and "13812345678" not in html
+
+
+def test_a_key_person_visit_is_a_404_for_a_worker_without_the_permission(client_for: Any, watch: Watch) -> None:
+    visit = due(watch.key_target)
+    assert client_for("grid1_worker").get(url(visit)).status_code == 404
+    assert client_for("grid1_worker").post(url(visit), {"a-stable": "yes"}).status_code == 404
+    assert client_for("grid1_leader").get(url(visit)).status_code == 200
+    assert Visit.objects.get(pk=visit.pk).state == "due"
+
+
+def test_another_grid_or_no_permission_is_a_404(client_for: Any, watch: Watch) -> None:
+    visit = due(watch.restaurant_target)
+    for persona in ("grid2_worker", "stranger", "rider", "other_admin"):
+        assert client_for(persona).get(url(visit)).status_code == 404, persona
+        assert client_for(persona).post(url(visit), FOOD_FORM).status_code == 404, persona
+    assert Visit.objects.get(pk=visit.pk).state == "due"
+
+
+def test_a_viewer_who_may_not_record_sees_no_form(client_for: Any, watch: Watch) -> None:
+    visit = due(watch.restaurant_target)
+    client = client_for("street_staff")  # inspections.view only
+    html = client.get(url(visit)).content.decode()
+    assert 'name="a-licence_shown"' not in html
+    assert client.post(url(visit), FOOD_FORM).status_code == 404
+    assert Visit.objects.get(pk=visit.pk).state == "due"
+
+
+def test_anonymous_is_sent_to_sign_in(client: Any, watch: Watch) -> None:
+    assert client.get(url(due(watch.restaurant_target))).status_code == 302
+
+
+def test_the_record_page_and_result_take_few_queries(
+    client_for: Any, world: World, watch: Watch, django_assert_max_num_queries: Any
+) -> None:
+    visit = due(watch.hotel_target)
+    client = client_for("grid2_worker")
+    client.get(url(visit))
+    with django_assert_max_num_queries(12):
+        assert client.get(url(visit)).status_code == 200
+    actions.record_visit(actor=world.grid2_worker, visit=visit, answers=FIRE_HAZARD)
+    with django_assert_max_num_queries(14):
+        assert client.get(url(visit)).status_code == 200
