@@ -32,6 +32,7 @@ run: $(RUN_STAMP) $(NPM_STAMP)
 	@# load_demo builds the demo only into a database without a territory, and says so otherwise.
 	@$(PY) manage.py load_demo
 	@$(PY) manage.py install_case_catalogue -v 0 >/dev/null
+	@$(PY) manage.py install_checklists -v 0 >/dev/null
 	@echo
 	@echo "  nuanxin (暖新) is starting on http://127.0.0.1:$(PORT)/"
 	@echo "  Demo logins, all with the password nuanxin-demo:"

@@ -85,7 +85,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     if not Area.objects.exists():
-        call_command("load_demo", "--no-cases", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("load_demo", "--no-history", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
         call_command("install_case_catalogue", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     filled = fill(TARGET)
     worker, rider = Client(), Client()

@@ -34,7 +34,7 @@ def main() -> None:
     built = ""
     if not Area.objects.exists():
         started = time.perf_counter()
-        call_command("load_demo", "--no-cases", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("load_demo", "--no-history", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
         built = f"{time.perf_counter() - started:.1f} s"
 
     grid1 = Area.objects.get(level="grid", code="G1")

@@ -110,7 +110,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     if not Area.objects.exists():
-        call_command("load_demo", "--no-cases", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("load_demo", "--no-history", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     install_demo_templates(actor=None)
     filled = fill(TARGETS)
     Visit.objects.all().delete()

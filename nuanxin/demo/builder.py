@@ -24,6 +24,8 @@ from nuanxin.accounts.roles import Role
 from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.core.validators import id_check_digit
 from nuanxin.demo.cases import build_case_history
+from nuanxin.demo.inspections import build_inspection_history
+from nuanxin.inspections.checklists import install_demo_templates
 from nuanxin.open311.actions import issue_api_key
 from nuanxin.people import actions as people_actions
 from nuanxin.people.models import KeyPersonCategory, Resident, ResidentTag, SpecialGroup
@@ -591,6 +593,24 @@ class _Builder:
         self.say("cases: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
         return counts
 
+    # inspections, campaigns and disputes
+
+    def inspection_history(self, start: date, end: date) -> dict[str, int]:
+        """The watchlist, its visits, the campaigns and the disputes (nuanxin/demo/inspections.py);
+        the riders who reported cases take part in campaigns."""
+        riders = list(User.objects.filter(username__regex=r"^rider[0-9]+$").order_by("pk"))
+        counts = build_inspection_history(
+            rng=self.rng,
+            community=self.community,
+            manager=self.users["community"],
+            riders=riders,
+            start=start,
+            end=end,
+            say=self.say,
+        )
+        self.say("inspections: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
+        return counts
+
     def reporter(self, username: str, role: str) -> User:
         """A rider or resident who reports from the phone (no password: not a demo login)."""
         user = account_actions.create_user(
@@ -723,12 +743,13 @@ def build_demo(
     seed: int = DEFAULT_SEED,
     residents: int = DEFAULT_RESIDENTS,
     merchants: int = DEFAULT_MERCHANTS,
-    case_history: tuple[date, date] | None = (FOUNDED, HISTORY_END),
+    history: tuple[date, date] | None = (FOUNDED, HISTORY_END),
     say: Say | None = None,
 ) -> Demo:
     """Build the demo community in an empty database, all or nothing: the same seed gives
-    the same territory, places, staff and people, and (unless `case_history` is None) the
-    cases reported and handled between its two days plus a few open ones of the last two days.
+    the same territory, places, staff and people, and (unless `history` is None) what happened
+    between its two days: the cases reported and handled (plus a few open ones of the last two
+    days), the watchlist and its visits, the campaigns and the disputes.
     Raises DomainError if an action refuses (for instance when the demo accounts already exist)."""
     builder = _Builder(random.Random(seed), say or (lambda _message: None))
     with transaction.atomic():
@@ -741,7 +762,9 @@ def build_demo(
         counts = builder.residents(residents)
         classes = install_catalogue(actor=builder.admin)
         builder.say(f"case catalogue: {classes} classes")
-        if case_history:
-            counts |= {f"cases {what}": n for what, n in builder.case_history(*case_history).items()}
+        install_demo_templates(actor=builder.admin)
+        if history:
+            counts |= {f"cases {what}": n for what, n in builder.case_history(*history).items()}
+            counts |= builder.inspection_history(*history)
         issue_api_key(actor=builder.admin, name="演示客户端 (demo)", area=builder.community, raw_key=DEMO_OPEN311_KEY)
     return Demo(community=builder.community, grids=builder.grids, logins=builder.logins, counts=counts)

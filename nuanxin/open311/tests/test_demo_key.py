@@ -5,7 +5,7 @@ from nuanxin.demo.builder import DEMO_OPEN311_KEY, build_demo
 
 
 def test_demo_key_works_as_the_readme_shows(db):
-    build_demo(seed=7, residents=40, merchants=12, case_history=None)
+    build_demo(seed=7, residents=40, merchants=12, history=None)
     # The README's curl example, point for point.
     answer = Client().post(
         "/open311/v2/requests.json",

@@ -26,7 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (same seed, same demo)")
         parser.add_argument("--residents", type=int, default=DEFAULT_RESIDENTS, help="about how many residents")
         parser.add_argument("--merchants", type=int, default=DEFAULT_MERCHANTS, help="merchants and enterprises")
-        parser.add_argument("--no-cases", action="store_true", help="skip the case history (2023-07 to 2024-12)")
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="skip the history of cases, inspections, campaigns and disputes (2023-07 to 2024-12)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.NUANXIN_DEMO:
@@ -46,7 +50,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 residents=options["residents"],
                 merchants=options["merchants"],
-                case_history=None if options["no_cases"] else (FOUNDED, HISTORY_END),
+                history=None if options["no_history"] else (FOUNDED, HISTORY_END),
                 say=self.stdout.write,
             )
         except DomainError as exc:
