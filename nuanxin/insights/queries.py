@@ -101,10 +101,10 @@ class PeriodFigures:
         """The statistics paragraph of a work report, in the seed's words."""
         return _(
             "From %(start)s to %(end)s, %(node)s resolved %(disputes)s disputes, carried out "
-            "%(sweeps)s fire-safety sweeps finding %(hazards)s hazards (%(fixed)s fixed), held "
-            "%(cleanups)s environmental clean-up drives and checked %(enterprises)s enterprises "
-            "for food safety; new-employment workers took part in %(ne_sweeps)s fire-safety "
-            "checks and %(ne_cleanups)s clean-ups."
+            "%(sweeps)s fire-safety sweeps, held %(cleanups)s environmental clean-up drives and "
+            "checked %(enterprises)s enterprises for food safety; inspections found %(hazards)s "
+            "hazards, %(fixed)s of them fixed; new-employment workers took part in "
+            "%(ne_sweeps)s fire-safety checks and %(ne_cleanups)s clean-ups."
         ) % {
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),

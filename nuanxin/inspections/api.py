@@ -18,6 +18,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
+from nuanxin.core.masking import mask_name
 from nuanxin.core.schemas import RowId
 from nuanxin.core.scoping import require
 from nuanxin.inspections import actions
@@ -68,7 +69,8 @@ class TargetOut(Schema):
 
     @staticmethod
     def resolve_resident_name(obj: WatchTarget) -> str | None:
-        return obj.resident.name if obj.resident is not None else None
+        # Masked, as on every page: the full name is for the resident's own record.
+        return mask_name(obj.resident.name) if obj.resident is not None else None
 
 
 class ChangeOut(Schema):
