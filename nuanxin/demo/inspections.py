@@ -380,4 +380,7 @@ def build_inspection_history(
     history.campaigns(start, end)
     history.disputes(start, end)
     history.visits(start, end)
+    # The present: today's run of the daily job plans the visits now due (and marks what the
+    # history left undone as missed), as it does every day under `make run`.
+    history.count("visits due now", inspections.generate_due_visits())
     return history.counts

@@ -72,6 +72,9 @@ def sort_visits(visits: list[Visit], today: date) -> Sections:
     return sections
 
 
+OVERDUE_DAYS = 92
+
+
 @login_required
 def my_visits(request: ScopedRequest) -> HttpResponse:
     """The viewer's own visits (key persons are already hidden by the query set)."""
@@ -81,7 +84,10 @@ def my_visits(request: ScopedRequest) -> HttpResponse:
     visits = visits_for(request.scope, worker_id=request.user.pk, due_by=week_end).select_related(
         "target__place", "target__resident", "place"
     )
-    sections = sort_visits(list(visits.exclude(state=Visit.State.DONE)), today)
+    # Overdue reaches back one quarter, the longest period: an older missed visit has been
+    # followed by its target's next one and stays only in the record and the console figures.
+    recent = visits.filter(due_on__gte=today - timedelta(days=OVERDUE_DAYS))
+    sections = sort_visits(list(recent.exclude(state=Visit.State.DONE)), today)
     for visit in [*sections.today, *sections.this_week, *sections.overdue]:
         visit.target_name = target_name(visit)  # type: ignore[attr-defined]
     section_list = [

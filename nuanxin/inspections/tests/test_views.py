@@ -95,3 +95,36 @@ def test_an_anonymous_visitor_is_sent_to_login(client: Any, watch: Watch) -> Non
 def test_the_field_home_links_to_the_visits_only_for_those_who_may_see_them(client_for: Any, world: World) -> None:
     assert URL in client_for("grid1_worker").get("/field/").content.decode()
     assert URL not in client_for("rider").get("/field/").content.decode()
+
+
+def test_overdue_reaches_back_one_quarter(client_for: Any, watch: Any) -> None:
+    """A visit missed long ago is no longer listed as overdue; one missed last month is."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from nuanxin.inspections.models import Visit
+
+    today = timezone.localdate()
+    target = watch.restaurant_target
+    old = Visit.objects.create(
+        target=target,
+        category=target.category,
+        place=target.place,
+        grid=target.grid,
+        worker=target.worker,
+        due_on=today - timedelta(days=200),
+        state=Visit.State.MISSED,
+    )
+    recent = Visit.objects.create(
+        target=target,
+        category=target.category,
+        place=target.place,
+        grid=target.grid,
+        worker=target.worker,
+        due_on=today - timedelta(days=20),
+        state=Visit.State.MISSED,
+    )
+    response = client_for("grid1_worker").get("/inspections/visits/")
+    overdue = [v.pk for v in response.context["sections"].overdue]
+    assert recent.pk in overdue and old.pk not in overdue
