@@ -58,6 +58,7 @@ bench: $(DEV_STAMP) $(NPM_STAMP)
 	$(PY) benchmarks/foundation.py
 	$(PY) benchmarks/cases.py
 	$(PY) benchmarks/inspections.py
+	$(PY) benchmarks/ledgers.py
 
 # Runs all three checks and fails if any failed, so one run shows every problem.
 lint: $(DEV_STAMP)

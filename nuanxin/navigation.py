@@ -54,7 +54,13 @@ CAPABILITIES = (
         "inspections:console",
         "inspections.view",
     ),
-    Capability("ledgers", _("Ledgers"), _("Disputes, campaigns and the registers offices keep.")),
+    Capability(
+        "ledgers",
+        _("Ledgers"),
+        _("Disputes, campaigns and the registers offices keep."),
+        "ledgers:index",
+        "inspections.view",
+    ),
     Capability(
         "volunteers",
         _("Activities"),

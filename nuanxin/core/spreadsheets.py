@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -133,6 +134,24 @@ def cell_text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+_PLAIN_TYPES = (str, int, float, bool, date, time, datetime, Decimal, type(None))
+# An HTML tag or comment, or a script URL: never what an office types into a register.
+_MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|javascript\s*:|vbscript\s*:", re.IGNORECASE)
+
+
+def is_formula(value: Any) -> bool:
+    """A formula cell as openpyxl reads it without cached values: text starting with "="
+    (which is also how a text cell that would become a formula in another program starts),
+    or an array/table formula object."""
+    return (isinstance(value, str) and value.lstrip().startswith("=")) or not isinstance(value, _PLAIN_TYPES)
+
+
+def refuse_markup(text: str) -> None:
+    """Refuse a cell holding HTML or a script (a `check_text` for SheetReader)."""
+    if _MARKUP.search(text):
+        raise DomainError(_("HTML or scripts are not accepted in a cell."))
+
+
 def parse_number(text: str) -> float:
     """A decimal number, e.g. a longitude (full-width digits and a decimal comma accepted)."""
     try:
@@ -152,12 +171,18 @@ class SheetReader:
         keep_extra: bool = False,
         max_bytes: int = MAX_BYTES,
         max_rows: int = MAX_ROWS,
+        refuse_formulas: bool = False,
+        check_text: Callable[[str], None] | None = None,
     ) -> None:
         self.columns = list(columns)
         self.report = report
         self.keep_extra = keep_extra
         self.max_bytes = max_bytes
         self.max_rows = max_rows
+        # Read formulas as written (not their cached values) and refuse them, cell by cell.
+        self.refuse_formulas = refuse_formulas
+        # Called with every non-empty cell's text before it is parsed; raises DomainError.
+        self.check_text = check_text
         self.titles: dict[str, str] = {}  # column key -> title as found in the file
 
     def title_of(self, key: str) -> str:
@@ -169,7 +194,7 @@ class SheetReader:
         if not self._looks_like_xlsx(upload):
             return
         try:
-            workbook = load_workbook(upload, read_only=True, data_only=True)
+            workbook = load_workbook(upload, read_only=True, data_only=not self.refuse_formulas)
         except Exception:  # openpyxl raises many kinds (KeyError, ValueError, XML errors) on a broken file
             self.report.add(None, "", _("The file cannot be read as an .xlsx workbook."))
             return
@@ -289,7 +314,12 @@ class SheetReader:
                 continue
             title = where if isinstance(where, str) else self.titles[where.key]
             try:
-                text = cell_text(cells[index]) if index < len(cells) else ""
+                cell = cells[index] if index < len(cells) else None
+                if self.refuse_formulas and is_formula(cell):
+                    raise DomainError(_("Formulas are not accepted: type the value itself."))
+                text = cell_text(cell)
+                if text and self.check_text is not None:
+                    self.check_text(text)
                 if isinstance(where, str):
                     if text:
                         row.extra[where] = text
@@ -312,6 +342,8 @@ def run_import(
     keep_extra: bool = False,
     max_bytes: int = MAX_BYTES,
     max_rows: int = MAX_ROWS,
+    refuse_formulas: bool = False,
+    check_text: Callable[[str], None] | None = None,
 ) -> ImportReport:
     """Hand every row of the upload to `handle` (which calls actions) in one transaction.
 
@@ -321,7 +353,15 @@ def run_import(
     any row was refused, everything is rolled back and the report says why, row by row.
     """
     report = ImportReport()
-    reader = SheetReader(columns, report, keep_extra=keep_extra, max_bytes=max_bytes, max_rows=max_rows)
+    reader = SheetReader(
+        columns,
+        report,
+        keep_extra=keep_extra,
+        max_bytes=max_bytes,
+        max_rows=max_rows,
+        refuse_formulas=refuse_formulas,
+        check_text=check_text,
+    )
     with transaction.atomic():
         for row in reader.rows(upload):
             try:

@@ -79,7 +79,7 @@ def clean_text(text: str, *, field: str, required: bool, limit: int) -> str:
     return text
 
 
-def _check_records(scope: Scope | None, grid: Area, *, field: str | None) -> None:
+def check_records(scope: Scope | None, grid: Area, *, field: str | None) -> None:
     """Given a scope, disputes.record at the grid: 400 at `field` when choosing a grid,
     403 (code forbidden) when acting on an existing dispute."""
     if scope is not None and not scope.has_at("disputes.record", grid.path):
@@ -95,7 +95,7 @@ def _check_open(dispute: Dispute) -> None:
         raise DomainError(_("This dispute is closed; a closed dispute stays as it is."), code="closed")
 
 
-def _check_day(day: Any, *, field: str, today: date, not_before: date | None = None) -> date:
+def check_day(day: Any, *, field: str, today: date, not_before: date | None = None) -> date:
     if not isinstance(day, date):
         raise DomainError(_("Enter a date as YYYY-MM-DD."), field=field)
     if day > today:
@@ -108,7 +108,7 @@ def _check_day(day: Any, *, field: str, today: date, not_before: date | None = N
     return day
 
 
-def _clean_parties(parties: list[Any], scope: Scope | None) -> list[DisputeParty]:
+def clean_parties(parties: list[Any], scope: Scope | None) -> list[DisputeParty]:
     """At least one named party (the other side may be unknown, e.g. an anonymous
     neighbour), at most MAX_PARTIES; errors name `parties.<n>.<key>`."""
     if not parties:
@@ -146,7 +146,7 @@ def _clean_parties(parties: list[Any], scope: Scope | None) -> list[DisputeParty
     return clean
 
 
-def _next_number(year: int) -> str:
+def next_number(year: int) -> str:
     """JF + year + a 5-digit sequence (JF202400001), counted per year of receipt."""
     prefix = f"JF{year}"
     last = (
@@ -190,7 +190,7 @@ def register_dispute(
         raise DomainError(_("Unknown source."), field="source")
     if grid is None or grid.level != Area.Level.GRID:
         raise DomainError(_("Choose a grid."), field="grid")
-    _check_records(scope, grid, field="grid")
+    check_records(scope, grid, field="grid")
     if case is not None:
         if source != DisputeSource.REPORT:
             raise DomainError(_("Only a dispute from a report comes from a case."), field="case")
@@ -201,14 +201,14 @@ def register_dispute(
             raise DomainError(_("Only a dispute from a visit comes from a visit."), field="visit")
         if scope is not None and not type(visit).objects.visible_to(scope).filter(pk=visit.pk).exists():
             raise DomainError(_("Unknown visit."), field="visit")
-    received_on = _check_day(received_on, field="received_on", today=today)
+    received_on = check_day(received_on, field="received_on", today=today)
     summary = clean_text(summary, field="summary", required=True, limit=SUMMARY_MAX)
-    clean_parties = _clean_parties(parties, scope)
+    party_rows = clean_parties(parties, scope)
     for attempt in range(5):
         try:
             with transaction.atomic():
                 dispute = Dispute.objects.create(
-                    number=_next_number(received_on.year),
+                    number=next_number(received_on.year),
                     kind=kind,
                     summary=summary,
                     source=source,
@@ -222,14 +222,14 @@ def register_dispute(
         except IntegrityError:  # another registration took the number first
             if attempt == 4:
                 raise
-    for party in clean_parties:
+    for party in party_rows:
         party.dispute = dispute
-    DisputeParty.objects.bulk_create(clean_parties)
+    DisputeParty.objects.bulk_create(party_rows)
     audit.record(
         "disputes.registered",
         actor=actor,
         obj=dispute,
-        detail={"kind": kind, "source": source, "grid": grid.pk, "parties": len(clean_parties)},
+        detail={"kind": kind, "source": source, "grid": grid.pk, "parties": len(party_rows)},
     )
     return dispute
 
@@ -250,7 +250,7 @@ def add_mediator(
     Refuses: a closed dispute (code closed); an unknown group ("group"); an account given
     for a volunteer, an inactive account, one without disputes.record at the grid, or one
     already mediating ("user"); no account and no name, or HTML in it ("name")."""
-    _check_records(scope, dispute.grid, field=None)
+    check_records(scope, dispute.grid, field=None)
     _check_open(dispute)
     if group not in Mediator.Group.values:
         raise DomainError(_("A mediator is staff or a volunteer."), field="group")
@@ -293,9 +293,9 @@ def record_session(
     the future ("held_on"); an empty summary or HTML ("summary"); HTML or more than 120
     characters in the location ("location")."""
     today = today or timezone.localdate()
-    _check_records(scope, dispute.grid, field=None)
+    check_records(scope, dispute.grid, field=None)
     _check_open(dispute)
-    held_on = _check_day(held_on, field="held_on", today=today, not_before=dispute.received_on)
+    held_on = check_day(held_on, field="held_on", today=today, not_before=dispute.received_on)
     summary = clean_text(summary, field="summary", required=True, limit=SUMMARY_MAX)
     location = clean_text(location, field="location", required=False, limit=LOCATION_MAX)
     session = MediationSession.objects.create(
@@ -386,7 +386,7 @@ def close_dispute(
     day before the receipt or the last session, or in the future ("closed_on"); a document
     without an agreement, or a bad one ("agreement")."""
     today = today or timezone.localdate()
-    _check_records(scope, dispute.grid, field=None)
+    check_records(scope, dispute.grid, field=None)
     _check_open(dispute)
     if outcome not in Outcome.values:
         raise DomainError(_("Unknown outcome."), field="outcome")
@@ -402,7 +402,7 @@ def close_dispute(
         )
     last_session = dispute.sessions.order_by("-held_on").values_list("held_on", flat=True).first()
     not_before = max(dispute.received_on, last_session) if last_session else dispute.received_on
-    closed_on = _check_day(closed_on, field="closed_on", today=today, not_before=not_before)
+    closed_on = check_day(closed_on, field="closed_on", today=today, not_before=not_before)
     if agreement is not None and outcome != Outcome.AGREEMENT:
         raise DomainError(_("Only an agreement has a signed document."), field="agreement")
     stored = accept_agreement(agreement) if agreement is not None else None
