@@ -6,50 +6,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("accounts", "0001_initial"),
-        ("territory", "0001_initial"),
+        ('accounts', '0001_initial'),
+        ('territory', '0001_initial'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="rolegrant",
-            name="area",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="territory.area",
-                verbose_name="held on",
-            ),
+            model_name='rolegrant',
+            name='area',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='territory.area', verbose_name='held on'),
         ),
         migrations.AddField(
-            model_name="rolegrant",
-            name="unit",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="territory.place",
-                verbose_name="unit",
-            ),
+            model_name='rolegrant',
+            name='unit',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='territory.place', verbose_name='unit'),
         ),
         migrations.AddField(
-            model_name="rolegrant",
-            name="user",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="role_grants",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="user",
-            ),
+            model_name='rolegrant',
+            name='user',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_grants', to=settings.AUTH_USER_MODEL, verbose_name='user'),
         ),
         migrations.AddConstraint(
-            model_name="rolegrant",
-            constraint=models.UniqueConstraint(fields=("user", "role", "area", "unit"), name="role_grant_unique"),
+            model_name='rolegrant',
+            constraint=models.UniqueConstraint(fields=('user', 'role', 'area', 'unit'), name='role_grant_unique'),
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0001_initial"),
+        ('cases', '0001_initial'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="caseevent",
-            name="late",
-            field=models.BooleanField(default=False, verbose_name="late"),
+            model_name='caseevent',
+            name='late',
+            field=models.BooleanField(default=False, verbose_name='late'),
         ),
     ]

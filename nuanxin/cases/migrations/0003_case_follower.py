@@ -6,60 +6,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0002_event_late"),
-        ("territory", "0001_initial"),
+        ('cases', '0002_event_late'),
+        ('territory', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="CaseFollower",
+            name='CaseFollower',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("since", models.DateTimeField(verbose_name="since")),
-                (
-                    "why",
-                    models.CharField(
-                        choices=[
-                            ("reporter", "reported it"),
-                            ("merged", "followed a merged duplicate"),
-                            ("chose", "chose to follow it"),
-                        ],
-                        max_length=10,
-                        verbose_name="why",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('since', models.DateTimeField(verbose_name='since')),
+                ('why', models.CharField(choices=[('reporter', 'reported it'), ('merged', 'followed a merged duplicate'), ('chose', 'chose to follow it')], max_length=10, verbose_name='why')),
             ],
             options={
-                "verbose_name": "case follower",
-                "verbose_name_plural": "case followers",
-                "ordering": ["since", "id"],
+                'verbose_name': 'case follower',
+                'verbose_name_plural': 'case followers',
+                'ordering': ['since', 'id'],
             },
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["case_class", "lat", "lng"], name="cases_case_class_lat_lng"),
+            model_name='case',
+            index=models.Index(fields=['case_class', 'lat', 'lng'], name='cases_case_class_lat_lng'),
         ),
         migrations.AddField(
-            model_name="casefollower",
-            name="case",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="followers", to="cases.case"
-            ),
+            model_name='casefollower',
+            name='case',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='followers', to='cases.case'),
         ),
         migrations.AddField(
-            model_name="casefollower",
-            name="user",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="followed_cases",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="user",
-            ),
+            model_name='casefollower',
+            name='user',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='followed_cases', to=settings.AUTH_USER_MODEL, verbose_name='user'),
         ),
         migrations.AddConstraint(
-            model_name="casefollower",
-            constraint=models.UniqueConstraint(fields=("user", "case"), name="case_follower_once"),
+            model_name='casefollower',
+            constraint=models.UniqueConstraint(fields=('user', 'case'), name='case_follower_once'),
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0003_case_follower"),
+        ('cases', '0003_case_follower'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="case",
-            name="number",
-            field=models.CharField(max_length=24, unique=True, verbose_name="case number"),
+            model_name='case',
+            name='number',
+            field=models.CharField(max_length=24, unique=True, verbose_name='case number'),
         ),
     ]

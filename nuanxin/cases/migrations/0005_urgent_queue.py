@@ -11,25 +11,26 @@ def mark_open_emergencies(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0004_case_number_label"),
-        ("territory", "0001_initial"),
+        ('cases', '0004_case_number_label'),
+        ('territory', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name="case",
-            options={"ordering": ["-urgent", "-reported_at"], "verbose_name": "case", "verbose_name_plural": "cases"},
+            name='case',
+            options={'ordering': ['-urgent', '-reported_at'], 'verbose_name': 'case', 'verbose_name_plural': 'cases'},
         ),
         migrations.AddField(
-            model_name="case",
-            name="urgent",
-            field=models.BooleanField(default=False, verbose_name="urgent"),
+            model_name='case',
+            name='urgent',
+            field=models.BooleanField(default=False, verbose_name='urgent'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["grid", "-urgent", "-reported_at", "-id"], name="cases_case_queue"),
+            model_name='case',
+            index=models.Index(fields=['grid', '-urgent', '-reported_at', '-id'], name='cases_case_queue'),
         ),
         migrations.RunPython(mark_open_emergencies, migrations.RunPython.noop),
     ]

@@ -4,51 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="AuditChainHead",
+            name='AuditChainHead',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("last_hash", models.CharField(max_length=64)),
-                ("count", models.BigIntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('last_hash', models.CharField(max_length=64)),
+                ('count', models.BigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name="AuditEntry",
+            name='AuditEntry',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("at", models.DateTimeField(db_index=True, verbose_name="time (UTC)")),
-                ("actor_id", models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name="actor id")),
-                ("actor_name", models.CharField(blank=True, max_length=150, verbose_name="actor")),
-                ("role", models.CharField(blank=True, max_length=40, verbose_name="role")),
-                ("ip", models.CharField(blank=True, max_length=45, verbose_name="IP address")),
-                ("action", models.CharField(db_index=True, max_length=80, verbose_name="action")),
-                ("object_type", models.CharField(blank=True, max_length=80, verbose_name="object type")),
-                ("object_id", models.CharField(blank=True, max_length=64, verbose_name="object id")),
-                ("object_repr", models.CharField(blank=True, max_length=200, verbose_name="object")),
-                (
-                    "result",
-                    models.CharField(
-                        choices=[("ok", "succeeded"), ("denied", "denied"), ("failed", "failed")],
-                        default="ok",
-                        max_length=10,
-                        verbose_name="result",
-                    ),
-                ),
-                ("request_id", models.CharField(blank=True, max_length=64, verbose_name="request id")),
-                ("area_path", models.CharField(blank=True, db_index=True, max_length=255, verbose_name="area path")),
-                ("detail", models.JSONField(blank=True, default=dict, verbose_name="detail")),
-                ("prev_hash", models.CharField(max_length=64)),
-                ("hash", models.CharField(max_length=64, unique=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField(db_index=True, verbose_name='time (UTC)')),
+                ('actor_id', models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name='actor id')),
+                ('actor_name', models.CharField(blank=True, max_length=150, verbose_name='actor')),
+                ('role', models.CharField(blank=True, max_length=40, verbose_name='role')),
+                ('ip', models.CharField(blank=True, max_length=45, verbose_name='IP address')),
+                ('action', models.CharField(db_index=True, max_length=80, verbose_name='action')),
+                ('object_type', models.CharField(blank=True, max_length=80, verbose_name='object type')),
+                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='object id')),
+                ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='object')),
+                ('result', models.CharField(choices=[('ok', 'succeeded'), ('denied', 'denied'), ('failed', 'failed')], default='ok', max_length=10, verbose_name='result')),
+                ('request_id', models.CharField(blank=True, max_length=64, verbose_name='request id')),
+                ('area_path', models.CharField(blank=True, db_index=True, max_length=255, verbose_name='area path')),
+                ('detail', models.JSONField(blank=True, default=dict, verbose_name='detail')),
+                ('prev_hash', models.CharField(max_length=64)),
+                ('hash', models.CharField(max_length=64, unique=True)),
             ],
             options={
-                "verbose_name": "audit entry",
-                "verbose_name_plural": "audit log",
-                "ordering": ["-id"],
+                'verbose_name': 'audit entry',
+                'verbose_name_plural': 'audit log',
+                'ordering': ['-id'],
             },
         ),
     ]

@@ -4,30 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("core", "0001_initial"),
+        ('core', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="CalendarDay",
+            name='CalendarDay',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("date", models.DateField(unique=True, verbose_name="date")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("holiday", "holiday (day off)"), ("workday", "make-up workday")],
-                        max_length=10,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("name", models.CharField(blank=True, max_length=100, verbose_name="name")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('date', models.DateField(unique=True, verbose_name='date')),
+                ('kind', models.CharField(choices=[('holiday', 'holiday (day off)'), ('workday', 'make-up workday')], max_length=10, verbose_name='kind')),
+                ('name', models.CharField(blank=True, max_length=100, verbose_name='name')),
             ],
             options={
-                "verbose_name": "calendar day",
-                "verbose_name_plural": "work calendar",
-                "ordering": ["date"],
+                'verbose_name': 'calendar day',
+                'verbose_name_plural': 'work calendar',
+                'ordering': ['date'],
             },
         ),
     ]

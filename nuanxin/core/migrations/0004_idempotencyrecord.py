@@ -4,27 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("core", "0003_cn_holidays_2023_2026"),
+        ('core', '0003_cn_holidays_2023_2026'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="IdempotencyRecord",
+            name='IdempotencyRecord',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("owner", models.CharField(max_length=100, verbose_name="owner")),
-                ("key", models.CharField(max_length=128, verbose_name="key")),
-                ("request_hash", models.CharField(max_length=64, verbose_name="request hash")),
-                ("completed", models.BooleanField(default=False, verbose_name="completed")),
-                ("status", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="status")),
-                ("body", models.JSONField(blank=True, null=True, verbose_name="body")),
-                ("created_at", models.DateTimeField(db_index=True, verbose_name="created at")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('owner', models.CharField(max_length=100, verbose_name='owner')),
+                ('key', models.CharField(max_length=128, verbose_name='key')),
+                ('request_hash', models.CharField(max_length=64, verbose_name='request hash')),
+                ('completed', models.BooleanField(default=False, verbose_name='completed')),
+                ('status', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='status')),
+                ('body', models.JSONField(blank=True, null=True, verbose_name='body')),
+                ('created_at', models.DateTimeField(db_index=True, verbose_name='created at')),
             ],
             options={
-                "verbose_name": "idempotency record",
-                "verbose_name_plural": "idempotency records",
-                "constraints": [models.UniqueConstraint(fields=("owner", "key"), name="core_idempotency_owner_key")],
+                'verbose_name': 'idempotency record',
+                'verbose_name_plural': 'idempotency records',
+                'constraints': [models.UniqueConstraint(fields=('owner', 'key'), name='core_idempotency_owner_key')],
             },
         ),
     ]

@@ -6,57 +6,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("territory", "0001_initial"),
+        ('territory', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ApiKey",
+            name='ApiKey',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "name",
-                    models.CharField(
-                        help_text="Who uses this key, e.g. the district 12345 platform.",
-                        max_length=80,
-                        verbose_name="name",
-                    ),
-                ),
-                ("prefix", models.CharField(editable=False, max_length=12, verbose_name="key starts with")),
-                ("digest", models.CharField(editable=False, max_length=64, unique=True)),
-                ("created_at", models.DateTimeField(editable=False, verbose_name="issued at")),
-                ("revoked_at", models.DateTimeField(blank=True, editable=False, null=True, verbose_name="revoked at")),
-                (
-                    "area",
-                    models.ForeignKey(
-                        help_text="The key posts and reads cases in this node's subtree only.",
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="territory.area",
-                        verbose_name="reaches",
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        editable=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="issued by",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(help_text='Who uses this key, e.g. the district 12345 platform.', max_length=80, verbose_name='name')),
+                ('prefix', models.CharField(editable=False, max_length=12, verbose_name='key starts with')),
+                ('digest', models.CharField(editable=False, max_length=64, unique=True)),
+                ('created_at', models.DateTimeField(editable=False, verbose_name='issued at')),
+                ('revoked_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='revoked at')),
+                ('area', models.ForeignKey(help_text="The key posts and reads cases in this node's subtree only.", on_delete=django.db.models.deletion.PROTECT, related_name='+', to='territory.area', verbose_name='reaches')),
+                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='issued by')),
             ],
             options={
-                "verbose_name": "Open311 API key",
-                "verbose_name_plural": "Open311 API keys",
-                "ordering": ["-created_at", "-id"],
+                'verbose_name': 'Open311 API key',
+                'verbose_name_plural': 'Open311 API keys',
+                'ordering': ['-created_at', '-id'],
             },
         ),
     ]

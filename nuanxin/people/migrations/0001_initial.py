@@ -7,180 +7,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("territory", "0001_initial"),
+        ('territory', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Household",
+            name='Household',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "number",
-                    models.CharField(
-                        help_text="Building-unit-room, e.g. 3-2-501.", max_length=40, verbose_name="number"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "grid",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="households",
-                        to="territory.area",
-                        verbose_name="grid",
-                    ),
-                ),
-                (
-                    "place",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="households",
-                        to="territory.place",
-                        verbose_name="place",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('number', models.CharField(help_text='Building-unit-room, e.g. 3-2-501.', max_length=40, verbose_name='number')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('grid', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='territory.area', verbose_name='grid')),
+                ('place', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='territory.place', verbose_name='place')),
             ],
             options={
-                "verbose_name": "household",
-                "verbose_name_plural": "households",
-                "ordering": ["place_id", "number"],
+                'verbose_name': 'household',
+                'verbose_name_plural': 'households',
+                'ordering': ['place_id', 'number'],
             },
         ),
         migrations.CreateModel(
-            name="Resident",
+            name='Resident',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=30, verbose_name="name")),
-                (
-                    "name_pinyin",
-                    models.CharField(db_index=True, editable=False, max_length=200, verbose_name="name in pinyin"),
-                ),
-                (
-                    "name_initials",
-                    models.CharField(db_index=True, editable=False, max_length=60, verbose_name="initials"),
-                ),
-                (
-                    "gender",
-                    models.CharField(
-                        blank=True,
-                        choices=[("male", "male"), ("female", "female")],
-                        max_length=6,
-                        verbose_name="gender",
-                    ),
-                ),
-                ("birth_year", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="year of birth")),
-                ("id_number", nuanxin.core.fields.EncryptedTextField(blank=True, verbose_name="ID number")),
-                ("id_number_index", models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ("phone", nuanxin.core.fields.EncryptedTextField(blank=True, verbose_name="phone")),
-                ("phone_index", models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "grid",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="residents",
-                        to="territory.area",
-                        verbose_name="grid",
-                    ),
-                ),
-                (
-                    "household",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="members",
-                        to="people.household",
-                        verbose_name="household",
-                    ),
-                ),
-                (
-                    "place",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="residents",
-                        to="territory.place",
-                        verbose_name="place",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="resident_records",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="account",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=30, verbose_name='name')),
+                ('name_pinyin', models.CharField(db_index=True, editable=False, max_length=200, verbose_name='name in pinyin')),
+                ('name_initials', models.CharField(db_index=True, editable=False, max_length=60, verbose_name='initials')),
+                ('gender', models.CharField(blank=True, choices=[('male', 'male'), ('female', 'female')], max_length=6, verbose_name='gender')),
+                ('birth_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='year of birth')),
+                ('id_number', nuanxin.core.fields.EncryptedTextField(blank=True, verbose_name='ID number')),
+                ('id_number_index', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
+                ('phone', nuanxin.core.fields.EncryptedTextField(blank=True, verbose_name='phone')),
+                ('phone_index', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('grid', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='territory.area', verbose_name='grid')),
+                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='members', to='people.household', verbose_name='household')),
+                ('place', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='territory.place', verbose_name='place')),
+                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='resident_records', to=settings.AUTH_USER_MODEL, verbose_name='account')),
             ],
             options={
-                "verbose_name": "resident",
-                "verbose_name_plural": "residents",
-                "ordering": ["name_pinyin", "id"],
+                'verbose_name': 'resident',
+                'verbose_name_plural': 'residents',
+                'ordering': ['name_pinyin', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="ResidentTag",
+            name='ResidentTag',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("special_group", "special group"), ("key_person", "key person")],
-                        db_index=True,
-                        max_length=16,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("category", nuanxin.core.fields.EncryptedTextField(verbose_name="category")),
-                ("category_index", models.CharField(db_index=True, editable=False, max_length=64)),
-                ("note", nuanxin.core.fields.EncryptedTextField(blank=True, verbose_name="note")),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "resident",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="tags",
-                        to="people.resident",
-                        verbose_name="resident",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('special_group', 'special group'), ('key_person', 'key person')], db_index=True, max_length=16, verbose_name='kind')),
+                ('category', nuanxin.core.fields.EncryptedTextField(verbose_name='category')),
+                ('category_index', models.CharField(db_index=True, editable=False, max_length=64)),
+                ('note', nuanxin.core.fields.EncryptedTextField(blank=True, verbose_name='note')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tags', to='people.resident', verbose_name='resident')),
             ],
             options={
-                "verbose_name": "resident tag",
-                "verbose_name_plural": "resident tags",
-                "ordering": ["kind", "id"],
+                'verbose_name': 'resident tag',
+                'verbose_name_plural': 'resident tags',
+                'ordering': ['kind', 'id'],
             },
         ),
         migrations.AddConstraint(
-            model_name="household",
-            constraint=models.UniqueConstraint(fields=("place", "number"), name="household_number_unique_in_place"),
+            model_name='household',
+            constraint=models.UniqueConstraint(fields=('place', 'number'), name='household_number_unique_in_place'),
         ),
         migrations.AddIndex(
-            model_name="resident",
-            index=models.Index(fields=["grid", "name_pinyin"], name="people_resi_grid_id_0a26bb_idx"),
+            model_name='resident',
+            index=models.Index(fields=['grid', 'name_pinyin'], name='people_resi_grid_id_0a26bb_idx'),
         ),
         migrations.AddConstraint(
-            model_name="resident",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("id_number_index", ""), _negated=True),
-                fields=("id_number_index",),
-                name="resident_id_number_unique",
-            ),
+            model_name='resident',
+            constraint=models.UniqueConstraint(condition=models.Q(('id_number_index', ''), _negated=True), fields=('id_number_index',), name='resident_id_number_unique'),
         ),
         migrations.AddConstraint(
-            model_name="residenttag",
-            constraint=models.UniqueConstraint(
-                fields=("resident", "category_index"), name="resident_tag_unique_category"
-            ),
+            model_name='residenttag',
+            constraint=models.UniqueConstraint(fields=('resident', 'category_index'), name='resident_tag_unique_category'),
         ),
     ]
