@@ -61,7 +61,7 @@ def measure(label: str, call: Callable[[], Any], *, seconds: float = SECONDS_PER
     }
 
 
-def report(title: str, data: str, rows: list[dict], notes: tuple[str, ...] = ()) -> None:
+def report(title: str, data: str, rows: list[dict], notes: tuple[str, ...] = (), how: str = "") -> None:
     """Print the table (when there are timed rows; a benchmark with its own table passes it in
     `notes`) and append it, with the machine and the date, to docs/performance.md."""
     from django.db import connection
@@ -73,8 +73,8 @@ def report(title: str, data: str, rows: list[dict], notes: tuple[str, ...] = ())
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{connection.vendor} ({connection.settings_dict['NAME']}). Data: {data}",
-        "In-process (Django test client, one thread); "
-        f"each case runs about {SECONDS_PER_CASE:g} s. Peak memory {peak_mb:.0f} MB.",
+        (how or f"In-process (Django test client, one thread); each case runs about {SECONDS_PER_CASE:g} s.")
+        + f" Peak memory {peak_mb:.0f} MB.",
         *notes,
     ]
     if rows:

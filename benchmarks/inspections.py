@@ -133,7 +133,8 @@ def main() -> None:
         "Inspections: due-visit generation",
         f"{targets:,} watch targets on the demo community's six grids." + (f" Filled in {filled}." if filled else ""),
         [],
-        notes=("The daily job `generate_due_visits`, run in-process, once per row.", "", *lines),
+        how="The daily job `generate_due_visits`, in-process, one thread, once per row.",
+        notes=("", *lines),
     )
 
 
