@@ -27,16 +27,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
-from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from nuanxin.cases.actions import STAGE_OF_STATE
 from nuanxin.cases.models import Case, CaseEvent, Level
-from nuanxin.cases.queries import day_start, parse_day
-from nuanxin.core.errors import DomainError
-from nuanxin.core.scoping import Scope, deny
+from nuanxin.core import periods
+from nuanxin.core.periods import day_start
+from nuanxin.core.scoping import Scope
+from nuanxin.territory import queries as territory_queries
 from nuanxin.territory.models import Area
 
 STAGES = ("accept", "dispatch", "handle", "verify")
@@ -148,39 +147,17 @@ def _rate(part: int, whole: int) -> float | None:
 
 def figure_nodes(scope: Scope) -> QuerySet[Area]:
     """The nodes the viewer may ask figures for: where they see cases, topmost first."""
-    return Area.objects.filter(scope.q("cases.view", "path")).only("id", "name", "level", "path").order_by("path")
+    return territory_queries.figure_nodes(scope, "cases.view")
 
 
 def node_or_404(scope: Scope, node_id: str | int | None) -> Area:
     """The node asked for (default: the viewer's topmost); 404 (audited) outside their case scope."""
-    if node_id in (None, ""):
-        node = figure_nodes(scope).first()
-        if node is None:
-            raise deny(scope, "cases.figures")
-        return node
-    text = str(node_id)
-    if not text.isdigit() or not 0 < int(text) < 2**63:
-        raise DomainError(_("Choose a node of the territory."), field="node")
-    node = Area.objects.filter(pk=int(text)).only("id", "name", "level", "path").first()
-    if node is None:
-        raise Http404
-    if not scope.has_at("cases.view", node.path):
-        raise deny(scope, f"cases.figures territory.area {node.pk}")
-    return node
+    return territory_queries.node_or_404(scope, node_id, permission="cases.view", audit_as="cases.figures")
 
 
 def parse_period(since_text: str | None, until_text: str | None, *, today: date | None = None) -> tuple[date, date]:
     """`from` and `to` (YYYY-MM-DD, both included); by default this year up to today."""
-    today = today or timezone.localdate()
-    until = parse_day(until_text or "") if until_text else today
-    if until is None:
-        raise DomainError(_("Enter a date as YYYY-MM-DD."), field="to")
-    since = parse_day(since_text or "") if since_text else until.replace(month=1, day=1)
-    if since is None:
-        raise DomainError(_("Enter a date as YYYY-MM-DD."), field="from")
-    if since > until:
-        raise DomainError(_("The start of the period is after its end."), field="from")
-    return since, until
+    return periods.parse_period(since_text, until_text, today=today)
 
 
 def _counts(cases: QuerySet[Case], key: str, label_key: str | None, labels: dict[str, str] | None) -> list[Tally]:

@@ -15,12 +15,11 @@ from nuanxin.cases.exports import MAX_EXPORT_ROWS, export_cases
 from nuanxin.cases.figures import case_figures, chart_data, figure_nodes, node_or_404, parse_period
 from nuanxin.cases.models import Case, CaseClass, Level
 from nuanxin.cases.queries import CaseFilters, filtered_cases
-from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.scoping import require
 from nuanxin.core.spreadsheets import XLSX_CONTENT_TYPE
 from nuanxin.territory.models import Area
-from nuanxin.territory.queries import working_areas
+from nuanxin.territory.queries import figures_choice, working_areas
 
 # The map draws the newest cases matching the filters, at most this many points.
 MAP_POINTS = 2000
@@ -134,19 +133,10 @@ def export(request: ScopedRequest) -> HttpResponse:
 def figures(request: ScopedRequest) -> HttpResponse:
     """Figures for a node of the viewer's territory and a period (cases/figures.py)."""
     require(request.scope, "cases.view")
-    errors: dict[str, str] = {}
-    chosen = {key: request.GET.get(key, "").strip() for key in ("node", "from", "to")}
-    try:
-        node = node_or_404(request.scope, chosen["node"])
-    except DomainError as exc:
-        errors[exc.field or "node"] = exc.message
-        node = node_or_404(request.scope, None)
-    try:
-        since, until = parse_period(chosen["from"], chosen["to"])
-    except DomainError as exc:
-        errors[exc.field or "from"] = exc.message
-        since, until = parse_period(None, None)
-    result = case_figures(scope=request.scope, node=node, since=since, until=until)
+    choice = figures_choice(
+        request.GET, node_or_404=lambda node: node_or_404(request.scope, node), parse_period=parse_period
+    )
+    result = case_figures(scope=request.scope, node=choice.node, since=choice.since, until=choice.until)
     return render(
         request,
         "cases/figures.html",
@@ -160,9 +150,9 @@ def figures(request: ScopedRequest) -> HttpResponse:
                 (_("By channel"), result.by_channel),
             ],
             "nodes": figure_nodes(request.scope)[:MAX_NODE_CHOICES],
-            "chosen": chosen,
-            "errors": errors,
+            "chosen": choice.chosen,
+            "errors": choice.errors,
             "title": _("Case figures"),
         },
-        status=400 if errors else 200,
+        status=400 if choice.errors else 200,
     )

@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from nuanxin.cases.models import Case, CaseClass, CaseEvent, Level
+from nuanxin.core.periods import filter_period, moments_q
 from nuanxin.core.scoping import Scope, get_in_scope_or_404
 
 
@@ -82,23 +83,7 @@ def overdue(cases: QuerySet[Case], *, now: datetime | None = None) -> QuerySet[C
 
 # The console's filters, shared by the list, the map and the export (one parsing, one meaning).
 _CODE = re.compile(r"^[-a-z0-9_]{1,40}$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FILTER_KEYS = ("state", "category", "class", "grid", "level", "channel", "emergency", "overdue", "since", "until")
-
-
-def day_start(day: date) -> datetime:
-    """Midnight at the start of `day` in the local time zone (Asia/Shanghai)."""
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def parse_day(text: str) -> date | None:
-    """A YYYY-MM-DD date, or None when the text is not one."""
-    if not _DAY.match(text or ""):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -125,21 +110,10 @@ class CaseFilters:
 
     @classmethod
     def from_query(cls, params: Mapping[str, Any]) -> "CaseFilters":
-        from django.utils.translation import gettext as _
-
         def text(key: str) -> str:
             return str(params.get(key) or "").strip()
 
-        errors: dict[str, str] = {}
-        days: dict[str, date | None] = {}
-        for key in ("since", "until"):
-            days[key] = parse_day(text(key))
-            if text(key) and days[key] is None:
-                errors[key] = _("Enter a date as YYYY-MM-DD.")
-        since, until = days["since"], days["until"]
-        if since and until and since > until:
-            errors["until"] = _("The end of the period is before its start.")
-            until = None
+        since, until, errors = filter_period(params, "since", "until")
         grid = text("grid")
         return cls(
             state=text("state") if text("state") in Case.State.values else "",
@@ -172,11 +146,7 @@ class CaseFilters:
             cases = cases.filter(emergency=True)
         if self.overdue:
             cases = overdue(cases, now=now)
-        if self.since:
-            cases = cases.filter(reported_at__gte=day_start(self.since))
-        if self.until:
-            cases = cases.filter(reported_at__lt=day_start(self.until + timedelta(days=1)))
-        return cases
+        return cases.filter(moments_q("reported_at", self.since, self.until))
 
     def chosen(self) -> dict[str, str]:
         """The applied values as the form's fields spell them ("" where not chosen)."""

@@ -1,5 +1,8 @@
 """One error type for business rules: a translated, user-safe message, optionally tied to a field."""
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
 
 class DomainError(Exception):
     """Raised by actions when a rule refuses a change. `field` names the input at fault."""
@@ -12,3 +15,26 @@ class DomainError(Exception):
 
     def as_dict(self) -> dict[str, str | None]:
         return {"error": self.message, "field": self.field, "code": self.code}
+
+
+def renamed_field(field: str | None, names: Mapping[str, str]) -> str | None:
+    """`field` as `names` renames it, also as a list entry's field ("parties.0.place")."""
+    if not field:
+        return field
+    if field in names:
+        return names[field]
+    head, dot, last = field.rpartition(".")
+    if dot and head.rpartition(".")[2].isdigit() and last in names:
+        return f"{head}.{names[last]}"
+    return field
+
+
+@contextmanager
+def api_field_names(names: Mapping[str, str]) -> Iterator[None]:
+    """The API names its inputs by their JSON keys where the actions name them as models
+    ("place" is "place_id"): a DomainError leaving the block names the field the caller sent."""
+    try:
+        yield
+    except DomainError as error:
+        error.field = renamed_field(error.field, names)
+        raise

@@ -17,15 +17,14 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
-from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.cases.queries import day_start, parse_day
-from nuanxin.core.errors import DomainError
+from nuanxin.core import periods
+from nuanxin.core.periods import day_start
 from nuanxin.core.scoping import Scope, deny
 from nuanxin.inspections.models import ChecklistVersion, Hazard, Rectification, Visit
 from nuanxin.ledgers.models import Dispute, Outcome, SettledLevel
+from nuanxin.territory import queries as territory_queries
 from nuanxin.territory.models import Area
 from nuanxin.volunteers.models import NEW_EMPLOYMENT_GROUPS, Activity, ActivityKind, ParticipantGroup
 
@@ -172,45 +171,25 @@ class PeriodFigures:
 
 def figure_nodes(scope: Scope) -> QuerySet[Area]:
     """The nodes the viewer may ask figures for: where they hold insights.view, topmost first."""
-    return Area.objects.filter(scope.q(PERMISSION, "path")).only("id", "name", "level", "path").order_by("path")
+    return territory_queries.figure_nodes(scope, PERMISSION)
 
 
 def node_or_404(scope: Scope, node_id: str | int | None) -> Area:
     """The node asked for (default: the viewer's topmost); 404 (audited) outside their reach
     of insights.view, and for a viewer who holds it nowhere."""
-    if not scope.has(PERMISSION):
-        raise deny(scope, PERMISSION)
-    if node_id in (None, ""):
-        node = figure_nodes(scope).first()
-        if node is None:
-            raise deny(scope, PERMISSION)
-        return node
-    text = str(node_id)
-    if not text.isdigit() or not 0 < int(text) < 2**63:
-        raise DomainError(_("Choose a node of the territory."), field="node")
-    node = Area.objects.filter(pk=int(text)).only("id", "name", "level", "path").first()
-    if node is None:
-        raise Http404
-    if not scope.has_at(PERMISSION, node.path):
-        raise deny(scope, f"{PERMISSION} territory.area {node.pk}")
-    return node
+    return territory_queries.node_or_404(scope, node_id, permission=PERMISSION)
 
 
 def parse_period(start_text: str | None, end_text: str | None, *, today: date | None = None) -> tuple[date, date]:
     """`from` and `to` (YYYY-MM-DD, both included; default: this year up to today); at most
     five years long. A bad value is a DomainError naming its field."""
-    today = today or timezone.localdate()
-    end = parse_day(end_text) if end_text else today
-    if end is None:
-        raise DomainError(_("Enter a date as YYYY-MM-DD."), field="to")
-    start = parse_day(start_text) if start_text else end.replace(month=1, day=1)
-    if start is None:
-        raise DomainError(_("Enter a date as YYYY-MM-DD."), field="from")
-    if start > end:
-        raise DomainError(_("The start of the period is after its end."), field="from")
-    if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise DomainError(_("A period may be at most five years long."), field="from")
-    return start, end
+    return periods.parse_period(
+        start_text,
+        end_text,
+        today=today,
+        max_days=MAX_PERIOD_DAYS,
+        too_long=_("A period may be at most five years long."),
+    )
 
 
 def period_figures(scope: Scope, node: Area, start: date, end: date) -> PeriodFigures:

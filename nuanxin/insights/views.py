@@ -6,9 +6,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.insights.queries import figure_nodes, node_or_404, parse_period, period_figures
+from nuanxin.territory.queries import figures_choice
 
 # The node menu (the API takes any node in reach).
 MAX_NODE_CHOICES = 500
@@ -19,28 +19,17 @@ def period(request: ScopedRequest) -> HttpResponse:
     """Figures for a node of the viewer's territory (default: their topmost) and a period
     (default: this year so far). A bad field is shown at the field, with the defaults' figures."""
     scope = request.scope
-    errors: dict[str, str] = {}
-    chosen = {key: request.GET.get(key, "").strip() for key in ("node", "from", "to")}
-    try:
-        node = node_or_404(scope, chosen["node"])
-    except DomainError as exc:
-        errors[exc.field or "node"] = exc.message
-        node = node_or_404(scope, None)
-    try:
-        start, end = parse_period(chosen["from"], chosen["to"])
-    except DomainError as exc:
-        errors[exc.field or "from"] = exc.message
-        start, end = parse_period(None, None)
-    figures = period_figures(scope, node, start, end)
+    choice = figures_choice(request.GET, node_or_404=lambda node: node_or_404(scope, node), parse_period=parse_period)
+    figures = period_figures(scope, choice.node, choice.since, choice.until)
     return render(
         request,
         "insights/period.html",
         {
             "figures": figures,
             "nodes": figure_nodes(scope)[:MAX_NODE_CHOICES],
-            "chosen": chosen,
-            "errors": errors,
+            "chosen": choice.chosen,
+            "errors": choice.errors,
             "title": _("Period figures"),
         },
-        status=400 if errors else 200,
+        status=400 if choice.errors else 200,
     )

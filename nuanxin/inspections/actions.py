@@ -39,7 +39,6 @@ from nuanxin.inspections.models import (
 from nuanxin.people.models import Resident, ResidentTag
 from nuanxin.territory.models import Area, Place, StaffAssignment
 
-REASON_MAX = 500
 NOTE_MAX = 500
 
 # Visit frequency by tier, for every category; NUANXIN_VISIT_FREQUENCIES overrides it per
@@ -71,13 +70,13 @@ def period_of(frequency: str, day: date) -> tuple[date, date]:
     return date(day.year, first_month, 1), date(day.year, last_month, calendar.monthrange(day.year, last_month)[1])
 
 
-def _clean_reason(reason: str) -> str:
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise DomainError(_("A reason is required."), field="reason")
-    if len(reason) > REASON_MAX:
-        raise DomainError(_("A reason has at most %(n)d characters.") % {"n": REASON_MAX}, field="reason")
-    return reason
+def _moment(today: date | None) -> datetime:
+    """When a change made "on `today`" happened: now, or for a day given by the caller (the
+    demo's history, an import) that day at the present time of day."""
+    now = timezone.localtime()
+    if today is None or today == now.date():
+        return now
+    return timezone.make_aware(datetime.combine(today, now.time().replace(tzinfo=None)))
 
 
 def _check_tier(tier: str) -> None:
@@ -167,9 +166,10 @@ def add_target(
     WatchChange.objects.create(
         target=target,
         actor=actor,
+        at=_moment(today),
         new_tier=tier,
         new_frequency=frequency,
-        reason=_clean_reason(reason) if (reason or "").strip() else "added",
+        reason=rectifications.clean_reason(reason) if (reason or "").strip() else "added",
     )
     audit.record("inspections.target_added", actor=actor, obj=target)
     _plan_target(target, today)
@@ -196,7 +196,7 @@ def change_tier(
     _check_manages(scope, target.grid, target.category, field=None)
     if not target.is_active:
         raise DomainError(_("This target is no longer on the watchlist."))
-    reason = _clean_reason(reason)
+    reason = rectifications.clean_reason(reason)
     _check_tier(tier)
     if tier == target.tier:
         raise DomainError(_("The target is already at this tier."), field="tier")
@@ -204,6 +204,7 @@ def change_tier(
     change = WatchChange.objects.create(
         target=target,
         actor=actor,
+        at=_moment(today),
         old_tier=target.tier,
         new_tier=tier,
         old_frequency=target.frequency,
@@ -235,7 +236,7 @@ def end_target(
     _check_manages(scope, target.grid, target.category, field=None)
     if not target.is_active:
         raise DomainError(_("This target is no longer on the watchlist."))
-    reason = _clean_reason(reason)
+    reason = rectifications.clean_reason(reason)
     target.ended_on = today or timezone.localdate()
     target.save(update_fields=["ended_on", "updated_at"])
     # Routine visits only: a re-check still due follows its rectification order.
@@ -472,7 +473,7 @@ def _complete(
     if found:
         rectifications.issue_order(actor=actor, visit=visit, hazards=found, today=today)
     if visit.kind == Visit.Kind.ROUTINE and visit.target is not None:
-        _adapt_frequency(actor=actor, target=visit.target, visit=visit, hazard=bool(found), today=today)
+        _adapt_frequency(actor=actor, target=visit.target, visit=visit, hazard=bool(found), today=today, now=now)
     audit.record(
         "inspections.visit_recorded",
         actor=actor,
@@ -494,7 +495,9 @@ def distance_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
     return haversine(lng1, lat1, lng2, lat2)
 
 
-def _adapt_frequency(*, actor: Any, target: WatchTarget, visit: Visit, hazard: bool, today: date) -> None:
+def _adapt_frequency(
+    *, actor: Any, target: WatchTarget, visit: Visit, hazard: bool, today: date, now: datetime
+) -> None:
     """A hazard raises the frequency a step (quarterly → monthly → weekly) and restarts the
     count of clean visits; NUANXIN_CLEAN_VISITS_TO_LOWER clean visits in a row bring a
     raised frequency a step back down, never below what category × tier sets."""
@@ -520,6 +523,7 @@ def _adapt_frequency(*, actor: Any, target: WatchTarget, visit: Visit, hazard: b
     WatchChange.objects.create(
         target=target,
         actor=actor,
+        at=now,
         old_tier=target.tier,
         new_tier=target.tier,
         old_frequency=old,
@@ -555,7 +559,7 @@ def record_visit(
     the checklist ("answers.<item code>"); a bad location ("lng"/"lat"); a bad or extra
     photo ("photos" or the item); a note over 2000 characters ("note")."""
     now = now or timezone.now()
-    visit = Visit.objects.select_for_update().select_related("grid", "version").get(pk=visit.pk)
+    visit = Visit.objects.select_for_update(of=("self",)).select_related("grid", "version").get(pk=visit.pk)
     _check_records(scope, actor, visit)
     if visit.state == Visit.State.DONE:
         raise DomainError(_("This visit is already recorded."), code="stale")
@@ -621,7 +625,7 @@ def add_visit_photos(
     Refuses: given a scope, an actor who may not record the visit ("forbidden"); a visit
     already recorded; no photo, too many, a bad photo ("photos"); an item that takes no
     photo ("answers.<item>", or "photos" for a code the checklist does not have)."""
-    visit = Visit.objects.select_for_update().select_related("grid", "version").get(pk=visit.pk)
+    visit = Visit.objects.select_for_update(of=("self",)).select_related("grid", "version").get(pk=visit.pk)
     _check_records(scope, actor, visit)
     if visit.state == Visit.State.DONE:
         raise DomainError(_("This visit is already recorded."), code="stale")

@@ -4,8 +4,6 @@ order and its deadline. Every answer goes through the scope, which also hides th
 categories (special group, key person) the caller may not know of: such a target, visit
 or order is left out of lists and counts and is a 404 like a missing one."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -16,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, FilterSchema, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from nuanxin.core.errors import DomainError
+from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.schemas import RowId
@@ -140,15 +138,8 @@ class VisitFilter(Schema):
     due_by: date | None = Field(None, description="Only visits due on or before this day")
 
 
-@contextmanager
-def _json_field_names() -> Iterator[None]:
-    """The API names its inputs by their JSON keys: the actions' "place" is "place_id" here."""
-    try:
-        yield
-    except DomainError as error:
-        if error.field in ("place", "resident", "worker"):
-            error.field = f"{error.field}_id"
-        raise
+# The actions name their inputs as models; the API by their JSON keys ("place" is "place_id").
+_JSON_NAMES = {name: f"{name}_id" for name in ("place", "resident", "worker")}
 
 
 @router.get("/targets", response=list[TargetOut])
@@ -178,7 +169,7 @@ def add_target(request: ScopedRequest, payload: TargetIn) -> Status[WatchTarget]
         if resident is None:
             raise DomainError(_("Unknown resident."), field="resident_id")
     worker = get_user_model().objects.filter(pk=payload.worker_id, is_active=True).first()
-    with _json_field_names():
+    with api_field_names(_JSON_NAMES):
         target = actions.add_target(
             actor=request.user,
             scope=request.scope,

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core.scoping import Scope, ScopedQuerySet, Scoping
@@ -178,7 +179,7 @@ class WatchChange(models.Model):
     """One change of a target's tier or frequency, with its reason. Append-only."""
 
     target = models.ForeignKey(WatchTarget, verbose_name=_("target"), on_delete=models.PROTECT, related_name="changes")
-    at = models.DateTimeField(_("at"), auto_now_add=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),

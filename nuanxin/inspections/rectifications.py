@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.masking import mask_name
+from nuanxin.core.numbering import next_in_sequence
 from nuanxin.core.scoping import Scope
 from nuanxin.inspections.answers import is_hazard, worst
 from nuanxin.inspections.models import CATEGORY_PERMISSION, Hazard, Rectification, Visit
@@ -64,15 +65,8 @@ def responsible_party(visit: Visit) -> str:
 
 
 def _next_number(year: int) -> str:
-    prefix = f"ZG{year}"
-    last = (
-        Rectification.objects.select_for_update()
-        .filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return f"{prefix}{(int(last[len(prefix) :]) + 1) if last else 1:05d}"
+    """ZG + year + a five-digit sequence within the year (ZG202400001)."""
+    return next_in_sequence(Rectification.objects.select_for_update(), f"ZG{year}")
 
 
 def issue_order(*, actor: Any, visit: Visit, hazards: list[dict[str, Any]], today: date) -> Rectification:
@@ -216,7 +210,9 @@ def _escalate(*, actor: Any, order: Rectification, recheck: Visit, unfixed: list
     )
 
 
-def _clean_reason(reason: str) -> str:
+def clean_reason(reason: str) -> str:
+    """A reason for a change (a deadline, a tier, a target leaving the list), white space
+    folded; refused at `reason` when empty or too long. inspections/actions.py uses it too."""
     reason = " ".join((reason or "").split())
     if not reason:
         raise DomainError(_("A reason is required."), field="reason")
@@ -250,7 +246,7 @@ def change_deadline(
     order = Rectification.objects.select_for_update().get(pk=order.pk)
     if order.state != Rectification.State.OPEN:
         raise DomainError(_("This rectification order is already closed."))
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     today = today or timezone.localdate()
     if not isinstance(deadline, date) or isinstance(deadline, datetime):
         raise DomainError(_("Enter a date."), field="deadline")

@@ -16,12 +16,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
+from nuanxin.core.numbering import next_in_sequence
 from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import normalize_mobile
@@ -148,15 +148,7 @@ def clean_parties(parties: list[Any], scope: Scope | None) -> list[DisputeParty]
 
 def next_number(year: int) -> str:
     """JF + year + a 5-digit sequence (JF202400001), counted per year of receipt."""
-    prefix = f"JF{year}"
-    last = (
-        Dispute.objects.filter(number__startswith=prefix)
-        .order_by(Length("number").desc(), "-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    sequence = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{sequence:05d}"
+    return next_in_sequence(Dispute.objects.all(), f"JF{year}")
 
 
 @transaction.atomic

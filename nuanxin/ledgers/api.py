@@ -14,9 +14,10 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from nuanxin.accounts.models import User
 from nuanxin.cases.models import Case
-from nuanxin.core.errors import DomainError
+from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.idempotency import idempotent
+from nuanxin.core.periods import parse_day
 from nuanxin.core.schemas import RowId
 from nuanxin.core.scoping import require
 from nuanxin.inspections.models import Visit
@@ -186,13 +187,8 @@ def get_dispute(request: ScopedRequest, dispute_id: RowId) -> dict[str, Any]:
     return _detail(request, dispute_id)
 
 
-def _json_name(error: DomainError) -> DomainError:
-    """The API names its inputs by their JSON keys: the action's "grid" is "grid_id" here."""
-    field = error.field or ""
-    party_link = field.startswith("parties.") and field.endswith((".resident", ".place"))
-    if field in ("grid", "case", "visit", "user") or party_link:
-        error.field = f"{field}_id"
-    return error
+# The actions name their inputs as models; the API by their JSON keys.
+_JSON_NAMES = {name: f"{name}_id" for name in ("grid", "case", "visit", "user", "resident", "place")}
 
 
 @router.post("", response={201: DisputeDetailOut})
@@ -227,7 +223,7 @@ def register(request: ScopedRequest, payload: DisputeIn) -> Status:
         parties.append(
             actions.PartyIn(kind=party.kind, name=party.name, phone=party.phone, resident=resident, place=place)
         )
-    try:
+    with api_field_names(_JSON_NAMES):
         dispute = actions.register_dispute(
             actor=request.user,
             scope=request.scope,
@@ -240,8 +236,6 @@ def register(request: ScopedRequest, payload: DisputeIn) -> Status:
             case=case,
             visit=visit,
         )
-    except DomainError as error:
-        raise _json_name(error) from None
     return Status(201, _detail(request, dispute.pk))
 
 
@@ -255,7 +249,7 @@ def add_mediator(request: ScopedRequest, dispute_id: RowId, payload: MediatorIn)
         user = User.objects.filter(pk=payload.user_id).first()
         if user is None:
             raise DomainError(_("Unknown user."), field="user_id")
-    try:
+    with api_field_names(_JSON_NAMES):
         actions.add_mediator(
             actor=request.user,
             scope=request.scope,
@@ -264,8 +258,6 @@ def add_mediator(request: ScopedRequest, dispute_id: RowId, payload: MediatorIn)
             user=user,
             name=payload.name,
         )
-    except DomainError as error:
-        raise _json_name(error) from None
     return Status(201, _detail(request, dispute.pk))
 
 
@@ -298,7 +290,7 @@ def close(
     or a photo). Closing is final: a closed dispute is a 400 (code closed), one closed a
     moment ago by someone else a 409 (code stale)."""
     dispute = dispute_or_404(request.scope, dispute_id)
-    day = _parse_day(closed_on[:10])
+    day = parse_day(closed_on[:10])
     if day is None:
         raise DomainError(_("Enter a date as YYYY-MM-DD."), field="closed_on")
     actions.close_dispute(
@@ -311,10 +303,3 @@ def close(
         agreement=agreement,
     )
     return _detail(request, dispute.pk)
-
-
-def _parse_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
-        return None

@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Prefetch, QuerySet
-from django.utils.translation import gettext as _
 
 from nuanxin.core.masking import mask_name, mask_phone
+from nuanxin.core.periods import days_q, filter_period
 from nuanxin.core.scoping import Scope, get_in_scope_or_404
 from nuanxin.ledgers.models import (
     Dispute,
@@ -26,13 +26,6 @@ from nuanxin.ledgers.models import (
     SettledLevel,
 )
 from nuanxin.territory.models import Area
-
-
-def _parse_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -55,16 +48,7 @@ class DisputeFilters:
         def text(key: str) -> str:
             return str(params.get(key) or "").strip()
 
-        errors: dict[str, str] = {}
-        days: dict[str, date | None] = {}
-        for key in ("since", "until"):
-            days[key] = _parse_day(text(key))
-            if text(key) and days[key] is None:
-                errors[key] = _("Enter a date as YYYY-MM-DD.")
-        since, until = days["since"], days["until"]
-        if since and until and since > until:
-            errors["until"] = _("The end of the period is before its start.")
-            until = None
+        since, until, errors = filter_period(params, "since", "until")
         grid = text("grid")
         return cls(
             since=since,
@@ -78,10 +62,7 @@ class DisputeFilters:
         )
 
     def apply(self, disputes: QuerySet[Dispute]) -> QuerySet[Dispute]:
-        if self.since:
-            disputes = disputes.filter(received_on__gte=self.since)
-        if self.until:
-            disputes = disputes.filter(received_on__lte=self.until)
+        disputes = disputes.filter(days_q("received_on", self.since, self.until))
         if self.grid is not None:
             disputes = disputes.filter(grid_id=self.grid)
         if self.kind:

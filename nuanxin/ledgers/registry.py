@@ -21,7 +21,7 @@ page is the same 404 as an unknown code.
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from django.db.models import (
@@ -39,13 +39,13 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.http import Http404
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from nuanxin.core.errors import DomainError
 from nuanxin.core.masking import mask_name
+from nuanxin.core.periods import days_q, filter_period, moments_q
 from nuanxin.core.scoping import Scope, deny
 from nuanxin.inspections.models import Category, Hazard, Rectification, Visit
 from nuanxin.ledgers.models import (
@@ -102,16 +102,8 @@ class Filters:
 
     @classmethod
     def from_query(cls, query: Mapping[str, Any], ledger: "Ledger") -> "Filters":
-        filters = cls()
-        for name, attr in (("from", "since"), ("to", "until")):
-            text = str(query.get(name) or "").strip()
-            if text:
-                try:
-                    setattr(filters, attr, date.fromisoformat(text))
-                except ValueError:
-                    filters.errors[name] = _("Enter a date as YYYY-MM-DD.")
-        if filters.since and filters.until and filters.since > filters.until:
-            filters.errors["to"] = _("The end of the period is before its start.")
+        since, until, errors = filter_period(query, "from", "to")
+        filters = cls(since=since, until=until, errors=errors)
         for name in ("grid", "worker"):
             text = str(query.get(name) or "").strip()
             if text:
@@ -143,15 +135,6 @@ class Filters:
             "result": self.result,
         }
         return {k: v for k, v in values.items() if v}
-
-
-def _day_bounds(filters: Filters) -> tuple[datetime | None, datetime | None]:
-    """The period as aware datetimes (local midnight to the midnight after `until`), so a
-    filter on a timestamp uses its index instead of converting every row's time."""
-    tz = timezone.get_current_timezone()
-    start = datetime.combine(filters.since, time.min, tzinfo=tz) if filters.since else None
-    end = datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=tz) if filters.until else None
-    return start, end
 
 
 def _labels(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
@@ -290,11 +273,7 @@ class VisitLedger(Ledger):
         )
 
     def filtered(self, queryset: QuerySet[Any], filters: Filters) -> QuerySet[Any]:
-        start, end = _day_bounds(filters)
-        if start:
-            queryset = queryset.filter(done_at__gte=start)
-        if end:
-            queryset = queryset.filter(done_at__lt=end)
+        queryset = queryset.filter(moments_q("done_at", filters.since, filters.until))
         if filters.grid:
             queryset = queryset.filter(grid_id=filters.grid)
         if filters.worker:
@@ -404,10 +383,7 @@ class DisputeLedger(Ledger):
         return Dispute.objects.reached_by(scope)
 
     def filtered(self, queryset: QuerySet[Any], filters: Filters) -> QuerySet[Any]:
-        if filters.since:
-            queryset = queryset.filter(received_on__gte=filters.since)
-        if filters.until:
-            queryset = queryset.filter(received_on__lte=filters.until)
+        queryset = queryset.filter(days_q("received_on", filters.since, filters.until))
         if filters.grid:
             queryset = queryset.filter(grid_id=filters.grid)
         if filters.worker:
@@ -532,10 +508,7 @@ class CampaignLedger(Ledger):
         return Hazard.objects.filter(rectification__visit__in=self._checks(scope).values("pk"))
 
     def filtered(self, queryset: QuerySet[Any], filters: Filters) -> QuerySet[Any]:
-        if filters.since:
-            queryset = queryset.filter(starts_on__gte=filters.since)
-        if filters.until:
-            queryset = queryset.filter(starts_on__lte=filters.until)
+        queryset = queryset.filter(days_q("starts_on", filters.since, filters.until))
         if filters.grid:
             queryset = queryset.filter(area_id=filters.grid)
         if filters.worker:

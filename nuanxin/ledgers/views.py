@@ -3,6 +3,7 @@ dispute's page with its parties (masked), mediators and sessions and the forms t
 mediator, record a session and close it; the signed agreement is served only through the
 dispute's scope, and every download is audited. The rules stay in `actions`."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -278,80 +279,90 @@ def _refused(error: DomainError) -> None:
         raise PermissionDenied(error.message)
 
 
-@login_required
-def add_mediator(request: ScopedRequest, dispute_id: int) -> HttpResponse:
+def _dispute_step(
+    request: ScopedRequest,
+    dispute_id: int,
+    *,
+    form_name: str,
+    make_form: Callable[[Dispute], Any],
+    act: Callable[[Dispute, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """One step posted from a dispute's page (add a mediator, record a session, close): the
+    form, then the action; a refusal shows the page again with the error at its field (a step
+    the viewer may not take is a 403), success goes back to the page with `done`."""
     dispute = dispute_or_404(request.scope, dispute_id)
     if request.method != "POST":
         return redirect("disputes:detail", dispute.pk)
-    form = MediatorForm(request.POST, users=mediator_candidates(dispute.grid))
+    form = make_form(dispute)
     if form.is_valid():
         try:
-            actions.add_mediator(
-                actor=request.user,
-                scope=request.scope,
-                dispute=dispute,
-                group=form.cleaned_data["group"],
-                user=form.cleaned_data["user"],
-                name=form.cleaned_data["name"],
-            )
+            act(dispute, form.cleaned_data)
         except DomainError as error:
             _refused(error)
             _show(form, error)
         else:
-            messages.success(request, _("Mediator added."))
+            messages.success(request, done)
             return redirect("disputes:detail", dispute.pk)
-    return _detail(request, dispute_or_404(request.scope, dispute_id), mediator_form=form, status=400)
+    return _detail(request, dispute_or_404(request.scope, dispute_id), status=400, **{form_name: form})
+
+
+@login_required
+def add_mediator(request: ScopedRequest, dispute_id: int) -> HttpResponse:
+    return _dispute_step(
+        request,
+        dispute_id,
+        form_name="mediator_form",
+        make_form=lambda dispute: MediatorForm(request.POST, users=mediator_candidates(dispute.grid)),
+        act=lambda dispute, data: actions.add_mediator(
+            actor=request.user,
+            scope=request.scope,
+            dispute=dispute,
+            group=data["group"],
+            user=data["user"],
+            name=data["name"],
+        ),
+        done=_("Mediator added."),
+    )
 
 
 @login_required
 def record_session(request: ScopedRequest, dispute_id: int) -> HttpResponse:
-    dispute = dispute_or_404(request.scope, dispute_id)
-    if request.method != "POST":
-        return redirect("disputes:detail", dispute.pk)
-    form = SessionForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.record_session(
-                actor=request.user,
-                scope=request.scope,
-                dispute=dispute,
-                held_on=form.cleaned_data["held_on"],
-                summary=form.cleaned_data["summary"],
-                location=form.cleaned_data["location"],
-            )
-        except DomainError as error:
-            _refused(error)
-            _show(form, error)
-        else:
-            messages.success(request, _("Session recorded."))
-            return redirect("disputes:detail", dispute.pk)
-    return _detail(request, dispute_or_404(request.scope, dispute_id), session_form=form, status=400)
+    return _dispute_step(
+        request,
+        dispute_id,
+        form_name="session_form",
+        make_form=lambda dispute: SessionForm(request.POST),
+        act=lambda dispute, data: actions.record_session(
+            actor=request.user,
+            scope=request.scope,
+            dispute=dispute,
+            held_on=data["held_on"],
+            summary=data["summary"],
+            location=data["location"],
+        ),
+        done=_("Session recorded."),
+    )
 
 
 @login_required
 def close(request: ScopedRequest, dispute_id: int) -> HttpResponse:
-    dispute = dispute_or_404(request.scope, dispute_id)
-    if request.method != "POST":
-        return redirect("disputes:detail", dispute.pk)
-    form = CloseForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            actions.close_dispute(
-                actor=request.user,
-                scope=request.scope,
-                dispute=dispute,
-                outcome=form.cleaned_data["outcome"],
-                settled_level=form.cleaned_data["settled_level"],
-                closed_on=form.cleaned_data["closed_on"],
-                agreement=form.cleaned_data["agreement"],
-            )
-        except DomainError as error:
-            _refused(error)
-            _show(form, error)
-        else:
-            messages.success(request, _("Dispute closed."))
-            return redirect("disputes:detail", dispute.pk)
-    return _detail(request, dispute_or_404(request.scope, dispute_id), close_form=form, status=400)
+    return _dispute_step(
+        request,
+        dispute_id,
+        form_name="close_form",
+        make_form=lambda dispute: CloseForm(request.POST, request.FILES),
+        act=lambda dispute, data: actions.close_dispute(
+            actor=request.user,
+            scope=request.scope,
+            dispute=dispute,
+            outcome=data["outcome"],
+            settled_level=data["settled_level"],
+            closed_on=data["closed_on"],
+            agreement=data["agreement"],
+        ),
+        done=_("Dispute closed."),
+    )
 
 
 @login_required

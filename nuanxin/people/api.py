@@ -3,8 +3,7 @@ and phones leave only masked, and tags only by kind, except from the audited rev
 only where the caller may see them. Search is a POST so phones and ID numbers never appear
 in a URL; searching by them is gated, rate-limited and audited like a reveal."""
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import wraps
 from typing import Any, Literal
 
@@ -14,7 +13,7 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import field_validator
 
-from nuanxin.core.errors import DomainError
+from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.scoping import Scope, deny, require
 from nuanxin.people import actions
@@ -171,15 +170,8 @@ def _household(scope: Scope, household_id: int) -> Household:
     return household
 
 
-@contextmanager
-def _json_field_names() -> Iterator[None]:
-    """The API names its inputs by their JSON keys: the actions' "place" is "place_id" here."""
-    try:
-        yield
-    except DomainError as error:
-        if error.field in ("place", "household"):
-            error.field = f"{error.field}_id"
-        raise
+# The actions name their inputs as models; the API by their JSON keys ("place" is "place_id").
+_JSON_NAMES = {name: f"{name}_id" for name in ("place", "household")}
 
 
 def _answer_rate_limit(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -228,7 +220,7 @@ def create_resident(request: ScopedRequest, payload: ResidentIn) -> Status[Resid
     if place is None:
         raise DomainError(_("Unknown place."), field="place_id")
     household = None if payload.household_id is None else _household(request.scope, payload.household_id)
-    with _json_field_names():
+    with api_field_names(_JSON_NAMES):
         resident = actions.register_resident(
             actor=request.user,
             scope=request.scope,
@@ -252,7 +244,7 @@ def change_resident(request: ScopedRequest, resident_id: int, payload: ResidentC
     if "household_id" in changes:
         household_id = changes.pop("household_id")
         changes["household"] = None if household_id is None else _household(request.scope, household_id)
-    with _json_field_names():
+    with api_field_names(_JSON_NAMES):
         actions.change_resident(actor=request.user, scope=request.scope, resident=resident, **changes)
     return resident_or_404(request.scope, resident_id)
 

@@ -1,13 +1,19 @@
-"""Reads on the territory: the grid index, who is responsible for a grid on a date."""
+"""Reads on the territory: the grid index, who is responsible for a grid on a date, the
+nodes a viewer may ask figures for."""
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Max, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
 
+from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import PolygonIndex, parse_boundary
-from nuanxin.core.scoping import Scope
+from nuanxin.core.scoping import Scope, deny
 from nuanxin.territory.models import Area, Place, StaffAssignment
 
 # One index per process, rebuilt when any grid changes (count and newest update time).
@@ -85,3 +91,67 @@ def count_per_grid(rows: QuerySet, grids: list[Area]) -> list[int]:
     """How many of `rows` (any model with a `grid`) fall in each grid, in the grids' order."""
     counts = dict(rows.filter(grid__in=grids).values_list("grid_id").annotate(n=Count("id")).order_by())
     return [counts.get(grid.pk, 0) for grid in grids]
+
+
+def figure_nodes(scope: Scope, permission: str) -> QuerySet[Area]:
+    """The nodes a viewer may ask figures for: where they hold `permission`, topmost first."""
+    return Area.objects.filter(scope.q(permission, "path")).only("id", "name", "level", "path").order_by("path")
+
+
+def node_or_404(scope: Scope, node_id: str | int | None, *, permission: str, audit_as: str = "") -> Area:
+    """The node a figures page asks for (default: the viewer's topmost where they hold
+    `permission`); 404 (audited as `audit_as`, by default the permission) outside their reach
+    and for a viewer who holds it nowhere. A node id that is not one is an error at `node`."""
+    audit_as = audit_as or permission
+    if not scope.has(permission):
+        raise deny(scope, permission)
+    if node_id in (None, ""):
+        node = figure_nodes(scope, permission).first()
+        if node is None:
+            raise deny(scope, audit_as)
+        return node
+    text = str(node_id)
+    if not text.isdigit() or not 0 < int(text) < 2**63:
+        raise DomainError(_("Choose a node of the territory."), field="node")
+    node = Area.objects.filter(pk=int(text)).only("id", "name", "level", "path").first()
+    if node is None:
+        raise Http404
+    if not scope.has_at(permission, node.path):
+        raise deny(scope, f"{audit_as} territory.area {node.pk}")
+    return node
+
+
+@dataclass(frozen=True)
+class FiguresChoice:
+    """What a figures page shows: the node and period asked for, or the defaults where a
+    field was bad (`errors`, keyed by the field, shown at it); `chosen` is what was typed."""
+
+    chosen: dict[str, str]
+    node: Area
+    since: date
+    until: date
+    errors: dict[str, str]
+
+
+def figures_choice(
+    params: Mapping[str, Any],
+    *,
+    node_or_404: Callable[[str | None], Area],
+    parse_period: Callable[[str | None, str | None], tuple[date, date]],
+) -> FiguresChoice:
+    """Read `node`, `from` and `to` for a figures page with the page's own node and period
+    rules; a bad node or period falls back to the default (topmost node, this year) so the
+    page still shows figures next to the error."""
+    errors: dict[str, str] = {}
+    chosen = {key: str(params.get(key, "")).strip() for key in ("node", "from", "to")}
+    try:
+        node = node_or_404(chosen["node"])
+    except DomainError as exc:
+        errors[exc.field or "node"] = exc.message
+        node = node_or_404(None)
+    try:
+        since, until = parse_period(chosen["from"], chosen["to"])
+    except DomainError as exc:
+        errors[exc.field or "from"] = exc.message
+        since, until = parse_period(None, None)
+    return FiguresChoice(chosen=chosen, node=node, since=since, until=until, errors=errors)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
+from nuanxin.core.numbering import next_in_sequence
 from nuanxin.core.scoping import Scope
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.models import Activity, ActivityKind, OrganiserKind, Participant, ParticipantGroup
@@ -56,16 +57,7 @@ def _check_manages(scope: Scope | None, area: Area, *, field: str | None) -> Non
 
 def _next_number(year: int) -> str:
     """HD + year + a five-digit sequence within the year (HD202400001)."""
-    prefix = f"HD{year}"
-    last = (
-        Activity.objects.select_for_update()
-        .filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    sequence = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{sequence:05d}"
+    return next_in_sequence(Activity.objects.select_for_update(), f"HD{year}")
 
 
 @transaction.atomic

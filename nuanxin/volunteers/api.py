@@ -4,8 +4,6 @@ removing participants, covering places, findings, and recording a check (a visit
 `inspections.actions.record_check`). Everything goes through the scope; checks go through the
 visits' scope, so a check of a key person never shows to a caller who may not know of it."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -14,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from nuanxin.core.errors import DomainError
+from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.scoping import require
@@ -34,15 +32,6 @@ _JSON_NAMES = {
     "places": "place_ids",
     "place": "place_id",
 }
-
-
-@contextmanager
-def _json_field_names() -> Iterator[None]:
-    try:
-        yield
-    except DomainError as error:
-        error.field = _JSON_NAMES.get(error.field or "", error.field)
-        raise
 
 
 class ActivityOut(Schema):
@@ -225,7 +214,7 @@ def create_activity(request: ScopedRequest, payload: ActivityIn) -> Status[Activ
         unit = Place.objects.visible_to(request.scope).filter(pk=payload.organiser_unit_id).first()
         if unit is None:
             raise DomainError(_("Unknown place."), field="organiser_unit_id")
-    with _json_field_names():
+    with api_field_names(_JSON_NAMES):
         activity = actions.create_activity(
             actor=request.user,
             scope=request.scope,
@@ -252,7 +241,7 @@ def add_participant(request: ScopedRequest, activity_id: int, payload: Participa
         user = staff_accounts(activity).filter(pk=payload.user_id).first()
         if user is None:
             raise DomainError(_("Unknown account."), field="user_id")
-    with _json_field_names():
+    with api_field_names(_JSON_NAMES):
         participant = actions.add_participant(
             actor=request.user,
             scope=request.scope,
@@ -283,7 +272,7 @@ def cover_places(request: ScopedRequest, activity_id: int, payload: PlacesIn) ->
     places = list(Place.objects.visible_to(request.scope).filter(pk__in=wanted).select_related("grid"))
     if len(places) != len(wanted):
         raise DomainError(_("Unknown place."), field="place_ids")
-    with _json_field_names():
+    with api_field_names(_JSON_NAMES):
         actions.cover_places(actor=request.user, scope=request.scope, activity=activity, places=places)
     return activity_or_404(request.scope, activity_id)
 
@@ -307,7 +296,7 @@ def record_check(request: ScopedRequest, activity_id: int, payload: CheckIn) -> 
     template = ChecklistTemplate.objects.filter(code=payload.template).first()
     if template is None:
         raise DomainError(_("Unknown checklist."), field="template")
-    with _json_field_names():
+    with api_field_names(_JSON_NAMES):
         visit = actions.record_campaign_check(
             actor=request.user,
             scope=request.scope,

@@ -4,6 +4,7 @@ checks) with the forms that change it, and recording a check of a place through
 `inspections.actions.record_check`. The rules stay in the actions; a refusal is shown at the
 field it names."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -221,20 +222,40 @@ def _managed_or_404(request: ScopedRequest, activity_id: int) -> Activity:
     return activity
 
 
+def _activity_step(
+    request: ScopedRequest,
+    activity: Activity,
+    form: Any,
+    act: Callable[[dict[str, Any]], object],
+    *,
+    form_name: str,
+    done: str,
+) -> HttpResponse:
+    """One form posted from an activity's page: the action on the form's data; a refusal
+    shows the page again with the error at its field, success goes back to it with `done`."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except DomainError as exc:
+            _show(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("activities:detail", activity.pk)
+    return _detail(request, activity, status=400, **{form_name: form})
+
+
 @login_required
 @require_POST
 def add_participant(request: ScopedRequest, activity_id: int) -> HttpResponse:
     activity = _managed_or_404(request, activity_id)
-    form = ParticipantForm(request.POST, activity=activity)
-    if form.is_valid():
-        try:
-            actions.add_participant(actor=request.user, scope=request.scope, activity=activity, **form.cleaned_data)
-        except DomainError as exc:
-            _show(form, exc)
-        else:
-            messages.success(request, _("Participant added."))
-            return redirect("activities:detail", activity.pk)
-    return _detail(request, activity, status=400, participant_form=form)
+    return _activity_step(
+        request,
+        activity,
+        ParticipantForm(request.POST, activity=activity),
+        lambda data: actions.add_participant(actor=request.user, scope=request.scope, activity=activity, **data),
+        form_name="participant_form",
+        done=_("Participant added."),
+    )
 
 
 @login_required
@@ -254,36 +275,32 @@ def remove_participant(request: ScopedRequest, activity_id: int, participant_id:
 @require_POST
 def cover_places(request: ScopedRequest, activity_id: int) -> HttpResponse:
     activity = _managed_or_404(request, activity_id)
-    form = PlacesForm(request.POST, scope=request.scope, activity=activity)
-    if form.is_valid():
-        try:
-            actions.cover_places(
-                actor=request.user, scope=request.scope, activity=activity, places=form.cleaned_data["places"]
-            )
-        except DomainError as exc:
-            _show(form, exc)
-        else:
-            messages.success(request, _("Places added."))
-            return redirect("activities:detail", activity.pk)
-    return _detail(request, activity, status=400, places_form=form)
+    return _activity_step(
+        request,
+        activity,
+        PlacesForm(request.POST, scope=request.scope, activity=activity),
+        lambda data: actions.cover_places(
+            actor=request.user, scope=request.scope, activity=activity, places=data["places"]
+        ),
+        form_name="places_form",
+        done=_("Places added."),
+    )
 
 
 @login_required
 @require_POST
 def record_findings(request: ScopedRequest, activity_id: int) -> HttpResponse:
     activity = _managed_or_404(request, activity_id)
-    form = FindingsForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.record_findings(
-                actor=request.user, scope=request.scope, activity=activity, findings=form.cleaned_data["findings"]
-            )
-        except DomainError as exc:
-            _show(form, exc)
-        else:
-            messages.success(request, _("Findings saved."))
-            return redirect("activities:detail", activity.pk)
-    return _detail(request, activity, status=400, findings_form=form)
+    return _activity_step(
+        request,
+        activity,
+        FindingsForm(request.POST),
+        lambda data: actions.record_findings(
+            actor=request.user, scope=request.scope, activity=activity, findings=data["findings"]
+        ),
+        form_name="findings_form",
+        done=_("Findings saved."),
+    )
 
 
 class CheckStartForm(forms.Form):

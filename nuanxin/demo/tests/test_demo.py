@@ -199,8 +199,9 @@ def test_inspection_history_visits_the_watchlist_and_closes_what_it_finds(demo):
     for order in orders:
         assert order.state == "fixed", order.number
         assert order.rechecks.filter(state="done").exists()
-    # Each change of frequency is on record with its reason.
+    # Each change of frequency is on record with its reason, dated within the history.
     assert WatchChange.objects.exclude(reason="").count() == WatchChange.objects.count() >= targets.count()
+    assert not WatchChange.objects.filter(at__date__gt=date(2023, 7, 31)).exists()
 
 
 @pytest.fixture(autouse=True)
