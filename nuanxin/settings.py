@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "nuanxin.volunteers",
     "nuanxin.ledgers",
     "nuanxin.insights",
+    "nuanxin.stations",
     "nuanxin.demo",
 ]
 

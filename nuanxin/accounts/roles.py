@@ -32,6 +32,8 @@ _VIEW = {
     "disputes.view",
     "activities.view",
     "insights.view",
+    "volunteers.view",
+    "stations.view",
 }
 # cases.handle: work a case dispatched to you; cases.manage: accept, reject, dispatch, verify,
 # escalate, transfer and merge the cases of your subtree.
@@ -40,11 +42,14 @@ _CASE_WORK = {"cases.handle", "cases.manage"}
 # watchlist, change their tier, take them off. disputes.record: register disputes and their
 # mediation; activities.manage: record campaigns and activities with their participants;
 # ledgers.export: export the ledgers of your subtree (masked, audited); ledgers.import: load
-# an office's existing ledgers from spreadsheets.
+# an office's existing ledgers from spreadsheets. volunteers.manage: check volunteers in by
+# hand, approve their hours and corrections, confirm redemptions of the community's rewards;
+# stations.manage: keep the stations, meal offers, parking points and green channels.
 _FIELD_WORK = _VIEW | {
     "disputes.record",
     "activities.manage",
     "ledgers.export",
+    "volunteers.manage",
     "places.manage",
     "people.manage",
     "people.view_special",
@@ -63,6 +68,7 @@ _ADMIN = (
         "accounts.manage",
         "inspections.manage",
         "ledgers.import",
+        "stations.manage",
     }
     | _CASE_WORK
 )
@@ -75,7 +81,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Escalated cases reach the street and the district: their staff handle them there.
     Role.DISTRICT_STAFF: frozenset(_VIEW | _CASE_WORK),
     Role.STREET_STAFF: frozenset(_VIEW | _CASE_WORK),
-    Role.COMMUNITY_STAFF: frozenset(_FIELD_WORK | _CASE_WORK | {"places.import", "people.import", "ledgers.import"}),
+    Role.COMMUNITY_STAFF: frozenset(
+        _FIELD_WORK | _CASE_WORK | {"places.import", "people.import", "ledgers.import", "stations.manage"}
+    ),
     Role.GRID_LEADER: frozenset(_FIELD_WORK | _CASE_WORK | {"people.view_key_person"}),
     Role.GRID_WORKER: frozenset(_FIELD_WORK),
     Role.GRID_HELPER: frozenset({"territory.view", "places.view", "people.view", "cases.view"}),

@@ -1,23 +1,18 @@
 """The audit log: append-only and hash-chained so an edited or deleted entry is detected."""
 
-from typing import Any, NoReturn
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from nuanxin.core.appendonly import AppendOnlyMixin, AppendOnlyModel
 from nuanxin.core.scoping import ScopedQuerySet, Scoping
 
 
-class AppendOnlyQuerySet(ScopedQuerySet):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise PermissionError("the audit log is append-only")
-
-    def delete(self) -> NoReturn:
-        raise PermissionError("the audit log is append-only")
+class AuditQuerySet(AppendOnlyMixin, ScopedQuerySet):  # type: ignore[misc]
+    pass
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
     class Result(models.TextChoices):
         OK = "ok", _("succeeded")
         DENIED = "denied", _("denied")
@@ -42,7 +37,7 @@ class AuditEntry(models.Model):
 
     # Auditors on a node read entries about their subtree; on no node, everything.
     scoping = Scoping(permission="audit.view", area="area_path")
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
@@ -51,14 +46,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("the audit log is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise PermissionError("the audit log is append-only")
 
 
 class AuditChainHead(models.Model):

@@ -9,7 +9,7 @@ everywhere (`visible_to`, `reached_by`), so no list, count, detail or answer can
 viewer without it that a person is on the list.
 """
 
-from typing import Any, NoReturn
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nuanxin.core.appendonly import AppendOnlyModel, AppendOnlyQuerySet
 from nuanxin.core.scoping import Scope, ScopedQuerySet, Scoping
 from nuanxin.territory.models import Area, Place
 
@@ -167,15 +168,7 @@ class WatchTarget(models.Model):
         return self.ended_on is None
 
 
-class AppendOnlyQuerySet(models.QuerySet[Any]):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise PermissionError("watch changes are append-only")
-
-    def delete(self) -> NoReturn:  # type: ignore[override]
-        raise PermissionError("watch changes are append-only")
-
-
-class WatchChange(models.Model):
+class WatchChange(AppendOnlyModel):
     """One change of a target's tier or frequency, with its reason. Append-only."""
 
     target = models.ForeignKey(WatchTarget, verbose_name=_("target"), on_delete=models.PROTECT, related_name="changes")
@@ -203,14 +196,6 @@ class WatchChange(models.Model):
 
     def __str__(self) -> str:
         return f"watch change #{self.pk}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("watch changes are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise PermissionError("watch changes are append-only")
 
 
 class ChecklistTemplate(models.Model):
