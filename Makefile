@@ -25,7 +25,7 @@ DEMO_LOGINS := admin street community grid1-leader grid1-worker grid2-worker rid
 
 run: export NUANXIN_DEMO := 1
 run: $(RUN_STAMP) $(NPM_STAMP)
-	@bash scripts/debian-packages.sh cjk-font gettext
+	@bash scripts/debian-packages.sh cjk-font gettext pango
 	@$(MAKE) --no-print-directory messages
 	@mkdir -p var/static
 	@$(PY) manage.py migrate --no-input -v 0
@@ -47,7 +47,7 @@ run: $(RUN_STAMP) $(NPM_STAMP)
 	$(VENV)/bin/gunicorn nuanxin.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --timeout 300
 
 test: $(DEV_STAMP) $(NPM_STAMP)
-	@bash scripts/debian-packages.sh cjk-font gettext chromium
+	@bash scripts/debian-packages.sh cjk-font gettext chromium pango
 	@$(MAKE) --no-print-directory messages
 	@mkdir -p var/static
 	$(PY) -m pytest -n auto $(ARGS)
