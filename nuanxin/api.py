@@ -82,8 +82,12 @@ def _register() -> None:
     from nuanxin.ledgers.api import router as disputes_router
     from nuanxin.ledgers.ledger_api import router as ledgers_router
     from nuanxin.people.api import router as people_router
+    from nuanxin.stations.api import router as stations_router
     from nuanxin.territory.api import router as territory_router
     from nuanxin.volunteers.api import router as activities_router
+    from nuanxin.volunteers.hours_api import router as hours_router
+    from nuanxin.volunteers.points_api import router as points_router
+    from nuanxin.volunteers.signup_api import router as volunteers_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/", territory_router)
@@ -93,6 +97,10 @@ def _register() -> None:
     api.add_router("/ledgers", ledgers_router)
     api.add_router("/activities", activities_router)
     api.add_router("/insights", insights_router)
+    api.add_router("/volunteers", volunteers_router)
+    api.add_router("/hours", hours_router)
+    api.add_router("/points", points_router)
+    api.add_router("/stations", stations_router)
     api.add_router("/", cases_intake_router)  # before cases_router: "cases/similar" is no case id
     api.add_router("/", cases_router)
     api.add_router("/", notifications_router)
