@@ -105,6 +105,11 @@ class History:
             ]
             for grid in self.grids
         }
+        # Key persons are visited by the grid leader: grid workers may not know of them.
+        self.leaders = {
+            a.grid_id: a.person
+            for a in StaffAssignment.objects.filter(grid__in=self.grids, duty="grid_leader").select_related("person")
+        }
         self.places = list(
             Place.objects.filter(grid__path__startswith=community.path).select_related("grid").order_by("pk")
         )
@@ -143,11 +148,12 @@ class History:
             self.add(Category.KEY_PERSON, "high", resident.grid_id, day, resident=resident)
 
     def add(self, category: str, tier: str, grid_id: int, day: date, **subject: Any) -> None:
+        worker = self.leaders[grid_id] if category == Category.KEY_PERSON else self.worker_of(grid_id)
         inspections.add_target(
             actor=self.manager,
             category=category,
             tier=tier,
-            worker=self.worker_of(grid_id),
+            worker=worker,
             today=day,
             reason="纳入差异化巡查重点清单",
             **subject,

@@ -98,10 +98,18 @@ def _check_manages(scope: Scope | None, grid: Area, category: str, *, field: str
         )
 
 
-def _check_worker(worker: Any, grid: Area, day: date) -> None:
+def _check_worker(worker: Any, grid: Area, category: str, day: date) -> None:
+    """On the grid's staff that day, and for a resident category allowed to know of it (a
+    worker who may not see key persons could never see, let alone record, the visit)."""
     on_duty = StaffAssignment.objects.filter(StaffAssignment.active_on_q(day), grid=grid, person=worker)
     if worker is None or not on_duty.exists():
         raise DomainError(_("The responsible worker must be on the staff of the target's grid."), field="worker")
+    permission = CATEGORY_PERMISSION.get(category)
+    if permission:
+        from nuanxin.accounts.scope import scope_of
+
+        if not scope_of(worker).has_at(permission, grid.path):
+            raise DomainError(_("This worker may not visit targets of this category."), field="worker")
 
 
 @transaction.atomic
@@ -148,7 +156,7 @@ def add_target(
     if len(note) > NOTE_MAX:
         raise DomainError(_("A note has at most %(n)d characters.") % {"n": NOTE_MAX}, field="note")
     today = today or timezone.localdate()
-    _check_worker(worker, grid, today)
+    _check_worker(worker, grid, category, today)
     if WatchTarget.objects.active().filter(category=category, place=place, resident=resident).exists():
         raise DomainError(_("This target is already on the watchlist in this category."), field="category")
     frequency = frequency_for(category, tier)
