@@ -208,7 +208,12 @@ NUANXIN_PERIODIC_JOBS = [
     ("nuanxin.core.tasks.purge_idempotency_records", 24 * 3600),
     ("nuanxin.core.tasks.retry_notifications", envint("NUANXIN_NOTIFY_RETRY_EVERY", "300")),
     ("nuanxin.inspections.tasks.generate_due_visits", 24 * 3600),
+    ("nuanxin.volunteers.tasks.send_reminders", 3600),
 ]
+
+# Volunteers (docs/service-hours.md): cumulative approved hours for stars 1 to 5, unless a
+# community sets its own (StarLevels).
+NUANXIN_STAR_HOURS = [100, 300, 600, 1000, 1500]
 
 # Inspections (docs/inspections.md): how far from the target a check-in may be before the
 # visit is flagged, the days a rectification order gives by severity, and how many clean visits

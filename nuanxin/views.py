@@ -10,6 +10,7 @@ from nuanxin.navigation import BY_SLUG
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place
 from nuanxin.territory.queries import count_per_grid, working_areas
+from nuanxin.volunteers.models import Partner, Volunteer
 
 
 @login_required
@@ -62,5 +63,8 @@ def field(request: ScopedRequest) -> HttpResponse:
             "can_see_visits": request.scope.has("inspections.view"),
             # A resident's own record(s): the people pages show them their own, masked.
             "own_records": Resident.objects.visible_to(request.scope).filter(user_id=request.user.pk),
+            "is_volunteer": Volunteer.objects.filter(user_id=request.user.pk).exists(),
+            "confirms_vouchers": request.scope.has("volunteers.manage")
+            or Partner.objects.filter(representatives=request.user.pk).exists(),
         },
     )

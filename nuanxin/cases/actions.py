@@ -432,10 +432,14 @@ def verify_case(*, actor: Any, scope: Scope | None, case: Case, note: str = "", 
 
 @transaction.atomic
 def close_case(*, actor: Any, scope: Scope | None, case: Case, now: datetime | None = None) -> Case:
-    """Close a verified case as fixed: only a verified case counts as fixed."""
+    """Close a verified case as fixed: only a verified case counts as fixed. A volunteer who
+    reported it under their own account earns the points of a verified hazard report."""
+    from nuanxin.volunteers.points import award_report_points
+
     _require(scope, "cases.manage", case)
     case = _move(case, actor=actor, kind=CaseEvent.Kind.CLOSED, closure=Case.Closure.FIXED, now=now)
     notices.tell_followers(case, kind="cases.closed", actor=actor)
+    award_report_points(actor=actor, case=case, now=now)
     return case
 
 

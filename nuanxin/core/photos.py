@@ -18,7 +18,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 from nuanxin.core.errors import DomainError
 
@@ -67,6 +67,9 @@ def _open(data: bytes, fmt: str, max_pixels: int, field: str) -> Image.Image:
     too_big = _refuse(
         _("A photo may have at most %(mp)d megapixels.") % {"mp": max_pixels // 1_000_000}, field, "photo_too_large"
     )
+    # Truncated images are refused: a library that turns Pillow's global switch on (WeasyPrint
+    # does, on import) must not make a damaged upload pass.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             # Pillow warns (and past twice its own limit, raises) on huge images; both are refusals here.

@@ -25,6 +25,9 @@ from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.core.validators import id_check_digit
 from nuanxin.demo.cases import build_case_history
 from nuanxin.demo.inspections import build_inspection_history
+from nuanxin.demo.rewards import build_rewards_demo
+from nuanxin.demo.stations import build_stations_demo
+from nuanxin.demo.volunteers import build_volunteers_demo
 from nuanxin.inspections.checklists import install_demo_templates
 from nuanxin.open311.actions import issue_api_key
 from nuanxin.people import actions as people_actions
@@ -611,6 +614,26 @@ class _Builder:
         self.say("inspections: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
         return counts
 
+    # partners in action: stations, volunteers, rewards
+
+    def partners_in_action(self, start: date, end: date) -> dict[str, int]:
+        """The warm stations' records and the rider services (nuanxin/demo/stations.py), the
+        volunteers and partners with activities open for sign-up (volunteers.py), and the
+        points rules and rewards (rewards.py)."""
+        counts = build_stations_demo(rng=self.rng, community=self.community, actor=self.admin)
+        riders = list(User.objects.filter(username__regex=r"^rider[0-9]+$").order_by("pk"))
+        counts |= build_volunteers_demo(
+            rng=self.rng,
+            community=self.community,
+            organiser=self.users["community"],
+            riders=riders,
+            start=start,
+            end=end,
+        )
+        counts |= build_rewards_demo(rng=self.rng, community=self.community, actor=self.users["community"])
+        self.say("partners in action: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
+        return counts
+
     def reporter(self, username: str, role: str) -> User:
         """A rider or resident who reports from the phone (no password: not a demo login)."""
         user = account_actions.create_user(
@@ -766,5 +789,6 @@ def build_demo(
         if history:
             counts |= {f"cases {what}": n for what, n in builder.case_history(*history).items()}
             counts |= builder.inspection_history(*history)
+        counts |= builder.partners_in_action(*(history or (FOUNDED, HISTORY_END)))
         issue_api_key(actor=builder.admin, name="演示客户端 (demo)", area=builder.community, raw_key=DEMO_OPEN311_KEY)
     return Demo(community=builder.community, grids=builder.grids, logins=builder.logins, counts=counts)

@@ -102,7 +102,8 @@ class Place(models.Model):
         ordering = ["grid__path", "kind", "name"]
         verbose_name = _("place")
         verbose_name_plural = _("places")
-        indexes = [models.Index(fields=["grid", "kind"])]
+        # (lng, lat): the nearest-station search narrows by a box around the phone first.
+        indexes = [models.Index(fields=["grid", "kind"]), models.Index(fields=["lng", "lat"])]
 
     def __str__(self) -> str:
         return self.name

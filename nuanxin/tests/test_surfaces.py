@@ -41,11 +41,11 @@ def test_every_url_denies_anonymous_visitors_by_default(db):
 def test_console_home_lists_every_capability_honestly(client_for, world):
     page = client_for("community_admin").get("/console/").content.decode()
     assert page.count('class="card') >= 12
-    assert "/console/stations/" in page  # not built yet: an honest empty page
+    assert "/console/party/" in page  # not built yet: an honest empty page
 
 
 def test_capability_not_built_yet_is_an_honest_empty_page(client_for, world):
-    response = client_for("community_admin").get("/console/stations/")
+    response = client_for("community_admin").get("/console/party/")
     assert response.status_code == 200
     assert 'class="empty"' in response.content.decode()
 
@@ -61,7 +61,7 @@ def test_field_users_are_sent_from_console_to_field_home(client_for, world, pers
     client = client_for(persona)
     assert client.get("/").url == "/field/"
     assert client.get("/console/").url == "/field/"
-    assert client.get("/console/stations/").status_code == 404
+    assert client.get("/console/party/").status_code == 404
     assert client.get("/field/").status_code == 200
 
 

@@ -5,7 +5,7 @@ anti-fraud campaign) is an activity of a campaign kind; the checks it makes are 
 check-in, hours and points build on these same rows.
 """
 
-from typing import Any, NoReturn
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nuanxin.core.appendonly import AppendOnlyModel, AppendOnlyQuerySet
+from nuanxin.core.appendonly import AppendOnlyModel, AppendOnlyQuerySet, NeverDeletedModel, NeverDeletedQuerySet
 from nuanxin.core.fields import EncryptedTextField
 from nuanxin.core.scoping import ScopedQuerySet, Scoping
 from nuanxin.territory.models import Area, Place
@@ -300,7 +300,7 @@ class Attendance(models.Model):
         return f"attendance #{self.pk}"
 
 
-class ServiceRecord(models.Model):
+class ServiceRecord(NeverDeletedModel):
     """Service hours for one attendance, as the national record rules have them: time
     actually served between check-in and check-out, within the activity's time (travel
     excluded), recorded by the system and certified by the organiser. Never deleted; a
@@ -321,6 +321,8 @@ class ServiceRecord(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = NeverDeletedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("service record")
@@ -329,9 +331,6 @@ class ServiceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"service record #{self.pk}"
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise PermissionError("service records are never deleted")
 
 
 class HoursCorrection(models.Model):
@@ -463,7 +462,8 @@ class Redemption(models.Model):
     code = models.CharField(_("voucher code"), max_length=16, unique=True)
     points = models.PositiveIntegerField(_("points"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ISSUED)
-    issued_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -1,4 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from nuanxin.volunteers import signup_views as views
 
 app_name = "volunteers"
-urlpatterns: list = []
+urlpatterns = [
+    path("register/", views.register, name="register"),
+    path("me/", views.me, name="me"),
+    path("activities/", views.activity_list, name="activities"),
+    path("activities/<int:activity_id>/", views.activity, name="activity"),
+    path("activities/<int:activity_id>/signup/", views.sign_up, name="sign_up"),
+    path("signups/<int:signup_id>/cancel/", views.cancel, name="cancel"),
+    path("checkin/<str:token>/", views.checkin, name="checkin"),
+    path("organise/", views.organise, name="organise"),
+    path("activities/<int:activity_id>/manage/", views.manage, name="manage"),
+    path("activities/<int:activity_id>/qr/", views.qr, name="qr"),
+    path("activities/<int:activity_id>/attendance/", views.attendance, name="attendance"),
+]

@@ -205,3 +205,20 @@ def test_photo_response_refuses_files_that_are_not_stored_photos(tmp_path):
     (tmp_path / "secret.txt").write_text("not a photo")
     with pytest.raises(Http404):
         photo_response("secret.txt")
+
+
+def test_a_truncated_image_is_refused_even_after_weasyprint_is_loaded():
+    """WeasyPrint switches Pillow's global LOAD_TRUNCATED_IMAGES on when imported."""
+    import weasyprint
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as a process that rendered a certificate has it
+
+    assert weasyprint.HTML is not None
+    data = image_bytes("JPEG", size=(300, 200))
+    try:
+        with pytest.raises(DomainError) as refused:
+            accept_photo(upload(data[: len(data) // 2]))
+        assert refused.value.code == "photo_damaged"
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False

@@ -1,0 +1,267 @@
+"""Reads on stations and rider services: the nearest stations with walking distance and
+route links, the lists nearest first, station use per hour and day.
+
+Distances are great-circle (haversine) from the viewer's WGS-84 location. Walking distance
+is the straight line × 1.3 (streets are not straight: a usual detour factor for city
+blocks) and walking time assumes 80 m a minute (4.8 km/h), rounded up.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractHour, TruncDate
+from django.utils import timezone
+
+from nuanxin.cases.queries import distance_m
+from nuanxin.core.coords import wgs84_to_bd09, wgs84_to_gcj02
+from nuanxin.core.scoping import Scope, get_in_scope_or_404
+from nuanxin.stations.hours import is_open_at
+from nuanxin.stations.models import GreenChannel, MealOffer, ParkingPoint, Station, StationCheckIn
+
+WALK_FACTOR = 1.3
+WALK_M_PER_MIN = 80
+# The first box around the viewer (500 m), widened until enough stations are inside.
+FIRST_RADIUS_M = 500
+MAX_RADIUS_M = 64_000
+M_PER_DEG_LAT = 111_320.0
+
+
+def walking(distance: float) -> tuple[int, int]:
+    """Walking distance (m) and minutes for a straight-line distance (m)."""
+    metres = distance * WALK_FACTOR
+    return round(metres), max(1, math.ceil(metres / WALK_M_PER_MIN))
+
+
+def _referer() -> str:
+    return str(getattr(settings, "NUANXIN_MAP_REFERER", "") or "nuanxin")
+
+
+def route_links(
+    name: str, lng: float, lat: float, *, from_lng: float | None = None, from_lat: float | None = None
+) -> dict[str, str]:
+    """Walking-route links that open Amap, Baidu and Tencent maps (their web URI APIs, which
+    hand over to the app when installed). Each gets the coordinates it expects: GCJ-02 for
+    Amap and Tencent, BD-09 for Baidu. Without a start the apps use the phone's location."""
+    glng, glat = wgs84_to_gcj02(lng, lat)
+    blng, blat = wgs84_to_bd09(lng, lat)
+    # The name rides inside a list Amap splits at "," and Baidu at "|" and ":".
+    name = name.replace(",", "，").replace("|", " ").replace(":", "：")
+    src = _referer()
+    amap: dict[str, str] = {}
+    baidu: dict[str, str] = {}
+    tencent: dict[str, str] = {"type": "walk"}
+    if from_lng is not None and from_lat is not None:
+        fglng, fglat = wgs84_to_gcj02(from_lng, from_lat)
+        fblng, fblat = wgs84_to_bd09(from_lng, from_lat)
+        amap["from"] = f"{fglng:.6f},{fglat:.6f}"
+        baidu["origin"] = f"latlng:{fblat:.6f},{fblng:.6f}|name:我的位置"
+        tencent["from"] = "我的位置"
+        tencent["fromcoord"] = f"{fglat:.6f},{fglng:.6f}"
+    amap |= {
+        "to": f"{glng:.6f},{glat:.6f},{name}",
+        "mode": "walk",
+        "coordinate": "gaode",
+        "callnative": "1",
+        "src": src,
+    }
+    baidu |= {
+        "destination": f"latlng:{blat:.6f},{blng:.6f}|name:{name}",
+        "mode": "walking",
+        "coord_type": "bd09ll",
+        "output": "html",
+        "src": f"webapp.{src}.{src}",
+    }
+    tencent |= {"to": name, "tocoord": f"{glat:.6f},{glng:.6f}", "referer": src}
+    return {
+        "amap": "https://uri.amap.com/navigation?" + urlencode(amap),
+        "baidu": "https://api.map.baidu.com/direction?" + urlencode(baidu),
+        "tencent": "https://apis.map.qq.com/uri/v1/routeplan?" + urlencode(tencent),
+    }
+
+
+def stations_for(scope: Scope) -> QuerySet[Station]:
+    """Every station the viewer may see (all of them, for anyone signed in), place and host
+    preloaded, photos counted in one query."""
+    return (
+        Station.objects.visible_to(scope)
+        .select_related("place", "place__grid", "host")
+        .prefetch_related("photos")
+        .order_by("code")
+    )
+
+
+def station_or_404(scope: Scope, code: str) -> Station:
+    return get_in_scope_or_404(stations_for(scope), scope, code__iexact=code)  # type: ignore[no-any-return]
+
+
+def is_open_now(station: Station, now: datetime | None = None) -> bool:
+    """Open now: not temporarily closed, and inside its opening hours (Asia/Shanghai)."""
+    if station.status != Station.Status.OPEN:
+        return False
+    return is_open_at(station.opening_hours, timezone.localtime(now or timezone.now()))
+
+
+@dataclass
+class Nearby:
+    """A row of a nearest-first list: the thing, how far, and how to get there."""
+
+    obj: Any
+    name: str
+    lng: float
+    lat: float
+    distance_m: int | None = None
+    walking_m: int | None = None
+    walking_minutes: int | None = None
+    open_now: bool | None = None
+    links: dict[str, str] = field(default_factory=dict)
+
+
+def _nearby(obj: Any, name: str, lng: float, lat: float, origin: tuple[float, float] | None) -> Nearby:
+    row = Nearby(obj=obj, name=name, lng=lng, lat=lat)
+    if origin is not None:
+        d = distance_m(origin[0], origin[1], lng, lat)
+        row.distance_m = round(d)
+        row.walking_m, row.walking_minutes = walking(d)
+        row.links = route_links(name, lng, lat, from_lng=origin[0], from_lat=origin[1])
+    else:
+        row.links = route_links(name, lng, lat)
+    return row
+
+
+def _box(lng: float, lat: float, radius_m: float) -> dict[str, float]:
+    """A filter on the station's place: the box around (lng, lat) holding the circle of
+    `radius_m` (answered from an index on the place's lng/lat where there is one)."""
+    dlat = radius_m / M_PER_DEG_LAT
+    dlng = radius_m / (M_PER_DEG_LAT * max(0.01, math.cos(math.radians(lat))))
+    return {
+        "place__lng__gte": lng - dlng,
+        "place__lng__lte": lng + dlng,
+        "place__lat__gte": lat - dlat,
+        "place__lat__lte": lat + dlat,
+    }
+
+
+def nearest_stations(
+    lng: float, lat: float, limit: int = 5, *, scope: Scope | None = None, now: datetime | None = None
+) -> list[Nearby]:
+    """The `limit` stations nearest to (lng, lat), nearest first, each with its distance,
+    walking distance and minutes, whether it is open now, and route links.
+
+    A bounding box on the place's lng/lat narrows the rows in SQL: first 500 m around
+    the viewer, four times wider until it holds `limit` stations (up to 64 km; beyond that all are
+    compared). The box's corners reach farther than its sides, so when the limit-th
+    station lies beyond the box's radius, the box is widened to that distance once more
+    and the answer is exact. Closed stations are listed too, marked closed: a rider may
+    still want to know where they are."""
+    base = Station.objects.visible_to(scope) if scope is not None else Station.objects.all()
+
+    def by_distance(stations: Any) -> list[tuple[float, int]]:
+        # Only ids and coordinates here: the rows in the box are many, the answer is `limit`.
+        points = stations.values_list("pk", "place__lng", "place__lat")
+        return sorted((distance_m(lng, lat, p_lng, p_lat), pk) for pk, p_lng, p_lat in points)
+
+    radius = float(FIRST_RADIUS_M)
+    while True:
+        measured = by_distance(base.filter(**_box(lng, lat, radius)))
+        if len(measured) >= limit or radius >= MAX_RADIUS_M:
+            break
+        radius = min(radius * 4, MAX_RADIUS_M)
+    if len(measured) < limit:
+        measured = by_distance(base)
+    elif measured[limit - 1][0] > radius:
+        measured = by_distance(base.filter(**_box(lng, lat, measured[limit - 1][0])))
+    chosen = [pk for _d, pk in measured[:limit]]
+    loaded = Station.objects.select_related("place", "host").in_bulk(chosen)
+    rows = []
+    for station in (loaded[pk] for pk in chosen):
+        row = _nearby(station, station.place.name, station.place.lng, station.place.lat, (lng, lat))
+        row.open_now = is_open_now(station, now)
+        rows.append(row)
+    return rows
+
+
+def station_rows(stations: Any, origin: tuple[float, float] | None, now: datetime | None = None) -> list[Nearby]:
+    """Stations as rows, nearest first when a location is given (otherwise by code)."""
+    rows = []
+    for station in stations:
+        row = _nearby(station, station.place.name, station.place.lng, station.place.lat, origin)
+        row.open_now = is_open_now(station, now)
+        rows.append(row)
+    if origin is not None:
+        rows.sort(key=lambda r: r.distance_m or 0)
+    return rows
+
+
+def current_offers(scope: Scope, today: date | None = None) -> QuerySet[MealOffer]:
+    """Offers on today: active, started and not yet ended."""
+    today = today or timezone.localdate()
+    return (
+        MealOffer.objects.visible_to(scope)
+        .filter(active=True, valid_from__lte=today)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .select_related("merchant")
+    )
+
+
+def offer_rows(scope: Scope, origin: tuple[float, float] | None, now: datetime | None = None) -> list[Nearby]:
+    moment = timezone.localtime(now or timezone.now())
+    rows = []
+    for offer in current_offers(scope, moment.date()):
+        row = _nearby(offer, offer.merchant.name, offer.merchant.lng, offer.merchant.lat, origin)
+        row.open_now = is_open_at(offer.hours, moment)
+        rows.append(row)
+    if origin is not None:
+        rows.sort(key=lambda r: r.distance_m or 0)
+    return rows
+
+
+def parking_rows(scope: Scope, origin: tuple[float, float] | None) -> list[Nearby]:
+    rows = [_nearby(p, p.name, p.lng, p.lat, origin) for p in ParkingPoint.objects.visible_to(scope)]
+    if origin is not None:
+        rows.sort(key=lambda r: r.distance_m or 0)
+    return rows
+
+
+def channel_rows(scope: Scope, origin: tuple[float, float] | None, now: datetime | None = None) -> list[Nearby]:
+    moment = timezone.localtime(now or timezone.now())
+    rows = []
+    for channel in GreenChannel.objects.visible_to(scope).select_related("compound"):
+        name = f"{channel.compound.name} · {channel.gate}"
+        row = _nearby(channel, name, channel.compound.lng, channel.compound.lat, origin)
+        row.open_now = is_open_at(channel.hours, moment)
+        rows.append(row)
+    if origin is not None:
+        rows.sort(key=lambda r: r.distance_m or 0)
+    return rows
+
+
+def use_of(station: Station, *, days: int = 14, today: date | None = None) -> dict[str, Any]:
+    """Check-ins per day (the last `days` days) and per hour of day (over the same days), in
+    local time: what the staff page charts."""
+    today = today or timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.combine(first, datetime.min.time()), tz)
+    end = timezone.make_aware(datetime.combine(today + timedelta(days=1), datetime.min.time()), tz)
+    rows = StationCheckIn.objects.filter(station=station, at__gte=start, at__lt=end)
+    per_day = {
+        r["day"]: r["n"]
+        for r in rows.annotate(day=TruncDate("at", tzinfo=tz)).values("day").annotate(n=Count("id")).order_by()
+    }
+    per_hour = {
+        r["hour"]: r["n"]
+        for r in rows.annotate(hour=ExtractHour("at", tzinfo=tz)).values("hour").annotate(n=Count("id")).order_by()
+    }
+    day_list = [(first + timedelta(days=i), per_day.get(first + timedelta(days=i), 0)) for i in range(days)]
+    hour_list = [(h, per_hour.get(h, 0)) for h in range(24)]
+    return {
+        "days": day_list,
+        "hours": hour_list,
+        "total": sum(n for _d, n in day_list),
+        "people": rows.values("user_id").distinct().count(),
+    }

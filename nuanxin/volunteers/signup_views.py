@@ -1,0 +1,372 @@
+"""Volunteer pages. On the phone: registering in under a minute, the published activities
+with sign-up and cancellation, my sign-ups, and the check-in page the venue's QR code opens.
+In the console: the organiser's list, an activity's publish form and roster, the QR code to
+show at the venue, and checking people in and out by hand. The rules stay in
+`nuanxin.volunteers.signups`; a refusal is shown at the field it names."""
+
+from typing import Any
+
+import segno
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from nuanxin.core.errors import DomainError
+from nuanxin.core.http import ScopedRequest
+from nuanxin.core.masking import mask_phone
+from nuanxin.core.scoping import require
+from nuanxin.territory.models import Area
+from nuanxin.volunteers import signups
+from nuanxin.volunteers.models import Attendance, ParticipantGroup, SignUp, Volunteer
+from nuanxin.volunteers.signup_queries import (
+    attendance_of,
+    home_grid_choices,
+    may_organise,
+    my_signup,
+    my_signups,
+    organised_activities,
+    organised_activity_or_404,
+    own_signup_or_404,
+    published_activities,
+    published_activity_or_404,
+    roster,
+    signup_open,
+    volunteer_for,
+)
+
+# The groups a person registers as (community staff are not volunteers by their job).
+REGISTER_GROUPS = [(value, label) for value, label in ParticipantGroup.choices if value != ParticipantGroup.STAFF]
+
+
+def _show(form: forms.Form, exc: DomainError) -> None:
+    """Put an action's refusal at the form field it names (or above the form)."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+# --- registration -------------------------------------------------------------------------------
+
+
+class RegisterForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Real name"), max_length=signups.NAME_MAX)
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile phone"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    group = forms.ChoiceField(label=gettext_lazy("I come as"), choices=REGISTER_GROUPS, initial=ParticipantGroup.RIDER)
+    employer = forms.CharField(
+        label=gettext_lazy("Platform or employer"), max_length=signups.EMPLOYER_MAX, required=False
+    )
+    home_grid = forms.ModelChoiceField(
+        label=gettext_lazy("Grid I mostly work in"), queryset=Area.objects.none(), required=False
+    )
+    skills = forms.CharField(label=gettext_lazy("Skills (comma-separated)"), max_length=400, required=False)
+    availability = forms.CharField(
+        label=gettext_lazy("When I am free"), max_length=signups.AVAILABILITY_MAX, required=False
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["home_grid"]
+        field.queryset = home_grid_choices(user)  # type: ignore[attr-defined]
+        field.label_from_instance = lambda area: (  # type: ignore[attr-defined]
+            f"{area.parent.name} · {area.name}" if area.parent_id else area.name
+        )
+
+
+@login_required
+def register(request: ScopedRequest) -> HttpResponse:
+    """The phone form: name, phone, group, platform and home grid, then "my volunteering"."""
+    if volunteer_for(request.user) is not None:
+        return redirect("volunteers:me")
+    form = RegisterForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signups.register_volunteer(actor=request.user, user=request.user, scope=request.scope, **form.cleaned_data)
+        except DomainError as exc:
+            _show(form, exc)
+        else:
+            messages.success(request, _("Welcome: you are registered as a volunteer."))
+            target = request.POST.get("next") or ""
+            if target.startswith("/volunteers/checkin/"):
+                return redirect(target)
+            return redirect("volunteers:me")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "volunteers/signups/register.html", {"form": form, "next": request.GET.get("next", "")}, status=status
+    )
+
+
+@login_required
+def me(request: ScopedRequest) -> HttpResponse:
+    """My volunteering: my registration (phone masked) and my sign-ups."""
+    volunteer = volunteer_for(request.user)
+    if volunteer is None:
+        return redirect("volunteers:register")
+    rows = list(my_signups(volunteer)[:100])
+    return render(
+        request,
+        "volunteers/signups/me.html",
+        {"volunteer": volunteer, "phone": mask_phone(volunteer.phone), "signups": rows},
+    )
+
+
+# --- activities on the phone --------------------------------------------------------------------
+
+
+@login_required
+def activity_list(request: ScopedRequest) -> HttpResponse:
+    """Published activities not over yet, soonest first, with places left and my state."""
+    volunteer = volunteer_for(request.user)
+    activities = list(published_activities()[:100])
+    mine: dict[int, SignUp] = {}
+    if volunteer is not None:
+        live = SignUp.objects.filter(volunteer=volunteer, activity__in=activities).exclude(state=SignUp.State.CANCELLED)
+        mine = {s.activity_id: s for s in live}
+    rows = [{"activity": a, "signup": mine.get(a.pk)} for a in activities]
+    return render(request, "volunteers/signups/activities.html", {"rows": rows, "volunteer": volunteer})
+
+
+class SignUpForm(forms.Form):
+    role = forms.ChoiceField(label=gettext_lazy("Role"), required=False)
+
+    def __init__(self, *args: Any, roles: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [("", _("Any role")), *[(r, r) for r in roles]]  # type: ignore[attr-defined]
+
+
+def _activity_page(
+    request: ScopedRequest, activity_id: int, form: SignUpForm | None = None, status: int = 200
+) -> HttpResponse:
+    activity = published_activity_or_404(request.user, activity_id)
+    volunteer = volunteer_for(request.user)
+    context = {
+        "activity": activity,
+        "volunteer": volunteer,
+        "signup": my_signup(volunteer, activity),
+        "open": signup_open(activity),
+        "form": form or SignUpForm(roles=activity.roles_needed or []),
+        "starts_at": signups.starts_at(activity),
+        "ends_at": signups.ends_at(activity),
+        "may_organise": may_organise(request.scope, activity),
+    }
+    return render(request, "volunteers/signups/activity.html", context, status=status)
+
+
+@login_required
+def activity(request: ScopedRequest, activity_id: int) -> HttpResponse:
+    return _activity_page(request, activity_id)
+
+
+@login_required
+@require_POST
+def sign_up(request: ScopedRequest, activity_id: int) -> HttpResponse:
+    activity = published_activity_or_404(request.user, activity_id)
+    form = SignUpForm(request.POST, roles=activity.roles_needed or [])
+    if form.is_valid():
+        try:
+            signup = signups.sign_up(actor=request.user, activity=activity, role=form.cleaned_data["role"])
+        except DomainError as exc:
+            _show(form, exc)
+        else:
+            if signup.state == SignUp.State.CONFIRMED:
+                messages.success(request, _("You are signed up."))
+            else:
+                messages.info(request, _("The activity is full: you are on the waiting list."))
+            return redirect("volunteers:activity", activity.pk)
+    return _activity_page(request, activity_id, form=form, status=400)
+
+
+@login_required
+@require_POST
+def cancel(request: ScopedRequest, signup_id: int) -> HttpResponse:
+    signup = own_signup_or_404(request.user, signup_id)
+    try:
+        signups.cancel_signup(actor=request.user, signup=signup, scope=request.scope)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your sign-up is cancelled."))
+    return redirect("volunteers:activity", signup.activity_id)
+
+
+# --- check-in by the venue's code ---------------------------------------------------------------
+
+
+@login_required
+def checkin(request: ScopedRequest, token: str) -> HttpResponse:
+    """The page the venue's QR code opens: check in, then (a second tap) check out. A forged
+    or expired code gets a 400 page saying so."""
+    try:
+        activity = signups.activity_for_token(token)
+    except DomainError as exc:
+        return render(request, "volunteers/signups/checkin_invalid.html", {"error": exc.message}, status=400)
+    volunteer = volunteer_for(request.user)
+    error = ""
+    status = 200
+    if request.method == "POST" and volunteer is not None:
+        step = request.POST.get("step")
+        try:
+            if step == "in":
+                signups.check_in(actor=request.user, activity=activity, method=Attendance.Method.QR)
+                messages.success(request, _("Checked in. Welcome!"))
+            elif step == "out":
+                signups.check_out(actor=request.user, activity=activity)
+                messages.success(request, _("Checked out. Thank you!"))
+            else:
+                raise DomainError(_("Unknown step."), field="step")
+        except DomainError as exc:
+            error, status = exc.message, 400
+        else:
+            return redirect("volunteers:checkin", token)
+    context = {
+        "activity": activity,
+        "volunteer": volunteer,
+        "attendance": attendance_of(volunteer, activity),
+        "error": error,
+        "token": token,
+    }
+    return render(request, "volunteers/signups/checkin.html", context, status=status)
+
+
+# --- organisers ---------------------------------------------------------------------------------
+
+
+@login_required
+def organise(request: ScopedRequest) -> HttpResponse:
+    """The activities the viewer may publish or run, upcoming first."""
+    if not (request.scope.has("activities.manage") or request.scope.has("volunteers.manage")):
+        require(request.scope, "activities.manage")
+    activities = list(organised_activities(request.scope)[:200])
+    return render(request, "volunteers/signups/organise.html", {"activities": activities})
+
+
+class PublishForm(forms.Form):
+    start_time = forms.TimeField(label=gettext_lazy("Starts at"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label=gettext_lazy("Ends at"), widget=forms.TimeInput(attrs={"type": "time"}))
+    capacity = forms.IntegerField(label=gettext_lazy("Capacity (empty: no limit)"), required=False, min_value=1)
+    roles_needed = forms.CharField(
+        label=gettext_lazy("Roles needed (comma-separated)"), max_length=1200, required=False
+    )
+    venue = forms.CharField(label=gettext_lazy("Venue used"), max_length=signups.RESOURCE_TEXT_MAX, required=False)
+    money = forms.DecimalField(label=gettext_lazy("Money used (yuan)"), required=False, min_value=0, decimal_places=2)
+    goods = forms.CharField(label=gettext_lazy("Goods used"), max_length=signups.RESOURCE_TEXT_MAX, required=False)
+
+
+def _publish_initial(activity: Any) -> dict[str, Any]:
+    resources = activity.resources or {}
+    return {
+        "start_time": activity.start_time,
+        "end_time": activity.end_time,
+        "capacity": activity.capacity,
+        "roles_needed": "，".join(activity.roles_needed or []),
+        "venue": resources.get("venue", ""),
+        "money": resources.get("money"),
+        "goods": resources.get("goods", ""),
+    }
+
+
+@login_required
+def manage(request: ScopedRequest, activity_id: int) -> HttpResponse:
+    """An activity's organiser page: publish it (times, capacity, roles, resources), its
+    roster (names masked) and links to the venue's code and the attendance."""
+    activity = organised_activity_or_404(request.scope, activity_id)
+    may_publish = request.scope.has_at("activities.manage", activity.area.path)
+    form = PublishForm(request.POST or None, initial=_publish_initial(activity))
+    status = 200
+    if request.method == "POST":
+        if not may_publish:
+            organised_activity_or_404(request.scope, activity_id, publish=True)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                signups.publish_activity(
+                    actor=request.user,
+                    activity=activity,
+                    scope=request.scope,
+                    start_time=data["start_time"],
+                    end_time=data["end_time"],
+                    capacity=data["capacity"],
+                    roles_needed=data["roles_needed"] or "",
+                    resources={"venue": data["venue"], "money": data["money"], "goods": data["goods"]},
+                )
+            except DomainError as exc:
+                _show(form, exc)
+            else:
+                messages.success(request, _("The activity is open for sign-up."))
+                return redirect("volunteers:manage", activity.pk)
+        status = 400
+    context = {
+        "activity": activity,
+        "form": form,
+        "may_publish": may_publish,
+        "roster": roster(activity),
+        "starts_at": signups.starts_at(activity),
+        "ends_at": signups.ends_at(activity),
+    }
+    return render(request, "volunteers/signups/manage.html", context, status=status)
+
+
+@login_required
+def qr(request: ScopedRequest, activity_id: int) -> HttpResponse:
+    """The venue's code: an SVG of the absolute check-in link, with the hours it is valid."""
+    activity = organised_activity_or_404(request.scope, activity_id)
+    context: dict[str, Any] = {"activity": activity, "svg": "", "url": "", "window": None}
+    if activity.published and activity.checkin_secret and not activity.cancelled:
+        url = request.build_absolute_uri(reverse("volunteers:checkin", args=[signups.checkin_token(activity)]))
+        context["url"] = url
+        context["svg"] = segno.make(url, error="m").svg_inline(scale=8, border=2, omitsize=False)
+        context["window"] = signups.checkin_window(activity)
+    return render(request, "volunteers/signups/qr.html", context)
+
+
+class AttendanceForm(forms.Form):
+    volunteer = forms.ModelChoiceField(queryset=Volunteer.objects.none())
+    step = forms.ChoiceField(choices=[("in", "in"), ("out", "out")])
+
+    def __init__(self, *args: Any, activity: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["volunteer"].queryset = Volunteer.objects.filter(  # type: ignore[attr-defined]
+            pk__in=SignUp.objects.filter(activity=activity).exclude(state=SignUp.State.CANCELLED).values("volunteer_id")
+        )
+
+
+@login_required
+def attendance(request: ScopedRequest, activity_id: int) -> HttpResponse:
+    """Check people in and out by hand, from the roster."""
+    activity = organised_activity_or_404(request.scope, activity_id)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        form = AttendanceForm(request.POST, activity=activity)
+        if form.is_valid():
+            volunteer = form.cleaned_data["volunteer"]
+            try:
+                if form.cleaned_data["step"] == "in":
+                    signups.check_in(
+                        actor=request.user,
+                        activity=activity,
+                        volunteer=volunteer,
+                        method=Attendance.Method.BY_HAND,
+                        scope=request.scope,
+                    )
+                else:
+                    signups.check_out(
+                        actor=request.user, activity=activity, volunteer=volunteer, by_hand=True, scope=request.scope
+                    )
+            except DomainError as exc:
+                error = exc.message
+            else:
+                return redirect("volunteers:attendance", activity.pk)
+        else:
+            error = _("Choose a volunteer signed up for this activity.")
+        status = 400
+    context = {"activity": activity, "roster": roster(activity), "error": error, "now": timezone.now()}
+    return render(request, "volunteers/signups/attendance.html", context, status=status)

@@ -1,0 +1,720 @@
+"""Writes on volunteers and their activities: registration (a real name and a phone, once
+each), partners and their representatives, publishing an activity for sign-up, signing up
+with a waiting list that moves up by itself, reminders the day before, and check-in and
+check-out at the venue (by the activity's QR code or by the organiser's hand).
+
+Each write runs in one transaction and leaves an audit entry without names or phones.
+Refusals are DomainErrors naming the field. Counting places locks the activity's row, so
+parallel sign-ups never pass its capacity; an attendance is unique per volunteer and
+activity in the database, so 500 people scanning at once check in once each.
+"""
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nuanxin.accounts.roles import Role
+from nuanxin.core import audit
+from nuanxin.core.crypto import blind_index
+from nuanxin.core.errors import DomainError
+from nuanxin.core.notifications import notify
+from nuanxin.core.scoping import Scope
+from nuanxin.core.validators import normalize_mobile
+from nuanxin.territory.models import Area, Place
+from nuanxin.volunteers.models import (
+    NEW_EMPLOYMENT_GROUPS,
+    Activity,
+    Attendance,
+    Participant,
+    ParticipantGroup,
+    Partner,
+    SignUp,
+    Volunteer,
+)
+
+PHONE_PURPOSE = "volunteers.phone"
+NAME_MAX = 30
+EMPLOYER_MAX = 120
+AVAILABILITY_MAX = 200
+SKILL_MAX, SKILLS_MAX = 30, 20
+ROLE_MAX, ROLES_MAX = 60, 20
+RESOURCE_TEXT_MAX = 200
+# The venue's code opens this long before the start and closes at the end.
+CHECKIN_OPENS_BEFORE = timedelta(hours=1)
+_CHECKIN_SALT = "nuanxin.volunteers.checkin"
+_MARKUP = re.compile(r"[<>]")
+# Besides letters and combining marks, a real name may hold the middle dot of minority and
+# foreign names (阿卜杜热合曼·买买提), spaces, hyphens and apostrophes.
+_NAME_PUNCTUATION = set("·•・.．-‐'’ ")
+
+
+def _local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _plain(text: str, *, field: str, limit: int, required: bool = False) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise DomainError(_("This field is required."), field=field)
+    if len(text) > limit:
+        raise DomainError(_("At most %(n)d characters.") % {"n": limit}, field=field)
+    if _MARKUP.search(text) or any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise DomainError(_("Plain text only: remove the HTML or script tags."), field=field)
+    return text
+
+
+def clean_real_name(name: str, *, field: str = "name") -> str:
+    """A real name as written: 1 to 30 characters of letters in any script (Chinese names
+    of two characters, four, or a minority name with a middle dot), never digits or markup.
+    There is deliberately no rule that a name be ASCII, or Chinese."""
+    name = unicodedata.normalize("NFC", (name or "").strip())
+    name = re.sub(r"\s+", " ", name)
+    if not name:
+        raise DomainError(_("Your real name is required."), field=field)
+    if len(name) > NAME_MAX:
+        raise DomainError(_("At most %(n)d characters.") % {"n": NAME_MAX}, field=field)
+    for ch in name:
+        kind = unicodedata.category(ch)
+        if kind.startswith("N"):
+            raise DomainError(_("A name has no digits."), field=field)
+        if not (kind.startswith("L") or kind.startswith("M") or ch in _NAME_PUNCTUATION):
+            raise DomainError(_("A name holds letters only: remove %(ch)s.") % {"ch": ch}, field=field)
+    if not any(unicodedata.category(ch).startswith("L") for ch in name):
+        raise DomainError(_("Your real name is required."), field=field)
+    return name
+
+
+def phone_index(phone: str) -> str:
+    """The blind index a volunteer's (normalised) phone is found by."""
+    return blind_index(phone, purpose=PHONE_PURPOSE)
+
+
+def _check(scope: Scope | None, permissions: Iterable[str], path: str, *, field: str | None = None) -> None:
+    """Given a scope, one of `permissions` at the area with this path; bad input with a
+    field, forbidden without."""
+    if scope is None or any(scope.has_at(p, path) for p in permissions):
+        return
+    raise DomainError(
+        _("This is outside the area where you may do this."), field=field, code="invalid" if field else "forbidden"
+    )
+
+
+def _check_organises(scope: Scope | None, activity: Activity) -> None:
+    """Organisers of the activity's area: activities.manage or volunteers.manage there."""
+    _check(scope, ("activities.manage", "volunteers.manage"), activity.area.path)
+
+
+# --- volunteers and partners --------------------------------------------------------------------
+
+
+def _skills(skills: Iterable[str]) -> list[str]:
+    if isinstance(skills, str):
+        skills = re.split(r"[,，、;；\n]", skills)
+    cleaned: list[str] = []
+    for skill in skills:
+        text = _plain(str(skill), field="skills", limit=SKILL_MAX)
+        if text and text not in cleaned:
+            cleaned.append(text)
+    if len(cleaned) > SKILLS_MAX:
+        raise DomainError(_("At most %(n)d skills.") % {"n": SKILLS_MAX}, field="skills")
+    return cleaned
+
+
+def community_of(grid: Area) -> Area | None:
+    """The community a grid lies in (its parent)."""
+    parent = grid.parent
+    return parent if parent is not None and parent.level == Area.Level.COMMUNITY else None
+
+
+@transaction.atomic
+def register_volunteer(
+    *,
+    actor: Any,
+    user: Any,
+    name: str,
+    phone: str,
+    group: str,
+    employer: str = "",
+    partner: Partner | None = None,
+    skills: Iterable[str] = (),
+    availability: str = "",
+    home_grid: Area | None = None,
+    scope: Scope | None = None,
+    now: datetime | None = None,
+) -> Volunteer:
+    """Register `user` as a volunteer: one registration per account and per phone (found by
+    the phone's blind index; the phone itself is stored encrypted). Someone registers
+    themselves; staff with volunteers.manage at the home grid may register someone else.
+    A delivery rider, courier or driver also becomes a mobile reporter of the home grid's
+    community, so they can report what they see on their routes.
+
+    Refuses, naming the field: a missing account ("user"); an account already registered
+    ("user"); a name that is empty, too long, holds digits or markup ("name"); a phone that is
+    not a mainland mobile or is registered already ("phone"); an unknown group ("group");
+    over-long or marked-up employer, skills, availability; a home grid that is not a grid, or
+    none for a rider, courier or driver ("home_grid"); given a scope, registering someone
+    else outside one's volunteers.manage reach ("user")."""
+    if user is None or not getattr(user, "pk", None):
+        raise DomainError(_("Sign in to register."), field="user")
+    name = clean_real_name(name)
+    phone = normalize_mobile(phone, field="phone")
+    if group not in ParticipantGroup.values:
+        raise DomainError(_("Unknown group."), field="group")
+    employer = _plain(employer, field="employer", limit=EMPLOYER_MAX)
+    availability = _plain(availability, field="availability", limit=AVAILABILITY_MAX)
+    cleaned_skills = _skills(skills)
+    if home_grid is not None and home_grid.level != Area.Level.GRID:
+        raise DomainError(_("Choose a grid."), field="home_grid")
+    if home_grid is None and group in NEW_EMPLOYMENT_GROUPS:
+        raise DomainError(_("Choose the grid you mostly work in."), field="home_grid")
+    if scope is not None and getattr(actor, "pk", None) != user.pk:
+        if home_grid is None:
+            if not scope.has("volunteers.manage"):
+                raise DomainError(_("You may register only yourself."), field="user")
+        else:
+            _check(scope, ("volunteers.manage",), home_grid.path, field="user")
+    if Volunteer.objects.filter(user=user).exists():
+        raise DomainError(_("This account is registered as a volunteer already."), field="user")
+    index = phone_index(phone)
+    if Volunteer.objects.filter(phone_index=index).exists():
+        raise DomainError(_("This phone is registered already."), field="phone")
+    try:
+        with transaction.atomic():
+            volunteer = Volunteer.objects.create(
+                user=user,
+                name=name,
+                phone=phone,
+                phone_index=index,
+                group=group,
+                employer=employer,
+                partner=partner,
+                skills=cleaned_skills,
+                availability=availability,
+                home_grid=home_grid,
+                registered_at=now or timezone.now(),
+            )
+    except IntegrityError:  # the same account or phone, registered a moment ago
+        raise DomainError(_("This phone or account is registered already."), field="phone") from None
+    area_path = home_grid.path if home_grid is not None else ""
+    audit.record(
+        "volunteers.registered",
+        actor=actor,
+        obj=volunteer,
+        area_path=area_path,
+        detail={"group": group, "partner": partner.pk if partner else None, "home_grid": home_grid and home_grid.pk},
+    )
+    community = community_of(home_grid) if home_grid is not None else None
+    if group in NEW_EMPLOYMENT_GROUPS and community is not None:
+        from nuanxin.accounts.actions import grant_role
+        from nuanxin.accounts.models import RoleGrant
+
+        # A rider who already reports in this community keeps the one grant they have.
+        if not RoleGrant.objects.filter(user=user, role=Role.MOBILE_REPORTER, area=community).exists():
+            grant_role(actor=actor, user=user, role=Role.MOBILE_REPORTER, area=community)
+    return volunteer
+
+
+@transaction.atomic
+def create_partner(
+    *, actor: Any, name: str, kind: str, place: Place | None = None, scope: Scope | None = None
+) -> Partner:
+    """An organisation that brings volunteers (a unit, a merchant, a delivery platform).
+    Given a scope, needs volunteers.manage (at the place's grid when one is named).
+    Refuses: an empty, long, marked-up or taken name ("name"); an unknown kind ("kind")."""
+    if place is not None:
+        _check(scope, ("volunteers.manage",), place.grid.path, field="place")
+    elif scope is not None and not scope.has("volunteers.manage"):
+        raise DomainError(_("You may not keep partners."), code="forbidden")
+    name = _plain(name, field="name", limit=120, required=True)
+    if kind not in Partner.Kind.values:
+        raise DomainError(_("Unknown kind of partner."), field="kind")
+    if Partner.objects.filter(name__iexact=name).exists():
+        raise DomainError(_("A partner of this name exists already."), field="name")
+    partner = Partner.objects.create(name=name, kind=kind, place=place)
+    audit.record("volunteers.partner_created", actor=actor, obj=partner, detail={"kind": kind})
+    return partner
+
+
+@transaction.atomic
+def add_representative(*, actor: Any, partner: Partner, user: Any, scope: Scope | None = None) -> Partner:
+    """An account that speaks for the partner (confirms its vouchers, brings its people).
+    With a place, the account also holds the partner-representative role on it. Given a
+    scope, needs volunteers.manage (at the place's grid). Refuses: no account, or one that
+    represents the partner already ("user")."""
+    if partner.place is not None:
+        _check(scope, ("volunteers.manage",), partner.place.grid.path)
+    elif scope is not None and not scope.has("volunteers.manage"):
+        raise DomainError(_("You may not keep partners."), code="forbidden")
+    if user is None:
+        raise DomainError(_("Choose an account."), field="user")
+    if partner.representatives.filter(pk=user.pk).exists():
+        raise DomainError(_("This account represents the partner already."), field="user")
+    partner.representatives.add(user)
+    if partner.place is not None:
+        from nuanxin.accounts.actions import grant_role
+
+        grant_role(actor=actor, user=user, role=Role.PARTNER_REP, unit=partner.place)
+    audit.record("volunteers.representative_added", actor=actor, obj=partner, detail={"user": user.pk})
+    return partner
+
+
+# --- publishing ---------------------------------------------------------------------------------
+
+
+def starts_at(activity: Activity) -> datetime | None:
+    """The activity's start as an aware datetime (local time), if it has a time."""
+    if activity.start_time is None:
+        return None
+    return datetime.combine(activity.starts_on, activity.start_time, tzinfo=_local_tz())
+
+
+def ends_at(activity: Activity) -> datetime | None:
+    """The activity's end as an aware datetime (local time), if it has a time."""
+    if activity.end_time is None:
+        return None
+    return datetime.combine(activity.ends_on, activity.end_time, tzinfo=_local_tz())
+
+
+def _roles(roles: Iterable[str]) -> list[str]:
+    if isinstance(roles, str):
+        roles = re.split(r"[,，、;；\n]", roles)
+    cleaned: list[str] = []
+    for role in roles:
+        text = _plain(str(role), field="roles_needed", limit=ROLE_MAX)
+        if text and text not in cleaned:
+            cleaned.append(text)
+    if len(cleaned) > ROLES_MAX:
+        raise DomainError(_("At most %(n)d roles.") % {"n": ROLES_MAX}, field="roles_needed")
+    return cleaned
+
+
+def _resources(resources: Mapping[str, Any] | None) -> dict[str, Any]:
+    """{"venue": text, "money": yuan (a number ≥ 0, two decimals), "goods": text}; empty
+    entries left out."""
+    resources = dict(resources or {})
+    unknown = set(resources) - {"venue", "money", "goods"}
+    if unknown:
+        raise DomainError(_("Unknown resource: %(name)s.") % {"name": sorted(unknown)[0]}, field="resources")
+    cleaned: dict[str, Any] = {}
+    for key in ("venue", "goods"):
+        text = _plain(str(resources.get(key) or ""), field=key, limit=RESOURCE_TEXT_MAX)
+        if text:
+            cleaned[key] = text
+    money = resources.get("money")
+    if money not in (None, ""):
+        try:
+            amount = Decimal(str(money)).quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError):
+            raise DomainError(_("Give an amount in yuan."), field="money") from None
+        if amount < 0 or amount > Decimal("100000000"):
+            raise DomainError(_("Give an amount in yuan."), field="money")
+        cleaned["money"] = str(amount)
+    return cleaned
+
+
+@transaction.atomic
+def publish_activity(
+    *,
+    actor: Any,
+    activity: Activity,
+    start_time: time | None,
+    end_time: time | None,
+    capacity: int | None,
+    roles_needed: Iterable[str] = (),
+    resources: Mapping[str, Any] | None = None,
+    scope: Scope | None = None,
+    now: datetime | None = None,
+) -> Activity:
+    """Open an activity for sign-up (or change a published one): its times on its first and
+    last day, its capacity (None: no limit), the roles it needs and the resources it uses.
+    It gets the secret its venue code is signed with. Raising the capacity moves the waiting
+    list up; lowering it below the confirmed sign-ups is refused.
+
+    Refuses: given a scope, an activity outside the actor's activities.manage reach
+    (forbidden); a cancelled activity ("activity"); no start or end time ("start_time",
+    "end_time"); an end not after the start ("end_time"); a start not in the future
+    ("start_time"); a capacity below 1 or below the confirmed sign-ups ("capacity");
+    over-long or marked-up roles ("roles_needed") or resources ("venue", "money", "goods")."""
+    _check(scope, ("activities.manage",), activity.area.path)
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    now = now or timezone.now()
+    if activity.cancelled:
+        raise DomainError(_("This activity is cancelled."), field="activity")
+    if start_time is None:
+        raise DomainError(_("A start time is required."), field="start_time")
+    if end_time is None:
+        raise DomainError(_("An end time is required."), field="end_time")
+    begin = datetime.combine(activity.starts_on, start_time, tzinfo=_local_tz())
+    end = datetime.combine(activity.ends_on, end_time, tzinfo=_local_tz())
+    if end <= begin:
+        raise DomainError(_("The end must come after the start."), field="end_time")
+    if begin <= now:
+        raise DomainError(_("An activity opens for sign-up only before it starts."), field="start_time")
+    if capacity is not None:
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+            raise DomainError(_("A capacity is at least 1, or empty for no limit."), field="capacity")
+        confirmed = activity.signups.filter(state=SignUp.State.CONFIRMED).count()
+        if capacity < confirmed:
+            raise DomainError(
+                _("%(n)d people are confirmed already: the capacity cannot be lower.") % {"n": confirmed},
+                field="capacity",
+            )
+    activity.roles_needed = _roles(roles_needed)
+    activity.resources = _resources(resources)
+    activity.start_time, activity.end_time, activity.capacity = start_time, end_time, capacity
+    first_time = not activity.published
+    activity.published = True
+    if not activity.checkin_secret:
+        activity.checkin_secret = secrets.token_urlsafe(24)
+    activity.save()
+    audit.record(
+        "volunteers.activity_published" if first_time else "volunteers.activity_updated",
+        actor=actor,
+        obj=activity,
+        detail={"capacity": capacity, "roles": len(activity.roles_needed)},
+    )
+    _move_up(activity, actor=actor, now=now)
+    return activity
+
+
+# --- sign-up ------------------------------------------------------------------------------------
+
+
+def volunteer_of(user: Any, *, field: str = "volunteer") -> Volunteer:
+    """The user's volunteer registration, or a refusal asking them to register first."""
+    user_id = getattr(user, "pk", None)
+    volunteer = Volunteer.objects.filter(user_id=user_id).first() if user_id is not None else None
+    if volunteer is None:
+        raise DomainError(_("Register as a volunteer first."), field=field)
+    return volunteer
+
+
+def _open_for_signup(activity: Activity, now: datetime) -> None:
+    if activity.cancelled:
+        raise DomainError(_("This activity is cancelled."), field="activity")
+    if not activity.published:
+        raise DomainError(_("This activity is not open for sign-up."), field="activity")
+    begin = starts_at(activity)
+    if begin is None or begin <= now:
+        raise DomainError(_("This activity has started: sign-up is closed."), field="activity")
+
+
+@transaction.atomic
+def sign_up(*, actor: Any, activity: Activity, role: str = "", now: datetime | None = None) -> SignUp:
+    """Sign the actor's volunteer up: confirmed while places are left, else on the waiting
+    list (in the order people signed up), which moves up when someone cancels. The activity's
+    row is locked while the places are counted, so parallel sign-ups never pass the capacity.
+
+    Refuses: an actor who is not a registered volunteer ("volunteer"); a cancelled,
+    unpublished or started activity, or one they are signed up for already ("activity"); a
+    role the activity does not need ("role")."""
+    volunteer = volunteer_of(actor)
+    now = now or timezone.now()
+    activity = Activity.objects.select_for_update().select_related("area").get(pk=activity.pk)
+    _open_for_signup(activity, now)
+    role = (role or "").strip()
+    if role and role not in (activity.roles_needed or []):
+        raise DomainError(_("Choose one of the roles this activity needs."), field="role")
+    if SignUp.objects.filter(activity=activity, volunteer=volunteer).exclude(state=SignUp.State.CANCELLED).exists():
+        raise DomainError(_("You are signed up for this activity already."), field="activity")
+    confirmed = SignUp.objects.filter(activity=activity, state=SignUp.State.CONFIRMED).count()
+    full = activity.capacity is not None and confirmed >= activity.capacity
+    state = SignUp.State.WAITING if full else SignUp.State.CONFIRMED
+    try:
+        with transaction.atomic():
+            signup = SignUp.objects.create(
+                activity=activity, volunteer=volunteer, role=role, state=state, signed_up_at=now
+            )
+    except IntegrityError:
+        raise DomainError(_("You are signed up for this activity already."), field="activity") from None
+    audit.record("volunteers.signed_up", actor=actor, obj=activity, detail={"signup": signup.pk, "state": state})
+    return signup
+
+
+@transaction.atomic
+def cancel_signup(*, actor: Any, signup: SignUp, scope: Scope | None = None, now: datetime | None = None) -> SignUp:
+    """Cancel a sign-up (it stays on record): by the volunteer, or by an organiser of the
+    activity's area. A confirmed place that frees goes to the first on the waiting list, who
+    is told. Refuses: given a scope, someone else's sign-up outside one's reach (forbidden);
+    a sign-up cancelled already, or an activity that has started ("signup")."""
+    now = now or timezone.now()
+    activity = Activity.objects.select_for_update().select_related("area").get(pk=signup.activity_id)
+    signup = SignUp.objects.select_related("volunteer").get(pk=signup.pk)
+    if signup.volunteer.user_id != getattr(actor, "pk", None):
+        _check_organises(scope, activity)
+    if signup.state == SignUp.State.CANCELLED:
+        raise DomainError(_("This sign-up is cancelled already."), field="signup")
+    begin = starts_at(activity)
+    if begin is not None and begin <= now:
+        raise DomainError(_("The activity has started: the sign-up can no longer be cancelled."), field="signup")
+    was = signup.state
+    signup.state, signup.cancelled_at = SignUp.State.CANCELLED, now
+    signup.save(update_fields=["state", "cancelled_at"])
+    audit.record("volunteers.signup_cancelled", actor=actor, obj=activity, detail={"signup": signup.pk, "was": was})
+    _move_up(activity, actor=actor, now=now)
+    return signup
+
+
+def _move_up(activity: Activity, *, actor: Any, now: datetime) -> list[SignUp]:
+    """Confirm the first on the waiting list while places are left (the caller holds the
+    activity's lock), and tell each of them."""
+    if activity.cancelled:
+        return []
+    waiting = (
+        SignUp.objects.filter(activity=activity, state=SignUp.State.WAITING)
+        .select_related("volunteer__user")
+        .order_by("signed_up_at", "id")
+    )
+    if activity.capacity is not None:
+        confirmed = SignUp.objects.filter(activity=activity, state=SignUp.State.CONFIRMED).count()
+        waiting = waiting[: max(activity.capacity - confirmed, 0)]
+    moved = list(waiting)
+    for signup in moved:
+        signup.state = SignUp.State.CONFIRMED
+        signup.save(update_fields=["state"])
+        audit.record("volunteers.signup_moved_up", actor=actor, obj=activity, detail={"signup": signup.pk})
+        notify(
+            recipients=[signup.volunteer.user],
+            kind="volunteers.moved_up",
+            title=_("A place for you: %(title)s") % {"title": activity.title},
+            body=_("A place freed up and your sign-up for %(title)s on %(day)s is now confirmed.")
+            % {"title": activity.title, "day": activity.starts_on.isoformat()},
+            url=reverse("volunteers:activity", args=[activity.pk]),
+            now=now,
+        )
+    return moved
+
+
+def send_reminders(*, now: datetime | None = None) -> int:
+    """Tell every confirmed volunteer of an activity starting by the end of tomorrow (local
+    time) that has not started yet, once each (reminded_at). Safe to run twice or in
+    parallel: a sign-up is claimed by a conditional update before its notice is written."""
+    now = now or timezone.now()
+    today = timezone.localtime(now, _local_tz()).date()
+    tomorrow = today + timedelta(days=1)
+    due = (
+        SignUp.objects.filter(
+            state=SignUp.State.CONFIRMED,
+            reminded_at__isnull=True,
+            activity__published=True,
+            activity__cancelled=False,
+            activity__starts_on__gte=today,
+            activity__starts_on__lte=tomorrow,
+            activity__start_time__isnull=False,
+        )
+        .select_related("activity", "volunteer__user")
+        .order_by("activity_id", "id")
+    )
+    sent = 0
+    for signup in due:
+        activity = signup.activity
+        begin = starts_at(activity)
+        if begin is None or begin <= now:
+            continue
+        with transaction.atomic():
+            if not SignUp.objects.filter(pk=signup.pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue
+            notify(
+                recipients=[signup.volunteer.user],
+                kind="volunteers.reminder",
+                title=_("Tomorrow: %(title)s") % {"title": activity.title},
+                body=_("%(title)s starts at %(at)s, %(place)s.")
+                % {
+                    "title": activity.title,
+                    "at": timezone.localtime(begin).strftime("%Y-%m-%d %H:%M"),
+                    "place": activity.location or activity.area.name,
+                },
+                url=reverse("volunteers:activity", args=[activity.pk]),
+                now=now,
+            )
+            sent += 1
+    if sent:
+        audit.record("volunteers.reminders_sent", detail={"count": sent})
+    return sent
+
+
+# --- check-in -----------------------------------------------------------------------------------
+
+
+def _signer(activity: Activity) -> signing.Signer:
+    return signing.Signer(salt=f"{_CHECKIN_SALT}:{activity.checkin_secret}")
+
+
+def checkin_token(activity: Activity) -> str:
+    """The token in the venue's QR code: the activity's id signed with its check-in secret
+    (a new secret voids every printed code)."""
+    if not activity.checkin_secret:
+        raise DomainError(_("This activity is not open for sign-up."), field="activity")
+    return _signer(activity).sign(str(activity.pk))
+
+
+def checkin_window(activity: Activity) -> tuple[datetime, datetime] | None:
+    begin, end = starts_at(activity), ends_at(activity)
+    if begin is None or end is None:
+        return None
+    return begin - CHECKIN_OPENS_BEFORE, end
+
+
+def activity_for_token(token: str, *, now: datetime | None = None) -> Activity:
+    """The activity a venue code belongs to, if the code is genuine and valid now (from an
+    hour before the start to the end). Refuses a forged, mangled or voided code, and one used
+    outside its time, naming "token"."""
+    now = now or timezone.now()
+    value, _sep, _signature = (token or "").partition(":")
+    activity = Activity.objects.select_related("area").filter(pk=int(value)).first() if value.isdigit() else None
+    if activity is None or not activity.checkin_secret:
+        raise DomainError(_("This check-in code is not genuine."), field="token")
+    try:
+        _signer(activity).unsign(token)
+    except signing.BadSignature:
+        raise DomainError(_("This check-in code is not genuine."), field="token") from None
+    window = checkin_window(activity)
+    if activity.cancelled or not activity.published or window is None:
+        raise DomainError(_("This activity is not open for check-in."), field="token")
+    if now < window[0]:
+        raise DomainError(
+            _("Check-in opens at %(at)s.") % {"at": timezone.localtime(window[0]).strftime("%Y-%m-%d %H:%M")},
+            field="token",
+        )
+    if now > window[1]:
+        raise DomainError(_("This check-in code has expired: the activity is over."), field="token")
+    return activity
+
+
+def _add_participant(activity: Activity, volunteer: Volunteer, *, actor: Any) -> None:
+    """Count the volunteer among the activity's participants with their group, once."""
+    if Participant.objects.filter(activity=activity, user_id=volunteer.user_id).exists():
+        return
+    from nuanxin.volunteers.actions import add_participant
+
+    add_participant(actor=actor, activity=activity, group=volunteer.group, user=volunteer.user, name=volunteer.name)
+
+
+@transaction.atomic
+def check_in(
+    *,
+    actor: Any,
+    activity: Activity,
+    volunteer: Volunteer | None = None,
+    method: str = Attendance.Method.QR,
+    scope: Scope | None = None,
+    now: datetime | None = None,
+) -> Attendance:
+    """Check a volunteer in at the activity, once: by the venue's code (the actor's own
+    volunteer; the caller has checked the code with `activity_for_token`) or by an organiser's
+    hand (a volunteer signed up for it). The database allows one attendance per volunteer
+    and activity; whoever comes second is told they are checked in already. The volunteer
+    becomes a participant of the activity with their group.
+
+    Refuses: given a scope, a check-in by hand outside the actor's reach (forbidden); an
+    unknown method ("method"); an actor who is not a volunteer ("volunteer"); by hand, a
+    volunteer not signed up ("volunteer"); outside the check-in time ("activity"); a volunteer
+    checked in already ("volunteer")."""
+    now = now or timezone.now()
+    if method == Attendance.Method.BY_HAND:
+        _check_organises(scope, activity)
+        if volunteer is None:
+            raise DomainError(_("Choose a volunteer."), field="volunteer")
+        signed = SignUp.objects.filter(activity=activity, volunteer=volunteer).exclude(state=SignUp.State.CANCELLED)
+        if not signed.exists():
+            raise DomainError(_("This volunteer is not signed up for the activity."), field="volunteer")
+    elif method == Attendance.Method.QR:
+        volunteer = volunteer_of(actor)
+    else:
+        raise DomainError(_("Unknown method."), field="method")
+    window = checkin_window(activity)
+    if activity.cancelled or not activity.published or window is None:
+        raise DomainError(_("This activity is not open for check-in."), field="activity")
+    if not window[0] <= now <= window[1]:
+        raise DomainError(_("Check-in is open from an hour before the start to the end."), field="activity")
+    try:
+        with transaction.atomic():
+            attendance, created = Attendance.objects.get_or_create(
+                activity=activity,
+                volunteer=volunteer,
+                defaults={
+                    "checked_in_at": now,
+                    "method": method,
+                    "recorded_by": actor if method == Attendance.Method.BY_HAND else None,
+                },
+            )
+    except IntegrityError:
+        created = False
+    if not created:
+        raise DomainError(_("Checked in already."), field="volunteer", code="duplicate")
+    _add_participant(activity, volunteer, actor=actor)
+    audit.record(
+        "volunteers.checked_in",
+        actor=actor,
+        obj=activity,
+        detail={"attendance": attendance.pk, "volunteer": volunteer.pk, "method": method},
+    )
+    return attendance
+
+
+@transaction.atomic
+def check_out(
+    *,
+    actor: Any,
+    activity: Activity,
+    volunteer: Volunteer | None = None,
+    by_hand: bool = False,
+    scope: Scope | None = None,
+    now: datetime | None = None,
+) -> Attendance:
+    """Check a volunteer out (the actor's own volunteer, or by an organiser's hand), then
+    record the service hours (`nuanxin.volunteers.hours.record_service`).
+
+    Refuses: given a scope, by hand outside the actor's reach (forbidden); an actor who is
+    not a volunteer ("volunteer"); no check-in, or a check-out already ("volunteer")."""
+    now = now or timezone.now()
+    if by_hand:
+        _check_organises(scope, activity)
+        if volunteer is None:
+            raise DomainError(_("Choose a volunteer."), field="volunteer")
+    else:
+        volunteer = volunteer_of(actor)
+    attendance = (
+        Attendance.objects.select_for_update()
+        .select_related("activity__area", "volunteer")
+        .filter(activity=activity, volunteer=volunteer)
+        .first()
+    )
+    if attendance is None:
+        raise DomainError(_("Not checked in."), field="volunteer")
+    if attendance.checked_out_at is not None:
+        raise DomainError(_("Checked out already."), field="volunteer", code="duplicate")
+    attendance.checked_out_at = max(now, attendance.checked_in_at)
+    attendance.save(update_fields=["checked_out_at"])
+    audit.record(
+        "volunteers.checked_out",
+        actor=actor,
+        obj=activity,
+        detail={"attendance": attendance.pk, "volunteer": volunteer.pk, "by_hand": by_hand},
+    )
+    _record_service(actor=actor, attendance=attendance)
+    return attendance
+
+
+def _record_service(*, actor: Any, attendance: Attendance) -> Any:
+    """Hand the finished attendance to the hours module, which computes and keeps the
+    service record (a build without that module records the attendance only)."""
+    try:
+        from nuanxin.volunteers.hours import record_service
+    except ModuleNotFoundError as exc:
+        if exc.name != "nuanxin.volunteers.hours":
+            raise
+        return None
+    return record_service(actor=actor, attendance=attendance)
