@@ -215,6 +215,10 @@ NUANXIN_PERIODIC_JOBS = [
 # community sets its own (StarLevels).
 NUANXIN_STAR_HOURS = [100, 300, 600, 1000, 1500]
 
+# Stations (docs/stations.md): what route links tell the map providers we are (Tencent wants a
+# developer key here in production).
+NUANXIN_MAP_REFERER = os.environ.get("NUANXIN_MAP_REFERER", "nuanxin")
+
 # Inspections (docs/inspections.md): how far from the target a check-in may be before the
 # visit is flagged, the days a rectification order gives by severity, and how many clean visits
 # in a row bring a frequency raised by a hazard back down a step.
