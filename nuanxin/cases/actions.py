@@ -6,7 +6,6 @@ on its version (so two people acting at once cannot both succeed: the second get
 error), appends a timeline event and an audit entry, all in one transaction.
 """
 
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,7 +30,7 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import check_point
 from nuanxin.core.photos import StoredPhoto, accept_photo
 from nuanxin.core.scoping import Scope
-from nuanxin.core.validators import normalize_mobile
+from nuanxin.core.validators import normalize_mobile, plain_text
 from nuanxin.territory.models import Area, Place, StaffAssignment
 from nuanxin.territory.queries import locate_grid, staff_on
 
@@ -59,19 +58,11 @@ STAGE_OF_STATE: dict[str, str] = {
     S.IN_PROGRESS: "handle",
     S.RESOLVED: "verify",
 }
-_MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
 MAX_PHOTOS = 6
 
 
 def _clean_text(text: str, *, field: str, required: bool, limit: int = 2000) -> str:
-    text = (text or "").strip()
-    if required and not text:
-        raise DomainError(_("Please describe what you saw."), field=field)
-    if len(text) > limit:
-        raise DomainError(_("At most %(n)d characters.") % {"n": limit}, field=field)
-    if _MARKUP.search(text):
-        raise DomainError(_("Plain text only: remove the HTML or script tags."), field=field)
-    return text
+    return plain_text(text, field=field, limit=limit, required=required, message=_("Please describe what you saw."))
 
 
 def deadline_for(case_class: CaseClass, state: str, start: datetime) -> datetime | None:

@@ -1,4 +1,4 @@
-"""Validation of Chinese identity numbers and mobile numbers."""
+"""Validation of plain text, Chinese identity numbers and mobile numbers."""
 
 import re
 import unicodedata
@@ -15,6 +15,22 @@ _ID_CHECK = "10X98765432"
 # always has one canonical form and one blind index.
 _ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+# The start of an HTML tag, comment or declaration: people's words never need one.
+MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
+
+
+def plain_text(text: str | None, *, field: str, limit: int, required: bool = False, message: str = "") -> str:
+    """Text people typed, trimmed; refuses it empty when required (with `message` if given),
+    longer than `limit`, or holding HTML or script tags or control characters (line breaks and
+    tabs are text). The error names `field`."""
+    text = (text or "").strip()
+    if required and not text:
+        raise DomainError(message or _("This field is required."), field=field)
+    if len(text) > limit:
+        raise DomainError(_("At most %(n)d characters.") % {"n": limit}, field=field)
+    if MARKUP.search(text) or any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in text):
+        raise DomainError(_("Plain text only: remove the HTML or script tags."), field=field)
+    return text
 
 
 def id_check_digit(first17: str) -> str:

@@ -24,7 +24,7 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.numbering import next_in_sequence
 from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
-from nuanxin.core.validators import normalize_mobile
+from nuanxin.core.validators import normalize_mobile, plain_text
 from nuanxin.ledgers.models import (
     Dispute,
     DisputeKind,
@@ -50,7 +50,6 @@ STORED_PDF = re.compile(r"^disputes/agreements/[0-9]{4}/[0-9]{2}/[0-9a-f]{32}\.p
 # Levels an outcome must name: where the agreement was reached, or where it was referred from.
 LEVEL_REQUIRED = frozenset({Outcome.AGREEMENT, Outcome.REFERRED})
 
-_MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
 # Names in a PDF that run code or carry other files: such a document is refused.
 _PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
 
@@ -65,18 +64,6 @@ class PartyIn:
     phone: str = ""
     resident: Any = None
     place: Any = None
-
-
-def clean_text(text: str, *, field: str, required: bool, limit: int) -> str:
-    """Plain text: trimmed, within `limit`, without HTML or script tags."""
-    text = (text or "").strip()
-    if required and not text:
-        raise DomainError(_("This field is required."), field=field)
-    if len(text) > limit:
-        raise DomainError(_("At most %(n)d characters.") % {"n": limit}, field=field)
-    if _MARKUP.search(text):
-        raise DomainError(_("Plain text only: remove the HTML or script tags."), field=field)
-    return text
 
 
 def check_records(scope: Scope | None, grid: Area, *, field: str | None) -> None:
@@ -140,7 +127,7 @@ def clean_parties(parties: list[Any], scope: Scope | None) -> list[DisputeParty]
             if not Place.objects.visible_to(scope).filter(pk=party.place.pk).exists():
                 raise DomainError(_("Unknown place."), field=f"{prefix}.place")
         default = party.resident.name if party.resident is not None else party.place.name if party.place else ""
-        name = clean_text(party.name or default, field=f"{prefix}.name", required=True, limit=PARTY_NAME_MAX)
+        name = plain_text(party.name or default, field=f"{prefix}.name", required=True, limit=PARTY_NAME_MAX)
         phone = normalize_mobile(party.phone, field=f"{prefix}.phone") if (party.phone or "").strip() else ""
         clean.append(DisputeParty(kind=party.kind, name=name, phone=phone, resident=party.resident, place=party.place))
     return clean
@@ -194,7 +181,7 @@ def register_dispute(
         if scope is not None and not type(visit).objects.visible_to(scope).filter(pk=visit.pk).exists():
             raise DomainError(_("Unknown visit."), field="visit")
     received_on = check_day(received_on, field="received_on", today=today)
-    summary = clean_text(summary, field="summary", required=True, limit=SUMMARY_MAX)
+    summary = plain_text(summary, field="summary", required=True, limit=SUMMARY_MAX)
     party_rows = clean_parties(parties, scope)
     for attempt in range(5):
         try:
@@ -255,9 +242,9 @@ def add_mediator(
             raise DomainError(_("Choose someone who records disputes in this grid."), field="user")
         if Mediator.objects.filter(dispute=dispute, user=user).exists():
             raise DomainError(_("This person already mediates this dispute."), field="user")
-        name = clean_text(name or str(user), field="name", required=True, limit=60)[:MEDIATOR_NAME_MAX]
+        name = plain_text(name or str(user), field="name", required=True, limit=60)[:MEDIATOR_NAME_MAX]
     else:
-        name = clean_text(name, field="name", required=True, limit=MEDIATOR_NAME_MAX)
+        name = plain_text(name, field="name", required=True, limit=MEDIATOR_NAME_MAX)
     mediator = Mediator.objects.create(dispute=dispute, user=user, name=name, group=group)
     audit.record(
         "disputes.mediator_added",
@@ -288,8 +275,8 @@ def record_session(
     check_records(scope, dispute.grid, field=None)
     _check_open(dispute)
     held_on = check_day(held_on, field="held_on", today=today, not_before=dispute.received_on)
-    summary = clean_text(summary, field="summary", required=True, limit=SUMMARY_MAX)
-    location = clean_text(location, field="location", required=False, limit=LOCATION_MAX)
+    summary = plain_text(summary, field="summary", required=True, limit=SUMMARY_MAX)
+    location = plain_text(location, field="location", required=False, limit=LOCATION_MAX)
     session = MediationSession.objects.create(
         dispute=dispute, held_on=held_on, summary=summary, location=location, recorded_by=actor
     )

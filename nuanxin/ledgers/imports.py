@@ -41,6 +41,7 @@ from nuanxin.core.spreadsheets import (
     refuse_markup,
     run_import,
 )
+from nuanxin.core.validators import plain_text
 from nuanxin.inspections.models import Category, ChecklistTemplate, Visit, WatchTarget
 from nuanxin.ledgers.actions import (
     LEVEL_REQUIRED,
@@ -51,7 +52,6 @@ from nuanxin.ledgers.actions import (
     check_day,
     check_records,
     clean_parties,
-    clean_text,
     next_number,
 )
 from nuanxin.ledgers.models import (
@@ -229,9 +229,9 @@ class _VisitRows(_Rows):
             raise DomainError(_("Several accounts have this name; write the user name."), field="worker")
         if worker is None or not self.scope_of(worker).has_at("inspections.record", target.grid.path):
             raise DomainError(_("Choose someone who records visits in the place's grid."), field="worker")
-        result = clean_text(values["result"] or "", field="result", required=False, limit=100)
-        hazard_note = clean_text(values["hazard_note"] or "", field="hazard_note", required=False, limit=NOTE_MAX)
-        note = clean_text(values["note"] or "", field="note", required=False, limit=NOTE_MAX)
+        result = plain_text(values["result"] or "", field="result", required=False, limit=100)
+        hazard_note = plain_text(values["hazard_note"] or "", field="hazard_note", required=False, limit=NOTE_MAX)
+        note = plain_text(values["note"] or "", field="note", required=False, limit=NOTE_MAX)
         if target.pk not in self.taken:
             # One query per target, not per row: the days it already has a visit on.
             self.taken[target.pk] = set(
@@ -376,7 +376,7 @@ class _DisputeRows(_Rows):
 
     def _number(self, text: str | None, received_on: date) -> str:
         if text:
-            number = clean_text(text, field="number", required=True, limit=24)
+            number = plain_text(text, field="number", required=True, limit=24)
             if number in self.numbers or Dispute.objects.filter(number=number).exists():
                 raise DomainError(_("A dispute with this number is already recorded."), field="number")
             return number
@@ -393,7 +393,7 @@ class _DisputeRows(_Rows):
         mediators: list[Mediator] = []
         users: set[int] = set()
         for name in split_names(text):
-            name = clean_text(name, field="mediators", required=True, limit=MEDIATOR_NAME_MAX)
+            name = plain_text(name, field="mediators", required=True, limit=MEDIATOR_NAME_MAX)
             user = self.user_named(name)
             if user not in (None, "ambiguous") and self.scope_of(user).has_at("disputes.record", grid.path):
                 if user.pk in users:
@@ -409,7 +409,7 @@ class _DisputeRows(_Rows):
         received_on = self.day(values["received_on"], "received_on")
         grid = self._grid(values["grid"])
         number = self._number(values["number"], received_on)
-        summary = clean_text(values["summary"], field="summary", required=True, limit=SUMMARY_MAX)
+        summary = plain_text(values["summary"], field="summary", required=True, limit=SUMMARY_MAX)
         people = [PartyIn(kind=DisputeParty.Kind.PERSON, name=n) for n in split_names(values["parties"])]
         units = [PartyIn(kind=DisputeParty.Kind.UNIT, name=n) for n in split_names(values["units"])]
         if len(people) + len(units) > MAX_PARTIES:

@@ -19,6 +19,7 @@ from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
+from nuanxin.core.validators import plain_text
 from nuanxin.stations.hours import parse_hours
 from nuanxin.stations.models import (
     Amenity,
@@ -40,19 +41,7 @@ FEEDBACK_CLASS = "damaged-facility"
 # Station codes share the URL space /stations/<code>/ with these pages.
 RESERVED_CODES = {"NEAR", "MEALS", "PARKING", "CHANNELS", "MANAGE"}
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
-_MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
 _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,18}[0-9]$")
-
-
-def _text(value: str | None, *, field: str, limit: int, required: bool = False) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise DomainError(_("This field is required."), field=field)
-    if len(text) > limit:
-        raise DomainError(_("At most %(n)d characters.") % {"n": limit}, field=field)
-    if _MARKUP.search(text):
-        raise DomainError(_("Plain text only: remove the HTML or script tags."), field=field)
-    return text
 
 
 def _check_manages(scope: Scope | None, grid: Area | None, *, field: str | None) -> None:
@@ -169,7 +158,7 @@ def create_station(
                 opening_hours=hours,
                 amenities=clean,
                 capacity=_clean_capacity(capacity),
-                contact_name=_text(contact_name, field="contact_name", limit=30),
+                contact_name=plain_text(contact_name, field="contact_name", limit=30),
                 contact_phone=_clean_phone(contact_phone, field="contact_phone"),
             )
     except IntegrityError:  # a concurrent create took the code or the place
@@ -213,7 +202,7 @@ def update_station(
         station.capacity = _clean_capacity(capacity)
         changed.append("capacity")
     if contact_name is not None:
-        station.contact_name = _text(contact_name, field="contact_name", limit=30)
+        station.contact_name = plain_text(contact_name, field="contact_name", limit=30)
         changed.append("contact_name")
     if contact_phone is not None:
         station.contact_phone = _clean_phone(contact_phone, field="contact_phone")
@@ -233,7 +222,7 @@ def set_station_status(
     if status not in Station.Status.values:
         raise DomainError(_("Unknown status."), field="status")
     station.status = status
-    station.note = _text(note, field="note", limit=200)
+    station.note = plain_text(note, field="note", limit=200)
     station.save(update_fields=["status", "note", "updated_at"])
     audit.record("stations.status_set", actor=actor, obj=station, detail={"status": status})
     return station
@@ -306,7 +295,7 @@ def give_feedback(*, actor: Any, station: Station, message: str, now: datetime |
     from nuanxin.cases import actions as cases
     from nuanxin.cases.models import Case
 
-    text = _text(message, field="message", limit=FEEDBACK_MAX, required=True)
+    text = plain_text(message, field="message", limit=FEEDBACK_MAX, required=True)
     place = station.place
     host = station.host.name if station.host is not None else ""
     description = _("Feedback on warm station %(name)s (%(code)s): %(text)s") % {
@@ -373,9 +362,9 @@ def create_meal_offer(
         raise DomainError(_("Choose a merchant."), field="merchant")
     _check_located(merchant, field="merchant")
     _check_manages(scope, merchant.grid, field="merchant")
-    title = _text(title, field="title", limit=120, required=True)
+    title = plain_text(title, field="title", limit=120, required=True)
     value = _clean_price(price)
-    discount = _text(discount, field="discount", limit=60)
+    discount = plain_text(discount, field="discount", limit=60)
     if value is None and not discount:
         raise DomainError(_("Give a price or a discount."), field="price")
     hours = parse_hours(hours_text, field="hours")
@@ -411,11 +400,11 @@ def update_meal_offer(
     """Change what is given; the same checks as create_meal_offer. `active=False` withdraws it."""
     _check_manages(scope, offer.merchant.grid, field=None)
     if title is not None:
-        offer.title = _text(title, field="title", limit=120, required=True)
+        offer.title = plain_text(title, field="title", limit=120, required=True)
     if price is not _UNSET:
         offer.price = _clean_price(price)
     if discount is not None:
-        offer.discount = _text(discount, field="discount", limit=60)
+        offer.discount = plain_text(discount, field="discount", limit=60)
     if offer.price is None and not offer.discount:
         raise DomainError(_("Give a price or a discount."), field="price")
     if hours_text is not None:
@@ -465,7 +454,7 @@ def create_parking_point(
     """A free temporary parking point, in the grid containing its location. Refuses a
     location outside every grid or, given a scope, outside stations.manage ("location"); no
     name ("name"); a missing or bad capacity ("capacity")."""
-    name = _text(name, field="name", limit=120, required=True)
+    name = plain_text(name, field="name", limit=120, required=True)
     grid = _grid_at(lng, lat)
     _check_manages(scope, grid, field="location")
     point = ParkingPoint.objects.create(
@@ -474,7 +463,7 @@ def create_parking_point(
         lat=float(lat),
         grid=grid,
         capacity=_clean_capacity(capacity, required=True) or 0,
-        note=_text(note, field="note", limit=200),
+        note=plain_text(note, field="note", limit=200),
     )
     audit.record("stations.parking_point_created", actor=actor, obj=grid, detail={"parking_point": point.pk})
     return point
@@ -495,7 +484,7 @@ def update_parking_point(
     """Change what is given; a move must stay within the actor's area."""
     _check_manages(scope, point.grid, field=None)
     if name is not None:
-        point.name = _text(name, field="name", limit=120, required=True)
+        point.name = plain_text(name, field="name", limit=120, required=True)
     if lng is not None or lat is not None:
         new_lng = point.lng if lng is None else lng
         new_lat = point.lat if lat is None else lat
@@ -505,7 +494,7 @@ def update_parking_point(
     if capacity is not None:
         point.capacity = _clean_capacity(capacity, required=True) or 0
     if note is not None:
-        point.note = _text(note, field="note", limit=200)
+        point.note = plain_text(note, field="note", limit=200)
     point.save()
     audit.record("stations.parking_point_changed", actor=actor, obj=point.grid, detail={"parking_point": point.pk})
     return point
@@ -535,12 +524,12 @@ def create_green_channel(
     _check_manages(scope, compound.grid, field="compound")
     channel = GreenChannel.objects.create(
         compound=compound,
-        gate=_text(gate, field="gate", limit=60, required=True),
-        route=_text(route, field="route", limit=300, required=True),
+        gate=plain_text(gate, field="gate", limit=60, required=True),
+        route=plain_text(route, field="route", limit=300, required=True),
         hours_text=(hours_text or "").strip(),
         hours=parse_hours(hours_text, field="hours"),
-        rules=_text(rules, field="rules", limit=500),
-        contact=_text(contact, field="contact", limit=60),
+        rules=plain_text(rules, field="rules", limit=500),
+        contact=plain_text(contact, field="contact", limit=60),
     )
     audit.record("stations.green_channel_created", actor=actor, obj=compound, detail={"channel": channel.pk})
     return channel
@@ -561,16 +550,16 @@ def update_green_channel(
     """Change what is given; the same checks as create_green_channel."""
     _check_manages(scope, channel.compound.grid, field=None)
     if gate is not None:
-        channel.gate = _text(gate, field="gate", limit=60, required=True)
+        channel.gate = plain_text(gate, field="gate", limit=60, required=True)
     if route is not None:
-        channel.route = _text(route, field="route", limit=300, required=True)
+        channel.route = plain_text(route, field="route", limit=300, required=True)
     if hours_text is not None:
         channel.hours = parse_hours(hours_text, field="hours")
         channel.hours_text = hours_text.strip()
     if rules is not None:
-        channel.rules = _text(rules, field="rules", limit=500)
+        channel.rules = plain_text(rules, field="rules", limit=500)
     if contact is not None:
-        channel.contact = _text(contact, field="contact", limit=60)
+        channel.contact = plain_text(contact, field="contact", limit=60)
     channel.save()
     audit.record("stations.green_channel_changed", actor=actor, obj=channel.compound, detail={"channel": channel.pk})
     return channel

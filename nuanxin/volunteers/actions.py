@@ -7,7 +7,6 @@ participant's name (only ids, groups and counts). Given a `scope`, a write needs
 activities.manage at the activity's area; refusals are DomainErrors naming the field.
 """
 
-import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +18,7 @@ from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.numbering import next_in_sequence
 from nuanxin.core.scoping import Scope
+from nuanxin.core.validators import plain_text
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.models import Activity, ActivityKind, OrganiserKind, Participant, ParticipantGroup
 
@@ -28,19 +28,6 @@ FINDINGS_MAX = 4000
 NAME_MAX = 30
 # Levels an activity may take place at: one grid, or a community for one across its grids.
 ACTIVITY_LEVELS = (Area.Level.GRID, Area.Level.COMMUNITY)
-_MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
-
-
-def _plain(text: str, *, field: str, limit: int, required: bool = False, message: str = "") -> str:
-    """The text stripped; refuses it empty (when required), too long, or holding markup."""
-    text = (text or "").strip()
-    if required and not text:
-        raise DomainError(message or _("This field is required."), field=field)
-    if len(text) > limit:
-        raise DomainError(_("At most %(n)d characters.") % {"n": limit}, field=field)
-    if _MARKUP.search(text):
-        raise DomainError(_("Plain text only: remove the HTML or script tags."), field=field)
-    return text
 
 
 def _check_manages(scope: Scope | None, area: Area, *, field: str | None) -> None:
@@ -86,7 +73,7 @@ def create_activity(
     ("organiser_unit"); over-long or marked-up location or findings."""
     if kind not in ActivityKind.values:
         raise DomainError(_("Unknown kind of activity."), field="kind")
-    title = _plain(title, field="title", limit=TITLE_MAX, required=True, message=_("A title is required."))
+    title = plain_text(title, field="title", limit=TITLE_MAX, required=True, message=_("A title is required."))
     if area is None or area.level not in ACTIVITY_LEVELS:
         raise DomainError(_("Choose a grid or a community."), field="area")
     _check_manages(scope, area, field="area")
@@ -96,12 +83,12 @@ def create_activity(
         raise DomainError(_("An end date is required."), field="ends_on")
     if ends_on < starts_on:
         raise DomainError(_("The end date cannot be before the start date."), field="ends_on")
-    location = _plain(location, field="location", limit=LOCATION_MAX)
+    location = plain_text(location, field="location", limit=LOCATION_MAX)
     if organiser_kind not in OrganiserKind.values:
         raise DomainError(_("Unknown organiser."), field="organiser_kind")
     if organiser_unit is not None and organiser_kind == OrganiserKind.COMMUNITY:
         raise DomainError(_("An activity the community organises has no organising unit."), field="organiser_unit")
-    findings = _plain(findings, field="findings", limit=FINDINGS_MAX)
+    findings = plain_text(findings, field="findings", limit=FINDINGS_MAX)
     for _attempt in range(3):
         try:
             with transaction.atomic():
@@ -149,11 +136,11 @@ def add_participant(
         raise DomainError(_("Unknown group."), field="group")
     if user is not None:
         fallback = (getattr(user, "display_name", "") or user.get_username())[:NAME_MAX]
-        name = _plain(name, field="name", limit=NAME_MAX) or fallback
+        name = plain_text(name, field="name", limit=NAME_MAX) or fallback
         if Participant.objects.filter(activity=activity, user=user).exists():
             raise DomainError(_("This account already takes part in this activity."), field="user")
     else:
-        name = _plain(name, field="name", limit=NAME_MAX, required=True, message=_("A name is required."))
+        name = plain_text(name, field="name", limit=NAME_MAX, required=True, message=_("A name is required."))
     participant = Participant.objects.create(activity=activity, user=user, name=name, group=group)
     audit.record(
         "activities.participant_added",
@@ -201,7 +188,7 @@ def record_findings(*, actor: Any, activity: Activity, findings: str, scope: Sco
     visits and carry their own hazards). Refuses: given a scope, an activity outside the
     actor's reach (forbidden); findings too long or marked up ("findings")."""
     _check_manages(scope, activity.area, field=None)
-    activity.findings = _plain(findings, field="findings", limit=FINDINGS_MAX)
+    activity.findings = plain_text(findings, field="findings", limit=FINDINGS_MAX)
     activity.save(update_fields=["findings", "updated_at"])
     audit.record("activities.findings_recorded", actor=actor, obj=activity, detail={"length": len(activity.findings)})
     return activity

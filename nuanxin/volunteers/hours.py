@@ -10,7 +10,6 @@ levels, an activity's records for its organisers.
 """
 
 import importlib
-import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope, deny
+from nuanxin.core.validators import plain_text
 from nuanxin.territory.models import Area
 from nuanxin.volunteers.models import (
     Activity,
@@ -44,7 +44,6 @@ DEFAULT_STAR_HOURS: tuple[int, ...] = (100, 300, 600, 1000, 1500)
 STARS = 5
 # The permissions that make someone an organiser who certifies hours at an area.
 CERTIFYING_PERMISSIONS = ("activities.manage", "volunteers.manage")
-_MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
 
 
 # The activity's time
@@ -105,15 +104,6 @@ def _check_not_own(actor: Any, record: ServiceRecord) -> None:
     """Nobody certifies their own hours, even an organiser who also served."""
     if actor is not None and getattr(actor, "pk", None) == record.volunteer.user_id:
         raise DomainError(_("Your own hours are certified by another organiser."), code="forbidden")
-
-
-def _plain(text: str, *, field: str, limit: int) -> str:
-    text = (text or "").strip()
-    if len(text) > limit:
-        raise DomainError(_("At most %(n)d characters.") % {"n": limit}, field=field)
-    if _MARKUP.search(text):
-        raise DomainError(_("Plain text only: remove the HTML or script tags."), field=field)
-    return text
 
 
 def _locked(record: ServiceRecord) -> ServiceRecord:
@@ -255,7 +245,7 @@ def request_correction(
             _("At most %(n)d minutes: hours beyond the activity's time are not counted.") % {"n": longest},
             field="minutes",
         )
-    reason = _plain(reason, field="reason", limit=REASON_MAX)
+    reason = plain_text(reason, field="reason", limit=REASON_MAX)
     if not reason:
         raise DomainError(_("Say why the hours should be corrected."), field="reason")
     if record.corrections.filter(state=HoursCorrection.State.REQUESTED).exists():
@@ -297,7 +287,7 @@ def decide_correction(
     _check_not_own(actor, record)
     if locked.state != HoursCorrection.State.REQUESTED:
         raise DomainError(_("This correction has already been decided."), field="state", code="stale")
-    note = _plain(note, field="note", limit=NOTE_MAX)
+    note = plain_text(note, field="note", limit=NOTE_MAX)
     before = record.minutes
     if approve:
         longest = activity_minutes(record.activity)

@@ -31,7 +31,7 @@ from nuanxin.core.crypto import blind_index
 from nuanxin.core.errors import DomainError
 from nuanxin.core.notifications import notify
 from nuanxin.core.scoping import Scope
-from nuanxin.core.validators import normalize_mobile
+from nuanxin.core.validators import normalize_mobile, plain_text
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.models import (
     NEW_EMPLOYMENT_GROUPS,
@@ -62,17 +62,6 @@ _NAME_PUNCTUATION = set("·•・.．-‐'’ ")
 
 def _local_tz() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
-
-
-def _plain(text: str, *, field: str, limit: int, required: bool = False) -> str:
-    text = (text or "").strip()
-    if required and not text:
-        raise DomainError(_("This field is required."), field=field)
-    if len(text) > limit:
-        raise DomainError(_("At most %(n)d characters.") % {"n": limit}, field=field)
-    if _MARKUP.search(text) or any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise DomainError(_("Plain text only: remove the HTML or script tags."), field=field)
-    return text
 
 
 def clean_real_name(name: str, *, field: str = "name") -> str:
@@ -124,7 +113,7 @@ def _skills(skills: Iterable[str]) -> list[str]:
         skills = re.split(r"[,，、;；\n]", skills)
     cleaned: list[str] = []
     for skill in skills:
-        text = _plain(str(skill), field="skills", limit=SKILL_MAX)
+        text = plain_text(str(skill), field="skills", limit=SKILL_MAX)
         if text and text not in cleaned:
             cleaned.append(text)
     if len(cleaned) > SKILLS_MAX:
@@ -172,8 +161,8 @@ def register_volunteer(
     phone = normalize_mobile(phone, field="phone")
     if group not in ParticipantGroup.values:
         raise DomainError(_("Unknown group."), field="group")
-    employer = _plain(employer, field="employer", limit=EMPLOYER_MAX)
-    availability = _plain(availability, field="availability", limit=AVAILABILITY_MAX)
+    employer = plain_text(employer, field="employer", limit=EMPLOYER_MAX)
+    availability = plain_text(availability, field="availability", limit=AVAILABILITY_MAX)
     cleaned_skills = _skills(skills)
     if home_grid is not None and home_grid.level != Area.Level.GRID:
         raise DomainError(_("Choose a grid."), field="home_grid")
@@ -237,7 +226,7 @@ def create_partner(
         _check(scope, ("volunteers.manage",), place.grid.path, field="place")
     elif scope is not None and not scope.has("volunteers.manage"):
         raise DomainError(_("You may not keep partners."), code="forbidden")
-    name = _plain(name, field="name", limit=120, required=True)
+    name = plain_text(name, field="name", limit=120, required=True)
     if kind not in Partner.Kind.values:
         raise DomainError(_("Unknown kind of partner."), field="kind")
     if Partner.objects.filter(name__iexact=name).exists():
@@ -292,7 +281,7 @@ def _roles(roles: Iterable[str]) -> list[str]:
         roles = re.split(r"[,，、;；\n]", roles)
     cleaned: list[str] = []
     for role in roles:
-        text = _plain(str(role), field="roles_needed", limit=ROLE_MAX)
+        text = plain_text(str(role), field="roles_needed", limit=ROLE_MAX)
         if text and text not in cleaned:
             cleaned.append(text)
     if len(cleaned) > ROLES_MAX:
@@ -309,7 +298,7 @@ def _resources(resources: Mapping[str, Any] | None) -> dict[str, Any]:
         raise DomainError(_("Unknown resource: %(name)s.") % {"name": sorted(unknown)[0]}, field="resources")
     cleaned: dict[str, Any] = {}
     for key in ("venue", "goods"):
-        text = _plain(str(resources.get(key) or ""), field=key, limit=RESOURCE_TEXT_MAX)
+        text = plain_text(str(resources.get(key) or ""), field=key, limit=RESOURCE_TEXT_MAX)
         if text:
             cleaned[key] = text
     money = resources.get("money")
