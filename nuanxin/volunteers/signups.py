@@ -53,6 +53,9 @@ ROLE_MAX, ROLES_MAX = 60, 20
 RESOURCE_TEXT_MAX = 200
 # The venue's code opens this long before the start and closes at the end.
 CHECKIN_OPENS_BEFORE = timedelta(hours=1)
+# The venue's code still checks people out for an hour after the end (a clean-up that ran
+# late, a queue at the door); check-in itself closes at the end.
+CHECKOUT_CLOSES_AFTER = timedelta(hours=1)
 _CHECKIN_SALT = "nuanxin.volunteers.checkin"
 _MARKUP = re.compile(r"[<>]")
 # Besides letters and combining marks, a real name may hold the middle dot of minority and
@@ -558,8 +561,9 @@ def checkin_window(activity: Activity) -> tuple[datetime, datetime] | None:
 
 def activity_for_token(token: str, *, now: datetime | None = None) -> Activity:
     """The activity a venue code belongs to, if the code is genuine and valid now (from an
-    hour before the start to the end). Refuses a forged, mangled or voided code, and one used
-    outside its time, naming "token"."""
+    hour before the start to an hour after the end, for checking out; `check_in` itself closes
+    at the end). Refuses a forged, mangled or voided code, and one used outside its time,
+    naming "token"."""
     now = now or timezone.now()
     value, _sep, _signature = (token or "").partition(":")
     activity = Activity.objects.select_related("area").filter(pk=int(value)).first() if value.isdigit() else None
@@ -577,7 +581,7 @@ def activity_for_token(token: str, *, now: datetime | None = None) -> Activity:
             _("Check-in opens at %(at)s.") % {"at": timezone.localtime(window[0]).strftime("%Y-%m-%d %H:%M")},
             field="token",
         )
-    if now > window[1]:
+    if now > window[1] + CHECKOUT_CLOSES_AFTER:
         raise DomainError(_("This check-in code has expired: the activity is over."), field="token")
     return activity
 

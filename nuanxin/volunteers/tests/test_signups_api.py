@@ -102,7 +102,10 @@ def test_checkin_by_token(volunteering: Volunteering, client_for) -> None:
     with time_machine.travel(local(day, 10), tick=False):
         out = rider.post(f"{API}/checkin", {"token": token, "step": "out"}, content_type="application/json")
         assert out.status_code == 200 and out.json()["checked_out_at"]
-    with time_machine.travel(local(day, 11, 30), tick=False):
+    with time_machine.travel(local(day, 11, 30), tick=False):  # over at 11:00: too late to check in
+        late = client_for("resident").post(f"{API}/checkin", {"token": token}, content_type="application/json")
+        assert late.status_code == 400 and late.json()["field"] in ("activity", "volunteer")
+    with time_machine.travel(local(day, 12, 30), tick=False):  # and an hour on, the code is void
         expired = client_for("resident").post(f"{API}/checkin", {"token": token}, content_type="application/json")
         assert expired.status_code == 400 and expired.json()["field"] == "token"
     assert Attendance.objects.count() == 1
@@ -185,3 +188,15 @@ def test_partner_endpoints(world: World, client_for) -> None:
         .status_code
         == 404
     )
+
+
+def test_a_volunteer_checks_out_by_the_code_after_the_end(volunteering: Volunteering, client_for) -> None:
+    """The clean-up ran late: the venue's code still checks people out for an hour."""
+    a, day = volunteering.cleanup, volunteering.day
+    token = signups.checkin_token(a)
+    rider = client_for("rider")
+    with time_machine.travel(local(day, 9), tick=False):
+        assert rider.post(f"{API}/checkin", {"token": token}, content_type="application/json").status_code == 200
+    with time_machine.travel(local(day, 11, 40), tick=False):
+        out = rider.post(f"{API}/checkin", {"token": token, "step": "out"}, content_type="application/json")
+        assert out.status_code == 200 and out.json()["checked_out_at"]
