@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.cases.models import CaseClass, Category
+from nuanxin.cases.questions import ClassQuestions
 from nuanxin.territory.models import Place
 
 
@@ -19,7 +20,25 @@ def class_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return groups
 
 
-class ReportForm(forms.Form):
+class AsksClassQuestions(forms.Form):
+    """A report form that also asks the chosen class's extra questions (`questions`, drawn by
+    templates/cases/_questions.html): one place for the phone, station and staff pages."""
+
+    questions: ClassQuestions
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = ClassQuestions(self.data if self.is_bound else None)
+
+    def chosen_class(self) -> CaseClass:
+        return CaseClass.objects.get(code=self.cleaned_data["case_class"], active=True)
+
+    def answers(self) -> dict[str, Any]:
+        """The chosen class's answers for report_case (other classes' are ignored)."""
+        return self.questions.answers_for(self.chosen_class())
+
+
+class ReportForm(AsksClassQuestions):
     case_class = forms.ChoiceField(label=_("What is it?"))
     description = forms.CharField(
         label=_("What did you see?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
@@ -31,14 +50,11 @@ class ReportForm(forms.Form):
     reporter_phone = forms.CharField(label=_("Your phone (optional)"), max_length=20, required=False)
     anonymous = forms.BooleanField(label=_("Report anonymously"), required=False)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         field = self.fields["case_class"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", _("Choose…")), *class_choices()]
-
-    def chosen_class(self) -> CaseClass:
-        return CaseClass.objects.get(code=self.cleaned_data["case_class"], active=True)
 
     def emergency_codes(self) -> list[str]:
         return list(CaseClass.objects.filter(emergency=True, active=True).values_list("code", flat=True))
@@ -54,7 +70,7 @@ class EvaluateForm(forms.Form):
     )
 
 
-class StaffIntakeForm(forms.Form):
+class StaffIntakeForm(AsksClassQuestions):
     """A case entered by staff for a caller (channel "staff"); the rules stay in report_case.
     The place is chosen among the places the staff member may see; without a place, a pin on
     the map gives the location."""
@@ -88,9 +104,6 @@ class StaffIntakeForm(forms.Form):
         if data.get("place") is None and not has_pin and not self.has_error("place"):
             self.add_error("place", _("Choose a place or pin the location on the map."))
         return data
-
-    def chosen_class(self) -> CaseClass:
-        return CaseClass.objects.get(code=self.cleaned_data["case_class"], active=True)
 
     def location(self) -> tuple[float, float]:
         """(lng, lat): the pin if there is one, else the place's."""

@@ -59,6 +59,7 @@ def staff_new(request: ScopedRequest) -> HttpResponse:
                 channel=Case.Channel.STAFF,
                 place=form.cleaned_data["place"],
                 address=form.cleaned_data["address"],
+                answers=form.answers(),
                 reporter_name=form.cleaned_data["reporter_name"],
                 reporter_phone=form.cleaned_data["reporter_phone"],
                 anonymous=form.cleaned_data["anonymous"],

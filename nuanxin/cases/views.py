@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from nuanxin.accounts.models import User
 from nuanxin.cases import actions
-from nuanxin.cases.forms import EvaluateForm, ReportForm, StepNoteForm
+from nuanxin.cases.forms import AsksClassQuestions, EvaluateForm, ReportForm, StepNoteForm
 from nuanxin.cases.models import Case, CasePhoto, Level
 from nuanxin.cases.overview_views import filter_context
 from nuanxin.cases.queries import (
@@ -45,12 +44,14 @@ EMERGENCY_NUMBERS = (
 )
 
 
-def report_form_error(form: forms.Form, exc: DomainError, *, location_field: str) -> None:
+def report_form_error(form: AsksClassQuestions, exc: DomainError, *, location_field: str) -> None:
     """Show a refusal of report_case at the form field it concerns (the location at
-    `location_field`; extra questions are asked in the description on these pages)."""
+    `location_field`, an extra question at its own field in the chosen class's group)."""
     field = {"location": location_field, "category": "case_class"}.get(exc.field or "", exc.field)
     if field and field.startswith("attribute["):
-        field = "description"
+        if form.questions.add_error(form.chosen_class(), field, exc.message):
+            return
+        field = None
     form.add_error(field if field in form.fields else None, exc.message)
 
 
@@ -69,6 +70,7 @@ def report(request: ScopedRequest) -> HttpResponse:
                 lat=form.cleaned_data["lat"],
                 channel=Case.Channel.PHONE_PAGE,
                 address=form.cleaned_data["address"],
+                answers=form.answers(),
                 reporter_name=form.cleaned_data["reporter_name"],
                 reporter_phone=form.cleaned_data["reporter_phone"],
                 anonymous=form.cleaned_data["anonymous"],

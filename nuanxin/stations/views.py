@@ -233,6 +233,7 @@ def report(request: ScopedRequest, code: str) -> HttpResponse:
                 channel=Case.Channel.PHONE_PAGE,
                 place=place,
                 address=place.address or place.name,
+                answers=form.answers(),
                 photos=request.FILES.getlist("photos"),
             )
         except DomainError as exc:

@@ -109,6 +109,7 @@ def test_report_from_a_station_in_two_taps(world: World, stations: Stations, cli
     )
     assert response.status_code == 400  # the class asks what blocks it
     assert Case.objects.count() == 0
+    assert response.context["form"].questions.has_errors
     from nuanxin.cases.models import CaseClass
 
     free = CaseClass.objects.filter(active=True, questions=[]).exclude(emergency=True).first()
@@ -195,3 +196,42 @@ def test_offer_parking_and_channel_forms(world: World, stations: Stations, clien
     )
     assert response.status_code == 302
     assert client_for("grid1_worker").get(reverse("stations:parking_new")).status_code == 404
+
+
+def test_report_a_blocked_fire_exit_from_a_station_with_its_answer(
+    world: World, stations: Stations, client_for: Any
+) -> None:
+    url = reverse("stations:report", args=["YXQ-01"])
+    client = client_for("rider")
+    page = client.get(url).content.decode()
+    assert 'data-class="blocked-fire-exit"' in page and 'name="attribute[what]"' in page
+    assert "nuanxin/questions.js" in page
+    data = {"case_class": "blocked-fire-exit", "description": "消防通道被电动车堵住", "attribute[when]": "night"}
+    response = client.post(url, data | {"attribute[what]": "vehicle"})
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert (case.case_class.code, case.answers, case.place_id) == (
+        "blocked-fire-exit",
+        {"what": "vehicle"},  # the noise question's answer is not this class's: ignored
+        world.station.pk,
+    )
+
+
+def test_station_report_without_the_answer_shows_it_at_the_question(stations: Stations, client_for: Any) -> None:
+    url = reverse("stations:report", args=["YXQ-01"])
+    response = client_for("rider").post(url, {"case_class": "blocked-fire-exit", "description": "消防通道被堵"})
+    assert response.status_code == 400 and Case.objects.count() == 0
+    form = response.context["form"]
+    assert "description" not in form.errors and not form.non_field_errors()
+    page = response.content.decode()
+    group = page[page.index('data-class="blocked-fire-exit"') :]
+    assert group.index('class="field-error"') < group.index("</fieldset>")
+
+
+def test_station_report_is_denied_out_of_reach(stations: Stations, client: Any, client_for: Any) -> None:
+    url = reverse("stations:report", args=["YXQ-01"])
+    data = {"case_class": "blocked-fire-exit", "description": "消防通道被堵", "attribute[what]": "goods"}
+    response = client.post(url, data)
+    assert response.status_code == 302 and "login" in response["Location"]
+    assert client_for("rider").post(reverse("stations:report", args=["NOPE-99"]), data).status_code == 404
+    assert Case.objects.count() == 0
