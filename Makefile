@@ -59,6 +59,8 @@ bench: $(DEV_STAMP) $(NPM_STAMP)
 	$(PY) benchmarks/cases.py
 	$(PY) benchmarks/inspections.py
 	$(PY) benchmarks/ledgers.py
+	$(PY) benchmarks/stations.py
+	$(PY) benchmarks/volunteers.py
 
 # Runs all three checks and fails if any failed, so one run shows every problem.
 lint: $(DEV_STAMP)

@@ -29,7 +29,9 @@ api = NinjaAPI(
     title="nuanxin API",
     version="1",
     urls_namespace="api",
-    auth=[SessionAuth(), BearerToken()],
+    # The bearer token first: a token-bearing POST has no CSRF cookie, and the session check
+    # would refuse it before the token was looked at.
+    auth=[BearerToken(), SessionAuth()],
     docs_url="/docs",
 )
 

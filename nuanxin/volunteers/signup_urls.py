@@ -4,6 +4,7 @@ from nuanxin.volunteers import signup_views as views
 
 app_name = "volunteers"
 urlpatterns = [
+    path("join/", views.join, name="join"),
     path("register/", views.register, name="register"),
     path("me/", views.me, name="me"),
     path("activities/", views.activity_list, name="activities"),
@@ -15,4 +16,7 @@ urlpatterns = [
     path("activities/<int:activity_id>/manage/", views.manage, name="manage"),
     path("activities/<int:activity_id>/qr/", views.qr, name="qr"),
     path("activities/<int:activity_id>/attendance/", views.attendance, name="attendance"),
+    path("activities/<int:activity_id>/cancel/", views.cancel_activity, name="cancel_activity"),
+    path("partners/", views.partners, name="partners"),
+    path("partners/<int:partner_id>/", views.partner, name="partner"),
 ]

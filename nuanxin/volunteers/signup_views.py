@@ -1,16 +1,24 @@
-"""Volunteer pages. On the phone: registering in under a minute, the published activities
-with sign-up and cancellation, my sign-ups, and the check-in page the venue's QR code opens.
-In the console: the organiser's list, an activity's publish form and roster, the QR code to
-show at the venue, and checking people in and out by hand. The rules stay in
-`nuanxin.volunteers.signups`; a refusal is shown at the field it names."""
+"""Volunteer pages. On the phone: joining without an account and registering in under a
+minute, the published activities with sign-up and cancellation, my sign-ups, and the check-in
+page the venue's QR code opens. In the console: the organiser's list, an activity's publish
+and cancel forms and roster, the QR code to show at the venue, checking people in and out by
+hand, and the partners. The rules stay in `nuanxin.volunteers.signups`; a refusal is shown at
+the field it names."""
 
+import contextlib
+import time
 from typing import Any
 
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,13 +26,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from nuanxin.accounts.models import User
+from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.masking import mask_phone
-from nuanxin.core.scoping import require
-from nuanxin.territory.models import Area
+from nuanxin.core.masking import mask_name, mask_phone
+from nuanxin.core.middleware import client_ip
+from nuanxin.core.scoping import Scope, deny, require
+from nuanxin.core.validators import normalize_mobile
+from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers import signups
-from nuanxin.volunteers.models import Attendance, ParticipantGroup, SignUp, Volunteer
+from nuanxin.volunteers.models import Attendance, ParticipantGroup, Partner, SignUp, Volunteer
 from nuanxin.volunteers.signup_queries import (
     attendance_of,
     home_grid_choices,
@@ -102,6 +114,139 @@ def register(request: ScopedRequest) -> HttpResponse:
     return render(
         request, "volunteers/signups/register.html", {"form": form, "next": request.GET.get("next", "")}, status=status
     )
+
+
+# --- joining without an account -----------------------------------------------------------------
+
+JOIN_WINDOW = 3600  # seconds: the allowances below are per client address and clock hour
+# Joins that each create an account. An event where many join over one Wi-Fi may need more:
+# set NUANXIN_JOIN_LIMIT_PER_HOUR.
+JOIN_LIMIT_PER_HOUR = 5
+# Posts of the form, right or wrong: bounds guessing which phones are registered.
+JOIN_ATTEMPTS_PER_HOUR = 30
+
+
+def _join_key(kind: str, ip: str) -> str:
+    return f"volunteers.join.{kind}:{ip}:{int(time.time()) // JOIN_WINDOW}"
+
+
+def _join_count(kind: str, ip: str) -> int:
+    return int(cache.get(_join_key(kind, ip), 0) or 0)
+
+
+def _join_spend(kind: str, ip: str) -> None:
+    """Count one join or attempt (a cache counter, shared by every app server given a shared
+    cache)."""
+    key = _join_key(kind, ip)
+    cache.add(key, 0, timeout=JOIN_WINDOW)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=JOIN_WINDOW)
+
+
+def _join_spent(ip: str) -> bool:
+    limit = int(getattr(settings, "NUANXIN_JOIN_LIMIT_PER_HOUR", JOIN_LIMIT_PER_HOUR))
+    return _join_count("joins", ip) >= limit or _join_count("attempts", ip) >= JOIN_ATTEMPTS_PER_HOUR
+
+
+class JoinForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Real name"),
+        max_length=signups.NAME_MAX,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile phone"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    password = forms.CharField(
+        label=gettext_lazy("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=gettext_lazy("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    group = forms.ChoiceField(label=gettext_lazy("I come as"), choices=REGISTER_GROUPS, initial=ParticipantGroup.RIDER)
+    employer = forms.CharField(
+        label=gettext_lazy("Platform or employer"), max_length=signups.EMPLOYER_MAX, required=False
+    )
+    home_grid = forms.ModelChoiceField(label=gettext_lazy("Grid I mostly work in"), queryset=Area.objects.none())
+    # The honeypot: hidden from people (the `hidden` attribute), filled in by form-filling bots.
+    website = forms.CharField(
+        label=gettext_lazy("Website"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["home_grid"]
+        field.queryset = (  # type: ignore[attr-defined]
+            Area.objects.filter(level=Area.Level.GRID).defer("boundary").select_related("parent").order_by("path")
+        )
+        field.label_from_instance = lambda area: (  # type: ignore[attr-defined]
+            f"{area.parent.name} · {area.name}" if area.parent_id else area.name
+        )
+
+    def clean_website(self) -> str:
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError(_("This form was not sent by a person."))
+        return ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+def _next_checkin(request: HttpRequest) -> str:
+    """A check-in link to go back to after joining or registering (nothing else: no open
+    redirects)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return target if target.startswith("/volunteers/checkin/") and "//" not in target else ""
+
+
+def join(request: HttpRequest) -> HttpResponse:
+    """The phone page for someone without an account: real name, phone, a password twice,
+    group, platform and home grid make the account (the phone is the username) and the
+    volunteer registration at once, then sign them in. Per address at most a few joins an
+    hour (429 beyond), and a honeypot for bots."""
+    if request.user.is_authenticated:
+        return redirect("volunteers:register" if volunteer_for(request.user) is None else "field")
+    next_url = _next_checkin(request)
+    form = JoinForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        ip = client_ip(request)
+        if _join_spent(ip):
+            audit.record("accounts.join_limited", result="denied", detail={})
+            context = {"form": JoinForm(), "next": next_url, "limited": True}
+            return render(request, "volunteers/signups/join.html", context, status=429)
+        _join_spend("attempts", ip)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = signups.join(
+                    name=data["name"],
+                    phone=data["phone"],
+                    password=data["password"],
+                    group=data["group"],
+                    employer=data["employer"],
+                    home_grid=data["home_grid"],
+                )
+            except DomainError as exc:
+                _show(form, exc)
+            else:
+                _join_spend("joins", ip)
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("Welcome! Sign in next time with your phone number and password."))
+                return redirect(next_url or "field")
+        status = 400
+    return render(request, "volunteers/signups/join.html", {"form": form, "next": next_url}, status=status)
 
 
 @login_required
@@ -200,14 +345,18 @@ def cancel(request: ScopedRequest, signup_id: int) -> HttpResponse:
 # --- check-in by the venue's code ---------------------------------------------------------------
 
 
-@login_required
 def checkin(request: ScopedRequest, token: str) -> HttpResponse:
     """The page the venue's QR code opens: check in, then (a second tap) check out. A forged
-    or expired code gets a 400 page saying so."""
+    or expired code gets a 400 page saying so. A visitor who is not signed in sees the
+    activity's title with "join" and "sign in", both coming back here."""
     try:
         activity = signups.activity_for_token(token)
     except DomainError as exc:
         return render(request, "volunteers/signups/checkin_invalid.html", {"error": exc.message}, status=400)
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect_to_login(request.get_full_path())
+        return render(request, "volunteers/signups/checkin_anonymous.html", {"activity": activity})
     volunteer = volunteer_for(request.user)
     error = ""
     status = 200
@@ -303,15 +452,60 @@ def manage(request: ScopedRequest, activity_id: int) -> HttpResponse:
                 messages.success(request, _("The activity is open for sign-up."))
                 return redirect("volunteers:manage", activity.pk)
         status = 400
+    return _manage_page(request, activity, form=form, may_publish=may_publish, status=status)
+
+
+class CancelActivityForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (sent to everyone signed up)"), max_length=signups.CANCEL_REASON_MAX
+    )
+
+
+def _manage_page(
+    request: ScopedRequest,
+    activity: Any,
+    *,
+    form: PublishForm,
+    may_publish: bool,
+    cancel_form: CancelActivityForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    end = signups.ends_at(activity)
     context = {
         "activity": activity,
         "form": form,
         "may_publish": may_publish,
+        "may_cancel": may_publish
+        and activity.published
+        and not activity.cancelled
+        and (end is None or end > timezone.now()),
+        "cancel_form": cancel_form or CancelActivityForm(),
         "roster": roster(activity),
         "starts_at": signups.starts_at(activity),
-        "ends_at": signups.ends_at(activity),
+        "ends_at": end,
     }
     return render(request, "volunteers/signups/manage.html", context, status=status)
+
+
+@login_required
+@require_POST
+def cancel_activity(request: ScopedRequest, activity_id: int) -> HttpResponse:
+    """Cancel a published activity with a reason (organisers with activities.manage there);
+    everyone confirmed or waiting is told."""
+    activity = organised_activity_or_404(request.scope, activity_id, publish=True)
+    cancel_form = CancelActivityForm(request.POST)
+    if cancel_form.is_valid():
+        try:
+            signups.cancel_activity(
+                actor=request.user, activity=activity, reason=cancel_form.cleaned_data["reason"], scope=request.scope
+            )
+        except DomainError as exc:
+            _show(cancel_form, exc)
+        else:
+            messages.success(request, _("The activity is cancelled; the people signed up are told."))
+            return redirect("volunteers:manage", activity.pk)
+    form = PublishForm(initial=_publish_initial(activity))
+    return _manage_page(request, activity, form=form, may_publish=True, cancel_form=cancel_form, status=400)
 
 
 @login_required
@@ -370,3 +564,121 @@ def attendance(request: ScopedRequest, activity_id: int) -> HttpResponse:
         status = 400
     context = {"activity": activity, "roster": roster(activity), "error": error, "now": timezone.now()}
     return render(request, "volunteers/signups/attendance.html", context, status=status)
+
+
+# --- partners -----------------------------------------------------------------------------------
+
+
+def _partners(scope: Scope) -> QuerySet[Partner]:
+    """Partners the viewer keeps: those without a place (a delivery platform) and those whose
+    place lies where they hold volunteers.manage; with their representatives preloaded and
+    the count of their volunteers within the viewer's reach."""
+    if scope.everything:
+        within = Q()
+    else:
+        within = scope.q("volunteers.view", "volunteers__home_grid__path") | scope.q(
+            "volunteers.manage", "volunteers__home_grid__path"
+        )
+    return (
+        Partner.objects.filter(Q(place__isnull=True) | scope.q("volunteers.manage", "place__grid__path"))
+        .select_related("place__grid")
+        .defer("place__grid__boundary")
+        .prefetch_related("representatives")
+        .annotate(volunteer_count=Count("volunteers", filter=within, distinct=True))
+        .order_by("name")
+    )
+
+
+def _masked_account(user: Any) -> str:
+    """A representative as lists show them: the name masked, or a phone username masked."""
+    if user.display_name:
+        return mask_name(user.display_name)
+    try:
+        return mask_phone(normalize_mobile(user.username))
+    except DomainError:
+        return mask_name(user.username)
+
+
+def _partner_rows(partners: list[Partner]) -> list[dict[str, Any]]:
+    return [{"partner": p, "representatives": [_masked_account(u) for u in p.representatives.all()]} for p in partners]
+
+
+class PartnerForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Partner.Kind.choices)
+    place = forms.ModelChoiceField(
+        label=gettext_lazy("Place (merchant or unit, optional)"), queryset=Place.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["place"].queryset = (  # type: ignore[attr-defined]
+            Place.objects.filter(scope.q("volunteers.manage", "grid__path"))
+            .exclude(kind__in=[Place.Kind.COMPOUND, Place.Kind.BUILDING])
+            .order_by("name", "id")
+        )
+
+
+@login_required
+def partners(request: ScopedRequest) -> HttpResponse:
+    """The partners the viewer keeps (representatives masked) and a form to add one; staff
+    with volunteers.manage only."""
+    require(request.scope, "volunteers.manage")
+    form = PartnerForm(request.POST or None, scope=request.scope)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                partner = signups.create_partner(
+                    actor=request.user, name=data["name"], kind=data["kind"], place=data["place"], scope=request.scope
+                )
+            except DomainError as exc:
+                _show(form, exc)
+            else:
+                messages.success(request, _("The partner is added."))
+                return redirect("volunteers:partner", partner.pk)
+        status = 400
+    rows = _partner_rows(list(_partners(request.scope)[:500]))
+    return render(request, "volunteers/signups/partners.html", {"rows": rows, "form": form}, status=status)
+
+
+class RepresentativeForm(forms.Form):
+    user = forms.CharField(label=gettext_lazy("Account (username or mobile phone)"), max_length=150)
+
+    def clean_user(self) -> Any:
+        value = self.cleaned_data["user"].strip()
+        with contextlib.suppress(DomainError):  # a phone as typed: the username it became
+            value = normalize_mobile(value)
+        user = User.objects.filter(username__iexact=value, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("No account with this username."))
+        return user
+
+
+@login_required
+def partner(request: ScopedRequest, partner_id: int) -> HttpResponse:
+    """One partner: its kind, place, representatives (masked) and volunteers count, with a
+    form to add a representative. 404 outside the viewer's reach."""
+    require(request.scope, "volunteers.manage")
+    found = _partners(request.scope).filter(pk=partner_id).first()
+    if found is None:
+        raise deny(request.scope, f"volunteers.partner {partner_id}")
+    form = RepresentativeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                signups.add_representative(
+                    actor=request.user, partner=found, user=form.cleaned_data["user"], scope=request.scope
+                )
+            except DomainError as exc:
+                _show(form, exc)
+            else:
+                messages.success(request, _("The representative is added."))
+                return redirect("volunteers:partner", found.pk)
+        status = 400
+    row = _partner_rows([found])[0]
+    return render(
+        request, "volunteers/signups/partner.html", {"row": row, "partner": found, "form": form}, status=status
+    )

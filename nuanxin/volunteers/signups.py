@@ -711,3 +711,141 @@ def _record_service(*, actor: Any, attendance: Attendance) -> Any:
             raise
         return None
     return record_service(actor=actor, attendance=attendance)
+
+
+# --- joining without an account -----------------------------------------------------------------
+
+
+def _phone_taken_error() -> DomainError:
+    # One message whether the phone names an account, a volunteer or both: it says no more
+    # than that the phone is in use and where to go.
+    return DomainError(_("This phone is registered: sign in."), field="phone", code="registered")
+
+
+@transaction.atomic
+def join(
+    *,
+    name: str,
+    phone: str,
+    password: str,
+    group: str,
+    employer: str = "",
+    home_grid: Area | None = None,
+    now: datetime | None = None,
+) -> Any:
+    """A visitor without an account joins from the phone: an account (its username made up,
+    "v" and ten hex digits, so no phone lands in the audit log's actor names; they sign in
+    with their phone and password through `PhoneBackend`), and their volunteer
+    registration (a rider also becomes a mobile reporter of the grid's community), in one
+    transaction. The new person is the actor of both writes.
+
+    Refuses, naming the field, and writing nothing: everything `register_volunteer` refuses
+    ("name", "phone", "group", "employer", "home_grid"); a phone that is already an account's
+    username or a volunteer's phone ("phone", one message for both); a password Django's
+    validators reject ("password")."""
+    from nuanxin.accounts.actions import create_user
+    from nuanxin.accounts.models import User
+
+    name = clean_real_name(name)
+    phone = normalize_mobile(phone, field="phone")
+    if group not in ParticipantGroup.values or group == ParticipantGroup.STAFF:
+        raise DomainError(_("Unknown group."), field="group")
+    employer = plain_text(employer, field="employer", limit=EMPLOYER_MAX)
+    if home_grid is None or home_grid.level != Area.Level.GRID:
+        raise DomainError(_("Choose the grid you mostly work in."), field="home_grid")
+    if User.objects.filter(username__iexact=phone).exists():
+        raise _phone_taken_error()
+    if Volunteer.objects.filter(phone_index=phone_index(phone)).exists():
+        raise _phone_taken_error()
+    try:
+        with transaction.atomic():
+            user = create_user(actor=None, username=f"v{secrets.token_hex(5)}", password=password, display_name=name)
+    except IntegrityError:  # the same phone, joined a moment ago
+        raise _phone_taken_error() from None
+    except DomainError as exc:
+        if exc.field == "username":
+            raise _phone_taken_error() from None
+        raise
+    # The display name is the real name: it does not go in the entry.
+    audit.record(
+        "accounts.joined",
+        actor=user,
+        obj=user,
+        object_repr=f"user #{user.pk}",
+        detail={"group": group, "home_grid": home_grid.pk},
+    )
+    try:
+        register_volunteer(
+            actor=user,
+            user=user,
+            name=name,
+            phone=phone,
+            group=group,
+            employer=employer,
+            home_grid=home_grid,
+            now=now,
+        )
+    except DomainError as exc:
+        if exc.field == "user":  # cannot happen for a new account; never blame a hidden field
+            raise DomainError(exc.message, field="phone") from None
+        raise
+    return user
+
+
+# --- cancelling an activity ---------------------------------------------------------------------
+
+CANCEL_REASON_MAX = 200
+
+
+@transaction.atomic
+def cancel_activity(
+    *,
+    actor: Any,
+    activity: Activity,
+    reason: str,
+    scope: Scope | None = None,
+    now: datetime | None = None,
+) -> Activity:
+    """Cancel a published activity (rain, a venue lost): it takes no more sign-ups or
+    check-ins, its code stops working, and everyone confirmed or waiting is told why. The
+    sign-ups stay as they were, on record. The activity's row is locked, so a sign-up at the
+    same moment either comes first (and is told) or is refused.
+
+    Refuses: given a scope, an activity outside the actor's activities.manage reach
+    (forbidden); an unpublished or cancelled activity, or one that has ended ("activity"); an
+    empty, over-long or marked-up reason ("reason")."""
+    _check(scope, ("activities.manage",), activity.area.path)
+    now = now or timezone.now()
+    activity = Activity.objects.select_for_update().select_related("area").get(pk=activity.pk)
+    if activity.cancelled:
+        raise DomainError(_("This activity is cancelled already."), field="activity")
+    if not activity.published:
+        raise DomainError(_("Only a published activity can be cancelled."), field="activity")
+    end = ends_at(activity)
+    if end is not None and end <= now:
+        raise DomainError(_("This activity has ended: it can no longer be cancelled."), field="activity")
+    reason = plain_text(reason, field="reason", limit=CANCEL_REASON_MAX, required=True)
+    activity.cancelled = True
+    activity.save(update_fields=["cancelled", "updated_at"])
+    live = (
+        SignUp.objects.filter(activity=activity, state__in=[SignUp.State.CONFIRMED, SignUp.State.WAITING])
+        .select_related("volunteer__user")
+        .order_by("id")
+    )
+    people = [s.volunteer.user for s in live]
+    notify(
+        recipients=people,
+        kind="volunteers.activity_cancelled",
+        title=_("Cancelled: %(title)s") % {"title": activity.title},
+        body=_("%(title)s on %(day)s is cancelled. Reason: %(reason)s")
+        % {"title": activity.title, "day": activity.starts_on.isoformat(), "reason": reason},
+        url=reverse("volunteers:activity", args=[activity.pk]),
+        now=now,
+    )
+    audit.record(
+        "volunteers.activity_cancelled",
+        actor=actor,
+        obj=activity,
+        detail={"reason": reason, "notified": len(people)},
+    )
+    return activity

@@ -172,3 +172,18 @@ def test_failed_login_with_an_unknown_username_does_not_log_what_was_typed(world
     assert "hunter2" not in entry.object_repr and "hunter2" not in str(entry.detail)
     _login(Client(), "grid1-worker", "wrong")
     assert AuditEntry.objects.filter(action="accounts.login_failed", object_repr="grid1-worker").exists()
+
+
+def test_a_bearer_token_posts_without_a_csrf_cookie(world):
+    """An app or script holding a token has no CSRF cookie: its POSTs must not be refused for
+    it (the test client checks CSRF only when asked to, as a browser's server would)."""
+    token = _token(Client(), "rider", PASSWORD).json()["token"]
+    app = Client(enforce_csrf_checks=True)
+    body = json.dumps({"class_code": "no-such-class", "description": "x", "lng": 102.7011, "lat": 24.9811})
+    answer = app.post("/api/v1/cases", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert answer.status_code != 403, answer.content  # past authentication: the class is refused
+    assert answer.status_code in (400, 404, 422)
+    # A browser session still needs its CSRF token.
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.rider)
+    assert browser.post("/api/v1/cases", body, content_type="application/json").status_code == 403

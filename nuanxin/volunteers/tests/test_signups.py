@@ -381,12 +381,12 @@ def test_reminders_the_day_before_once(volunteering: Volunteering, world: World)
 # --- check-in -----------------------------------------------------------------------------------
 
 
-def test_the_code_is_valid_from_an_hour_before_to_the_end(volunteering: Volunteering) -> None:
+def test_the_code_is_valid_from_an_hour_before_to_an_hour_after_the_end(volunteering: Volunteering) -> None:
     a, day = volunteering.cleanup, volunteering.day
     token = signups.checkin_token(a)
     assert signups.activity_for_token(token, now=local(day, 8, 0)) == a
-    assert signups.activity_for_token(token, now=local(day, 11, 0)) == a
-    for moment in (local(day, 7, 59), local(day, 11, 1)):
+    assert signups.activity_for_token(token, now=local(day, 12, 0)) == a  # checking out
+    for moment in (local(day, 7, 59), local(day, 12, 1)):
         with pytest.raises(DomainError) as exc:
             signups.activity_for_token(token, now=moment)
         assert exc.value.field == "token"

@@ -62,13 +62,21 @@ def test_pages_need_a_login(world: World, volunteering: Volunteering) -> None:
         reverse("volunteers:activities"),
         reverse("volunteers:activity", args=[a.pk]),
         reverse("volunteers:manage", args=[a.pk]),
-        reverse("volunteers:checkin", args=[token]),
     ):
         answer = Client().get(url)
         assert answer.status_code == 302 and "login" in answer["Location"]
-    # The login redirect keeps the check-in link to come back to.
-    answer = Client().get(reverse("volunteers:checkin", args=[token]))
-    assert "next=/volunteers/checkin/" in answer["Location"]
+    # The check-in page offers a visitor "join" and "sign in", both coming back to the code;
+    # checking in itself needs a login that keeps the link.
+    url = reverse("volunteers:checkin", args=[token])
+    with time_machine.travel(local(volunteering.day, 9), tick=False):
+        page = Client().get(url)
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert f"{reverse('volunteers:join')}?next=/volunteers/checkin/" in html
+        assert f"{reverse('accounts:login')}?next=/volunteers/checkin/" in html
+        answer = Client().post(url, {"step": "in"})
+        assert answer.status_code == 302 and "next=/volunteers/checkin/" in answer["Location"]
+    assert not Attendance.objects.exists()
 
 
 def test_me_without_registration_goes_to_the_form(world: World, client_for) -> None:

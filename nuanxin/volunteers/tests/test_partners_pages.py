@@ -1,0 +1,150 @@
+"""Partner pages in the console (/volunteers/partners/): the list with representatives masked
+and volunteer counts, a page per partner, and the forms to add a partner and a
+representative; staff with volunteers.manage only, each within their reach."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import reverse
+
+from nuanxin.accounts.actions import create_user
+from nuanxin.core.models import AuditEntry
+from nuanxin.territory import actions as territory_actions
+from nuanxin.territory.models import Place
+from nuanxin.testing import World
+from nuanxin.volunteers import signups
+from nuanxin.volunteers.models import Partner
+
+
+@dataclass
+class Partners:
+    platform: Partner  # no place: a delivery platform
+    shop: Partner  # a merchant in grid 1
+    far: Partner  # a merchant in the other community
+    shop_place: Place
+    far_place: Place
+
+
+@pytest.fixture
+def partners(world: World) -> Partners:
+    shop_place = territory_actions.create_place(actor=None, kind="merchant", name="好味面馆", lng=102.7008, lat=24.9808)
+    far_place = territory_actions.create_place(actor=None, kind="merchant", name="远方超市", lng=102.7105, lat=24.9905)
+    platform = signups.create_partner(actor=None, name="美团外卖", kind="platform")
+    shop = signups.create_partner(actor=None, name="好味面馆", kind="merchant", place=shop_place)
+    far = signups.create_partner(actor=None, name="远方超市", kind="merchant", place=far_place)
+    world.partner.display_name = "王小明"
+    world.partner.save(update_fields=["display_name"])
+    signups.add_representative(actor=None, partner=shop, user=world.partner)
+    for n, grid in enumerate([world.grid1, world.grid1, world.other_grid]):
+        user = create_user(actor=None, username=f"p{n}", password=None)
+        signups.register_volunteer(
+            actor=user,
+            user=user,
+            name="骑手甲",
+            phone=f"1360000000{n}",
+            group="rider",
+            partner=platform,
+            home_grid=grid,
+        )
+    return Partners(platform=platform, shop=shop, far=far, shop_place=shop_place, far_place=far_place)
+
+
+def test_list_shows_partners_in_reach_masked_with_counts(
+    partners: Partners, client_for, django_assert_max_num_queries
+) -> None:
+    client = client_for("community_staff")
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("volunteers:partners"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "美团外卖" in html and "好味面馆" in html
+    assert "远方超市" not in html  # its place is in another community
+    assert "王**" in html and "王小明" not in html
+    rows = {row["partner"].pk: row["partner"] for row in page.context["rows"]}
+    assert rows[partners.platform.pk].volunteer_count == 2  # the third works in the other community
+
+
+def test_list_and_page_are_denied_without_volunteers_manage(partners: Partners, client_for) -> None:
+    for persona in ("rider", "resident", "stranger", "auditor", "partner"):
+        client = client_for(persona)
+        assert client.get(reverse("volunteers:partners")).status_code == 404
+        assert client.post(reverse("volunteers:partners"), {"name": "x", "kind": "unit"}).status_code == 404
+        assert client.get(reverse("volunteers:partner", args=[partners.platform.pk])).status_code == 404
+    assert not Partner.objects.filter(name="x").exists()
+
+
+def test_partner_page_allowed_in_reach_404_outside(partners: Partners, client_for) -> None:
+    page = client_for("grid1_worker").get(reverse("volunteers:partner", args=[partners.shop.pk]))
+    assert page.status_code == 200
+    assert "王**" in page.content.decode() and "王小明" not in page.content.decode()
+    assert client_for("grid1_worker").get(reverse("volunteers:partner", args=[partners.far.pk])).status_code == 404
+    assert client_for("other_admin").get(reverse("volunteers:partner", args=[partners.shop.pk])).status_code == 404
+    assert client_for("other_admin").get(reverse("volunteers:partner", args=[partners.far.pk])).status_code == 200
+    assert client_for("grid1_worker").get(reverse("volunteers:partner", args=[999999])).status_code == 404
+    assert AuditEntry.objects.filter(action="access.denied").exists()
+
+
+def test_create_a_partner(partners: Partners, client_for) -> None:
+    url = reverse("volunteers:partners")
+    answer = client_for("community_staff").post(url, {"name": "饿了么", "kind": "platform", "place": ""})
+    created = Partner.objects.get(name="饿了么")
+    assert answer.status_code == 302 and answer["Location"] == reverse("volunteers:partner", args=[created.pk])
+    assert AuditEntry.objects.filter(action="volunteers.partner_created", object_id=str(created.pk)).exists()
+    with_place = client_for("grid1_worker").post(
+        url, {"name": "面馆志愿队", "kind": "merchant", "place": partners.shop_place.pk}
+    )
+    assert with_place.status_code == 302
+    assert Partner.objects.get(name="面馆志愿队").place == partners.shop_place
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"name": "", "kind": "unit"}, "name"),
+        ({"name": "<b>x</b>", "kind": "unit"}, "name"),
+        ({"name": "美团外卖", "kind": "platform"}, "name"),  # taken
+        ({"name": "新伙伴", "kind": "bank"}, "kind"),
+        ({"name": "新伙伴", "kind": "merchant", "place": "far"}, "place"),  # outside reach
+    ],
+)
+def test_bad_partner_input_is_shown_at_the_field(partners: Partners, client_for, data: dict, field: str) -> None:
+    if data.get("place") == "far":
+        data = data | {"place": partners.far_place.pk}
+    before = Partner.objects.count()
+    answer = client_for("grid1_worker").post(reverse("volunteers:partners"), data)
+    assert answer.status_code == 400
+    assert answer.context["form"].errors.get(field)
+    assert Partner.objects.count() == before
+
+
+def test_add_a_representative_by_username_or_phone(partners: Partners, world: World, client_for) -> None:
+    url = reverse("volunteers:partner", args=[partners.shop.pk])
+    joined = create_user(actor=None, username="13700001111", password=None, display_name="李雷")
+    answer = client_for("grid1_worker").post(url, {"user": "137 0000 1111"})
+    assert answer.status_code == 302
+    assert partners.shop.representatives.filter(pk=joined.pk).exists()
+    assert joined.role_grants.filter(role="partner_rep", unit=partners.shop_place).exists()
+    page = client_for("grid1_worker").get(url)
+    assert "李*" in page.content.decode() and "李雷" not in page.content.decode()
+    by_name = client_for("community_staff").post(
+        reverse("volunteers:partner", args=[partners.platform.pk]), {"user": "resident"}
+    )
+    assert by_name.status_code == 302 and partners.platform.representatives.filter(pk=world.resident.pk).exists()
+
+
+@pytest.mark.parametrize(("value", "field"), [("", "user"), ("nobody-here", "user"), ("partner", "user")])
+def test_bad_representative_input_is_shown_at_the_field(
+    partners: Partners, world: World, client_for, value: str, field: str
+) -> None:
+    url = reverse("volunteers:partner", args=[partners.shop.pk])
+    before = partners.shop.representatives.count()
+    answer = client_for("grid1_worker").post(url, {"user": value})
+    assert answer.status_code == 400
+    assert answer.context["form"].errors.get(field)
+    assert partners.shop.representatives.count() == before
+
+
+def test_adding_a_representative_outside_reach_is_404(partners: Partners, world: World, client_for) -> None:
+    url = reverse("volunteers:partner", args=[partners.far.pk])
+    assert client_for("grid1_worker").post(url, {"user": "resident"}).status_code == 404
+    assert not partners.far.representatives.exists()
