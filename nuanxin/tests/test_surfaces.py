@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# URLs that anyone may open without signing in.
-PUBLIC = {"/accounts/login/", "/api/v1/openapi.json", "/api/v1/docs"}
+# URLs that anyone may open without signing in (joining as a volunteer makes the account).
+PUBLIC = {"/accounts/login/", "/api/v1/openapi.json", "/api/v1/docs", "/volunteers/join/"}
 
 
 def _plain_urls(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:
