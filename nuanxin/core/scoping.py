@@ -61,6 +61,8 @@ class Scoping:
         still listed once.
     unit: lookup to a place id; partner representatives see their units' rows.
     public: rows any signed-in viewer may see.
+    anonymous: the public rows are seen without signing in too (the warm stations a rider
+        looks up before having an account).
     """
 
     permission: str
@@ -68,6 +70,7 @@ class Scoping:
     owner: str | tuple[str, ...] | None = None
     unit: str | None = None
     public: Q | None = None
+    anonymous: bool = False
 
     @property
     def owners(self) -> tuple[str, ...]:
@@ -78,7 +81,7 @@ class Scoping:
     def q(self, scope: Scope, model: type[models.Model] | None = None) -> Q:
         """Every row the viewer may see: through the territory, as owner, as unit, or public."""
         if not scope.is_authenticated:
-            return Q(pk__in=[])
+            return self.public if (self.anonymous and self.public is not None) else Q(pk__in=[])
         if scope.everything:
             return Q()
         q = self.territory_q(scope, model) | self.owner_q(scope, model)

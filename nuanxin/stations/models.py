@@ -4,8 +4,9 @@ parking points and green delivery channels into compounds.
 A station is a place of kind "station" (its name, address, coordinates and grid live on the
 place, as for every located thing) with what a rider needs to know: its code, host unit,
 opening hours, amenities, capacity, contact and whether it is open now. Stations, offers,
-parking points and channels are public: every signed-in person sees them (the station map
-is for riders); writing them is for staff holding stations.manage where they are.
+parking points and channels are public: anyone sees them, signed in or not (a rider looks
+for a station before having an account); writing them is for staff holding stations.manage
+where they are.
 """
 
 from django.conf import settings
@@ -60,7 +61,7 @@ class Station(models.Model):
     note = models.CharField(_("note"), max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    scoping = Scoping(permission="stations.view", area="place__grid__path", public=PUBLIC)
+    scoping = Scoping(permission="stations.view", area="place__grid__path", public=PUBLIC, anonymous=True)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -124,7 +125,7 @@ class MealOffer(models.Model):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     active = models.BooleanField(_("offered"), default=True)
 
-    scoping = Scoping(permission="stations.view", area="merchant__grid__path", public=PUBLIC)
+    scoping = Scoping(permission="stations.view", area="merchant__grid__path", public=PUBLIC, anonymous=True)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -155,7 +156,7 @@ class ParkingPoint(models.Model):
     capacity = models.PositiveIntegerField(_("capacity"))
     note = models.CharField(_("note"), max_length=200, blank=True)
 
-    scoping = Scoping(permission="stations.view", area="grid__path", public=PUBLIC)
+    scoping = Scoping(permission="stations.view", area="grid__path", public=PUBLIC, anonymous=True)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -180,7 +181,7 @@ class GreenChannel(models.Model):
     rules = models.CharField(_("rules"), max_length=500, blank=True)
     contact = models.CharField(_("contact"), max_length=60, blank=True)
 
-    scoping = Scoping(permission="stations.view", area="compound__grid__path", public=PUBLIC)
+    scoping = Scoping(permission="stations.view", area="compound__grid__path", public=PUBLIC, anonymous=True)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

@@ -69,10 +69,9 @@ def _manages(request: ScopedRequest, station: Station) -> bool:
     return request.scope.has_at("stations.manage", station.place.grid.path)
 
 
-# --- public pages ---------------------------------------------------------------------------
+# --- public pages: anyone may open them, signed in or not (Station.scoping is anonymous) ----
 
 
-@login_required
 def station_map(request: ScopedRequest) -> HttpResponse:
     """Stations, meal offers, parking points and green channels as map layers."""
     scope = request.scope
@@ -114,7 +113,6 @@ def station_map(request: ScopedRequest) -> HttpResponse:
     return render(request, "stations/map.html", {"layers": layers, "counts": {k: len(v) for k, v in layers.items()}})
 
 
-@login_required
 def near(request: ScopedRequest) -> HttpResponse:
     """The phone finder: the nearest stations to ?lng=&lat= (the page's script asks the phone
     for its location and reloads with them), with walking distance and route links."""
@@ -133,7 +131,6 @@ def near(request: ScopedRequest) -> HttpResponse:
     )
 
 
-@login_required
 def detail(request: ScopedRequest, code: str) -> HttpResponse:
     station = station_or_404(request.scope, code)
     return _detail(request, station, FeedbackForm())
@@ -159,7 +156,6 @@ def _detail(request: ScopedRequest, station: Station, feedback: FeedbackForm, st
     )
 
 
-@login_required
 def photo(request: ScopedRequest, code: str, photo_id: int) -> HttpResponseBase:
     station = station_or_404(request.scope, code)
     item = StationPhoto.objects.filter(station=station, pk=photo_id).first()
@@ -264,17 +260,14 @@ def _list_page(request: ScopedRequest, template: str, rows_for: Any) -> HttpResp
     )
 
 
-@login_required
 def meals(request: ScopedRequest) -> HttpResponse:
     return _list_page(request, "stations/meals.html", offer_rows)
 
 
-@login_required
 def parking(request: ScopedRequest) -> HttpResponse:
     return _list_page(request, "stations/parking.html", parking_rows)
 
 
-@login_required
 def channels(request: ScopedRequest) -> HttpResponse:
     return _list_page(request, "stations/channels.html", channel_rows)
 

@@ -4,8 +4,19 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# URLs that anyone may open without signing in (joining as a volunteer makes the account).
-PUBLIC = {"/accounts/login/", "/api/v1/openapi.json", "/api/v1/docs", "/volunteers/join/"}
+# URLs that anyone may open without signing in: joining as a volunteer (it makes the
+# account), and the warm stations and rider services a rider looks up before having one.
+PUBLIC = {
+    "/accounts/login/",
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/volunteers/join/",
+    "/stations/",
+    "/stations/near/",
+    "/stations/meals/",
+    "/stations/parking/",
+    "/stations/channels/",
+}
 
 
 def _plain_urls(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:

@@ -21,9 +21,21 @@ def test_public_pages_for_a_rider(stations: Stations, client_for: Any, name: str
 
 
 @pytest.mark.parametrize("name", PUBLIC_PAGES)
-def test_public_pages_need_sign_in(stations: Stations, client: Any, name: str) -> None:
+def test_public_pages_open_without_signing_in(stations: Stations, client: Any, name: str) -> None:
+    """A rider looks for a station before having an account."""
     response = client.get(reverse(name))
-    assert response.status_code == 302 and "login" in response["Location"]
+    assert response.status_code == 200
+
+
+def test_a_visitor_sees_the_station_and_is_asked_to_sign_in_to_act(stations: Stations, client: Any) -> None:
+    page = client.get(reverse("stations:detail", args=["YXQ-01"]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert reverse("stations:checkin", args=["YXQ-01"]) not in body  # no check-in form
+    assert reverse("accounts:login") in body and reverse("volunteers:join") in body
+    # Staff pages stay closed.
+    assert client.get(reverse("stations:use", args=["YXQ-01"])).status_code == 302
+    assert client.get(reverse("stations:manage")).status_code == 302
 
 
 def test_near_sorts_by_distance_and_links_routes(world: World, stations: Stations, client_for: Any) -> None:
