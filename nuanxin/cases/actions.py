@@ -566,6 +566,23 @@ def follow_case(*, actor: Any, token: str, now: datetime | None = None) -> Case:
     return case
 
 
+@transaction.atomic
+def add_host_followers(*, actor: Any, case: Case, users: list[Any], now: datetime | None = None) -> int:
+    """The people who speak for the unit hosting the case's place (a warm station's host)
+    follow it: they see it as its reporter does and hear when it is resolved or closed.
+    Returns how many began to follow; someone following already is left as they are."""
+    since = now or timezone.now()
+    added = 0
+    for user in users:
+        _follower, created = CaseFollower.objects.get_or_create(
+            case=case, user=user, defaults={"since": since, "why": CaseFollower.Why.HOST}
+        )
+        added += created
+    if added:
+        audit.record("cases.followed", actor=actor, obj=case, detail={"why": CaseFollower.Why.HOST.value, "n": added})
+    return added
+
+
 def escalate_overdue_cases(*, now: datetime | None = None) -> int:
     """The time-limit job: every open case whose stage deadline has passed gets a supervision
     notice (督办) and moves one level up; a case already with an outside agency is supervised

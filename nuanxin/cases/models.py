@@ -251,6 +251,7 @@ class CaseFollower(models.Model):
         REPORTER = "reporter", _("reported it")
         MERGED = "merged", _("followed a merged duplicate")
         CHOSE = "chose", _("chose to follow it")
+        HOST = "host", _("speaks for the unit that hosts the place")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
     user = models.ForeignKey(

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -290,7 +291,8 @@ def _feedback_class() -> Any:
 def give_feedback(*, actor: Any, station: Station, message: str, now: datetime | None = None) -> Any:
     """Feedback on a station ("the microwave is broken") becomes a case at the station's
     place, for its host unit to fix: reported through cases.actions.report_case (channel
-    phone_page, class "damaged-facility"), the host named in the case. Refuses an empty or
+    phone_page, class "damaged-facility"), the host named in the case, and the host's
+    representatives following it (they see it and hear how it ends). Refuses an empty or
     over-long message or markup ("message")."""
     from nuanxin.cases import actions as cases
     from nuanxin.cases.models import Case
@@ -315,8 +317,22 @@ def give_feedback(*, actor: Any, station: Station, message: str, now: datetime |
         address=address[:200],
         now=now,
     )
+    if station.host is not None:
+        cases.add_host_followers(actor=actor, case=case, users=host_representatives(station.host), now=now)
     audit.record("stations.feedback_given", actor=actor, obj=station, detail={"case": case.number})
     return case
+
+
+def host_representatives(host: Place) -> list[Any]:
+    """Who speaks for a host unit: partner representatives of the unit (their role held on
+    it) and the representatives of a partner organisation at that place."""
+    from nuanxin.accounts.models import RoleGrant, User
+    from nuanxin.accounts.roles import Role
+    from nuanxin.volunteers.models import Partner
+
+    by_role = RoleGrant.objects.filter(role=Role.PARTNER_REP, unit=host).values("user_id")
+    by_partner = Partner.representatives.through.objects.filter(partner__place=host).values("user_id")
+    return list(User.objects.filter(Q(pk__in=by_role) | Q(pk__in=by_partner)).order_by("pk"))
 
 
 # --- meal offers ----------------------------------------------------------------------------

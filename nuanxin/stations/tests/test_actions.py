@@ -217,3 +217,20 @@ def test_walking_and_links() -> None:
     tlat, tlng = (float(x) for x in tencent["tocoord"][0].split(","))
     assert (glng, glat) == pytest.approx((tlng, tlat))
     assert glng != pytest.approx(102.7035, abs=1e-4)
+
+
+def test_the_hosts_representatives_follow_the_feedback_case_and_see_it(
+    world: World, stations: Stations, client_for: Any
+) -> None:
+    """A case "for its host": whoever speaks for the host unit sees it and hears how it ends."""
+    from nuanxin.accounts import actions as accounts
+    from nuanxin.cases.models import CaseFollower
+
+    accounts.grant_role(actor=None, user=world.partner, role="partner_rep", unit=stations.host)
+    case = actions.give_feedback(actor=world.rider, station=stations.station, message="热水器不热了")
+    follower = CaseFollower.objects.get(case=case, user=world.partner)
+    assert follower.why == "host"
+    assert Case.objects.visible_to(scope_of(world.partner)).filter(pk=case.pk).exists()
+    assert client_for("partner").get(f"/cases/{case.pk}/").status_code == 200
+    # Someone who speaks for another unit does not.
+    assert not CaseFollower.objects.filter(case=case, user=world.other_admin).exists()
