@@ -421,6 +421,29 @@ def set_star_levels(*, actor: Any, community: Area, hours: Any, scope: Scope | N
     return row
 
 
+def star_communities(scope: Scope) -> QuerySet[Area]:
+    """The communities whose star levels the viewer sets: volunteers.manage held at the
+    community or above it (a grid's staff hold it below, so they set none)."""
+    return (
+        Area.objects.filter(scope.q("volunteers.manage", "path"), level=Area.Level.COMMUNITY)
+        .defer("boundary")
+        .order_by("path")
+    )
+
+
+def star_community_for(scope: Scope, area: Area | None) -> Area | None:
+    """The community `area` lies in, if the viewer sets its star levels; else None."""
+    community = community_of(area)
+    if community is None or not scope.has_at("volunteers.manage", community.path):
+        return None
+    return community
+
+
+def has_own_star_levels(community: Area) -> bool:
+    """Whether the community has set its own levels (rather than using the default)."""
+    return StarLevels.objects.filter(community=community).exists()
+
+
 # Reads
 
 

@@ -7,6 +7,7 @@ from nuanxin.volunteers import hours_views as views
 app_name = "hours"
 urlpatterns = [
     path("", views.mine, name="mine"),
+    path("stars/", views.stars, name="stars"),
     path("records/<int:record_id>/correction/", views.correct, name="correct"),
     path("records/<int:record_id>/approve/", views.approve, name="approve"),
     path("activity/<int:activity_id>/", views.activity, name="activity"),

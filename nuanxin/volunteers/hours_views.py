@@ -1,7 +1,7 @@
 """Service-hour pages: the volunteer's "my hours" phone page (records, total, stars, a
 correction form per record, the certificate), the organiser's approval page of an activity
-(pending records, approve one or all, corrections to decide), and the certificate
-downloads. The rules stay in `nuanxin.volunteers.hours`; a refusal is shown at its field."""
+(pending records, approve one or all, corrections to decide), a community's star levels, and
+the certificate downloads. The rules stay in `nuanxin.volunteers.hours`; a refusal is shown at its field."""
 
 from typing import Any
 
@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -135,6 +136,7 @@ def _activity_page(
                 )
     context = {
         "activity": activity,
+        "stars_community": hours.star_community_for(request.scope, activity.area),
         "pending": pending,
         "approved": approved,
         "corrections": corrections,
@@ -213,6 +215,92 @@ def decide(request: ScopedRequest, correction_id: int) -> HttpResponse:
             messages.success(request, _("Correction decided."))
             return redirect("hours:activity", activity.pk)
     return _activity_page(request, activity, status=400, bound=(correction.pk, form))
+
+
+# Star levels
+
+
+class StarLevelsForm(forms.Form):
+    """Five rising whole numbers of hours, one field per star, so an error shows at the
+    star it concerns."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, hours.STARS + 1):
+            self.fields[f"star{n}"] = forms.IntegerField(
+                label=_("Hours for %(n)d★") % {"n": n}, min_value=1, max_value=1_000_000
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        previous: int | None = None
+        for n in range(1, hours.STARS + 1):
+            value = data.get(f"star{n}")
+            if value is None:
+                previous = None  # its own error is shown already
+                continue
+            if previous is not None and value <= previous:
+                self.add_error(
+                    f"star{n}",
+                    _("More hours than the star before (%(hours)d), please.") % {"hours": previous},
+                )
+            previous = value
+        return data
+
+    def thresholds(self) -> list[int]:
+        return [self.cleaned_data[f"star{n}"] for n in range(1, hours.STARS + 1)]
+
+
+def _chosen_community(request: ScopedRequest) -> tuple[Any, list[Any]]:
+    """The community whose levels are shown, chosen among those the viewer sets ("community"
+    in the query or the form; the first by default); 404, audited, when there is none or the
+    one asked for is not among them."""
+    communities = list(hours.star_communities(request.scope)[:500])
+    if not communities:
+        raise deny(request.scope, "hours star levels")
+    wanted = request.POST.get("community") or request.GET.get("community")
+    if not wanted:
+        return communities[0], communities
+    for community in communities:
+        if str(community.pk) == wanted:
+            return community, communities
+    raise deny(request.scope, f"hours star levels of area {wanted[:20]}")
+
+
+@login_required
+def stars(request: ScopedRequest) -> HttpResponse:
+    """The star levels of a community: the hours in force (the community's own or the
+    default) and a form to set five rising numbers; for community admins and staff with
+    volunteers.manage at the community or above (404 for anyone else, grid staff too)."""
+    community, communities = _chosen_community(request)
+    current = hours.star_hours(community)
+    status = 200
+    if request.method == "POST":
+        form = StarLevelsForm(request.POST)
+        if form.is_valid():
+            try:
+                hours.set_star_levels(
+                    actor=request.user, community=community, hours=form.thresholds(), scope=request.scope
+                )
+            except DomainError as exc:
+                if exc.code == "forbidden":
+                    raise deny(request.scope, f"hours star levels of {community.pk}") from exc
+                _show(form, exc)
+            else:
+                messages.success(request, _("The star levels of %(area)s are saved.") % {"area": community.name})
+                return redirect(f"{reverse('hours:stars')}?community={community.pk}")
+        status = 400
+    else:
+        form = StarLevelsForm(initial={f"star{n}": h for n, h in enumerate(current, start=1)})
+    context = {
+        "community": community,
+        "communities": communities,
+        "current": current,
+        "default": hours.default_star_hours(),
+        "own": hours.has_own_star_levels(community),
+        "form": form,
+    }
+    return render(request, "volunteers/hours/stars.html", context, status=status)
 
 
 # Certificates

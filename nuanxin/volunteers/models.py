@@ -111,6 +111,9 @@ class Activity(models.Model):
     end_time = models.TimeField(_("ends at"), null=True, blank=True)
     published = models.BooleanField(_("open for sign-up"), default=False)
     cancelled = models.BooleanField(_("cancelled"), default=False)
+    # Why and when it was cancelled (signups.cancel_activity), shown on its pages.
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # None: no limit. Sign-ups beyond it wait in line and move up when a place frees.
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     roles_needed = models.JSONField(_("roles needed"), default=list, blank=True)

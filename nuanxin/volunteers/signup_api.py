@@ -1,7 +1,9 @@
 """Volunteers over the API (/api/v1/volunteers): register oneself, "me", the published
 activities, sign up and cancel, my sign-ups, check in and out with the venue's code; for
 organisers: publish an activity, its roster (names and phones masked) and check-in or
-check-out by hand; partners and their representatives for staff with volunteers.manage.
+check-out by hand, cancel an activity with a reason; partners (listed with representatives
+masked), new partners and their representatives for staff with volunteers.manage. Joining
+without an account stays a page (it needs the phone's sign-in).
 The rules stay in `nuanxin.volunteers.signups`; refusals are 400 naming the field."""
 
 from datetime import date, datetime, time
@@ -16,13 +18,15 @@ from nuanxin.accounts.models import User
 from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_phone
-from nuanxin.core.scoping import require
+from nuanxin.core.scoping import deny, require
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers import signups
 from nuanxin.volunteers.models import Activity, Attendance, ParticipantGroup, Partner, SignUp, Volunteer
 from nuanxin.volunteers.signup_queries import (
+    kept_partners,
     my_signups,
     organised_activity_or_404,
+    partner_rows,
     published_activities,
     published_activity_or_404,
     roster,
@@ -78,6 +82,9 @@ class PublishedActivityOut(Schema):
     roles_needed: list[str]
     confirmed: int
     waiting: int
+    cancelled: bool
+    cancel_reason: str
+    cancelled_at: datetime | None
 
     @staticmethod
     def resolve_confirmed(obj: Activity) -> int:
@@ -161,8 +168,31 @@ class PartnerOut(Schema):
     place_id: int | None
 
 
+class PartnerListOut(Schema):
+    id: int
+    name: str
+    kind: str
+    place_id: int | None
+    place_name: str | None
+    representatives: list[str] = Field(description="Masked")
+    volunteer_count: int = Field(description="Its volunteers within the caller's reach")
+
+
 class RepresentativeIn(Schema):
     user_id: int
+
+
+class CancelIn(Schema):
+    reason: str = Field(..., max_length=1000, description="Sent to everyone signed up; at most 200 characters")
+
+
+class CancelledOut(Schema):
+    id: int
+    number: str
+    title: str
+    cancelled: bool
+    cancel_reason: str
+    cancelled_at: datetime | None
 
 
 # --- the volunteer ------------------------------------------------------------------------------
@@ -302,6 +332,38 @@ def by_hand(request: ScopedRequest, activity_id: int, payload: HandIn) -> Attend
         )
 
 
+@router.post("/activities/{activity_id}/cancel", response=CancelledOut)
+def cancel_activity(request: ScopedRequest, activity_id: int, payload: CancelIn) -> Activity:
+    """Cancel a published activity with a reason (activities.manage at its area; 404
+    otherwise); everyone confirmed or waiting is told. A draft, an ended or a cancelled
+    activity is a 400 naming "activity"; an empty or too long reason names "reason"."""
+    target = organised_activity_or_404(request.scope, activity_id, publish=True)
+    return signups.cancel_activity(actor=request.user, activity=target, reason=payload.reason, scope=request.scope)
+
+
+# --- partners -----------------------------------------------------------------------------------
+
+
+@router.get("/partners", response=list[PartnerListOut])
+def partners(request: ScopedRequest) -> list[dict[str, Any]]:
+    """The partners the caller keeps (volunteers.manage; 404 without it), by name, with
+    their representatives masked."""
+    require(request.scope, "volunteers.manage")
+    rows = partner_rows(list(kept_partners(request.scope)[:500]))
+    return [
+        {
+            "id": row["partner"].pk,
+            "name": row["partner"].name,
+            "kind": row["partner"].kind,
+            "place_id": row["partner"].place_id,
+            "place_name": row["partner"].place.name if row["partner"].place else None,
+            "representatives": row["representatives"],
+            "volunteer_count": row["partner"].volunteer_count,
+        }
+        for row in rows
+    ]
+
+
 @router.post("/partners", response={201: PartnerOut})
 def create_partner(request: ScopedRequest, payload: PartnerIn) -> Status[Partner]:
     require(request.scope, "volunteers.manage")
@@ -320,9 +382,9 @@ def create_partner(request: ScopedRequest, payload: PartnerIn) -> Status[Partner
 @router.post("/partners/{partner_id}/representatives", response=PartnerOut)
 def add_representative(request: ScopedRequest, partner_id: int, payload: RepresentativeIn) -> Partner:
     require(request.scope, "volunteers.manage")
-    partner = Partner.objects.select_related("place__grid").filter(pk=partner_id).first()
+    partner = kept_partners(request.scope).filter(pk=partner_id).first()
     if partner is None:
-        raise Http404
+        raise deny(request.scope, f"volunteers.partner {partner_id}")
     user = User.objects.filter(pk=payload.user_id, is_active=True).first()
     if user is None:
         raise DomainError(_("Unknown account."), field="user_id")

@@ -10,10 +10,12 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from nuanxin.core.errors import DomainError
 from nuanxin.core.masking import mask_name, mask_phone
 from nuanxin.core.scoping import Scope, deny
+from nuanxin.core.validators import normalize_mobile
 from nuanxin.territory.models import Area
-from nuanxin.volunteers.models import Activity, Attendance, SignUp, Volunteer
+from nuanxin.volunteers.models import Activity, Attendance, Partner, SignUp, Volunteer
 from nuanxin.volunteers.signups import starts_at
 
 ORGANISER_PERMISSIONS = ("activities.manage", "volunteers.manage")
@@ -204,3 +206,41 @@ def organised_activities(scope: Scope) -> QuerySet[Activity]:
         q |= scope.q(permission, "area__path")
     today = timezone.localdate()
     return _with_counts(Activity.objects.filter(q, ends_on__gte=today, cancelled=False)).order_by("starts_on", "id")
+
+
+# --- partners -----------------------------------------------------------------------------------
+
+
+def kept_partners(scope: Scope) -> QuerySet[Partner]:
+    """Partners the viewer keeps (pages and API alike): those without a place (a delivery
+    platform) and those whose place lies where they hold volunteers.manage; with their
+    representatives preloaded and the count of their volunteers within the viewer's reach."""
+    if scope.everything:
+        within = Q()
+    else:
+        within = scope.q("volunteers.view", "volunteers__home_grid__path") | scope.q(
+            "volunteers.manage", "volunteers__home_grid__path"
+        )
+    return (
+        Partner.objects.filter(Q(place__isnull=True) | scope.q("volunteers.manage", "place__grid__path"))
+        .select_related("place__grid")
+        .defer("place__grid__boundary")
+        .prefetch_related("representatives")
+        .annotate(volunteer_count=Count("volunteers", filter=within, distinct=True))
+        .order_by("name")
+    )
+
+
+def masked_account(user: Any) -> str:
+    """A representative as lists show them: the name masked, or a phone username masked."""
+    if user.display_name:
+        return mask_name(user.display_name)
+    try:
+        return mask_phone(normalize_mobile(user.username))
+    except DomainError:
+        return mask_name(user.username)
+
+
+def partner_rows(partners: list[Partner]) -> list[dict[str, Any]]:
+    """Partners with their representatives masked, as the pages and the API list them."""
+    return [{"partner": p, "representatives": [masked_account(u) for u in p.representatives.all()]} for p in partners]

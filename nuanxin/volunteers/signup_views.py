@@ -17,7 +17,6 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +29,7 @@ from nuanxin.accounts.models import User
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.masking import mask_name, mask_phone
+from nuanxin.core.masking import mask_phone
 from nuanxin.core.middleware import client_ip
 from nuanxin.core.scoping import Scope, deny, require
 from nuanxin.core.validators import normalize_mobile
@@ -40,12 +39,14 @@ from nuanxin.volunteers.models import Attendance, ParticipantGroup, Partner, Sig
 from nuanxin.volunteers.signup_queries import (
     attendance_of,
     home_grid_choices,
+    kept_partners,
     may_organise,
     my_signup,
     my_signups,
     organised_activities,
     organised_activity_or_404,
     own_signup_or_404,
+    partner_rows,
     published_activities,
     published_activity_or_404,
     roster,
@@ -569,40 +570,6 @@ def attendance(request: ScopedRequest, activity_id: int) -> HttpResponse:
 # --- partners -----------------------------------------------------------------------------------
 
 
-def _partners(scope: Scope) -> QuerySet[Partner]:
-    """Partners the viewer keeps: those without a place (a delivery platform) and those whose
-    place lies where they hold volunteers.manage; with their representatives preloaded and
-    the count of their volunteers within the viewer's reach."""
-    if scope.everything:
-        within = Q()
-    else:
-        within = scope.q("volunteers.view", "volunteers__home_grid__path") | scope.q(
-            "volunteers.manage", "volunteers__home_grid__path"
-        )
-    return (
-        Partner.objects.filter(Q(place__isnull=True) | scope.q("volunteers.manage", "place__grid__path"))
-        .select_related("place__grid")
-        .defer("place__grid__boundary")
-        .prefetch_related("representatives")
-        .annotate(volunteer_count=Count("volunteers", filter=within, distinct=True))
-        .order_by("name")
-    )
-
-
-def _masked_account(user: Any) -> str:
-    """A representative as lists show them: the name masked, or a phone username masked."""
-    if user.display_name:
-        return mask_name(user.display_name)
-    try:
-        return mask_phone(normalize_mobile(user.username))
-    except DomainError:
-        return mask_name(user.username)
-
-
-def _partner_rows(partners: list[Partner]) -> list[dict[str, Any]]:
-    return [{"partner": p, "representatives": [_masked_account(u) for u in p.representatives.all()]} for p in partners]
-
-
 class PartnerForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Partner.Kind.choices)
@@ -639,7 +606,7 @@ def partners(request: ScopedRequest) -> HttpResponse:
                 messages.success(request, _("The partner is added."))
                 return redirect("volunteers:partner", partner.pk)
         status = 400
-    rows = _partner_rows(list(_partners(request.scope)[:500]))
+    rows = partner_rows(list(kept_partners(request.scope)[:500]))
     return render(request, "volunteers/signups/partners.html", {"rows": rows, "form": form}, status=status)
 
 
@@ -661,7 +628,7 @@ def partner(request: ScopedRequest, partner_id: int) -> HttpResponse:
     """One partner: its kind, place, representatives (masked) and volunteers count, with a
     form to add a representative. 404 outside the viewer's reach."""
     require(request.scope, "volunteers.manage")
-    found = _partners(request.scope).filter(pk=partner_id).first()
+    found = kept_partners(request.scope).filter(pk=partner_id).first()
     if found is None:
         raise deny(request.scope, f"volunteers.partner {partner_id}")
     form = RepresentativeForm(request.POST or None)
@@ -678,7 +645,7 @@ def partner(request: ScopedRequest, partner_id: int) -> HttpResponse:
                 messages.success(request, _("The representative is added."))
                 return redirect("volunteers:partner", found.pk)
         status = 400
-    row = _partner_rows([found])[0]
+    row = partner_rows([found])[0]
     return render(
         request, "volunteers/signups/partner.html", {"row": row, "partner": found, "form": form}, status=status
     )

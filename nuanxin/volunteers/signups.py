@@ -808,8 +808,9 @@ def cancel_activity(
 ) -> Activity:
     """Cancel a published activity (rain, a venue lost): it takes no more sign-ups or
     check-ins, its code stops working, and everyone confirmed or waiting is told why. The
-    sign-ups stay as they were, on record. The activity's row is locked, so a sign-up at the
-    same moment either comes first (and is told) or is refused.
+    sign-ups stay as they were, on record; the reason and the time are kept on the activity
+    (`cancel_reason`, `cancelled_at`) for its pages. The activity's row is locked, so a
+    sign-up at the same moment either comes first (and is told) or is refused.
 
     Refuses: given a scope, an activity outside the actor's activities.manage reach
     (forbidden); an unpublished or cancelled activity, or one that has ended ("activity"); an
@@ -826,7 +827,9 @@ def cancel_activity(
         raise DomainError(_("This activity has ended: it can no longer be cancelled."), field="activity")
     reason = plain_text(reason, field="reason", limit=CANCEL_REASON_MAX, required=True)
     activity.cancelled = True
-    activity.save(update_fields=["cancelled", "updated_at"])
+    activity.cancel_reason = reason
+    activity.cancelled_at = now
+    activity.save(update_fields=["cancelled", "cancel_reason", "cancelled_at", "updated_at"])
     live = (
         SignUp.objects.filter(activity=activity, state__in=[SignUp.State.CONFIRMED, SignUp.State.WAITING])
         .select_related("volunteer__user")

@@ -141,3 +141,60 @@ def test_cancel_form_on_the_organisers_page(volunteering: Volunteering, world: W
         assert "data-cancelled" in rider.get(reverse("volunteers:activity", args=[v.cleanup.pk])).content.decode()
         assert rider.get(reverse("volunteers:me")).status_code == 200
     assert Notification.objects.filter(kind="volunteers.activity_cancelled", recipient=first.volunteer.user).exists()
+
+
+def test_the_reason_and_time_are_kept_and_shown(volunteering: Volunteering, world: World, client_for) -> None:
+    v = volunteering
+    _fill(v)
+    signups.cancel_activity(actor=world.grid1_worker, activity=v.cleanup, reason=" 暴雨预警 ", now=v.now)
+    a = Activity.objects.get(pk=v.cleanup.pk)
+    assert a.cancel_reason == "暴雨预警" and a.cancelled_at == v.now
+    with time_machine.travel(v.now, tick=False):
+        for persona, name in (("rider", "volunteers:activity"), ("grid1_worker", "volunteers:manage")):
+            page = client_for(persona).get(reverse(name, args=[a.pk]))
+            assert page.status_code == 200
+            assert "暴雨预警" in page.content.decode()
+
+
+def test_a_refused_cancellation_keeps_no_reason(volunteering: Volunteering, world: World) -> None:
+    v = volunteering
+    with pytest.raises(DomainError):
+        signups.cancel_activity(actor=world.grid1_worker, activity=v.cleanup, reason="<b>x</b>", now=v.now)
+    a = Activity.objects.get(pk=v.cleanup.pk)
+    assert a.cancel_reason == "" and a.cancelled_at is None
+
+
+# --- over the API -------------------------------------------------------------------------------
+
+API = "/api/v1/volunteers"
+
+
+def test_cancel_over_the_api(volunteering: Volunteering, world: World, client_for) -> None:
+    v = volunteering
+    first, *_rest = _fill(v)
+    url = f"{API}/activities/{v.cleanup.pk}/cancel"
+    with time_machine.travel(v.now, tick=False):
+        # Denied: outside the area, or without activities.manage there (404).
+        for persona in ("grid2_worker", "other_admin", "rider", "resident"):
+            answer = client_for(persona).post(url, {"reason": "下雨"}, content_type="application/json")
+            assert answer.status_code == 404, persona
+        # Bad input names the field and changes nothing.
+        for body, field in (({"reason": ""}, "reason"), ({"reason": "很" * 201}, "reason"), ({}, "reason")):
+            bad = client_for("grid1_worker").post(url, body, content_type="application/json")
+            assert bad.status_code in (400, 422) and bad.json()["field"] == field, bad.content
+        assert not Activity.objects.get(pk=v.cleanup.pk).cancelled
+        draft = client_for("grid1_worker").post(
+            f"{API}/activities/{v.draft.pk}/cancel", {"reason": "不办了"}, content_type="application/json"
+        )
+        assert draft.status_code == 400 and draft.json()["field"] == "activity"
+        # Allowed.
+        good = client_for("grid1_worker").post(url, {"reason": "暴雨预警"}, content_type="application/json")
+        assert good.status_code == 200, good.content
+        body = good.json()
+        assert body["cancelled"] is True and body["cancel_reason"] == "暴雨预警" and body["cancelled_at"]
+        seen = client_for("rider").get(f"{API}/activities/{v.cleanup.pk}").json()
+        assert seen["cancelled"] is True and seen["cancel_reason"] == "暴雨预警"
+        twice = client_for("grid1_worker").post(url, {"reason": "暴雨预警"}, content_type="application/json")
+        assert twice.status_code == 400 and twice.json()["field"] == "activity"
+    assert Notification.objects.filter(kind="volunteers.activity_cancelled", recipient=first.volunteer.user).exists()
+    assert AuditEntry.objects.filter(action="volunteers.activity_cancelled").count() == 1

@@ -13,7 +13,7 @@ from django.urls import reverse
 from nuanxin.core.models import AuditEntry
 from nuanxin.testing import World
 from nuanxin.volunteers import hours
-from nuanxin.volunteers.models import HoursCorrection, ServiceRecord
+from nuanxin.volunteers.models import HoursCorrection, ServiceRecord, StarLevels
 from nuanxin.volunteers.tests.test_hours import DAY, Served, at, attend, make_volunteer, served  # noqa: F401
 
 
@@ -226,3 +226,102 @@ def test_a_registered_organiser_sees_their_own_hours_unapprovable(
     assert client.post(url("approve", record.pk)).status_code == 404
     record.refresh_from_db()
     assert record.state == ServiceRecord.State.PENDING
+
+
+# Star levels
+
+
+def stars_form(*values: Any) -> dict[str, Any]:
+    return {f"star{n}": v for n, v in enumerate(values, start=1)}
+
+
+@pytest.mark.parametrize("persona", ["community_admin", "community_staff"])
+def test_community_staff_see_the_default_star_levels(
+    client_for: Any, world: World, persona: str, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for(persona)
+    with django_assert_max_num_queries(12):
+        response = client.get(url("stars"))
+    assert response.status_code == 200
+    assert response.context["community"] == world.community
+    assert response.context["current"] == (100, 300, 600, 1000, 1500) and not response.context["own"]
+    assert [c.pk for c in response.context["communities"]] == [world.community.pk]
+
+
+@pytest.mark.parametrize("persona", ["grid1_worker", "grid2_worker", "rider", "resident", "stranger", "street_staff"])
+def test_others_do_not_set_star_levels(client_for: Any, world: World, persona: str) -> None:
+    client = client_for(persona)
+    assert client.get(url("stars")).status_code == 404
+    assert client.post(url("stars"), {"community": world.community.pk, **stars_form(1, 2, 3, 4, 5)}).status_code == 404
+    assert not StarLevels.objects.exists()
+
+
+def test_star_levels_of_another_community_are_404(client_for: Any, world: World) -> None:
+    client = client_for("community_admin")
+    assert client.get(url("stars"), {"community": world.other_community.pk}).status_code == 404
+    posted = client.post(url("stars"), {"community": world.other_community.pk, **stars_form(1, 2, 3, 4, 5)})
+    assert posted.status_code == 404
+    assert client.get(url("stars"), {"community": "x"}).status_code == 404
+    assert not StarLevels.objects.exists()
+
+
+def test_setting_star_levels_changes_the_volunteers_stars(client_for: Any, world: World, served: Served) -> None:
+    hours.approve_record(actor=world.grid1_worker, record=served.record)  # 2.5 hours
+    assert hours.stars_for(served.rider) == 0
+    client = client_for("community_admin")
+    response = client.post(url("stars"), {"community": world.community.pk, **stars_form(1, 2, 3, 4, 5)})
+    assert response.status_code == 302
+    assert response["Location"] == f"{url('stars')}?community={world.community.pk}"
+    assert StarLevels.objects.get(community=world.community).hours == [1, 2, 3, 4, 5]
+    assert hours.stars_for(served.rider) == 2
+    entry = AuditEntry.objects.get(action="hours.star_levels_set")
+    assert entry.actor_id == world.community_admin.pk and entry.detail == {"hours": [1, 2, 3, 4, 5]}
+    page = client.get(url("stars"))
+    assert page.context["own"] and page.context["current"] == (1, 2, 3, 4, 5)
+    # The volunteer's own page shows the new stars.
+    assert client_for("rider").get(url("mine")).context["standing"].stars == 2
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        (("100", "300", "300", "1000", "1500"), "star3"),  # not rising
+        (("100", "300", "600", "500", "1500"), "star4"),
+        (("100", "abc", "600", "1000", "1500"), "star2"),  # not a number
+        (("100", "2.5", "600", "1000", "1500"), "star2"),
+        (("0", "300", "600", "1000", "1500"), "star1"),  # not positive
+        (("100", "300", "600", "1000", ""), "star5"),  # five needed
+    ],
+)
+def test_bad_star_levels_show_at_the_field(client_for: Any, world: World, values: tuple, field: str) -> None:
+    response = client_for("community_admin").post(url("stars"), stars_form(*values))
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == [field]
+    assert not StarLevels.objects.exists()
+    assert not AuditEntry.objects.filter(action="hours.star_levels_set").exists()
+
+
+def test_four_numbers_are_not_enough(client_for: Any, world: World) -> None:
+    response = client_for("community_admin").post(url("stars"), stars_form(1, 2, 3, 4))
+    assert response.status_code == 400 and "star5" in response.context["form"].errors
+    assert not StarLevels.objects.exists()
+
+
+def test_the_organisers_page_links_the_star_levels(client_for: Any, world: World, served: Served) -> None:
+    link = f"{url('stars')}?community={world.community.pk}"
+    assert link in html(client_for("community_admin").get(url("activity", served.activity.pk)))
+    # A grid worker organises the activity but does not set the community's levels.
+    assert url("stars") not in html(client_for("grid1_worker").get(url("activity", served.activity.pk)))
+
+
+def test_an_admin_above_chooses_the_community(client_for: Any, world: World) -> None:
+    client = client_for("system_admin")
+    first = client.get(url("stars"))
+    assert first.status_code == 200
+    assert {c.pk for c in first.context["communities"]} == {world.community.pk, world.other_community.pk}
+    other = client.get(url("stars"), {"community": world.other_community.pk})
+    assert other.status_code == 200 and other.context["community"] == world.other_community
+    saved = client.post(url("stars"), {"community": world.other_community.pk, **stars_form(10, 20, 30, 40, 50)})
+    assert saved.status_code == 302
+    assert hours.star_hours(world.other_community) == (10, 20, 30, 40, 50)
+    assert hours.star_hours(world.community) == hours.DEFAULT_STAR_HOURS

@@ -148,3 +148,93 @@ def test_adding_a_representative_outside_reach_is_404(partners: Partners, world:
     url = reverse("volunteers:partner", args=[partners.far.pk])
     assert client_for("grid1_worker").post(url, {"user": "resident"}).status_code == 404
     assert not partners.far.representatives.exists()
+
+
+# --- the same over the API ----------------------------------------------------------------------
+
+API = "/api/v1/volunteers"
+
+
+def test_api_lists_partners_in_reach_masked(partners: Partners, client_for, django_assert_max_num_queries) -> None:
+    client = client_for("community_staff")
+    with django_assert_max_num_queries(12):
+        answer = client.get(f"{API}/partners")
+    assert answer.status_code == 200
+    rows = {row["name"]: row for row in answer.json()}
+    assert set(rows) == {"美团外卖", "好味面馆"}  # 远方超市 lies in another community
+    assert rows["好味面馆"]["representatives"] == ["王**"] and "王小明" not in answer.content.decode()
+    assert rows["好味面馆"]["place_id"] == partners.shop_place.pk
+    assert rows["美团外卖"]["volunteer_count"] == 2
+
+
+def test_api_partners_denied_without_volunteers_manage(partners: Partners, world: World, client_for) -> None:
+    for persona in ("rider", "resident", "stranger", "auditor", "partner"):
+        client = client_for(persona)
+        assert client.get(f"{API}/partners").status_code == 404, persona
+        made = client.post(f"{API}/partners", {"name": "x", "kind": "unit"}, content_type="application/json")
+        assert made.status_code == 404, persona
+        rep = client.post(
+            f"{API}/partners/{partners.platform.pk}/representatives",
+            {"user_id": world.resident.pk},
+            content_type="application/json",
+        )
+        assert rep.status_code == 404, persona
+    assert not Partner.objects.filter(name="x").exists()
+    assert not partners.platform.representatives.exists()
+
+
+def test_api_creates_a_partner_with_a_place_in_reach(partners: Partners, world: World, client_for) -> None:
+    client = client_for("community_staff")
+    made = client.post(
+        f"{API}/partners",
+        {"name": "面馆联盟", "kind": "merchant", "place_id": partners.shop_place.pk},
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    assert Partner.objects.get(pk=made.json()["id"]).place == partners.shop_place
+    assert AuditEntry.objects.filter(action="volunteers.partner_created", object_id=str(made.json()["id"])).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "", "kind": "merchant"}, "name"),
+        ({"name": "<b>x</b>", "kind": "merchant"}, "name"),
+        ({"name": "好店", "kind": "bank"}, "kind"),
+        ({"name": "好店", "kind": "merchant", "place_id": 999999}, "place_id"),
+        ({"kind": "merchant"}, "name"),
+    ],
+)
+def test_api_partner_bad_input_names_the_field(partners: Partners, client_for, body: dict, field: str) -> None:
+    before = Partner.objects.count()
+    answer = client_for("community_staff").post(f"{API}/partners", body, content_type="application/json")
+    assert answer.status_code in (400, 422) and answer.json()["field"] == field, answer.content
+    assert Partner.objects.count() == before
+
+
+def test_api_partner_place_outside_reach_is_unknown(partners: Partners, client_for) -> None:
+    answer = client_for("community_staff").post(
+        f"{API}/partners",
+        {"name": "远方联盟", "kind": "merchant", "place_id": partners.far_place.pk},
+        content_type="application/json",
+    )
+    assert answer.status_code == 400 and answer.json()["field"] == "place_id"
+    assert not Partner.objects.filter(name="远方联盟").exists()
+
+
+def test_api_adds_a_representative_in_reach_only(partners: Partners, world: World, client_for) -> None:
+    client = client_for("grid1_worker")
+    url = f"{API}/partners/{partners.shop.pk}/representatives"
+    good = client.post(url, {"user_id": world.resident.pk}, content_type="application/json")
+    assert good.status_code == 200, good.content
+    assert set(partners.shop.representatives.all()) == {world.partner, world.resident}
+    # The far shop's place is in another community: 404, nothing added.
+    far = client.post(
+        f"{API}/partners/{partners.far.pk}/representatives",
+        {"user_id": world.resident.pk},
+        content_type="application/json",
+    )
+    assert far.status_code == 404
+    assert not partners.far.representatives.exists()
+    unknown = client.post(url, {"user_id": 999999}, content_type="application/json")
+    assert unknown.status_code == 400 and unknown.json()["field"] == "user_id"
