@@ -403,10 +403,7 @@ def _keep_photo(case: Case, photo: StoredPhoto, *, stage: str, event: CaseEvent 
         case=case,
         event=event,
         stage=stage,
-        name=photo.name,
-        content_type=photo.content_type,
-        width=photo.width,
-        height=photo.height,
+        **CasePhoto.fields_of(photo),
     )
 
 

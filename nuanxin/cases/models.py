@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core.fields import EncryptedTextField
+from nuanxin.core.models import PhotoRecord
 from nuanxin.core.scoping import ScopedQuerySet, Scoping
 from nuanxin.territory.models import Area, Place
 
@@ -217,7 +218,7 @@ class CaseEvent(models.Model):
         return f"{self.case} {self.get_kind_display()}"
 
 
-class CasePhoto(models.Model):
+class CasePhoto(PhotoRecord):
     """A photo of a case, stored re-encoded under a random name (core.photos); served only
     through the case's scoped view."""
 
@@ -228,13 +229,8 @@ class CasePhoto(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
     event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos")
     stage = models.CharField(_("stage"), max_length=8, choices=Stage.choices)
-    name = models.CharField(max_length=200, unique=True)
-    content_type = models.CharField(max_length=20)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(PhotoRecord.Meta):
         verbose_name = _("case photo")
         verbose_name_plural = _("case photos")
 

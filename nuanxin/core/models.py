@@ -1,4 +1,7 @@
-"""The audit log: append-only and hash-chained so an edited or deleted entry is detected."""
+"""The audit log: append-only and hash-chained so an edited or deleted entry is detected;
+notifications and their deliveries; and the fields every kept photo has."""
+
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -168,3 +171,27 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.get_status_display()} #{self.notification_id}"
+
+
+class PhotoRecord(models.Model):
+    """A photo stored re-encoded under a random name by core.photos (`accept_photo`), as a
+    case, a visit or a station keeps it; served only through its owner's scoped view."""
+
+    name = models.CharField(max_length=200, unique=True)
+    content_type = models.CharField(max_length=20)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+    @staticmethod
+    def fields_of(stored: Any) -> dict[str, Any]:
+        """The record's fields from what `accept_photo` returned."""
+        return {
+            "name": stored.name,
+            "content_type": stored.content_type,
+            "width": stored.width,
+            "height": stored.height,
+        }

@@ -466,10 +466,7 @@ def _complete(
     )
     visit.save()
     VisitPhoto.objects.bulk_create(
-        [
-            VisitPhoto(visit=visit, item=code, name=p.name, content_type=p.content_type, width=p.width, height=p.height)
-            for code, p in stored
-        ]
+        [VisitPhoto(visit=visit, item=code, **VisitPhoto.fields_of(p)) for code, p in stored]
     )
     today = timezone.localtime(now).date()
     found = hazards_in(items, clean)
@@ -645,10 +642,6 @@ def add_visit_photos(
     kept = []
     for code, upload in pairs:
         p = accept_photo(upload, field=field_name(code) if code else "photos", subdir="inspections")
-        kept.append(
-            VisitPhoto.objects.create(
-                visit=visit, item=code, name=p.name, content_type=p.content_type, width=p.width, height=p.height
-            )
-        )
+        kept.append(VisitPhoto.objects.create(visit=visit, item=code, **VisitPhoto.fields_of(p)))
     audit.record("inspections.visit_photos_added", actor=actor, obj=visit, detail={"photos": len(kept)})
     return kept

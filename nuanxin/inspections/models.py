@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core.appendonly import AppendOnlyModel, AppendOnlyQuerySet
+from nuanxin.core.models import PhotoRecord
 from nuanxin.core.scoping import Scope, ScopedQuerySet, Scoping
 from nuanxin.territory.models import Area, Place
 
@@ -358,19 +359,14 @@ class Visit(models.Model):
         return self.grid.path
 
 
-class VisitPhoto(models.Model):
+class VisitPhoto(PhotoRecord):
     """A photo taken on a visit (for a photo item or the visit as a whole), stored
     re-encoded under a random name (core.photos); served only through the visit's scope."""
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
     item = models.CharField(_("checklist item"), max_length=40, blank=True)
-    name = models.CharField(max_length=200, unique=True)
-    content_type = models.CharField(max_length=20)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(PhotoRecord.Meta):
         verbose_name = _("visit photo")
         verbose_name_plural = _("visit photos")
 

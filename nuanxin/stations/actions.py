@@ -241,12 +241,7 @@ def add_station_photos(
     if station.photos.count() + len(photos) > MAX_PHOTOS:
         raise DomainError(_("At most %(n)d photos per station.") % {"n": MAX_PHOTOS}, field="photos")
     stored = [accept_photo(upload, field="photos", subdir="stations") for upload in photos]
-    kept = [
-        StationPhoto.objects.create(
-            station=station, name=p.name, content_type=p.content_type, width=p.width, height=p.height
-        )
-        for p in stored
-    ]
+    kept = [StationPhoto.objects.create(station=station, **StationPhoto.fields_of(p)) for p in stored]
     audit.record("stations.photos_added", actor=actor, obj=station, detail={"count": len(kept)})
     return kept
 

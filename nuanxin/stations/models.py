@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nuanxin.core.models import PhotoRecord
 from nuanxin.core.scoping import ScopedQuerySet, Scoping
 from nuanxin.territory.models import Area, Place
 
@@ -77,15 +78,10 @@ class Station(models.Model):
         return self.place.grid.path if self.place.grid_id else ""
 
 
-class StationPhoto(models.Model):
+class StationPhoto(PhotoRecord):
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="photos")
-    name = models.CharField(max_length=200, unique=True)
-    content_type = models.CharField(max_length=20)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(PhotoRecord.Meta):
         verbose_name = _("station photo")
         verbose_name_plural = _("station photos")
 

@@ -2,6 +2,7 @@
 check-in, feedback and a two-tap report, the rider-service lists, and the staff pages that
 keep them (stations.manage) and show a station's use."""
 
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -325,6 +326,19 @@ def _form_page(request: ScopedRequest, form: Any, title: str, status: int = 200,
     return render(request, "stations/form.html", {"form": form, "title": title, **extra}, status=status)
 
 
+def _save_page(request: ScopedRequest, form: Any, save: Callable[[dict[str, Any]], Any], title: str) -> HttpResponse:
+    """A keeper's form for an offer, a parking point or a channel: on a valid POST, `save` the
+    cleaned data through its action and go back to the list; a refusal shows at its field."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except DomainError as exc:
+            show_error(form, exc)
+        else:
+            return redirect("stations:manage")
+    return _form_page(request, form, title, status=400 if request.method == "POST" else 200)
+
+
 @login_required
 def new_station(request: ScopedRequest) -> HttpResponse:
     require(request.scope, "stations.manage")
@@ -420,19 +434,13 @@ def _offer_page(request: ScopedRequest, offer: MealOffer | None) -> HttpResponse
     else:
         initial = {"valid_from": timezone.localdate()}
     form = MealOfferForm(request.POST or None, scope=request.scope, editing=offer is not None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if offer is None:
-                actions.create_meal_offer(actor=request.user, scope=request.scope, **data)
-            else:
-                actions.update_meal_offer(actor=request.user, offer=offer, scope=request.scope, **data)
-        except DomainError as exc:
-            show_error(form, exc)
-        else:
-            return redirect("stations:manage")
-    title = _("Rider meal offer") if offer else _("New rider meal offer")
-    return _form_page(request, form, title, status=400 if request.method == "POST" else 200)
+
+    def save(data: dict[str, Any]) -> Any:
+        if offer is None:
+            return actions.create_meal_offer(actor=request.user, scope=request.scope, **data)
+        return actions.update_meal_offer(actor=request.user, offer=offer, scope=request.scope, **data)
+
+    return _save_page(request, form, save, _("Rider meal offer") if offer else _("New rider meal offer"))
 
 
 @login_required
@@ -459,18 +467,13 @@ def _parking_page(request: ScopedRequest, point: ParkingPoint | None) -> HttpRes
             "note": point.note,
         }
     form = ParkingForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if point is None:
-                actions.create_parking_point(actor=request.user, scope=request.scope, **form.cleaned_data)
-            else:
-                actions.update_parking_point(actor=request.user, point=point, scope=request.scope, **form.cleaned_data)
-        except DomainError as exc:
-            show_error(form, exc)
-        else:
-            return redirect("stations:manage")
-    title = _("Parking point") if point else _("New parking point")
-    return _form_page(request, form, title, status=400 if request.method == "POST" else 200)
+
+    def save(data: dict[str, Any]) -> Any:
+        if point is None:
+            return actions.create_parking_point(actor=request.user, scope=request.scope, **data)
+        return actions.update_parking_point(actor=request.user, point=point, scope=request.scope, **data)
+
+    return _save_page(request, form, save, _("Parking point") if point else _("New parking point"))
 
 
 @login_required
@@ -497,20 +500,14 @@ def _channel_page(request: ScopedRequest, channel: GreenChannel | None) -> HttpR
             "contact": channel.contact,
         }
     form = ChannelForm(request.POST or None, scope=request.scope, editing=channel is not None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if channel is None:
-                actions.create_green_channel(actor=request.user, scope=request.scope, **form.cleaned_data)
-            else:
-                actions.update_green_channel(
-                    actor=request.user, channel=channel, scope=request.scope, **form.cleaned_data
-                )
-        except DomainError as exc:
-            show_error(form, exc)
-        else:
-            return redirect("stations:manage")
+
+    def save(data: dict[str, Any]) -> Any:
+        if channel is None:
+            return actions.create_green_channel(actor=request.user, scope=request.scope, **data)
+        return actions.update_green_channel(actor=request.user, channel=channel, scope=request.scope, **data)
+
     title = _("Green delivery channel") if channel else _("New green delivery channel")
-    return _form_page(request, form, title, status=400 if request.method == "POST" else 200)
+    return _save_page(request, form, save, title)
 
 
 @login_required
