@@ -1,14 +1,18 @@
 """Period figures: what the community reports for a period and a node of the territory tree
 (disputes resolved, fire-safety sweeps and the hazards found, clean-ups, enterprises checked
 for food safety, visits done on time, who took part), counted from the records, never typed.
+The actions keep them as rollups (insights/rollups.py) that a request adds up, so figures for
+a street over a year cost about what they cost for a grid.
 
 Every figure counts only rows under the node's subtree that the viewer reaches through the
 scope of the rows' own permission (disputes.view, activities.view, inspections.view). Visits
 and hazards go through the inspections query sets, which leave out key persons and special
 groups where the viewer may not know of them, so no figure can reveal one.
 
-Each group of figures is one aggregate query: five queries in all with the node, whatever
-the period or the number of rows.
+`period_figures` reads the rollups: one query for every figure but the distinct enterprises
+checked for food safety, which is counted from the visits. `counted_figures` counts everything
+from the records, one aggregate query per group of figures, and is what the rollups must
+always agree with.
 """
 
 from dataclasses import dataclass, field
@@ -22,6 +26,8 @@ from django.utils.translation import gettext as _
 from nuanxin.core import periods
 from nuanxin.core.periods import day_start
 from nuanxin.core.scoping import Scope, deny
+from nuanxin.insights import rollups
+from nuanxin.insights.rollups import FIRE_SAFETY_TEMPLATE, FOOD_SAFETY_TEMPLATE
 from nuanxin.inspections.models import ChecklistVersion, Hazard, Rectification, Visit
 from nuanxin.ledgers.models import Dispute, Outcome, SettledLevel
 from nuanxin.territory import queries as territory_queries
@@ -29,8 +35,6 @@ from nuanxin.territory.models import Area
 from nuanxin.volunteers.models import NEW_EMPLOYMENT_GROUPS, Activity, ActivityKind, ParticipantGroup
 
 PERMISSION = "insights.view"
-FIRE_SAFETY_TEMPLATE = "fire-safety"
-FOOD_SAFETY_TEMPLATE = "food-safety"
 # The longest period asked for: five years of days, leap days included (2020-01-01..2024-12-31).
 MAX_PERIOD_DAYS = 5 * 365 + 2
 
@@ -193,10 +197,61 @@ def parse_period(start_text: str | None, end_text: str | None, *, today: date | 
 
 
 def period_figures(scope: Scope, node: Area, start: date, end: date) -> PeriodFigures:
-    """The figures for `node`'s subtree over the days `start`..`end` (both included), counted
-    through the viewer's scope. 404 for a node outside the viewer's reach of insights.view."""
-    if not scope.has_at(PERMISSION, node.path):
-        raise deny(scope, f"{PERMISSION} territory.area {node.pk}")
+    """The figures for `node`'s subtree over the days `start`..`end` (both included), through
+    the viewer's scope: added up from the rollups (insights/rollups.py), except the distinct
+    enterprises checked for food safety, which no daily count can give. 404 for a node
+    outside the viewer's reach of insights.view."""
+    _check_node(scope, node)
+    figures = PeriodFigures(node=node, start=start, end=end)
+    total = rollups.totals(scope, node, start, end)
+
+    def t(metric: str) -> int:
+        return total.get(metric, 0)
+
+    figures.disputes = DisputeFigures(
+        received=t("disputes_received"),
+        resolved=t("disputes_resolved"),
+        resolved_at_grid=t("disputes_resolved_grid"),
+        resolved_at_community=t("disputes_resolved_community"),
+        resolved_at_street=t("disputes_resolved_street"),
+        referred=t("disputes_referred"),
+        failed=t("disputes_failed"),
+    )
+    fire, cleanup = ActivityKind.FIRE_CHECK, ActivityKind.CLEANUP
+    figures.fire_checks, figures.cleanups = t(f"activities_{fire}"), t(f"activities_{cleanup}")
+    figures.new_employment_fire_checks = t(f"activities_{fire}_new")
+    figures.new_employment_cleanups = t(f"activities_{cleanup}_new")
+    new_groups = {str(g) for g in NEW_EMPLOYMENT_GROUPS}
+    figures.groups = [
+        GroupFigures(
+            group=group,
+            label=str(label),
+            participants=t(f"participants_{group}"),
+            fire_checks=t(f"activities_{fire}_{group}") if group in new_groups else None,
+            cleanups=t(f"activities_{cleanup}_{group}") if group in new_groups else None,
+        )
+        for group, label in ParticipantGroup.choices
+    ]
+    figures.hazards = HazardFigures(found=t("hazards_found"), fixed=t("hazards_fixed"))
+    figures.fire_safety_hazards = HazardFigures(found=t("hazards_fire_found"), fixed=t("hazards_fire_fixed"))
+    figures.visits_done, figures.visits_on_time = t("visits_done"), t("visits_on_time")
+    figures.visits_missed, figures.food_safety_checks = t("visits_missed"), t("visits_food_checks")
+    under = Area.objects.filter(path__startswith=node.path).values("pk")
+    food = Visit.objects.reached_by(scope).filter(
+        grid__in=under,
+        state=Visit.State.DONE,
+        version_id__in=ChecklistVersion.objects.filter(template__code=FOOD_SAFETY_TEMPLATE).values("pk"),
+        done_at__gte=day_start(start),
+        done_at__lt=day_start(end + timedelta(days=1)),
+    )
+    figures.food_safety_enterprises = food.aggregate(n=Count("place_id", distinct=True))["n"]
+    return figures
+
+
+def counted_figures(scope: Scope, node: Area, start: date, end: date) -> PeriodFigures:
+    """The same figures counted from the records themselves, one aggregate query per group:
+    what the rollups must always agree with (the tests, `rebuild_figures --check`)."""
+    _check_node(scope, node)
     figures = PeriodFigures(node=node, start=start, end=end)
     under = Area.objects.filter(path__startswith=node.path).values("pk")
     days = (start, end)
@@ -206,6 +261,11 @@ def period_figures(scope: Scope, node: Area, start: date, end: date) -> PeriodFi
     _hazard_figures(figures, Rectification.objects.reached_by(scope).filter(grid__in=under, issued_on__range=days))
     _visit_figures(figures, Visit.objects.reached_by(scope).filter(grid__in=under), days, since, until)
     return figures
+
+
+def _check_node(scope: Scope, node: Area) -> None:
+    if not scope.has_at(PERMISSION, node.path):
+        raise deny(scope, f"{PERMISSION} territory.area {node.pk}")
 
 
 def _dispute_figures(figures: PeriodFigures, disputes: QuerySet[Dispute], days: tuple[date, date]) -> None:

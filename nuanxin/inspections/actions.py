@@ -19,6 +19,7 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import check_point
 from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
+from nuanxin.insights import rollups
 from nuanxin.inspections import rectifications
 from nuanxin.inspections.answers import check_answers, field_name, hazards_in
 from nuanxin.inspections.checklists import clean_items, template_for
@@ -287,7 +288,9 @@ def generate_due_visits(*, today: date | None = None) -> int:
     versions = _current_versions(Category.values)
     created = 0
     with transaction.atomic():
-        missed = Visit.objects.filter(state=Visit.State.DUE, due_on__lt=today).update(state=Visit.State.MISSED)
+        overdue = Visit.objects.filter(state=Visit.State.DUE, due_on__lt=today)
+        with rollups.tracking(Visit, overdue.values_list("pk", flat=True)):
+            missed = overdue.update(state=Visit.State.MISSED)
     targets = (
         WatchTarget.objects.active()
         .filter(started_on__lte=today)
@@ -464,7 +467,8 @@ def _complete(
     visit.checked_in_distance = (
         round(distance_m(location[0], location[1], place.lng, place.lat)) if location and place else None
     )
-    visit.save()
+    with rollups.saving(visit):
+        visit.save()
     VisitPhoto.objects.bulk_create(
         [VisitPhoto(visit=visit, item=code, **VisitPhoto.fields_of(p)) for code, p in stored]
     )

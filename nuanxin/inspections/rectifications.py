@@ -19,6 +19,7 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.masking import mask_name
 from nuanxin.core.numbering import next_in_sequence
 from nuanxin.core.scoping import Scope
+from nuanxin.insights import rollups
 from nuanxin.inspections.answers import is_hazard, worst
 from nuanxin.inspections.models import CATEGORY_PERMISSION, Hazard, Rectification, Visit
 from nuanxin.territory.models import Place
@@ -107,6 +108,7 @@ def issue_order(*, actor: Any, visit: Visit, hazards: list[dict[str, Any]], toda
             for h in hazards
         ]
     )
+    rollups.added(Rectification, [order.pk])
     Visit.objects.create(
         kind=Visit.Kind.RECHECK,
         target=visit.target,
@@ -144,15 +146,16 @@ def close_order(*, actor: Any, recheck: Visit, items: list[dict[str, Any]], now:
         # an item the re-check could not answer (optional, left empty) is not fixed
         and h.item in recheck.answers
     ]
-    Hazard.objects.filter(pk__in=fixed_ids).update(fixed=True)
-    if len(fixed_ids) == len(hazards):
-        order.state = Rectification.State.FIXED
-    else:
-        order.state = Rectification.State.ESCALATED
-        unfixed = [h for h in hazards if h.pk not in fixed_ids]
-        order.case = _escalate(actor=actor, order=order, recheck=recheck, unfixed=unfixed, now=now)
-    order.closed_at = now
-    order.save(update_fields=["state", "closed_at", "case"])
+    with rollups.tracking(Rectification, [order.pk]):
+        Hazard.objects.filter(pk__in=fixed_ids).update(fixed=True)
+        if len(fixed_ids) == len(hazards):
+            order.state = Rectification.State.FIXED
+        else:
+            order.state = Rectification.State.ESCALATED
+            unfixed = [h for h in hazards if h.pk not in fixed_ids]
+            order.case = _escalate(actor=actor, order=order, recheck=recheck, unfixed=unfixed, now=now)
+        order.closed_at = now
+        order.save(update_fields=["state", "closed_at", "case"])
     audit.record(
         "inspections.rectification_closed",
         actor=actor,
@@ -258,7 +261,9 @@ def change_deadline(
     order.deadline = deadline
     order.save(update_fields=["deadline"])
     # A re-check already marked missed is due again on the new deadline.
-    order.rechecks.exclude(state=Visit.State.DONE).update(due_on=deadline, state=Visit.State.DUE)
+    pending = order.rechecks.exclude(state=Visit.State.DONE)
+    with rollups.tracking(Visit, pending.values_list("pk", flat=True)):
+        pending.update(due_on=deadline, state=Visit.State.DUE)
     audit.record(
         "inspections.deadline_changed",
         actor=actor,

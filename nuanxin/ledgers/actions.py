@@ -25,6 +25,7 @@ from nuanxin.core.numbering import next_in_sequence
 from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import normalize_mobile, plain_text
+from nuanxin.insights import rollups
 from nuanxin.ledgers.models import (
     Dispute,
     DisputeKind,
@@ -204,6 +205,7 @@ def register_dispute(
     for party in party_rows:
         party.dispute = dispute
     DisputeParty.objects.bulk_create(party_rows)
+    rollups.added(Dispute, [dispute.pk])
     audit.record(
         "disputes.registered",
         actor=actor,
@@ -394,7 +396,9 @@ def close_dispute(
     }
     if stored is not None:
         changes |= {"agreement_name": stored.name, "agreement_content_type": stored.content_type}
-    if not Dispute.objects.filter(pk=dispute.pk, state=Dispute.State.OPEN).update(**changes):
+    with rollups.tracking(Dispute, [dispute.pk]):
+        closing = Dispute.objects.filter(pk=dispute.pk, state=Dispute.State.OPEN).update(**changes)
+    if not closing:
         if stored is not None:
             default_storage.delete(stored.name)
         raise DomainError(_("Someone closed this dispute a moment ago; reload it."), code="stale")

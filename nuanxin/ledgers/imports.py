@@ -42,6 +42,7 @@ from nuanxin.core.spreadsheets import (
     run_import,
 )
 from nuanxin.core.validators import plain_text
+from nuanxin.insights import rollups
 from nuanxin.inspections.models import Category, ChecklistTemplate, Visit, WatchTarget
 from nuanxin.ledgers.actions import (
     LEVEL_REQUIRED,
@@ -263,7 +264,7 @@ class _VisitRows(_Rows):
             self.flush()
 
     def flush(self) -> None:
-        Visit.objects.bulk_create(self.buffer, batch_size=500)
+        rollups.added(Visit, [visit.pk for visit in Visit.objects.bulk_create(self.buffer, batch_size=500)])
         self.buffer = []
 
 
@@ -449,6 +450,7 @@ class _DisputeRows(_Rows):
 
     def flush(self) -> None:
         disputes = Dispute.objects.bulk_create([d for d, _p, _m in self.buffer], batch_size=500)
+        rollups.added(Dispute, [dispute.pk for dispute in disputes])
         parties, mediators = [], []
         for dispute, (_d, these_parties, these_mediators) in zip(disputes, self.buffer, strict=True):
             for party in these_parties:

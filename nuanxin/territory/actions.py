@@ -200,7 +200,10 @@ def change_place(
 def _carry_grid(place: Place) -> None:
     """Rows that keep a copy of their place's grid (residents, households…) follow the place.
 
-    Found through the model graph, so the territory needs no knowledge of who copies it."""
+    Found through the model graph, so the territory needs no knowledge of who copies it;
+    the period-figure rollups (which know the models they count) move such rows' counts."""
+    from nuanxin.insights import rollups  # the figures sit above the territory
+
     for relation in Place._meta.related_objects:
         model = relation.related_model
         if (
@@ -208,7 +211,10 @@ def _carry_grid(place: Place) -> None:
             and relation.field.name == "place"
             and any(f.name == "grid" for f in model._meta.fields)
         ):
-            model._default_manager.filter(place=place).update(grid=place.grid)
+            rows = model._default_manager.filter(place=place)
+            # Rows counted in the period figures move with their counts.
+            with rollups.tracking(model, rows.values_list("pk", flat=True)):
+                rows.update(grid=place.grid)
 
 
 @transaction.atomic

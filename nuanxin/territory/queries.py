@@ -20,6 +20,13 @@ from nuanxin.territory.models import Area, Place, StaffAssignment
 _grid_index: dict[str, Any] = {"stamp": None, "index": None}
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of the area with this path and of every area above it, topmost first
+    ("530112/001/" gives "530112/" and "530112/001/")."""
+    parts = path.rstrip("/").split("/")
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
 def _grid_stamp() -> tuple[Any, ...]:
     stamp = Area.objects.filter(level=Area.Level.GRID).aggregate(n=Count("id"), last=Max("id"), t=Max("updated_at"))
     return stamp["n"], stamp["last"], stamp["t"]

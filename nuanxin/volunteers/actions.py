@@ -19,6 +19,7 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.numbering import next_in_sequence
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_text
+from nuanxin.insights import rollups
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.models import Activity, ActivityKind, OrganiserKind, Participant, ParticipantGroup
 
@@ -110,6 +111,7 @@ def create_activity(
             continue
     else:
         raise DomainError(_("Please try again."), code="stale")
+    rollups.added(Activity, [activity.pk])
     audit.record("activities.created", actor=actor, obj=activity, detail={"kind": kind})
     return activity
 
@@ -141,7 +143,8 @@ def add_participant(
             raise DomainError(_("This account already takes part in this activity."), field="user")
     else:
         name = plain_text(name, field="name", limit=NAME_MAX, required=True, message=_("A name is required."))
-    participant = Participant.objects.create(activity=activity, user=user, name=name, group=group)
+    with rollups.tracking(Activity, [activity.pk]):
+        participant = Participant.objects.create(activity=activity, user=user, name=name, group=group)
     audit.record(
         "activities.participant_added",
         actor=actor,
@@ -158,7 +161,8 @@ def remove_participant(*, actor: Any, participant: Participant, scope: Scope | N
     activity = participant.activity
     _check_manages(scope, activity.area, field=None)
     detail = {"participant": participant.pk, "group": participant.group}
-    participant.delete()
+    with rollups.tracking(Activity, [activity.pk]):
+        participant.delete()
     audit.record("activities.participant_removed", actor=actor, obj=activity, detail=detail)
 
 

@@ -39,6 +39,7 @@ from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope
 from nuanxin.territory.models import Area
+from nuanxin.territory.queries import ancestor_paths
 from nuanxin.volunteers.models import (
     ActivityKind,
     Partner,
@@ -125,10 +126,7 @@ def rewards_for(volunteer: Volunteer) -> QuerySet[Reward]:
         return Reward.objects.none()
     # An area contains a path when the path starts with the area's path; list the candidate
     # prefixes (every ancestor path of each) and match them exactly.
-    prefixes: set[str] = set()
-    for path in paths:
-        parts = path.rstrip("/").split("/")
-        prefixes.update("/".join(parts[: i + 1]) + "/" for i in range(len(parts)))
+    prefixes = {prefix for path in paths for prefix in ancestor_paths(path)}
     return (
         Reward.objects.filter(active=True, area__path__in=prefixes)
         .select_related("provider", "area")

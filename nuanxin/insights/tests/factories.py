@@ -1,11 +1,13 @@
 """Small ORM factories for the rows the period figures count. They write straight to the
-database (no actions, no audit) so the figures can be tested on exact dates and states; the
-lead may switch them to the actions once those exist."""
+database (no actions, no audit) so the figures can be tested on exact dates and states, then
+count the new rows into the rollups as the actions do (`rollups.added`). That the actions keep
+the rollups right is tested through the actions themselves (test_rollups.py)."""
 
 from datetime import date, datetime, timedelta
 from itertools import count
 from typing import Any
 
+from nuanxin.insights import rollups
 from nuanxin.inspections.models import ChecklistTemplate, Hazard, Rectification, Visit, WatchTarget
 from nuanxin.ledgers.models import Dispute
 from nuanxin.territory.models import Area, Place
@@ -24,7 +26,7 @@ def dispute(
     closed_on: date | None = None,
 ) -> Dispute:
     """An open dispute, or a closed one when `closed_on` and `outcome` are given."""
-    return Dispute.objects.create(
+    row = Dispute.objects.create(
         number=f"TJ{next(_serial):06d}",
         kind="neighbour",
         summary="邻里纠纷",
@@ -37,6 +39,8 @@ def dispute(
         closed_on=closed_on,
         recorded_by=recorded_by,
     )
+    rollups.added(Dispute, [row.pk])
+    return row
 
 
 def activity(*, kind: str, area: Area, starts_on: date, organiser: Any, groups: tuple[str, ...] = ()) -> Activity:
@@ -53,6 +57,7 @@ def activity(*, kind: str, area: Area, starts_on: date, organiser: Any, groups: 
     Participant.objects.bulk_create(
         Participant(activity=row, name=f"参与者{i}", group=group) for i, group in enumerate(groups)
     )
+    rollups.added(Activity, [row.pk])
     return row
 
 
@@ -70,7 +75,7 @@ def visit(
     """A campaign check of `place`, or a routine visit of `target`, using the current version
     of the checklist with code `template`."""
     version = ChecklistTemplate.objects.get(code=template).current_version() if template else None
-    return Visit.objects.create(
+    row = Visit.objects.create(
         kind=Visit.Kind.ROUTINE if target else Visit.Kind.CAMPAIGN,
         target=target,
         category=target.category if target else "",
@@ -82,6 +87,8 @@ def visit(
         state=state,
         done_at=done_at,
     )
+    rollups.added(Visit, [row.pk])
+    return row
 
 
 def rectification(
@@ -105,4 +112,5 @@ def rectification(
         Hazard(rectification=row, item=f"item{i}", label="隐患", severity="minor", fixed=is_fixed)
         for i, is_fixed in enumerate(fixed)
     )
+    rollups.added(Rectification, [row.pk])
     return row

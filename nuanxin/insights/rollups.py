@@ -1,0 +1,318 @@
+"""Rollups of the period figures (docs/insights.md): counts per node, day and metric in
+`FigureCount`, kept up to date in the same transaction as the change that moves them.
+
+Each counted model has a source: a function that groups a set of its rows into
+(area, day, metric, category, count). An action that changes counted rows wraps the change
+in `tracking(Model, pks)`, which counts the rows before and after and adds the difference at
+the rows' areas and every area above them; an action that creates them calls
+`added(Model, pks)`. So whatever the action does to a row (a dispute closed, a visit done or
+missed, a hazard fixed, a participant added or taken off, a place moved to another grid), the
+rollups follow without each action knowing which figures it moves. `rebuild()` counts
+everything again from the records (after a bulk load, or to repair).
+
+Reading: the figures for a node add up that node's rows for the period's days, for each
+metric family through the viewer's reach of the family's permission: when the viewer's reach
+covers the node, its own rows; otherwise the rows of the reached areas inside it. Counts
+about residents watched as a special group or a key person are kept under their category and
+added only where the viewer holds that category's permission too, as the record lists do.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+
+from nuanxin.core.scoping import Scope
+from nuanxin.insights.models import FigureCount
+from nuanxin.inspections.models import CATEGORY_PERMISSION, ChecklistVersion, Hazard, Rectification, Visit
+from nuanxin.ledgers.models import Dispute, Outcome
+from nuanxin.territory.models import Area
+from nuanxin.territory.queries import ancestor_paths
+from nuanxin.volunteers.models import NEW_EMPLOYMENT_GROUPS, Activity, ActivityKind, ParticipantGroup
+
+FIRE_SAFETY_TEMPLATE = "fire-safety"
+FOOD_SAFETY_TEMPLATE = "food-safety"
+
+# A metric's family is the part before its first underscore; the family says which
+# permission a viewer needs to have the rows counted (the records' own scoping).
+FAMILY_PERMISSIONS = {
+    "disputes": "disputes.view",
+    "activities": "activities.view",
+    "participants": "activities.view",
+    "hazards": "inspections.view",
+    "visits": "inspections.view",
+}
+# Families whose rows may be about residents in a sensitive category.
+SENSITIVE_FAMILIES = ("hazards", "visits")
+ROLLUP_KINDS = (ActivityKind.FIRE_CHECK, ActivityKind.CLEANUP)
+# Rows per upsert statement and primary keys per counting query.
+BATCH = 500
+CHUNK = 5000
+
+Row = tuple[int, date, str, str, int]  # area id, day, metric, category, count
+Key = tuple[int, date, str, str]
+
+
+def _category(value: str) -> str:
+    """The rollup category: the sensitive resident categories kept apart, all else pooled."""
+    return value if value in CATEGORY_PERMISSION else ""
+
+
+def _template_versions(code: str) -> QuerySet[Any]:
+    return ChecklistVersion.objects.filter(template__code=code).values("pk")
+
+
+def _disputes(rows: QuerySet[Any]) -> Iterator[Row]:
+    """Received on the day received; closed with its outcome (and, resolved by agreement,
+    the level that settled it) on the day closed."""
+    for r in rows.values("grid_id", "received_on").annotate(n=Count("id")).order_by().iterator():
+        yield r["grid_id"], r["received_on"], "disputes_received", "", r["n"]
+    closed = rows.filter(state=Dispute.State.CLOSED, closed_on__isnull=False)
+    grouped = closed.values("grid_id", "closed_on", "outcome", "settled_level").annotate(n=Count("id")).order_by()
+    for r in grouped.iterator():
+        if r["outcome"] == Outcome.AGREEMENT:
+            yield r["grid_id"], r["closed_on"], "disputes_resolved", "", r["n"]
+            if r["settled_level"]:
+                yield r["grid_id"], r["closed_on"], f"disputes_resolved_{r['settled_level']}", "", r["n"]
+        elif r["outcome"] in (Outcome.REFERRED, Outcome.FAILED):
+            yield r["grid_id"], r["closed_on"], f"disputes_{r['outcome']}", "", r["n"]
+
+
+def _activities(rows: QuerySet[Any]) -> Iterator[Row]:
+    """On the start day at the activity's area: sweeps and clean-ups, those with any
+    new-employment participant and with each such group, and participants per group."""
+    new_groups = [str(g) for g in NEW_EMPLOYMENT_GROUPS]
+    aggregates: dict[str, Any] = {}
+    for kind in ROLLUP_KINDS:
+        is_kind = Q(kind=kind)
+        aggregates[f"activities_{kind}"] = Count("id", distinct=True, filter=is_kind)
+        aggregates[f"activities_{kind}_new"] = Count(
+            "id", distinct=True, filter=is_kind & Q(participants__group__in=new_groups)
+        )
+        for group in new_groups:
+            aggregates[f"activities_{kind}_{group}"] = Count(
+                "id", distinct=True, filter=is_kind & Q(participants__group=group)
+            )
+    for group in ParticipantGroup.values:
+        aggregates[f"participants_{group}"] = Count("participants__id", filter=Q(participants__group=group))
+    for r in rows.values("area_id", "starts_on").annotate(**aggregates).order_by().iterator():
+        for metric in aggregates:
+            if r[metric]:
+                yield r["area_id"], r["starts_on"], metric, "", r[metric]
+
+
+def _hazards(rows: QuerySet[Any]) -> Iterator[Row]:
+    """The hazards of rectification orders on the day the order was issued: found, fixed
+    (the item fixed at the re-check or the whole order closed as fixed), and the same for
+    fire-safety visits."""
+    fixed = Q(fixed=True) | Q(rectification__state=Rectification.State.FIXED)
+    fire = Q(rectification__visit__version_id__in=_template_versions(FIRE_SAFETY_TEMPLATE))
+    hazards = Hazard.objects.filter(rectification__in=rows.values("pk"))
+    grouped = (
+        hazards.values(
+            area=F("rectification__grid_id"), day=F("rectification__issued_on"), cat=F("rectification__category")
+        )
+        .annotate(
+            hazards_found=Count("id"),
+            hazards_fixed=Count("id", filter=fixed),
+            hazards_fire_found=Count("id", filter=fire),
+            hazards_fire_fixed=Count("id", filter=fire & fixed),
+        )
+        .order_by()
+    )
+    for r in grouped.iterator():
+        for metric in ("hazards_found", "hazards_fixed", "hazards_fire_found", "hazards_fire_fixed"):
+            if r[metric]:
+                yield r["area"], r["day"], metric, _category(r["cat"]), r[metric]
+
+
+def _visits(rows: QuerySet[Any]) -> Iterator[Row]:
+    """Visits done on the local day they were done (on time when by their due day; food-safety
+    checks among them), and visits missed on their due day."""
+    food = Q(version_id__in=_template_versions(FOOD_SAFETY_TEMPLATE))
+    done = (
+        rows.filter(state=Visit.State.DONE, done_at__isnull=False)
+        .annotate(done_day=TruncDate("done_at"))
+        .values("grid_id", "done_day", "category")
+        .annotate(
+            visits_done=Count("id"),
+            visits_on_time=Count("id", filter=Q(done_day__lte=F("due_on"))),
+            visits_food_checks=Count("id", filter=food),
+        )
+        .order_by()
+    )
+    for r in done.iterator():
+        for metric in ("visits_done", "visits_on_time", "visits_food_checks"):
+            if r[metric]:
+                yield r["grid_id"], r["done_day"], metric, _category(r["category"]), r[metric]
+    missed = rows.filter(state=Visit.State.MISSED).values("grid_id", "due_on", "category").annotate(n=Count("id"))
+    for r in missed.order_by().iterator():
+        yield r["grid_id"], r["due_on"], "visits_missed", _category(r["category"]), r["n"]
+
+
+SOURCES: dict[type[models.Model], Callable[[QuerySet[Any]], Iterator[Row]]] = {
+    Dispute: _disputes,
+    Activity: _activities,
+    Rectification: _hazards,
+    Visit: _visits,
+}
+
+
+def _count(model: type[models.Model], pks: list[int]) -> Counter[Key]:
+    counts: Counter[Key] = Counter()
+    source = SOURCES.get(model)
+    if source is None:
+        return counts
+    for start in range(0, len(pks), CHUNK):
+        rows = model._default_manager.filter(pk__in=pks[start : start + CHUNK])
+        for area, day, metric, category, n in source(rows):
+            counts[(area, day, metric, category)] += n
+    return counts
+
+
+@contextmanager
+def tracking(model: type[models.Model], pks: Iterable[int]) -> Iterator[None]:
+    """Keep the rollups right across a change to these rows of `model` (a no-op for a model
+    nothing counts). Call inside the change's transaction: the rows are locked first, so a
+    concurrent change to the same rows waits and counts from what this one leaves."""
+    pks = sorted(pks)
+    if model not in SOURCES or not pks:
+        yield
+        return
+    if connection.features.has_select_for_update:
+        list(model._default_manager.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk"))
+    before = _count(model, pks)
+    yield
+    after = _count(model, pks)
+    after.subtract(before)
+    _apply(after)
+
+
+def added(model: type[models.Model], pks: Iterable[int]) -> None:
+    """Count rows just created."""
+    _apply(_count(model, list(pks)))
+
+
+@contextmanager
+def saving(instance: models.Model) -> Iterator[None]:
+    """Keep the rollups right across saving one instance, new or not."""
+    model, pk = type(instance), instance.pk
+    with tracking(model, [pk] if pk is not None else []):
+        yield
+    if pk is None:
+        added(model, [instance.pk])
+
+
+def _apply(delta: Counter[Key]) -> None:
+    """Add each change at its area and every area above it."""
+    changes = {key: n for key, n in delta.items() if n}
+    if not changes:
+        return
+    paths = dict(Area.objects.filter(pk__in={key[0] for key in changes}).values_list("pk", "path"))
+    above = {area: ancestor_paths(path) for area, path in paths.items()}
+    ids = dict(Area.objects.filter(path__in={p for ps in above.values() for p in ps}).values_list("path", "pk"))
+    expanded: Counter[Key] = Counter()
+    for (area, day, metric, category), n in changes.items():
+        for path in above[area]:
+            expanded[(ids[path], day, metric, category)] += n
+    # One order for every writer, so two transactions never wait on each other's rows.
+    _upsert(sorted(expanded.items()))
+
+
+# Raw SQL because an upsert that adds to the count has no ORM form; table names come from the
+# models and every value is a parameter.
+def _upsert(rows: list[tuple[Key, int]]) -> None:
+    table = connection.ops.quote_name(FigureCount._meta.db_table)
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start : start + BATCH]
+            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
+            params: list[Any] = []
+            for (node, day, metric, category), n in batch:
+                params += [node, adapt(day), metric, category, n]
+            cursor.execute(
+                f"INSERT INTO {table} (node_id, day, metric, category, count) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT (node_id, day, metric, category) DO UPDATE SET count = {table}.count + excluded.count",
+                params,
+            )
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Count every record again: the rollups of each record's own area, then, level by level
+    from the grids up, each area's totals added to its parent. Returns the rows written."""
+    FigureCount.objects.all().delete()
+    for model, source in SOURCES.items():
+        pending: Counter[Key] = Counter()
+        for area, day, metric, category, n in source(model._default_manager.all()):
+            pending[(area, day, metric, category)] += n
+            if len(pending) >= CHUNK:
+                _upsert(sorted(pending.items()))
+                pending.clear()
+        _upsert(sorted(pending.items()))
+    table = connection.ops.quote_name(FigureCount._meta.db_table)
+    areas = connection.ops.quote_name(Area._meta.db_table)
+    with connection.cursor() as cursor:
+        for level in (Area.Level.GRID, Area.Level.COMMUNITY, Area.Level.STREET, Area.Level.DISTRICT):
+            cursor.execute(
+                f"INSERT INTO {table} (node_id, day, metric, category, count) "  # noqa: S608
+                f"SELECT a.parent_id, f.day, f.metric, f.category, SUM(f.count) FROM {table} f "
+                f"JOIN {areas} a ON a.id = f.node_id WHERE a.level = %s AND a.parent_id IS NOT NULL "
+                f"GROUP BY a.parent_id, f.day, f.metric, f.category "
+                f"ON CONFLICT (node_id, day, metric, category) DO UPDATE SET count = {table}.count + excluded.count",
+                [level],
+            )
+    return FigureCount.objects.count()
+
+
+def _covering(node_path: str, reach: Iterable[str]) -> list[str]:
+    """The paths whose subtrees make up the node's subtree within `reach`: the node itself
+    when a reached path contains it, else the outermost reached paths inside it."""
+    reach = sorted(reach)
+    if any(node_path.startswith(path) for path in reach):
+        return [node_path]
+    return _outermost(path for path in reach if path.startswith(node_path))
+
+
+def _outermost(paths: Iterable[str]) -> list[str]:
+    kept: list[str] = []
+    for path in sorted(set(paths)):
+        if not any(path.startswith(outer) for outer in kept):
+            kept.append(path)
+    return kept
+
+
+def _within(paths: list[str], reach: Iterable[str]) -> list[str]:
+    """Where the subtrees of `paths` and of `reach` overlap."""
+    reach = list(reach)
+    return _outermost(p if p.startswith(r) else r for p in paths for r in reach if p.startswith(r) or r.startswith(p))
+
+
+def totals(scope: Scope, node: Area, start: date, end: date) -> dict[str, int]:
+    """Each metric's total over `start`..`end` (both included) in the node's subtree, through
+    the viewer's scope: one query."""
+    wanted = Q(pk__in=[])
+    for family, permission in FAMILY_PERMISSIONS.items():
+        paths = _covering(node.path, scope.paths_for(permission))
+        if not paths:
+            continue
+        in_family = Q(metric__startswith=f"{family}_")
+        wanted |= in_family & Q(node__path__in=paths, category="")
+        if family in SENSITIVE_FAMILIES:
+            for category, category_permission in CATEGORY_PERMISSION.items():
+                allowed = _within(paths, scope.paths_for(category_permission))
+                if allowed:
+                    wanted |= in_family & Q(node__path__in=allowed, category=category)
+    rows = (
+        FigureCount.objects.filter(wanted, day__range=(start, end))
+        .values("metric")
+        .annotate(total=Sum("count"))
+        .order_by()
+    )
+    return {row["metric"]: row["total"] for row in rows}
