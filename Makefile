@@ -5,6 +5,10 @@
 #   make test   set up, then the whole suite (in parallel, browser tests included)
 #   make lint   ruff and mypy
 #   make bench  bounded benchmarks, appended to docs/performance.md
+#   make backup                 the database and the media files into one .tar.gz in var/backups/
+#                               (OUTPUT=dir/ or OUTPUT=file.tar.gz to put it elsewhere)
+#   make restore FILE=x.tar.gz  restore such a backup (stop the app first); a database that
+#                               already holds data is replaced only with YES=1
 #
 # Static files are served by whitenoise from the finders (WHITENOISE_USE_FINDERS), so there is
 # no collectstatic; var/static (STATIC_ROOT) is created only because whitenoise warns without it.
@@ -21,7 +25,7 @@ DEV_STAMP := $(VENV)/.installed-requirements-dev
 NPM_STAMP := node_modules/.package-lock.json
 DEMO_LOGINS := admin street community grid1-leader grid1-worker grid2-worker rider1 resident1 partner1 auditor
 
-.PHONY: run test lint bench messages
+.PHONY: run test lint bench messages backup restore prod-check
 
 run: export NUANXIN_DEMO := 1
 run: $(RUN_STAMP) $(NPM_STAMP)
@@ -69,6 +73,23 @@ lint: $(DEV_STAMP)
 	$(PY) -m ruff format --check . || status=1; \
 	$(PY) -m mypy nuanxin || status=1; \
 	exit $$status
+
+# `check --deploy` under production settings, failing on any warning. The keys are throwaway ones
+# made on the spot: only their presence and strength are checked, and they are never printed.
+prod-check: $(RUN_STAMP)
+	@NUANXIN_PRODUCTION=1 ALLOWED_HOSTS=example.org \
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	NUANXIN_FIELD_KEY="$$($(PY) -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+# Backups use the installed environment as it is (no package installs from a timer); the
+# settings come from the environment, as for the app (see docs/deploy.md).
+backup: | $(PY)
+	$(PY) manage.py backup $(if $(OUTPUT),--output "$(OUTPUT)")
+
+restore: | $(PY)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/nuanxin-backup-....tar.gz [YES=1]"; exit 2; }
+	$(PY) manage.py restore "$(FILE)" $(if $(YES),--yes)
 
 # Compiled catalogues (.mo) are build output, not committed. Run inside nuanxin/ so that
 # compilemessages does not walk .venv/ and node_modules/ and compile other packages' catalogues.

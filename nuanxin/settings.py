@@ -1,13 +1,19 @@
 """nuanxin settings: one file, driven by environment variables.
 
 Every setting has a default that works on a fresh machine (SQLite, local memory cache,
-tasks run immediately). Production sets DATABASE_URL, SECRET_KEY, NUANXIN_FIELD_KEY and
-friends; a secret may come from the variable or from a file named by `<NAME>_FILE`.
+tasks in the database). Production sets NUANXIN_PRODUCTION=1, DATABASE_URL, SECRET_KEY,
+NUANXIN_FIELD_KEY and friends; a secret may come from the variable or from a file named by
+`<NAME>_FILE`. Production mode refuses to start with development secrets or DEBUG on.
 """
 
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,13 +35,47 @@ def envsecret(name: str, default: str = "") -> str:
 
 
 DEBUG = envbool("DEBUG", "0")
+# Production mode (docs/deploy.md): secure cookies, HSTS, HTTPS redirect behind nginx, and a
+# refusal to start with anything that is only fit for a developer's machine.
+NUANXIN_PRODUCTION = envbool("NUANXIN_PRODUCTION", "0")
 # Demo mode loads and advertises the demo accounts; off by default outside `make run`.
 NUANXIN_DEMO = envbool("NUANXIN_DEMO", "0")
-SECRET_KEY = envsecret("SECRET_KEY", "insecure-development-key-change-me-in-production-0123456789")
+_DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me-in-production-0123456789"
+SECRET_KEY = envsecret("SECRET_KEY", _DEVELOPMENT_SECRET_KEY)
 # 32-byte AES-GCM key for personal data, base64 (urlsafe). Empty: derived from SECRET_KEY
-# (development only; `check --deploy` warns).
+# (development only; production mode refuses to start without it).
 NUANXIN_FIELD_KEY = envsecret("NUANXIN_FIELD_KEY")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+
+
+def _refuse_development_settings() -> None:
+    """Production mode stops here rather than run with a key everyone can read in the source,
+    with personal data encrypted under a key derived from it, or with debug pages that show
+    code and settings. The messages never repeat a secret."""
+    if DEBUG:
+        raise ImproperlyConfigured("NUANXIN_PRODUCTION=1 refuses DEBUG=1: debug pages show code and settings.")
+    if not SECRET_KEY or SECRET_KEY == _DEVELOPMENT_SECRET_KEY:
+        raise ImproperlyConfigured(
+            "NUANXIN_PRODUCTION=1 needs SECRET_KEY (or SECRET_KEY_FILE): the development key is public."
+        )
+    if not NUANXIN_FIELD_KEY:
+        raise ImproperlyConfigured(
+            "NUANXIN_PRODUCTION=1 needs NUANXIN_FIELD_KEY (or NUANXIN_FIELD_KEY_FILE): 32 random bytes, urlsafe "
+            "base64, kept apart from SECRET_KEY; personal data is encrypted with it."
+        )
+    import base64
+    import binascii
+
+    try:
+        size = len(base64.urlsafe_b64decode(NUANXIN_FIELD_KEY))
+    except (binascii.Error, ValueError):
+        size = -1
+    if size != 32:
+        raise ImproperlyConfigured("NUANXIN_FIELD_KEY must be 32 bytes, urlsafe base64.")
+
+
+if NUANXIN_PRODUCTION:
+    _refuse_development_settings()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -156,6 +196,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "nuanxin.accounts.views.locked_out"
 AXES_IPWARE_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
+# Lockouts key on the same client address as the audit log (behind nginx, TRUSTED_PROXY_COUNT=1),
+# not on nginx's own address, which would lock every user out together.
+AXES_CLIENT_IP_CALLABLE = "nuanxin.core.middleware.client_ip"
 AXES_VERBOSE = False
 
 # Sessions: staff expire after 30 idle minutes and 12 hours in all (reference SESS-2).
@@ -166,6 +209,17 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "0")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if NUANXIN_PRODUCTION:
+    # nginx terminates TLS and says so in X-Forwarded-Proto (it must set, never pass on, that
+    # header); Django then knows the request was HTTPS, redirects plain HTTP and sends HSTS.
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "1")
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # "preload" only lets the domain's owner submit it to the browsers' built-in HTTPS lists
+    # (nothing is listed until someone does); `check --deploy` asks for it.
+    SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -191,18 +245,75 @@ STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
 WHITENOISE_USE_FINDERS = True
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+# Uploaded files (photos, attachments); back them up with the database (`make backup`).
+MEDIA_ROOT = Path(os.environ.get("NUANXIN_MEDIA_ROOT", "") or BASE_DIR / "var" / "media")
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-REDIS_URL = os.environ.get("REDIS_URL", "")
+
+def _redis_parts(url: str) -> tuple[str, str, str]:
+    """REDIS_URL split into (the URL without credentials, user name, password).
+
+    The password is kept out of every URL-valued setting and held under keys named PASSWORD or
+    password, which Django's error reports and settings listings mask; a URL would be shown."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss") or (parts.password is None and parts.username is None):
+        return url, "", ""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return bare, unquote(parts.username or ""), unquote(parts.password or "")
+
+
+CACHES: dict[str, dict[str, Any]] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# REDIS_URL (redis://[:password@]host:port/db): the cache and the task queue. The setting keeps
+# the address only, never the password.
+REDIS_URL, _redis_user, _redis_password = _redis_parts(os.environ.get("REDIS_URL", ""))
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    _redis_options = {k: v for k, v in (("username", _redis_user), ("password", _redis_password)) if v}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": _redis_options,
+        }
+    }
 
+# Background tasks: in Redis through RQ when REDIS_URL is set (workers: `manage.py rqworker
+# default`, as many as needed), else in the database (`manage.py db_worker`). TASKS_BACKEND
+# overrides either.
+_RQ_BACKEND = "django_tasks_rq.RQBackend"
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.backend.DatabaseBackend"),
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND", _RQ_BACKEND if REDIS_URL else "django_tasks_db.backend.DatabaseBackend"
+        ),
     }
 }
+if TASKS["default"]["BACKEND"] in (_RQ_BACKEND, "django_tasks_rq.backend.RQBackend"):
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+_redis_split = urlsplit(REDIS_URL)
+if _redis_split.scheme in ("redis", "rediss"):
+    _redis_db = (_redis_split.path or "/0").strip("/") or "0"
+    # Address and password as separate keys so the password stays masked (see _redis_parts).
+    RQ_QUEUES = {
+        "default": {
+            "HOST": _redis_split.hostname or "127.0.0.1",
+            "PORT": _redis_split.port or 6379,
+            "DB": int(_redis_db),
+            "USERNAME": _redis_user or None,
+            "PASSWORD": _redis_password or None,
+            "SSL": _redis_split.scheme == "rediss",
+            # RQ kills a job after this; its own default (180 s) is too short for the daily jobs
+            # (due visits, reminders) over a whole city.
+            "DEFAULT_TIMEOUT": 1800,
+        }
+    }
+elif REDIS_URL:  # unix:// and the like: as given
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 1800}}
+if REDIS_URL:
+    # The RQ workers must run jobs through django-tasks' job class (it calls the task).
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 
 # Periodic jobs (`manage.py run_periodic`, started by `make run`): task path and interval in seconds.
 NUANXIN_PERIODIC_JOBS = [
@@ -266,9 +377,53 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "0")
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "10")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "nuanxin@localhost")
 
+
+class RedactSecrets(logging.Filter):
+    """Masks the values of the secrets (SECRET_KEY, NUANXIN_FIELD_KEY, the database, Redis, mail
+    and webhook passwords) wherever they would appear in a log line or its traceback: an error
+    message that quotes a connection string must not put a password into the logs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from django.conf import settings
+
+        found = [
+            settings.SECRET_KEY,
+            settings.NUANXIN_FIELD_KEY,
+            settings.NUANXIN_WEBHOOK_SECRET,
+            settings.EMAIL_HOST_PASSWORD,
+            _redis_password,
+            *(str(db.get("PASSWORD") or "") for db in settings.DATABASES.values()),
+        ]
+        # Longest first, so a secret that contains another is masked whole; very short values
+        # would mask ordinary words and are not secrets worth the name.
+        self.secrets = sorted({value for value in found if len(value) >= 6}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "********")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        masked = self.redact(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": RedactSecrets}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

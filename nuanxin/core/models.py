@@ -195,3 +195,26 @@ class PhotoRecord(models.Model):
             "width": stored.width,
             "height": stored.height,
         }
+
+
+class PeriodicClaim(models.Model):
+    """One periodic job's turn in one period (period = floor(unix time / interval)).
+
+    Every scheduler (`manage.py run_periodic`, one per app server) tries to insert the row for
+    the current period; the unique constraint lets exactly one insert succeed, and only that
+    scheduler queues the job. Old rows are deleted by core.periodic as new ones are claimed.
+    """
+
+    job = models.CharField(_("job"), max_length=200)
+    period = models.BigIntegerField(_("period"))
+    claimed_at = models.DateTimeField(_("claimed at"))
+    # host:pid of the scheduler that queued it, for whoever wonders which server did.
+    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("periodic job claim")
+        verbose_name_plural = _("periodic job claims")
+        constraints = [models.UniqueConstraint(fields=["job", "period"], name="core_periodic_claim_once")]
+
+    def __str__(self) -> str:
+        return f"{self.job} #{self.period}"
