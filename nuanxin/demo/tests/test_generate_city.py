@@ -1,0 +1,237 @@
+"""The city generator (nuanxin/demo/city.py): a small city on the test database, its
+determinism, the top-up of cases, the scope of a generated grid worker, and the refusal of a
+database holding another territory. Runs on SQLite and on PostgreSQL (DATABASE_URL)."""
+
+import io
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import IntegrityError, connection, transaction
+from django.test import Client
+
+from nuanxin.accounts.models import RoleGrant, User
+from nuanxin.accounts.roles import Role
+from nuanxin.accounts.scope import scope_of
+from nuanxin.cases import actions as case_actions
+from nuanxin.cases.catalogue import install_catalogue
+from nuanxin.cases.models import Case, CaseClass, CaseCounter, CaseEvent
+from nuanxin.core.audit import verify_chain
+from nuanxin.demo import city
+from nuanxin.demo.city import BEIJING, CityPlan, database_digest, generate_city
+from nuanxin.inspections.checklists import install_demo_templates
+from nuanxin.inspections.models import Visit, WatchTarget
+from nuanxin.people.models import Household, Resident, ResidentTag
+from nuanxin.stations.models import Station
+from nuanxin.territory import actions as territory_actions
+from nuanxin.territory.models import Area, Place, StaffAssignment
+
+pytestmark = pytest.mark.django_db
+
+UNTIL = date(2025, 6, 30)
+SMALL = CityPlan(
+    districts=1,
+    streets=2,
+    communities=2,
+    grids=2,
+    residents=400,
+    cases=500,
+    targets=120,
+    stations=6,
+    seed=7,
+    until=UNTIL,
+)
+
+
+def small(**changes: object) -> CityPlan:
+    return CityPlan(**{**SMALL.__dict__, **changes})  # type: ignore[arg-type]
+
+
+def test_small_city_matches_the_flags() -> None:
+    out = io.StringIO()
+    call_command(
+        "generate_city",
+        "--districts=1",
+        "--streets=2",
+        "--communities=2",
+        "--grids=2",
+        "--residents=400",
+        "--cases=500",
+        "--targets=120",
+        "--stations=6",
+        "--seed=7",
+        f"--until={UNTIL}",
+        stdout=out,
+    )
+    levels = dict.fromkeys(Area.Level.values, 0)
+    for level in Area.objects.values_list("level", flat=True):
+        levels[level] += 1
+    assert levels == {"city": 1, "district": 1, "street": 2, "community": 4, "grid": 8}
+    assert Case.objects.count() == 500
+    assert Resident.objects.count() == 400
+    assert WatchTarget.objects.count() == 120
+    assert Station.objects.count() == 6
+    # Staff: a worker per grid on duty there, an admin per community and street, one city admin.
+    roles = {role: 0 for role in Role.values}
+    for role in RoleGrant.objects.values_list("role", flat=True):
+        roles[role] += 1
+    assert roles[Role.GRID_WORKER] == 8
+    assert roles[Role.COMMUNITY_ADMIN] == 4
+    assert roles[Role.STREET_ADMIN] == 2
+    assert roles[Role.SYSTEM_ADMIN] == 1
+    assert StaffAssignment.objects.filter(duty=StaffAssignment.Duty.GRID_WORKER).count() == 8
+    # One password hash, made once, for every account.
+    assert User.objects.values("password").distinct().count() == 1
+    assert User.objects.get(username="grid-d01-s02-c02-g2").check_password(SMALL.password)
+    # Every case in a grid, its numbers unique, its timeline starting with the report.
+    grids = set(Area.objects.filter(level="grid").values_list("id", flat=True))
+    assert set(Case.objects.values_list("grid_id", flat=True)) <= grids
+    assert Case.objects.values("number").distinct().count() == 500
+    assert CaseEvent.objects.filter(kind="reported").count() == 500
+    states = set(Case.objects.values_list("state", flat=True))
+    assert {"closed", "rejected"} <= states and states & {"dispatched", "in_progress", "resolved", "verified"}
+    assert Case.objects.filter(state="closed").count() > Case.objects.exclude(state="closed").count()
+    # Residents: encrypted ID numbers read back through the field, with the blind index filled.
+    resident = Resident.objects.exclude(phone="").first()
+    assert resident is not None and len(resident.id_number) == 18 and resident.id_number_index
+    assert resident.phone.isdigit() and resident.phone_index
+    assert Household.objects.count() > 100
+    # Every target has a visit; the visits are in their target's grid.
+    assert WatchTarget.objects.filter(visits__isnull=True).count() == 0
+    assert Visit.objects.filter(grid_id__in=grids).count() == Visit.objects.count()
+    # Resident targets are tagged in their category.
+    for target in WatchTarget.objects.filter(resident__isnull=False):
+        assert ResidentTag.objects.filter(resident=target.resident, kind=target.category).exists()
+    assert "rows/s" in out.getvalue()
+    # Bulk data writes no audit entry, and the chain is whole.
+    assert verify_chain() == []
+    call_command("audit_verify", stdout=io.StringIO())
+
+
+def test_same_seed_same_rows_and_the_tables_hold_them() -> None:
+    install_catalogue(actor=None)
+    install_demo_templates(actor=None)
+    first = generate_city(SMALL, dry=True).digests
+    again = generate_city(SMALL, dry=True).digests
+    other = generate_city(small(seed=8), dry=True).digests
+    assert first == again
+    assert first["cases_case"] != other["cases_case"] and first["people_resident"] != other["people_resident"]
+    assert Case.objects.count() == 0  # a dry run writes nothing
+    built = generate_city(SMALL, digest=True).digests
+    assert built == first
+    stored = database_digest(SMALL.seed)
+    assert stored == {table: digest for table, digest in built.items() if table in stored}
+    assert {"cases_case", "people_resident", "inspections_watchtarget", "inspections_visit"} <= set(stored)
+
+
+def test_top_up_adds_exactly_the_missing_cases_as_a_direct_build_would() -> None:
+    install_catalogue(actor=None)
+    install_demo_templates(actor=None)
+    direct = generate_city(small(cases=700), dry=True).digests
+    generate_city(small(cases=300))
+    residents = Resident.objects.count()
+    result = generate_city(small(cases=700, residents=999))
+    assert not result.created
+    assert result.counts["cases"] == 400
+    assert Case.objects.count() == 700
+    assert Resident.objects.count() == residents  # other tables stay
+    assert database_digest(SMALL.seed)["cases_case"] == direct["cases_case"]
+    assert database_digest(SMALL.seed)["cases_caseevent"] == direct["cases_caseevent"]
+    assert generate_city(small(cases=700)).counts["cases"] == 0
+    # The day counters follow the numbers given out.
+    for counter in CaseCounter.objects.all():
+        numbers = Case.objects.filter(number__startswith=f"{counter.day:%Y%m%d}-").values_list("number", flat=True)
+        assert counter.last == max(int(n.split("-")[1]) for n in numbers)
+
+
+def test_a_grid_worker_sees_only_their_grid() -> None:
+    generate_city(SMALL)
+    worker = User.objects.get(username="grid-d01-s01-c01-g2")
+    grid = Area.objects.get(path="bench7/D01/S01/C01/G2/")
+    visible = Case.objects.visible_to(scope_of(worker))
+    assert visible.count() == Case.objects.filter(grid=grid).count() > 0
+    assert set(visible.values_list("grid_id", flat=True)) == {grid.pk}
+    # Through the pages; every account has the shared password.
+    assert worker.check_password(SMALL.password)
+    client = Client()
+    client.force_login(worker)
+    own = Case.objects.filter(grid=grid).first()
+    other = Case.objects.exclude(grid=grid).first()
+    assert own is not None and other is not None
+    assert client.get(f"/cases/{own.pk}/").status_code == 200
+    assert client.get(f"/cases/{other.pk}/").status_code == 404
+    listed = client.get("/cases/")
+    assert listed.status_code == 200
+
+
+def test_the_app_writes_on_after_a_build() -> None:
+    """Sequences and day counters continue after the bulk ids: a case reported through the
+    action lands in the generated grid with the day's next number."""
+    generate_city(SMALL)
+    grid = Area.objects.get(path="bench7/D01/S02/C02/G1/")
+    day = UNTIL - timedelta(days=1)
+    last = CaseCounter.objects.filter(day=day).values_list("last", flat=True).first() or 0
+    reporter = User.objects.get(username="rider-d01-s02-1")
+    case = case_actions.report_case(
+        actor=reporter,
+        case_class=CaseClass.objects.get(code="sanitation"),
+        description="垃圾桶满了没人清运",
+        lng=grid.center_lng,
+        lat=grid.center_lat,
+        channel=Case.Channel.PHONE_PAGE,
+        now=datetime(day.year, day.month, day.day, 15, tzinfo=BEIJING),
+    )
+    assert case.grid_id == grid.pk
+    assert case.number == f"{day:%Y%m%d}-{last + 1:04d}"
+    assert Place.objects.create(kind="merchant", name="新店", lng=grid.center_lng, lat=grid.center_lat, grid=grid).pk
+
+
+def test_refuses_a_database_holding_another_territory() -> None:
+    territory_actions.create_area(
+        actor=None,
+        level="district",
+        code="530112",
+        name="西山区",
+        boundary={"type": "Polygon", "coordinates": [[[102.5, 24.8], [102.7, 24.8], [102.7, 25.0], [102.5, 24.8]]]},
+        parent=None,
+    )
+    with pytest.raises(CommandError, match="another territory"):
+        call_command(
+            "generate_city", "--districts=1", "--streets=1", "--communities=1", "--grids=1", stdout=io.StringIO()
+        )
+    # A city of another seed is another territory too.
+    Area.objects.all().delete()
+    generate_city(small(cases=10, residents=20, targets=5, stations=1))
+    with pytest.raises(CommandError, match="another territory"):
+        call_command("generate_city", "--seed=8", "--cases=20", stdout=io.StringIO())
+
+
+def _schema(tables: list[str]) -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        indexes = set(cursor.fetchall())
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        return indexes | set(cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="bulk loading drops indexes on PostgreSQL only")
+def test_bulk_loading_puts_every_index_and_constraint_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(city, "BULK_MINIMUM", 1)
+    tables = ["cases_case", "cases_caseevent", "people_resident", "inspections_visit", "territory_place"]
+    before = _schema(tables)
+    assert len(before) > 30
+    generate_city(SMALL)
+    assert _schema(tables) == before
+    with pytest.raises(IntegrityError), transaction.atomic():
+        # The rebuilt unique constraint holds.
+        existing = Case.objects.first()
+        assert existing is not None
+        Case.objects.filter(pk=Case.objects.last().pk).update(number=existing.number)  # type: ignore[union-attr]
