@@ -65,6 +65,7 @@ bench: $(DEV_STAMP) $(NPM_STAMP)
 	$(PY) benchmarks/ledgers.py
 	$(PY) benchmarks/stations.py
 	$(PY) benchmarks/volunteers.py
+	$(PY) benchmarks/city.py
 
 # Runs all three checks and fails if any failed, so one run shows every problem.
 lint: $(DEV_STAMP)

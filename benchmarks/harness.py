@@ -88,3 +88,14 @@ def report(title: str, data: str, rows: list[dict], notes: tuple[str, ...] = (),
     print(text)
     with open(ROOT / "docs" / "performance.md", "a", encoding="utf-8") as out:
         out.write(text)
+
+
+def publish(title: str, data: str, rows: list[dict], notes: tuple[str, ...] = (), how: str = "") -> None:
+    """report(), or with BENCH_DRY=1 the same section printed only (for development runs,
+    which must not land in docs/performance.md)."""
+    if os.environ.get("BENCH_DRY"):
+        print(f"### {title} (BENCH_DRY: not appended)", "", f"Data: {data}", how, *notes, sep="\n")
+        for row in rows:
+            print(row)
+        return
+    report(title, data, rows, notes, how)

@@ -9,6 +9,7 @@
 #   gettext   msgfmt, which compilemessages calls
 #   chromium  Debian's Chromium, which the Playwright tests drive (no browser download)
 #   pango     the text layout libraries WeasyPrint draws PDFs with (volunteer certificates)
+#   wrk       the HTTP load generator the city benchmark drives gunicorn with
 set -euo pipefail
 
 missing=()
@@ -22,6 +23,7 @@ for need in "$@"; do
     gettext) command -v msgfmt >/dev/null || missing+=(gettext) ;;
     chromium) test -x /usr/bin/chromium || missing+=(chromium) ;;
     pango) { ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; } || missing+=(libpango-1.0-0 libpangoft2-1.0-0) ;;
+    wrk) command -v wrk >/dev/null || missing+=(wrk) ;;
     *) echo "debian-packages.sh: unknown need '$need'" >&2; exit 2 ;;
   esac
 done
