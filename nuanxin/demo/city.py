@@ -2022,27 +2022,32 @@ def generate_city(
     counters = dict(CaseCounter.objects.values_list("day", "last")) if not dry else {}
     counts["cases"] = write_cases(plan=plan, context=context, sink=sink, ids=ids, have=have, counters=counters, say=say)
     if not dry:
-        finish(sink.stats, say, rollups=rollups)
+        # Cases are not among the period figures: a top-up leaves the rollups as they are.
+        finish(sink.stats, say, rollups=rollups and created)
     return CityResult(created=created, counts=counts, stats=sink.stats, digests=sink.digests)
 
 
 def finish(stats: dict[str, TableStats], say: Say, *, rollups: bool = True) -> None:
-    """Sequences past the ids written, fresh planner statistics, and the period figures."""
+    """Sequences past the ids written, the period figures, and fresh planner statistics for
+    every table written, small ones too: without them PostgreSQL guesses that a subtree of
+    7,000 areas holds a dozen and plans a street's or the city's figures as a loop over them."""
+    from nuanxin.insights import rollups as figure_rollups
+    from nuanxin.insights.models import FigureCount
+
     written = [m for m in _all_models() if m._meta.db_table in stats]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), written):
                 cursor.execute(sql)
-            for model in written:
-                if stats[model._meta.db_table].rows >= 10_000:
-                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-    import importlib
-    import importlib.util
-
-    if rollups and importlib.util.find_spec("nuanxin.insights.rollups") is not None:
+    if rollups:
         started = time.monotonic()
-        importlib.import_module("nuanxin.insights.rollups").rebuild()
+        figure_rollups.rebuild()
         say(f"period figures rebuilt in {time.monotonic() - started:.1f} s")
+        written.append(FigureCount)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in written:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _all_models() -> list[type[models.Model]]:

@@ -349,6 +349,8 @@ class Visit(models.Model):
             models.Index(fields=["worker", "state", "due_on"]),
             models.Index(fields=["grid", "due_on"]),
             models.Index(fields=["state", "done_at"]),
+            # The enterprises checked with one checklist in a period (period figures).
+            models.Index(fields=["version", "state", "done_at"]),
         ]
 
     def __str__(self) -> str:

@@ -29,6 +29,8 @@ PRODUCTION = {
 
 _OURS = ("NUANXIN_", "SECURE_", "SECRET_KEY", "REDIS_URL", "TASKS_BACKEND", "DEBUG", "DATABASE_URL", "DB_")
 _OURS += ("ALLOWED_HOSTS", "EMAIL_", "LOG_LEVEL", "DJANGO_SETTINGS_MODULE", "SQLITE_PATH")
+# Set by the browser tests' conftest in a shared xdist worker; `check --deploy` refuses it.
+_OURS += ("DJANGO_ALLOW_ASYNC_UNSAFE",)
 
 SETTINGS_AS_JSON = """
 import json
