@@ -9,8 +9,7 @@ scope of the rows' own permission (disputes.view, activities.view, inspections.v
 and hazards go through the inspections query sets, which leave out key persons and special
 groups where the viewer may not know of them, so no figure can reveal one.
 
-`period_figures` reads the rollups: one query for every figure but the distinct enterprises
-checked for food safety, which is counted from the visits. `counted_figures` counts everything
+`period_figures` reads the rollups: one query for every figure. `counted_figures` counts everything
 from the records, one aggregate query per group of figures, and is what the rollups must
 always agree with.
 """
@@ -198,9 +197,8 @@ def parse_period(start_text: str | None, end_text: str | None, *, today: date | 
 
 def period_figures(scope: Scope, node: Area, start: date, end: date) -> PeriodFigures:
     """The figures for `node`'s subtree over the days `start`..`end` (both included), through
-    the viewer's scope: added up from the rollups (insights/rollups.py), except the distinct
-    enterprises checked for food safety, which no daily count can give. 404 for a node
-    outside the viewer's reach of insights.view."""
+    the viewer's scope: added up from the rollups (insights/rollups.py) in one query. 404 for
+    a node outside the viewer's reach of insights.view."""
     _check_node(scope, node)
     figures = PeriodFigures(node=node, start=start, end=end)
     total = rollups.totals(scope, node, start, end)
@@ -236,15 +234,7 @@ def period_figures(scope: Scope, node: Area, start: date, end: date) -> PeriodFi
     figures.fire_safety_hazards = HazardFigures(found=t("hazards_fire_found"), fixed=t("hazards_fire_fixed"))
     figures.visits_done, figures.visits_on_time = t("visits_done"), t("visits_on_time")
     figures.visits_missed, figures.food_safety_checks = t("visits_missed"), t("visits_food_checks")
-    under = Area.objects.filter(path__startswith=node.path).values("pk")
-    food = Visit.objects.reached_by(scope).filter(
-        grid__in=under,
-        state=Visit.State.DONE,
-        version_id__in=ChecklistVersion.objects.filter(template__code=FOOD_SAFETY_TEMPLATE).values("pk"),
-        done_at__gte=day_start(start),
-        done_at__lt=day_start(end + timedelta(days=1)),
-    )
-    figures.food_safety_enterprises = food.aggregate(n=Count("place_id", distinct=True))["n"]
+    figures.food_safety_enterprises = t("visits_food_places")
     return figures
 
 

@@ -24,14 +24,14 @@ from datetime import date
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import Lag, TruncDate
 
 from nuanxin.core.scoping import Scope
 from nuanxin.insights.models import FigureCount
 from nuanxin.inspections.models import CATEGORY_PERMISSION, ChecklistVersion, Hazard, Rectification, Visit
 from nuanxin.ledgers.models import Dispute, Outcome
-from nuanxin.territory.models import Area
+from nuanxin.territory.models import Area, Place
 from nuanxin.territory.queries import ancestor_paths
 from nuanxin.volunteers.models import NEW_EMPLOYMENT_GROUPS, Activity, ActivityKind, ParticipantGroup
 
@@ -55,8 +55,11 @@ BATCH = 500
 CHUNK = 5000
 COPY_BATCH = 50_000
 
-Row = tuple[int, date, str, str, int]  # area id, day, metric, category, count
-Key = tuple[int, date, str, str]
+# area id, day, metric, category, previous check day (NO_PREVIOUS unless the metric counts
+# enterprises), count
+Row = tuple[int, date, str, str, date, int]
+Key = tuple[int, date, str, str, date]
+NO_PREVIOUS = FigureCount.NO_PREVIOUS
 
 
 def _category(value: str) -> str:
@@ -72,16 +75,16 @@ def _disputes(rows: QuerySet[Any]) -> Iterator[Row]:
     """Received on the day received; closed with its outcome (and, resolved by agreement,
     the level that settled it) on the day closed."""
     for r in rows.values("grid_id", "received_on").annotate(n=Count("id")).order_by().iterator():
-        yield r["grid_id"], r["received_on"], "disputes_received", "", r["n"]
+        yield r["grid_id"], r["received_on"], "disputes_received", "", NO_PREVIOUS, r["n"]
     closed = rows.filter(state=Dispute.State.CLOSED, closed_on__isnull=False)
     grouped = closed.values("grid_id", "closed_on", "outcome", "settled_level").annotate(n=Count("id")).order_by()
     for r in grouped.iterator():
         if r["outcome"] == Outcome.AGREEMENT:
-            yield r["grid_id"], r["closed_on"], "disputes_resolved", "", r["n"]
+            yield r["grid_id"], r["closed_on"], "disputes_resolved", "", NO_PREVIOUS, r["n"]
             if r["settled_level"]:
-                yield r["grid_id"], r["closed_on"], f"disputes_resolved_{r['settled_level']}", "", r["n"]
+                yield r["grid_id"], r["closed_on"], f"disputes_resolved_{r['settled_level']}", "", NO_PREVIOUS, r["n"]
         elif r["outcome"] in (Outcome.REFERRED, Outcome.FAILED):
-            yield r["grid_id"], r["closed_on"], f"disputes_{r['outcome']}", "", r["n"]
+            yield r["grid_id"], r["closed_on"], f"disputes_{r['outcome']}", "", NO_PREVIOUS, r["n"]
 
 
 def _activities(rows: QuerySet[Any]) -> Iterator[Row]:
@@ -104,7 +107,7 @@ def _activities(rows: QuerySet[Any]) -> Iterator[Row]:
     for r in rows.values("area_id", "starts_on").annotate(**aggregates).order_by().iterator():
         for metric in aggregates:
             if r[metric]:
-                yield r["area_id"], r["starts_on"], metric, "", r[metric]
+                yield r["area_id"], r["starts_on"], metric, "", NO_PREVIOUS, r[metric]
 
 
 def _hazards(rows: QuerySet[Any]) -> Iterator[Row]:
@@ -129,7 +132,7 @@ def _hazards(rows: QuerySet[Any]) -> Iterator[Row]:
     for r in grouped.iterator():
         for metric in ("hazards_found", "hazards_fixed", "hazards_fire_found", "hazards_fire_fixed"):
             if r[metric]:
-                yield r["area"], r["day"], metric, _category(r["cat"]), r[metric]
+                yield r["area"], r["day"], metric, _category(r["cat"]), NO_PREVIOUS, r[metric]
 
 
 def _visits(rows: QuerySet[Any]) -> Iterator[Row]:
@@ -150,10 +153,38 @@ def _visits(rows: QuerySet[Any]) -> Iterator[Row]:
     for r in done.iterator():
         for metric in ("visits_done", "visits_on_time", "visits_food_checks"):
             if r[metric]:
-                yield r["grid_id"], r["done_day"], metric, _category(r["category"]), r[metric]
+                yield r["grid_id"], r["done_day"], metric, _category(r["category"]), NO_PREVIOUS, r[metric]
     missed = rows.filter(state=Visit.State.MISSED).values("grid_id", "due_on", "category").annotate(n=Count("id"))
     for r in missed.order_by().iterator():
-        yield r["grid_id"], r["due_on"], "visits_missed", _category(r["category"]), r["n"]
+        yield r["grid_id"], r["due_on"], "visits_missed", _category(r["category"]), NO_PREVIOUS, r["n"]
+
+
+def _food_places(places: Any, leave_out: list[int] | None = None) -> Iterator[Row]:
+    """Every food-safety check of these places with the day of the same place's check before
+    it (FigureCount.previous), so that the distinct enterprises checked in any period add up
+    from the rollups. Counted per place, not per visit: a check done or undone moves the
+    `previous` of the place's next check too."""
+    checks = (
+        Visit.objects.filter(
+            place_id__in=places,
+            state=Visit.State.DONE,
+            done_at__isnull=False,
+            version_id__in=_template_versions(FOOD_SAFETY_TEMPLATE),
+        )
+        .exclude(pk__in=leave_out or [])
+        .annotate(done_day=TruncDate("done_at"))
+        .annotate(
+            previous=Window(
+                Lag("done_day"),
+                partition_by=[F("place_id")],
+                order_by=[F("done_at").asc(), F("id").asc()],
+            ),
+        )
+        .values_list("grid_id", "done_day", "category", "previous")
+        .order_by()
+    )
+    for grid, day, category, previous in checks.iterator():
+        yield grid, day, "visits_food_places", _category(category), previous or NO_PREVIOUS, 1
 
 
 SOURCES: dict[type[models.Model], Callable[[QuerySet[Any]], Iterator[Row]]] = {
@@ -171,8 +202,29 @@ def _count(model: type[models.Model], pks: list[int]) -> Counter[Key]:
         return counts
     for start in range(0, len(pks), CHUNK):
         rows = model._default_manager.filter(pk__in=pks[start : start + CHUNK])
-        for area, day, metric, category, n in source(rows):
-            counts[(area, day, metric, category)] += n
+        for area, day, metric, category, previous, n in source(rows):
+            counts[(area, day, metric, category, previous)] += n
+    if model is Visit:
+        counts.update(_place_counts(pks))
+    return counts
+
+
+def _places_of(visits: list[int]) -> list[int]:
+    places: set[int] = set()
+    for start in range(0, len(visits), CHUNK):
+        rows = Visit.objects.filter(pk__in=visits[start : start + CHUNK], place_id__isnull=False)
+        places.update(rows.values_list("place_id", flat=True))
+    return sorted(places)
+
+
+def _place_counts(visits: list[int], *, leave_out: list[int] | None = None) -> Counter[Key]:
+    """The food-safety checks of the places of these visits, each place once (without the
+    visits in `leave_out`: what the places counted before those visits existed)."""
+    counts: Counter[Key] = Counter()
+    places = _places_of(visits)
+    for start in range(0, len(places), CHUNK):
+        for area, day, metric, category, previous, n in _food_places(places[start : start + CHUNK], leave_out):
+            counts[(area, day, metric, category, previous)] += n
     return counts
 
 
@@ -187,6 +239,8 @@ def tracking(model: type[models.Model], pks: Iterable[int]) -> Iterator[None]:
         return
     if connection.features.has_select_for_update:
         list(model._default_manager.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk"))
+        if model is Visit:
+            _lock_places(pks)
     before = _count(model, pks)
     yield
     after = _count(model, pks)
@@ -195,8 +249,22 @@ def tracking(model: type[models.Model], pks: Iterable[int]) -> Iterator[None]:
 
 
 def added(model: type[models.Model], pks: Iterable[int]) -> None:
-    """Count rows just created."""
-    _apply(_count(model, list(pks)))
+    """Count rows just created (new visits also move their places' other checks' counts)."""
+    pks = sorted(pks)
+    if model is Visit:
+        _lock_places(pks)
+    counts = _count(model, pks)
+    if model is Visit:
+        counts.subtract(_place_counts(pks, leave_out=pks))
+    _apply(counts)
+
+
+def _lock_places(visits: list[int]) -> None:
+    """A visit's food-safety check moves its place's other checks' counts: two changes to
+    one place's checks take turns."""
+    if connection.features.has_select_for_update:
+        places = _places_of(visits)
+        list(Place.objects.select_for_update().filter(pk__in=places).order_by("pk").values_list("pk"))
 
 
 @contextmanager
@@ -218,11 +286,18 @@ def _apply(delta: Counter[Key]) -> None:
     above = {area: ancestor_paths(path) for area, path in paths.items()}
     ids = dict(Area.objects.filter(path__in={p for ps in above.values() for p in ps}).values_list("path", "pk"))
     expanded: Counter[Key] = Counter()
-    for (area, day, metric, category), n in changes.items():
+    for (area, day, metric, category, previous), n in changes.items():
         for path in above[area]:
-            expanded[(ids[path], day, metric, category)] += n
+            expanded[(ids[path], day, metric, category, previous)] += n
     # One order for every writer, so two transactions never wait on each other's rows.
     _upsert(sorted(expanded.items()))
+
+
+def _adding(table: str) -> str:
+    """The end of an INSERT that adds to the count of a row already there."""
+    return (
+        f"ON CONFLICT (node_id, day, metric, category, previous) DO UPDATE SET count = {table}.count + excluded.count"
+    )
 
 
 # Raw SQL because an upsert that adds to the count has no ORM form; table names come from the
@@ -233,13 +308,13 @@ def _upsert(rows: list[tuple[Key, int]]) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]
-            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
             params: list[Any] = []
-            for (node, day, metric, category), n in batch:
-                params += [node, adapt(day), metric, category, n]
+            for (node, day, metric, category, previous), n in batch:
+                params += [node, adapt(day), metric, category, adapt(previous), n]
             cursor.execute(
-                f"INSERT INTO {table} (node_id, day, metric, category, count) VALUES {values} "  # noqa: S608
-                f"ON CONFLICT (node_id, day, metric, category) DO UPDATE SET count = {table}.count + excluded.count",
+                f"INSERT INTO {table} (node_id, day, metric, category, previous, count) VALUES {values} "  # noqa: S608
+                + _adding(table),
                 params,
             )
 
@@ -251,16 +326,16 @@ def rebuild() -> int:
     FigureCount.objects.all().delete()
     for model, source in SOURCES.items():
         _load_leaves(source(model._default_manager.all()))
+    _load_leaves(_food_places(Visit.objects.exclude(place_id__isnull=True).values("place_id")))
     table = connection.ops.quote_name(FigureCount._meta.db_table)
     areas = connection.ops.quote_name(Area._meta.db_table)
     with connection.cursor() as cursor:
         for level in (Area.Level.GRID, Area.Level.COMMUNITY, Area.Level.STREET, Area.Level.DISTRICT):
             cursor.execute(
-                f"INSERT INTO {table} (node_id, day, metric, category, count) "  # noqa: S608
-                f"SELECT a.parent_id, f.day, f.metric, f.category, SUM(f.count) FROM {table} f "
+                f"INSERT INTO {table} (node_id, day, metric, category, previous, count) "  # noqa: S608
+                f"SELECT a.parent_id, f.day, f.metric, f.category, f.previous, SUM(f.count) FROM {table} f "
                 f"JOIN {areas} a ON a.id = f.node_id WHERE a.level = %s AND a.parent_id IS NOT NULL "
-                f"GROUP BY a.parent_id, f.day, f.metric, f.category "
-                f"ON CONFLICT (node_id, day, metric, category) DO UPDATE SET count = {table}.count + excluded.count",
+                f"GROUP BY a.parent_id, f.day, f.metric, f.category, f.previous " + _adding(table),
                 [level],
             )
     return FigureCount.objects.count()
@@ -272,8 +347,8 @@ def _load_leaves(rows: Iterator[Row]) -> None:
     them in seconds where batches of upserts take minutes); elsewhere, upserts in batches."""
     if connection.vendor != "postgresql":
         pending: Counter[Key] = Counter()
-        for area, day, metric, category, n in rows:
-            pending[(area, day, metric, category)] += n
+        for area, day, metric, category, previous, n in rows:
+            pending[(area, day, metric, category, previous)] += n
             if len(pending) >= CHUNK:
                 _upsert(sorted(pending.items()))
                 pending.clear()
@@ -283,7 +358,8 @@ def _load_leaves(rows: Iterator[Row]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE figure_leaves "
-            "(node_id bigint, day date, metric varchar(40), category varchar(24), count bigint) ON COMMIT DROP"
+            "(node_id bigint, day date, metric varchar(40), category varchar(24), previous date, count bigint) "
+            "ON COMMIT DROP"
         )
         # In batches: the source reads through a server-side cursor, which cannot fetch while
         # a COPY holds the connection.
@@ -295,16 +371,15 @@ def _load_leaves(rows: Iterator[Row]) -> None:
                 batch = []
         _copy_leaves(cursor, batch)
         cursor.execute(
-            f"INSERT INTO {table} (node_id, day, metric, category, count) "  # noqa: S608
-            "SELECT node_id, day, metric, category, SUM(count) FROM figure_leaves "
-            "GROUP BY node_id, day, metric, category "
-            f"ON CONFLICT (node_id, day, metric, category) DO UPDATE SET count = {table}.count + excluded.count"
+            f"INSERT INTO {table} (node_id, day, metric, category, previous, count) "  # noqa: S608
+            "SELECT node_id, day, metric, category, previous, SUM(count) FROM figure_leaves "
+            "GROUP BY node_id, day, metric, category, previous " + _adding(table)
         )
         cursor.execute("DROP TABLE figure_leaves")
 
 
 def _copy_leaves(cursor: Any, rows: list[Row]) -> None:
-    with cursor.cursor.copy("COPY figure_leaves (node_id, day, metric, category, count) FROM STDIN") as copy:
+    with cursor.cursor.copy("COPY figure_leaves (node_id, day, metric, category, previous, count) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 
@@ -347,8 +422,10 @@ def totals(scope: Scope, node: Area, start: date, end: date) -> dict[str, int]:
                 allowed = _within(paths, scope.paths_for(category_permission))
                 if allowed:
                     wanted |= in_family & Q(node__path__in=allowed, category=category)
+    # Checks whose place was checked earlier in the period are not another enterprise; every
+    # other metric's `previous` is NO_PREVIOUS, before any period.
     rows = (
-        FigureCount.objects.filter(wanted, day__range=(start, end))
+        FigureCount.objects.filter(wanted, day__range=(start, end), previous__lt=start)
         .values("metric")
         .annotate(total=Sum("count"))
         .order_by()

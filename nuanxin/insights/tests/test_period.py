@@ -251,8 +251,8 @@ def test_figures_out_of_reach_are_a_404(world, history):
 
 def test_figures_take_a_fixed_number_of_queries(world, history, django_assert_num_queries):
     scope = scope_of(world.community_admin)
-    # the rollups' totals and the distinct food-safety enterprises
-    with django_assert_num_queries(2):
+    # the rollups: one query
+    with django_assert_num_queries(1):
         period_figures(scope, world.community, START, END)
     make.activity(
         kind="cleanup",
@@ -262,7 +262,7 @@ def test_figures_take_a_fixed_number_of_queries(world, history, django_assert_nu
         groups=("rider", "staff", "courier"),
     )
     make.dispute(grid=world.grid1, received_on=date(2024, 3, 3), recorded_by=world.community_admin)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         period_figures(scope, world.community, START, END)
 
 
@@ -400,9 +400,9 @@ def test_page_query_count_does_not_grow_with_rows(client_for, world, history, dj
     client = client_for("community_admin")
     params = {"node": world.community.pk, **PERIOD}
     client.get(PAGE, params)  # warm the session
-    # session, user, roles (2), node, the two figure queries, notifications, the node menu,
+    # session, user, roles (2), node, the figures' query, notifications, the node menu,
     # and the session's save (3)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         client.get(PAGE, params)
     make.activity(
         kind="fire_check",
@@ -412,5 +412,5 @@ def test_page_query_count_does_not_grow_with_rows(client_for, world, history, dj
         groups=("rider", "driver"),
     )
     make.dispute(grid=world.grid2, received_on=date(2024, 3, 9), recorded_by=world.community_admin)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         client.get(PAGE, params)

@@ -190,7 +190,9 @@ def _assert_rollups_match_a_recount(world) -> None:
 
 
 def _nonzero_rows() -> set[tuple]:
-    return set(FigureCount.objects.exclude(count=0).values_list("node_id", "day", "metric", "category", "count"))
+    return set(
+        FigureCount.objects.exclude(count=0).values_list("node_id", "day", "metric", "category", "previous", "count")
+    )
 
 
 @pytest.fixture(autouse=True)
