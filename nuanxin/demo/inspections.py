@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from nuanxin.inspections import actions as inspections
 from nuanxin.inspections.checklists import template_for
-from nuanxin.inspections.models import Category, ChecklistTemplate, Visit
+from nuanxin.inspections.models import Category, ChecklistTemplate, Visit, WatchTarget
 from nuanxin.ledgers import actions as disputes
 from nuanxin.ledgers.models import DisputeKind, DisputeSource, Outcome, SettledLevel
 from nuanxin.people.models import ResidentTag
@@ -35,7 +35,7 @@ Say = Callable[[str], None]
 # The seed's figures for 2023-07 to 2024-12, and how many of each had riders taking part.
 FIRE_SWEEPS, FIRE_SWEEPS_WITH_RIDERS = 62, 14
 CLEANUPS, CLEANUPS_WITH_RIDERS = 50, 21
-FOOD_SAFETY_ENTERPRISES = 1_012
+FOOD_SAFETY_ENTERPRISES = 1_014
 ANTI_FRAUD = 6
 DISPUTES_RESOLVED = 49
 # Resolved disputes by the level that settled them ("small matters stay in the grid").
@@ -219,8 +219,18 @@ class History:
         food = ChecklistTemplate.objects.get(code="food-safety")
         fire = template_for(Category.CROWDED_VENUE)
         assert fire is not None
-        # Food safety: one check a month, each reaching the next share of the enterprises.
-        checked = self.rng.sample(enterprises, min(FOOD_SAFETY_ENTERPRISES, len(enterprises)))
+        # Food safety: one check a month, each reaching the next share of the enterprises. The
+        # restaurants on the watchlist are among them (their routine visits use the same
+        # checklist), so the enterprises checked are the seed's figure whichever visits are done.
+        watched = set(
+            WatchTarget.objects.filter(
+                category=Category.CATERING, place__isnull=False, grid__path__startswith=self.community.path
+            ).values_list("place_id", flat=True)
+        )
+        first = [p for p in enterprises if p.pk in watched]
+        others = [p for p in enterprises if p.pk not in watched]
+        wanted = min(FOOD_SAFETY_ENTERPRISES, len(enterprises)) - len(first)
+        checked = first + self.rng.sample(others, max(0, wanted))
         months = [date(start.year + (start.month - 1 + m) // 12, (start.month - 1 + m) % 12 + 1, 8) for m in range(18)]
         months = [m for m in months if m <= end]
         share = -(-len(checked) // len(months))
