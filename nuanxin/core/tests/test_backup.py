@@ -59,7 +59,13 @@ def drill_database(transactional_db: Any, tmp_path: Path) -> Iterator[str]:
     connection.close()
     with connection._nodb_cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{scratch}" TEMPLATE "{original}"')
+        cursor.execute(f'CREATE DATABASE "{scratch}"')
+    # A copy of the migrated test database made with pg_dump, not as a template: copying a
+    # template needs it free of other sessions, and earlier tests in this worker (a live
+    # server, threads) may still hold one.
+    env = backup.pg_command_env(connection.settings_dict)
+    dump = subprocess.run(["pg_dump", "--format=custom", original], env=env, capture_output=True, check=True).stdout
+    subprocess.run(["pg_restore", "--no-owner", "--dbname", scratch], input=dump, env=env, check=True)
     connection.settings_dict["NAME"] = scratch
     try:
         yield "postgresql"
