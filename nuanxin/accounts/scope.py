@@ -17,21 +17,25 @@ def scope_of(user: Any) -> Scope:
     everything = False
     reach: dict[str, set[str]] = {}
     units: set[int] = set()
-    for grant in user.role_grants.select_related("area"):
-        if grant.role == Role.SYSTEM_ADMIN:
+    roles: set[str] = set()
+    # Only the three values a scope needs: an area row carries its boundary, kilobytes of
+    # GeoJSON that every request would otherwise read and decode.
+    for role, unit_id, area_path in user.role_grants.values_list("role", "unit_id", "area__path"):
+        roles.add(role)
+        if role == Role.SYSTEM_ADMIN:
             everything = True
             continue
-        if grant.role in UNIT_ROLES:
-            if grant.unit_id:
-                units.add(grant.unit_id)
+        if role in UNIT_ROLES:
+            if unit_id:
+                units.add(unit_id)
             continue
-        if grant.area is not None:
-            path = grant.area.path
-        elif grant.role in GLOBAL_ROLES:
+        if area_path is not None:
+            path = area_path
+        elif role in GLOBAL_ROLES:
             path = ""  # held on no node: the whole installation
         else:
             continue
-        for permission in PERMISSIONS.get(grant.role, frozenset()):
+        for permission in PERMISSIONS.get(role, frozenset()):
             reach.setdefault(permission, set()).add(path)
     scope = Scope(
         user_id=user.pk,
@@ -40,6 +44,9 @@ def scope_of(user: Any) -> Scope:
         unit_ids=tuple(sorted(units)),
     )
     user._nuanxin_scope = scope
+    # User.roles (a cached_property) from the same rows. setattr, not __dict__: the user may
+    # be request.user's lazy wrapper, which passes attributes on to the user it wraps.
+    setattr(user, "roles", frozenset(roles))  # noqa: B010
     return scope
 
 

@@ -98,13 +98,19 @@ class Case(models.Model):
         MEETING = "meeting", _("meeting")
 
     number = models.CharField(_("case number"), max_length=24, unique=True)
-    case_class = models.ForeignKey(CaseClass, verbose_name=_("class"), on_delete=models.PROTECT, related_name="cases")
+    # Indexed by cases_case_class_lat_lng below.
+    case_class = models.ForeignKey(
+        CaseClass, verbose_name=_("class"), on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
     description = models.TextField(_("description"), max_length=2000)
     answers = models.JSONField(_("answers"), default=dict, blank=True)
     lng = models.FloatField(_("longitude"))
     lat = models.FloatField(_("latitude"))
     address = models.CharField(_("address"), max_length=200, blank=True)
-    grid = models.ForeignKey(Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="cases")
+    # Indexed by the (grid, state, -reported_at) index and cases_case_queue below.
+    grid = models.ForeignKey(
+        Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
     place = models.ForeignKey(
         Place, verbose_name=_("place"), null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
     )
@@ -121,7 +127,8 @@ class Case(models.Model):
     reporter_name = EncryptedTextField(_("reporter's name"), blank=True)
     reporter_phone = EncryptedTextField(_("reporter's phone"), blank=True)
     anonymous = models.BooleanField(_("anonymous"), default=False)
-    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.REPORTED, db_index=True)
+    # Indexed in Meta: only compared whole, so without the _like twin of db_index.
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.REPORTED)
     closure = models.CharField(_("closure"), max_length=10, choices=Closure.choices, blank=True)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.GRID)
     handler = models.ForeignKey(
@@ -159,6 +166,7 @@ class Case(models.Model):
             models.Index(fields=["grid", "-urgent", "-reported_at", "-id"], name="cases_case_queue"),
             # Duplicate suggestions: same class, a latitude band around the point.
             models.Index(fields=["case_class", "lat", "lng"], name="cases_case_class_lat_lng"),
+            models.Index(fields=["state"], name="cases_case_state"),
         ]
 
     def __str__(self) -> str:

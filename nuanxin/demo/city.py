@@ -24,8 +24,10 @@ number asked for; case k is the same case whatever run writes it.
 import base64
 import hashlib
 import hmac
+import io
 import json
 import math
+import multiprocessing
 import os
 import random
 import time
@@ -43,6 +45,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone as django_timezone
+from psycopg.copy import Copy, FileWriter
 
 from nuanxin.accounts.models import RoleGrant, User
 from nuanxin.accounts.roles import Role
@@ -128,6 +131,14 @@ CASE_CHUNK = 50_000
 BULK_MINIMUM = 50_000
 # Rows per executemany on SQLite (each batch in its own transaction, inside the build's).
 SQLITE_BATCH = 5_000
+# Loads of at least this many rows on PostgreSQL are made in worker processes, one per core
+# (Sink.write_chunks): Python per row is what limits them, and the rows of a chunk do not
+# depend on which process makes them.
+PARALLEL_MINIMUM = 50_000
+# The residents are made in this many chunks whatever their number or the number of
+# processes, so the rows are the same either way; each chunk has its own range of ID-number
+# sequence codes, which keeps the numbers of different chunks apart.
+PEOPLE_CHUNKS = 50
 # Business places per place target: some shops and firms are not on the watchlist.
 PLACES_PER_TARGET = 1.2
 RESIDENT_TARGET_SHARE = 0.03
@@ -233,6 +244,16 @@ KEY_COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
 }
 
 
+@dataclass
+class Encoded:
+    """Rows of one table as COPY text (secrets encrypted), with the digest lines of their
+    key columns when the sink digests."""
+
+    rows: int
+    data: bytes
+    digest: bytes
+
+
 class Sink:
     """Writes rows into a table (COPY on PostgreSQL, executemany on SQLite), prints the
     progress, and (with `digest=True`) keeps a digest of each table's key columns. With
@@ -324,27 +345,16 @@ class Sink:
         stats = self.stats.setdefault(table, TableStats())
         started = time.monotonic()
         rows = self._tracked(table, stats.rows, started, self._digested(model, columns, rows))
-        # Columns holding Secret values: encrypted here, the rest goes as it is.
-        secret = [i for i, c in enumerate(columns) if isinstance(_field(model, c), EncryptedTextField)]
+        secret = _secret_columns(model, columns)
         done = 0
         if self.dry:
             for _row in rows:
                 done += 1
         elif self.postgres:
-            encrypt = self.crypto.encrypt
-            quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-            with (
-                connection.cursor() as cursor,
-                cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy,
-            ):
-                write_row = copy.write_row
+            with self._copy(model, columns) as copy:
+                write_row, sealed = copy.write_row, self._sealed
                 for row in rows:
-                    if secret:
-                        row = list(row)
-                        for i in secret:
-                            text = row[i].text
-                            row[i] = encrypt(text) if text else ""
-                    write_row(row)
+                    write_row(sealed(row, secret))
                     done += 1
         else:
             placeholders = ", ".join("%s" for _ in columns)
@@ -363,23 +373,141 @@ class Sink:
                 if batch:
                     with transaction.atomic():
                         cursor.executemany(sql, batch)
+        self._done(table, stats, done, started)
+        return done
+
+    def write_chunks(
+        self,
+        tables: Sequence[tuple[type[models.Model], Sequence[str]]],
+        job: Callable[[int], tuple[Sequence[Sequence[Sequence[Any]]], Any]],
+        chunks: int,
+        *,
+        expected: int,
+    ) -> tuple[list[int], list[Any]]:
+        """Write what job(0) … job(chunks - 1) make. Each returns a list of rows per table of
+        `tables` and something for the caller; those come back in chunk order with the rows
+        written per table. The first table's rows are streamed as they come, the others kept
+        and written after it. On PostgreSQL, loads of `expected` ≥ PARALLEL_MINIMUM rows run
+        the job in worker processes, which hand back their rows as COPY text: the same rows
+        as one process makes, as the job's chunks decide them, not the processes."""
+        extras: list[Any] = []
+        first_model, first_columns = tables[0]
+        if self.postgres and not self.dry and expected >= PARALLEL_MINIMUM and WORKERS > 1:
+            kept_parts: list[list[Encoded]] = [[] for _ in tables[1:]]
+
+            def encoded(chunk: int) -> tuple[list[Encoded], Any]:
+                made, extra = job(chunk)
+                return [self.encode(m, c, rows) for (m, c), rows in zip(tables, made, strict=True)], extra
+
+            def parts() -> Iterator[Encoded]:
+                for made, extra in _in_workers(encoded, range(chunks)):
+                    extras.append(extra)
+                    for kept, part in zip(kept_parts, made[1:], strict=True):
+                        kept.append(part)
+                    yield made[0]
+
+            counts = [self.write_encoded(first_model, first_columns, parts())]
+            counts += [self.write_encoded(m, c, kept) for (m, c), kept in zip(tables[1:], kept_parts, strict=True)]
+        else:
+            kept_rows: list[list[Sequence[Any]]] = [[] for _ in tables[1:]]
+
+            def rows() -> Iterator[Sequence[Any]]:
+                for chunk in range(chunks):
+                    made, extra = job(chunk)
+                    extras.append(extra)
+                    for kept, more in zip(kept_rows, made[1:], strict=True):
+                        kept.extend(more)
+                    yield from made[0]
+
+            counts = [self.write(first_model, first_columns, rows())]
+            counts += [self.write(m, c, kept) for (m, c), kept in zip(tables[1:], kept_rows, strict=True)]
+        return counts, extras
+
+    def encode(self, model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Encoded:
+        """Rows as COPY text with their secrets encrypted, and their digest lines when the
+        sink digests: what a worker process hands to write_encoded. psycopg formats them
+        into a buffer (a FileWriter: nothing goes to the server from here)."""
+        secret = _secret_columns(model, columns)
+        picks = self._picks(model, columns)
+        digested: list[str] = []
+        buffer = io.BytesIO()
+        done = 0
+        with Copy(connection.connection.cursor(), writer=FileWriter(buffer)) as copy:
+            write_row, sealed = copy.write_row, self._sealed
+            for row in rows:
+                if picks:
+                    digested.append(_digest_line(row, picks))
+                write_row(sealed(row, secret))
+                done += 1
+        return Encoded(done, buffer.getvalue(), "".join(digested).encode())
+
+    def write_encoded(self, model: type[models.Model], columns: Sequence[str], parts: Iterable[Encoded]) -> int:
+        """COPY the parts that `encode` made, in order."""
+        table = model._meta.db_table
+        stats = self.stats.setdefault(table, TableStats())
+        started = last_said = time.monotonic()
+        digest = self._hashes.setdefault(table, hashlib.sha256()) if self._picks(model, columns) else None
+        done = 0
+        with self._copy(model, columns) as copy:
+            for part in parts:
+                copy.write(part.data)
+                if digest is not None:
+                    digest.update(part.digest)
+                done += part.rows
+                last_said = self._progress(table, stats.rows + done, done, started, last_said)
+        self._done(table, stats, done, started)
+        return done
+
+    def _sealed(self, row: Sequence[Any], secret: Sequence[int]) -> Sequence[Any]:
+        """The row with the Secret values at `secret` encrypted."""
+        if not secret:
+            return row
+        sealed = list(row)
+        for i in secret:
+            text = sealed[i].text
+            sealed[i] = self.crypto.encrypt(text) if text else ""
+        return sealed
+
+    @contextmanager
+    def _copy(self, model: type[models.Model], columns: Sequence[str]) -> Iterator[Any]:
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({quoted}) FROM STDIN") as copy,
+        ):
+            yield copy
+
+    def _picks(self, model: type[models.Model], columns: Sequence[str]) -> list[int]:
+        """The positions of the model's key columns among `columns`, when digesting."""
+        if not self.digest:
+            return []
+        return [list(columns).index(c) for c in KEY_COLUMNS.get(model, ()) if c in columns]
+
+    def _done(self, table: str, stats: TableStats, done: int, started: float) -> None:
         seconds = time.monotonic() - started
         stats.rows += done
         stats.seconds += seconds
         if done:
             self.say(f"  {table}: {done:,} rows in {seconds:.1f} s, {done / max(seconds, 1e-9):,.0f} rows/s")
-        return done
+
+    def _progress(self, table: str, total: int, done: int, started: float, last_said: float) -> float:
+        """A progress line at most every 2 seconds; returns when the last one was said."""
+        now = time.monotonic()
+        if now - last_said < 2.0:
+            return last_said
+        self.say(f"  {table}: {total:,} rows, {done / (now - started):,.0f} rows/s")
+        return now
 
     def _digested(
         self, model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
     ) -> Iterable[Sequence[Any]]:
-        picks = [columns.index(c) for c in KEY_COLUMNS.get(model, ()) if c in columns]
-        if not self.digest or not picks:
+        picks = self._picks(model, columns)
+        if not picks:
             yield from rows
             return
         digest = self._hashes.setdefault(model._meta.db_table, hashlib.sha256())
         for row in rows:
-            digest.update(("\x1f".join(_norm(row[i]) for i in picks) + "\x1e").encode())
+            digest.update(_digest_line(row, picks).encode())
             yield row
 
     def _tracked(
@@ -390,10 +518,39 @@ class Sink:
         for done, row in enumerate(rows, start=1):
             yield row
             if not done % 10_000:
-                now = time.monotonic()
-                if now - last_said >= 2.0:
-                    last_said = now
-                    self.say(f"  {table}: {before + done:,} rows, {done / (now - started):,.0f} rows/s")
+                last_said = self._progress(table, before + done, done, started, last_said)
+
+
+# One worker process per core the build may use.
+WORKERS = len(os.sched_getaffinity(0))
+_JOB: Callable[[int], Any] | None = None
+
+
+def _run_job(item: int) -> Any:
+    assert _JOB is not None
+    return _JOB(item)
+
+
+def _in_workers(job: Callable[[int], Any], items: Iterable[int]) -> Iterator[Any]:
+    """job(item) for each item, in order, in WORKERS forked processes. The job and all it
+    reads are inherited by the fork, not pickled: only the items and the results cross.
+    The processes never touch the database connection they inherit."""
+    global _JOB  # noqa: PLW0603
+    _JOB = job
+    try:
+        with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
+            yield from pool.imap(_run_job, items)
+    finally:
+        _JOB = None
+
+
+def _digest_line(row: Sequence[Any], picks: Sequence[int]) -> str:
+    return "\x1f".join(_norm(row[i]) for i in picks) + "\x1e"
+
+
+def _secret_columns(model: type[models.Model], columns: Sequence[str]) -> list[int]:
+    """The positions of the columns holding Secret values: encrypted when written."""
+    return [i for i, c in enumerate(columns) if isinstance(_field(model, c), EncryptedTextField)]
 
 
 def _field(model: type[models.Model], column: str) -> Any:
@@ -456,6 +613,7 @@ def _dt(day: date, seconds: int) -> datetime:
 
 _SURNAME_CUM = list(accumulate(SURNAME_WEIGHTS))
 _PINYIN: dict[str, tuple[str, str]] = {}
+_NAME_PINYIN: dict[str, tuple[str, str]] = {}
 
 
 def _person(rng: random.Random, gender: str | None = None, surname: str | None = None) -> tuple[str, str]:
@@ -479,11 +637,15 @@ def _pinyin_of(text: str) -> tuple[str, str]:
 
 def _pinyin(name: str) -> tuple[str, str]:
     """pinyin_keys(name) composed from the surname's (with its surname reading) and the given
-    name's: a few thousand distinct parts instead of a pypinyin call per distinct full name."""
-    surname, given = _pinyin_of(name[0]), _pinyin_of(name[1:])
-    if name[0] in _SURNAME_READINGS:
-        surname = (_SURNAME_READINGS[name[0]], _SURNAME_READINGS[name[0]][0])
-    return (surname[0] + given[0])[:200], (surname[1] + given[1])[:60]
+    name's: a few thousand distinct parts instead of a pypinyin call per distinct full name,
+    and each full name composed once."""
+    keys = _NAME_PINYIN.get(name)
+    if keys is None:
+        surname, given = _pinyin_of(name[0]), _pinyin_of(name[1:])
+        if name[0] in _SURNAME_READINGS:
+            surname = (_SURNAME_READINGS[name[0]], _SURNAME_READINGS[name[0]][0])
+        keys = _NAME_PINYIN[name] = ((surname[0] + given[0])[:200], (surname[1] + given[1])[:60])
+    return keys
 
 
 class FastCrypto:
@@ -513,6 +675,29 @@ class FastCrypto:
 
 def _mobile(rng: random.Random) -> str:
     return MOBILE_PREFIXES[int(rng.random() * len(MOBILE_PREFIXES))] + f"{int(rng.random() * 100_000_000):08d}"
+
+
+class IdNumbers:
+    """ID numbers for one chunk of residents: region of the district, birth day, a sequence
+    code and the check digit. Chunk c draws its sequence codes from its own ten (five per
+    gender), so numbers of different chunks never meet; within the chunk they are kept
+    unique, moving to the next day when all five of a day are taken."""
+
+    def __init__(self, chunk: int) -> None:
+        self.base = (chunk % PEOPLE_CHUNKS) * 10
+        self.seen: set[str] = set()
+
+    def make(self, rng: random.Random, district: int, born: date, gender: str) -> str:
+        odd = 1 if gender == "male" else 0
+        first = int(rng.random() * 5)
+        while True:
+            prefix = f"5301{district % 100:02d}{born.year:04d}{born.month:02d}{born.day:02d}"
+            for k in range(5):
+                first17 = f"{prefix}{self.base + 2 * ((first + k) % 5) + odd:03d}"
+                if first17 not in self.seen:
+                    self.seen.add(first17)
+                    return first17 + id_check_digit(first17)
+            born += timedelta(days=1)
 
 
 # --- the territory ----------------------------------------------------------------------------
@@ -828,90 +1013,81 @@ class Generator:
     # people
 
     def people(self) -> None:
+        """Households in the buildings and their residents, some tagged as a special group
+        or a key person. Made in PEOPLE_CHUNKS chunks of residents, each on its own, so that
+        worker processes can make them (Sink.write_chunks)."""
         p = self.plan
         grid_count = len(self.grids)
-        household_first = self.ids.take(Household, p.residents)  # at most one a resident
+        # A household's id, room and grid follow from its first resident's number r: ids
+        # are taken for as many households as residents, a tag's id is its resident's.
+        household_first = self.ids.take(Household, p.residents)
         resident_first = self.ids.take(Resident, p.residents)
         tag_first = self.ids.take(ResidentTag, p.residents)
-        households: list[tuple[Any, ...]] = []
-        tags: list[tuple[Any, ...]] = []
-        # Residents on the watchlist: (resident id, grid index, tag kind).
-        self.tagged: list[tuple[int, int, str]] = []
-        ids_seen: set[str] = set()
-        rooms: dict[int, int] = {}
         at = _dt(self.start, 11 * 3600)
-
-        def id_number(rng: random.Random, district: int, born: date, gender: str) -> str:
-            region = f"5301{district % 100:02d}"
-            prefix = f"{region}{born.year:04d}{born.month:02d}{born.day:02d}"
-            while True:
-                sequence = int(rng.random() * 500) * 2 + (1 if gender == "male" else 0)
-                first17 = f"{prefix}{sequence:03d}"
-                if first17 not in ids_seen:
-                    ids_seen.add(first17)
-                    return first17 + id_check_digit(first17)
-
         index = self.sink.crypto.blind_index
 
-        def resident_rows() -> Iterator[tuple[Any, ...]]:
-            made = h = 0
-            chunk = -1
-            rng = _rng(self.seed, "people", 0)
-            while made < p.residents:
-                if h // 10_000 != chunk:
-                    chunk = h // 10_000
-                    rng = _rng(self.seed, "people", chunk)
-                gi = h % grid_count
+        def chunk(c: int) -> tuple[tuple[list[tuple[Any, ...]], ...], list[tuple[int, int, str]]]:
+            """Residents [r0, r1) and their households and tags, and the tagged residents
+            (resident id, grid index, tag kind) for the watchlist."""
+            rng = _rng(self.seed, "people", c)
+            r, r1 = p.residents * c // PEOPLE_CHUNKS, p.residents * (c + 1) // PEOPLE_CHUNKS
+            residents: list[tuple[Any, ...]] = []
+            households: list[tuple[Any, ...]] = []
+            tags: list[tuple[Any, ...]] = []
+            tagged: list[tuple[int, int, str]] = []
+            numbers = IdNumbers(c)
+            while r < r1:
+                gi = r % grid_count
                 grid = self.grids[gi]
                 buildings = self.buildings_of[grid.id]
-                building = buildings[(h // grid_count) % len(buildings)]
-                slot = rooms.get(building, 0)
-                rooms[building] = slot + 1
+                k = r // grid_count
+                building = buildings[k % len(buildings)]
+                slot = k // len(buildings)
+                household_id = household_first + r
                 number = f"{slot // 24 + 1}-{(slot % 24) // 2 + 1}{slot % 2 + 1:02d}"
-                household_id = household_first + h
                 households.append((household_id, number, building, grid.id, at, at))
-                h += 1
-                size = min(p.residents - made, rng.choices((1, 2, 3, 4, 5), cum_weights=(15, 40, 70, 90, 100))[0])
+                size = min(r1 - r, rng.choices((1, 2, 3, 4, 5), cum_weights=(15, 40, 70, 90, 100))[0])
                 head_name, head_gender = _person(rng)
                 head_age = (
                     rng.randint(22, 90) if size == 1 else rng.randint(25, 85) if size == 2 else rng.randint(30, 58)
                 )
                 members = [(head_name, head_gender, head_age)]
                 family = head_name[0]
-                for k in range(1, size):
-                    if k == 1:
+                for m in range(1, size):
+                    if m == 1:
                         gender = "female" if head_gender == "male" else "male"
                         members.append((*_person(rng, gender), max(20, head_age + rng.randint(-4, 4))))
-                    elif k < 4:
+                    elif m < 4:
                         name, gender = _person(rng, surname=family)
                         members.append((name, gender, rng.randint(max(0, head_age - 36), max(0, head_age - 22))))
                     else:
                         name, gender = _person(rng, surname=family)
                         members.append((name, gender, min(95, head_age + rng.randint(25, 32))))
                 for name, gender, age in members:
-                    rid = resident_first + made
-                    made += 1
+                    rid = resident_first + r
                     born = AGE_REFERENCE - timedelta(days=age * 365 + int(rng.random() * 365))
-                    number17 = id_number(rng, grid.district_index, born, gender)
+                    id_number = numbers.make(rng, grid.district_index, born, gender)
                     phone = _mobile(rng) if age >= 14 else ""
                     pinyin, initials = _pinyin(name)
-                    yield (
-                        rid,
-                        name,
-                        pinyin,
-                        initials,
-                        gender,
-                        born.year,
-                        Secret(number17),
-                        index(number17, purpose=ID_NUMBER_PURPOSE),
-                        Secret(phone),
-                        index(phone, purpose=PHONE_PURPOSE) if phone else "",
-                        household_id,
-                        building,
-                        grid.id,
-                        None,
-                        at,
-                        at,
+                    residents.append(
+                        (
+                            rid,
+                            name,
+                            pinyin,
+                            initials,
+                            gender,
+                            int(id_number[6:10]),  # the year of birth it gives
+                            Secret(id_number),
+                            index(id_number, purpose=ID_NUMBER_PURPOSE),
+                            Secret(phone),
+                            index(phone, purpose=PHONE_PURPOSE) if phone else "",
+                            household_id,
+                            building,
+                            grid.id,
+                            None,
+                            at,
+                            at,
+                        )
                     )
                     chance = rng.random()
                     kind: str | None = None
@@ -925,7 +1101,7 @@ class Generator:
                     if kind and category:
                         tags.append(
                             (
-                                tag_first + len(tags),
+                                tag_first + r,
                                 rid,
                                 kind,
                                 Secret(str(category)),
@@ -934,16 +1110,19 @@ class Generator:
                                 at,
                             )
                         )
-                        self.tagged.append((rid, gi, kind))
+                        tagged.append((rid, gi, kind))
+                    r += 1
+            return (residents, households, tags), tagged
 
-        with self.sink.loading([Resident, Household], p.residents):
-            self.counts["residents"] = self.sink.write(Resident, RESIDENT_COLUMNS, resident_rows())
-            self.sink.write(Household, ("id", "number", "place_id", "grid_id", "created_at", "updated_at"), households)
-        self.counts["households"] = len(households)
-        self.sink.write(
-            ResidentTag, ("id", "resident_id", "kind", "category", "category_index", "note", "created_at"), tags
+        tables = (
+            (Resident, RESIDENT_COLUMNS),
+            (Household, ("id", "number", "place_id", "grid_id", "created_at", "updated_at")),
+            (ResidentTag, ("id", "resident_id", "kind", "category", "category_index", "note", "created_at")),
         )
-        self.counts["resident tags"] = len(tags)
+        with self.sink.loading([Resident, Household], p.residents):
+            counts, tagged = self.sink.write_chunks(tables, chunk, PEOPLE_CHUNKS, expected=p.residents)
+        self.counts["residents"], self.counts["households"], self.counts["resident tags"] = counts
+        self.tagged = [t for part in tagged for t in part]
 
     # stations
 
@@ -2067,7 +2246,7 @@ def database_digest(seed: int) -> dict[str, str]:
             rows = rows.filter(username__regex=r"^(grid|rider|resident|street|community|district|city)-")
         count = 0
         for row in rows.iterator(chunk_size=10_000):
-            digest.update(("\x1f".join(_norm(v) for v in row) + "\x1e").encode())
+            digest.update(_digest_line(row, range(len(row))).encode())
             count += 1
         if count:
             out[model._meta.db_table] = digest.hexdigest()

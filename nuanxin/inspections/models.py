@@ -100,7 +100,8 @@ class WatchTargetQuerySet(SensitiveScopedQuerySet):
 
 
 class WatchTarget(models.Model):
-    category = models.CharField(_("category"), max_length=24, choices=Category.choices, db_index=True)
+    # Indexed in Meta: only compared whole, so without the _like twin of db_index.
+    category = models.CharField(_("category"), max_length=24, choices=Category.choices)
     place = models.ForeignKey(
         Place, verbose_name=_("place"), null=True, blank=True, on_delete=models.PROTECT, related_name="watch_targets"
     )
@@ -117,7 +118,10 @@ class WatchTarget(models.Model):
     # Visits in a row without a hazard since the frequency was last raised by one that found
     # a hazard (adaptive frequency: enough of them bring it back down a step).
     clean_streak = models.PositiveSmallIntegerField(_("clean visits in a row"), default=0)
-    grid = models.ForeignKey(Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="watch_targets")
+    # Indexed by the (grid, category) index below.
+    grid = models.ForeignKey(
+        Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="watch_targets", db_index=False
+    )
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("responsible worker"),
@@ -154,7 +158,10 @@ class WatchTarget(models.Model):
                 name="watch_target_resident_once_per_category",
             ),
         ]
-        indexes = [models.Index(fields=["grid", "category"])]
+        indexes = [
+            models.Index(fields=["grid", "category"]),
+            models.Index(fields=["category"], name="watch_target_category"),
+        ]
 
     def __str__(self) -> str:
         # Never the resident's name or the category: this text lands in the audit log.
@@ -281,8 +288,8 @@ class Visit(models.Model):
         WatchTarget, verbose_name=_("target"), null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
     )
     # The target's category ("" for a campaign check of a place not on the watchlist): lists
-    # hide resident categories by it without a join.
-    category = models.CharField(_("category"), max_length=24, choices=Category.choices, blank=True, db_index=True)
+    # hide resident categories by it without a join. Indexed in Meta (no _like twin).
+    category = models.CharField(_("category"), max_length=24, choices=Category.choices, blank=True)
     place = models.ForeignKey(
         Place, verbose_name=_("place"), null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
     )
@@ -303,11 +310,19 @@ class Visit(models.Model):
         related_name="rechecks",
     )
     # The target's grid and worker when the visit was planned (history keeps who was responsible).
-    grid = models.ForeignKey(Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="visits")
+    # Indexed by the (grid, due_on) and the (worker, state, due_on) index below.
+    grid = models.ForeignKey(
+        Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="visits", db_index=False
+    )
     worker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("worker"), on_delete=models.PROTECT, related_name="visits"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("worker"),
+        on_delete=models.PROTECT,
+        related_name="visits",
+        db_index=False,
     )
     due_on = models.DateField(_("due on"))
+    # Indexed by the (version, state, done_at) index below.
     version = models.ForeignKey(
         ChecklistVersion,
         verbose_name=_("checklist version"),
@@ -315,6 +330,7 @@ class Visit(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="visits",
+        db_index=False,
     )
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.DUE)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
@@ -351,6 +367,7 @@ class Visit(models.Model):
             models.Index(fields=["state", "done_at"]),
             # The enterprises checked with one checklist in a period (period figures).
             models.Index(fields=["version", "state", "done_at"]),
+            models.Index(fields=["category"], name="visit_category"),
         ]
 
     def __str__(self) -> str:

@@ -27,7 +27,10 @@ HOME_KINDS = (Place.Kind.COMPOUND, Place.Kind.BUILDING)
 
 class Household(models.Model):
     number = models.CharField(_("number"), max_length=40, help_text=_("Building-unit-room, e.g. 3-2-501."))
-    place = models.ForeignKey(Place, verbose_name=_("place"), on_delete=models.PROTECT, related_name="households")
+    # Indexed by the unique (place, number) below.
+    place = models.ForeignKey(
+        Place, verbose_name=_("place"), on_delete=models.PROTECT, related_name="households", db_index=False
+    )
     grid = models.ForeignKey(Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="households")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -56,16 +59,19 @@ class Resident(models.Model):
 
     name = models.CharField(_("name"), max_length=30)
     # Full pinyin without spaces or tones ("zhangsan") and initials ("zs"): sort and search keys.
-    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, db_index=True, editable=False)
+    # The pinyin is indexed in Meta (for the sort; a substring search cannot use a btree); the
+    # initials with db_index, whose PostgreSQL _like twin serves the prefix search.
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, editable=False)
     name_initials = models.CharField(_("initials"), max_length=60, db_index=True, editable=False)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True)
     # Only the year of birth is kept in the clear (for age statistics); the date stays inside
     # the encrypted ID number.
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     id_number = EncryptedTextField(_("ID number"), blank=True)
-    id_number_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # The blind indexes are only ever compared whole: indexed in Meta, without a _like twin.
+    id_number_index = models.CharField(max_length=64, blank=True, editable=False)
     phone = EncryptedTextField(_("phone"), blank=True)
-    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_index = models.CharField(max_length=64, blank=True, editable=False)
     household = models.ForeignKey(
         Household,
         verbose_name=_("household"),
@@ -75,7 +81,10 @@ class Resident(models.Model):
         related_name="members",
     )
     place = models.ForeignKey(Place, verbose_name=_("place"), on_delete=models.PROTECT, related_name="residents")
-    grid = models.ForeignKey(Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="residents")
+    # Indexed by the (grid, name_pinyin) index below.
+    grid = models.ForeignKey(
+        Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="residents", db_index=False
+    )
     # The resident's own account, if they have one: they see their own record.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -100,7 +109,12 @@ class Resident(models.Model):
                 fields=["id_number_index"], condition=~Q(id_number_index=""), name="resident_id_number_unique"
             )
         ]
-        indexes = [models.Index(fields=["grid", "name_pinyin"])]
+        indexes = [
+            models.Index(fields=["grid", "name_pinyin"]),
+            models.Index(fields=["name_pinyin"], name="resident_name_pinyin"),
+            models.Index(fields=["id_number_index"], name="resident_id_number_index"),
+            models.Index(fields=["phone_index"], name="resident_phone_index"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -76,17 +76,20 @@ class Place(models.Model):
     # Kinds every signed-in user may see (the public map); the rest follow the territory.
     PUBLIC_KINDS = (Kind.COMMERCIAL_CENTRE, Kind.PUBLIC_UNIT, Kind.STATION)
 
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    # Indexed in Meta: only compared whole, so without the _like twin of db_index.
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=120)
     address = models.CharField(_("address"), max_length=200, blank=True)
     lng = models.FloatField(_("longitude"))
     lat = models.FloatField(_("latitude"))
+    # Indexed by the (grid, kind) index below.
     grid = models.ForeignKey(
         Area,
         verbose_name=_("grid"),
         on_delete=models.PROTECT,
         related_name="places",
         limit_choices_to={"level": "grid"},
+        db_index=False,
     )
     parent = models.ForeignKey(
         "self", verbose_name=_("within"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -103,7 +106,11 @@ class Place(models.Model):
         verbose_name = _("place")
         verbose_name_plural = _("places")
         # (lng, lat): the nearest-station search narrows by a box around the phone first.
-        indexes = [models.Index(fields=["grid", "kind"]), models.Index(fields=["lng", "lat"])]
+        indexes = [
+            models.Index(fields=["grid", "kind"]),
+            models.Index(fields=["lng", "lat"]),
+            models.Index(fields=["kind"], name="place_kind"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -4,6 +4,7 @@ import json
 
 import pytest
 import time_machine
+from django.contrib.sessions.models import Session
 from django.test import Client
 
 from nuanxin.accounts.models import ApiToken, User
@@ -76,6 +77,25 @@ def test_staff_session_expires_after_idle_time(world, settings):
         clock.shift(settings.NUANXIN_STAFF_IDLE_SECONDS + 60)
         response = client.get("/console/")
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_staff_session_is_written_once_a_minute_at_most_and_stays_alive_while_used(world, settings):
+    client = Client()
+    with time_machine.travel("2026-01-01 08:00:00+08:00", tick=False) as clock:
+        _login(client, "grid1-worker", PASSWORD)
+        key = client.cookies["sessionid"].value
+        client.get("/console/")
+        written = Session.objects.get(session_key=key).expire_date
+        clock.shift(30)
+        client.get("/console/")
+        assert Session.objects.get(session_key=key).expire_date == written  # not written again
+        for _ in range(4):  # a request every 20 minutes: never idle for 30
+            clock.shift(20 * 60)
+            assert client.get("/console/").status_code == 200
+        assert Session.objects.get(session_key=key).expire_date > written
+        # Idle for the whole limit after the last request (less the clock's step): signed out.
+        clock.shift(settings.NUANXIN_STAFF_IDLE_SECONDS)
+        assert client.get("/console/").status_code == 302
 
 
 def test_staff_session_ends_after_absolute_limit_even_when_active(world, settings):

@@ -190,11 +190,11 @@ def test_figures_page_query_count_does_not_grow_with_cases(
     client = client_for("community_admin")
     params = {"node": world.community.pk, **PERIOD}
     client.get("/cases/figures/", params)  # warm the session and caches
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(17):
         client.get("/cases/figures/", params)
     for day in range(10, 15):
         report("noise", now=at(day, 9))
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(17):
         client.get("/cases/figures/", params)
 
 

@@ -235,3 +235,40 @@ def test_bulk_loading_puts_every_index_and_constraint_back(monkeypatch: pytest.M
         existing = Case.objects.first()
         assert existing is not None
         Case.objects.filter(pk=Case.objects.last().pk).update(number=existing.number)  # type: ignore[union-attr]
+
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="worker processes hand back COPY text: PostgreSQL only"
+)
+
+
+@postgres_only
+def test_worker_processes_write_the_rows_one_process_makes(monkeypatch: pytest.MonkeyPatch) -> None:
+    install_catalogue(actor=None)
+    install_demo_templates(actor=None)
+    one_process = generate_city(SMALL, dry=True).digests
+    monkeypatch.setattr(city, "PARALLEL_MINIMUM", 1)
+    monkeypatch.setattr(city, "WORKERS", 2)
+    made_in_workers = generate_city(SMALL, digest=True).digests
+    assert made_in_workers == one_process
+    stored = database_digest(SMALL.seed)
+    assert stored["people_resident"] == one_process["people_resident"]
+    assert Resident.objects.count() == SMALL.residents
+    # The ID numbers are unique, and each gives its resident's year of birth.
+    residents = list(Resident.objects.all())
+    assert len({r.id_number for r in residents}) == len(residents)
+    assert all(int(r.id_number[6:10]) == r.birth_year for r in residents)
+
+
+@postgres_only
+def test_copy_text_carries_tabs_newlines_backslashes_and_nulls() -> None:
+    from nuanxin.core.models import PeriodicClaim
+
+    awkward = ["tab\there", "line\nbreak\r", "back\\slash \\N", "\\N", "普通"]
+    at = datetime(2025, 1, 2, 3, 4, 5, tzinfo=BEIJING)
+    sink = city.Sink(lambda _m: None, digest=True)
+    rows = [(k + 1, job, k, at, "") for k, job in enumerate(awkward)]
+    columns = ("id", "job", "period", "claimed_at", "claimed_by")
+    assert sink.write_encoded(PeriodicClaim, columns, [sink.encode(PeriodicClaim, columns, rows)]) == len(rows)
+    stored = list(PeriodicClaim.objects.order_by("id").values_list("job", "period", "claimed_at", "claimed_by"))
+    assert stored == [(job, k, at, "") for k, job in enumerate(awkward)]

@@ -402,7 +402,7 @@ def test_page_query_count_does_not_grow_with_rows(client_for, world, history, dj
     client.get(PAGE, params)  # warm the session
     # session, user, roles (2), node, the figures' query, notifications, the node menu,
     # and the session's save (3)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(7):
         client.get(PAGE, params)
     make.activity(
         kind="fire_check",
@@ -412,5 +412,5 @@ def test_page_query_count_does_not_grow_with_rows(client_for, world, history, dj
         groups=("rider", "driver"),
     )
     make.dispute(grid=world.grid2, received_on=date(2024, 3, 9), recorded_by=world.community_admin)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(7):
         client.get(PAGE, params)

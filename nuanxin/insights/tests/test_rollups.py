@@ -159,7 +159,9 @@ def _step(world, watch, op: str, a: int, b: int) -> None:
     elif op == "plan":
         inspections.generate_due_visits(today=_day(a))
     elif op == "visit":
-        visit = _pick(list(Visit.objects.exclude(state=Visit.State.DONE).select_related("version__template")), a)
+        visit = _pick(
+            list(Visit.objects.exclude(state=Visit.State.DONE).select_related("version__template").order_by("pk")), a
+        )
         if visit is not None:
             code = visit.version.template.code
             inspections.record_visit(
