@@ -192,8 +192,26 @@ def case_count() -> int:
     return Case.objects.count()
 
 
-def grow(cases: int) -> float:
-    """Build the city with `cases` cases, or top its cases up to that; seconds taken."""
+# generate_city's summary line per table (its management command prints them at the end).
+GENERATOR_LINE = re.compile(
+    r"^\s*(?P<table>\w+)\s+(?P<rows>[\d,]+) rows\s+(?P<seconds>[\d.]+) s\s+(?P<rate>[\d,]+) rows/s"
+    r" \| indexes\s+(?P<index_seconds>[\d.]+) s \|\s+(?P<overall>[\d,]+) rows/s in all$"
+)
+BULK_ROWS = 50_000  # the generator's tables reported: those it wrote at least this many rows to
+BULK_TARGET = 50_000  # rows/s, issue 6 §2
+
+
+@dataclass
+class Growth:
+    """One generate_city run: the cases it brought the city to, its seconds, its tables."""
+
+    cases: int
+    seconds: float
+    tables: list[dict] = field(default_factory=list)
+
+
+def grow(cases: int) -> Growth:
+    """Build the city with `cases` cases, or top its cases up to that."""
     from django.db import connection
 
     connection.close()
@@ -211,16 +229,24 @@ def grow(cases: int) -> float:
         start_new_session=True,
     )
     _RUNNING.append(process)
+    tables = []
     try:
         assert process.stdout is not None
         for line in process.stdout:
             print("    " + line.rstrip(), flush=True)
+            if match := GENERATOR_LINE.match(line.rstrip()):
+                tables.append(
+                    {
+                        key: value if key == "table" else float(value.replace(",", ""))
+                        for key, value in match.groupdict().items()
+                    }
+                )
         process.wait()
     finally:
         _stop(process)
     if process.returncode != 0:
         raise RuntimeError(f"generate_city failed ({process.returncode})")
-    return time.perf_counter() - started
+    return Growth(cases, time.perf_counter() - started, tables)
 
 
 def city_shape() -> str:
@@ -722,6 +748,29 @@ def export_table(exports: list[dict]) -> list[str]:
     return lines
 
 
+def generator_table(grown: list[Growth]) -> list[str]:
+    """The bulk tables of each generate_city run: rows/s made and written, and with the
+    indexes built again."""
+    lines = [
+        "",
+        f"generate_city, tables of at least {BULK_ROWS:,} rows (rows/s made and written; then with the "
+        "indexes and constraints built again after the load):",
+        "",
+        "| run | table | rows | seconds | rows/s | indexes s | rows/s in all | target | |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for growth in grown:
+        for t in growth.tables:
+            if t["rows"] >= BULK_ROWS:
+                met = "met" if t["rate"] >= BULK_TARGET else "**missed**"
+                lines.append(
+                    f"| to {growth.cases:,} cases | {t['table']} | {t['rows']:,.0f} | {t['seconds']:.1f} "
+                    f"| {t['rate']:,.0f} | {t['index_seconds']:.1f} | {t['overall']:,.0f} "
+                    f"| ≥ {BULK_TARGET:,} rows/s | {met} |"
+                )
+    return lines
+
+
 def versions() -> str:
     """PostgreSQL's version and Redis's, for the report."""
     import redis
@@ -756,7 +805,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     results: list[tuple[int, Endpoint, dict]] = []
     ceilings: dict[int, float] = {}
-    grown: list[str] = []
+    grown: list[Growth] = []
     exports: list[dict] = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-city-") as tmp:
@@ -766,7 +815,7 @@ def main() -> None:
                     print(f"skipping {size:,} cases: the database already holds {have:,}", flush=True)
                     continue
                 print(f"{size:,} cases", flush=True)
-                grown.append(f"{size:,} cases in {grow(size):.0f} s")
+                grown.append(grow(size))
                 ceiling = Endpoint("ceiling: bare Django JSON view", "ceiling", ["/ok"])
                 bare = start_server("bare.wsgi", bare=True)
                 try:
@@ -802,7 +851,8 @@ def main() -> None:
     minutes = (time.perf_counter() - started) / 60
     publish(
         "City: key endpoints under wrk on PostgreSQL" + (" (**with errors**)" if errors else ""),
-        f"{shape}; cases grown by generate_city top-ups: {', '.join(grown)}.",
+        f"{shape}; cases grown by generate_city top-ups: "
+        f"{', '.join(f'{g.cases:,} cases in {g.seconds:.0f} s' for g in grown)}.",
         [],
         notes=(
             f"Server: gunicorn {WORKERS} workers × {WORKER_THREADS} threads ({WORKER_CLASS}) on 127.0.0.1, the same "
@@ -819,6 +869,7 @@ def main() -> None:
             "",
             *table(results, ceilings),
             *export_table(exports),
+            *generator_table(grown),
         ),
         how="A real server and client (below); the benchmark process itself (sign-in, query counts):",
     )
