@@ -44,9 +44,10 @@ run: $(RUN_STAMP) $(NPM_STAMP)
 	@echo "  Stop with Ctrl-C."
 	@echo
 	@# The task worker (notifications, jobs) and the periodic scheduler run beside the web server
-	@# and stop with it.
+	@# and stop with it. With REDIS_URL set the tasks go to Redis (RQ), so its worker runs instead
+	@# of the database one.
 	@trap 'kill 0' EXIT INT TERM; \
-	$(PY) manage.py db_worker --no-reload -v 0 & \
+	$(PY) manage.py $(if $(REDIS_URL),rqworker default,db_worker --no-reload -v 0) & \
 	$(PY) manage.py run_periodic -v 0 >/dev/null & \
 	$(VENV)/bin/gunicorn nuanxin.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --timeout 300
 

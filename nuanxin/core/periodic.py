@@ -1,9 +1,10 @@
 """Periodic jobs: tasks queued again and again at a fixed interval, once per period.
 
 `NUANXIN_PERIODIC_JOBS` lists (task path, seconds). `manage.py run_periodic` queues each task
-once per period, and the task workers run it. Periods are counted on the wall clock,
-period = floor(unix time / interval), so every scheduler on every machine agrees which period it
-is (given NTP). `manage.py run_periodic` may run on every app server: before queueing, a
+once per period, and the task workers run it. Periods are counted on the local wall clock
+(settings.TIME_ZONE), period = floor((unix time + UTC offset) / interval), so every scheduler on
+every machine agrees which period it is (given NTP), and a daily job's day starts at local
+midnight (00:00 Beijing time, not 08:00). `manage.py run_periodic` may run on every app server: before queueing, a
 scheduler inserts a `PeriodicClaim` row for (job, period), whose unique constraint lets exactly
 one insert win, and only the winner queues. The claim and the queueing share one transaction,
 so a queue that is down rolls the claim back and the job is tried again (by any scheduler)
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
@@ -41,7 +43,8 @@ class Job:
     settled_period: int | None = None
 
     def period(self, now: float) -> int:
-        return int(now // self.every)
+        offset = datetime.fromtimestamp(now, ZoneInfo(settings.TIME_ZONE)).utcoffset() or timedelta()
+        return int((now + offset.total_seconds()) // self.every)
 
 
 def configured_jobs() -> list[Job]:

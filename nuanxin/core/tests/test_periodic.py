@@ -1,4 +1,4 @@
-"""Periodic jobs: queued once per period (floor(unix time / interval)) across every scheduler."""
+"""Periodic jobs: queued once per period (floor(local unix time / interval)) across every scheduler."""
 
 import threading
 from collections import Counter
@@ -22,6 +22,12 @@ RETRY = "nuanxin.core.tasks.retry_notifications"
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="SQLite test databases are in memory; real concurrency needs a server"
 )
+
+
+@pytest.fixture(autouse=True)
+def _utc(settings):
+    """The claims and races below count periods from the epoch in UTC; local time has its own test."""
+    settings.TIME_ZONE = "UTC"
 
 
 def _record(age: timedelta) -> IdempotencyRecord:
@@ -64,6 +70,23 @@ def test_a_job_runs_once_in_its_period_then_again_in_the_next(settings):
         assert queue_due(jobs, now=1080.0) == [PURGE]
     assert enqueued.counts == {PURGE: 2}
     assert sorted(PeriodicClaim.objects.values_list("job", "period")) == [(PURGE, 17), (PURGE, 18)]
+
+
+@pytest.mark.django_db
+def test_a_daily_job_starts_its_day_at_local_midnight(settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    settings.NUANXIN_PERIODIC_JOBS = [(PURGE, 24 * 3600)]
+    jobs = configured_jobs()
+
+    def beijing(text: str) -> float:
+        return datetime.fromisoformat(f"{text}+08:00").timestamp()
+
+    with EnqueueCounter() as enqueued:
+        assert queue_due(jobs, now=beijing("2026-03-01T23:59:59")) == [PURGE]
+        assert queue_due(jobs, now=beijing("2026-03-02T00:00:00")) == [PURGE]  # a new day in Beijing
+        assert queue_due(jobs, now=beijing("2026-03-02T08:00:00")) == []  # UTC's midnight: the same day
+        assert queue_due(jobs, now=beijing("2026-03-02T23:59:59")) == []
+    assert enqueued.counts == {PURGE: 2}
 
 
 @pytest.mark.django_db
