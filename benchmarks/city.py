@@ -760,7 +760,7 @@ def generator_table(grown: list[Growth]) -> list[str]:
         "|---|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for growth in grown:
-        for t in growth.tables:
+        for t in _jobs(growth.tables):
             if t["rows"] >= BULK_ROWS:
                 met = "met" if t["rate"] >= BULK_TARGET else "**missed**"
                 lines.append(
@@ -769,6 +769,21 @@ def generator_table(grown: list[Growth]) -> list[str]:
                     f"| ≥ {BULK_TARGET:,} rows/s | {met} |"
                 )
     return lines
+
+
+def _jobs(tables: list[dict]) -> list[dict]:
+    """The tables as the generator makes them: a case and its events are made together (the
+    time to make both is counted with the cases), so they are reported as one."""
+    by_name = {t["table"]: t for t in tables}
+    cases, events = by_name.get("cases_case"), by_name.get("cases_caseevent")
+    if not (cases and events):
+        return tables
+    both = {"table": "cases_case + cases_caseevent (made together)"}
+    for key in ("rows", "seconds", "index_seconds"):
+        both[key] = cases[key] + events[key]
+    both["rate"] = both["rows"] / both["seconds"]
+    both["overall"] = both["rows"] / (both["seconds"] + both["index_seconds"])
+    return [both] + [t for t in tables if t not in (cases, events)]
 
 
 def versions() -> str:

@@ -181,3 +181,22 @@ def photo_upload(name: str = "photo.jpg") -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, image_bytes(), content_type="image/jpeg")
+
+
+def table_schema(tables: list[str]) -> set[tuple[str, str]]:
+    """PostgreSQL: every index and constraint of the tables, by name and definition (to check
+    that a bulk load put them all back)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        indexes = set(cursor.fetchall())
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        return indexes | set(cursor.fetchall())

@@ -27,7 +27,8 @@ class FigureCount(models.Model):
 
     NO_PREVIOUS = date(1, 1, 1)
 
-    node = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="+")
+    # Indexed by figure_count_key, which starts with it.
+    node = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField(_("day"))
     metric = models.CharField(_("metric"), max_length=40)
     category = models.CharField(_("category"), max_length=24, blank=True)

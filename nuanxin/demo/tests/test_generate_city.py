@@ -26,6 +26,7 @@ from nuanxin.people.models import Household, Resident, ResidentTag
 from nuanxin.stations.models import Station
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Area, Place, StaffAssignment
+from nuanxin.testing import table_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -207,29 +208,14 @@ def test_refuses_a_database_holding_another_territory() -> None:
         call_command("generate_city", "--seed=8", "--cases=20", stdout=io.StringIO())
 
 
-def _schema(tables: list[str]) -> set[tuple[str, str]]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
-            " WHERE indrelid::regclass::text = ANY(%s)",
-            [tables],
-        )
-        indexes = set(cursor.fetchall())
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid::regclass::text = ANY(%s)",
-            [tables],
-        )
-        return indexes | set(cursor.fetchall())
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="bulk loading drops indexes on PostgreSQL only")
 def test_bulk_loading_puts_every_index_and_constraint_back(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(city, "BULK_MINIMUM", 1)
     tables = ["cases_case", "cases_caseevent", "people_resident", "inspections_visit", "territory_place"]
-    before = _schema(tables)
+    before = table_schema(tables)
     assert len(before) > 30
     generate_city(SMALL)
-    assert _schema(tables) == before
+    assert table_schema(tables) == before
     with pytest.raises(IntegrityError), transaction.atomic():
         # The rebuilt unique constraint holds.
         existing = Case.objects.first()

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +20,7 @@ from nuanxin.inspections.models import ChecklistTemplate, Rectification, Visit
 from nuanxin.ledgers import actions as ledgers
 from nuanxin.ledgers.models import Dispute
 from nuanxin.territory import actions as territory
+from nuanxin.testing import table_schema
 from nuanxin.volunteers import actions as volunteers
 from nuanxin.volunteers.models import Activity, Participant, ParticipantGroup
 
@@ -225,6 +226,17 @@ def test_rollups_match_a_recount_after_any_sequence_of_actions(world, watch, ste
         assert _nonzero_rows() == kept
     finally:
         transaction.savepoint_rollback(savepoint)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the rebuild drops indexes on PostgreSQL only")
+def test_a_rebuild_puts_back_every_index_and_constraint_of_the_rollups(world, watch):
+    _step(world, watch, "dispute", 0, 4)
+    before = table_schema([FigureCount._meta.db_table])
+    kept = _nonzero_rows()
+    assert kept and len(before) >= 3
+    rollups.rebuild()
+    assert table_schema([FigureCount._meta.db_table]) == before
+    assert _nonzero_rows() == kept
 
 
 def test_a_full_history_is_counted_once_at_every_level(world, watch):
