@@ -505,7 +505,8 @@ def _run_job(item: int) -> Any:
 def _in_workers(job: Callable[[int], Any], items: Iterable[int]) -> Iterator[Any]:
     """job(item) for each item, in order, in WORKERS forked processes. The job and all it
     reads are inherited by the fork, not pickled: only the items and the results cross.
-    The processes never touch the database connection they inherit."""
+    The processes send nothing on the database connection they inherit: they only make a
+    cursor on it for psycopg to format rows with (Sink.encode)."""
     global _JOB  # noqa: PLW0603
     _JOB = job
     try:
