@@ -664,7 +664,7 @@ class IdNumbers:
     unique, moving to the next day when all five of a day are taken."""
 
     def __init__(self, chunk: int) -> None:
-        self.base = (chunk % PEOPLE_CHUNKS) * 10
+        self.base = chunk * 10  # chunk < PEOPLE_CHUNKS: codes up to 499
         self.seen: set[str] = set()
 
     def make(self, rng: random.Random, district: int, born: date, gender: str) -> str:

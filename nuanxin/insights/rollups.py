@@ -294,13 +294,6 @@ def _apply(delta: Counter[Key]) -> None:
     _upsert(sorted(expanded.items()))
 
 
-def _adding(table: str) -> str:
-    """The end of an INSERT that adds to the count of a row already there."""
-    return (
-        f"ON CONFLICT (node_id, day, metric, category, previous) DO UPDATE SET count = {table}.count + excluded.count"
-    )
-
-
 # Raw SQL because an upsert that adds to the count has no ORM form; table names come from the
 # models and every value is a parameter.
 def _upsert(rows: list[tuple[Key, int]]) -> None:
@@ -315,7 +308,8 @@ def _upsert(rows: list[tuple[Key, int]]) -> None:
                 params += [node, adapt(day), metric, category, adapt(previous), n]
             cursor.execute(
                 f"INSERT INTO {table} (node_id, day, metric, category, previous, count) VALUES {values} "  # noqa: S608
-                + _adding(table),
+                "ON CONFLICT (node_id, day, metric, category, previous) "
+                f"DO UPDATE SET count = {table}.count + excluded.count",
                 params,
             )
 
