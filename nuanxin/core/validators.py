@@ -38,8 +38,20 @@ def id_check_digit(first17: str) -> str:
     """GB 11643-1999 check character for the first 17 digits."""
     if len(first17) != len(_ID_WEIGHTS):
         raise ValueError("an ID number's check digit is computed from its first 17 digits")
+    return id_check_of_sum(id_weighted_sum(first17))
+
+
+def id_weighted_sum(digits: str, start: int = 0) -> int:
+    """The weighted sum behind the check character of the digits that stand at positions
+    start, start + 1, ... of the first 17. Sums of parts add up to the whole's, so a maker of
+    millions of numbers can sum a shared part (region, birth day) once."""
     # map rather than a generator: a third of the cost, on the millions a city's data makes.
-    return _ID_CHECK[sum(map(mul, map(int, first17), _ID_WEIGHTS)) % 11]
+    return sum(map(mul, map(int, digits), _ID_WEIGHTS[start:]))
+
+
+def id_check_of_sum(total: int) -> str:
+    """The check character of the first 17 digits whose weighted sum is `total`."""
+    return _ID_CHECK[total % 11]
 
 
 def normalize_id_number(value: str, *, field: str = "id_number") -> str:

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
+from django.utils import timezone
 
 from nuanxin.accounts.models import RoleGrant, User
 from nuanxin.accounts.roles import Role
@@ -18,6 +19,7 @@ from nuanxin.cases import actions as case_actions
 from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.cases.models import Case, CaseClass, CaseCounter, CaseEvent
 from nuanxin.core.audit import verify_chain
+from nuanxin.core.validators import normalize_id_number
 from nuanxin.demo import city
 from nuanxin.demo.city import BEIJING, CityPlan, database_digest, generate_city
 from nuanxin.inspections.checklists import install_demo_templates
@@ -97,6 +99,12 @@ def test_small_city_matches_the_flags() -> None:
     resident = Resident.objects.exclude(phone="").first()
     assert resident is not None and len(resident.id_number) == 18 and resident.id_number_index
     assert resident.phone.isdigit() and resident.phone_index
+    # Timestamps shared by a table's rows, written as text once, read back as the moment
+    # they name: people at 11:00, places at 10:00 Beijing time on the history's first day.
+    moved_in = timezone.localtime(resident.created_at)
+    assert (moved_in.hour, moved_in.minute) == (11, 0) and moved_in.utcoffset() == timedelta(hours=8)
+    assert resident.household.created_at == resident.created_at
+    assert timezone.localtime(resident.household.place.created_at) == moved_in - timedelta(hours=1)
     assert Household.objects.count() > 100
     # Every target has a visit; the visits are in their target's grid.
     assert WatchTarget.objects.filter(visits__isnull=True).count() == 0
@@ -240,8 +248,9 @@ def test_worker_processes_write_the_rows_one_process_makes(monkeypatch: pytest.M
     stored = database_digest(SMALL.seed)
     assert stored["people_resident"] == one_process["people_resident"]
     assert Resident.objects.count() == SMALL.residents
-    # The ID numbers are unique, and each gives its resident's year of birth.
+    # The ID numbers are valid and unique, and each gives its resident's year of birth.
     residents = list(Resident.objects.all())
+    assert all(normalize_id_number(r.id_number) == r.id_number for r in residents)
     assert len({r.id_number for r in residents}) == len(residents)
     assert all(int(r.id_number[6:10]) == r.birth_year for r in residents)
 

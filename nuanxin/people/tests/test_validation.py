@@ -7,7 +7,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from nuanxin.core.errors import DomainError
-from nuanxin.core.validators import id_check_digit, normalize_id_number, normalize_mobile
+from nuanxin.core.validators import (
+    id_check_digit,
+    id_check_of_sum,
+    id_weighted_sum,
+    normalize_id_number,
+    normalize_mobile,
+)
 from nuanxin.people.actions import pinyin_keys
 from nuanxin.people.tests.sample import make_id
 
@@ -32,6 +38,13 @@ def test_an_id_number_with_any_other_check_digit_is_rejected(first17, check):
     with pytest.raises(DomainError) as error:
         normalize_id_number(first17 + check)
     assert error.value.field == "id_number"
+
+
+@given(valid_first17, st.integers(min_value=0, max_value=17))
+def test_the_check_digit_summed_from_two_parts_is_the_whole_numbers(first17, cut):
+    # The city generator sums a region's and a birth day's part once for many numbers.
+    head, tail = first17[:cut], first17[cut:]
+    assert id_check_of_sum(id_weighted_sum(head) + id_weighted_sum(tail, cut)) == id_check_digit(first17)
 
 
 @pytest.mark.parametrize(
