@@ -205,12 +205,21 @@ def _norm(value: Any) -> str:
     if isinstance(value, Secret):
         return value.text
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
+        return _moment(value, postgres=connection.vendor == "postgresql")
     if isinstance(value, date):
         return value.isoformat()
     if value is None:
         return "∅"
     return str(value)
+
+
+def _moment(value: datetime, *, postgres: bool) -> str:
+    """A moment as the text its column takes: ISO 8601 in UTC on PostgreSQL, Django's naive
+    UTC text on SQLite. Digests normalise moments the same way, so a row may carry a moment
+    as this text or as a datetime. As text it is formatted once for all the columns and rows
+    that share it, where COPY would format a datetime each time (3.5 µs)."""
+    utc = value.astimezone(UTC)
+    return utc.isoformat() if postgres else utc.replace(tzinfo=None).isoformat(" ")
 
 
 @dataclass
@@ -279,11 +288,6 @@ class Sink:
         self.stats: dict[str, TableStats] = {}
         self._hashes: dict[str, Any] = {}
         self.crypto = FastCrypto()
-
-    def moment(self, value: datetime) -> str:
-        """A timestamp that every row of a table shares, as the text its column takes: made
-        once rather than formatted on each row (3.5 µs a value in COPY, two a resident)."""
-        return value.astimezone(UTC).isoformat() if self.postgres else _sqlite(value, self.crypto)
 
     @property
     def digests(self) -> dict[str, str]:
@@ -547,8 +551,7 @@ def _sqlite(value: Any, fast: "FastCrypto") -> Any:
     if isinstance(value, Secret):
         return fast.encrypt(value.text) if value.text else ""
     if isinstance(value, datetime):
-        # Django keeps naive UTC text in SQLite.
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+        return _moment(value, postgres=False)
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -967,7 +970,7 @@ class Generator:
         self.buildings_of: dict[int, list[int]] = {}
         self.place_targets = round(p.targets * (1 - RESIDENT_TARGET_SHARE))
         self.business_count = math.ceil(self.place_targets * PLACES_PER_TARGET) + grid_count
-        at = self.sink.moment(_dt(self.start, 10 * 3600))
+        at = _moment(_dt(self.start, 10 * 3600), postgres=self.sink.postgres)
         homes = grid_count * (math.ceil(buildings_per_grid / 8) + buildings_per_grid)
         next_id = self.ids.take(Place, homes + self.business_count)
         self.place_xy: dict[int, tuple[float, float]] = {}
@@ -1051,7 +1054,7 @@ class Generator:
         household_first = self.ids.take(Household, p.residents)
         resident_first = self.ids.take(Resident, p.residents)
         tag_first = self.ids.take(ResidentTag, p.residents)
-        at = self.sink.moment(_dt(self.start, 11 * 3600))
+        at = _moment(_dt(self.start, 11 * 3600), postgres=self.sink.postgres)
         index = self.sink.crypto.blind_index
         reference = AGE_REFERENCE.toordinal()  # birth days are handled as ordinals
 
@@ -1353,6 +1356,8 @@ class Generator:
         clean = {category: _json(answers(items, None)) for category, (_v, items) in versions.items()}
         hazardous_items = {c: [i for i in items if i.get("hazard")] for c, (_v, items) in versions.items()}
         random_ = rng.random
+        postgres = self.sink.postgres
+        planned_at: dict[tuple[date, int], str] = {}  # (due day, interval) -> when the visit was planned
 
         def visit_rows() -> Iterator[tuple[Any, ...]]:
             nonlocal visit_next, visits_made
@@ -1375,6 +1380,11 @@ class Generator:
                 for day in reversed(days):
                     vid, visit_next = visit_next, visit_next + 1
                     visits_made += 1
+                    planned = planned_at.get((day, step))
+                    if planned is None:
+                        planned = planned_at[day, step] = _moment(
+                            _dt(day - timedelta(days=step), 8 * 3600), postgres=postgres
+                        )
                     if random_() < 0.04:
                         yield (
                             vid,
@@ -1396,10 +1406,10 @@ class Generator:
                             "{}",
                             "",
                             None,
-                            _dt(day - timedelta(days=step), 8 * 3600),
+                            planned,
                         )
                         continue
-                    done = _dt(day, 9 * 3600 + int(random_() * 9 * 3600))
+                    done = _moment(_dt(day, 9 * 3600 + int(random_() * 9 * 3600)), postgres=postgres)
                     hazard = hazardous[int(random_() * len(hazardous))] if hazardous and random_() < 0.05 else None
                     yield (
                         vid,
@@ -1421,7 +1431,7 @@ class Generator:
                         clean_answers if hazard is None else _json(answers(items, hazard)),
                         "",
                         done,
-                        _dt(day - timedelta(days=step), 8 * 3600),
+                        planned,
                     )
                     if hazard is None:
                         continue
@@ -1436,7 +1446,7 @@ class Generator:
                         recheck_day = min(deadline, self.until)
                         rid, visit_next = visit_next, visit_next + 1
                         visits_made += 1
-                        closed_at = _dt(recheck_day, rng.randrange(9 * 3600, 18 * 3600))
+                        closed_at = _moment(_dt(recheck_day, rng.randrange(9 * 3600, 18 * 3600)), postgres=postgres)
                         yield (
                             rid,
                             "recheck",
