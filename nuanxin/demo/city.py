@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -143,6 +143,7 @@ PEOPLE_CHUNKS = 50
 # Business places per place target: some shops and firms are not on the watchlist.
 PLACES_PER_TARGET = 1.2
 RESIDENT_TARGET_SHARE = 0.03
+VISIT_CHUNKS = 50  # chunks of watch targets whose visits are made on their own
 HISTORY_SHARE = 0.2  # targets with a year of visits (the rest have their last visit only)
 
 
@@ -589,6 +590,24 @@ def _dt(day: date, seconds: int) -> datetime:
     if midnight is None:
         midnight = _MIDNIGHTS[day] = datetime(day.year, day.month, day.day, tzinfo=BEIJING).astimezone(UTC)
     return midnight + timedelta(seconds=seconds)
+
+
+# (day, days it moves in UTC, PostgreSQL?) -> the text before and after a moment's time of day
+_MOMENT_PARTS: dict[tuple[date, int, bool], tuple[str, str]] = {}
+_BEIJING_SECONDS = 8 * 3600
+
+
+def _moment_at(day: date, seconds: int, *, postgres: bool) -> str:
+    """_moment(_dt(day, seconds), postgres=postgres) without making a datetime: its text
+    from the UTC day's, made once (a visit has three such moments, a city millions)."""
+    shift, rest = divmod(seconds - _BEIJING_SECONDS, 86400)
+    parts = _MOMENT_PARTS.get((day, shift, postgres))
+    if parts is None:
+        utc_day = (day + timedelta(days=shift)).isoformat()
+        parts = _MOMENT_PARTS[day, shift, postgres] = (utc_day + "T", "+00:00") if postgres else (utc_day + " ", "")
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{parts[0]}{hours:02d}:{minutes:02d}:{seconds:02d}{parts[1]}"
 
 
 # --- names and numbers ----------------------------------------------------------------------
@@ -1320,18 +1339,31 @@ class Generator:
 
     def visits(self, plans: list[tuple[Any, ...]], versions: dict[str, tuple[int, list[dict[str, Any]]]]) -> None:
         """Each target's last visit, a year of visits for a share of them, and for visits that
-        found a hazard a rectification order (fixed by a re-check, or still open)."""
+        found a hazard a rectification order (fixed by a re-check, or still open).
+
+        How many visits each target has is drawn here first, so that the routine visits can
+        be made in VISIT_CHUNKS chunks of targets, each knowing its first visit id (in worker
+        processes when there are enough: Sink.write_chunks). The chunks hand back the hazards
+        their visits found; the orders and their re-checks (a visit in twenty finds one) are
+        made from those here, in chunk order, numbered as the app numbers them."""
         rng = _rng(self.seed, "visits")
+        random_ = rng.random
         interval = {"weekly": 7, "monthly": 30, "quarterly": 91}
         year_ago = self.until - timedelta(days=365)
-        rectifications: list[tuple[Any, ...]] = []
-        hazards: list[tuple[Any, ...]] = []
-        # Ids of visits are taken as they are made: the counts are not known beforehand.
-        visit_next = self.ids.take(Visit, 0)
-        rect_first = self.ids.take(Rectification, 0)
-        hazard_first = self.ids.take(Hazard, 0)
-        per_year: dict[int, int] = {}
-        visits_made = 0
+        # Each target's last due day and how many due days, one interval apart, come before it.
+        schedule: list[tuple[date, int]] = []
+        for _tid, _category, _place_id, _grid, _worker, frequency, started in plans:
+            step = interval[frequency]
+            last = max(started, self.until - timedelta(days=1 + int(random_() * step)))
+            earlier = max(0, (last - max(year_ago, started)).days // step) if random_() < HISTORY_SHARE else 0
+            schedule.append((last, earlier))
+        bounds = [len(plans) * c // VISIT_CHUNKS for c in range(VISIT_CHUNKS + 1)]
+        routine = sum(earlier + 1 for _last, earlier in schedule)
+        visit_first = self.ids.take(Visit, routine)
+        # The first visit id of each chunk: after the visits of the chunks before it.
+        chunk_first = list(
+            accumulate((sum(e + 1 for _l, e in schedule[a:b]) for a, b in pairwise(bounds)), initial=visit_first)
+        )
 
         def answers(items: list[dict[str, Any]], hazard_item: dict[str, Any] | None) -> dict[str, Any]:
             out: dict[str, Any] = {}
@@ -1355,150 +1387,53 @@ class Generator:
         # A visit without a hazard answers every item the same way: made once per category.
         clean = {category: _json(answers(items, None)) for category, (_v, items) in versions.items()}
         hazardous_items = {c: [i for i in items if i.get("hazard")] for c, (_v, items) in versions.items()}
-        random_ = rng.random
         postgres = self.sink.postgres
-        planned_at: dict[tuple[date, int], str] = {}  # (due day, interval) -> when the visit was planned
 
-        def visit_rows() -> Iterator[tuple[Any, ...]]:
-            nonlocal visit_next, visits_made
-            for tid, category, place_id, grid, worker, frequency, started in plans:
-                version_id, items = versions.get(category, (None, []))
+        def chunk(c: int) -> tuple[tuple[list[tuple[Any, ...]]], list[tuple[Any, ...]]]:
+            """The routine visits of targets [bounds[c], bounds[c + 1]), and the hazards they
+            found: (visit id, target's index, day, check-in moment, item's index, lng, lat,
+            and two draws for the order: fixed or not, and when)."""
+            rng = _rng(self.seed, "visits", c)
+            random_ = rng.random
+            # (due day, interval) -> the day as its column's text, and when such a visit was planned
+            due_texts: dict[tuple[date, int], tuple[str, str]] = {}
+            rows: list[tuple[Any, ...]] = []
+            found: list[tuple[Any, ...]] = []
+            vid = chunk_first[c]
+            for i in range(bounds[c], bounds[c + 1]):
+                tid, category, place_id, grid, worker, frequency, _started = plans[i]
+                last, earlier = schedule[i]
+                version_id = versions[category][0] if category in versions else None
                 hazardous = hazardous_items.get(category, [])
                 clean_answers = clean.get(category, "{}")
                 step = interval[frequency]
-                last = self.until - timedelta(days=1 + int(random_() * step))
-                if last < started:
-                    last = started
-                days = [last]
-                if rng.random() < HISTORY_SHARE:
-                    day = last - timedelta(days=step)
-                    while day >= max(year_ago, started):
-                        days.append(day)
-                        day -= timedelta(days=step)
                 home = self.place_xy.get(place_id) if place_id else None
                 lng, lat = home or _point(rng, grid.box)
-                for day in reversed(days):
-                    vid, visit_next = visit_next, visit_next + 1
-                    visits_made += 1
-                    planned = planned_at.get((day, step))
-                    if planned is None:
-                        planned = planned_at[day, step] = _moment(
-                            _dt(day - timedelta(days=step), 8 * 3600), postgres=postgres
+                for k in range(earlier, -1, -1):
+                    day = last - timedelta(days=k * step)
+                    texts = due_texts.get((day, step))
+                    if texts is None:
+                        planned_on = day - timedelta(days=step)
+                        texts = due_texts[day, step] = (
+                            day.isoformat(),
+                            _moment_at(planned_on, 8 * 3600, postgres=postgres),
                         )
+                    due, planned = texts
+                    visit = (vid, "routine", tid, category, place_id, None, None, grid.id, worker, due, version_id)
+                    vid += 1
                     if random_() < 0.04:
-                        yield (
-                            vid,
-                            "routine",
-                            tid,
-                            category,
-                            place_id,
-                            None,
-                            None,
-                            grid.id,
-                            worker,
-                            day,
-                            version_id,
-                            "missed",
-                            None,
-                            None,
-                            None,
-                            None,
-                            "{}",
-                            "",
-                            None,
-                            planned,
-                        )
+                        rows.append((*visit, "missed", None, None, None, None, "{}", "", None, planned))
                         continue
-                    done = _moment(_dt(day, 9 * 3600 + int(random_() * 9 * 3600)), postgres=postgres)
-                    hazard = hazardous[int(random_() * len(hazardous))] if hazardous and random_() < 0.05 else None
-                    yield (
-                        vid,
-                        "routine",
-                        tid,
-                        category,
-                        place_id,
-                        None,
-                        None,
-                        grid.id,
-                        worker,
-                        day,
-                        version_id,
-                        "done",
-                        done,
-                        _r(lng + (random_() - 0.5) * 4e-4),
-                        _r(lat + (random_() - 0.5) * 4e-4),
-                        3 + int(random_() * 38),
-                        clean_answers if hazard is None else _json(answers(items, hazard)),
-                        "",
-                        done,
-                        planned,
-                    )
-                    if hazard is None:
-                        continue
-                    severity = hazard["hazard"]["severity"]
-                    deadline = day + timedelta(days=3 if severity == Severity.MAJOR else 7)
-                    rect_id = rect_first + len(rectifications)
-                    seq = per_year[day.year] = per_year.get(day.year, 0) + 1
-                    fixed = deadline < self.until - timedelta(days=3) and rng.random() < 0.9
-                    closed_at = None
-                    if fixed:
-                        # The re-check that closes the order.
-                        recheck_day = min(deadline, self.until)
-                        rid, visit_next = visit_next, visit_next + 1
-                        visits_made += 1
-                        closed_at = _moment(_dt(recheck_day, rng.randrange(9 * 3600, 18 * 3600)), postgres=postgres)
-                        yield (
-                            rid,
-                            "recheck",
-                            tid,
-                            category,
-                            place_id,
-                            None,
-                            rect_id,
-                            grid.id,
-                            worker,
-                            recheck_day,
-                            version_id,
-                            "done",
-                            closed_at,
-                            lng,
-                            lat,
-                            3 + int(random_() * 38),
-                            clean_answers,
-                            "",
-                            closed_at,
-                            done,
-                        )
-                    rectifications.append(
-                        (
-                            rect_id,
-                            f"ZG{day.year}{seq:05d}",
-                            vid,
-                            tid,
-                            place_id,
-                            category,
-                            grid.id,
-                            "负责人",
-                            severity,
-                            day,
-                            deadline,
-                            "fixed" if fixed else "open",
-                            closed_at,
-                            None,
-                            done,
-                        )
-                    )
-                    hazards.append(
-                        (
-                            hazard_first + len(hazards),
-                            rect_id,
-                            hazard["code"],
-                            hazard["label"][:200],
-                            _json(answers([hazard], hazard)[hazard["code"]]),
-                            severity,
-                            fixed,
-                        )
-                    )
+                    done = _moment_at(day, 9 * 3600 + int(random_() * 9 * 3600), postgres=postgres)
+                    hazard = int(random_() * len(hazardous)) if hazardous and random_() < 0.05 else None
+                    answered = clean_answers
+                    if hazard is not None:
+                        answered = _json(answers(versions[category][1], hazardous[hazard]))
+                        found.append((visit[0], i, day, done, hazard, lng, lat, random_(), random_()))
+                    distance = 3 + int(random_() * 38)
+                    lng_in, lat_in = _r(lng + (random_() - 0.5) * 4e-4), _r(lat + (random_() - 0.5) * 4e-4)
+                    rows.append((*visit, "done", done, lng_in, lat_in, distance, answered, "", done, planned))
+            return (rows,), found
 
         columns = (
             "id",
@@ -1540,9 +1475,85 @@ class Generator:
             "created_at",
         )
         # Re-checks point at their orders: both are in before the foreign keys are checked.
-        with self.sink.loading([Visit], len(plans) * 3):
-            self.counts["visits"] = self.sink.write(Visit, columns, visit_rows())
-            self.ids.take(Visit, visits_made)
+        with self.sink.loading([Visit, Rectification], routine):
+            (made,), found = self.sink.write_chunks(((Visit, columns),), chunk, VISIT_CHUNKS, expected=routine)
+            rechecks: list[tuple[Any, ...]] = []
+            rectifications: list[tuple[Any, ...]] = []
+            hazards: list[tuple[Any, ...]] = []
+            recheck_first = self.ids.take(Visit, 0)
+            rect_first = self.ids.take(Rectification, 0)
+            hazard_first = self.ids.take(Hazard, 0)
+            per_year: dict[int, int] = {}
+            for vid, i, day, done, h, lng, lat, fix_draw, close_draw in (f for part in found for f in part):
+                tid, category, place_id, grid, worker, _frequency, _started = plans[i]
+                version_id = versions[category][0]
+                hazard = hazardous_items[category][h]
+                severity = hazard["hazard"]["severity"]
+                deadline = day + timedelta(days=3 if severity == Severity.MAJOR else 7)
+                rect_id = rect_first + len(rectifications)
+                seq = per_year[day.year] = per_year.get(day.year, 0) + 1
+                fixed = deadline < self.until - timedelta(days=3) and fix_draw < 0.9
+                closed_at = None
+                if fixed:
+                    # The re-check that closes the order.
+                    recheck_day = min(deadline, self.until)
+                    closed_at = _moment_at(recheck_day, 9 * 3600 + int(close_draw * 9 * 3600), postgres=postgres)
+                    rechecks.append(
+                        (
+                            recheck_first + len(rechecks),
+                            "recheck",
+                            tid,
+                            category,
+                            place_id,
+                            None,
+                            rect_id,
+                            grid.id,
+                            worker,
+                            recheck_day,
+                            version_id,
+                            "done",
+                            closed_at,
+                            lng,
+                            lat,
+                            3 + int(random_() * 38),
+                            clean[category],
+                            "",
+                            closed_at,
+                            done,
+                        )
+                    )
+                rectifications.append(
+                    (
+                        rect_id,
+                        f"ZG{day.year}{seq:05d}",
+                        vid,
+                        tid,
+                        place_id,
+                        category,
+                        grid.id,
+                        "负责人",
+                        severity,
+                        day,
+                        deadline,
+                        "fixed" if fixed else "open",
+                        closed_at,
+                        None,
+                        done,
+                    )
+                )
+                hazards.append(
+                    (
+                        hazard_first + len(hazards),
+                        rect_id,
+                        hazard["code"],
+                        hazard["label"][:200],
+                        _json(answers([hazard], hazard)[hazard["code"]]),
+                        severity,
+                        fixed,
+                    )
+                )
+            self.counts["visits"] = made + self.sink.write(Visit, columns, rechecks)
+            self.ids.take(Visit, len(rechecks))
             self.counts["rectifications"] = self.sink.write(Rectification, rect_columns, rectifications)
             self.ids.take(Rectification, len(rectifications))
             self.sink.write(Hazard, ("id", "rectification_id", "item", "label", "answer", "severity", "fixed"), hazards)

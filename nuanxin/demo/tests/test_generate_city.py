@@ -11,6 +11,8 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nuanxin.accounts.models import RoleGrant, User
 from nuanxin.accounts.roles import Role
@@ -267,3 +269,15 @@ def test_copy_text_carries_tabs_newlines_backslashes_and_nulls() -> None:
     assert sink.write_encoded(PeriodicClaim, columns, [sink.encode(PeriodicClaim, columns, rows)]) == len(rows)
     stored = list(PeriodicClaim.objects.order_by("id").values_list("job", "period", "claimed_at", "claimed_by"))
     assert stored == [(job, k, at, "") for k, job in enumerate(awkward)]
+
+
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2035, 12, 31)),
+    st.integers(min_value=0, max_value=2 * 86400),
+    st.booleans(),
+)
+def test_a_moment_made_as_text_is_the_text_of_its_datetime(day: date, seconds: int, postgres: bool) -> None:
+    # Visits carry their moments as text made without a datetime; the digests and the
+    # columns read them back as datetimes, so the two texts must agree to the character.
+    expected = city._moment(city._dt(day, seconds), postgres=postgres)
+    assert city._moment_at(day, seconds, postgres=postgres) == expected
