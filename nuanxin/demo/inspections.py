@@ -190,6 +190,11 @@ class History:
                 .exclude(state=Visit.State.DONE)
                 .select_related("version", "place", "target__resident", "worker")
             ):
+                if not Visit.objects.filter(pk=visit.pk).exists():
+                    # A hazard found earlier today on the same target changed its frequency,
+                    # and its routine visit was planned again (inspections._replan): the new
+                    # one comes up on a later day.
+                    continue
                 self.record(visit, day)
             day += timedelta(days=1)
             if day.day == 1:
