@@ -82,6 +82,7 @@ prod-check: $(RUN_STAMP)
 	@NUANXIN_PRODUCTION=1 ALLOWED_HOSTS=example.org \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	NUANXIN_FIELD_KEY="$$($(PY) -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
+	NUANXIN_AUDIT_KEY="$$($(PY) -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 # Backups use the installed environment as it is (no package installs from a timer); the

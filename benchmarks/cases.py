@@ -22,6 +22,7 @@ from harness import measure, report, setup  # noqa: E402
 
 setup("bench-cases.sqlite3")
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -103,6 +104,10 @@ def main() -> None:
         return call
 
     body = '{"class_code": "sanitation", "description": "垃圾桶满了", "lng": 102.7011, "lat": 24.9811}'
+
+    # One rider reporting a thousand cases is what the rate limit stops (docs/rate-limits.md);
+    # its counting stays in what is measured.
+    settings.RATE_LIMIT_REPORT = (10**9, 3600)
 
     def intake():
         response = rider.post(

@@ -103,6 +103,7 @@ if not re.fullmatch(r"(nuanxin_bench|helper_bench)\w*", DATABASE):
 
 # Benchmark-only secrets, fixed so a kept database (BENCH_REUSE) still decrypts.
 _FIELD_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"nuanxin city benchmark field key").digest()).decode()
+_AUDIT_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"nuanxin city benchmark audit key").digest()).decode()
 ENV = {
     "DJANGO_SETTINGS_MODULE": "nuanxin.settings",
     "DATABASE_URL": f"postgres://postgres@{HOST}:5432/{DATABASE}",
@@ -111,13 +112,23 @@ ENV = {
     "NUANXIN_PRODUCTION": "1",
     "DEBUG": "0",
     "NUANXIN_DEMO": "0",
+    # The benchmark's accounts have no authenticator app (docs/accounts-mfa.md).
+    "NUANXIN_MFA_REQUIRED": "0",
     "SECRET_KEY": "nuanxin-city-benchmark-only-" + hashlib.sha256(b"bench secret").hexdigest(),
     "NUANXIN_FIELD_KEY": _FIELD_KEY,
+    "NUANXIN_AUDIT_KEY": _AUDIT_KEY,
     "ALLOWED_HOSTS": f"{HOST},localhost,testserver",
     "LOG_LEVEL": "WARNING",
+    # A load test is a few clients hammering on purpose: the rate limits (docs/rate-limits.md)
+    # would refuse it. Their counting stays in what is measured.
+    **{
+        f"RATE_LIMIT_{name}": "1000000000/3600"
+        for name in ("SIGN_IN", "REPORT", "EXPORT", "CASES_SIMILAR", "CASES_FOLLOW", "PEOPLE_SEARCH", "REVEAL")
+    },
 }
 os.environ.update(ENV)
-for name in ("TASKS_BACKEND", "SECRET_KEY_FILE", "NUANXIN_FIELD_KEY_FILE", "SQLITE_PATH", "SECURE_SSL_REDIRECT"):
+_KEY_FILES = ("SECRET_KEY_FILE", "NUANXIN_FIELD_KEY_FILE", "NUANXIN_AUDIT_KEY_FILE")
+for name in ("TASKS_BACKEND", *_KEY_FILES, "SQLITE_PATH", "SECURE_SSL_REDIRECT"):
     os.environ.pop(name, None)
 # What nginx adds to every request it passes on after TLS.
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}

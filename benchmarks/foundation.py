@@ -19,7 +19,7 @@ from harness import measure, report, setup  # noqa: E402
 
 setup("bench.sqlite3")
 
-from django.core.cache import cache  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
@@ -54,8 +54,11 @@ def main() -> None:
 
         return call
 
+    # The per-user limit on exact searches (docs/rate-limits.md) would stop the loop after 30;
+    # its counting stays in what is measured.
+    settings.RATE_LIMIT_PEOPLE_SEARCH = (10**9, 600)
+
     def search_by_phone():
-        cache.clear()  # the per-user limit on exact searches would stop the loop after 30
         response = worker.post("/people/", {"q": phone})
         assert response.status_code == 200 and someone.name in response.content.decode()
 

@@ -69,6 +69,7 @@ def territory():
     from nuanxin.accounts import actions as accounts
     from nuanxin.accounts.models import User
     from nuanxin.accounts.roles import Role
+    from nuanxin.core.audit import SYSTEM
     from nuanxin.territory import actions
     from nuanxin.territory.models import Area
     from nuanxin.testing import rectangle
@@ -89,7 +90,7 @@ def territory():
     organiser = User.objects.filter(username="bench-organiser").first()
     if organiser is None:
         organiser = accounts.create_user(actor=None, username="bench-organiser", password=None, display_name="组织者")
-        accounts.grant_role(actor=None, user=organiser, role=Role.COMMUNITY_ADMIN, area=community)
+        accounts.grant_role(actor=SYSTEM, user=organiser, role=Role.COMMUNITY_ADMIN, area=community)
     return community, Area.objects.get(level="grid", code="G1"), organiser
 
 

@@ -45,6 +45,12 @@ SECRET_KEY = envsecret("SECRET_KEY", _DEVELOPMENT_SECRET_KEY)
 # 32-byte AES-GCM key for personal data, base64 (urlsafe). Empty: derived from SECRET_KEY
 # (development only; production mode refuses to start without it).
 NUANXIN_FIELD_KEY = envsecret("NUANXIN_FIELD_KEY")
+# 32-byte key, urlsafe base64, for the audit log's MACs and checkpoints (docs/audit.md), kept
+# outside the database like the field key. Empty: derived from SECRET_KEY (development only;
+# production mode refuses to start without it). After a rotation the retired keys stay in
+# NUANXIN_AUDIT_OLD_KEYS (comma-separated), so the entries signed with them still verify.
+NUANXIN_AUDIT_KEY = envsecret("NUANXIN_AUDIT_KEY")
+NUANXIN_AUDIT_OLD_KEYS = envsecret("NUANXIN_AUDIT_OLD_KEYS")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 
@@ -72,6 +78,19 @@ def _refuse_development_settings() -> None:
         size = -1
     if size != 32:
         raise ImproperlyConfigured("NUANXIN_FIELD_KEY must be 32 bytes, urlsafe base64.")
+    if not NUANXIN_AUDIT_KEY:
+        raise ImproperlyConfigured(
+            "NUANXIN_PRODUCTION=1 needs NUANXIN_AUDIT_KEY (or NUANXIN_AUDIT_KEY_FILE): 32 random bytes, urlsafe "
+            "base64, kept outside the database; the audit log is signed with it."
+        )
+    try:
+        size = len(base64.urlsafe_b64decode(NUANXIN_AUDIT_KEY))
+    except (binascii.Error, ValueError):
+        size = -1
+    if size != 32:
+        raise ImproperlyConfigured("NUANXIN_AUDIT_KEY must be 32 bytes, urlsafe base64.")
+    if NUANXIN_AUDIT_KEY == NUANXIN_FIELD_KEY:
+        raise ImproperlyConfigured("NUANXIN_AUDIT_KEY must differ from NUANXIN_FIELD_KEY.")
 
 
 if NUANXIN_PRODUCTION:
@@ -90,6 +109,10 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    # Two-step verification (docs/accounts-mfa.md): TOTP apps and single-use recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",
     "nuanxin.core",
     "nuanxin.territory",
@@ -115,10 +138,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "nuanxin.accounts.middleware.StaffSessionMiddleware",
+    "nuanxin.core.middleware.ReadOnlyAccountMiddleware",  # the auditor writes nothing (docs/scope.md)
+    "nuanxin.accounts.mfa.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A view that raised core.ratelimit.RateLimited answers the 429 page (docs/rate-limits.md).
+    "nuanxin.core.ratelimit.RateLimitMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -189,10 +217,15 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Lockout (reference AUTH-3): 5 failures lock (username, IP) for 15 minutes.
+# Lockout (reference AUTH-3, docs/accounts.md): 5 failures lock the account (from every
+# address), 20 failures from one address lock the address (over every account), for 15 minutes.
+# What was typed is normalised first (a phone number in any spelling is one account).
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
+SIGNIN_ADDRESS_FAILURE_LIMIT = envint("SIGNIN_ADDRESS_FAILURE_LIMIT", "20")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "nuanxin.accounts.signin.LockoutHandler"
+AXES_USERNAME_CALLABLE = "nuanxin.accounts.signin.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "nuanxin.accounts.views.locked_out"
 AXES_IPWARE_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
@@ -224,6 +257,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 API_TOKEN_DAYS = envint("API_TOKEN_DAYS", "30")
+# A token unused for this many days stops working (docs/accounts.md).
+API_TOKEN_IDLE_DAYS = envint("API_TOKEN_IDLE_DAYS", "30")
+# Two-step verification (docs/accounts-mfa.md): accounts that can reveal personal data or act
+# on a community or above sign in with a TOTP app too. Leave it on: only the test suite and the
+# benchmarks turn it off (NUANXIN_MFA_REQUIRED=0).
+NUANXIN_MFA_REQUIRED = envbool("NUANXIN_MFA_REQUIRED", "1")
+OTP_TOTP_ISSUER = "nuanxin"
+# The Django admin never shows a TOTP secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # API pages: 100 rows by default, never more than 500 in one answer.
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 500
@@ -265,7 +307,19 @@ def _redis_parts(url: str) -> tuple[str, str, str]:
     return bare, unquote(parts.username or ""), unquote(parts.password or "")
 
 
-CACHES: dict[str, dict[str, Any]] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# "ratelimit" holds the rate-limit counters and the join codes (core/ratelimit.py,
+# docs/rate-limits.md): it must be shared by every worker process and server, so it is the
+# database (table nuanxin_ratelimit, made by core migration 0007), never local memory.
+CACHES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "nuanxin.core.ratelimit.CounterDatabaseCache",
+        "LOCATION": "nuanxin_ratelimit",
+        # Django culls a third of the entries past MAX_ENTRIES (300 by default), live counters
+        # included; expired ones go first. One community stays far below this.
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    },
+}
 # REDIS_URL (redis://[:password@]host:port/db): the cache and the task queue. The setting keeps
 # the address only, never the password.
 REDIS_URL, _redis_user, _redis_password = _redis_parts(os.environ.get("REDIS_URL", ""))
@@ -276,8 +330,37 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": _redis_options,
-        }
+        },
+        # The same Redis, its own key prefix.
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": _redis_options,
+            "KEY_PREFIX": "nuanxin-ratelimit",
+        },
     }
+
+
+def envrate(name: str, default: str) -> tuple[int, int]:
+    """A rate limit "requests/seconds" (e.g. "5/3600") from the environment."""
+    count, _, seconds = os.environ.get(name, default).partition("/")
+    return int(count), int(seconds or 3600)
+
+
+# Rate limits (core/ratelimit.py, docs/rate-limits.md): (requests, seconds), each counted in
+# clock-aligned windows per address, account or key. Refusals are 429 with Retry-After.
+RATE_LIMIT_SIGN_IN = envrate("RATE_LIMIT_SIGN_IN", "60/600")  # per address, page and API token
+RATE_LIMIT_JOIN = envrate("RATE_LIMIT_JOIN", "5/3600")  # accounts made by joining, per address
+RATE_LIMIT_JOIN_ATTEMPT = envrate("RATE_LIMIT_JOIN_ATTEMPT", "30/3600")  # join form posts, per address
+RATE_LIMIT_PHONE_CODE = envrate("RATE_LIMIT_PHONE_CODE", "3/3600")  # join codes sent, per phone
+RATE_LIMIT_REPORT = envrate("RATE_LIMIT_REPORT", "40/3600")  # case reports, per account
+RATE_LIMIT_REPORT_ANONYMOUS = envrate("RATE_LIMIT_REPORT_ANONYMOUS", "10/3600")  # without an account, per address
+RATE_LIMIT_OPEN311_POST = envrate("RATE_LIMIT_OPEN311_POST", "30/60")  # Open311 POSTs, per api_key
+RATE_LIMIT_PEOPLE_SEARCH = envrate("RATE_LIMIT_PEOPLE_SEARCH", "30/600")  # searches by phone or ID number, per account
+RATE_LIMIT_REVEAL = envrate("RATE_LIMIT_REVEAL", "60/3600")  # reveals of personal data, per account
+RATE_LIMIT_EXPORT = envrate("RATE_LIMIT_EXPORT", "30/3600")  # spreadsheet exports, per account
+RATE_LIMIT_CASES_SIMILAR = envrate("RATE_LIMIT_CASES_SIMILAR", "120/3600")  # similar-case queries, per account
+RATE_LIMIT_CASES_FOLLOW = envrate("RATE_LIMIT_CASES_FOLLOW", "20/3600")  # follows, per account
 
 # Background tasks: in Redis through RQ when REDIS_URL is set (workers: `manage.py rqworker
 # default`, as many as needed), else in the database (`manage.py db_worker`). TASKS_BACKEND
@@ -322,7 +405,13 @@ NUANXIN_PERIODIC_JOBS = [
     ("nuanxin.core.tasks.retry_notifications", envint("NUANXIN_NOTIFY_RETRY_EVERY", "300")),
     ("nuanxin.inspections.tasks.generate_due_visits", 24 * 3600),
     ("nuanxin.volunteers.tasks.send_reminders", 3600),
+    ("nuanxin.core.tasks.checkpoint_audit_chain", envint("NUANXIN_AUDIT_CHECKPOINT_EVERY", "3600")),
 ]
+# The audit chain's checkpoints (docs/audit.md): an append-only file the database cannot
+# rewrite, written every NUANXIN_AUDIT_CHECKPOINT_EVERY seconds and at every backup and restore.
+NUANXIN_AUDIT_CHECKPOINT_FILE = os.environ.get("NUANXIN_AUDIT_CHECKPOINT_FILE", "") or str(
+    BASE_DIR / "var" / "audit-checkpoints.log"
+)
 
 # Volunteers (docs/service-hours.md): cumulative approved hours for stars 1 to 5, unless a
 # community sets its own (StarLevels).
@@ -345,6 +434,10 @@ NUANXIN_CLEAN_VISITS_TO_LOWER = envint("NUANXIN_CLEAN_VISITS_TO_LOWER", "2")
 # Photos (core.photos): the largest upload accepted and the most pixels decoded.
 NUANXIN_PHOTO_MAX_BYTES = envint("NUANXIN_PHOTO_MAX_BYTES", str(10 * 1024 * 1024))
 NUANXIN_PHOTO_MAX_PIXELS = envint("NUANXIN_PHOTO_MAX_PIXELS", str(40_000_000))
+# The largest request body, uploads included (core.security): a longer declared
+# Content-Length is refused with a 413 before a byte is read. 30 MB holds a 20 MB
+# spreadsheet or several phone photos (docs/photos-and-idempotency.md).
+NUANXIN_REQUEST_MAX_BYTES = envint("NUANXIN_REQUEST_MAX_BYTES", str(30 * 1024 * 1024))
 
 # Working periods of a working day, local time, for time limits (core.workcalendar):
 # "08:30-12:00,14:00-17:30".
@@ -367,6 +460,13 @@ NUANXIN_NOTIFY_MAX_ATTEMPTS = envint("NUANXIN_NOTIFY_MAX_ATTEMPTS", "5")
 NUANXIN_WEBHOOK_URL = os.environ.get("NUANXIN_WEBHOOK_URL", "")
 NUANXIN_WEBHOOK_SECRET = envsecret("NUANXIN_WEBHOOK_SECRET")
 NUANXIN_WEBHOOK_TIMEOUT = envint("NUANXIN_WEBHOOK_TIMEOUT", "5")
+# Text messages to a phone (the code that proves a phone when joining): a signed JSON POST to
+# this relay, which hands them to the operator's SMS provider. Empty: none are sent, and joining
+# by phone is closed, except in demo mode, where the development sink shows the text instead.
+NUANXIN_SMS_WEBHOOK_URL = os.environ.get("NUANXIN_SMS_WEBHOOK_URL", "")
+# A join code's life in seconds, and the wrong tries before it is gone.
+NUANXIN_PHONE_CODE_SECONDS = envint("NUANXIN_PHONE_CODE_SECONDS", "600")
+NUANXIN_PHONE_CODE_TRIES = envint("NUANXIN_PHONE_CODE_TRIES", "5")
 # Where links in e-mails and webhooks point, e.g. "https://nuanxin.example.org" (empty: paths only).
 NUANXIN_SITE_URL = os.environ.get("NUANXIN_SITE_URL", "")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -390,6 +490,8 @@ class RedactSecrets(logging.Filter):
         found = [
             settings.SECRET_KEY,
             settings.NUANXIN_FIELD_KEY,
+            settings.NUANXIN_AUDIT_KEY,
+            *settings.NUANXIN_AUDIT_OLD_KEYS.split(","),
             settings.NUANXIN_WEBHOOK_SECRET,
             settings.EMAIL_HOST_PASSWORD,
             _redis_password,
@@ -426,4 +528,6 @@ LOGGING = {
     "filters": {"redact_secrets": {"()": RedactSecrets}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # Each audit checkpoint goes to the log too (ship it to a remote syslog: docs/audit.md).
+    "loggers": {"nuanxin.audit.checkpoint": {"level": "INFO"}},
 }

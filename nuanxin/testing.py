@@ -12,6 +12,7 @@ from typing import Any
 from PIL import Image
 
 from nuanxin.accounts import actions as account_actions
+from nuanxin.core.audit import SYSTEM
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Area, Place
 
@@ -103,7 +104,7 @@ def build_world() -> World:
             actor=None, username=key.replace("_", "-"), password=PASSWORD, display_name=key
         )
         if role:
-            account_actions.grant_role(actor=None, user=user, role=role, area=area, unit=unit)
+            account_actions.grant_role(actor=SYSTEM, user=user, role=role, area=area, unit=unit)
         users[key] = user
 
     persona("system_admin", "system_admin")

@@ -13,10 +13,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nuanxin.accounts.mfa import check_second_factor
 from nuanxin.accounts.models import ApiToken, RoleGrant, User
 from nuanxin.accounts.roles import GLOBAL_ROLES, ROLE_LEVEL, UNIT_ROLES, Role
+from nuanxin.accounts.scope import scope_of
+from nuanxin.accounts.signin import signin_identifier
 from nuanxin.core import audit
+from nuanxin.core.audit import SYSTEM
 from nuanxin.core.errors import DomainError
+from nuanxin.core.validators import plain_name
 from nuanxin.territory.models import Area, Place
 
 
@@ -29,7 +34,8 @@ def create_user(*, actor: Any, username: str, password: str | None, display_name
         raise DomainError(_("A username is required."), field="username")
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(_("This username is taken."), field="username")
-    user = User(username=username, display_name=display_name.strip(), email=email.strip())
+    display_name = plain_name(display_name, field="display_name", limit=60, required=False)
+    user = User(username=username, display_name=display_name, email=email.strip())
     if password is None:
         user.set_unusable_password()
     else:
@@ -47,8 +53,12 @@ def create_user(*, actor: Any, username: str, password: str | None, display_name
 def grant_role(*, actor: Any, user: User, role: str, area: Area | None = None, unit: Place | None = None) -> RoleGrant:
     """Give `user` a role on a node (or a unit, or everywhere for global roles).
 
-    Checks that the role fits where it is held (`check_grant`); raises DomainError otherwise."""
+    Checks, before anything is written, that the role fits where it is held (`check_grant`)
+    and that the actor may hand it out there (`check_may_grant`: accounts.manage on the node,
+    a system admin for a global role; `actor=SYSTEM` for the installation itself). Raises
+    DomainError otherwise ("forbidden" for an actor without the permission)."""
     check_grant(role=role, area=area, unit=unit)
+    check_may_grant(actor=actor, role=role, area=area, unit=unit)
     grant, created = RoleGrant.objects.get_or_create(user=user, role=role, area=area, unit=unit)
     if role == Role.SYSTEM_ADMIN and not (user.is_staff and user.is_superuser):
         # System admins maintain reference data in the Django admin.
@@ -68,7 +78,11 @@ def grant_role(*, actor: Any, user: User, role: str, area: Area | None = None, u
 
 @transaction.atomic
 def revoke_role(*, actor: Any, grant: RoleGrant) -> None:
-    """Take a role away. The last system-admin grant also takes away the Django admin."""
+    """Take a role away; the same permission as granting it (`check_may_grant`) is needed.
+    The last system-admin grant also takes away the Django admin."""
+    # The row as stored: the instance given may carry unsaved edits (an admin form's).
+    grant = RoleGrant.objects.select_related("user", "area", "unit__grid").get(pk=grant.pk)
+    check_may_grant(actor=actor, role=grant.role, area=grant.area, unit=grant.unit)
     user = grant.user
     detail = _grant_detail(grant)
     area_path = grant.area.path if grant.area else ""
@@ -110,11 +124,41 @@ def check_grant(*, role: str, area: Area | None, unit: Place | None) -> None:
         raise DomainError(_("This role is held on a node of the territory."), field="area")
 
 
-def issue_token(*, request: HttpRequest | None, username: str, password: str) -> tuple[User, str]:
-    """Check the password (through axes, so lockout applies) and issue a bearer token."""
-    user = authenticate(request, username=username, password=password)
+def check_may_grant(*, actor: Any, role: str, area: Area | None, unit: Place | None) -> None:
+    """Whether `actor` may grant or withdraw `role` there. Fails closed: only `SYSTEM` (the
+    installation itself, named on purpose) passes without a check; any other actor, None
+    included, needs accounts.manage on the node the role is held on (a unit: on the unit's
+    grid), and a global role (system admin, auditor) needs a system admin. The account
+    `createsuperuser` makes counts as one: it holds no role yet, and the Django admin gives
+    it every power anyway. Raises a DomainError with code "forbidden"."""
+    if actor is SYSTEM:
+        return
+    scope = scope_of(actor)
+    if scope.is_authenticated and getattr(actor, "is_superuser", False):
+        return
+    if role in GLOBAL_ROLES:
+        allowed = scope.everything
+    elif unit is not None:
+        allowed = scope.has_at("accounts.manage", unit.grid.path)
+    elif area is not None:
+        allowed = scope.has_at("accounts.manage", area.path)
+    else:
+        allowed = False
+    if not allowed:
+        raise DomainError(_("You may not grant or withdraw this role here."), field="role", code="forbidden")
+
+
+def issue_token(
+    *, request: HttpRequest | None, username: str, password: str, otp: str | None = None
+) -> tuple[User, str]:
+    """Check the password (through axes, so lockout applies), then the second step for an
+    account that needs one (`otp`: a TOTP or recovery code; DomainError on `otp` when missing
+    or wrong), and issue a bearer token."""
+    # One form of the identifier for the lookup and the lockout (as on the sign-in page).
+    user = authenticate(request, username=signin_identifier(username), password=password)
     if user is None or not user.is_active:
         raise DomainError(_("Wrong username or password."), field="password", code="invalid_credentials")
+    check_second_factor(user=user, code=otp)
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         ApiToken.objects.create(
@@ -126,14 +170,49 @@ def issue_token(*, request: HttpRequest | None, username: str, password: str) ->
     return user, token
 
 
-def user_for_token(token: str) -> User | None:
-    row = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=ApiToken.digest_of(token), expires_at__gt=timezone.now(), user__is_active=True)
-        .first()
-    )
+def token_for(token: str) -> ApiToken | None:
+    """The active token (`ApiToken.objects.active`: not expired, not idle too long, of an
+    active account) that `token` is, with its user; None for anything else. Notes its use
+    (at most every 5 minutes, so a busy client does not write on every request)."""
+    now = timezone.now()
+    row = ApiToken.objects.active(now).select_related("user").filter(digest=ApiToken.digest_of(token)).first()
     if row is None:
         return None
-    if row.last_used_at is None or timezone.now() - row.last_used_at > timedelta(minutes=5):
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
-    return row.user
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        row.last_used_at = now
+    return row
+
+
+def user_for_token(token: str) -> User | None:
+    row = token_for(token)
+    return row.user if row is not None else None
+
+
+class TokenRevoked:
+    """Why tokens were revoked: the reason in the audit entry."""
+
+    BY_CLIENT = "client"
+    BY_ADMIN = "admin"
+    PASSWORD_CHANGED = "password_changed"
+    DEACTIVATED = "deactivated"
+    ROLE_WITHDRAWN = "role_withdrawn"
+
+
+@transaction.atomic
+def revoke_token(*, actor: Any, token: ApiToken, reason: str) -> None:
+    """Revoke one token (it is deleted: it stops working at once). Audited with the reason
+    (a `TokenRevoked` value); who may revoke which token is the caller's check."""
+    user, token_id = token.user, token.pk
+    token.delete()
+    audit.record("accounts.token_revoked", actor=actor, obj=user, detail={"token": token_id, "reason": reason})
+
+
+@transaction.atomic
+def revoke_tokens(*, actor: Any, user: User, reason: str) -> int:
+    """Revoke every token of `user` (a password change, a deactivation, a role withdrawn).
+    Returns how many there were; audited when there was at least one."""
+    count, _deleted = ApiToken.objects.filter(user=user).delete()
+    if count:
+        audit.record("accounts.tokens_revoked", actor=actor, obj=user, detail={"count": count, "reason": reason})
+    return count

@@ -1,9 +1,13 @@
 """Users, the roles they hold on the territory tree, and API tokens."""
 
 import hashlib
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -56,14 +60,35 @@ class RoleGrant(models.Model):
         return f"{self.user} · {self.get_role_display()} · {where}"
 
 
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self, now: datetime | None = None) -> "ApiTokenQuerySet":
+        """Tokens that still open the API: not past their expiry, used (or issued) within the
+        last API_TOKEN_IDLE_DAYS, held by an active account."""
+        now = now or timezone.now()
+        idle_since = now - timedelta(days=idle_days())
+        return self.filter(
+            Q(last_used_at__gt=idle_since) | Q(last_used_at__isnull=True, created_at__gt=idle_since),
+            expires_at__gt=now,
+            user__is_active=True,
+        )
+
+
+def idle_days() -> int:
+    """API_TOKEN_IDLE_DAYS: a token unused for this many days stops working."""
+    return int(getattr(settings, "API_TOKEN_IDLE_DAYS", 30))
+
+
 class ApiToken(models.Model):
-    """A bearer token for the JSON API. Only a SHA-256 of the token is stored."""
+    """A bearer token for the JSON API. Only a SHA-256 of the token is stored. A revoked
+    token is deleted (the audit log keeps the revocation)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("API token")
@@ -75,3 +100,10 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def usable_until(self) -> datetime:
+        """When the token stops working if it is not used again: its expiry, or the end of
+        its idle allowance, whichever comes first."""
+        last = self.last_used_at or self.created_at
+        return min(self.expires_at, last + timedelta(days=idle_days()))

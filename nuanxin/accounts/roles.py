@@ -45,6 +45,9 @@ _CASE_WORK = {"cases.handle", "cases.manage"}
 # an office's existing ledgers from spreadsheets. volunteers.manage: check volunteers in by
 # hand, approve their hours and corrections, confirm redemptions of the community's rewards;
 # stations.manage: keep the stations, meal offers, parking points and green channels.
+# accounts.manage: grant and withdraw roles held on the subtree (a partner representative's
+# role: on the unit's grid). partners.manage: add the partners (units, merchants, platforms)
+# that bring volunteers.
 _FIELD_WORK = _VIEW | {
     "disputes.record",
     "activities.manage",
@@ -66,6 +69,7 @@ _ADMIN = (
         "people.import",
         "places.import",
         "accounts.manage",
+        "partners.manage",
         "inspections.manage",
         "ledgers.import",
         "stations.manage",
@@ -111,3 +115,7 @@ ROLE_LEVEL = {
     Role.GRID_WORKER: "grid",
     Role.GRID_HELPER: "grid",
 }
+# An account holding only these roles writes nothing: every unsafe request is refused
+# (core.middleware.ReadOnlyAccountMiddleware), except signing in and out, its own password,
+# its second factor and its API tokens.
+READ_ONLY_ROLES = frozenset({Role.AUDITOR})

@@ -1,12 +1,17 @@
-"""Logins, logouts and failed logins go to the audit log (never the password)."""
+"""Logins, logouts and failed logins go to the audit log (never the password). An account's
+API tokens are revoked when its password changes, when it is deactivated and when one of its
+roles is withdrawn, whatever path made the change (an action, the admin, a command)."""
 
 import time
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from nuanxin.accounts.actions import TokenRevoked, revoke_tokens
+from nuanxin.accounts.models import RoleGrant, User
 from nuanxin.core import audit
 
 
@@ -34,3 +39,26 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
         obj=user,
         object_repr=typed if user else f"(unknown account, {len(typed)} characters)",
     )
+
+
+@receiver(post_save, sender=User)
+def _revoke_tokens_of_changed_account(sender: Any, instance: User, created: bool, **kwargs: Any) -> None:
+    update_fields = kwargs.get("update_fields")
+    if created or (update_fields is not None and not {"password", "is_active"} & set(update_fields)):
+        return
+    # `_password` holds the new password from set_password until the save is done; Django
+    # clears it for a hash upgrade at sign-in, which is not a change. An unusable password
+    # (set_unusable_password) locks the account's password sign-in: its tokens go too.
+    if getattr(instance, "_password", None) is not None or not instance.has_usable_password():
+        revoke_tokens(actor=None, user=instance, reason=TokenRevoked.PASSWORD_CHANGED)
+    elif not instance.is_active:
+        revoke_tokens(actor=None, user=instance, reason=TokenRevoked.DEACTIVATED)
+
+
+@receiver(post_delete, sender=RoleGrant)
+def _revoke_tokens_of_withdrawn_role(sender: Any, instance: RoleGrant, **kwargs: Any) -> None:
+    # A token carries no roles of its own, but a client holding one may have cached what the
+    # role let it see: it signs in again and starts from what the account holds now.
+    user = User.objects.filter(pk=instance.user_id).first()
+    if user is not None:
+        revoke_tokens(actor=None, user=user, reason=TokenRevoked.ROLE_WITHDRAWN)

@@ -518,48 +518,79 @@ def merge_case(*, actor: Any, scope: Scope | None, case: Case, into: Case, now: 
         merged_into=into,
         now=now,
     )
+    _carry_followers(merged, into, since=now or timezone.now())
+    return merged
+
+
+def _carry_followers(merged: Case, into: Case, *, since: datetime) -> None:
+    """The merged case's reporter and followers follow the case it was merged into."""
     users = set(merged.followers.values_list("user_id", flat=True))
     if merged.reporter_id is not None:
         users.add(merged.reporter_id)
-    since = now or timezone.now()
     CaseFollower.objects.bulk_create(
         [CaseFollower(case=into, user_id=user, since=since, why=CaseFollower.Why.MERGED) for user in sorted(users)],
         ignore_conflicts=True,
     )
-    return merged
 
 
 @transaction.atomic
 def follow_case(*, actor: Any, token: str, now: datetime | None = None) -> Case:
-    """The actor says "this is the same" and follows an open case offered to them at intake
-    instead of reporting it again, and from then on sees it as its reporter does. Only a token signed
-    for this actor and this case within the last FOLLOW_MAX_AGE seconds is honoured (see
-    queries.follow_token), so nobody can follow a case they were never offered. A case
-    merged meanwhile is followed where it was merged into."""
+    """The actor says "this is the same" about an open case offered to them with a report
+    they have just filed (queries.follow_offers), and follows it. Only a token signed for
+    this actor, for this case and for a report of theirs, within the last FOLLOW_MAX_AGE
+    seconds, and never used before is honoured: a bare case id, a token of someone else's,
+    an altered, expired or already used one is refused (field "token"), so nobody follows a
+    case without having reported the same thing there. The token is recorded as used
+    (FollowTokenUse), in this transaction. If their report is still only reported it is
+    closed as a duplicate of the followed case ("instead of reporting it again"), as a
+    merge would. A case merged meanwhile is followed where it was merged into; a closed or
+    rejected one cannot be followed. The follower sees the case's public view."""
     from django.core import signing
 
+    from nuanxin.cases.models import FollowTokenUse
     from nuanxin.cases.queries import FOLLOW_MAX_AGE, FOLLOW_SALT
 
     if not getattr(actor, "is_authenticated", False):
         raise DomainError(_("Sign in to follow a case."), field=None, code="forbidden")
+    now = now or timezone.now()
+    invalid = DomainError(_("This suggestion is not valid."), field="token")
     try:
-        case_id, user_id = signing.loads(str(token or ""), salt=FOLLOW_SALT, max_age=FOLLOW_MAX_AGE)
+        case_id, user_id, report_id, nonce = signing.loads(str(token or ""), salt=FOLLOW_SALT, max_age=FOLLOW_MAX_AGE)
     except signing.SignatureExpired:
         raise DomainError(_("This suggestion has expired: look for similar cases again."), field="token") from None
     except (signing.BadSignature, TypeError, ValueError):
-        raise DomainError(_("This suggestion is not valid."), field="token") from None
-    case = Case.objects.select_related("grid").filter(pk=case_id).first() if user_id == actor.pk else None
-    if case is None:
-        raise DomainError(_("This suggestion is not valid."), field="token")
+        raise invalid from None
+    if user_id != actor.pk or not isinstance(nonce, str) or not 0 < len(nonce) <= 32:
+        raise invalid
+    report = Case.objects.select_related("grid", "case_class").filter(pk=report_id, reporter_id=actor.pk).first()
+    case = Case.objects.select_related("grid").filter(pk=case_id).first()
+    if report is None or case is None:
+        raise invalid
     while case.merged_into_id is not None:
         case = Case.objects.select_related("grid").get(pk=case.merged_into_id)
     if case.state not in OPEN_STATES:
         raise DomainError(_("This case is already closed: report what you see as a new case."), field="token")
+    try:
+        with transaction.atomic():
+            FollowTokenUse.objects.create(nonce=nonce, user=actor, case=case, used_at=now)
+    except IntegrityError:
+        raise DomainError(_("This suggestion has been used already."), field="token", code="used") from None
     _follower, created = CaseFollower.objects.get_or_create(
-        case=case, user=actor, defaults={"since": now or timezone.now(), "why": CaseFollower.Why.CHOSE}
+        case=case, user=actor, defaults={"since": now, "why": CaseFollower.Why.CHOSE}
     )
     if created:
         audit.record("cases.followed", actor=actor, obj=case, detail={"why": CaseFollower.Why.CHOSE.value})
+    if report.state == S.REPORTED and report.pk != case.pk and report.case_class_id == case.case_class_id:
+        merged = _move(
+            report,
+            actor=actor,
+            kind=CaseEvent.Kind.MERGED,
+            note=case.number,
+            closure=Case.Closure.DUPLICATE,
+            merged_into=case,
+            now=now,
+        )
+        _carry_followers(merged, case, since=now)
     return case
 
 

@@ -9,28 +9,32 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, FilterLookup, FilterSchema, Query, Router, Schema, Status, UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from nuanxin.accounts.models import User
 from nuanxin.cases import actions, figures
 from nuanxin.cases.models import Case, CaseClass, CasePhoto, Category, Level
 from nuanxin.cases.queries import (
     Pages,
+    Suggestion,
     age_hours,
     case_or_404,
-    follow_token,
+    follow_offers,
     is_staff_viewer,
     my_cases,
+    public_point,
+    sees_whole_case,
     similar_open_cases,
     territory_cases,
     timeline_for,
 )
+from nuanxin.core import ratelimit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import check_point
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.idempotency import idempotent
 from nuanxin.core.masking import mask_phone
-from nuanxin.core.schemas import RowId
+from nuanxin.core.schemas import BoundedPagination, DbInt, RowId
 from nuanxin.core.scoping import require
 from nuanxin.territory.models import Area, Place
 
@@ -75,14 +79,20 @@ class EventOut(Schema):
 
 
 class CaseOut(Schema):
+    """A case as the viewer may read it. `view` "whole" for staff in scope, the reporter and
+    a host unit's representatives; "public" for any other follower: no description, address,
+    satisfaction or handler, the location rounded to 3 decimals (about 100 m), no photos and
+    no notes in the timeline."""
+
     id: int
     number: str
+    view: Literal["whole", "public"]
     class_code: str
     class_name: str
-    description: str
+    description: str | None
     lng: float
     lat: float
-    address: str
+    address: str | None
     grid_id: int
     state: str
     closure: str
@@ -110,6 +120,37 @@ class PhotoOut(Schema):
 class CaseDetailOut(CaseOut):
     timeline: list[EventOut]
     photos: list[PhotoOut]
+
+
+class SimilarOut(Schema):
+    class_code: str
+    class_name: str
+    state: str
+    state_name: str
+    distance_m: int
+    age_hours: int
+
+
+class FollowOfferOut(SimilarOut):
+    """A similar open case offered with a report just filed: a single-use token to follow it."""
+
+    follow_token: str
+
+
+class ReportOut(CaseOut):
+    similar: list[FollowOfferOut] = []
+
+
+def _similar_out(suggestion: Suggestion, now: datetime) -> dict[str, Any]:
+    case = suggestion.case
+    return {
+        "class_code": case.case_class.code,
+        "class_name": case.case_class.name,
+        "state": case.state,
+        "state_name": case.get_state_display(),
+        "distance_m": round(suggestion.distance_m),
+        "age_hours": age_hours(case, now),
+    }
 
 
 class CaseFilter(FilterSchema):
@@ -152,19 +193,31 @@ class StepIn(Schema):
     handler_id: RowId | None = None
     grid_id: RowId | None = None
     into_id: RowId | None = None
-    satisfaction: int | None = None
+    satisfaction: DbInt | None = None  # 1 to 5: the action names the field
 
 
 def _out(request: ScopedRequest, case: Case, *, detail: bool = False) -> dict[str, Any]:
-    fields = set(CaseOut.model_fields) - {"class_code", "class_name", "reporter_name", "reporter_phone_masked"}
+    fields = set(CaseOut.model_fields) - {"view", "class_code", "class_name", "reporter_name", "reporter_phone_masked"}
     data: dict[str, Any] = {name: getattr(case, name) for name in fields}
-    data |= {"class_code": case.case_class.code, "class_name": case.case_class.name}
+    data |= {"view": "whole", "class_code": case.case_class.code, "class_name": case.case_class.name}
+    whole = sees_whole_case(request.scope, case)
+    if not whole:
+        data |= {
+            "view": "public",
+            "description": None,
+            "address": None,
+            "lng": public_point(case.lng),
+            "lat": public_point(case.lat),
+            "handler_id": None,
+            "satisfaction": None,
+        }
     if is_staff_viewer(request.scope, case) and not case.anonymous:
         data["reporter_name"] = case.reporter_name
         data["reporter_phone_masked"] = mask_phone(case.reporter_phone)
     if detail:
-        data["timeline"] = [EventOut.from_orm(e).dict() for e in timeline_for(request.scope, case)]
-        data["photos"] = [_photo_out(photo) for photo in case.photos.all()]
+        events = [EventOut.from_orm(e).dict() for e in timeline_for(request.scope, case)]
+        data["timeline"] = events if whole else [event | {"note": ""} for event in events]
+        data["photos"] = [_photo_out(photo) for photo in case.photos.all()] if whole else []
     return data
 
 
@@ -180,10 +233,14 @@ def catalogue(request: ScopedRequest) -> list[dict[str, Any]]:
     return [{"code": c.code, "name": c.name, "classes": [k for k in c.classes.all() if k.active]} for c in categories]
 
 
-@router.post("/cases", response={201: CaseOut})
+@router.post("/cases", response={201: ReportOut})
 @idempotent
 def report(request: ScopedRequest, payload: CaseIn) -> Status:
-    """Report a case. Send an `Idempotency-Key` header so a retry never makes a second case."""
+    """Report a case. Send an `Idempotency-Key` header so a retry never makes a second case.
+    The answer lists open cases like it nearby (`similar`, at most 5), each with a
+    `follow_token`: `POST cases/follow` with one follows that case and closes this report as
+    its duplicate. The only way to earn a token is to file a report (see docs/cases.md)."""
+    ratelimit.limit_report(request)
     case_class = CaseClass.objects.filter(code=payload.class_code, active=True).first()
     if case_class is None:
         raise DomainError(_("Unknown category."), field="class_code")
@@ -206,10 +263,13 @@ def report(request: ScopedRequest, payload: CaseIn) -> Status:
         reporter_phone=payload.reporter_phone,
         anonymous=payload.anonymous,
     )
-    return Status(201, _out(request, case))
+    now = timezone.now()
+    offers = follow_offers(case, user_id=request.user.pk, now=now)
+    similar = [_similar_out(offer.suggestion, now) | {"follow_token": offer.token} for offer in offers]
+    return Status(201, _out(request, case) | {"similar": similar})
 
 
-class CasePages(LimitOffsetPagination):
+class CasePages(BoundedPagination):
     """Pages of cases, each case turned into its answer after the page is cut (what the viewer
     may read of it depends on the viewer, so it cannot be a plain schema over the rows)."""
 
@@ -283,16 +343,6 @@ def add_photos(request: ScopedRequest, case_id: RowId, photos: File[list[Uploade
 intake_router = Router(tags=["cases"])
 
 
-class SimilarOut(Schema):
-    class_code: str
-    class_name: str
-    state: str
-    state_name: str
-    distance_m: int
-    age_hours: int
-    follow_token: str
-
-
 class FollowIn(Schema):
     token: str = Field(..., max_length=400)
 
@@ -306,31 +356,25 @@ class SimilarIn(Schema):
 
 @intake_router.get("/cases/similar", response=list[SimilarOut])
 def similar(request: ScopedRequest, query: Query[SimilarIn]) -> list[dict[str, Any]]:
-    """Open cases of this class near this point with similar text (at most 5), for "this is
-    the same: follow it". Only what a stranger may know: never the description, the place,
-    the number or anyone's identity."""
+    """Open cases of this class near this point with similar text (at most 5), to tell a
+    reporter what is already reported. Only what a stranger may know (class, state,
+    distance, age): never the description, the place, the number, anyone's identity, nor a
+    token to follow one (that comes only with a report filed, `POST cases`)."""
+    ratelimit.limit(request, "cases_similar")
     case_class = CaseClass.objects.filter(code=query.class_code, active=True).first()
     if case_class is None:
         raise DomainError(_("Unknown category."), field="class_code")
     check_point(query.lng, query.lat)
     now = timezone.now()
-    return [
-        {
-            "class_code": s.case.case_class.code,
-            "class_name": s.case.case_class.name,
-            "state": s.case.state,
-            "state_name": s.case.get_state_display(),
-            "distance_m": round(s.distance_m),
-            "age_hours": age_hours(s.case, now),
-            "follow_token": follow_token(s.case, request.user.pk),
-        }
-        for s in similar_open_cases(case_class=case_class, lng=query.lng, lat=query.lat, text=query.text)
-    ]
+    found = similar_open_cases(case_class=case_class, lng=query.lng, lat=query.lat, text=query.text)
+    return [_similar_out(s, now) for s in found]
 
 
 @intake_router.post("/cases/follow", response=CaseOut)
 def follow(request: ScopedRequest, payload: FollowIn) -> dict[str, Any]:
-    """Follow a case offered by `GET cases/similar` (its `follow_token`, valid 15 minutes for
-    the person it was given to) instead of reporting it again."""
+    """Follow a case offered with your report (a `follow_token` from the answer of `POST
+    cases`: once, within 15 minutes, by the person it was given to); your report, if nobody
+    has taken it on yet, is closed as its duplicate. The answer is the case's public view."""
+    ratelimit.limit(request, "cases_follow")
     case = actions.follow_case(actor=request.user, token=payload.token)
     return _out(request, case_or_404(request.scope, case.pk))

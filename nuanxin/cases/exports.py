@@ -4,7 +4,9 @@ The same filters as the list and the map (`CaseFilters`), through the same scope
 shows masked (张**, 138****5678) and an anonymous report as "anonymous"; the description,
 photos and the reporter's account are never exported. At most `MAX_EXPORT_ROWS` cases, the
 newest first; a larger selection says so in the sheet's second row. Every export is audited
-(`cases.exported` with the filters and the row count).
+(`cases.exported` with the filters and the row count). The sheet is written by the shared,
+formula-safe `core.spreadsheets.SheetWriter` (through `workbook_bytes`): an address or a name
+typed as `=HYPERLINK(…)` arrives as text, never as a formula.
 """
 
 from dataclasses import dataclass

@@ -13,9 +13,11 @@ from nuanxin.cases.forms import StaffIntakeForm
 from nuanxin.cases.models import Case, CaseClass
 from nuanxin.cases.queries import case_or_404, cases_for
 from nuanxin.cases.views import EMERGENCY_NUMBERS, report_form_error
+from nuanxin.core import ratelimit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.scoping import Scope, deny
+from nuanxin.core.validators import is_ascii_digits
 from nuanxin.territory.models import Place
 
 INTAKE_PERMISSIONS = ("cases.handle", "cases.manage")
@@ -29,12 +31,14 @@ def may_enter_cases(scope: Scope) -> bool:
 @login_required
 @require_POST
 def follow(request: ScopedRequest) -> HttpResponse:
-    """ "This is the same: follow it" from the report page (a signed token, see follow_case)."""
+    """ "This is the same: follow it" from the page of a report just filed (a single-use
+    token offered with it, see follow_case); a refused token is told on "My reports"."""
+    ratelimit.limit(request, "cases_follow")
     try:
         case = actions.follow_case(actor=request.user, token=request.POST.get("token", ""))
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("cases:report")
+        return redirect("cases:mine")
     messages.success(request, _("You follow this case now: its progress is in My reports."))
     return redirect("cases:detail", case.pk)
 
@@ -49,6 +53,7 @@ def staff_new(request: ScopedRequest) -> HttpResponse:
     photo_error = ""
     if request.method == "POST" and form.is_valid():
         lng, lat = form.location()
+        ratelimit.limit_report(request)
         try:
             case = actions.report_case(
                 actor=request.user,
@@ -98,7 +103,7 @@ def merge(request: ScopedRequest, case_id: int) -> HttpResponse:
     """Merge this case into a possible duplicate shown on its page (the "merge" step)."""
     case = case_or_404(request.scope, case_id)
     into_id = request.POST.get("into", "")
-    into = case_or_404(request.scope, int(into_id)) if into_id.isdigit() and len(into_id) < 18 else None
+    into = case_or_404(request.scope, int(into_id)) if is_ascii_digits(into_id) and len(into_id) < 18 else None
     try:
         actions.apply_step(actor=request.user, scope=request.scope, case=case, step="merge", into=into)
     except DomainError as exc:

@@ -247,9 +247,11 @@ class CasePhoto(PhotoRecord):
 
 
 class CaseFollower(models.Model):
-    """Someone who follows a case and sees its progress as its reporter does (no internal
-    notes, nobody's identity): its reporter, the reporters and followers of a case merged
-    into it, and people who said "this is the same" at intake (with a signed token)."""
+    """Someone who follows a case and hears how it ends: its reporter, the reporters and
+    followers of a case merged into it, people who said "this is the same" after filing a
+    report like it (with a signed, single-use token), and a host unit's representatives.
+    Only the reporter and the host's representatives see the whole case; the others see its
+    public view (queries.sees_whole_case)."""
 
     class Why(models.TextChoices):
         REPORTER = "reporter", _("reported it")
@@ -272,6 +274,22 @@ class CaseFollower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} ← {self.user_id}"
+
+
+class FollowTokenUse(models.Model):
+    """A follow token that has been used (its nonce): a token follows once, never twice."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    used_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("used follow token")
+        verbose_name_plural = _("used follow tokens")
+
+    def __str__(self) -> str:
+        return self.nonce
 
 
 class CaseCounter(models.Model):

@@ -15,6 +15,7 @@ from nuanxin.cases.exports import MAX_EXPORT_ROWS, export_cases
 from nuanxin.cases.figures import case_figures, chart_data, figure_nodes, node_or_404, parse_period
 from nuanxin.cases.models import Case, CaseClass, Level
 from nuanxin.cases.queries import CaseFilters, filtered_cases
+from nuanxin.core import ratelimit
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.scoping import require
 from nuanxin.core.spreadsheets import XLSX_CONTENT_TYPE
@@ -123,6 +124,7 @@ def export(request: ScopedRequest) -> HttpResponse:
     if filters.errors:
         field, message = next(iter(filters.errors.items()))
         return HttpResponse(f"{field}: {message}", status=400, content_type="text/plain; charset=utf-8")
+    ratelimit.limit(request, "export")
     result = export_cases(actor=request.user, scope=request.scope, filters=filters)
     response = HttpResponse(result.content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(result.filename)}"

@@ -4,6 +4,7 @@ by the list, the map and the export), and the timeline a viewer may read."""
 import logging
 import math
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,9 +16,10 @@ from django.core import signing
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from nuanxin.cases.models import Case, CaseClass, CaseEvent, Level
+from nuanxin.cases.models import Case, CaseClass, CaseEvent, CaseFollower, Level
 from nuanxin.core.periods import filter_period, moments_q
 from nuanxin.core.scoping import Scope, get_in_scope_or_404
+from nuanxin.core.validators import ascii_int
 
 
 def _listed(cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -70,8 +72,32 @@ def is_staff_viewer(scope: Scope, case: Case) -> bool:
     return scope.has_at("cases.view", case.grid.path)
 
 
+# A follower who is not the case's reporter sees its location to this many decimals (about 100 m).
+PUBLIC_DECIMALS = 3
+
+
+def sees_whole_case(scope: Scope, case: Case) -> bool:
+    """Who sees the whole case (description, address, exact location, photos, notes): staff
+    through the territory, its reporter, and the people who speak for the unit hosting its
+    place (a warm station's host follows the feedback it must act on, why "host"). Every
+    other follower (one who chose "this is the same", or followed a merged duplicate) sees
+    the public view only: class, state, level, grid, rounded location and dates."""
+    if is_staff_viewer(scope, case):
+        return True
+    if scope.user_id is None:
+        return False
+    if case.reporter_id is not None and case.reporter_id == scope.user_id:
+        return True
+    return CaseFollower.objects.filter(case=case, user_id=scope.user_id, why=CaseFollower.Why.HOST).exists()
+
+
+def public_point(value: float) -> float:
+    return round(value, PUBLIC_DECIMALS)
+
+
 def timeline_for(scope: Scope, case: Case) -> QuerySet[CaseEvent]:
-    """The case's events; a reporter sees no internal notes."""
+    """The case's events; a reporter sees no internal notes (and a follower who sees only
+    the public view no notes at all: the views leave them out)."""
     events = case.events.select_related("actor").order_by("at", "id")
     return events if is_staff_viewer(scope, case) else events.filter(internal=False)
 
@@ -119,7 +145,7 @@ class CaseFilters:
             state=text("state") if text("state") in Case.State.values else "",
             category=text("category") if _CODE.match(text("category")) else "",
             case_class=text("class") if _CODE.match(text("class")) else "",
-            grid=int(grid) if grid.isdigit() and 0 < int(grid) < 2**63 else None,
+            grid=ascii_int(grid),
             level=text("level") if text("level") in Level.values else "",
             channel=text("channel") if text("channel") in Case.Channel.values else "",
             emergency=text("emergency") == "1",
@@ -188,7 +214,7 @@ def my_cases(scope: Scope) -> QuerySet[Case]:
 # Open: neither closed (merged ones included) nor rejected.
 DUPLICATE_STATES = tuple(s for s in Case.State.values if s not in (Case.State.CLOSED, Case.State.REJECTED))
 SUGGESTIONS = 5
-# A follow token is good for this many seconds: long enough to finish a report.
+# A follow token is good for this many seconds after it was handed out with a report.
 FOLLOW_MAX_AGE = 15 * 60
 FOLLOW_SALT = "nuanxin.cases.follow"
 _METRES_PER_DEGREE = 111_320.0
@@ -281,9 +307,45 @@ def similar_open_cases(
     return found[:limit]
 
 
-def follow_token(case: Case, user_id: int) -> str:
-    """A signed, short-lived token letting this user (and nobody else) follow this case."""
-    return signing.dumps([case.pk, user_id], salt=FOLLOW_SALT)
+def follow_token(case: Case, *, user_id: int, report_id: int) -> str:
+    """A signed token letting this user (and nobody else) follow this case once, handed out
+    with their report `report_id` that the server found to be like it; good for
+    FOLLOW_MAX_AGE seconds. The random nonce makes it single-use (actions.follow_case
+    records it when it is used)."""
+    return signing.dumps([case.pk, user_id, report_id, secrets.token_urlsafe(12)], salt=FOLLOW_SALT)
+
+
+@dataclass(frozen=True)
+class FollowOffer:
+    """A similar open case offered to the reporter of a report just filed, with its token."""
+
+    suggestion: Suggestion
+    token: str
+
+
+def follow_offers(report: Case, *, user_id: int | None, now: datetime | None = None) -> list[FollowOffer]:
+    """Open cases like a report its reporter has just filed, each with a follow token: the
+    only way to earn one. The reporter proved they saw something of this class at this
+    place by filing it, so they may follow the same thing already reported. Only for the
+    report's own reporter with an account, while the report is still only reported and at
+    most FOLLOW_MAX_AGE seconds old; empty otherwise. What each offer tells is what a
+    stranger may know (class, state, distance, age), never the description."""
+    now = now or timezone.now()
+    if (
+        user_id is None
+        or report.reporter_id != user_id
+        or report.state != Case.State.REPORTED
+        or (now - report.reported_at).total_seconds() > FOLLOW_MAX_AGE
+    ):
+        return []
+    found = similar_open_cases(
+        case_class=report.case_class, lng=report.lng, lat=report.lat, text=report.description, exclude_id=report.pk
+    )
+    return [
+        FollowOffer(s, follow_token(s.case, user_id=user_id, report_id=report.pk))
+        for s in found
+        if s.case.reporter_id != user_id
+    ]
 
 
 def age_hours(case: Case, now: datetime | None = None) -> int:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nuanxin.accounts.models import User
+from nuanxin.accounts.views import login_or_bearer_required
 from nuanxin.cases import actions
 from nuanxin.cases.forms import AsksClassQuestions, EvaluateForm, ReportForm, StepNoteForm
 from nuanxin.cases.models import Case, CasePhoto, Level
@@ -23,12 +24,16 @@ from nuanxin.cases.queries import (
     Pages,
     case_or_404,
     filtered_cases,
+    follow_offers,
     is_staff_viewer,
     my_cases,
+    public_point,
+    sees_whole_case,
     similar_open_cases,
     territory_cases,
     timeline_for,
 )
+from nuanxin.core import ratelimit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.photos import photo_response
@@ -61,6 +66,7 @@ def report(request: ScopedRequest) -> HttpResponse:
     form = ReportForm(request.POST or None)
     photo_error = ""
     if request.method == "POST" and form.is_valid():
+        ratelimit.limit_report(request)
         try:
             case = actions.report_case(
                 actor=request.user,
@@ -152,13 +158,18 @@ def detail(request: ScopedRequest, case_id: int) -> HttpResponse:
     if is_staff_viewer(request.scope, case):
         return _staff_detail(request, case)
     is_reporter = case.reporter_id == request.user.pk
+    whole = sees_whole_case(request.scope, case)
     return render(
         request,
         "cases/detail.html",
         {
             "case": case,
+            # A follower who is not the reporter sees the public view (docs/cases.md).
+            "public": not whole,
+            "public_point": (public_point(case.lat), public_point(case.lng)),
             "timeline": timeline_for(request.scope, case),
-            "photos": case.photos.all(),
+            "photos": case.photos.all() if whole else [],
+            "offers": _offer_rows(case, request.user.pk) if is_reporter else [],
             "is_reporter": is_reporter,
             "staff_view": is_staff_viewer(request.scope, case),
             "emergency_numbers": EMERGENCY_NUMBERS,
@@ -168,6 +179,30 @@ def detail(request: ScopedRequest, case_id: int) -> HttpResponse:
             else None,
         },
     )
+
+
+def _offer_rows(case: Case, user_id: int) -> list[dict[str, Any]]:
+    """The open cases like the report just filed that its reporter may follow instead, with
+    what a stranger may know of each and a single-use token (queries.follow_offers)."""
+    now = timezone.now()
+    rows = []
+    for offer in follow_offers(case, user_id=user_id, now=now):
+        found = offer.suggestion.case
+        hours = max(0, int((now - found.reported_at).total_seconds() // 3600))
+        if hours < 1:
+            age = _("within the hour")
+        elif hours < 24:
+            age = _("%(n)s h ago") % {"n": hours}
+        else:
+            age = _("%(n)s days ago") % {"n": hours // 24}
+        rows.append(
+            {
+                "what": f"{found.case_class.name} · {found.get_state_display()}",
+                "meta": f"{_('%(n)s m away') % {'n': round(offer.suggestion.distance_m)}} · {age}",
+                "token": offer.token,
+            }
+        )
+    return rows
 
 
 def _staff_detail(request: ScopedRequest, case: Case) -> HttpResponse:
@@ -265,11 +300,11 @@ def evaluate(request: ScopedRequest, case_id: int) -> HttpResponse:
     return redirect("cases:detail", case.pk)
 
 
-@login_required
+@login_or_bearer_required  # API answers link here: their bearer token opens it too
 def photo(request: ScopedRequest, case_id: int, photo_id: int) -> HttpResponseBase:
     """A case photo, for those who may see the case."""
     case = case_or_404(request.scope, case_id)  # the scope check: a photo is seen with its case
     stored = CasePhoto.objects.filter(case=case, pk=photo_id).first()
-    if stored is None:
+    if stored is None or not sees_whole_case(request.scope, case):
         raise Http404
     return photo_response(stored.name)

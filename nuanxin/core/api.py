@@ -3,12 +3,12 @@
 from datetime import datetime
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from nuanxin.core import notifications
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.models import Notification
-from nuanxin.core.schemas import RowId
+from nuanxin.core.schemas import BoundedPagination, RowId
 
 router = Router(tags=["notifications"])
 
@@ -28,7 +28,7 @@ class ReadAllOut(Schema):
 
 
 @router.get("notifications", response=list[NotificationOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_notifications(request: ScopedRequest, unread: bool | None = None) -> list[Notification]:
     """The caller's notifications, newest first; `unread=true` for the unread ones only."""
     qs = notifications.notifications_for(request.user)

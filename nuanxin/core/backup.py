@@ -336,7 +336,18 @@ def create_backup(output: str | Path | None = None, *, alias: str = "default") -
             "media_files": manifest["media_files"],
         },
     )
+    _checkpoint_audit_chain(kind="backup", note=path.name)
     return BackupResult(path=path, manifest=manifest)
+
+
+def _checkpoint_audit_chain(*, kind: str, note: str) -> None:
+    """Pin the audit chain's head (with the entry just recorded) in the checkpoint file. A
+    failure is logged loudly on nuanxin.audit.checkpoint but does not undo the backup or
+    restore: the archive or the database is sound either way."""
+    try:
+        audit.write_checkpoint(kind=kind, note=note)
+    except (audit.CheckpointError, OSError):
+        audit.checkpoint_logger.exception("no audit checkpoint written at the %s of %s", kind, note)
 
 
 # ---------------------------------------------------------------------------------------
@@ -549,4 +560,7 @@ def restore_backup(archive: str | Path, *, replace_data: bool = False, alias: st
             "media_files": len(media),
         },
     )
+    # The restored chain is older than the checkpoints written since the backup; this one
+    # says so, and audit_verify compares the chain with the checkpoints from here on.
+    _checkpoint_audit_chain(kind="restore", note=archive.name)
     return RestoreResult(manifest=manifest, counts=counts, media_files=len(media), media_left=left)

@@ -3,9 +3,25 @@
 Per owner (a user, an API key, an anonymous client id) and key:
 - the first request claims the key by inserting a row, runs, and stores its 2xx answer;
 - a replay with the same request gets the stored status and JSON body, and runs nothing;
-- the same key with a different request is a 422; a duplicate while the first still runs is a 409;
+- the same key with a different request is a 422;
 - a failed request (4xx, 5xx, exception) frees the key, so the corrected retry runs;
 - keys live 24 hours (`purge_expired` deletes older rows; an expired key can be claimed again).
+
+One transaction. The claim, the endpoint's writes and the stored answer commit together, in
+one database transaction around the whole request. So a crash (kill -9, a lost connection, a
+worker timeout) at any moment leaves either nothing, and the retry does the work once, or the
+work with its answer, and the retry replays it. The database rolls back a dead worker's
+transaction as soon as its connection closes. A duplicate sent while the first still runs
+waits on the unique (owner, key) index until the first commits (it then gets the replay) or
+rolls back (it then claims the key and runs). PostgreSQL blocks on the index; SQLite runs one
+writer at a time anyway (`transaction_mode` IMMEDIATE, so the duplicate queues at BEGIN).
+
+There is no lease for these claims, so the gunicorn `--timeout` plays no part: an uncommitted
+claim is invisible to everyone else. A claim row that is visible but not completed was
+committed by a caller that ran outside one transaction (the version before this one did, and
+a crash there wedged the key). Such a row answers 409 for `NUANXIN_IDEMPOTENCY_LEASE_SECONDS`
+(default 300 s, the `--timeout` of `make run`: an older claim's request has ended one way or
+another), and is then taken over, so the retry runs the work.
 
 Endpoints use `@idempotent` under the router decorator:
 
@@ -13,7 +29,8 @@ Endpoints use `@idempotent` under the router decorator:
     @idempotent
     def report_case(request, payload: CaseIn) -> Status: ...
 
-Other callers (a form view, an Open311 endpoint keyed by api_key) use `begin` / `finish` directly.
+Other callers (a form view, an Open311 endpoint keyed by api_key) use `begin` / `finish`
+directly, all inside one `transaction.atomic()` with the work (`begin` refuses to run outside).
 """
 
 import hashlib
@@ -25,7 +42,8 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
@@ -39,6 +57,7 @@ from nuanxin.core.models import IdempotencyRecord
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 LIFETIME = timedelta(hours=24)
+DEFAULT_LEASE_SECONDS = 300
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 _CLAIM = "_nuanxin_idempotency_claim"
 
@@ -71,27 +90,38 @@ def check_key(key: str) -> str:
     return key
 
 
+def lease() -> timedelta:
+    """How long a committed, unfinished claim answers 409 before it is taken over (see above)."""
+    return timedelta(seconds=getattr(settings, "NUANXIN_IDEMPOTENCY_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+
+
 def begin(*, owner: str, key: str, request_hash: str, now: datetime | None = None) -> IdempotencyRecord | Replay:
     """Claim `key` for `owner`, or find the first request's answer.
 
-    Returns the new in-flight record (run the request, then call `finish`), or a Replay to send
-    back unchanged. Raises IdempotencyError: 400 for a malformed key, 422 when the key was used
-    for a different request, 409 while the first request is still running. Call it outside any
-    transaction, so the claim is committed at once and a concurrent duplicate sees it.
+    Call it inside the `transaction.atomic()` that does the work, and call `finish` (or
+    `release`) in that same transaction: the claim then commits together with the work and its
+    answer, or not at all. Returns the new claim (run the request, then call `finish`), or a
+    Replay to send back unchanged. A duplicate running at the same moment waits here until the
+    first transaction ends. Raises IdempotencyError: 400 for a malformed key, 422 when the key
+    was used for a different request, 409 for an unfinished claim committed less than the lease
+    ago by a caller that ran outside one transaction. Raises RuntimeError outside a transaction.
     """
     check_key(key)
+    if not connection.in_atomic_block:
+        raise RuntimeError("idempotency.begin() must run inside the transaction.atomic() that does the work")
     now = now or timezone.now()
-    # Two rounds: the row found on conflict may expire or be released before we read it.
+    # Two rounds: the row found on conflict may expire, be taken over or be released before we read it.
     for _round in range(2):
         try:
-            with transaction.atomic():
+            with transaction.atomic():  # a savepoint: a conflict leaves the caller's transaction usable
                 return IdempotencyRecord.objects.create(owner=owner, key=key, request_hash=request_hash, created_at=now)
         except IntegrityError:
             pass
         existing = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
         if existing is None:
             continue
-        if existing.created_at <= now - LIFETIME:
+        stale = existing.created_at <= now - (lease() if not existing.completed else LIFETIME)
+        if stale:
             IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
             continue
         if existing.request_hash != request_hash:
@@ -111,7 +141,9 @@ def begin(*, owner: str, key: str, request_hash: str, now: datetime | None = Non
 
 
 def finish(record: IdempotencyRecord, *, status: int, body: Any) -> None:
-    """Store a 2xx answer for replay; any other status frees the key so a corrected retry runs."""
+    """Store a 2xx answer for replay; any other status frees the key so a corrected retry runs.
+
+    Call it in the transaction `begin` ran in: the answer commits with the work."""
     if 200 <= status < 300:
         IdempotencyRecord.objects.filter(pk=record.pk).update(completed=True, status=status, body=body)
     else:
@@ -174,34 +206,42 @@ def replay_response(replay: Replay) -> HttpResponse:
 
 
 def _complete_after_run(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Wraps the whole ninja operation, so the record is completed with the exact JSON sent."""
+    """Wraps the whole ninja operation: with a key, the claim (made by `_claiming`), the
+    endpoint's writes and the exact JSON sent commit in one transaction. An exception rolls all
+    of it back."""
 
     @wraps(run)
     def completing(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
+        if HEADER not in request.headers:
+            return run(request, *args, **kwargs)
+        with transaction.atomic():
             response = run(request, *args, **kwargs)
-        except BaseException:
-            _settle(request, None)
-            raise
-        _settle(request, response)
+            _settle(request, response)
         return response
 
     return completing
 
 
-def _settle(request: HttpRequest, response: HttpResponseBase | None) -> None:
+def _settle(request: HttpRequest, response: HttpResponseBase) -> None:
+    """Store the answer of a claimed request, or free the key; runs inside the transaction."""
     record: IdempotencyRecord | None = getattr(request, _CLAIM, None)
     if record is None:
         return
     delattr(request, _CLAIM)
+    if connection.needs_rollback:
+        return  # a database error inside: the whole transaction, claim included, rolls back
+    if response.status_code >= 500:
+        transaction.set_rollback(True)  # a 5xx leaves nothing behind, like an exception
+        return
     if not isinstance(response, HttpResponse):
-        release(record)  # an exception (500) or a streamed answer: nothing storable
+        release(record)  # a streamed answer: nothing storable
         return
     try:
         body = json.loads(response.content) if response.content else None
     except ValueError:
         release(record)  # not JSON: these endpoints always answer JSON, so never replay a guess
         return
+    # A 4xx frees the key and keeps what the endpoint recorded on the way (a denial's audit entry).
     finish(record, status=response.status_code, body=body)
 
 
@@ -229,10 +269,12 @@ def _claiming(func: Callable[..., Any], owner: Callable[[HttpRequest], str | Non
 def idempotent(view: View | None = None, *, owner: Callable[[HttpRequest], str | None] = owner_of_user) -> Any:
     """Make a django-ninja endpoint honour `Idempotency-Key`; place it under `@router.post(...)`.
 
-    Without the header, or when `owner(request)` names no one, the endpoint runs as usual. The key
-    is claimed after authentication and validation, so a 401 or a 422 on the payload claims
+    Without the header, or when `owner(request)` names no one, the endpoint runs as usual. With
+    it, the whole operation runs in one transaction (see the module docstring). The key is
+    claimed after authentication and validation, so a 401 or a 422 on the payload claims
     nothing. Answers: the endpoint's own; a replay (header `Idempotent-Replayed: true`); or a JSON
-    error naming the header: 400 malformed key, 409 in flight, 422 key reused for another request.
+    error naming the header: 400 malformed key, 422 key reused for another request, 409 for an
+    unfinished claim left by a caller outside one transaction, until its lease ends.
     The endpoint function itself is returned unchanged (ninja reads its signature as written).
     """
 

@@ -1,4 +1,4 @@
-"""The audit log: append-only and hash-chained so an edited or deleted entry is detected;
+"""The audit log: append-only and chained with a keyed MAC so an edited or deleted entry is detected;
 notifications and their deliveries; and the fields every kept photo has."""
 
 from typing import Any
@@ -36,7 +36,11 @@ class AuditEntry(AppendOnlyModel):
     area_path = models.CharField(_("area path"), max_length=255, blank=True, db_index=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
+    # The entry's MAC (hex): HMAC-SHA256 under the audit key named by key_id (mac_version 1),
+    # or a plain SHA-256 for entries written before the audit key existed (mac_version 0).
     hash = models.CharField(max_length=64, unique=True)
+    mac_version = models.PositiveSmallIntegerField(default=1)
+    key_id = models.CharField(max_length=16, blank=True)
 
     # Auditors on a node read entries about their subtree; on no node, everything.
     scoping = Scoping(permission="audit.view", area="area_path")
@@ -52,7 +56,8 @@ class AuditEntry(AppendOnlyModel):
 
 
 class AuditChainHead(models.Model):
-    """One row holding the newest hash; locking it serialises appends to the chain."""
+    """One row holding the newest MAC; locking it serialises appends to the chain. Whoever can
+    write the database can rewrite this row too: the checkpoints outside it are what pin it."""
 
     last_hash = models.CharField(max_length=64)
     count = models.BigIntegerField(default=0)
@@ -89,7 +94,8 @@ class IdempotencyRecord(models.Model):
     """One `Idempotency-Key` claimed by one caller, and the answer to replay (see core/idempotency.py).
 
     The row is inserted before the endpoint runs (the unique constraint makes the claim), completed
-    with the response when it succeeds, and deleted when it fails, so a corrected retry can run.
+    with the response when it succeeds, and deleted when it fails, so a corrected retry can run;
+    all in the request's one transaction, so other requests only ever see a completed row.
     """
 
     owner = models.CharField(_("owner"), max_length=100)

@@ -11,6 +11,11 @@ command `manage.py retry_notifications`) tries failed deliveries again, a bounde
 times with a growing pause.
 
 Callers build the text; it must never carry a reporter's name or phone (see cases/notices.py).
+
+Text messages to a phone number that has no account yet (the code that proves a phone when
+joining) do not fit a notification, which belongs to a user: `send_text()` sends them at once
+through the SMS gateway webhook (`NUANXIN_SMS_WEBHOOK_URL`) or, in demo mode only, into the
+development sink, which logs the text and hands it back for the page to show.
 """
 
 import hashlib
@@ -18,7 +23,9 @@ import hmac
 import json
 import logging
 import urllib.request
+from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -29,8 +36,11 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from nuanxin.core import audit
+from nuanxin.core.errors import DomainError
+from nuanxin.core.masking import mask_phone
 from nuanxin.core.models import Delivery, Notification
 
 logger = logging.getLogger(__name__)
@@ -142,6 +152,74 @@ CHANNELS: dict[str, type[EmailChannel] | type[WebhookChannel]] = {
     EmailChannel.name: EmailChannel,
     WebhookChannel.name: WebhookChannel,
 }
+
+
+# --- text messages to a phone number ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentText:
+    """A text message that went out: through which channel, and, from the development sink
+    only, the text itself (for the page to show the developer)."""
+
+    channel: str
+    shown: str = ""
+
+
+# The development sink's last messages, newest last (tests and the browser test read them).
+dev_texts: deque[tuple[str, str]] = deque(maxlen=50)
+
+
+def dev_sink_on() -> bool:
+    """The development sink stands in for an SMS gateway in demo mode, never in production."""
+    return bool(_setting("NUANXIN_DEMO", False)) and not bool(_setting("NUANXIN_PRODUCTION", False))
+
+
+def _post_json(url: str, payload: dict[str, Any], *, headers: dict[str, str] | None = None) -> None:
+    """POST `payload` as JSON, signed like the notification webhook; non-2xx, a redirect, a
+    refused connection or a timeout raise."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError("the URL must start with http:// or https://")
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+    sent = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "nuanxin-webhook/1", **(headers or {})}
+    secret = str(_setting("NUANXIN_WEBHOOK_SECRET", "") or "")
+    if secret:
+        sent["X-Nuanxin-Signature"] = webhook_signature(body, secret)
+    request = urllib.request.Request(url, data=body, headers=sent, method="POST")  # noqa: S310 (http/https checked above)
+    opener = urllib.request.build_opener(_NoRedirect)
+    with opener.open(request, timeout=float(_setting("NUANXIN_WEBHOOK_TIMEOUT", 5))) as response:
+        if not 200 <= response.status < 300:
+            raise OSError(f"the gateway answered {response.status}")
+
+
+def send_text(*, phone: str, kind: str, text: str) -> SentText:
+    """Send `text` to the mobile `phone` now (not after a commit: the person is waiting).
+
+    Through the SMS gateway webhook when NUANXIN_SMS_WEBHOOK_URL is set: a signed JSON POST
+    `{"kind", "phone", "text"}` that the operator's relay hands to its SMS provider. Else, in
+    demo mode only (NUANXIN_DEMO, never with NUANXIN_PRODUCTION), the development sink: the
+    text goes to the log and `dev_texts`, and comes back in `SentText.shown`. Raises
+    DomainError (field "phone") when no channel is set up or the gateway fails; the log
+    names the phone masked only."""
+    url = str(_setting("NUANXIN_SMS_WEBHOOK_URL", "") or "")
+    if url:
+        try:
+            _post_json(url, {"kind": kind, "phone": phone, "text": text}, headers={"X-Nuanxin-Kind": kind})
+        except Exception as exc:  # the gateway's trouble is the person's "try again", never a 500
+            logger.warning("text message %s to %s failed: %s", kind, mask_phone(phone), exc)
+            raise DomainError(
+                _("The text message could not be sent. Try again in a minute."), field="phone", code="not_sent"
+            ) from None
+        return SentText(channel="sms")
+    if dev_sink_on():
+        logger.warning("development sink (demo mode): text message %s to %s: %s", kind, mask_phone(phone), text)
+        dev_texts.append((phone, text))
+        return SentText(channel="dev", shown=text)
+    raise DomainError(
+        _("This site cannot send text messages yet, so joining by phone is closed. Ask the organiser."),
+        field="phone",
+        code="no_channel",
+    )
 
 
 def active_channels() -> list[str]:

@@ -1,9 +1,47 @@
-"""Types shared by the API schemas."""
+"""Types shared by the API schemas.
 
+Every integer a caller sends (a body field, a query or path parameter, an item of a list) is
+one of these, so an absurd number is a 422 naming the field instead of an overflow inside the
+database driver: the database stores signed 64-bit integers.
+"""
+
+from datetime import datetime, time
 from typing import Annotated
 
-from pydantic import Field
+from django.utils import timezone
+from ninja import Field, Schema
+from ninja.conf import settings as ninja_settings
+from ninja.pagination import LimitOffsetPagination
+from pydantic import AfterValidator
 
-# A database row id: positive and within a signed 64-bit integer, so an absurd id is a 422
-# naming the field instead of an overflow inside the database driver.
-RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+from nuanxin.core.validators import DB_INT_MAX, DB_INT_MIN
+
+# Any integer the database can store.
+DbInt = Annotated[int, Field(ge=DB_INT_MIN, le=DB_INT_MAX)]
+# A count, an offset, an amount that cannot be negative.
+Count = Annotated[int, Field(ge=0, le=DB_INT_MAX)]
+# A database row id: positive.
+Id = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
+RowId = Id  # the older name, kept for the schemas that use it
+
+
+def _local_time(value: time) -> time:
+    """A time with a zone ("09:18:12Z") is the same moment in local time (today's offset:
+    the service's zone has no daylight saving); a time without one is local already."""
+    if value.tzinfo is None:
+        return value
+    moment = datetime.combine(timezone.localdate(), value)
+    return timezone.localtime(moment).time().replace(tzinfo=None)
+
+
+# A time of day in the service's zone (settings.TIME_ZONE), whether or not the caller sent a zone.
+LocalTime = Annotated[time, AfterValidator(_local_time)]
+
+
+class BoundedPagination(LimitOffsetPagination):
+    """ninja's limit/offset pages with the offset bounded like every other integer."""
+
+    class Input(Schema):
+        # ninja reads its page settings (NINJA_PAGINATION_*) once, when it is imported.
+        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=ninja_settings.PAGINATION_MAX_LIMIT)
+        offset: Count = 0

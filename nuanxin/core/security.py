@@ -1,4 +1,5 @@
-"""Request hygiene shared by every page and endpoint."""
+"""Request hygiene shared by every page and endpoint: NUL characters, oversized bodies, the
+Content-Security-Policy, and no caching of answers that carry personal data."""
 
 from collections.abc import Callable
 from typing import Any
@@ -29,23 +30,59 @@ def _has_nul(request: HttpRequest) -> bool:
     return False
 
 
+def declared_length(request: HttpRequest) -> int:
+    """The body's length as the client declared it (0 when absent or not a number)."""
+    text = request.META.get("CONTENT_LENGTH") or ""
+    return int(text) if text.isascii() and text.isdigit() else 0
+
+
+def max_request_bytes() -> int:
+    """The largest body accepted, uploads included (settings.NUANXIN_REQUEST_MAX_BYTES)."""
+    return int(getattr(settings, "NUANXIN_REQUEST_MAX_BYTES", 30 * 1024 * 1024))
+
+
+def _refusal(request: HttpRequest, message: str, code: str, status: int) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": message, "field": None, "code": code}, status=status)
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _carries_personal_data(request: HttpRequest) -> bool:
+    """Every API answer, and every page shown to someone signed in: what a signed-in person sees
+    (people, cases, exports) is theirs or their office's, never a shared cache's."""
+    if request.path.startswith("/api/"):
+        return True
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
+
+
 class SecurityHeadersMiddleware:
-    """Refuses NUL characters (PostgreSQL cannot store them) with a 400 instead of a 500, and
-    sends a Content-Security-Policy that allows only this site's scripts and styles."""
+    """Refuses a body declared longer than NUANXIN_REQUEST_MAX_BYTES with a 413 before reading
+    it (a body without a declared length is not read at all: Django reads CONTENT_LENGTH bytes);
+    refuses NUL characters (PostgreSQL cannot store them) with a 400 instead of a 500; sends a
+    Content-Security-Policy that allows only this site's scripts and styles; and marks answers
+    that carry personal data `Cache-Control: no-store`."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if _has_nul(request):
+        limit = max_request_bytes()
+        if declared_length(request) > limit:
+            message = _("The request is too large: at most %(mb)d MB.") % {"mb": max(1, limit // (1024 * 1024))}
+            response = _refusal(request, message, "too_large", 413)
+            response["Connection"] = "close"  # the unread body must not be taken for the next request
+        elif _has_nul(request):
             message = _("The request contains a NUL character, which no field accepts.")
             if request.path.startswith("/api/"):
-                response: HttpResponse = JsonResponse({"error": message, "field": None, "code": "invalid"}, status=400)
+                response = JsonResponse({"error": message, "field": None, "code": "invalid"}, status=400)
             else:
                 response = HttpResponseBadRequest(message)
         else:
             response = self.get_response(request)
         response.setdefault("Content-Security-Policy", self.policy())
+        if "Cache-Control" not in response and _carries_personal_data(request):
+            response["Cache-Control"] = "no-store"
         return response
 
     @staticmethod

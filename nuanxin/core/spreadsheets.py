@@ -9,6 +9,8 @@ the whole import runs in one transaction that is rolled back, audit entries incl
 
 This module knows nothing of the domain: the importers (`territory/imports.py`,
 `people/imports.py`) say which columns there are and what to do with a row.
+
+Every export writes its sheet through `SheetWriter` (below), which never writes a formula.
 """
 
 import io
@@ -18,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -29,6 +31,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from nuanxin.core.errors import DomainError
 
@@ -386,15 +392,84 @@ def _column_for(
     return "、".join(title for title in (reader.title_of(k) for k in keys if k) if title)
 
 
+# Exports ---------------------------------------------------------------------------------
+
+# Text starting with one of these is taken for a formula by Excel, LibreOffice or Google
+# Sheets somewhere along the way (OWASP "CSV injection": =, +, -, @, tab, carriage return).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Written as they are: numbers stay numbers (a negative count is not text), dates stay dates.
+_DATA_TYPES = (int, float, Decimal, date, time, datetime, type(None))  # bool is an int
+
+
+def sheet_text(value: str) -> str:
+    """Text as an export cell holds it: characters XML cannot hold dropped, and text that a
+    spreadsheet program would take for a formula prefixed with a single quote (see SheetWriter)."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
+class SheetWriter:
+    """One sheet of an export, streamed (openpyxl write-only: memory does not grow with the
+    rows), whose cells are always data and never formulas. Every export writes through it.
+
+    Text that begins with =, +, -, @, a tab or a carriage return is written as an explicit
+    string cell (data type "s") with a single quote before it. Why both: a string cell is
+    not evaluated when Excel or LibreOffice opens the file, but the text becomes a live
+    formula as soon as someone edits the cell (F2, Enter), pastes it into another sheet,
+    saves the sheet as CSV and opens that, or loads it into a tool that re-types text; and
+    openpyxl itself writes any text beginning with "=" as a formula unless told otherwise.
+    The quote is OWASP's advice and keeps the text inert on every one of those paths; its
+    cost is one visible character in the rare cell that starts that way ('=HYPERLINK(…)),
+    which also shows the reader that the value was neutralised. Numbers, dates, booleans
+    and empty cells are written as they are; anything else is written as its text.
+    """
+
+    def __init__(self, title: str) -> None:
+        self.workbook = Workbook(write_only=True)
+        # A sheet title holds at most 31 characters, none of []:*?/\ and no quote at either end.
+        clean = "".join(c for c in ILLEGAL_CHARACTERS_RE.sub("", str(title)) if c not in "[]:*?/\\")
+        clean = clean[:31].strip("'")
+        self.sheet = self.workbook.create_sheet(clean or "Sheet1")
+
+    def value(self, value: Any, *, font: Font | None = None) -> Any:
+        """What openpyxl is given for one cell."""
+        if isinstance(value, _DATA_TYPES) and font is None:
+            return value
+        if not isinstance(value, _DATA_TYPES):
+            text = str(value)
+            value = sheet_text(text)
+            if value == text and font is None:
+                return value  # plain text: openpyxl writes a string cell by itself
+        cell = WriteOnlyCell(self.sheet, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"
+        if font is not None:
+            cell.font = font
+        return cell
+
+    def append(self, row: Iterable[Any], *, font: Font | None = None) -> None:
+        self.sheet.append([self.value(value, font=font) for value in row])
+
+    def widths(self, widths: Sequence[float]) -> None:
+        """Column widths, in characters; before the first row is appended."""
+        for index, width in enumerate(widths):
+            self.sheet.column_dimensions[get_column_letter(index + 1)].width = width
+
+    def save(self, target: IO[bytes]) -> None:
+        self.workbook.save(target)
+
+    def content(self) -> bytes:
+        buffer = io.BytesIO()
+        self.save(buffer)
+        return buffer.getvalue()
+
+
 def workbook_bytes(rows: Iterable[Sequence[Any]], *, sheet_title: str = "Sheet1") -> bytes:
-    """An .xlsx holding `rows` on one sheet, written in streaming mode."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title)
+    """An .xlsx holding `rows` on one sheet, written formula-safe through SheetWriter."""
+    writer = SheetWriter(sheet_title)
     for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        writer.append(row)
+    return writer.content()
 
 
 def template_response(columns: Sequence[Column], *, filename: str, sheet_title: str) -> HttpResponse:

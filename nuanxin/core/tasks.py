@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from nuanxin.core import idempotency, notifications
+from nuanxin.core import audit, idempotency, notifications
 
 
 @task()
@@ -15,6 +15,12 @@ def purge_idempotency_records() -> int:
 def deliver_notifications(delivery_ids: list[int]) -> int:
     """Send the external deliveries (e-mail, webhook) of notifications just committed."""
     return notifications.deliver(delivery_ids)
+
+
+@task()
+def checkpoint_audit_chain() -> int:
+    """Pin the audit chain's head in the checkpoint file and log; returns the count."""
+    return audit.write_checkpoint(kind="periodic").count
 
 
 @task()

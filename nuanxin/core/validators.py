@@ -20,18 +20,77 @@ _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
 
 
-def plain_text(text: str | None, *, field: str, limit: int, required: bool = False, message: str = "") -> str:
+# The range of the database's integers (signed 64 bits): an id, a count or an offset outside
+# it is refused before it reaches the database driver.
+DB_INT_MIN = -(2**63)
+DB_INT_MAX = 2**63 - 1
+
+# Characters that change how the text around them is shown without being seen themselves: the
+# bidirectional embeddings and overrides (U+202A-U+202E) and isolates (U+2066-U+2069), which make
+# "gpj.exe" read as "exe.jpg" or reorder an address. The single marks U+200E/U+200F (and the
+# Arabic letter mark U+061C) are allowed: they are how Uyghur and other right-to-left text
+# typed on phones keeps its punctuation in place, and they reorder nothing beyond themselves.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def hidden_character(text: str, *, multiline: bool = True) -> str | None:
+    """The first character no name or text may hold, or None: a control character (category
+    Cc; tab and line breaks are text in multi-line text) or a bidirectional override or isolate."""
+    allowed = "\n\r\t" if multiline else ""
+    for ch in text:
+        if ch in BIDI_CONTROLS or (unicodedata.category(ch) == "Cc" and ch not in allowed):
+            return ch
+    return None
+
+
+def plain_text(
+    text: str | None,
+    *,
+    field: str,
+    limit: int,
+    required: bool = False,
+    message: str = "",
+    multiline: bool = True,
+) -> str:
     """Text people typed, trimmed; refuses it empty when required (with `message` if given),
-    longer than `limit`, or holding HTML or script tags or control characters (line breaks and
-    tabs are text). The error names `field`."""
+    longer than `limit`, or holding HTML or script tags, control characters or bidirectional
+    overrides (see `hidden_character`; pass multiline=False for a name or a title, where a line
+    break or a tab is refused too). The one rule for every name and text that is stored; the
+    error names `field`."""
     text = (text or "").strip()
     if required and not text:
         raise DomainError(message or _("This field is required."), field=field)
     if len(text) > limit:
         raise DomainError(_("At most %(n)d characters.") % {"n": limit}, field=field)
-    if MARKUP.search(text) or any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in text):
+    if MARKUP.search(text):
         raise DomainError(_("Plain text only: remove the HTML or script tags."), field=field)
+    if hidden_character(text, multiline=multiline) is not None:
+        raise DomainError(
+            _("Remove the invisible control or text-direction characters (they may have come with a paste)."),
+            field=field,
+        )
     return text
+
+
+def plain_name(text: str | None, *, field: str, limit: int, required: bool = True, message: str = "") -> str:
+    """A name or a title: `plain_text` on one line."""
+    return plain_text(text, field=field, limit=limit, required=required, message=message, multiline=False)
+
+
+def is_ascii_digits(text: str | None) -> bool:
+    """True for a non-empty run of 0-9 only. `str.isdigit` also says yes to "²" and "١",
+    which `int()` then refuses or reads as another number."""
+    return bool(text) and text.isascii() and text.isdigit()  # type: ignore[union-attr]
+
+
+def ascii_int(text: str | None, *, minimum: int = 1, maximum: int = DB_INT_MAX) -> int | None:
+    """The integer written in ASCII digits in `text` (an id in a query string or a token), or
+    None when it is not one or lies outside minimum..maximum (by default a database row id)."""
+    text = (text or "").strip()
+    if not is_ascii_digits(text) or len(text) > 19:
+        return None
+    value = int(text)
+    return value if minimum <= value <= maximum else None
 
 
 def id_check_digit(first17: str) -> str:

@@ -22,6 +22,7 @@ from nuanxin.accounts import actions as account_actions
 from nuanxin.accounts.models import User
 from nuanxin.accounts.roles import Role
 from nuanxin.cases.catalogue import install_catalogue
+from nuanxin.core.audit import SYSTEM
 from nuanxin.core.validators import id_check_digit
 from nuanxin.demo.cases import build_case_history
 from nuanxin.demo.inspections import build_inspection_history
@@ -337,7 +338,8 @@ class _Builder:
         self.admin = account_actions.create_user(
             actor=None, username="admin", password=DEMO_PASSWORD, display_name="系统管理员"
         )
-        account_actions.grant_role(actor=self.admin, user=self.admin, role=Role.SYSTEM_ADMIN)
+        # Nor its role: the installation grants it (SYSTEM), as createsuperuser does.
+        account_actions.grant_role(actor=SYSTEM, user=self.admin, role=Role.SYSTEM_ADMIN)
         self.logins.append(DemoLogin("admin", Role.SYSTEM_ADMIN, "—"))
 
     # territory

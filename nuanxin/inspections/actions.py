@@ -19,6 +19,7 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import check_point
 from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
+from nuanxin.core.validators import plain_text
 from nuanxin.insights import rollups
 from nuanxin.inspections import rectifications
 from nuanxin.inspections.answers import check_answers, field_name, hazards_in
@@ -156,6 +157,7 @@ def add_target(
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise DomainError(_("A note has at most %(n)d characters.") % {"n": NOTE_MAX}, field="note")
+    note = plain_text(note, field="note", limit=NOTE_MAX)
     today = today or timezone.localdate()
     _check_worker(worker, grid, category, today)
     if WatchTarget.objects.active().filter(category=category, place=place, resident=resident).exists():
@@ -452,6 +454,7 @@ def _complete(
     note = (note or "").strip()
     if len(note) > VISIT_NOTE_MAX:
         raise DomainError(_("A note has at most %(n)d characters.") % {"n": VISIT_NOTE_MAX}, field="note")
+    note = plain_text(note, field="note", limit=VISIT_NOTE_MAX)
     location = _clean_location(lng, lat)
     stored = [
         (code, accept_photo(upload, field=field_name(code) if code else "photos", subdir="inspections"))

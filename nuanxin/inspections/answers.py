@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from nuanxin.core.validators import MARKUP, hidden_character
 from nuanxin.inspections.models import Severity
 
 TEXT_MAX = 1000
@@ -72,7 +73,11 @@ def _check_one(item: dict[str, Any], value: Any) -> str:
     if kind == "text":
         if not isinstance(value, str):
             return _("enter text.")
-        return "" if len(value.strip()) <= TEXT_MAX else _("at most %(n)d characters.") % {"n": TEXT_MAX}
+        if len(value.strip()) > TEXT_MAX:
+            return _("at most %(n)d characters.") % {"n": TEXT_MAX}
+        if MARKUP.search(value) or hidden_character(value) is not None:
+            return _("plain text only, without control or text-direction characters.")
+        return ""
     return _("unknown kind of item.")
 
 

@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, FilterSchema, Form, Query, Router, Schema, Status, UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
-from nuanxin.core.schemas import RowId
+from nuanxin.core.schemas import BoundedPagination, Id, RowId
 from nuanxin.core.scoping import require
 from nuanxin.inspections import actions
 from nuanxin.inspections.models import (
@@ -92,16 +92,16 @@ class TargetDetailOut(TargetOut):
 class TargetFilter(FilterSchema):
     category: Category | None = None
     tier: Tier | None = None
-    grid_id: int | None = None
-    worker_id: int | None = None
+    grid_id: Id | None = None
+    worker_id: Id | None = None
 
 
 class TargetIn(Schema):
     category: str = Field(..., max_length=40)
     tier: str = Field(..., max_length=20)
-    worker_id: int
-    place_id: int | None = None
-    resident_id: int | None = None
+    worker_id: Id
+    place_id: Id | None = None
+    resident_id: Id | None = None
     note: str = Field("", max_length=500)
     reason: str = Field("", max_length=500)
 
@@ -143,14 +143,14 @@ _JSON_NAMES = {name: f"{name}_id" for name in ("place", "resident", "worker")}
 
 
 @router.get("/targets", response=list[TargetOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_targets(request: ScopedRequest, filters: Query[TargetFilter]) -> Any:
     require(request.scope, "inspections.view")
     return filters.filter(targets_for(request.scope))
 
 
 @router.get("/targets/{target_id}", response=TargetDetailOut)
-def get_target(request: ScopedRequest, target_id: int) -> WatchTarget:
+def get_target(request: ScopedRequest, target_id: Id) -> WatchTarget:
     return target_or_404(request.scope, target_id)
 
 
@@ -185,7 +185,7 @@ def add_target(request: ScopedRequest, payload: TargetIn) -> Status[WatchTarget]
 
 
 @router.post("/targets/{target_id}/tier", response=TargetDetailOut)
-def change_tier(request: ScopedRequest, target_id: int, payload: TierIn) -> WatchTarget:
+def change_tier(request: ScopedRequest, target_id: Id, payload: TierIn) -> WatchTarget:
     """Move the target to another tier for a reason; 403 unless the caller manages it."""
     target = target_or_404(request.scope, target_id)
     actions.change_tier(
@@ -195,7 +195,7 @@ def change_tier(request: ScopedRequest, target_id: int, payload: TierIn) -> Watc
 
 
 @router.post("/targets/{target_id}/end", response=TargetDetailOut)
-def end_target(request: ScopedRequest, target_id: int, payload: EndIn) -> WatchTarget:
+def end_target(request: ScopedRequest, target_id: Id, payload: EndIn) -> WatchTarget:
     """Take the target off the watchlist for a reason; 403 unless the caller manages it."""
     target = target_or_404(request.scope, target_id)
     actions.end_target(actor=request.user, scope=request.scope, target=target, reason=payload.reason)
@@ -203,7 +203,7 @@ def end_target(request: ScopedRequest, target_id: int, payload: EndIn) -> WatchT
 
 
 @router.get("/visits", response=list[VisitOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_visits(request: ScopedRequest, filters: Query[VisitFilter]) -> Any:
     require(request.scope, "inspections.view")
     worker_id = request.scope.user_id if filters.mine else None
@@ -397,7 +397,7 @@ class DeadlineIn(Schema):
 
 
 @router.get("/rectifications", response=list[RectificationOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_rectifications(request: ScopedRequest, filters: Query[RectificationFilter]) -> Any:
     require(request.scope, "inspections.view")
     return rectifications_for(

@@ -18,12 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from nuanxin.accounts.views import login_or_bearer_required
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.photos import photo_response
 from nuanxin.core.scoping import Scope, deny, require
+from nuanxin.core.validators import ascii_int, is_ascii_digits
 from nuanxin.inspections import actions
 from nuanxin.inspections.answers import check_answers, is_hazard
 from nuanxin.inspections.models import Rectification, Visit, VisitPhoto
@@ -113,7 +115,7 @@ def _may_record(scope: Scope, user: Any, visit: Visit) -> bool:
 
 def _parse_number(raw: str) -> Any:
     try:
-        return int(raw) if raw.lstrip("-").isdigit() else float(raw)
+        return int(raw) if is_ascii_digits(raw.removeprefix("-")) else float(raw)
     except ValueError:
         return raw  # refused by the checklist check, at its item
 
@@ -249,7 +251,7 @@ def visit_page(request: ScopedRequest, visit_id: int) -> HttpResponse:
     return render(request, "inspections/visit.html", context, status=status)
 
 
-@login_required
+@login_or_bearer_required  # API answers link here: their bearer token opens it too
 def visit_photo(request: ScopedRequest, visit_id: int, photo_id: int) -> HttpResponseBase:
     """A visit photo, for those who may see the visit."""
     visit = visit_or_404(request.scope, visit_id)
@@ -336,7 +338,7 @@ def rectification_list(request: ScopedRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in Rectification.State.values else ""
     grid_raw = request.GET.get("grid", "")
-    grid_id = int(grid_raw) if grid_raw.isdigit() else None
+    grid_id = ascii_int(grid_raw)
     overdue = request.GET.get("overdue") == "1"
     orders = rectifications_for(request.scope, state=state, grid_id=grid_id, overdue=overdue, today=today)
     page: Page[Rectification] = Paginator(orders, 50).get_page(request.GET.get("page"))

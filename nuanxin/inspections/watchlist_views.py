@@ -26,6 +26,7 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.scoping import Scope, require
+from nuanxin.core.validators import ascii_int
 from nuanxin.inspections import actions
 from nuanxin.inspections.models import (
     CATEGORY_PERMISSION,
@@ -88,7 +89,7 @@ def may_manage(scope: Scope, target: WatchTarget) -> bool:
 
 def _int(raw: Any) -> int | None:
     raw = str(raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+    return ascii_int(raw)
 
 
 def _grids(scope: Scope, permission: str = "inspections.view") -> QuerySet[Area]:

@@ -10,7 +10,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from nuanxin.accounts.models import User
 from nuanxin.cases.models import Case
@@ -18,7 +18,7 @@ from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.idempotency import idempotent
 from nuanxin.core.periods import parse_day
-from nuanxin.core.schemas import RowId
+from nuanxin.core.schemas import BoundedPagination, Id, RowId
 from nuanxin.core.scoping import require
 from nuanxin.inspections.models import Visit
 from nuanxin.ledgers import actions
@@ -144,7 +144,7 @@ def _out(dispute: Dispute) -> dict[str, Any]:
     }
 
 
-def _detail(request: ScopedRequest, dispute_id: int) -> dict[str, Any]:
+def _detail(request: ScopedRequest, dispute_id: Id) -> dict[str, Any]:
     dispute = dispute_or_404(request.scope, dispute_id)
     case = linked_case(request.scope, dispute)
     return _out(dispute) | {
@@ -160,7 +160,7 @@ def _detail(request: ScopedRequest, dispute_id: int) -> dict[str, Any]:
     }
 
 
-class DisputePages(LimitOffsetPagination):
+class DisputePages(BoundedPagination):
     """Pages of disputes, each turned into its masked answer after the page is cut."""
 
     def paginate_queryset(self, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:

@@ -3,8 +3,9 @@
 Layout: a title row (the reporting node and the ledger's title), the period, the reporting
 unit (填报单位) and the time of export, the column header, the data rows, and a totals row.
 Names are masked as on the page (the ledger's `cells` masks them). Rows are read from one
-database cursor in chunks (`iter_cells`) and written by openpyxl in write-only mode, which
-streams each row to a temporary file: memory does not grow with the number of rows. Every
+database cursor in chunks (`iter_cells`) and written by the shared `core.spreadsheets.SheetWriter`
+(openpyxl write-only mode, formula-safe), which streams each row to a temporary file: memory
+does not grow with the number of rows, and no cell is ever a formula. Every
 export is audited (`ledgers.exported`, with the ledger, the filters and the row count).
 """
 
@@ -16,15 +17,11 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from nuanxin.core import audit
 from nuanxin.core.scoping import Scope
+from nuanxin.core.spreadsheets import SheetWriter
 from nuanxin.ledgers.registry import Filters, Ledger
 from nuanxin.territory.models import Area
 
@@ -68,25 +65,6 @@ def period_text(filters: Filters, today: date) -> str:
     return _("Period: %(since)s to %(until)s") % {"since": since, "until": until}
 
 
-def _safe(sheet: WriteOnlyWorksheet, value: Any) -> Any:
-    """A value openpyxl writes as data: text never becomes a formula (a name such as
-    "=HYPERLINK(...)" stays text) and characters XML cannot hold are dropped."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
-def _bold(sheet: WriteOnlyWorksheet, value: Any, font: Font = _BOLD) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.font = font
-    return cell
-
-
 @transaction.atomic
 def export_ledger(
     *, actor: Any, scope: Scope, ledger: Ledger, filters: Filters, now: datetime | None = None
@@ -100,33 +78,29 @@ def export_ledger(
     unit = reporting_unit(scope, ledger, filters)
     totals = ledger.totals(scope, filters)
 
-    workbook = Workbook(write_only=True)
-    sheet: WriteOnlyWorksheet = workbook.create_sheet(str(ledger.title)[:31])
-    for index, column in enumerate(columns):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = (
-            14 if column.key not in ("subject", "parties", "title") else 24
-        )
-    sheet.append([_bold(sheet, _safe(sheet, f"{unit}{ledger.title}"), _TITLE)])
-    sheet.append([_safe(sheet, period_text(filters, local.date()))])
+    sheet = SheetWriter(str(ledger.title))
+    sheet.widths([14 if column.key not in ("subject", "parties", "title") else 24 for column in columns])
+    sheet.append([f"{unit}{ledger.title}"], font=_TITLE)
+    sheet.append([period_text(filters, local.date())])
     sheet.append(
         [
-            _safe(sheet, _("Reporting unit: %(unit)s") % {"unit": unit}),
+            _("Reporting unit: %(unit)s") % {"unit": unit},
             None,
             None,
             _("Exported: %(at)s") % {"at": local.strftime("%Y-%m-%d %H:%M")},
         ]
     )
-    sheet.append([_bold(sheet, str(column.title)) for column in columns])
+    sheet.append([str(column.title) for column in columns], font=_BOLD)
     keys = [column.key for column in columns]
     written, truncated = 0, False
     for cell in ledger.iter_cells(scope, filters, limit=MAX_EXPORT_ROWS + 1):
         if written == MAX_EXPORT_ROWS:
             truncated = True
             break
-        sheet.append([_safe(sheet, cell.get(key)) for key in keys])
+        sheet.append([cell.get(key) for key in keys])
         written += 1
     totals_row = ledger.totals_row(totals)
-    sheet.append([_bold(sheet, _safe(sheet, totals_row.get(key))) for key in keys])
+    sheet.append([totals_row.get(key) for key in keys], font=_BOLD)
     if truncated:
         sheet.append(
             [
@@ -135,7 +109,7 @@ def export_ledger(
             ]
         )
     out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
-    workbook.save(out)
+    sheet.save(out)
     out.seek(0)
     audit.record(
         "ledgers.exported",

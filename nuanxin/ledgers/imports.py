@@ -41,7 +41,7 @@ from nuanxin.core.spreadsheets import (
     refuse_markup,
     run_import,
 )
-from nuanxin.core.validators import plain_text
+from nuanxin.core.validators import is_ascii_digits, plain_text
 from nuanxin.insights import rollups
 from nuanxin.inspections.models import Category, ChecklistTemplate, Visit, WatchTarget
 from nuanxin.ledgers.actions import (
@@ -87,7 +87,7 @@ def parse_day(text: str) -> date:
 
 
 def parse_count(text: str) -> int:
-    if not text.isdigit() or int(text) > 999:
+    if not is_ascii_digits(text) or int(text) > 999:
         raise DomainError(_("Enter a whole number from 0 to 999."))
     return int(text)
 
@@ -196,7 +196,7 @@ class _VisitRows(_Rows):
 
     def _target(self, text: str, category: str | None) -> WatchTarget:
         place_ids = self.places.get(text, [])
-        if not place_ids and text.isdigit() and int(text) in self.targets:
+        if not place_ids and is_ascii_digits(text) and int(text) in self.targets:
             place_ids = [int(text)]
         if not place_ids:
             raise DomainError(

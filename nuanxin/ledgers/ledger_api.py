@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from nuanxin.core import ratelimit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
+from nuanxin.core.schemas import Count
 from nuanxin.core.scoping import deny, require
 from nuanxin.ledgers.exports import export_ledger
 from nuanxin.ledgers.imports import columns_for, import_ledger
@@ -53,7 +55,7 @@ class RowsQuery(Schema):
     worker: str = Field("", description="Worker (visits), mediator (disputes) or organiser (campaigns) id")
     result: str = Field("", description="One of the ledger's results")
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: Count = 0
 
 
 class ImportErrorOut(Schema):
@@ -118,6 +120,7 @@ def export(request: ScopedRequest, code: str, query: Query[RowsQuery]) -> FileRe
     """The filtered ledger as a masked .xlsx (needs ledgers.export; audited)."""
     ledger = ledger_or_404(request.scope, code)
     require(request.scope, "ledgers.export")
+    ratelimit.limit(request, "export")
     result = export_ledger(actor=request.user, scope=request.scope, ledger=ledger, filters=_filters(ledger, query))
     return FileResponse(
         result.file,

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from nuanxin.core import ratelimit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.scoping import deny, require
@@ -109,6 +110,7 @@ def export(request: ScopedRequest, code: str) -> HttpResponse | FileResponse:
     if filters.errors:
         field, message = next(iter(filters.errors.items()))
         return HttpResponse(f"{field}: {message}", status=400, content_type="text/plain; charset=utf-8")
+    ratelimit.limit(request, "export")
     result = export_ledger(actor=request.user, scope=request.scope, ledger=ledger, filters=filters)
     return FileResponse(
         result.file,

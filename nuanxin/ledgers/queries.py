@@ -16,6 +16,7 @@ from django.db.models import Prefetch, QuerySet
 from nuanxin.core.masking import mask_name, mask_phone
 from nuanxin.core.periods import days_q, filter_period
 from nuanxin.core.scoping import Scope, get_in_scope_or_404
+from nuanxin.core.validators import ascii_int
 from nuanxin.ledgers.models import (
     Dispute,
     DisputeKind,
@@ -53,7 +54,7 @@ class DisputeFilters:
         return cls(
             since=since,
             until=until,
-            grid=int(grid) if grid.isdigit() and 0 < int(grid) < 2**63 else None,
+            grid=ascii_int(grid),
             kind=text("kind") if text("kind") in DisputeKind.values else "",
             state=text("state") if text("state") in Dispute.State.values else "",
             outcome=text("outcome") if text("outcome") in Outcome.values else "",

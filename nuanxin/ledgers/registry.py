@@ -47,6 +47,7 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.masking import mask_name
 from nuanxin.core.periods import days_q, filter_period, moments_q
 from nuanxin.core.scoping import Scope, deny
+from nuanxin.core.validators import is_ascii_digits
 from nuanxin.inspections.models import Category, Hazard, Rectification, Visit
 from nuanxin.ledgers.models import (
     Dispute,
@@ -107,7 +108,7 @@ class Filters:
         for name in ("grid", "worker"):
             text = str(query.get(name) or "").strip()
             if text:
-                if not text.isdigit() or len(text) > 12:
+                if not is_ascii_digits(text) or len(text) > 12:
                     filters.errors[name] = _("Choose from the list.")
                 else:
                     setattr(filters, name, int(text))

@@ -24,6 +24,7 @@ from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.scoping import Scope, deny, require
+from nuanxin.core.validators import is_ascii_digits
 from nuanxin.ledgers import actions
 from nuanxin.ledgers.actions import PartyIn
 from nuanxin.ledgers.models import (
@@ -104,7 +105,7 @@ class DisputeForm(forms.Form):
         if field.startswith("parties."):
             _prefix, n, key = (field.split(".") + ["name"])[:3]
             rows = getattr(self, "row_of", [])
-            row = rows[int(n)] if n.isdigit() and int(n) < len(rows) else 0
+            row = rows[int(n)] if is_ascii_digits(n) and int(n) < len(rows) else 0
             field = f"party_{row}_{key}" if key in ("kind", "name", "phone") else f"party_{row}_name"
         elif field == "parties":
             field = "party_0_name"

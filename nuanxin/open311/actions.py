@@ -14,6 +14,7 @@ from nuanxin.cases.models import Case, CaseClass
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import check_point
+from nuanxin.core.validators import plain_name
 from nuanxin.open311.models import ApiKey
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import locate_grid
@@ -33,8 +34,7 @@ def issue_api_key(*, actor: Any, name: str, area: Area, raw_key: str | None = No
     name = (name or "").strip()
     if not name:
         raise DomainError(_("Name the key after who will use it."), field="name")
-    if len(name) > 80:
-        raise DomainError(_("At most %(n)d characters.") % {"n": 80}, field="name")
+    name = plain_name(name, field="name", limit=80)
     raw = raw_key or KEY_PREFIX + secrets.token_urlsafe(32)
     if ApiKey.objects.filter(digest=digest_of(raw)).exists():
         raise DomainError(_("This key has already been issued."), field="key")

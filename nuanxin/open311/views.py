@@ -1,6 +1,7 @@
 """The GeoReport v2 endpoint (and the mySociety updates extension). Each view is short:
 check the key and the parameters, read through queries or write through actions, render.
-Every refusal is an Open311 error answer (400/403/404/405), never a 500."""
+Every refusal is an Open311 error answer (400/403/404/405, 429 with Retry-After for a key
+past its allowance of POSTs), never a 500."""
 
 import re
 from collections.abc import Callable
@@ -13,8 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from nuanxin.core import audit
+from nuanxin.core import audit, ratelimit
 from nuanxin.core.errors import DomainError
+from nuanxin.core.ratelimit import RateLimited, set_retry_after
 from nuanxin.core.scoping import get_in_scope_or_404
 from nuanxin.open311 import actions, answers, queries
 from nuanxin.open311.models import ApiKey
@@ -59,6 +61,8 @@ def open311(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[.
                 return view(request, *args, fmt=fmt, **kwargs)
             except Open311Error as error:
                 return render_error(fmt, error)
+            except RateLimited as error:  # per API key (RATE_LIMIT_OPEN311_POST)
+                return set_retry_after(render_error(fmt, Open311Error(429, error.message)), error)
             except DomainError as error:
                 field = PARAMETER.get(error.field or "", error.field or "")
                 status = 403 if error.code == "forbidden" else 400
@@ -156,6 +160,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     params = request.POST
     key = _key(request, params, required=True)
     assert key is not None
+    ratelimit.hit("open311_post", f"key{key.pk}")
     code = text_param(params, "service_code", limit=40, required=True)
     case_class = _service(code)
     lat, lng = float_param(params, "lat"), float_param(params, "long")

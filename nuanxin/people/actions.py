@@ -5,19 +5,18 @@ number, a phone or a tag category.
 """
 
 import re
-import time
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from nuanxin.core import audit
+from nuanxin.core import audit, ratelimit
 from nuanxin.core.crypto import blind_index
 from nuanxin.core.errors import DomainError
+from nuanxin.core.ratelimit import RateLimited
 from nuanxin.core.scoping import Scope, deny
-from nuanxin.core.validators import normalize_id_number, normalize_mobile
+from nuanxin.core.validators import normalize_id_number, normalize_mobile, plain_name, plain_text
 from nuanxin.people.models import (
     HOME_KINDS,
     ID_NUMBER_PURPOSE,
@@ -35,9 +34,6 @@ from nuanxin.territory.models import Area, Place
 NAME_MAX = 30
 REASON_MIN = 4
 REVEALABLE = ("id_number", "phone", "tags")
-# Exact searches (by phone or ID number) allowed per user per window of this many seconds.
-EXACT_SEARCH_LIMIT = 30
-EXACT_SEARCH_WINDOW = 600
 # Characters a name may hold besides letters (any script): the separators of minority and
 # foreign names (阿依古丽·买买提).
 _NAME_SEPARATORS = set(" ·•・.-'")
@@ -131,6 +127,7 @@ def register_household(*, actor: Any, place: Place, number: str, scope: Scope | 
         raise DomainError(_("A household number is required."), field="number")
     if len(number) > 40:
         raise DomainError(_("A household number has at most 40 characters."), field="number")
+    number = plain_name(number, field="number", limit=40)
     _check_home(place, scope)
     if Household.objects.filter(place=place, number=number).exists():
         raise DomainError(_("This place already has a household with this number."), field="number")
@@ -278,6 +275,7 @@ def tag_resident(
     note = (note or "").strip()
     if len(note) > 500:
         raise DomainError(_("A note has at most 500 characters."), field="note")
+    note = plain_text(note, field="note", limit=500)
     _check_may_tag(scope, resident, kind)
     index = blind_index(category, purpose=TAG_CATEGORY_PURPOSE)
     if resident.tags.filter(category_index=index).exists():
@@ -296,32 +294,22 @@ def untag_resident(*, actor: Any, tag: ResidentTag, scope: Scope | None = None) 
     tag.delete()
 
 
-class SearchRateLimited(DomainError):
-    """Too many exact searches: `retry_after` seconds until the next window opens."""
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message, field="text", code="rate_limited")
-        self.retry_after = retry_after
+class SearchRateLimited(RateLimited):
+    """Too many exact searches (the "people_search" rate limit): `retry_after` seconds until
+    the next window opens. Shown at the search field."""
 
 
 def _count_exact_search(user_id: int | None) -> None:
-    """Count one exact search against the user's allowance for the current ten-minute
-    window (a cache counter, so every app server shares it given a shared cache); refuse
-    once the allowance is spent."""
-    now = int(time.time())
-    window = now // EXACT_SEARCH_WINDOW
-    key = f"people.exact_search:{user_id}:{window}"
-    cache.add(key, 0, timeout=EXACT_SEARCH_WINDOW)
+    """Count one exact search against the user's allowance (RATE_LIMIT_PEOPLE_SEARCH, shared
+    by every app server, core/ratelimit.py); refuse once it is spent."""
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        count = 1
-        cache.set(key, count, timeout=EXACT_SEARCH_WINDOW)
-    if count > EXACT_SEARCH_LIMIT:
+        ratelimit.hit("people_search", f"u{user_id}", field="text")
+    except RateLimited as error:
         raise SearchRateLimited(
             _("Too many searches by phone or ID number; try again in a few minutes."),
-            retry_after=(window + 1) * EXACT_SEARCH_WINDOW - now,
-        )
+            retry_after=error.retry_after,
+            field="text",
+        ) from None
 
 
 def look_up_residents(*, actor: Any, scope: Scope, text: str) -> QuerySet[Resident]:
@@ -330,8 +318,8 @@ def look_up_residents(*, actor: Any, scope: Scope, text: str) -> QuerySet[Reside
 
     A search by phone or ID number confirms a guessed value, so it is a kind of reveal:
     it needs people.reveal somewhere (DomainError, field "text"), at most
-    EXACT_SEARCH_LIMIT of them per user per ten-minute window (SearchRateLimited, field
-    "text"), and each leaves a `people.searched` entry with what was searched by and how
+    RATE_LIMIT_PEOPLE_SEARCH of them per user (30 in ten minutes by default;
+    SearchRateLimited, field "text"), and each leaves a `people.searched` entry with what was searched by and how
     many residents matched, never the value. Searches by name are neither limited nor
     audited."""
     by = parse_search(text)[0]
@@ -355,8 +343,9 @@ def reveal_resident_field(
     Raises Http404 (and records the denial) when the viewer lacks the permission there, so a
     reveal outside one's reach looks like any other missing page; DomainError for an unknown
     field or one with nothing recorded, or no tag the viewer may see (field "field"), and for
-    a missing reason (field "reason"). Records `people.revealed` with the field and the
-    reason, never the value."""
+    a missing reason (field "reason"). At most RATE_LIMIT_REVEAL reveals per account
+    (RateLimited, counted once the request is allowed to reveal). Records `people.revealed`
+    with the field and the reason, never the value."""
     if not scope.has_at("people.reveal", resident.grid.path):
         # Outside the transaction below: the denial entry must survive the refusal.
         raise deny(scope, f"people.resident {resident.pk} reveal")
@@ -373,6 +362,7 @@ def reveal_resident_field(
     value: str | list[ResidentTag] = visible_tags(scope, resident) if field == "tags" else str(getattr(resident, field))
     if not value:
         raise DomainError(_("Nothing is recorded for this resident here."), field="field")
+    ratelimit.limit_account(actor, "reveal")
     with transaction.atomic():
         audit.record("people.revealed", actor=actor, obj=resident, detail={"field": field, "reason": reason})
     return value

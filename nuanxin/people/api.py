@@ -10,11 +10,12 @@ from typing import Any, Literal
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import field_validator
 
 from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
+from nuanxin.core.schemas import BoundedPagination, Id
 from nuanxin.core.scoping import Scope, deny, require
 from nuanxin.people import actions
 from nuanxin.people.models import Household, Resident, ResidentTag
@@ -78,9 +79,9 @@ class ResidentOut(Schema):
 
 
 class ResidentFilter(FilterSchema):
-    grid_id: int | None = None
-    household_id: int | None = None
-    place_id: int | None = None
+    grid_id: Id | None = None
+    household_id: Id | None = None
+    place_id: Id | None = None
 
 
 class TagFilter(Schema):
@@ -89,8 +90,8 @@ class TagFilter(Schema):
 
 class ResidentIn(Schema):
     name: str = Field(..., max_length=60)
-    place_id: int
-    household_id: int | None = None
+    place_id: Id
+    household_id: Id | None = None
     gender: Literal["", "male", "female"] = ""
     id_number: str = Field("", max_length=40)
     phone: str = Field("", max_length=40)
@@ -109,7 +110,7 @@ class ResidentChangeIn(Schema):
     gender: Literal["", "male", "female"] | None = Field(None, json_schema_extra=_not_nullable)
     id_number: str | None = Field(None, max_length=40, json_schema_extra=_not_nullable)
     phone: str | None = Field(None, max_length=40, json_schema_extra=_not_nullable)
-    household_id: int | None = None
+    household_id: Id | None = None
 
     @field_validator("name", "gender", "id_number", "phone")
     @classmethod
@@ -159,11 +160,11 @@ class HouseholdOut(Schema):
 
 
 class HouseholdFilter(FilterSchema):
-    place_id: int | None = None
-    grid_id: int | None = None
+    place_id: Id | None = None
+    grid_id: Id | None = None
 
 
-def _household(scope: Scope, household_id: int) -> Household:
+def _household(scope: Scope, household_id: Id) -> Household:
     household = households_for(scope).filter(pk=household_id).first()
     if household is None:
         raise DomainError(_("Unknown household."), field="household_id")
@@ -191,7 +192,7 @@ def _answer_rate_limit(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @router.get("/residents", response=list[ResidentOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_residents(request: ScopedRequest, filters: Query[ResidentFilter], tag: Query[TagFilter]) -> Any:
     residents = filters.filter(residents_for(request.scope))
     return with_tag(request.scope, residents, tag.kind) if tag.kind else residents
@@ -199,7 +200,7 @@ def list_residents(request: ScopedRequest, filters: Query[ResidentFilter], tag: 
 
 @router.post("/residents/search", response=list[ResidentOut])
 @_answer_rate_limit
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def search(request: ScopedRequest, payload: SearchIn) -> Any:
     """By name, pinyin or initials; a valid phone or ID number matches exactly, for callers
     holding people.reveal (400 on "text" otherwise), at most 30 times in ten minutes (429
@@ -208,7 +209,7 @@ def search(request: ScopedRequest, payload: SearchIn) -> Any:
 
 
 @router.get("/residents/{resident_id}", response=ResidentOut)
-def get_resident(request: ScopedRequest, resident_id: int) -> Resident:
+def get_resident(request: ScopedRequest, resident_id: Id) -> Resident:
     return resident_or_404(request.scope, resident_id)
 
 
@@ -235,7 +236,7 @@ def create_resident(request: ScopedRequest, payload: ResidentIn) -> Status[Resid
 
 
 @router.patch("/residents/{resident_id}", response=ResidentOut)
-def change_resident(request: ScopedRequest, resident_id: int, payload: ResidentChangeIn) -> Resident:
+def change_resident(request: ScopedRequest, resident_id: Id, payload: ResidentChangeIn) -> Resident:
     """Change the keys sent; 404 unless the caller manages residents at the resident's grid."""
     resident = resident_or_404(request.scope, resident_id)
     if not request.scope.has_at("people.manage", resident.grid.path):
@@ -250,7 +251,7 @@ def change_resident(request: ScopedRequest, resident_id: int, payload: ResidentC
 
 
 @router.delete("/residents/{resident_id}/tags/{tag_id}", response={204: None})
-def remove_tag(request: ScopedRequest, resident_id: int, tag_id: int) -> Status[None]:
+def remove_tag(request: ScopedRequest, resident_id: Id, tag_id: Id) -> Status[None]:
     """Remove a tag the caller may see; 400 on "kind" without people.manage and the tag
     kind's permission at the resident's grid."""
     resident = resident_or_404(request.scope, resident_id)
@@ -260,7 +261,7 @@ def remove_tag(request: ScopedRequest, resident_id: int, tag_id: int) -> Status[
 
 
 @router.post("/residents/{resident_id}/reveal", response=RevealOut)
-def reveal(request: ScopedRequest, resident_id: int, payload: RevealIn) -> dict[str, Any]:
+def reveal(request: ScopedRequest, resident_id: Id, payload: RevealIn) -> dict[str, Any]:
     """The full value, or the tags with categories and notes, for a stated reason; audited.
     404 without people.reveal there."""
     resident = resident_or_404(request.scope, resident_id)
@@ -273,6 +274,6 @@ def reveal(request: ScopedRequest, resident_id: int, payload: RevealIn) -> dict[
 
 
 @router.get("/households", response=list[HouseholdOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_households(request: ScopedRequest, filters: Query[HouseholdFilter]) -> Any:
     return filters.filter(households_for(request.scope))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
+from nuanxin.core.ratelimit import RateLimited, set_retry_after
 from nuanxin.core.scoping import deny
 from nuanxin.people import actions
 from nuanxin.people.models import Resident
@@ -75,6 +76,9 @@ def reveal(request: ScopedRequest, resident_id: int) -> HttpResponse:
         revealed = actions.reveal_resident_field(
             actor=request.user, scope=request.scope, resident=resident, field=field, reason=reason
         )
+    except RateLimited as error:  # shown where the value would be; htmx fragments stay 200
+        page = _detail(request, resident, {"errors": {"field": error.message}, "reason": reason}, status=429)
+        return set_retry_after(page, error)
     except DomainError as error:
         return _detail(request, resident, {"errors": {error.field: error.message}, "reason": reason}, status=400)
     return _detail(request, resident, {"revealed": {"field": field, "value": revealed}})

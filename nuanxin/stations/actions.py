@@ -155,7 +155,7 @@ def create_station(
                 place=place,
                 code=code,
                 host=host,
-                opening_hours_text=opening_hours_text.strip(),
+                opening_hours_text=plain_text(opening_hours_text, field="opening_hours", limit=100),
                 opening_hours=hours,
                 amenities=clean,
                 capacity=_clean_capacity(capacity),
@@ -190,7 +190,7 @@ def update_station(
     changed: list[str] = []
     if opening_hours_text is not None:
         station.opening_hours = parse_hours(opening_hours_text)
-        station.opening_hours_text = opening_hours_text.strip()
+        station.opening_hours_text = plain_text(opening_hours_text, field="opening_hours", limit=100)
         changed.append("opening_hours")
     if amenities is not None:
         station.amenities = clean_amenities(amenities)
@@ -385,7 +385,7 @@ def create_meal_offer(
         title=title,
         price=value,
         discount=discount,
-        hours_text=hours_text.strip(),
+        hours_text=plain_text(hours_text, field="hours", limit=100),
         hours=hours,
         valid_from=valid_from,
         valid_until=valid_until,
@@ -420,7 +420,7 @@ def update_meal_offer(
         raise DomainError(_("Give a price or a discount."), field="price")
     if hours_text is not None:
         offer.hours = parse_hours(hours_text, field="hours")
-        offer.hours_text = hours_text.strip()
+        offer.hours_text = plain_text(hours_text, field="hours", limit=100)
     if valid_from is not None:
         offer.valid_from = valid_from
     if valid_until is not _UNSET:
@@ -537,7 +537,7 @@ def create_green_channel(
         compound=compound,
         gate=plain_text(gate, field="gate", limit=60, required=True),
         route=plain_text(route, field="route", limit=300, required=True),
-        hours_text=(hours_text or "").strip(),
+        hours_text=plain_text(hours_text, field="hours", limit=100),
         hours=parse_hours(hours_text, field="hours"),
         rules=plain_text(rules, field="rules", limit=500),
         contact=plain_text(contact, field="contact", limit=60),
@@ -566,7 +566,7 @@ def update_green_channel(
         channel.route = plain_text(route, field="route", limit=300, required=True)
     if hours_text is not None:
         channel.hours = parse_hours(hours_text, field="hours")
-        channel.hours_text = hours_text.strip()
+        channel.hours_text = plain_text(hours_text, field="hours", limit=100)
     if rules is not None:
         channel.rules = plain_text(rules, field="rules", limit=500)
     if contact is not None:

@@ -15,7 +15,7 @@ from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.schemas import RowId
+from nuanxin.core.schemas import Id, RowId
 from nuanxin.core.scoping import get_in_scope_or_404, require
 from nuanxin.stations import actions
 from nuanxin.stations.models import GreenChannel, MealOffer, ParkingPoint, Station
@@ -148,7 +148,7 @@ class StatusIn(Schema):
 _STATION_NAMES = {"place": "place_id", "host": "host_id"}
 
 
-def _place(request: ScopedRequest, place_id: int | None, field: str) -> Place | None:
+def _place(request: ScopedRequest, place_id: Id | None, field: str) -> Place | None:
     """A place the caller may see, or a 400 naming the field (never a hint it exists)."""
     if place_id is None:
         return None

@@ -11,6 +11,7 @@ from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import PolygonIndex, check_point, parse_boundary
 from nuanxin.core.scoping import Scope
+from nuanxin.core.validators import plain_name, plain_text
 from nuanxin.territory.models import CHILD_LEVEL, Area, Place, StaffAssignment
 from nuanxin.territory.queries import forget_grid_index, locate_grid
 
@@ -39,7 +40,8 @@ def _check_grid_overlap(geometry: Any, *, exclude_id: int | None = None) -> None
 def create_area(*, actor: Any, level: str, code: str, name: str, boundary: dict, parent: Area | None) -> Area:
     """Add a node to the tree. Checks the level fits under the parent, the code is unique
     among its siblings, and the boundary is a valid polygon (grids must not overlap)."""
-    code, name = code.strip(), name.strip()
+    code = plain_name(code, field="code", limit=32, required=False)
+    name = plain_name(name, field="name", limit=100, message=_("A name is required."))
     if level not in Area.Level.values:
         raise DomainError(_("Unknown level."), field="level")
     if parent is None and level not in (Area.Level.CITY, Area.Level.DISTRICT):
@@ -82,10 +84,10 @@ def change_area(*, actor: Any, area: Area, name: str | None = None, boundary: di
     """Rename an area or redraw its boundary. A grid's new boundary must still contain
     every place in it and must not overlap another grid."""
     changed = []
-    if name is not None and name.strip() != area.name:
-        if not name.strip():
-            raise DomainError(_("A name is required."), field="name")
-        area.name = name.strip()
+    if name is not None:
+        name = plain_name(name, field="name", limit=100, message=_("A name is required."))
+    if name is not None and name != area.name:
+        area.name = name
         changed.append("name")
     if boundary is not None and boundary != area.boundary:
         geometry = parse_boundary(boundary)
@@ -140,13 +142,13 @@ def create_place(
     or, given the viewer's scope, when that grid is outside it)."""
     if kind not in Place.Kind.values:
         raise DomainError(_("Unknown kind of place."), field="kind")
-    if not name.strip():
-        raise DomainError(_("A name is required."), field="name")
+    name = plain_name(name, field="name", limit=120, message=_("A name is required."))
+    address = plain_text(address, field="address", limit=200, multiline=False)
     grid = _grid_for_point(lng, lat, scope)
     place = Place.objects.create(
         kind=kind,
-        name=name.strip(),
-        address=address.strip(),
+        name=name,
+        address=address,
         lng=lng,
         lat=lat,
         grid=grid,
@@ -171,13 +173,15 @@ def change_place(
 ) -> Place:
     """Edit a place; a new location re-assigns it to the grid containing it."""
     changed = []
-    if name is not None and name.strip() != place.name:
-        if not name.strip():
-            raise DomainError(_("A name is required."), field="name")
-        place.name = name.strip()
+    if name is not None:
+        name = plain_name(name, field="name", limit=120, message=_("A name is required."))
+    if name is not None and name != place.name:
+        place.name = name
         changed.append("name")
-    if address is not None and address.strip() != place.address:
-        place.address = address.strip()
+    if address is not None:
+        address = plain_text(address, field="address", limit=200, multiline=False)
+    if address is not None and address != place.address:
+        place.address = address
         changed.append("address")
     if attributes is not None and attributes != place.attributes:
         place.attributes = attributes

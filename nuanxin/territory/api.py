@@ -5,11 +5,11 @@ from typing import Annotated
 
 from django.db.models import Q
 from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import model_validator
 
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.schemas import RowId
+from nuanxin.core.schemas import BoundedPagination, RowId
 from nuanxin.core.scoping import get_in_scope_or_404, require, require_at
 from nuanxin.territory import actions
 from nuanxin.territory.models import Area, Place, StaffAssignment
@@ -108,7 +108,7 @@ class AssignmentFilter(FilterSchema):
 
 
 @router.get("/areas", response=list[AreaOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_areas(request: ScopedRequest, filters: Query[AreaFilter]) -> object:
     return filters.filter(Area.objects.visible_to(request.scope))
 
@@ -127,7 +127,7 @@ def change_area(request: ScopedRequest, area_id: RowId, payload: AreaPatch) -> A
 
 
 @router.get("/places", response=list[PlaceOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_places(request: ScopedRequest, filters: Query[PlaceFilter]) -> object:
     return filters.filter(Place.objects.visible_to(request.scope).order_by("id"))
 
@@ -155,7 +155,7 @@ def change_place(request: ScopedRequest, place_id: RowId, payload: PlacePatch) -
 
 
 @router.get("/staffing", response=list[AssignmentOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_assignments(request: ScopedRequest, filters: Query[AssignmentFilter]) -> object:
     qs = StaffAssignment.objects.visible_to(request.scope).select_related("person").order_by("grid__path", "duty", "id")
     return filters.filter(qs)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import PolygonIndex, parse_boundary
 from nuanxin.core.scoping import Scope, deny
+from nuanxin.core.validators import ascii_int
 from nuanxin.territory.models import Area, Place, StaffAssignment
 
 # One index per process, rebuilt when any grid changes (count and newest update time).
@@ -118,7 +119,7 @@ def node_or_404(scope: Scope, node_id: str | int | None, *, permission: str, aud
             raise deny(scope, audit_as)
         return node
     text = str(node_id)
-    if not text.isdigit() or not 0 < int(text) < 2**63:
+    if ascii_int(text) is None:
         raise DomainError(_("Choose a node of the territory."), field="node")
     node = Area.objects.filter(pk=int(text)).only("id", "name", "level", "path").first()
     if node is None:

@@ -1,6 +1,7 @@
 """The phone report page in a real browser: once the category and the phone's location are set,
-a similar open case nearby is offered, and "this is the same" follows it instead of
-reporting it again."""
+a similar open case nearby is shown (class, state, distance, age: nothing to follow yet); the
+report is sent, and its page offers "this is the same", which follows the open case (its public
+view) and closes the new report as its duplicate."""
 
 import pytest
 from playwright.sync_api import expect
@@ -14,12 +15,13 @@ from nuanxin.tests_browser.conftest import PHONE, screenshot, sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_rider_is_offered_a_similar_case_and_follows_it_instead_of_reporting(world: World, open_page):
+def test_rider_sees_a_similar_case_reports_and_then_follows_it_instead(world: World, open_page):
     install_catalogue(actor=None)
     existing = report_case(
         actor=world.resident,
         case_class=CaseClass.objects.get(code="sanitation"),
         description="垃圾桶满了没人清理",
+        address="幸福路3号",
         lng=102.7011,
         lat=24.9811,
         channel="phone_page",
@@ -30,15 +32,27 @@ def test_rider_is_offered_a_similar_case_and_follows_it_instead_of_reporting(wor
     sign_in(page, "rider")
     page.goto("/cases/report/")
     page.locator("select[name=case_class]").select_option("sanitation")
-    offered = page.locator("[data-similar]")
-    expect(offered).to_be_visible()
-    expect(offered.locator("li")).to_have_count(1)
-    expect(offered).not_to_contain_text("垃圾桶满了没人清理")  # a stranger is not told the description
+    shown = page.locator("[data-similar]")
+    expect(shown).to_be_visible()
+    expect(shown.locator("li")).to_have_count(1)
+    expect(shown).not_to_contain_text("垃圾桶满了没人清理")  # a stranger is not told the description
+    expect(page.locator("button[name=token]")).to_have_count(0)  # nothing to follow before reporting
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "report-similar-phone")
+    page.locator("[name=description]").fill("垃圾桶满了")
     with page.expect_navigation():
-        offered.locator("button[name=token]").click()
+        page.locator("button[type=submit].primary").click()
+    mine = Case.objects.exclude(pk=existing.pk).get()
+    assert page.url.endswith(f"/cases/{mine.pk}/")
+    offers = page.locator("[data-follow-offers]")
+    expect(offers.locator("li")).to_have_count(1)
+    screenshot(page, "report-follow-offer-phone")
+    with page.expect_navigation():
+        offers.locator("button[name=token]").click()
     assert page.url.endswith(f"/cases/{existing.pk}/")
     expect(page.locator("main h1")).to_contain_text(existing.number)
-    assert Case.objects.count() == 1
+    expect(page.locator("main")).not_to_contain_text("垃圾桶满了没人清理")  # the public view
+    expect(page.locator("main")).not_to_contain_text("幸福路3号")
     assert existing.followers.filter(user=world.rider).exists()
+    mine.refresh_from_db()
+    assert (mine.state, mine.merged_into_id) == ("closed", existing.pk)

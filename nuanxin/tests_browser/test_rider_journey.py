@@ -12,6 +12,7 @@ in the future: the browser keeps its own clock and must not see the server's coo
 expired.
 """
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -115,8 +116,8 @@ def test_rider_station_report_cleanup_hours_points_and_a_confirmed_meal_voucher(
         )
         points.install_default_rules(actor=None)
         shop = territory_actions.create_place(actor=None, kind="merchant", name="好味面馆", lng=102.7032, lat=24.9812)
-        partner = signups.create_partner(actor=None, name="好味面馆", kind="merchant", place=shop)
-        signups.add_representative(actor=None, partner=partner, user=world.partner)
+        partner = signups.create_partner(actor=world.community_admin, name="好味面馆", kind="merchant", place=shop)
+        signups.add_representative(actor=world.community_admin, partner=partner, user=world.partner)
         points.create_reward(
             actor=None, name=MEAL, kind="meal_voucher", points=2, stock=10, area=world.community, provider=partner
         )
@@ -300,3 +301,54 @@ def test_rider_station_report_cleanup_hours_points_and_a_confirmed_meal_voucher(
         expect(card.locator(".qr")).to_have_count(0)
         expect(phone.locator("#balance strong")).to_have_text("0")
         screenshot(phone, "rider-19-voucher-redeemed")
+
+
+def test_a_rider_joins_on_the_phone_with_the_code_from_the_demo_sink(
+    open_page: Any, world: World, live_server: Any, settings: Any
+) -> None:
+    """A rider without an account joins: the number first, then the code that the demo
+    mode's development sink shows in place of a text message, with name, password, group and
+    grid; the account is made and signed in, and later signs in with phone and password."""
+    from nuanxin.core import notifications
+    from nuanxin.volunteers.models import Volunteer
+
+    settings.NUANXIN_DEMO = True
+    settings.NUANXIN_SMS_WEBHOOK_URL = ""
+    page = open_page(PHONE)
+    page.goto("/accounts/login/")
+    _click_to(page, "a[data-join]")
+    form = page.locator("form[data-join-phone]")
+    form.locator("input[name=phone]").fill("137 0000 5678")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    expect(page.locator("[data-code-sent]")).to_contain_text("137****5678")
+    shown = page.locator("[data-dev-text]").inner_text()
+    found = re.search(r"\d{6}", shown)
+    assert found is not None and notifications.dev_texts[-1] == ("13700005678", shown.strip())
+    code = found.group(0)
+    screenshot(page, "join-1-code-from-the-demo-sink")
+
+    form = page.locator("form[data-join-form]")
+    form.locator("input[name=code]").fill(code)
+    form.locator("input[name=name]").fill(RIDER_NAME)
+    form.locator("input[name=password]").fill("warm-tea-4-riders")
+    form.locator("input[name=password2]").fill("warm-tea-4-riders")
+    form.locator("select[name=group]").select_option("rider")
+    form.locator("input[name=employer]").fill("美团")
+    form.locator("select[name=home_grid]").select_option(str(world.grid1.pk))
+    with page.expect_navigation():
+        form.locator("button.primary[type=submit]").click()
+    assert urlsplit(page.url).path == "/field/"
+    volunteer = Volunteer.objects.get(phone_index=signups.phone_index("13700005678"))
+    assert volunteer.name == RIDER_NAME and volunteer.home_grid_id == world.grid1.pk
+    screenshot(page, "join-2-signed-in")
+
+    # Later, on another phone: the number and the password sign in.
+    other = open_page(PHONE)
+    other.goto("/accounts/login/")
+    login = other.locator("main form")
+    login.locator("input[name=username]").fill("13700005678")
+    login.locator("input[name=password]").fill("warm-tea-4-riders")
+    with other.expect_navigation():
+        login.locator("button[type=submit]").click()
+    assert "/accounts/login/" not in other.url

@@ -10,11 +10,12 @@ from typing import Any
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
+from nuanxin.core.schemas import BoundedPagination, Id
 from nuanxin.core.scoping import require
 from nuanxin.inspections.models import ChecklistTemplate, Visit
 from nuanxin.territory.models import Area, Place
@@ -138,29 +139,29 @@ class ActivityFilter(Schema):
     campaigns_only: bool = Field(False, description="Only campaigns (专项行动)")
     since: date | None = Field(None, description="Activities ending on or after this day")
     until: date | None = Field(None, description="Activities starting on or before this day")
-    area_id: int | None = Field(None, description="A grid or community: activities in its subtree")
+    area_id: Id | None = Field(None, description="A grid or community: activities in its subtree")
 
 
 class ActivityIn(Schema):
     kind: str = Field(..., max_length=40)
     title: str = Field(..., max_length=500)
-    area_id: int
+    area_id: Id
     starts_on: date
     ends_on: date
     location: str = Field("", max_length=500)
     organiser_kind: str = Field(OrganiserKind.COMMUNITY, max_length=40)
-    organiser_unit_id: int | None = None
+    organiser_unit_id: Id | None = None
     findings: str = Field("", max_length=10000)
 
 
 class ParticipantIn(Schema):
     group: str = Field(..., max_length=40)
-    user_id: int | None = Field(None, description="A staff account of the activity's area")
+    user_id: Id | None = Field(None, description="A staff account of the activity's area")
     name: str = Field("", max_length=100)
 
 
 class PlacesIn(Schema):
-    place_ids: list[int] = Field(..., max_length=500)
+    place_ids: list[Id] = Field(..., max_length=500)
 
 
 class FindingsIn(Schema):
@@ -168,7 +169,7 @@ class FindingsIn(Schema):
 
 
 class CheckIn(Schema):
-    place_id: int
+    place_id: Id
     template: str = Field(..., max_length=40, description="The checklist template's code")
     answers: dict[str, Any]
     note: str = Field("", max_length=2000)
@@ -177,7 +178,7 @@ class CheckIn(Schema):
 
 
 @router.get("", response=list[ActivityOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_activities(request: ScopedRequest, filters: Query[ActivityFilter]) -> Any:
     """The activities the caller reaches, newest first; an area outside the reach is a 400."""
     require(request.scope, "activities.view")
@@ -198,7 +199,7 @@ def list_activities(request: ScopedRequest, filters: Query[ActivityFilter]) -> A
 
 
 @router.get("/{activity_id}", response=ActivityDetailOut)
-def get_activity(request: ScopedRequest, activity_id: int) -> Activity:
+def get_activity(request: ScopedRequest, activity_id: Id) -> Activity:
     return activity_or_404(request.scope, activity_id)
 
 
@@ -232,7 +233,7 @@ def create_activity(request: ScopedRequest, payload: ActivityIn) -> Status[Activ
 
 
 @router.post("/{activity_id}/participants", response={201: ParticipantOut})
-def add_participant(request: ScopedRequest, activity_id: int, payload: ParticipantIn) -> Status[Participant]:
+def add_participant(request: ScopedRequest, activity_id: Id, payload: ParticipantIn) -> Status[Participant]:
     """Add a participant by staff account (user_id) or by name; 403 unless the caller
     manages the activity, 400 naming the field for bad input."""
     activity = activity_or_404(request.scope, activity_id)
@@ -254,7 +255,7 @@ def add_participant(request: ScopedRequest, activity_id: int, payload: Participa
 
 
 @router.delete("/{activity_id}/participants/{participant_id}", response={204: None})
-def remove_participant(request: ScopedRequest, activity_id: int, participant_id: int) -> Status[None]:
+def remove_participant(request: ScopedRequest, activity_id: Id, participant_id: Id) -> Status[None]:
     activity = activity_or_404(request.scope, activity_id)
     participant = next((p for p in activity.participants.all() if p.pk == participant_id), None)
     if participant is None:
@@ -265,7 +266,7 @@ def remove_participant(request: ScopedRequest, activity_id: int, participant_id:
 
 
 @router.post("/{activity_id}/places", response=ActivityDetailOut)
-def cover_places(request: ScopedRequest, activity_id: int, payload: PlacesIn) -> Activity:
+def cover_places(request: ScopedRequest, activity_id: Id, payload: PlacesIn) -> Activity:
     """Add places the activity covered; each must lie in its area (400 naming place_ids)."""
     activity = activity_or_404(request.scope, activity_id)
     wanted = set(payload.place_ids)
@@ -278,14 +279,14 @@ def cover_places(request: ScopedRequest, activity_id: int, payload: PlacesIn) ->
 
 
 @router.post("/{activity_id}/findings", response=ActivityDetailOut)
-def record_findings(request: ScopedRequest, activity_id: int, payload: FindingsIn) -> Activity:
+def record_findings(request: ScopedRequest, activity_id: Id, payload: FindingsIn) -> Activity:
     activity = activity_or_404(request.scope, activity_id)
     actions.record_findings(actor=request.user, scope=request.scope, activity=activity, findings=payload.findings)
     return activity_or_404(request.scope, activity_id)
 
 
 @router.post("/{activity_id}/checks", response={201: CheckOut})
-def record_check(request: ScopedRequest, activity_id: int, payload: CheckIn) -> Status[Visit]:
+def record_check(request: ScopedRequest, activity_id: Id, payload: CheckIn) -> Status[Visit]:
     """Record a check of a place in the activity's area as a visit of the activity; the
     inspections action checks the answers (400 naming "answers.<item>") and the caller's
     inspections.record there."""

@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
+from nuanxin.core.schemas import Id
 from nuanxin.core.scoping import deny, get_in_scope_or_404
 from nuanxin.volunteers import hours
 from nuanxin.volunteers.hours_views import certificate_response
@@ -138,7 +139,7 @@ def my_hours(request: ScopedRequest) -> dict[str, Any]:
 
 
 @router.post("/records/{record_id}/corrections", response={201: CorrectionOut})
-def request_correction(request: ScopedRequest, record_id: int, payload: CorrectionIn) -> Status[HoursCorrection]:
+def request_correction(request: ScopedRequest, record_id: Id, payload: CorrectionIn) -> Status[HoursCorrection]:
     """Ask for a correction of one's own record (404 for anyone else's); beyond the
     activity's time is a 400 naming "minutes"."""
     record = hours.own_record_or_404(request.user, record_id)
@@ -149,7 +150,7 @@ def request_correction(request: ScopedRequest, record_id: int, payload: Correcti
 
 
 @router.get("/activities/{activity_id}/records", response=list[OrganiserRecordOut])
-def activity_records(request: ScopedRequest, activity_id: int, filters: Query[RecordFilter]) -> Any:
+def activity_records(request: ScopedRequest, activity_id: Id, filters: Query[RecordFilter]) -> Any:
     """An activity's records for those who certify its hours (403 for a viewer who only
     sees the activity, 404 out of reach); names masked."""
     activity = _activity_in_reach(request, activity_id)
@@ -161,14 +162,14 @@ def activity_records(request: ScopedRequest, activity_id: int, filters: Query[Re
 
 
 @router.post("/activities/{activity_id}/approve-all", response=ApprovedAllOut)
-def approve_all(request: ScopedRequest, activity_id: int) -> dict[str, int]:
+def approve_all(request: ScopedRequest, activity_id: Id) -> dict[str, int]:
     activity = _activity_in_reach(request, activity_id)
     done = hours.approve_all(actor=request.user, activity=activity, scope=request.scope)
     return {"approved": len(done.approved), "skipped": done.skipped}
 
 
 @router.post("/records/{record_id}/approve", response=RecordOut)
-def approve_record(request: ScopedRequest, record_id: int) -> ServiceRecord:
+def approve_record(request: ScopedRequest, record_id: Id) -> ServiceRecord:
     """Certify a record (403 unless the caller certifies hours at the activity's area; 409
     when already approved; 400 "corrections" while a correction is open)."""
     record = hours.record_in_reach_or_404(request.scope, record_id)
@@ -177,7 +178,7 @@ def approve_record(request: ScopedRequest, record_id: int) -> ServiceRecord:
 
 
 @router.post("/corrections/{correction_id}/decide", response=CorrectionOut)
-def decide_correction(request: ScopedRequest, correction_id: int, payload: DecisionIn) -> HoursCorrection:
+def decide_correction(request: ScopedRequest, correction_id: Id, payload: DecisionIn) -> HoursCorrection:
     correction = hours.correction_in_reach_or_404(request.scope, correction_id)
     return hours.decide_correction(
         actor=request.user, correction=correction, approve=payload.approve, note=payload.note, scope=request.scope
@@ -191,7 +192,7 @@ def _own_certificate(request: ScopedRequest, fmt: str) -> HttpResponse:
     return certificate_response(request, volunteer, fmt)
 
 
-def _staff_certificate(request: ScopedRequest, volunteer_id: int, fmt: str) -> HttpResponse:
+def _staff_certificate(request: ScopedRequest, volunteer_id: Id, fmt: str) -> HttpResponse:
     volunteer = get_in_scope_or_404(
         Volunteer.objects.select_related("home_grid").defer("home_grid__boundary"), request.scope, pk=volunteer_id
     )
@@ -211,20 +212,20 @@ def my_certificate_pdf(request: ScopedRequest) -> HttpResponse:
 
 
 @router.get("/volunteers/{volunteer_id}/certificate.docx", response={200: None})
-def volunteer_certificate_docx(request: ScopedRequest, volunteer_id: int) -> HttpResponse:
+def volunteer_certificate_docx(request: ScopedRequest, volunteer_id: Id) -> HttpResponse:
     """A volunteer's certificate in Word, for staff with volunteers.view at their home grid
     (404, audited, for anyone else)."""
     return _staff_certificate(request, volunteer_id, "docx")
 
 
 @router.get("/volunteers/{volunteer_id}/certificate.pdf", response={200: None})
-def volunteer_certificate_pdf(request: ScopedRequest, volunteer_id: int) -> HttpResponse:
+def volunteer_certificate_pdf(request: ScopedRequest, volunteer_id: Id) -> HttpResponse:
     """A volunteer's certificate in PDF, for staff with volunteers.view at their home grid
     (404, audited, for anyone else)."""
     return _staff_certificate(request, volunteer_id, "pdf")
 
 
-def _activity_in_reach(request: ScopedRequest, activity_id: int) -> Activity:
+def _activity_in_reach(request: ScopedRequest, activity_id: Id) -> Activity:
     """An activity the caller reaches through the territory; 404 (audited) otherwise."""
     activity: Activity | None = (
         Activity.objects.reached_by(request.scope)

@@ -38,6 +38,7 @@ from nuanxin.accounts.scope import scope_of
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope
+from nuanxin.core.validators import plain_name
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import ancestor_paths
 from nuanxin.volunteers.models import (
@@ -399,6 +400,7 @@ def create_reward(
         raise DomainError(_("A name is required."), field="name")
     if len(name) > REWARD_NAME_MAX or "<" in name:
         raise DomainError(_("At most %(n)d characters, plain text.") % {"n": REWARD_NAME_MAX}, field="name")
+    name = plain_name(name, field="name", limit=REWARD_NAME_MAX)
     if kind not in Reward.Kind.values:
         raise DomainError(_("Unknown kind of reward."), field="kind")
     points = _number(points, field="points", limit=POINTS_MAX, minimum=1)

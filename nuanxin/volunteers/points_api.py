@@ -13,6 +13,7 @@ from ninja import Field, Router, Schema, Status
 from nuanxin.core.errors import api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
+from nuanxin.core.schemas import Id
 from nuanxin.core.scoping import deny
 from nuanxin.volunteers import points
 from nuanxin.volunteers.models import PointsEntry, Redemption, Reward, Volunteer
@@ -85,7 +86,7 @@ class LookupOut(Schema):
 
 
 class RedeemIn(Schema):
-    reward_id: int
+    reward_id: Id
 
 
 class CodeIn(Schema):
@@ -142,7 +143,7 @@ def redeem(request: ScopedRequest, payload: RedeemIn) -> Status[Redemption]:
 
 
 @router.post("/vouchers/{redemption_id}/cancel", response=VoucherOut)
-def cancel(request: ScopedRequest, redemption_id: int) -> Redemption:
+def cancel(request: ScopedRequest, redemption_id: Id) -> Redemption:
     """Give a voucher back before it is confirmed; the points are refunded."""
     volunteer = _volunteer(request)
     redemption = points.vouchers(volunteer).filter(pk=redemption_id).first()

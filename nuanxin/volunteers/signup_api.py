@@ -2,7 +2,8 @@
 activities, sign up and cancel, my sign-ups, check in and out with the venue's code; for
 organisers: publish an activity, its roster (names and phones masked) and check-in or
 check-out by hand, cancel an activity with a reason; partners (listed with representatives
-masked), new partners and their representatives for staff with volunteers.manage. Joining
+masked) for staff with volunteers.manage; new partners for partners.manage, and their
+representatives for accounts.manage where the partner is. Joining
 without an account stays a page (it needs the phone's sign-in).
 The rules stay in `nuanxin.volunteers.signups`; refusals are 400 naming the field."""
 
@@ -18,6 +19,7 @@ from nuanxin.accounts.models import User
 from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_phone
+from nuanxin.core.schemas import Count, Id, LocalTime
 from nuanxin.core.scoping import deny, require
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers import signups
@@ -44,10 +46,10 @@ class RegisterIn(Schema):
     phone: str = Field(..., max_length=40)
     group: str = Field(..., max_length=40)
     employer: str = Field("", max_length=500)
-    partner_id: int | None = None
+    partner_id: Id | None = None
     skills: list[str] = Field(default_factory=list, max_length=50)
     availability: str = Field("", max_length=1000)
-    home_grid_id: int | None = None
+    home_grid_id: Id | None = None
 
 
 class VolunteerOut(Schema):
@@ -128,7 +130,7 @@ class AttendanceOut(Schema):
 
 
 class HandIn(Schema):
-    volunteer_id: int
+    volunteer_id: Id
     step: Literal["in", "out"] = "in"
 
 
@@ -146,9 +148,9 @@ class RosterOut(Schema):
 
 
 class PublishIn(Schema):
-    start_time: time
-    end_time: time
-    capacity: int | None = None
+    start_time: LocalTime
+    end_time: LocalTime
+    capacity: Count | None = None
     roles_needed: list[str] = Field(default_factory=list, max_length=50)
     venue: str = Field("", max_length=500)
     money: Decimal | None = None
@@ -158,7 +160,7 @@ class PublishIn(Schema):
 class PartnerIn(Schema):
     name: str = Field(..., max_length=500)
     kind: str = Field(..., max_length=20)
-    place_id: int | None = None
+    place_id: Id | None = None
 
 
 class PartnerOut(Schema):
@@ -179,7 +181,7 @@ class PartnerListOut(Schema):
 
 
 class RepresentativeIn(Schema):
-    user_id: int
+    user_id: Id
 
 
 class CancelIn(Schema):
@@ -244,12 +246,12 @@ def activities(request: ScopedRequest) -> list[Activity]:
 
 
 @router.get("/activities/{activity_id}", response=PublishedActivityOut)
-def activity(request: ScopedRequest, activity_id: int) -> Activity:
+def activity(request: ScopedRequest, activity_id: Id) -> Activity:
     return published_activity_or_404(request.user, activity_id)
 
 
 @router.post("/activities/{activity_id}/signup", response={201: SignUpOut})
-def sign_up(request: ScopedRequest, activity_id: int, payload: SignUpIn) -> Status[SignUp]:
+def sign_up(request: ScopedRequest, activity_id: Id, payload: SignUpIn) -> Status[SignUp]:
     """Sign up: "confirmed" while places are left, else "waiting" (not an error)."""
     target = published_activity_or_404(request.user, activity_id)
     signup = signups.sign_up(actor=request.user, activity=target, role=payload.role)
@@ -257,7 +259,7 @@ def sign_up(request: ScopedRequest, activity_id: int, payload: SignUpIn) -> Stat
 
 
 @router.post("/signups/{signup_id}/cancel", response=SignUpOut)
-def cancel(request: ScopedRequest, signup_id: int) -> SignUp:
+def cancel(request: ScopedRequest, signup_id: Id) -> SignUp:
     """Cancel one's own sign-up (or, for an organiser, one of their activity)."""
     signup = signup_or_404(request.scope, signup_id)
     return signups.cancel_signup(actor=request.user, signup=signup, scope=request.scope)
@@ -284,7 +286,7 @@ def checkin(request: ScopedRequest, payload: CheckInIn) -> Attendance:
 
 
 @router.post("/activities/{activity_id}/publish", response=PublishedActivityOut)
-def publish(request: ScopedRequest, activity_id: int, payload: PublishIn) -> Activity:
+def publish(request: ScopedRequest, activity_id: Id, payload: PublishIn) -> Activity:
     """Open an activity for sign-up (activities.manage at its area; 404 otherwise)."""
     target = organised_activity_or_404(request.scope, activity_id, publish=True)
     signups.publish_activity(
@@ -301,13 +303,13 @@ def publish(request: ScopedRequest, activity_id: int, payload: PublishIn) -> Act
 
 
 @router.get("/activities/{activity_id}/signups", response=list[RosterOut])
-def activity_signups(request: ScopedRequest, activity_id: int) -> list[Any]:
+def activity_signups(request: ScopedRequest, activity_id: Id) -> list[Any]:
     """The roster of an activity the caller organises: names and phones masked."""
     return roster(organised_activity_or_404(request.scope, activity_id))
 
 
 @router.post("/activities/{activity_id}/attendance", response=AttendanceOut)
-def by_hand(request: ScopedRequest, activity_id: int, payload: HandIn) -> Attendance:
+def by_hand(request: ScopedRequest, activity_id: Id, payload: HandIn) -> Attendance:
     """Check a signed-up volunteer in or out by hand (organisers of the activity's area)."""
     target = organised_activity_or_404(request.scope, activity_id)
     volunteer = (
@@ -333,7 +335,7 @@ def by_hand(request: ScopedRequest, activity_id: int, payload: HandIn) -> Attend
 
 
 @router.post("/activities/{activity_id}/cancel", response=CancelledOut)
-def cancel_activity(request: ScopedRequest, activity_id: int, payload: CancelIn) -> Activity:
+def cancel_activity(request: ScopedRequest, activity_id: Id, payload: CancelIn) -> Activity:
     """Cancel a published activity with a reason (activities.manage at its area; 404
     otherwise); everyone confirmed or waiting is told. A draft, an ended or a cancelled
     activity is a 400 naming "activity"; an empty or too long reason names "reason"."""
@@ -366,7 +368,9 @@ def partners(request: ScopedRequest) -> list[dict[str, Any]]:
 
 @router.post("/partners", response={201: PartnerOut})
 def create_partner(request: ScopedRequest, payload: PartnerIn) -> Status[Partner]:
-    require(request.scope, "volunteers.manage")
+    """Add a partner: community admins and above (partners.manage; 404 without it anywhere,
+    403 for a place outside its reach)."""
+    require(request.scope, "partners.manage")
     place = None
     if payload.place_id is not None:
         place = Place.objects.visible_to(request.scope).filter(pk=payload.place_id).select_related("grid").first()
@@ -380,7 +384,10 @@ def create_partner(request: ScopedRequest, payload: PartnerIn) -> Status[Partner
 
 
 @router.post("/partners/{partner_id}/representatives", response=PartnerOut)
-def add_representative(request: ScopedRequest, partner_id: int, payload: RepresentativeIn) -> Partner:
+def add_representative(request: ScopedRequest, partner_id: Id, payload: RepresentativeIn) -> Partner:
+    """Make an account the partner's representative (and, with a place, a partner
+    representative of it): volunteers.manage and accounts.manage where the partner is; 403
+    from the action without accounts.manage there."""
     require(request.scope, "volunteers.manage")
     partner = kept_partners(request.scope).filter(pk=partner_id).first()
     if partner is None:

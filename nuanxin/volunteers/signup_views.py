@@ -6,17 +6,15 @@ hand, and the partners. The rules stay in `nuanxin.volunteers.signups`; a refusa
 the field it names."""
 
 import contextlib
-import time
 from typing import Any
 
 import segno
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,11 +24,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nuanxin.accounts.models import User
-from nuanxin.core import audit
+from nuanxin.core import audit, phone_codes, ratelimit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_phone
-from nuanxin.core.middleware import client_ip
+from nuanxin.core.ratelimit import RateLimited, set_retry_after
 from nuanxin.core.scoping import Scope, deny, require
 from nuanxin.core.validators import normalize_mobile
 from nuanxin.territory.models import Area, Place
@@ -119,48 +117,54 @@ def register(request: ScopedRequest) -> HttpResponse:
 
 # --- joining without an account -----------------------------------------------------------------
 
-JOIN_WINDOW = 3600  # seconds: the allowances below are per client address and clock hour
-# Joins that each create an account. An event where many join over one Wi-Fi may need more:
-# set NUANXIN_JOIN_LIMIT_PER_HOUR.
-JOIN_LIMIT_PER_HOUR = 5
-# Posts of the form, right or wrong: bounds guessing which phones are registered.
-JOIN_ATTEMPTS_PER_HOUR = 30
+# Joining proves the phone first: the number gets a one-time code by text message (in demo
+# mode the development sink shows it on the page), and the account is made only with that
+# code. Allowances per client address, shared by every app server (core/ratelimit.py):
+# RATE_LIMIT_JOIN accounts made and RATE_LIMIT_JOIN_ATTEMPT posts of either step; per number,
+# RATE_LIMIT_PHONE_CODE codes sent.
+JOIN_PURPOSE = "join"
+_PHONE_TOKEN_SALT = "nuanxin.volunteers.join.phone"
 
 
-def _join_key(kind: str, ip: str) -> str:
-    return f"volunteers.join.{kind}:{ip}:{int(time.time()) // JOIN_WINDOW}"
+class JoinPhoneForm(forms.Form):
+    """Step one: the number the code goes to."""
 
-
-def _join_count(kind: str, ip: str) -> int:
-    return int(cache.get(_join_key(kind, ip), 0) or 0)
-
-
-def _join_spend(kind: str, ip: str) -> None:
-    """Count one join or attempt (a cache counter, shared by every app server given a shared
-    cache)."""
-    key = _join_key(kind, ip)
-    cache.add(key, 0, timeout=JOIN_WINDOW)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=JOIN_WINDOW)
-
-
-def _join_spent(ip: str) -> bool:
-    limit = int(getattr(settings, "NUANXIN_JOIN_LIMIT_PER_HOUR", JOIN_LIMIT_PER_HOUR))
-    return _join_count("joins", ip) >= limit or _join_count("attempts", ip) >= JOIN_ATTEMPTS_PER_HOUR
-
-
-class JoinForm(forms.Form):
-    name = forms.CharField(
-        label=gettext_lazy("Real name"),
-        max_length=signups.NAME_MAX,
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
     phone = forms.CharField(
         label=gettext_lazy("Mobile phone"),
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    # The honeypot: hidden from people (the `hidden` attribute), filled in by form-filling bots.
+    website = forms.CharField(
+        label=gettext_lazy("Website"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def clean_website(self) -> str:
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError(_("This form was not sent by a person."))
+        return ""
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_mobile(self.cleaned_data["phone"])
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
+class JoinForm(forms.Form):
+    """Step two: the code from the text message, and the rest of the registration."""
+
+    code = forms.CharField(
+        label=gettext_lazy("Code from the text message"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+    name = forms.CharField(
+        label=gettext_lazy("Real name"),
+        max_length=signups.NAME_MAX,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     password = forms.CharField(
         label=gettext_lazy("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -175,7 +179,6 @@ class JoinForm(forms.Form):
         label=gettext_lazy("Platform or employer"), max_length=signups.EMPLOYER_MAX, required=False
     )
     home_grid = forms.ModelChoiceField(label=gettext_lazy("Grid I mostly work in"), queryset=Area.objects.none())
-    # The honeypot: hidden from people (the `hidden` attribute), filled in by form-filling bots.
     website = forms.CharField(
         label=gettext_lazy("Website"),
         required=False,
@@ -211,43 +214,106 @@ def _next_checkin(request: HttpRequest) -> str:
     return target if target.startswith("/volunteers/checkin/") and "//" not in target else ""
 
 
+def _phone_registered(phone: str) -> bool:
+    return (
+        User.objects.filter(username__iexact=phone).exists()
+        or Volunteer.objects.filter(phone_index=signups.phone_index(phone)).exists()
+    )
+
+
+def _join_page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    return render(request, "volunteers/signups/join.html", context, status=status)
+
+
 def join(request: HttpRequest) -> HttpResponse:
-    """The phone page for someone without an account: real name, phone, a password twice,
-    group, platform and home grid make the account (the phone is the username) and the
-    volunteer registration at once, then sign them in. Per address at most a few joins an
-    hour (429 beyond), and a honeypot for bots."""
+    """The phone page for someone without an account, in two steps. One: the mobile number;
+    a one-time code goes to it by text message (core.phone_codes). Two: the code, real name,
+    a password twice, group, platform and home grid make the account (it signs in with the
+    phone) and the volunteer registration at once (`signups.join`), then sign them in. Per
+    address a few joins and posts an hour (429 with Retry-After beyond), a honeypot for bots."""
     if request.user.is_authenticated:
         return redirect("volunteers:register" if volunteer_for(request.user) is None else "field")
     next_url = _next_checkin(request)
-    form = JoinForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        ip = client_ip(request)
-        if _join_spent(ip):
-            audit.record("accounts.join_limited", result="denied", detail={})
-            context = {"form": JoinForm(), "next": next_url, "limited": True}
-            return render(request, "volunteers/signups/join.html", context, status=429)
-        _join_spend("attempts", ip)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                user = signups.join(
-                    name=data["name"],
-                    phone=data["phone"],
-                    password=data["password"],
-                    group=data["group"],
-                    employer=data["employer"],
-                    home_grid=data["home_grid"],
-                )
-            except DomainError as exc:
-                _show(form, exc)
-            else:
-                _join_spend("joins", ip)
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, _("Welcome! Sign in next time with your phone number and password."))
-                return redirect(next_url or "field")
-        status = 400
-    return render(request, "volunteers/signups/join.html", {"form": form, "next": next_url}, status=status)
+    if request.method != "POST":
+        return _join_page(request, {"form": JoinPhoneForm(), "next": next_url, "step": "phone"})
+    who = ratelimit.who_for(request, "join")
+    try:
+        ratelimit.check("join", who)
+        ratelimit.hit("join_attempt", who)
+    except RateLimited as error:
+        audit.record("accounts.join_limited", result="denied", detail={})
+        page = _join_page(request, {"form": JoinPhoneForm(), "next": next_url, "limited": True}, status=429)
+        return set_retry_after(page, error)
+    if request.POST.get("step") == "join":
+        return _join_with_code(request, next_url, who)
+    return _send_join_code(request, next_url)
+
+
+def _code_step(request: HttpRequest, form: JoinForm, phone: str, next_url: str, shown: str = "") -> dict[str, Any]:
+    return {
+        "form": form,
+        "next": next_url,
+        "step": "code",
+        "phone_masked": mask_phone(phone),
+        "phone_token": signing.dumps(phone, salt=_PHONE_TOKEN_SALT),
+        "dev_text": shown,
+    }
+
+
+def _send_join_code(request: HttpRequest, next_url: str) -> HttpResponse:
+    """Step one: check the number and send it a code."""
+    form = JoinPhoneForm(request.POST)
+    if form.is_valid():
+        phone = form.cleaned_data["phone"]
+        try:
+            if _phone_registered(phone):
+                raise DomainError(_("This phone is registered: sign in."), field="phone", code="registered")
+            sent = phone_codes.send_code(
+                phone=phone,
+                purpose=JOIN_PURPOSE,
+                text=_("Your nuanxin code is %(code)s. It is valid for %(minutes)d minutes. Do not tell anyone."),
+            )
+        except RateLimited as error:
+            form.add_error("phone", error.message)
+            return set_retry_after(_join_page(request, {"form": form, "next": next_url, "step": "phone"}, 429), error)
+        except DomainError as exc:
+            _show(form, exc)
+        else:
+            return _join_page(request, _code_step(request, JoinForm(), phone, next_url, sent.shown))
+    return _join_page(request, {"form": form, "next": next_url, "step": "phone"}, status=400)
+
+
+def _join_with_code(request: HttpRequest, next_url: str, who: str) -> HttpResponse:
+    """Step two: the code and the registration make the account."""
+    try:
+        phone = signing.loads(
+            request.POST.get("phone_token", ""), salt=_PHONE_TOKEN_SALT, max_age=phone_codes.code_seconds()
+        )
+    except signing.BadSignature:  # expired or forged: start again from the number
+        context = {"form": JoinPhoneForm(), "next": next_url, "step": "phone"}
+        return _join_page(request, context | {"error": _("This code has expired. Send a new one.")}, status=400)
+    form = JoinForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            phone_codes.check_code(phone=phone, purpose=JOIN_PURPOSE, code=data["code"])
+            user = signups.join(
+                name=data["name"],
+                phone=phone,
+                password=data["password"],
+                group=data["group"],
+                employer=data["employer"],
+                home_grid=data["home_grid"],
+            )
+        except DomainError as exc:
+            _show(form, exc)
+        else:
+            phone_codes.forget_code(phone=phone, purpose=JOIN_PURPOSE)
+            ratelimit.spend("join", who)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Sign in next time with your phone number and password."))
+            return redirect(next_url or "field")
+    return _join_page(request, _code_step(request, form, phone, next_url), status=400)
 
 
 @login_required
@@ -580,7 +646,7 @@ class PartnerForm(forms.Form):
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["place"].queryset = (  # type: ignore[attr-defined]
-            Place.objects.filter(scope.q("volunteers.manage", "grid__path"))
+            Place.objects.filter(scope.q("partners.manage", "grid__path"))
             .exclude(kind__in=[Place.Kind.COMPOUND, Place.Kind.BUILDING])
             .order_by("name", "id")
         )
@@ -588,12 +654,16 @@ class PartnerForm(forms.Form):
 
 @login_required
 def partners(request: ScopedRequest) -> HttpResponse:
-    """The partners the viewer keeps (representatives masked) and a form to add one; staff
-    with volunteers.manage only."""
+    """The partners the viewer keeps (representatives masked), for staff with
+    volunteers.manage; the form to add one for those with partners.manage only (a post
+    without it is refused, 404)."""
     require(request.scope, "volunteers.manage")
-    form = PartnerForm(request.POST or None, scope=request.scope)
+    may_add = request.scope.has("partners.manage")
+    if request.method == "POST" and not may_add:
+        raise deny(request.scope, "partners.manage")
+    form = PartnerForm(request.POST or None, scope=request.scope) if may_add else None
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and form is not None:
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -626,11 +696,16 @@ class RepresentativeForm(forms.Form):
 @login_required
 def partner(request: ScopedRequest, partner_id: int) -> HttpResponse:
     """One partner: its kind, place, representatives (masked) and volunteers count, with a
-    form to add a representative. 404 outside the viewer's reach."""
+    form to add a representative for those with accounts.manage where the partner is (the
+    action says why not to anyone else who posts). 404 outside the viewer's reach."""
     require(request.scope, "volunteers.manage")
     found = kept_partners(request.scope).filter(pk=partner_id).first()
     if found is None:
         raise deny(request.scope, f"volunteers.partner {partner_id}")
+    if found.place is not None:
+        may_add = request.scope.has_at("accounts.manage", found.place.grid.path)
+    else:
+        may_add = request.scope.has("accounts.manage")
     form = RepresentativeForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -647,5 +722,8 @@ def partner(request: ScopedRequest, partner_id: int) -> HttpResponse:
         status = 400
     row = partner_rows([found])[0]
     return render(
-        request, "volunteers/signups/partner.html", {"row": row, "partner": found, "form": form}, status=status
+        request,
+        "volunteers/signups/partner.html",
+        {"row": row, "partner": found, "form": form, "may_add": may_add},
+        status=status,
     )

@@ -25,13 +25,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.accounts.roles import Role
+from nuanxin.accounts.roles import GLOBAL_ROLES, Role
 from nuanxin.core import audit
+from nuanxin.core.audit import SYSTEM
 from nuanxin.core.crypto import blind_index
 from nuanxin.core.errors import DomainError
 from nuanxin.core.notifications import notify
 from nuanxin.core.scoping import Scope
-from nuanxin.core.validators import normalize_mobile, plain_text
+from nuanxin.core.validators import ascii_int, normalize_mobile, plain_text
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.models import (
     NEW_EMPLOYMENT_GROUPS,
@@ -103,6 +104,19 @@ def _check(scope: Scope | None, permissions: Iterable[str], path: str, *, field:
     )
 
 
+def _acting_scope(actor: Any, scope: Scope | None) -> Scope | None:
+    """The scope an authorisation check uses: the one given, else the actor's own. Fails
+    closed: only `SYSTEM` (the installation itself, named on purpose) gets None, which passes
+    `_check`; an actor of None gets the empty scope."""
+    if scope is not None:
+        return scope
+    if actor is SYSTEM:
+        return None
+    from nuanxin.accounts.scope import scope_of
+
+    return scope_of(actor)
+
+
 def _check_organises(scope: Scope | None, activity: Activity) -> None:
     """Organisers of the activity's area: activities.manage or volunteers.manage there."""
     _check(scope, ("activities.manage", "volunteers.manage"), activity.area.path)
@@ -156,8 +170,11 @@ def register_volunteer(
     ("user"); a name that is empty, too long, holds digits or markup ("name"); a phone that is
     not a mainland mobile or is registered already ("phone"); an unknown group ("group");
     over-long or marked-up employer, skills, availability; a home grid that is not a grid, or
-    none for a rider, courier or driver ("home_grid"); given a scope, registering someone
-    else outside one's volunteers.manage reach ("user")."""
+    none for a rider, courier or driver ("home_grid"); registering someone else outside
+    one's volunteers.manage reach ("user"; the actor's own scope when none is given).
+    The mobile-reporter role of one's own registration is granted by the system (a rule of
+    registering, not a power of the registrant); registering someone else grants it as the
+    actor, who then needs accounts.manage on the community (`grant_role` refuses otherwise)."""
     if user is None or not getattr(user, "pk", None):
         raise DomainError(_("Sign in to register."), field="user")
     name = clean_real_name(name)
@@ -171,7 +188,9 @@ def register_volunteer(
         raise DomainError(_("Choose a grid."), field="home_grid")
     if home_grid is None and group in NEW_EMPLOYMENT_GROUPS:
         raise DomainError(_("Choose the grid you mostly work in."), field="home_grid")
-    if scope is not None and getattr(actor, "pk", None) != user.pk:
+    registers_self = actor is not SYSTEM and getattr(actor, "pk", None) == user.pk
+    scope = None if registers_self else _acting_scope(actor, scope)
+    if scope is not None:
         if home_grid is None:
             if not scope.has("volunteers.manage"):
                 raise DomainError(_("You may register only yourself."), field="user")
@@ -214,7 +233,7 @@ def register_volunteer(
 
         # A rider who already reports in this community keeps the one grant they have.
         if not RoleGrant.objects.filter(user=user, role=Role.MOBILE_REPORTER, area=community).exists():
-            grant_role(actor=actor, user=user, role=Role.MOBILE_REPORTER, area=community)
+            grant_role(actor=SYSTEM if registers_self else actor, user=user, role=Role.MOBILE_REPORTER, area=community)
     return volunteer
 
 
@@ -223,12 +242,15 @@ def create_partner(
     *, actor: Any, name: str, kind: str, place: Place | None = None, scope: Scope | None = None
 ) -> Partner:
     """An organisation that brings volunteers (a unit, a merchant, a delivery platform).
-    Given a scope, needs volunteers.manage (at the place's grid when one is named).
-    Refuses: an empty, long, marked-up or taken name ("name"); an unknown kind ("kind")."""
+    Needs partners.manage (community admins and above) at the place's grid when one is named,
+    or anywhere for a partner without a place; the actor's own scope when none is given.
+    Refuses: a place out of reach ("place"), no partners.manage at all ("forbidden"); an
+    empty, long, marked-up or taken name ("name"); an unknown kind ("kind")."""
+    scope = _acting_scope(actor, scope)
+    if scope is not None and not scope.has("partners.manage"):
+        raise DomainError(_("You may not add partners."), code="forbidden")
     if place is not None:
-        _check(scope, ("volunteers.manage",), place.grid.path, field="place")
-    elif scope is not None and not scope.has("volunteers.manage"):
-        raise DomainError(_("You may not keep partners."), code="forbidden")
+        _check(scope, ("partners.manage",), place.grid.path, field="place")
     name = plain_text(name, field="name", limit=120, required=True)
     if kind not in Partner.Kind.values:
         raise DomainError(_("Unknown kind of partner."), field="kind")
@@ -242,15 +264,22 @@ def create_partner(
 @transaction.atomic
 def add_representative(*, actor: Any, partner: Partner, user: Any, scope: Scope | None = None) -> Partner:
     """An account that speaks for the partner (confirms its vouchers, brings its people).
-    With a place, the account also holds the partner-representative role on it. Given a
-    scope, needs volunteers.manage (at the place's grid). Refuses: no account, or one that
-    represents the partner already ("user")."""
+    With a place, the account also holds the partner-representative role on it. Needs
+    volunteers.manage and accounts.manage at the place's grid (a partner without a place:
+    both somewhere); the actor's own scope when none is given. The role itself is granted
+    through `grant_role`, which checks accounts.manage again. Refuses: no permission
+    ("forbidden"); no account, one that represents the partner already, or one holding a
+    global role (a system admin or an auditor speaks for no partner) ("user")."""
+    scope = _acting_scope(actor, scope)
     if partner.place is not None:
         _check(scope, ("volunteers.manage",), partner.place.grid.path)
-    elif scope is not None and not scope.has("volunteers.manage"):
+        _check(scope, ("accounts.manage",), partner.place.grid.path)
+    elif scope is not None and not (scope.has("volunteers.manage") and scope.has("accounts.manage")):
         raise DomainError(_("You may not keep partners."), code="forbidden")
     if user is None:
         raise DomainError(_("Choose an account."), field="user")
+    if user.role_grants.filter(role__in=GLOBAL_ROLES).exists():
+        raise DomainError(_("A system admin or an auditor cannot represent a partner."), field="user")
     if partner.representatives.filter(pk=user.pk).exists():
         raise DomainError(_("This account represents the partner already."), field="user")
     partner.representatives.add(user)
@@ -566,7 +595,7 @@ def activity_for_token(token: str, *, now: datetime | None = None) -> Activity:
     naming "token"."""
     now = now or timezone.now()
     value, _sep, _signature = (token or "").partition(":")
-    activity = Activity.objects.select_related("area").filter(pk=int(value)).first() if value.isdigit() else None
+    activity = Activity.objects.select_related("area").filter(pk=ascii_int(value)).first() if ascii_int(value) else None
     if activity is None or not activity.checkin_secret:
         raise DomainError(_("This check-in code is not genuine."), field="token")
     try:

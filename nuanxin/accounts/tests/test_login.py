@@ -50,14 +50,15 @@ def test_unknown_user_and_wrong_password_get_the_same_reply(world):
     assert AuditEntry.objects.filter(action="accounts.login_failed").count() == 2
 
 
-def test_five_failures_lock_the_username_from_that_ip_for_15_minutes(world):
+def test_five_failures_lock_the_account_from_every_address_for_15_minutes(world):
     for _ in range(5):
         _login(Client(), "grid1-worker", "wrong-password")
     locked = _login(Client(), "grid1-worker", PASSWORD)
     assert locked.status_code == 429 and "15" in locked.content.decode()
-    # Another account from the same address, and the same account elsewhere, are unaffected.
+    assert locked["Retry-After"] == "900"
+    # The account is locked wherever the right password comes from; other accounts are not.
+    assert _login(Client(), "grid1-worker", PASSWORD, ip="10.0.0.2").status_code == 429
     assert _login(Client(), "grid2-worker", PASSWORD).status_code == 302
-    assert _login(Client(), "grid1-worker", PASSWORD, ip="10.0.0.2").status_code == 302
 
 
 def test_lock_expires_after_15_minutes(world):
@@ -116,11 +117,12 @@ def test_logout_needs_post(world, client_for):
     assert client.get("/console/").status_code == 302
 
 
-def _token(client, username, password):
+def _token(client, username, password, ip="10.0.0.1"):
     return client.post(
         "/api/v1/auth/token",
         data=json.dumps({"username": username, "password": password}),
         content_type="application/json",
+        REMOTE_ADDR=ip,
     )
 
 
@@ -207,3 +209,163 @@ def test_a_bearer_token_posts_without_a_csrf_cookie(world):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(world.rider)
     assert browser.post("/api/v1/cases", body, content_type="application/json").status_code == 403
+
+
+# Sign-in identifiers: one account, one count, however the number is written (issue 14).
+
+VARIANTS = ["199 5550 1234", "+8619955501234", "0086-199-5550-1234", "１９９５５５０１２３４", "199\u200b55501234"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("19955501234", "19955501234"),
+        ("199 5550 1234", "19955501234"),
+        ("199-5550-1234", "19955501234"),
+        ("+86 199 5550 1234", "19955501234"),
+        ("+8619955501234", "19955501234"),
+        ("008619955501234", "19955501234"),
+        ("8619955501234", "19955501234"),
+        ("１９９５５５０１２３４", "19955501234"),
+        ("＋８６ １９９－５５５０－１２３４", "19955501234"),
+        ("199\u200b5550\u20601234", "19955501234"),
+        (" grid1-worker ", "grid1-worker"),
+        ("Grid1-Worker", "Grid1-Worker"),  # usernames are matched exactly: the case is kept
+        ("ｇｒｉｄ１-worker", "grid1-worker"),
+        ("12345", "12345"),  # not a mobile number: left as typed
+        ("+1 199 5550 1234", "+119955501234"),  # another country's code is not stripped
+    ],
+)
+def test_signin_identifier_has_one_form_per_account(typed, expected):
+    from nuanxin.accounts.signin import signin_identifier
+
+    assert signin_identifier(typed) == expected
+
+
+def test_lockout_key_ignores_the_case_of_a_username():
+    from nuanxin.accounts.signin import lockout_key
+
+    assert lockout_key("Grid1-Worker") == lockout_key(" grid1-worker") == "grid1-worker"
+    assert lockout_key("x" * 500) == "x" * 150
+
+
+def test_a_phone_number_is_counted_under_a_keyed_hash_never_in_the_clear(volunteer_phone):
+    from axes.models import AccessAttempt
+
+    from nuanxin.accounts.signin import lockout_key
+
+    assert lockout_key("+86 199 5550 1234") == lockout_key("19955501234") != lockout_key("19955501235")
+    _login(Client(), "199 5550 1234", "wrong-password")
+    _token(Client(), "+8619955501234", "wrong-password")
+    [attempt] = AccessAttempt.objects.all()
+    assert attempt.username.startswith("phone:") and attempt.failures_since_start == 2
+    assert "5550" not in attempt.username + attempt.post_data + attempt.get_data
+
+
+@pytest.fixture
+def volunteer_phone(world):
+    """A volunteer who joined from the phone: they sign in with 19955501234."""
+    from nuanxin.volunteers import signups
+
+    signups.join(name="张三", phone="19955501234", password=PASSWORD, group="resident", home_grid=world.grid1)
+    return "19955501234"
+
+
+@pytest.mark.parametrize("typed", VARIANTS)
+def test_every_spelling_of_a_phone_number_signs_in(volunteer_phone, typed):
+    assert _login(Client(), typed, PASSWORD).status_code == 302
+
+
+def test_every_spelling_of_a_phone_number_counts_against_the_same_account(volunteer_phone):
+    # One wrong password in each of five spellings, each from its own address: the fifth locks.
+    answers = [
+        _login(Client(), typed, "wrong-password", ip=f"10.0.1.{n}").status_code for n, typed in enumerate(VARIANTS)
+    ]
+    assert answers == [200, 200, 200, 200, 429]
+    for n, typed in enumerate([volunteer_phone, *VARIANTS]):
+        locked = _login(Client(), typed, PASSWORD, ip=f"10.0.2.{n}")
+        assert locked.status_code == 429, typed
+        assert "15" in locked.content.decode()
+
+
+def test_the_api_token_endpoint_normalises_the_number_and_shares_its_count(volunteer_phone):
+    for typed in VARIANTS[:3]:
+        assert _token(Client(), typed, "wrong-password").status_code == 400
+    for typed in VARIANTS[3:]:
+        _login(Client(), typed, "wrong-password")
+    locked = _token(Client(), "+86 199 5550 1234", PASSWORD)
+    assert locked.status_code == 429 and locked.json()["code"] == "locked_out"
+    assert ApiToken.objects.count() == 0
+
+
+def test_a_spelling_of_the_number_gets_a_token(volunteer_phone):
+    answer = _token(Client(), "＋８６ １９９ ５５５０ １２３４", PASSWORD)
+    assert answer.status_code == 200 and answer.json()["token"]
+
+
+def test_failures_in_other_letter_cases_count_against_the_username(world):
+    for typed in ["Grid1-Worker", "GRID1-WORKER", "grid1-WORKER", " grid1-worker", "ｇｒｉｄ１-worker"]:
+        _login(Client(), typed, "wrong-password", ip="10.0.3.1")
+    assert _login(Client(), "grid1-worker", PASSWORD, ip="10.0.3.2").status_code == 429
+
+
+def test_a_password_spray_over_40_usernames_from_one_address_is_stopped(world, settings):
+    settings.SIGNIN_ADDRESS_FAILURE_LIMIT = 20
+    answers = [_login(Client(), f"user{n:02d}", "Spring2026!", ip="10.9.9.9").status_code for n in range(40)]
+    # The form again ("wrong username or password") 19 times; the 20th failure locks the address.
+    assert answers[:19] == [200] * 19
+    assert answers[19:] == [429] * 21
+    # The right password of a real account from that address is refused too, with the message...
+    locked = _login(Client(), "grid2-worker", PASSWORD, ip="10.9.9.9")
+    assert locked.status_code == 429
+    assert "该账号或此地址的登录失败次数过多，登录已暂停 15 分钟。" in locked.content.decode()
+    # ... and the API's; the same account from another address is not locked.
+    api = _token(Client(), "grid2-worker", PASSWORD, ip="10.9.9.9")
+    assert api.status_code == 429 and api.json()["code"] == "locked_out"
+    assert _login(Client(), "grid2-worker", PASSWORD, ip="10.9.9.10").status_code == 302
+
+
+def test_a_spray_through_the_api_is_stopped_too(world, settings):
+    settings.SIGNIN_ADDRESS_FAILURE_LIMIT = 20
+    answers = [_token(Client(), f"user{n:02d}", "Spring2026!", ip="10.9.9.8").status_code for n in range(40)]
+    assert answers[:19] == [400] * 19 and answers[19:] == [429] * 21
+    assert _token(Client(), "grid2-worker", PASSWORD, ip="10.9.9.8").status_code == 429
+    assert ApiToken.objects.count() == 0
+
+
+def test_signing_in_to_ones_own_account_does_not_reset_the_address_count(world, settings):
+    settings.SIGNIN_ADDRESS_FAILURE_LIMIT = 20
+    for n in range(18):
+        _login(Client(), f"user{n:02d}", "Spring2026!", ip="10.9.9.7")
+    assert _login(Client(), "rider", PASSWORD, ip="10.9.9.7").status_code == 302
+    assert _login(Client(), "user98", "Spring2026!", ip="10.9.9.7").status_code == 200  # the 19th failure
+    assert _login(Client(), "user99", "Spring2026!", ip="10.9.9.7").status_code == 429  # the 20th
+    assert _login(Client(), "rider", PASSWORD, ip="10.9.9.7").status_code == 429
+
+
+def test_a_success_resets_the_accounts_own_failures(world):
+    for _ in range(4):
+        _login(Client(), "grid1-worker", "wrong-password")
+    assert _login(Client(), "grid1-worker", PASSWORD).status_code == 302
+    for _ in range(4):
+        _login(Client(), "grid1-worker", "wrong-password")
+    assert _login(Client(), "grid1-worker", PASSWORD).status_code == 302
+
+
+def test_a_success_by_phone_resets_the_phones_failures(volunteer_phone):
+    for _ in range(4):
+        _login(Client(), "199 5550 1234", "wrong-password")
+    assert _login(Client(), "+8619955501234", PASSWORD).status_code == 302
+    for _ in range(4):
+        _login(Client(), volunteer_phone, "wrong-password")
+    assert _login(Client(), volunteer_phone, PASSWORD).status_code == 302
+
+
+def test_the_address_lock_ends_after_the_cool_off(world, settings):
+    settings.SIGNIN_ADDRESS_FAILURE_LIMIT = 20
+    with time_machine.travel("2026-01-01 08:00:00+08:00", tick=False) as clock:
+        for n in range(20):
+            _login(Client(), f"user{n:02d}", "Spring2026!", ip="10.9.9.6")
+        assert _login(Client(), "rider", PASSWORD, ip="10.9.9.6").status_code == 429
+        clock.shift(16 * 60)
+        assert _login(Client(), "rider", PASSWORD, ip="10.9.9.6").status_code == 302

@@ -1,20 +1,23 @@
 """Duplicates at intake: similar open cases nearby, what a stranger is told about them, the
-signed token to follow one, and merging from the staff case page."""
+single-use token to follow one (earned only by filing a report like it), and merging from
+the staff case page."""
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from django.core import signing
 
 from nuanxin.accounts.scope import scope_of
 from nuanxin.cases import actions
-from nuanxin.cases.models import CaseFollower
+from nuanxin.cases.models import Case, CaseFollower, FollowTokenUse
 from nuanxin.cases.queries import (
     FOLLOW_MAX_AGE,
     FOLLOW_SALT,
     cases_for,
     content_words,
+    follow_offers,
     follow_token,
     similar_open_cases,
 )
@@ -76,16 +79,19 @@ def test_staff_suggestions_stay_within_their_scope(world, report, catalogue):
 
 # The JSON endpoint: what a stranger may know --------------------------------------------
 
+SIMILAR_KEYS = {"class_code", "class_name", "state", "state_name", "distance_m", "age_hours"}
 
-def test_similar_endpoint_tells_only_class_state_distance_age_and_a_token(world, report, client_for):
+
+def test_similar_endpoint_tells_only_class_state_distance_age_and_no_token(world, report, client_for):
+    """The probe's first step (issue 14): a free query used to hand out follow tokens."""
     case = report("sanitation", by=world.resident, reporter_name="王秀英", description="垃圾桶满了没人清理")
     response = client_for("rider").get("/api/v1/cases/similar", {"class_code": "sanitation", "text": "垃圾桶"} | HERE)
     assert response.status_code == 200
     (row,) = response.json()
-    assert set(row) == {"class_code", "class_name", "state", "state_name", "distance_m", "age_hours", "follow_token"}
+    assert set(row) == SIMILAR_KEYS
     assert (row["class_code"], row["state"], row["distance_m"], row["age_hours"]) == ("sanitation", "reported", 0, 0)
     text = response.content.decode()
-    for secret in (case.number, "清理", "王秀英", str(case.pk) + ","):
+    for secret in (case.number, "清理", "王秀英", str(case.pk) + ",", "token"):
         assert secret not in text
 
 
@@ -108,34 +114,112 @@ def test_similar_endpoint_needs_a_sign_in(client, world, catalogue):
     assert client.get("/api/v1/cases/similar", {"class_code": "sanitation"} | HERE).status_code == 401
 
 
-# Following with the signed token --------------------------------------------------------
+# Earning a token: by filing a report of the same class at the same place ----------------
 
 
-def test_following_with_the_token_shows_the_case_and_is_audited(world, report, client_for):
-    case = report("sanitation", by=world.resident)
+def _file(client, *, where=HERE, code="sanitation", description="垃圾桶满了"):
+    body = {"class_code": code, "description": description} | where
+    return _post(client, "/api/v1/cases", body)
+
+
+def _earn(client, where=HERE):
+    """Report next to an open case over the API; the answer's only offer and the report."""
+    response = _file(client, where=where)
+    assert response.status_code == 201, response.content
+    (offer,) = response.json()["similar"]
+    return offer, response.json()
+
+
+def test_a_report_filed_next_to_an_open_case_is_answered_with_a_token_to_follow_it(world, report, client_for):
+    case = report("sanitation", by=world.resident, description="垃圾桶满了没人清理", address="幸福路3号")
+    response = _file(client_for("rider"), where=NEAR)
+    assert response.status_code == 201
+    (offer,) = response.json()["similar"]
+    assert set(offer) == SIMILAR_KEYS | {"follow_token"}
+    assert 30 < offer["distance_m"] < 50
+    text = json.dumps(offer, ensure_ascii=False)
+    for secret in (case.number, "没人清理", "幸福路"):
+        assert secret not in text
+
+
+def test_a_report_elsewhere_of_another_class_or_on_the_staff_channel_earns_no_token(world, report, client_for):
+    report("sanitation", by=world.resident)
+    rider = client_for("rider")
+    assert _file(rider, where=FAR).json()["similar"] == []
+    noise = _post(
+        rider, "/api/v1/cases", {"class_code": "noise", "description": "吵", "answers": {"when": "night"}} | HERE
+    )
+    assert noise.status_code == 201 and noise.json()["similar"] == []
+    staff_entered = report("sanitation", by=world.community_staff, channel="staff")
+    assert follow_offers(staff_entered, user_id=world.community_staff.pk) == []
+
+
+def test_offers_go_only_to_the_reporter_of_a_fresh_report_still_waiting(world, report):
+    admin = world.community_admin
+    report("sanitation", by=world.resident)
+    mine = report("sanitation", by=world.rider)
+    assert len(follow_offers(mine, user_id=world.rider.pk)) == 1
+    assert follow_offers(mine, user_id=world.stranger.pk) == []  # not their report
+    later = mine.reported_at + timedelta(seconds=FOLLOW_MAX_AGE + 1)
+    assert follow_offers(mine, user_id=world.rider.pk, now=later) == []  # too old
+    actions.accept_case(actor=admin, scope=scope_of(admin), case=mine)
+    mine.refresh_from_db()
+    assert follow_offers(mine, user_id=world.rider.pk) == []  # taken on already
+
+
+# Following with the earned token ---------------------------------------------------------
+
+
+def test_following_with_an_earned_token_shows_the_public_view_and_closes_the_report(world, report, client_for):
+    case = report("sanitation", by=world.resident, description="垃圾桶满了没人清理", address="幸福路3号")
     client = client_for("rider")
     assert client.get(f"/api/v1/cases/{case.pk}").status_code == 404
-    (row,) = client.get("/api/v1/cases/similar", {"class_code": "sanitation"} | HERE).json()
-    response = _post(client, "/api/v1/cases/follow", {"token": row["follow_token"]})
+    offer, mine = _earn(client)
+    response = _post(client, "/api/v1/cases/follow", {"token": offer["follow_token"]})
     assert response.status_code == 200 and response.json()["id"] == case.pk
-    assert response.json()["reporter_name"] is None
-    assert client.get(f"/api/v1/cases/{case.pk}").status_code == 200
+    body = client.get(f"/api/v1/cases/{case.pk}").json()
+    assert body["view"] == "public"
+    assert (body["description"], body["address"], body["handler_id"], body["reporter_name"]) == (None,) * 4
+    assert (body["lng"], body["lat"]) == (102.701, 24.981) and body["photos"] == []
     assert case.followers.get(user=world.rider).why == "chose"
     assert AuditEntry.objects.filter(action="cases.followed", object_id=str(case.pk), actor_id=world.rider.pk).exists()
-    again = _post(client, "/api/v1/cases/follow", {"token": row["follow_token"]})
-    assert again.status_code == 200 and case.followers.count() == 2
+    own = Case.objects.get(pk=mine["id"])
+    assert (own.state, own.closure, own.merged_into_id) == ("closed", "duplicate", case.pk)
+
+
+def test_a_token_is_used_once(world, report, client_for):
+    report("sanitation", by=world.resident)
+    client = client_for("rider")
+    offer, _mine = _earn(client)
+    assert _post(client, "/api/v1/cases/follow", {"token": offer["follow_token"]}).status_code == 200
+    again = _post(client, "/api/v1/cases/follow", {"token": offer["follow_token"]})
+    assert again.status_code == 400
+    assert (again.json()["field"], again.json()["code"]) == ("token", "used")
+    assert FollowTokenUse.objects.count() == 1
+
+
+def test_a_token_earned_by_someone_else_is_refused(world, report, client_for):
+    case = report("sanitation", by=world.resident)
+    offer, _mine = _earn(client_for("rider"))
+    stranger = client_for("stranger")
+    response = _post(stranger, "/api/v1/cases/follow", {"token": offer["follow_token"]})
+    assert response.status_code == 400 and response.json()["field"] == "token"
+    assert not case.followers.filter(user=world.stranger).exists()
+    assert stranger.get(f"/api/v1/cases/{case.pk}").status_code == 404
 
 
 def test_nobody_can_follow_an_arbitrary_case_id(world, report, client_for):
     case = report("sanitation", by=world.resident)
+    others_report = report("sanitation", by=world.grid1_helper)
     client = client_for("rider")
     forged = [
         str(case.pk),
         json.dumps([case.pk, world.rider.pk]),
-        signing.dumps([case.pk, world.rider.pk], salt="another.salt"),
-        signing.dumps([case.pk, world.rider.pk]),
-        follow_token(case, world.rider.pk)[:-2] + "xx",
-        follow_token(case, world.stranger.pk),  # given to someone else
+        signing.dumps([case.pk, world.rider.pk], salt=FOLLOW_SALT),  # the old free token
+        signing.dumps([case.pk, world.rider.pk, others_report.pk, "n"], salt="another.salt"),
+        signing.dumps([case.pk, world.rider.pk, others_report.pk, "n"]),
+        follow_token(case, user_id=world.rider.pk, report_id=others_report.pk),  # a report not theirs
+        follow_token(case, user_id=world.rider.pk, report_id=others_report.pk)[:-2] + "xx",
     ]
     for token in forged:
         response = _post(client, "/api/v1/cases/follow", {"token": token})
@@ -147,58 +231,90 @@ def test_nobody_can_follow_an_arbitrary_case_id(world, report, client_for):
 
 def test_an_expired_token_is_refused(world, report, monkeypatch):
     case = report("sanitation", by=world.resident)
+    mine = report("sanitation", by=world.rider)
     real = time.time()
     monkeypatch.setattr(signing.time, "time", lambda: real - FOLLOW_MAX_AGE - 60)
-    token = follow_token(case, world.rider.pk)
+    token = follow_token(case, user_id=world.rider.pk, report_id=mine.pk)
     monkeypatch.undo()
     with pytest.raises(DomainError) as err:
         actions.follow_case(actor=world.rider, token=token)
     assert err.value.field == "token"
     assert not case.followers.filter(user=world.rider).exists()
+    assert not FollowTokenUse.objects.exists()
 
 
 def test_a_closed_case_cannot_be_followed_and_a_merged_one_leads_to_the_survivor(world, report):
     admin = world.community_admin
     rejected = report("sanitation", by=world.resident)
-    token = follow_token(rejected, world.rider.pk)
+    mine = report("sanitation", by=world.rider)
+    token = follow_token(rejected, user_id=world.rider.pk, report_id=mine.pk)
     actions.reject_case(actor=admin, scope=scope_of(admin), case=rejected, reason="不归我们", closure="referred")
     with pytest.raises(DomainError):
         actions.follow_case(actor=world.rider, token=token)
     survivor, merged = report("sanitation"), report("sanitation")
-    token = follow_token(merged, world.rider.pk)
+    token = follow_token(merged, user_id=world.rider.pk, report_id=mine.pk)
     actions.merge_case(actor=admin, scope=scope_of(admin), case=merged, into=survivor)
     assert actions.follow_case(actor=world.rider, token=token) == survivor
-    assert list(CaseFollower.objects.filter(user=world.rider).values_list("case_id", flat=True)) == [survivor.pk]
+    followed = set(CaseFollower.objects.filter(user=world.rider).values_list("case_id", flat=True))
+    assert followed == {mine.pk, survivor.pk}
+    mine.refresh_from_db()
+    assert mine.merged_into == survivor
 
 
 def test_follow_endpoint_needs_a_sign_in(client, world, report):
     case = report("sanitation", by=world.resident)
-    response = _post(client, "/api/v1/cases/follow", {"token": follow_token(case, world.rider.pk)})
-    assert response.status_code == 401
+    mine = report("sanitation", by=world.rider)
+    token = follow_token(case, user_id=world.rider.pk, report_id=mine.pk)
+    assert _post(client, "/api/v1/cases/follow", {"token": token}).status_code == 401
 
 
-def test_follow_tokens_are_signed_with_their_own_salt(world, report):
+def test_follow_tokens_are_signed_with_their_own_salt_and_carry_a_nonce(world, report):
     case = report("sanitation")
-    assert signing.loads(follow_token(case, 7), salt=FOLLOW_SALT) == [case.pk, 7]
+    case_id, user_id, report_id, nonce = signing.loads(follow_token(case, user_id=7, report_id=9), salt=FOLLOW_SALT)
+    assert (case_id, user_id, report_id) == (case.pk, 7, 9) and len(nonce) >= 16
+    assert follow_token(case, user_id=7, report_id=9) != follow_token(case, user_id=7, report_id=9)
 
 
-# The phone report page ------------------------------------------------------------------
+# The pages --------------------------------------------------------------------------------
 
 
-def test_report_page_offers_similar_cases_and_follows_one(world, report, client_for):
-    case = report("sanitation", by=world.resident)
+def test_report_page_shows_similar_cases_but_offers_no_follow(world, report, client_for):
+    page = client_for("rider").get("/cases/report/").content.decode()
+    assert 'data-similar-url="/api/v1/cases/similar"' in page
+    assert 'name="token"' not in page and "/cases/follow/" not in page
+
+
+def test_the_page_of_a_report_just_filed_offers_the_similar_case_and_follows_it(world, report, client_for):
+    case = report("sanitation", by=world.resident, description="垃圾桶满了没人清理", address="幸福路3号")
+    mine = report("sanitation", by=world.rider, description="垃圾桶满了")
     client = client_for("rider")
-    page = client.get("/cases/report/").content.decode()
-    assert 'data-similar-url="/api/v1/cases/similar"' in page and 'action="/cases/follow/"' in page
-    response = client.post("/cases/follow/", {"token": follow_token(case, world.rider.pk)})
+    page = client.get(f"/cases/{mine.pk}/")
+    assert len(page.context["offers"]) == 1
+    text = page.content.decode()
+    assert 'action="/cases/follow/"' in text and "没人清理" not in text and case.number not in text
+    token = page.context["offers"][0]["token"]
+    response = client.post("/cases/follow/", {"token": token})
     assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
-    assert client.get(response["Location"]).status_code == 200
+    shown = client.get(response["Location"])
+    assert shown.status_code == 200 and shown.context["public"]
+    assert "没人清理" not in shown.content.decode() and "幸福路" not in shown.content.decode()
+    again = client.post("/cases/follow/", {"token": token})
+    assert again.status_code == 302 and again["Location"] == "/cases/mine/"
+
+
+def test_nobody_else_sees_the_offers_of_a_report(world, report, client_for):
+    report("sanitation", by=world.resident)
+    mine = report("sanitation", by=world.rider)
+    assert client_for("community_staff").get(f"/cases/{mine.pk}/").context.get("offers") is None
+    assert client_for("stranger").get(f"/cases/{mine.pk}/").status_code == 404
 
 
 def test_report_page_follow_with_a_bad_token_follows_nothing(world, report, client_for):
     case = report("sanitation", by=world.resident)
-    response = client_for("rider").post("/cases/follow/", {"token": follow_token(case, world.stranger.pk)})
-    assert response.status_code == 302 and response["Location"] == "/cases/report/"
+    mine = report("sanitation", by=world.stranger)
+    token = follow_token(case, user_id=world.stranger.pk, report_id=mine.pk)
+    response = client_for("rider").post("/cases/follow/", {"token": token})
+    assert response.status_code == 302 and response["Location"] == "/cases/mine/"
     assert not case.followers.filter(user=world.rider).exists()
 
 

@@ -1,5 +1,6 @@
 """Followers: a reporter follows their case, a merged case's people follow the survivor, and
-a follower sees the case as a reporter does, through the one scope mechanism."""
+a follower reaches the case through the one scope mechanism but, unless they reported it
+(or speak for the host unit), sees only its public view."""
 
 import pytest
 from django.http import Http404
@@ -9,7 +10,9 @@ from nuanxin.cases import actions
 from nuanxin.cases.models import CaseFollower
 from nuanxin.cases.queries import case_or_404, cases_for, my_cases
 from nuanxin.core.errors import DomainError
+from nuanxin.core.models import Notification
 from nuanxin.core.scoping import Scope
+from nuanxin.testing import photo_upload
 
 
 def _follow(case, user, why=CaseFollower.Why.CHOSE):
@@ -66,20 +69,98 @@ def test_a_case_with_several_followers_is_listed_once(world, report):
     assert list(cases_for(scope_of(world.rider))) == [case]
 
 
-def test_follower_page_is_the_reporters_view_without_internal_notes_or_identity(world, report, client_for):
-    admin = world.community_admin
-    case = report("sanitation", by=world.resident, reporter_name="王秀英", reporter_phone="13812345678")
+def _handled(world, report):
+    """A case reported with a name, phone, address and photo, dispatched with an internal
+    note and resolved with a public note."""
+    admin, worker = world.community_admin, world.grid1_worker
+    case = report(
+        "sanitation",
+        by=world.resident,
+        reporter_name="王秀英",
+        reporter_phone="13812345678",
+        description="楼道里堆满了纸箱没人清理",
+        address="幸福路3号",
+        lng=102.70114,
+        lat=24.98116,
+        photos=[photo_upload()],
+    )
     case = actions.accept_case(actor=admin, scope=scope_of(admin), case=case)
-    actions.dispatch_case(actor=admin, scope=scope_of(admin), case=case, handler=world.grid1_worker, note="内部备注")
+    case = actions.dispatch_case(actor=admin, scope=scope_of(admin), case=case, handler=worker, note="内部备注")
+    case = actions.start_case(actor=worker, case=case)
+    return actions.resolve_case(actor=worker, case=case, note="已清理三楼纸箱", photos=[photo_upload()])
+
+
+SECRETS = ("楼道里堆满了纸箱没人清理", "幸福路3号", "王秀英", "13812345678", "内部备注", "已清理三楼纸箱", "24.98116")
+
+
+def test_a_follower_who_chose_sees_only_the_public_view_on_the_page(world, report, client_for):
+    case = _handled(world, report)
     _follow(case, world.rider)
     response = client_for("rider").get(f"/cases/{case.pk}/")
     assert response.status_code == 200
-    page = response.content.decode()
     assert "cases/detail.html" in [t.name for t in response.templates]
-    assert "内部备注" not in page and "王秀英" not in page and "13812345678" not in page
-    body = client_for("rider").get(f"/api/v1/cases/{case.pk}").json()
-    assert body["reporter_name"] is None and body["reporter_phone_masked"] is None
-    assert all(not event["internal"] for event in body["timeline"])
+    assert response.context["public"] and response.context["photos"] == []
+    page = response.content.decode()
+    for secret in SECRETS:
+        assert secret not in page, secret
+    assert case.number in page and "24.981" in page and "/photos/" not in page
+
+
+def test_a_follower_who_chose_sees_only_the_public_view_in_the_api_and_no_photo(world, report, client_for):
+    case = _handled(world, report)
+    _follow(case, world.rider)
+    rider = client_for("rider")
+    response = rider.get(f"/api/v1/cases/{case.pk}")
+    body = response.json()
+    assert body["view"] == "public" and body["state"] == "resolved"
+    assert (body["lng"], body["lat"]) == (102.701, 24.981)
+    assert body["photos"] == [] and all(event["note"] == "" for event in body["timeline"])
+    for secret in SECRETS:
+        assert secret not in response.content.decode(), secret
+    (listed,) = rider.get("/api/v1/cases", {"mine": "true"}).json()["items"]
+    assert listed["view"] == "public" and listed["description"] is None
+    photo = case.photos.first()
+    assert rider.get(f"/cases/{case.pk}/photos/{photo.pk}/").status_code == 404
+
+
+def test_the_reporter_and_staff_see_the_whole_case(world, report, client_for):
+    case = _handled(world, report)
+    photo = case.photos.first()
+    for persona in ("resident", "community_admin"):
+        client = client_for(persona)
+        body = client.get(f"/api/v1/cases/{case.pk}").json()
+        assert body["view"] == "whole" and body["description"] == "楼道里堆满了纸箱没人清理", persona
+        assert (body["lng"], body["lat"]) == (102.70114, 24.98116) and body["photos"]
+        assert "已清理三楼纸箱" in client.get(f"/cases/{case.pk}/").content.decode()
+        assert client.get(f"/cases/{case.pk}/photos/{photo.pk}/").status_code == 200
+
+
+def test_a_merged_reporter_sees_the_public_view_of_the_survivor(world, report, client_for):
+    admin = world.community_admin
+    survivor = report("sanitation", by=world.resident, description="垃圾桶满了没人清理")
+    duplicate = report("sanitation", by=world.rider)
+    actions.merge_case(actor=admin, scope=scope_of(admin), case=duplicate, into=survivor)
+    body = client_for("rider").get(f"/api/v1/cases/{survivor.pk}").json()
+    assert body["view"] == "public" and body["description"] is None
+
+
+def test_a_host_representative_sees_the_whole_case_they_must_act_on(world, report, client_for):
+    case = report("sanitation", by=world.resident, description="热水器不热了")
+    actions.add_host_followers(actor=world.resident, case=case, users=[world.partner])
+    body = client_for("partner").get(f"/api/v1/cases/{case.pk}").json()
+    assert body["view"] == "whole" and body["description"] == "热水器不热了"
+
+
+def test_a_followers_notification_names_no_description_or_address(world, report):
+    case = _handled(world, report)
+    _follow(case, world.rider)
+    admin = world.community_admin
+    actions.verify_case(actor=admin, scope=scope_of(admin), case=case)
+    case.refresh_from_db()
+    actions.close_case(actor=admin, scope=scope_of(admin), case=case)
+    (note,) = Notification.objects.filter(kind="cases.closed", recipient=world.rider)
+    for secret in SECRETS:
+        assert secret not in f"{note.title} {note.body} {note.url}", secret
 
 
 def test_a_non_follower_gets_404_on_the_page_and_the_api(world, report, client_for):

@@ -69,3 +69,18 @@ def test_entry_carries_request_context(client_for, world):
     assert (entry.action, entry.result, entry.ip, entry.actor_name) == ("access.denied", "denied", "10.9.9.9", "rider")
     assert entry.role == "mobile_reporter"
     assert entry.at.tzinfo is not None
+
+
+def test_the_system_actor_is_recorded_as_such_and_never_as_the_request_user(rf, world):
+    from nuanxin.core.middleware import RequestContext, _current
+
+    request = rf.get("/")
+    request.user = world.users["community_admin"]
+    token = _current.set(RequestContext(request_id="req-system-0001", ip="10.0.0.9", request=request))
+    try:
+        as_user = audit.record("test.user")
+        as_system = audit.record("test.system", actor=audit.SYSTEM)
+    finally:
+        _current.reset(token)
+    assert as_user.actor_id == world.users["community_admin"].pk
+    assert (as_system.actor_id, as_system.actor_name, as_system.role) == (None, "", "system")

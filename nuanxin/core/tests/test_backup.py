@@ -26,7 +26,7 @@ from nuanxin.cases.actions import report_case
 from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.cases.models import Case, CaseClass
 from nuanxin.core import backup
-from nuanxin.core.audit import verify_chain
+from nuanxin.core.audit import read_checkpoints, verify_chain, verify_log
 from nuanxin.core.models import AuditEntry
 from nuanxin.testing import build_world, photo_upload
 
@@ -127,6 +127,11 @@ def test_restore_drill_brings_back_every_record_and_file(
     assert manifest["media_files"] == 1 and manifest["nuanxin_version"]
     made = AuditEntry.objects.get(action="core.backup_made")
     assert made.actor_id is None and made.detail["file"] == "drill.tar.gz"
+    # The backup pinned the chain's head, its own entry included, in the checkpoint file.
+    checkpoints, damaged = read_checkpoints()
+    assert damaged == [] and [(c.kind, c.note) for c in checkpoints] == [("backup", "drill.tar.gz")]
+    assert (checkpoints[0].last_id, checkpoints[0].last_mac) == (made.id, made.hash)
+    assert checkpoints[0].count == AuditEntry.objects.count()
 
     # After the backup: a new case with its photo, an edited user, the old case and its
     # photo file gone.
@@ -156,6 +161,12 @@ def test_restore_drill_brings_back_every_record_and_file(
     assert restored_log[-1]["action"] == "core.backup_restored" and restored_log[-1]["actor_id"] is None
     assert restored_log[-1]["detail"]["created_at"] == manifest["created_at"]
     assert verify_chain() == []
+    # The restored chain lacks the backup's own entry, which the backup checkpoint names; the
+    # restore's checkpoint says the chain went back on purpose, and the log checks out.
+    checkpoints, damaged = read_checkpoints()
+    assert damaged == [] and [c.kind for c in checkpoints] == ["backup", "restore"]
+    assert checkpoints[1].last_id == restored_log[-1]["id"] and checkpoints[1].count == len(restored_log)
+    assert verify_log().problems == []
 
     files_after = media_files(tmp_path / "media")
     for name, content in files_before.items():

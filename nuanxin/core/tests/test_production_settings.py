@@ -16,14 +16,16 @@ BASE_DIR = Path(django_settings.BASE_DIR)
 # Throwaway values, distinctive enough to be found in any output that leaks them.
 SECRET = "prod-test-secret-0f3a9c1e7b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d"
 FIELD_KEY = base64.urlsafe_b64encode(b"prod-test-field-key-32-bytes-ok!").decode()
+AUDIT_KEY = base64.urlsafe_b64encode(b"prod-test-audit-key-32-bytes-ok!").decode()
 DB_PASSWORD = "db-pass-Zx81qv"
 REDIS_PASSWORD = "redis-pass-Kq27wm"
-SECRETS = (SECRET, FIELD_KEY, DB_PASSWORD, REDIS_PASSWORD)
+SECRETS = (SECRET, FIELD_KEY, AUDIT_KEY, DB_PASSWORD, REDIS_PASSWORD)
 
 PRODUCTION = {
     "NUANXIN_PRODUCTION": "1",
     "SECRET_KEY": SECRET,
     "NUANXIN_FIELD_KEY": FIELD_KEY,
+    "NUANXIN_AUDIT_KEY": AUDIT_KEY,
     "ALLOWED_HOSTS": "example.org",
 }
 
@@ -142,6 +144,15 @@ def test_production_mode_refuses_an_empty_or_malformed_field_key():
     assert short not in message
 
 
+def test_production_mode_refuses_a_missing_malformed_or_shared_audit_key():
+    assert "NUANXIN_AUDIT_KEY" in refused({k: v for k, v in PRODUCTION.items() if k != "NUANXIN_AUDIT_KEY"})
+    short = base64.urlsafe_b64encode(b"sixteen bytes!!!").decode()
+    message = refused({**PRODUCTION, "NUANXIN_AUDIT_KEY": short})
+    assert "NUANXIN_AUDIT_KEY must be 32 bytes" in message
+    assert short not in message
+    assert "must differ" in refused({**PRODUCTION, "NUANXIN_AUDIT_KEY": FIELD_KEY})
+
+
 def test_production_mode_refuses_debug():
     assert "DEBUG" in refused({**PRODUCTION, "DEBUG": "1"})
 
@@ -155,6 +166,7 @@ def test_secrets_are_read_from_files(tmp_path):
         "ALLOWED_HOSTS": "example.org",
         "SECRET_KEY_FILE": str(secret_file),
         "NUANXIN_FIELD_KEY_FILE": str(key_file),
+        "NUANXIN_AUDIT_KEY": AUDIT_KEY,
         "EXPECT_SECRET_FROM": str(secret_file),
         "EXPECT_FIELD_KEY_FROM": str(key_file),
     }

@@ -1,10 +1,15 @@
-"""Reading office sheets and the all-or-nothing import, without any domain."""
+"""Reading office sheets and the all-or-nothing import, and the formula-safe export writer,
+without any domain."""
 
 import io
 import zipfile
+from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+from openpyxl.styles import Font
 
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
@@ -14,6 +19,7 @@ from nuanxin.core.spreadsheets import (
     ImportReport,
     SheetReader,
     SheetRow,
+    SheetWriter,
     cell_text,
     parse_number,
     run_import,
@@ -135,3 +141,67 @@ def test_field_names_map_to_columns(db):
         upload([["姓名", "数量"], ["甲", 1]]), COLUMNS, refuse, field_columns={"location": ("name", "size")}
     )
     assert report.errors[0].column == "姓名、数量"
+
+
+# The export writer: every cell is data, never a formula ----------------------------------
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example","click me")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "=****",
+]
+
+
+def _cells(content: bytes) -> list:
+    return [cell for row in load_workbook(io.BytesIO(content)).worksheets[0].iter_rows() for cell in row]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_text_that_a_spreadsheet_would_run_is_written_as_quoted_text(text):
+    (cell,) = _cells(workbook_bytes([[text]]))
+    assert cell.data_type == "s"
+    assert cell.value == "'" + text
+
+
+def test_numbers_dates_and_plain_text_are_written_as_they_are():
+    row = [-3, 2.5, Decimal("-1.5"), True, date(2024, 3, 5), datetime(2024, 3, 5, 8, 30), "张三 = 李四", "a-b"]
+    cells = _cells(workbook_bytes([row]))
+    assert [c.data_type for c in cells[:4]] == ["n", "n", "n", "b"]
+    assert [c.value for c in cells] == [
+        -3,
+        2.5,
+        -1.5,
+        True,
+        datetime(2024, 3, 5),
+        datetime(2024, 3, 5, 8, 30),
+        "张三 = 李四",
+        "a-b",
+    ]
+    assert not any(c.data_type == "f" for c in cells)
+
+
+def test_styled_rows_are_safe_too_and_characters_xml_cannot_hold_are_dropped():
+    writer = SheetWriter("台账[2024]:*?/\\'")
+    writer.widths([20, 10])
+    writer.append(["=1+1", "a\x01b"], font=Font(bold=True))
+    writer.append([-7, "plain"], font=Font(bold=True))
+    workbook = load_workbook(io.BytesIO(writer.content()))
+    sheet = workbook.worksheets[0]
+    assert sheet.title == "台账2024"
+    assert [[(c.value, c.data_type) for c in row] for row in sheet.iter_rows()] == [
+        [("'=1+1", "s"), ("ab", "s")],
+        [(-7, "n"), ("plain", "s")],
+    ]
+    assert sheet["A1"].font.bold and sheet.column_dimensions["A"].width == 20
+
+
+def test_a_lazy_translation_or_any_other_object_is_written_as_its_text():
+    from django.utils.translation import gettext_lazy
+
+    cells = _cells(workbook_bytes([[gettext_lazy("Cases"), Column("k", ("=x",))]]))
+    assert cells[0].value == str(gettext_lazy("Cases")) and cells[0].data_type == "s"
+    assert cells[1].data_type == "s" and not str(cells[1].value).startswith("=")

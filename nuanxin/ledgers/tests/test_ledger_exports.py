@@ -10,7 +10,9 @@ from nuanxin.accounts.scope import scope_of
 from nuanxin.core.models import AuditEntry
 from nuanxin.inspections.models import Visit
 from nuanxin.inspections.tests.conftest import people, watch
+from nuanxin.ledgers.actions import register_dispute
 from nuanxin.ledgers.exports import export_ledger
+from nuanxin.ledgers.models import DisputeSource
 from nuanxin.ledgers.registry import BY_CODE, Filters
 from nuanxin.ledgers.tests.ledger_support import records
 from nuanxin.territory.models import Place
@@ -76,14 +78,40 @@ def test_key_person_ledger_export_for_the_leader_is_masked(client_for, records):
     assert "张三" not in repr(rows)
 
 
+def _cells(result):
+    return [cell for row in load_workbook(result.file).worksheets[0].iter_rows() for cell in row]
+
+
 def test_text_that_looks_like_a_formula_stays_text(records, world):
     Place.objects.filter(pk=records.watch.restaurant.pk).update(name='=HYPERLINK("http://evil","x")')
     scope = scope_of(world.community_admin)
     result = export_ledger(actor=world.community_admin, scope=scope, ledger=BY_CODE["food-safety"], filters=Filters())
-    sheet = load_workbook(result.file).worksheets[0]
-    cell = sheet.cell(row=5, column=3)
-    assert cell.data_type == "s"
-    assert cell.value.startswith("=HYPERLINK")
+    cells = _cells(result)
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    (cell,) = [c for c in cells if c.coordinate == "C5"]
+    assert (cell.data_type, cell.value) == ("s", '\'=HYPERLINK("http://evil","x")')
+
+
+def test_hostile_dispute_parties_registered_through_the_action_export_as_text(records, world):
+    admin = world.community_admin
+    hostile = '=HYPERLINK("http://evil.example","click me")'
+    register_dispute(
+        actor=admin,
+        scope=scope_of(admin),
+        kind=records.dispute.kind,
+        summary="+1+cmd|' /C calc'!A0",
+        source=DisputeSource.WALK_IN,
+        grid=world.grid1,
+        received_on=date(2024, 3, 9),
+        parties=[{"kind": "unit", "name": hostile}, {"kind": "person", "name": "@张三"}],
+    )
+    result = export_ledger(actor=admin, scope=scope_of(admin), ledger=BY_CODE["disputes"], filters=Filters())
+    cells = _cells(result)
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    (parties,) = [c for c in cells if isinstance(c.value, str) and "evil.example" in c.value]
+    assert parties.data_type == "s" and parties.value.startswith("'" + hostile)
+    numbers = [c.value for c in cells if c.data_type == "n" and c.value is not None]
+    assert numbers and all(isinstance(n, int) for n in numbers)  # counts stay numbers
 
 
 def test_campaign_export_totals_match_the_rows(client_for, records, world):

@@ -174,7 +174,7 @@ def test_worker_registers_a_resident_in_their_grid(client_for, people, world):
         ({"phone": "12345678901"}, 400, "phone"),
         ({"gender": "x"}, 422, "gender"),
         ({"place_id": "compound2"}, 400, "place_id"),
-        ({"household_id": -1}, 400, "household_id"),
+        ({"household_id": -1}, 422, "household_id"),  # not an id (core.schemas.Id)
         ({"name": None}, 422, "name"),
     ],
 )
@@ -319,9 +319,9 @@ def test_changing_needs_people_manage_at_the_residents_grid(client_for, people, 
         ({"id_number": LI_ID[:17] + ("0" if LI_ID[17] != "0" else "1")}, 400, "id_number"),
         ({"gender": "male"}, 400, "gender"),  # contradicts the ID number
         ({"gender": "x"}, 422, "gender"),
-        ({"household_id": -1}, 400, "household_id"),
+        ({"household_id": -1}, 422, "household_id"),  # not an id (core.schemas.Id)
         ({"household_id": "compound2"}, 400, "household_id"),  # a household at another place
-        ({"name": "李小四", "household_id": -1}, 400, "household_id"),  # one bad key: nothing changes
+        ({"name": "李小四", "household_id": -1}, 422, "household_id"),  # one bad key: nothing changes
     ],
 )
 def test_bad_changes_name_the_field_and_write_nothing(client_for, people, world, change, status, field):

@@ -1,6 +1,7 @@
 // The report page: the phone's location (or a tap on the map) fills the hidden lat/lng, and
 // choosing an emergency category shows the emergency numbers at once. Once the category and
-// the location are set, open cases like it nearby are offered ("this is the same: follow it").
+// the location are set, open cases like it nearby are shown (to follow one, send the report:
+// its page offers "this is the same: follow it").
 // The staff intake page uses the same file without the phone's GPS (data-no-gps).
 (function () {
   var form = document.querySelector("[data-report-form]");
@@ -17,7 +18,7 @@
   var start = [lat.value || 24.98, lng.value || 102.70];
   var map = L.map(form.querySelector("[data-pick-map]"), { attributionControl: false }).setView(start, 16);
   var pin = null;
-  // Similar open cases: only class, state, distance and age come back, with a signed token.
+  // Similar open cases: only class, state, distance and age come back (no token).
   var similar = document.querySelector("[data-similar]");
   var similarList = similar && similar.querySelector("[data-similar-list]");
   var itemTemplate = document.querySelector("template[data-similar-item]");
@@ -39,7 +40,6 @@
           item.querySelector("[data-what]").textContent = row.class_name + " · " + row.state_name;
           var age = row.age_hours < 1 ? (texts.recent || "") : row.age_hours < 24 ? fill(texts.hours, row.age_hours) : fill(texts.days, Math.floor(row.age_hours / 24));
           item.querySelector("[data-meta]").textContent = fill(texts.metres, row.distance_m) + " · " + age;
-          item.querySelector("button[name=token]").value = row.follow_token;
           similarList.appendChild(item);
         });
         similar.hidden = rows.length === 0;

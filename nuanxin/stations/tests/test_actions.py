@@ -226,7 +226,7 @@ def test_the_hosts_representatives_follow_the_feedback_case_and_see_it(
     from nuanxin.accounts import actions as accounts
     from nuanxin.cases.models import CaseFollower
 
-    accounts.grant_role(actor=None, user=world.partner, role="partner_rep", unit=stations.host)
+    accounts.grant_role(actor=world.system_admin, user=world.partner, role="partner_rep", unit=stations.host)
     case = actions.give_feedback(actor=world.rider, station=stations.station, message="热水器不热了")
     follower = CaseFollower.objects.get(case=case, user=world.partner)
     assert follower.why == "host"

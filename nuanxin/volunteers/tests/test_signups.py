@@ -11,7 +11,9 @@ from django.core import signing
 from django.db import connection
 
 from nuanxin.accounts import actions as account_actions
+from nuanxin.accounts.models import RoleGrant
 from nuanxin.accounts.scope import scope_of
+from nuanxin.core.audit import SYSTEM
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry, Notification
 from nuanxin.testing import World
@@ -200,32 +202,63 @@ def test_partners_and_representatives(world: World) -> None:
         signups.create_partner(actor=world.rider, scope=scope_of(world.rider), name="美团", kind="platform")
     assert exc.value.code == "forbidden"
     partner = signups.create_partner(
-        actor=world.community_staff, scope=scope_of(world.community_staff), name="美团外卖", kind="platform"
+        actor=world.community_admin, scope=scope_of(world.community_admin), name="美团外卖", kind="platform"
     )
     with pytest.raises(DomainError) as exc:
-        signups.create_partner(actor=world.community_staff, name="美团外卖", kind="platform")
+        signups.create_partner(actor=world.community_admin, name="美团外卖", kind="platform")
     assert exc.value.field == "name"
-    signups.add_representative(actor=world.community_staff, partner=partner, user=world.partner)
+    signups.add_representative(actor=world.community_admin, partner=partner, user=world.partner)
     assert list(partner.representatives.all()) == [world.partner]
     with pytest.raises(DomainError) as exc:
-        signups.add_representative(actor=world.community_staff, partner=partner, user=world.partner)
+        signups.add_representative(actor=world.community_admin, partner=partner, user=world.partner)
     assert exc.value.field == "user"
     unit = signups.create_partner(
-        actor=world.grid2_worker,
-        scope=scope_of(world.grid2_worker),
+        actor=world.community_admin,
+        scope=scope_of(world.community_admin),
         name="驿站",
         kind="unit",
         place=world.station,
     )
     signups.add_representative(
-        actor=world.grid2_worker, scope=scope_of(world.grid2_worker), partner=unit, user=world.resident
+        actor=world.community_admin, scope=scope_of(world.community_admin), partner=unit, user=world.resident
     )
     assert world.resident.role_grants.filter(role="partner_rep", unit=world.station).exists()
     with pytest.raises(DomainError):
         signups.create_partner(
-            actor=world.grid1_worker, scope=scope_of(world.grid1_worker), name="外", kind="unit", place=world.station
+            actor=world.other_admin, scope=scope_of(world.other_admin), name="外", kind="unit", place=world.station
         )
     assert Partner.objects.count() == 2
+
+
+@pytest.mark.parametrize("persona", ["grid2_worker", "community_staff", "street_staff", "rider", "stranger"])
+def test_keeping_partners_fails_closed_without_the_permissions(world: World, persona: str) -> None:
+    """No scope given is no pass: the actor's own scope is used. A grid worker keeps
+    volunteers (volunteers.manage) but adds no partner (partners.manage) and grants no role
+    (accounts.manage), even where the partner's place lies in their grid."""
+    actor = world.users[persona]
+    with pytest.raises(DomainError) as exc:
+        signups.create_partner(actor=actor, name="网格伙伴", kind="unit", place=world.station)
+    assert exc.value.code in ("forbidden", "invalid")
+    with pytest.raises(DomainError) as exc:
+        signups.create_partner(actor=None, name="无人伙伴", kind="platform")
+    assert exc.value.code == "forbidden"
+    unit = signups.create_partner(actor=world.community_admin, name="驿站", kind="unit", place=world.station)
+    for user in (actor, world.system_admin, world.stranger):
+        with pytest.raises(DomainError) as exc:
+            signups.add_representative(actor=actor, partner=unit, user=user)
+        assert exc.value.code == "forbidden"
+    with pytest.raises(DomainError):
+        signups.add_representative(actor=None, partner=unit, user=world.stranger)
+    assert not unit.representatives.exists()
+    assert not RoleGrant.objects.filter(role="partner_rep", unit=world.station).exclude(user=world.partner).exists()
+
+
+def test_the_system_keeps_partners_only_when_named(world: World) -> None:
+    unit = signups.create_partner(actor=SYSTEM, name="驿站", kind="unit", place=world.station)
+    signups.add_representative(actor=SYSTEM, partner=unit, user=world.stranger)
+    assert world.stranger.role_grants.filter(role="partner_rep", unit=world.station).exists()
+    entry = AuditEntry.objects.filter(action="accounts.role_granted", object_id=str(world.stranger.pk)).get()
+    assert entry.actor_id is None and entry.role == "system"
 
 
 # --- publishing ---------------------------------------------------------------------------------

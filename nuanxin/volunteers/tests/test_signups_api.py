@@ -168,19 +168,31 @@ def test_partner_endpoints(world: World, client_for) -> None:
         f"{API}/partners", {"name": "美团", "kind": "platform"}, content_type="application/json"
     )
     assert denied.status_code == 404
-    bad = client_for("community_staff").post(
+    bad = client_for("community_admin").post(
         f"{API}/partners", {"name": "美团", "kind": "bank"}, content_type="application/json"
     )
     assert bad.status_code == 400 and bad.json()["field"] == "kind"
-    made = client_for("community_staff").post(
+    made = client_for("community_admin").post(
         f"{API}/partners", {"name": "美团", "kind": "platform"}, content_type="application/json"
     )
     assert made.status_code == 201
     pid = made.json()["id"]
-    rep = client_for("community_staff").post(
+    rep = client_for("community_admin").post(
         f"{API}/partners/{pid}/representatives", {"user_id": world.partner.pk}, content_type="application/json"
     )
     assert rep.status_code == 200
+    # community staff keep volunteers but neither add partners nor grant roles
+    staff = client_for("community_staff")
+    assert (
+        staff.post(
+            f"{API}/partners", {"name": "饿了么", "kind": "platform"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
+    refused = staff.post(
+        f"{API}/partners/{pid}/representatives", {"user_id": world.resident.pk}, content_type="application/json"
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
     assert list(Partner.objects.get(pk=pid).representatives.all()) == [world.partner]
     assert (
         client_for("rider")
