@@ -1,0 +1,703 @@
+"""The declarations of the authorisation matrix (test_authorization_matrix.py).
+
+`API` declares every operation of /api/v1/ and `PAGES` every page (URL pattern): who may act
+on the object inside grid 1 (community C01), which fill key of the test's objects each path
+parameter takes, and for an API write a minimal valid body and the model it writes.
+`DISAGREEMENTS` lists where the code answers otherwise than docs/scope.md says.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+PERSONAS = (
+    "system_admin",
+    "street_staff",
+    "community_admin",
+    "community_staff",
+    "grid1_leader",
+    "grid1_worker",
+    "grid2_worker",
+    "grid1_helper",
+    "other_admin",
+    "rider",
+    "resident",
+    "partner",
+    "auditor",
+    "stranger",
+)
+ANONYMOUS = "anonymous"
+GLOBAL = frozenset({"system_admin", "auditor"})
+SIGNED_IN = frozenset(PERSONAS)
+EVERYONE = SIGNED_IN | {ANONYMOUS}
+NOBODY: frozenset[str] = frozenset()
+
+# Who reaches grid 1 with a permission of the field (docs/scope.md's table).
+ADMINS = frozenset({"system_admin", "community_admin"})
+MANAGERS = ADMINS | {"community_staff"}  # community staff: places, people, cases, stations
+FIELD = MANAGERS | {"grid1_leader", "grid1_worker"}  # field work: people, visits, disputes, activities
+CASE_MANAGERS = MANAGERS | {"street_staff", "grid1_leader"}
+VIEWERS = FIELD | {"street_staff"}  # read only for street staff
+TERRITORY_VIEWERS = VIEWERS | {"grid1_helper"}  # helper: places, masked residents, cases
+# Lists answer 404 to whoever holds the permission nowhere, and an empty page to the rest.
+LISTERS = VIEWERS | {"grid2_worker", "other_admin"}
+VOLUNTEERS = frozenset({"rider", "resident"})  # the personas registered as volunteers
+# Personas whose reach holds the outside object (the other community): global roles, the
+# street (both communities are under it) and the other community's admin.
+OUTSIDE_REACH = GLOBAL | {"street_staff", "other_admin"}
+
+MISSING = 999_999_999  # an id nothing has
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation's declaration. `allowed`: the personas who may act on the object inside
+    grid 1 (or, without path parameters, at all). `params`: path parameter -> fill key of
+    `Objects` (default: the parameter's name). `body(objects)`: the JSON (or multipart) body of
+    a write. `model`: the "app.Model" a write adds to or changes, counted before and after a
+    denied attempt. `accept`: the statuses an allowed persona may get (default: any 2xx);
+    `outside`: False when the operation has no object of a scope (lists, own records)."""
+
+    allowed: frozenset[str]
+    params: dict[str, str] = field(default_factory=dict)
+    body: Callable[[Any], Any] | None = None
+    model: str = ""
+    accept: frozenset[int] = frozenset()
+    multipart: bool = False
+    outside: bool = True
+    reveals: bool = False  # its answer is the raw value by design (reveal): not for the canary
+    query: dict[str, Any] = field(default_factory=dict)
+    # What a refused persona may get besides 403/404: 400 naming the field when the body's
+    # place or grid lies outside their area (a create has no object in the path to hide).
+    deny_also: frozenset[int] = frozenset()
+    # Who may act on the outside object when it is their own (a token, a notification).
+    outside_allowed: frozenset[str] = frozenset()
+    note: str = ""
+
+
+def _op(allowed: frozenset[str] | set[str], **kw: Any) -> Op:
+    return Op(allowed=frozenset(allowed), **kw)
+
+
+# Where the code disagrees with docs/scope.md: (operation, persona, object) -> the reason. The matrix
+# leaves these pairs out and test_documented_rule_holds asserts the intended answer under
+# xfail(strict=True), so each finding stays visible until the code is changed.
+DISAGREEMENTS: dict[tuple[str, str, str], str] = {
+    (key, persona, "outside"): "out of scope must be 404 (docs/scope.md); a stations.manage holder gets 403"
+    for key in (
+        "PATCH /api/v1/stations/meal-offers/{offer_id}",
+        "PATCH /api/v1/stations/parking-points/{point_id}",
+        "PATCH /api/v1/stations/green-channels/{channel_id}",
+        "PATCH /api/v1/stations/{code}",
+        "POST /api/v1/stations/{code}/status",
+        "POST /api/v1/stations/{code}/photos",
+    )
+    for persona in ("community_admin", "community_staff")
+} | {
+    (
+        route,
+        "street_staff",
+        where,
+    ): "a refused write must be 403/404; street staff (disputes read only) get the form's 400"
+    for route in (
+        "disputes/<int:dispute_id>/mediators/",
+        "disputes/<int:dispute_id>/sessions/",
+        "disputes/<int:dispute_id>/close/",
+    )
+    for where in ("inside", "outside")
+}
+
+
+def _photo() -> Any:
+    from nuanxin.testing import photo_upload
+
+    return photo_upload()
+
+
+API: dict[str, Op] = {
+    # accounts: one's own tokens (signing in itself: accounts/tests)
+    "POST /api/v1/auth/token": _op(
+        EVERYONE,
+        body=lambda o: {"username": "nobody-here", "password": "wrong-password"},
+        accept=frozenset({400}),
+        outside=False,
+    ),
+    "DELETE /api/v1/auth/token": _op(SIGNED_IN, outside=False, model="accounts.ApiToken"),
+    "GET /api/v1/auth/me": _op(SIGNED_IN, outside=False),
+    "GET /api/v1/auth/tokens": _op(SIGNED_IN, outside=False),
+    "DELETE /api/v1/auth/tokens/{token_id}": _op(
+        {"grid1_worker"}, model="accounts.ApiToken", outside_allowed=frozenset({"other_admin"})
+    ),
+    # territory: the tree is public to anyone signed in (Area's public filter)
+    "GET /api/v1/areas": _op(SIGNED_IN, outside=False),
+    "GET /api/v1/areas/{area_id}": _op(SIGNED_IN, outside=False),
+    "PATCH /api/v1/areas/{area_id}": _op(ADMINS, body=lambda o: {"name": "一网格（改）"}, model="territory.Area"),
+    "GET /api/v1/places": _op(SIGNED_IN, outside=False),
+    "POST /api/v1/places": _op(
+        FIELD,
+        body=lambda o: {"kind": "merchant", "name": "新店", "lng": 102.7011, "lat": 24.9811},
+        model="territory.Place",
+        outside=False,
+        deny_also=frozenset({400}),
+    ),
+    "GET /api/v1/places/{place_id}": _op(TERRITORY_VIEWERS),
+    "PATCH /api/v1/places/{place_id}": _op(FIELD, body=lambda o: {"name": "一号院（改）"}, model="territory.Place"),
+    "GET /api/v1/staffing": _op(SIGNED_IN, outside=False),
+    # people
+    "GET /api/v1/people/residents": _op(SIGNED_IN, outside=False),
+    "POST /api/v1/people/residents": _op(
+        FIELD,
+        body=lambda o: {"name": "新居民", "place_id": o.inside["place_id"]},
+        model="people.Resident",
+        outside=False,
+        deny_also=frozenset({400}),
+    ),
+    "POST /api/v1/people/residents/search": _op(
+        SIGNED_IN - {"auditor"}, body=lambda o: {"text": "张三"}, outside=False
+    ),
+    "GET /api/v1/people/residents/{resident_id}": _op(TERRITORY_VIEWERS),
+    "PATCH /api/v1/people/residents/{resident_id}": _op(
+        FIELD, body=lambda o: {"name": "张三丰"}, model="people.Resident"
+    ),
+    "DELETE /api/v1/people/residents/{resident_id}/tags/{tag_id}": _op(FIELD, model="people.ResidentTag"),
+    "POST /api/v1/people/residents/{resident_id}/reveal": _op(
+        FIELD, body=lambda o: {"field": "phone", "reason": "上门核实"}, reveals=True
+    ),
+    "GET /api/v1/people/households": _op(SIGNED_IN, outside=False),
+    # inspections
+    "GET /api/v1/inspections/targets": _op(LISTERS, outside=False),
+    "POST /api/v1/inspections/targets": _op(
+        ADMINS,
+        body=lambda o: {
+            "category": "catering",
+            "tier": "low",
+            "worker_id": o.users["grid1_worker"],
+            "place_id": o.inside["place_id"],
+        },
+        model="inspections.WatchTarget",
+        outside=False,
+        deny_also=frozenset({400}),
+    ),
+    "GET /api/v1/inspections/targets/{target_id}": _op(VIEWERS),
+    "POST /api/v1/inspections/targets/{target_id}/tier": _op(
+        ADMINS, body=lambda o: {"tier": "medium", "reason": "整改到位"}, model="inspections.WatchTarget"
+    ),
+    "POST /api/v1/inspections/targets/{target_id}/end": _op(
+        ADMINS, body=lambda o: {"reason": "已停业"}, model="inspections.WatchTarget"
+    ),
+    "GET /api/v1/inspections/visits": _op(LISTERS, outside=False),
+    "GET /api/v1/inspections/visits/{visit_id}": _op(VIEWERS),
+    "POST /api/v1/inspections/visits/{visit_id}/photos": _op(
+        FIELD, body=lambda o: {"photos": _photo()}, multipart=True, model="inspections.VisitPhoto"
+    ),
+    "POST /api/v1/inspections/visits/{visit_id}/record": _op(
+        FIELD,
+        body=lambda o: {"answers": {}},
+        model="inspections.Visit",
+        accept=frozenset({400}),
+        note="checklist answers not built: the allowed get the checklist's 400",
+    ),
+    "GET /api/v1/inspections/rectifications": _op(LISTERS, outside=False),
+    "GET /api/v1/inspections/rectifications/{order_id}": _op(VIEWERS),
+    "POST /api/v1/inspections/rectifications/{order_id}/deadline": _op(
+        FIELD, body=lambda o: {"deadline": "2030-01-31", "reason": "材料未到"}, model="inspections.Rectification"
+    ),
+    # disputes and ledgers
+    "GET /api/v1/disputes": _op(LISTERS, outside=False),
+    "POST /api/v1/disputes": _op(
+        FIELD,
+        body=lambda o: {
+            "kind": "neighbour",
+            "source": "walk_in",
+            "grid_id": o.inside["area_id"],
+            "received_on": "2024-06-03",
+            "summary": "楼上漏水",
+            "parties": [{"kind": "person", "name": "张三丰"}, {"kind": "unit", "name": "物业"}],
+        },
+        model="ledgers.Dispute",
+        outside=False,
+        deny_also=frozenset({400}),
+    ),
+    "GET /api/v1/disputes/{dispute_id}": _op(VIEWERS),
+    "POST /api/v1/disputes/{dispute_id}/mediators": _op(
+        FIELD,
+        body=lambda o: {"group": "resident", "name": "老李"},
+        model="ledgers.Mediator",
+        accept=frozenset({201, 400}),
+    ),
+    "POST /api/v1/disputes/{dispute_id}/sessions": _op(
+        FIELD, body=lambda o: {"held_on": "2024-06-05", "summary": "第一次调解"}, model="ledgers.MediationSession"
+    ),
+    "POST /api/v1/disputes/{dispute_id}/close": _op(
+        FIELD,
+        body=lambda o: {"outcome": "withdrawn", "closed_on": "2024-06-10"},
+        multipart=True,
+        model="ledgers.Dispute",
+        accept=frozenset({200, 400}),
+    ),
+    "GET /api/v1/ledgers": _op(LISTERS, outside=False),
+    "GET /api/v1/ledgers/{code}": _op(LISTERS, params={"code": "ledger"}, outside=False),
+    "GET /api/v1/ledgers/{code}/export": _op(
+        FIELD | {"grid2_worker", "other_admin"}, params={"code": "ledger"}, outside=False
+    ),
+    "POST /api/v1/ledgers/{code}/import": _op(
+        MANAGERS | {"other_admin"},
+        params={"code": "ledger"},
+        body=lambda o: {"file": _photo()},
+        multipart=True,
+        model="inspections.Visit",
+        accept=frozenset({400}),
+        outside=False,
+        note="not a workbook: the allowed get 400",
+    ),
+    # activities (campaigns)
+    "GET /api/v1/activities": _op(LISTERS, outside=False),
+    "POST /api/v1/activities": _op(
+        FIELD,
+        body=lambda o: {
+            "kind": "cleanup",
+            "title": "清理",
+            "area_id": o.inside["area_id"],
+            "starts_on": "2024-06-08",
+            "ends_on": "2024-06-08",
+        },
+        model="volunteers.Activity",
+        outside=False,
+        deny_also=frozenset({400}),
+    ),
+    "GET /api/v1/activities/{activity_id}": _op(VIEWERS),
+    "POST /api/v1/activities/{activity_id}/participants": _op(
+        FIELD, body=lambda o: {"group": "resident", "name": "老王"}, model="volunteers.Participant"
+    ),
+    "DELETE /api/v1/activities/{activity_id}/participants/{participant_id}": _op(FIELD, model="volunteers.Participant"),
+    "POST /api/v1/activities/{activity_id}/places": _op(
+        FIELD,
+        body=lambda o: {"place_ids": [o.inside["place_id"]]},
+        model="volunteers.Activity",
+        accept=frozenset({200, 400}),
+    ),
+    "POST /api/v1/activities/{activity_id}/findings": _op(
+        FIELD, body=lambda o: {"findings": "清理完毕"}, model="volunteers.Activity"
+    ),
+    "POST /api/v1/activities/{activity_id}/checks": _op(
+        FIELD,
+        body=lambda o: {"place_id": o.inside["place_id"], "template": "fire-safety", "answers": {}},
+        model="inspections.Visit",
+        accept=frozenset({400}),
+        deny_also=frozenset({400}),
+        note="checklist answers not built: the allowed get the checklist's 400",
+    ),
+    "GET /api/v1/insights/period": _op(LISTERS, outside=False),
+    # volunteers: one's own registration, sign-ups, hours and points
+    "POST /api/v1/volunteers/register": _op(
+        SIGNED_IN - {"auditor"},
+        body=lambda o: {
+            "name": "张小明",
+            "phone": "13900001111",
+            "group": "rider",
+            "home_grid_id": o.inside["area_id"],
+        },
+        model="volunteers.Volunteer",
+        outside=False,
+        accept=frozenset({200, 201, 400}),
+    ),
+    "GET /api/v1/volunteers/me": _op(VOLUNTEERS, outside=False),
+    "GET /api/v1/volunteers/activities": _op(SIGNED_IN, outside=False),
+    "GET /api/v1/volunteers/activities/{activity_id}": _op(
+        NOBODY, params={"activity_id": "published"}, note="no published activity built yet: 404 for all"
+    ),
+    "POST /api/v1/volunteers/activities/{activity_id}/signup": _op(
+        NOBODY,
+        params={"activity_id": "published"},
+        body=lambda o: {},
+        model="volunteers.SignUp",
+        note="no published activity built yet: 404 for all",
+    ),
+    "POST /api/v1/volunteers/signups/{signup_id}/cancel": _op(
+        FIELD | {"rider"}, model="volunteers.SignUp", accept=frozenset({200, 400})
+    ),
+    "GET /api/v1/volunteers/signups": _op(SIGNED_IN, outside=False),
+    "POST /api/v1/volunteers/checkin": _op(
+        SIGNED_IN - {"auditor"}, body=lambda o: {"token": "not-a-token"}, outside=False, accept=frozenset({400})
+    ),
+    "POST /api/v1/volunteers/activities/{activity_id}/publish": _op(
+        FIELD,
+        body=lambda o: {"start_time": "09:00", "end_time": "11:00"},
+        model="volunteers.Activity",
+        accept=frozenset({200, 400}),
+    ),
+    "GET /api/v1/volunteers/activities/{activity_id}/signups": _op(FIELD),
+    "POST /api/v1/volunteers/activities/{activity_id}/attendance": _op(
+        FIELD,
+        body=lambda o: {"volunteer_id": o.inside["volunteer_id"]},
+        model="volunteers.Attendance",
+        accept=frozenset({201, 400}),
+    ),
+    "POST /api/v1/volunteers/activities/{activity_id}/cancel": _op(
+        FIELD, body=lambda o: {"reason": "下雨"}, model="volunteers.Activity", accept=frozenset({200, 400})
+    ),
+    "GET /api/v1/volunteers/partners": _op(FIELD | {"grid2_worker", "other_admin"}, outside=False),
+    "POST /api/v1/volunteers/partners": _op(
+        ADMINS | {"other_admin"},
+        body=lambda o: {"name": "快送平台", "kind": "platform"},
+        model="volunteers.Partner",
+        outside=False,
+    ),
+    "POST /api/v1/volunteers/partners/{partner_id}/representatives": _op(
+        ADMINS | {"other_admin"},
+        body=lambda o: {"user_id": o.users["stranger"]},
+        model="accounts.RoleGrant",
+        outside=False,
+    ),
+    "GET /api/v1/hours/mine": _op(SIGNED_IN, outside=False),
+    "POST /api/v1/hours/records/{record_id}/corrections": _op(
+        {"rider"},
+        body=lambda o: {"minutes": 90, "reason": "提前到场"},
+        model="volunteers.HoursCorrection",
+        accept=frozenset({201, 400}),
+    ),
+    "GET /api/v1/hours/activities/{activity_id}/records": _op(FIELD),
+    "POST /api/v1/hours/activities/{activity_id}/approve-all": _op(FIELD, model="volunteers.ServiceRecord"),
+    "POST /api/v1/hours/records/{record_id}/approve": _op(
+        FIELD, model="volunteers.ServiceRecord", accept=frozenset({200, 400})
+    ),
+    "POST /api/v1/hours/corrections/{correction_id}/decide": _op(
+        FIELD, body=lambda o: {"approve": True}, model="volunteers.HoursCorrection"
+    ),
+    "GET /api/v1/hours/certificate.docx": _op(VOLUNTEERS, outside=False),
+    "GET /api/v1/hours/certificate.pdf": _op(VOLUNTEERS, outside=False),
+    "GET /api/v1/hours/volunteers/{volunteer_id}/certificate.docx": _op(VIEWERS | {"rider"}),
+    "GET /api/v1/hours/volunteers/{volunteer_id}/certificate.pdf": _op(VIEWERS | {"rider"}),
+    "GET /api/v1/points": _op(VOLUNTEERS, outside=False),
+    "GET /api/v1/points/rewards": _op(VOLUNTEERS, outside=False),
+    "GET /api/v1/points/vouchers": _op(VOLUNTEERS, outside=False),
+    "POST /api/v1/points/vouchers": _op(
+        VOLUNTEERS,
+        body=lambda o: {"reward_id": MISSING},
+        outside=False,
+        accept=frozenset({400}),
+        note="no reward built: the allowed get 400 on reward_id",
+    ),
+    "POST /api/v1/points/vouchers/{redemption_id}/cancel": _op(NOBODY, note="no voucher built: 404 for all"),
+    "POST /api/v1/points/confirm/lookup": _op(
+        FIELD | {"grid2_worker", "other_admin"},
+        body=lambda o: {"code": "NOPE-NOPE"},
+        outside=False,
+        accept=frozenset({400}),
+        note="no voucher built: the allowed get 400 on code",
+    ),
+    "POST /api/v1/points/confirm": _op(
+        FIELD | {"grid2_worker", "other_admin"},
+        body=lambda o: {"code": "NOPE-NOPE"},
+        outside=False,
+        accept=frozenset({400}),
+        note="no voucher built: the allowed get 400 on code",
+    ),
+    # stations: reads for anyone signed in (the pages also without signing in), managed writes
+    "GET /api/v1/stations/": _op(SIGNED_IN, outside=False),
+    "POST /api/v1/stations/": _op(
+        MANAGERS,
+        body=lambda o: {"place_id": o.inside["bare_station"], "code": "NEW-01", "opening_hours_text": "24h"},
+        model="stations.Station",
+        outside=False,
+        deny_also=frozenset({400}),
+    ),
+    "GET /api/v1/stations/nearest": _op(SIGNED_IN, outside=False, query={"lng": 102.7011, "lat": 24.9811}),
+    "GET /api/v1/stations/meal-offers": _op(SIGNED_IN, outside=False),
+    "POST /api/v1/stations/meal-offers": _op(
+        MANAGERS,
+        body=lambda o: {
+            "merchant_id": o.inside["merchant"],
+            "title": "骑手套餐",
+            "hours_text": "11:00-14:00",
+            "valid_from": "2024-01-01",
+            "discount": "九折",
+        },
+        model="stations.MealOffer",
+        outside=False,
+        deny_also=frozenset({400}),
+    ),
+    "GET /api/v1/stations/parking-points": _op(SIGNED_IN, outside=False),
+    "POST /api/v1/stations/parking-points": _op(
+        MANAGERS,
+        body=lambda o: {"name": "临停点", "lng": 102.7011, "lat": 24.9811, "capacity": 5},
+        model="stations.ParkingPoint",
+        outside=False,
+        deny_also=frozenset({400}),
+    ),
+    "GET /api/v1/stations/green-channels": _op(SIGNED_IN, outside=False),
+    "POST /api/v1/stations/green-channels": _op(
+        MANAGERS,
+        body=lambda o: {
+            "compound_id": o.inside["place_id"],
+            "gate": "东门",
+            "route": "直行",
+            "hours_text": "00:00-24:00",
+        },
+        model="stations.GreenChannel",
+        outside=False,
+        deny_also=frozenset({400}),
+    ),
+    "PATCH /api/v1/stations/meal-offers/{offer_id}": _op(
+        MANAGERS, body=lambda o: {"title": "骑手套餐二"}, model="stations.MealOffer"
+    ),
+    "PATCH /api/v1/stations/parking-points/{point_id}": _op(
+        MANAGERS, body=lambda o: {"capacity": 6}, model="stations.ParkingPoint"
+    ),
+    "PATCH /api/v1/stations/green-channels/{channel_id}": _op(
+        MANAGERS, body=lambda o: {"gate": "西门"}, model="stations.GreenChannel"
+    ),
+    "GET /api/v1/stations/{code}": _op(SIGNED_IN, params={"code": "station"}, outside=False),
+    "PATCH /api/v1/stations/{code}": _op(
+        MANAGERS, params={"code": "station"}, body=lambda o: {"capacity": 9}, model="stations.Station"
+    ),
+    "POST /api/v1/stations/{code}/status": _op(
+        MANAGERS, params={"code": "station"}, body=lambda o: {"status": "closed"}, model="stations.Station"
+    ),
+    "POST /api/v1/stations/{code}/photos": _op(
+        MANAGERS,
+        params={"code": "station"},
+        body=lambda o: {"photos": _photo()},
+        multipart=True,
+        model="stations.StationPhoto",
+    ),
+    "POST /api/v1/stations/{code}/checkin": _op(SIGNED_IN - {"auditor"}, params={"code": "station"}, outside=False),
+    "POST /api/v1/stations/{code}/feedback": _op(
+        SIGNED_IN - {"auditor"}, params={"code": "station"}, body=lambda o: {"message": "热水没了"}, outside=False
+    ),
+    # cases
+    "GET /api/v1/cases/similar": _op(
+        SIGNED_IN, outside=False, query={"class_code": "sanitation", "lng": 102.7011, "lat": 24.9811}
+    ),
+    "POST /api/v1/cases/follow": _op(
+        SIGNED_IN - {"auditor"}, body=lambda o: {"token": "not-a-token"}, outside=False, accept=frozenset({400})
+    ),
+    "GET /api/v1/categories": _op(SIGNED_IN, outside=False),
+    "POST /api/v1/cases": _op(
+        SIGNED_IN - {"auditor"},
+        body=lambda o: {"class_code": "sanitation", "description": "垃圾堆放", "lng": 102.7011, "lat": 24.9811},
+        model="cases.Case",
+        outside=False,
+    ),
+    "GET /api/v1/cases": _op(SIGNED_IN, outside=False),
+    "GET /api/v1/cases/figures": _op(LISTERS | {"grid1_helper"}, outside=False),
+    "GET /api/v1/cases/{case_id}": _op(TERRITORY_VIEWERS | {"rider"}),
+    "POST /api/v1/cases/{case_id}/steps": _op(CASE_MANAGERS, body=lambda o: {"step": "accept"}, model="cases.Case"),
+    "POST /api/v1/cases/{case_id}/photos": _op(
+        {"rider"},
+        body=lambda o: {"photos": _photo()},
+        multipart=True,
+        model="cases.CasePhoto",
+        note="the reporter adds photos; handlers attach theirs to steps",
+    ),
+    # one's own notifications
+    "GET /api/v1/notifications": _op(SIGNED_IN, outside=False),
+    "POST /api/v1/notifications/read-all": _op(SIGNED_IN - {"auditor"}, outside=False),
+    "POST /api/v1/notifications/{notification_id}/read": _op(
+        {"grid1_worker"}, model="core.Notification", outside_allowed=frozenset({"other_admin"})
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page's declaration: who may open it (GET) on the object inside grid 1, how its
+    parameters are filled (default: the parameter's name), and what an allowed persona may get
+    (default 200). `public`: opened without signing in."""
+
+    allowed: frozenset[str]
+    params: dict[str, str] = field(default_factory=dict)
+    accept: frozenset[int] = frozenset({200})
+    public: bool = False
+    outside: bool = True
+    post: bool = False  # a form's target: sent as an empty POST
+    outside_allowed: frozenset[str] = frozenset()
+    note: str = ""
+
+
+def _page(allowed: frozenset[str] | set[str], **kw: Any) -> Page:
+    if kw.get("accept") is POST_ONLY:
+        kw |= {"post": True, "accept": POSTED}
+    return Page(allowed=frozenset(allowed), **kw)
+
+
+STAFF = SIGNED_IN - {"rider", "resident", "stranger"}  # console roles (partner: no console work)
+POST_ONLY = frozenset({405})  # marks a form's target (below: sent as an empty POST)
+POSTED = frozenset({200, 302, 400})  # a form shown again with its errors, or done
+LEDGER = {"code": "ledger"}
+STATION = {"code": "station"}
+# The Django admin is Django's own (is_staff, checked by django.contrib.admin); the matrix
+# leaves its generated URLs out.
+PAGE_PREFIXES_LEFT_OUT = ("admin/", "api/")
+
+PAGES: dict[str, Page] = {
+    "": _page(SIGNED_IN, accept=frozenset({302}), outside=False),
+    "console/": _page(SIGNED_IN, accept=frozenset({200, 302}), outside=False),
+    "console/<slug:capability>/": _page(STAFF, outside=False),
+    "field/": _page(SIGNED_IN, accept=frozenset({200, 302}), outside=False),
+    "accounts/login/": _page(EVERYONE, public=True, accept=frozenset({200, 302}), outside=False),
+    "accounts/logout/": _page(SIGNED_IN, accept=POST_ONLY, outside=False),
+    "accounts/mfa/setup/": _page(SIGNED_IN, accept=frozenset({200, 302}), outside=False),
+    "accounts/mfa/verify/": _page(SIGNED_IN, accept=frozenset({200, 302}), outside=False),
+    "territory/": _page(TERRITORY_VIEWERS | {"grid2_worker", "other_admin"}, outside=False),
+    "territory/areas/<int:area_id>/": _page(TERRITORY_VIEWERS),
+    "territory/areas/<int:area_id>/staff/": _page(ADMINS, accept=POST_ONLY),
+    "territory/areas/<int:area_id>/places/": _page(FIELD, accept=POST_ONLY),
+    "territory/assignments/<int:assignment_id>/end/": _page(ADMINS, accept=POST_ONLY),
+    "territory/places/": _page(SIGNED_IN, outside=False),
+    "territory/places/<int:place_id>/": _page(TERRITORY_VIEWERS),
+    "territory/imports/places/": _page(MANAGERS | {"other_admin"}, outside=False),
+    "territory/imports/places/template.xlsx": _page(MANAGERS | {"other_admin"}, outside=False),
+    "people/": _page(LISTERS | {"grid1_helper"} | VOLUNTEERS, outside=False, note="rider, resident: their own record"),
+    "people/<int:resident_id>/": _page(TERRITORY_VIEWERS),
+    "people/<int:resident_id>/reveal/": _page(FIELD, accept=POST_ONLY),
+    "people/imports/": _page(MANAGERS | {"other_admin"}, outside=False),
+    "people/imports/template.xlsx": _page(MANAGERS | {"other_admin"}, outside=False),
+    "cases/": _page(TERRITORY_VIEWERS | {"grid2_worker", "other_admin"}, outside=False),
+    "cases/report/": _page(SIGNED_IN, outside=False),
+    "cases/mine/": _page(SIGNED_IN, outside=False),
+    "cases/map/": _page(TERRITORY_VIEWERS | {"grid2_worker", "other_admin"}, outside=False),
+    "cases/map.geojson": _page(TERRITORY_VIEWERS | {"grid2_worker", "other_admin"}, outside=False),
+    "cases/export.xlsx": _page(TERRITORY_VIEWERS | {"grid2_worker", "other_admin"}, outside=False),
+    "cases/figures/": _page(TERRITORY_VIEWERS | {"grid2_worker", "other_admin"}, outside=False),
+    "cases/new/": _page(LISTERS, outside=False),
+    "cases/follow/": _page(SIGNED_IN - {"auditor"}, accept=POST_ONLY, outside=False),
+    "cases/<int:case_id>/": _page(TERRITORY_VIEWERS | {"rider"}),
+    "cases/<int:case_id>/step/": _page(
+        TERRITORY_VIEWERS | {"rider"},
+        accept=POST_ONLY,
+        note="an empty form: shows who reaches the case, not who may act (the API matrix covers the step)",
+    ),
+    "cases/<int:case_id>/reopen/": _page(
+        TERRITORY_VIEWERS | {"rider"},
+        accept=POST_ONLY,
+        note="an empty form: shows who reaches the case, not who may act (the API matrix covers the step)",
+    ),
+    "cases/<int:case_id>/evaluate/": _page(
+        TERRITORY_VIEWERS | {"rider"},
+        accept=POST_ONLY,
+        note="an empty form: shows who reaches the case, not who may act (the API matrix covers the step)",
+    ),
+    "cases/<int:case_id>/merge/": _page(
+        TERRITORY_VIEWERS | {"rider"},
+        accept=POST_ONLY,
+        note="an empty form: shows who reaches the case, not who may act (the API matrix covers the step)",
+    ),
+    "cases/<int:case_id>/photos/<int:photo_id>/": _page(NOBODY, params={"photo_id": "missing"}, note="no photo"),
+    "inspections/": _page(LISTERS, outside=False),
+    "inspections/visits/": _page(LISTERS, outside=False),
+    "inspections/visits/<int:visit_id>/": _page(VIEWERS),
+    "inspections/visits/<int:visit_id>/photos/<int:photo_id>/": _page(
+        NOBODY, params={"photo_id": "missing"}, note="no photo"
+    ),
+    "inspections/rectifications/": _page(LISTERS, outside=False),
+    "inspections/rectifications/<int:order_id>/": _page(VIEWERS),
+    "inspections/rectifications/<int:order_id>/notice/": _page(VIEWERS),
+    "inspections/watchlist/": _page(LISTERS, outside=False),
+    "inspections/watchlist/new/": _page(ADMINS | {"other_admin"}, outside=False),
+    "inspections/watchlist/<int:target_id>/": _page(VIEWERS),
+    "inspections/watchlist/<int:target_id>/tier/": _page(ADMINS, accept=POST_ONLY),
+    "inspections/watchlist/<int:target_id>/end/": _page(ADMINS, accept=POST_ONLY),
+    "disputes/": _page(LISTERS, outside=False),
+    "disputes/new/": _page(FIELD | {"grid2_worker", "other_admin"}, outside=False),
+    "disputes/<int:dispute_id>/": _page(VIEWERS),
+    "disputes/<int:dispute_id>/mediators/": _page(FIELD, accept=POST_ONLY),
+    "disputes/<int:dispute_id>/sessions/": _page(FIELD, accept=POST_ONLY),
+    "disputes/<int:dispute_id>/close/": _page(FIELD, accept=POST_ONLY),
+    "disputes/<int:dispute_id>/agreement/": _page(VIEWERS, accept=frozenset({200, 404}), note="no agreement file"),
+    "ledgers/": _page(LISTERS, outside=False),
+    "ledgers/<slug:code>/": _page(LISTERS, params=LEDGER, outside=False),
+    "ledgers/<slug:code>/export/": _page(FIELD | {"grid2_worker", "other_admin"}, params=LEDGER, outside=False),
+    "ledgers/<slug:code>/import/": _page(MANAGERS | {"other_admin"}, params=LEDGER, outside=False),
+    "ledgers/<slug:code>/import/template/": _page(MANAGERS | {"other_admin"}, params=LEDGER, outside=False),
+    "activities/": _page(LISTERS, outside=False),
+    "activities/new/": _page(FIELD | {"grid2_worker", "other_admin"}, outside=False),
+    "activities/<int:activity_id>/": _page(VIEWERS),
+    "activities/<int:activity_id>/participants/": _page(FIELD, accept=POST_ONLY),
+    "activities/<int:activity_id>/participants/<int:participant_id>/remove/": _page(FIELD, accept=POST_ONLY),
+    "activities/<int:activity_id>/places/": _page(FIELD, accept=POST_ONLY),
+    "activities/<int:activity_id>/findings/": _page(FIELD, accept=POST_ONLY),
+    "activities/<int:activity_id>/check/": _page(FIELD, accept=POST_ONLY),
+    "volunteers/hours/": _page(SIGNED_IN, outside=False),
+    "volunteers/hours/stars/": _page(MANAGERS | {"other_admin"}, outside=False),
+    "volunteers/hours/records/<int:record_id>/correction/": _page({"rider"}, accept=POST_ONLY),
+    "volunteers/hours/records/<int:record_id>/approve/": _page(FIELD, accept=POST_ONLY),
+    "volunteers/hours/activity/<int:activity_id>/": _page(FIELD),
+    "volunteers/hours/activity/<int:activity_id>/approve-all/": _page(FIELD, accept=POST_ONLY),
+    "volunteers/hours/corrections/<int:correction_id>/decide/": _page(FIELD, accept=POST_ONLY),
+    "volunteers/hours/certificate.docx": _page(VOLUNTEERS, outside=False),
+    "volunteers/hours/certificate.pdf": _page(VOLUNTEERS, outside=False),
+    "volunteers/hours/volunteer/<int:volunteer_id>/certificate.docx": _page(VIEWERS | {"rider"}),
+    "volunteers/hours/volunteer/<int:volunteer_id>/certificate.pdf": _page(VIEWERS | {"rider"}),
+    "volunteers/points/": _page(SIGNED_IN, outside=False),
+    "volunteers/points/rewards/<int:reward_id>/redeem/": _page(NOBODY, params={"reward_id": "missing"}, post=True),
+    "volunteers/points/vouchers/<int:redemption_id>/cancel/": _page(NOBODY, post=True),
+    "volunteers/points/confirm/": _page(FIELD | {"grid2_worker", "other_admin"}, outside=False),
+    "volunteers/points/rules/": _page(MANAGERS | {"other_admin"}, outside=False),
+    "volunteers/points/rules/defaults/": _page(MANAGERS | {"other_admin"}, accept=POST_ONLY, outside=False),
+    "volunteers/points/catalogue/": _page(FIELD | {"grid2_worker", "other_admin"}, outside=False),
+    "volunteers/points/catalogue/<int:reward_id>/": _page(NOBODY, params={"reward_id": "missing"}, post=True),
+    "volunteers/join/": _page(EVERYONE, public=True, accept=frozenset({200, 302}), outside=False),
+    "volunteers/register/": _page(SIGNED_IN, accept=frozenset({200, 302}), outside=False),
+    "volunteers/me/": _page(SIGNED_IN, accept=frozenset({200, 302}), outside=False),
+    "volunteers/activities/": _page(SIGNED_IN, outside=False),
+    "volunteers/activities/<int:activity_id>/": _page(NOBODY, note="no published activity built yet"),
+    "volunteers/activities/<int:activity_id>/signup/": _page(NOBODY, post=True, note="no published activity built yet"),
+    "volunteers/signups/<int:signup_id>/cancel/": _page({"rider"}, accept=POST_ONLY),
+    "volunteers/checkin/<str:token>/": _page(
+        EVERYONE, params={"token": "missing"}, public=True, outside=False, accept=frozenset({400}), note="a bad code"
+    ),
+    "volunteers/organise/": _page(FIELD | {"grid2_worker", "other_admin"}, outside=False),
+    "volunteers/activities/<int:activity_id>/manage/": _page(FIELD),
+    "volunteers/activities/<int:activity_id>/qr/": _page(FIELD),
+    "volunteers/activities/<int:activity_id>/attendance/": _page(FIELD, accept=POST_ONLY),
+    "volunteers/activities/<int:activity_id>/cancel/": _page(FIELD, accept=POST_ONLY),
+    "volunteers/partners/": _page(FIELD | {"grid2_worker", "other_admin"}, outside=False),
+    "volunteers/partners/<int:partner_id>/": _page(FIELD | {"grid2_worker", "other_admin"}, outside=False),
+    "stations/": _page(EVERYONE, public=True, outside=False),
+    "stations/near/": _page(EVERYONE, public=True, outside=False),
+    "stations/meals/": _page(EVERYONE, public=True, outside=False),
+    "stations/meals/new/": _page(MANAGERS | {"other_admin"}, outside=False),
+    "stations/meals/<int:offer_id>/edit/": _page(MANAGERS),
+    "stations/parking/": _page(EVERYONE, public=True, outside=False),
+    "stations/parking/new/": _page(MANAGERS | {"other_admin"}, outside=False),
+    "stations/parking/<int:point_id>/edit/": _page(MANAGERS),
+    "stations/channels/": _page(EVERYONE, public=True, outside=False),
+    "stations/channels/new/": _page(MANAGERS | {"other_admin"}, outside=False),
+    "stations/channels/<int:channel_id>/edit/": _page(MANAGERS),
+    "stations/manage/": _page(MANAGERS | {"other_admin"}, outside=False),
+    "stations/manage/new/": _page(MANAGERS | {"other_admin"}, outside=False),
+    "stations/<str:code>/": _page(EVERYONE, params=STATION, public=True, outside=False),
+    "stations/<str:code>/checkin/": _page(SIGNED_IN - {"auditor"}, params=STATION, accept=POST_ONLY, outside=False),
+    "stations/<str:code>/feedback/": _page(SIGNED_IN - {"auditor"}, params=STATION, accept=POST_ONLY, outside=False),
+    "stations/<str:code>/report/": _page(SIGNED_IN, params=STATION, outside=False),
+    "stations/<str:code>/photos/<int:photo_id>/": _page(
+        NOBODY, params={"code": "station", "photo_id": "missing"}, public=True, outside=False
+    ),
+    "stations/<str:code>/use/": _page(LISTERS, params=STATION, accept=POST_ONLY, outside=False),
+    "stations/<str:code>/qr.svg": _page(MANAGERS, params=STATION),
+    "stations/<str:code>/edit/": _page(MANAGERS, params=STATION),
+    "insights/period/": _page(LISTERS, outside=False),
+    "open311/discovery.<fmt:fmt>": _page(EVERYONE, public=True, outside=False),
+    "open311/v2/services.<fmt:fmt>": _page(EVERYONE, public=True, outside=False),
+    "open311/v2/services/<str:service_code>.<fmt:fmt>": _page(
+        EVERYONE, public=True, outside=False, accept=frozenset({200, 404})
+    ),
+    "open311/v2/requests.<fmt:fmt>": _page(EVERYONE, public=True, outside=False),
+    "open311/v2/requests/<str:request_id>.<fmt:fmt>": _page(
+        EVERYONE, params={"request_id": "case_number"}, public=True, outside=False, accept=frozenset({200, 404})
+    ),
+    "open311/v2/tokens/<str:token>.<fmt:fmt>": _page(
+        EVERYONE, params={"token": "missing"}, public=True, outside=False, accept=frozenset({404})
+    ),
+    "open311/v2/servicerequestupdates.<fmt:fmt>": _page(
+        EVERYONE, public=True, outside=False, accept=frozenset({403}), note="needs an Open311 key"
+    ),
+    "audit/": _page({"system_admin", "auditor"}, outside=False),
+    "notifications/": _page(SIGNED_IN, outside=False),
+    "notifications/read-all/": _page(SIGNED_IN - {"auditor"}, accept=POST_ONLY, outside=False),
+    "notifications/<int:notification_id>/read/": _page(
+        {"grid1_worker"}, accept=POST_ONLY, outside_allowed=frozenset({"other_admin"})
+    ),
+    "i18n/setlang/": _page(EVERYONE, public=True, accept=frozenset({302, 405}), outside=False),
+}
