@@ -140,7 +140,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "nuanxin.accounts.middleware.StaffSessionMiddleware",
-    "nuanxin.core.middleware.ReadOnlyAccountMiddleware",  # the auditor writes nothing (docs/scope.md)
+    "nuanxin.accounts.middleware.ReadOnlyAccountMiddleware",  # the auditor writes nothing (docs/scope.md)
     "nuanxin.accounts.mfa.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

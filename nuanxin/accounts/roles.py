@@ -116,6 +116,6 @@ ROLE_LEVEL = {
     Role.GRID_HELPER: "grid",
 }
 # An account holding only these roles writes nothing: every unsafe request is refused
-# (core.middleware.ReadOnlyAccountMiddleware), except signing in and out, its own password,
+# (accounts.middleware.ReadOnlyAccountMiddleware), except signing in and out, its own password,
 # its second factor and its API tokens.
 READ_ONLY_ROLES = frozenset({Role.AUDITOR})

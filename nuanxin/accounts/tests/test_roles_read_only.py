@@ -1,4 +1,4 @@
-"""An account holding only the auditor role writes nothing (core.middleware
+"""An account holding only the auditor role writes nothing (accounts.middleware
 .ReadOnlyAccountMiddleware): every POST, PUT, PATCH and DELETE of every page and every API
 operation is refused (404, saying why), with its session and with its bearer token, and
 leaves no row behind; signing in and out and its own tokens still work."""
