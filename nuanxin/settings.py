@@ -438,6 +438,9 @@ NUANXIN_PHOTO_MAX_PIXELS = envint("NUANXIN_PHOTO_MAX_PIXELS", str(40_000_000))
 # Content-Length is refused with a 413 before a byte is read. 30 MB holds a 20 MB
 # spreadsheet or several phone photos (docs/photos-and-idempotency.md).
 NUANXIN_REQUEST_MAX_BYTES = envint("NUANXIN_REQUEST_MAX_BYTES", str(30 * 1024 * 1024))
+# Seconds an Idempotency-Key claim committed by an older release, whose request never
+# finished, answers 409 before a retry takes it over (core.idempotency; the gunicorn timeout).
+NUANXIN_IDEMPOTENCY_LEASE_SECONDS = envint("NUANXIN_IDEMPOTENCY_LEASE_SECONDS", "300")
 
 # Working periods of a working day, local time, for time limits (core.workcalendar):
 # "08:30-12:00,14:00-17:30".

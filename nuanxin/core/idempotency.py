@@ -57,7 +57,6 @@ from nuanxin.core.models import IdempotencyRecord
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 LIFETIME = timedelta(hours=24)
-DEFAULT_LEASE_SECONDS = 300
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 _CLAIM = "_nuanxin_idempotency_claim"
 
@@ -92,7 +91,7 @@ def check_key(key: str) -> str:
 
 def lease() -> timedelta:
     """How long a committed, unfinished claim answers 409 before it is taken over (see above)."""
-    return timedelta(seconds=getattr(settings, "NUANXIN_IDEMPOTENCY_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+    return timedelta(seconds=settings.NUANXIN_IDEMPOTENCY_LEASE_SECONDS)
 
 
 def begin(*, owner: str, key: str, request_hash: str, now: datetime | None = None) -> IdempotencyRecord | Replay:
