@@ -18,6 +18,24 @@ from nuanxin.territory.models import Area, Place
 
 PASSWORD = "a-long-test-passphrase-42"
 
+# The keys of World.users: one account per persona, each with its role (see build_world).
+PERSONAS = (
+    "system_admin",
+    "street_staff",
+    "community_admin",
+    "community_staff",
+    "grid1_leader",
+    "grid1_worker",
+    "grid2_worker",
+    "grid1_helper",
+    "other_admin",
+    "rider",
+    "resident",
+    "partner",
+    "auditor",
+    "stranger",
+)
+
 
 def square(lng: float, lat: float, size: float = 0.002) -> dict[str, Any]:
     """A GeoJSON square with its south-west corner at (lng, lat)."""

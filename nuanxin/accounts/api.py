@@ -10,7 +10,7 @@ from nuanxin.accounts.scope import scope_of
 from nuanxin.core import ratelimit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.schemas import RowId
+from nuanxin.core.schemas import Id
 
 router = Router(tags=["accounts"])
 
@@ -97,7 +97,7 @@ def revoke_this_token(request: ScopedRequest) -> tuple[int, None]:
 
 
 @router.delete("/tokens/{token_id}", response={204: None})
-def revoke_my_token(request: ScopedRequest, token_id: RowId) -> tuple[int, None]:
+def revoke_my_token(request: ScopedRequest, token_id: Id) -> tuple[int, None]:
     """Revoke one of the caller's own tokens (another account's token is not found)."""
     row = ApiToken.objects.active().filter(pk=token_id, user=request.user).first()
     if row is None:

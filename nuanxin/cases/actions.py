@@ -238,6 +238,28 @@ def _require(scope: Scope | None, permission: str, case: Case) -> None:
         raise DomainError(_("You may not do this to this case."), field=None, code="forbidden")
 
 
+# Street and district staff handle the cases escalated to them (docs/scope.md): their
+# cases.manage acts on a case at street level or above, never on one still in its grid or
+# community (admins and the community's and grid's roles act at every level below them).
+ESCALATED_ONLY_ROLES = frozenset({"street_staff", "district_staff"})
+ESCALATED_LEVELS = frozenset({Level.STREET, Level.AGENCY})
+
+
+def _require_manager(scope: Scope | None, case: Case, actor: Any) -> None:
+    """cases.manage at the case's grid, through a role that acts at the case's level."""
+    from nuanxin.accounts.roles import PERMISSIONS
+
+    _require(scope, "cases.manage", case)
+    if scope is None or scope.everything or case.level in ESCALATED_LEVELS:
+        return
+    path = case.grid.path
+    above = [path[: i + 1] for i, char in enumerate(path) if char == "/"]  # the grid and its ancestors
+    roles = getattr(actor, "role_grants", None)
+    held = set(roles.filter(area__path__in=above).values_list("role", flat=True)) if roles is not None else set()
+    if not any(r not in ESCALATED_ONLY_ROLES and "cases.manage" in PERMISSIONS.get(r, ()) for r in held):
+        raise DomainError(_("You may not do this to this case."), field=None, code="forbidden")
+
+
 def _move(
     case: Case,
     *,
@@ -296,7 +318,7 @@ def _move(
 @transaction.atomic
 def accept_case(*, actor: Any, scope: Scope | None, case: Case, note: str = "", now: datetime | None = None) -> Case:
     """Take a reported case on (community staff, grid leaders, admins)."""
-    _require(scope, "cases.manage", case)
+    _require_manager(scope, case, actor)
     return _move(
         case, actor=actor, kind=CaseEvent.Kind.ACCEPTED, note=_clean_text(note, field="note", required=False), now=now
     )
@@ -307,7 +329,7 @@ def reject_case(
     *, actor: Any, scope: Scope | None, case: Case, reason: str, closure: str, now: datetime | None = None
 ) -> Case:
     """Refuse a reported case with a reason and an honest closure code (never "fixed")."""
-    _require(scope, "cases.manage", case)
+    _require_manager(scope, case, actor)
     if closure not in Case.Closure.values or closure == Case.Closure.FIXED:
         raise DomainError(_("Choose why the case is not taken on."), field="closure")
     reason = _clean_text(reason, field="reason", required=True)
@@ -323,7 +345,7 @@ def dispatch_case(
     """Send an accepted case to a handler who may handle cases where it lies."""
     from nuanxin.accounts.scope import scope_of
 
-    _require(scope, "cases.manage", case)
+    _require_manager(scope, case, actor)
     if handler is None or not scope_of(handler).has_at("cases.handle", case.grid.path):
         raise DomainError(_("This person does not handle cases here."), field="handler")
     note = _clean_text(note, field="note", required=False)
@@ -410,7 +432,7 @@ def _keep_photo(case: Case, photo: StoredPhoto, *, stage: str, event: CaseEvent 
 @transaction.atomic
 def verify_case(*, actor: Any, scope: Scope | None, case: Case, note: str = "", now: datetime | None = None) -> Case:
     """Someone other than the handler confirms the result."""
-    _require(scope, "cases.manage", case)
+    _require_manager(scope, case, actor)
     if getattr(actor, "pk", None) == case.handler_id:
         raise DomainError(_("The handler cannot verify their own work."), field=None, code="forbidden")
     return _move(
@@ -424,7 +446,7 @@ def close_case(*, actor: Any, scope: Scope | None, case: Case, now: datetime | N
     reported it under their own account earns the points of a verified hazard report."""
     from nuanxin.volunteers.points import award_report_points
 
-    _require(scope, "cases.manage", case)
+    _require_manager(scope, case, actor)
     case = _move(case, actor=actor, kind=CaseEvent.Kind.CLOSED, closure=Case.Closure.FIXED, now=now)
     notices.tell_followers(case, kind="cases.closed", actor=actor)
     award_report_points(actor=actor, case=case, now=now)
@@ -436,7 +458,7 @@ def reopen_case(*, actor: Any, scope: Scope | None, case: Case, note: str, now: 
     """ "Not fixed": the reporter (or staff managing the case) sends it back to the handler."""
     is_reporter = case.reporter_id is not None and getattr(actor, "pk", None) == case.reporter_id
     if not is_reporter:
-        _require(scope, "cases.manage", case)
+        _require_manager(scope, case, actor)
     note = _clean_text(note, field="note", required=True)
     case = _move(case, actor=actor, kind=CaseEvent.Kind.REOPENED, note=note, now=now)
     notices.case_reopened(case, actor=actor)
@@ -467,7 +489,7 @@ def evaluate_case(*, actor: Any, case: Case, satisfaction: int, now: datetime | 
 def escalate_case(*, actor: Any, scope: Scope | None, case: Case, reason: str, now: datetime | None = None) -> Case:
     """Move a case one level up (grid → community → street → outside agency) with a reason.
     `scope` None is the time-limit job acting on its own."""
-    _require(scope, "cases.manage", case)
+    _require_manager(scope, case, actor)
     position = LEVEL_ORDER.index(Level(case.level))
     if position + 1 >= len(LEVEL_ORDER):
         raise DomainError(_("The case is already with an outside agency."), field="level")
@@ -491,7 +513,7 @@ def transfer_case(
     *, actor: Any, scope: Scope | None, case: Case, grid: Area, reason: str, now: datetime | None = None
 ) -> Case:
     """Hand a case to another grid (both must be within the actor's reach)."""
-    _require(scope, "cases.manage", case)
+    _require_manager(scope, case, actor)
     if grid.level != Area.Level.GRID or grid.pk == case.grid_id:
         raise DomainError(_("Choose another grid."), field="grid")
     if scope is not None and not scope.has_at("cases.manage", grid.path):
@@ -505,8 +527,8 @@ def transfer_case(
 def merge_case(*, actor: Any, scope: Scope | None, case: Case, into: Case, now: datetime | None = None) -> Case:
     """Close `case` as a duplicate of `into`, an open case of the same class. The merged
     case's reporter and followers follow `into` from now on."""
-    _require(scope, "cases.manage", case)
-    _require(scope, "cases.manage", into)
+    _require_manager(scope, case, actor)
+    _require_manager(scope, into, actor)
     if into.pk == case.pk or into.state not in OPEN_STATES or into.case_class_id != case.case_class_id:
         raise DomainError(_("Merge into another open case of the same kind."), field="into")
     merged = _move(

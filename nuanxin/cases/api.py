@@ -34,7 +34,7 @@ from nuanxin.core.geo import check_point
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.idempotency import idempotent
 from nuanxin.core.masking import mask_phone
-from nuanxin.core.schemas import BoundedPagination, DbInt, RowId
+from nuanxin.core.schemas import BoundedPagination, DbInt, Id, Moment
 from nuanxin.core.scoping import require
 from nuanxin.territory.models import Area, Place
 
@@ -59,7 +59,7 @@ class CaseIn(Schema):
     description: str = Field(..., max_length=2000)
     lng: float
     lat: float
-    place_id: RowId | None = None
+    place_id: Id | None = None
     address: str = Field("", max_length=200)
     answers: dict[str, Any] = {}
     reporter_name: str = Field("", max_length=30)
@@ -156,12 +156,12 @@ def _similar_out(suggestion: Suggestion, now: datetime) -> dict[str, Any]:
 class CaseFilter(FilterSchema):
     state: Case.State | None = None
     level: Level | None = None
-    grid_id: RowId | None = None
+    grid_id: Id | None = None
     channel: Case.Channel | None = None
     emergency: bool | None = None
     class_code: Annotated[str | None, FilterLookup("case_class__code")] = None
-    since: Annotated[datetime | None, FilterLookup("reported_at__gte")] = None
-    until: Annotated[datetime | None, FilterLookup("reported_at__lt")] = None
+    since: Annotated[Moment | None, FilterLookup("reported_at__gte")] = None
+    until: Annotated[Moment | None, FilterLookup("reported_at__lt")] = None
     overdue: bool | None = None
 
     def filter_overdue(self, value: bool | None) -> Q:
@@ -190,9 +190,9 @@ class StepIn(Schema):
     ]
     note: str = Field("", max_length=2000)
     closure: str = ""
-    handler_id: RowId | None = None
-    grid_id: RowId | None = None
-    into_id: RowId | None = None
+    handler_id: Id | None = None
+    grid_id: Id | None = None
+    into_id: Id | None = None
     satisfaction: DbInt | None = None  # 1 to 5: the action names the field
 
 
@@ -306,12 +306,12 @@ def get_figures(
 
 
 @router.get("/cases/{case_id}", response=CaseDetailOut)
-def get_case(request: ScopedRequest, case_id: RowId) -> dict[str, Any]:
+def get_case(request: ScopedRequest, case_id: Id) -> dict[str, Any]:
     return _out(request, case_or_404(request.scope, case_id), detail=True)
 
 
 @router.post("/cases/{case_id}/steps", response=CaseDetailOut)
-def take_step(request: ScopedRequest, case_id: RowId, payload: StepIn) -> dict[str, Any]:
+def take_step(request: ScopedRequest, case_id: Id, payload: StepIn) -> dict[str, Any]:
     """Move a case along the closed loop; a refused step is a 400 naming the reason."""
     case = case_or_404(request.scope, case_id)
     case = actions.apply_step(
@@ -330,7 +330,7 @@ def take_step(request: ScopedRequest, case_id: RowId, payload: StepIn) -> dict[s
 
 
 @router.post("/cases/{case_id}/photos", response={201: list[PhotoOut]})
-def add_photos(request: ScopedRequest, case_id: RowId, photos: File[list[UploadedFile]]) -> Status:
+def add_photos(request: ScopedRequest, case_id: Id, photos: File[list[UploadedFile]]) -> Status:
     """Add photos (multipart, field `photos`): the reporter before the case is taken on, the
     handler while handling it (after-photos, needed before the "resolve" step)."""
     case = case_or_404(request.scope, case_id)

@@ -8,7 +8,7 @@ from ninja.pagination import paginate
 from nuanxin.core import notifications
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.models import Notification
-from nuanxin.core.schemas import BoundedPagination, RowId
+from nuanxin.core.schemas import BoundedPagination, Id
 
 router = Router(tags=["notifications"])
 
@@ -43,7 +43,7 @@ def read_all(request: ScopedRequest) -> dict[str, int]:
 
 
 @router.post("notifications/{notification_id}/read", response=NotificationOut)
-def read_one(request: ScopedRequest, notification_id: RowId) -> Notification:
+def read_one(request: ScopedRequest, notification_id: Id) -> Notification:
     """Mark one of the caller's notifications read; another's is a 404."""
     note = notifications.notification_or_404(request.user, notification_id)
     return notifications.mark_read(actor=request.user, notification=note)

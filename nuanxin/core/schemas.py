@@ -5,7 +5,7 @@ one of these, so an absurd number is a 422 naming the field instead of an overfl
 database driver: the database stores signed 64-bit integers.
 """
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Annotated
 
 from django.utils import timezone
@@ -22,7 +22,6 @@ DbInt = Annotated[int, Field(ge=DB_INT_MIN, le=DB_INT_MAX)]
 Count = Annotated[int, Field(ge=0, le=DB_INT_MAX)]
 # A database row id: positive.
 Id = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
-RowId = Id  # the older name, kept for the schemas that use it
 
 
 def _local_time(value: time) -> time:
@@ -36,6 +35,22 @@ def _local_time(value: time) -> time:
 
 # A time of day in the service's zone (settings.TIME_ZONE), whether or not the caller sent a zone.
 LocalTime = Annotated[time, AfterValidator(_local_time)]
+
+
+def _moment(value: datetime) -> datetime:
+    """A moment as the database stores it, in UTC: one sent without a zone is local time; one
+    whose offset the databases cannot hold (PostgreSQL takes at most ±15:59) or that leaves the
+    calendar when moved to UTC is refused as out of range, not passed on to fail there."""
+    if value.tzinfo is None:
+        value = timezone.make_aware(value)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range") from None
+
+
+# A date and time a caller sends (a filter's bounds), in UTC whatever zone it came with.
+Moment = Annotated[datetime, AfterValidator(_moment)]
 
 
 class BoundedPagination(LimitOffsetPagination):

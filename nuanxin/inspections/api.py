@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
-from nuanxin.core.schemas import BoundedPagination, Id, RowId
+from nuanxin.core.schemas import BoundedPagination, Id
 from nuanxin.core.scoping import require
 from nuanxin.inspections import actions
 from nuanxin.inspections.models import (
@@ -294,7 +294,7 @@ def _visit_out(visit: Visit) -> dict[str, Any]:
 
 
 @router.get("/visits/{visit_id}", response=VisitDetailOut)
-def get_visit(request: ScopedRequest, visit_id: RowId) -> dict[str, Any]:
+def get_visit(request: ScopedRequest, visit_id: Id) -> dict[str, Any]:
     """One visit with its checklist items (to build a form) and, once done, its answers."""
     return _visit_out(visit_or_404(request.scope, visit_id))
 
@@ -302,7 +302,7 @@ def get_visit(request: ScopedRequest, visit_id: RowId) -> dict[str, Any]:
 @router.post("/visits/{visit_id}/photos", response={201: list[VisitPhotoOut]})
 def add_visit_photos(
     request: ScopedRequest,
-    visit_id: RowId,
+    visit_id: Id,
     photos: File[list[UploadedFile]],
     item: Form[str] = "",
 ) -> Status[list[dict[str, Any]]]:
@@ -316,7 +316,7 @@ def add_visit_photos(
 
 
 @router.post("/visits/{visit_id}/record", response=VisitDetailOut)
-def record_visit(request: ScopedRequest, visit_id: RowId, payload: RecordIn) -> dict[str, Any]:
+def record_visit(request: ScopedRequest, visit_id: Id, payload: RecordIn) -> dict[str, Any]:
     """Record the visit: answers checked against its checklist (400 naming
     "answers.<item code>"), the check-in location and a note; 403 for a visit the caller
     may not record, 409 for one already recorded."""
@@ -387,7 +387,7 @@ class RectificationDetailOut(RectificationOut):
 
 class RectificationFilter(Schema):
     state: Rectification.State | None = None
-    grid_id: RowId | None = None
+    grid_id: Id | None = None
     overdue: bool = Field(False, description="Only open orders past their deadline")
 
 
@@ -406,12 +406,12 @@ def list_rectifications(request: ScopedRequest, filters: Query[RectificationFilt
 
 
 @router.get("/rectifications/{order_id}", response=RectificationDetailOut)
-def get_rectification(request: ScopedRequest, order_id: RowId) -> Rectification:
+def get_rectification(request: ScopedRequest, order_id: Id) -> Rectification:
     return rectification_or_404(request.scope, order_id)
 
 
 @router.post("/rectifications/{order_id}/deadline", response=RectificationDetailOut)
-def move_deadline(request: ScopedRequest, order_id: RowId, payload: DeadlineIn) -> Rectification:
+def move_deadline(request: ScopedRequest, order_id: Id, payload: DeadlineIn) -> Rectification:
     """Move an open order's deadline (never into the past) for a reason; the re-check moves too."""
     order = rectification_or_404(request.scope, order_id)
     change_deadline(

@@ -18,7 +18,7 @@ from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.idempotency import idempotent
 from nuanxin.core.periods import parse_day
-from nuanxin.core.schemas import BoundedPagination, Id, RowId
+from nuanxin.core.schemas import BoundedPagination, Id
 from nuanxin.core.scoping import require
 from nuanxin.inspections.models import Visit
 from nuanxin.ledgers import actions
@@ -89,7 +89,7 @@ class DisputeDetailOut(DisputeOut):
 class DisputeFilter(Schema):
     since: str = Field("", description="Received on or after (YYYY-MM-DD)")
     until: str = Field("", description="Received on or before (YYYY-MM-DD)")
-    grid_id: RowId | None = None
+    grid_id: Id | None = None
     kind: DisputeKind | None = None
     state: Dispute.State | None = None
     outcome: Outcome | None = None
@@ -100,24 +100,24 @@ class PartyIn(Schema):
     kind: DisputeParty.Kind
     name: str = Field("", max_length=120)
     phone: str = Field("", max_length=20)
-    resident_id: RowId | None = None
-    place_id: RowId | None = None
+    resident_id: Id | None = None
+    place_id: Id | None = None
 
 
 class DisputeIn(Schema):
     kind: str = Field(..., max_length=40)
     source: str = Field(..., max_length=20)
-    grid_id: RowId
+    grid_id: Id
     received_on: date
     summary: str = Field(..., max_length=2000)
     parties: list[PartyIn] = Field(..., max_length=actions.MAX_PARTIES)
-    case_id: RowId | None = None
-    visit_id: RowId | None = None
+    case_id: Id | None = None
+    visit_id: Id | None = None
 
 
 class MediatorIn(Schema):
     group: str = Field(..., max_length=20)
-    user_id: RowId | None = None
+    user_id: Id | None = None
     name: str = Field("", max_length=30)
 
 
@@ -183,7 +183,7 @@ def list_disputes(request: ScopedRequest, filters: Query[DisputeFilter]) -> Any:
 
 
 @router.get("/{dispute_id}", response=DisputeDetailOut)
-def get_dispute(request: ScopedRequest, dispute_id: RowId) -> dict[str, Any]:
+def get_dispute(request: ScopedRequest, dispute_id: Id) -> dict[str, Any]:
     return _detail(request, dispute_id)
 
 
@@ -240,7 +240,7 @@ def register(request: ScopedRequest, payload: DisputeIn) -> Status:
 
 
 @router.post("/{dispute_id}/mediators", response={201: DisputeDetailOut})
-def add_mediator(request: ScopedRequest, dispute_id: RowId, payload: MediatorIn) -> Status:
+def add_mediator(request: ScopedRequest, dispute_id: Id, payload: MediatorIn) -> Status:
     """A staff member by `user_id` (group staff) or anyone by `name`; 403 unless the caller
     records disputes at the dispute's grid."""
     dispute = dispute_or_404(request.scope, dispute_id)
@@ -262,7 +262,7 @@ def add_mediator(request: ScopedRequest, dispute_id: RowId, payload: MediatorIn)
 
 
 @router.post("/{dispute_id}/sessions", response={201: DisputeDetailOut})
-def record_session(request: ScopedRequest, dispute_id: RowId, payload: SessionIn) -> Status:
+def record_session(request: ScopedRequest, dispute_id: Id, payload: SessionIn) -> Status:
     """A mediation session of an open dispute; 403 unless the caller records disputes there."""
     dispute = dispute_or_404(request.scope, dispute_id)
     actions.record_session(
@@ -279,7 +279,7 @@ def record_session(request: ScopedRequest, dispute_id: RowId, payload: SessionIn
 @router.post("/{dispute_id}/close", response=DisputeDetailOut)
 def close(
     request: ScopedRequest,
-    dispute_id: RowId,
+    dispute_id: Id,
     outcome: Form[str] = "",
     settled_level: Form[str] = "",
     closed_on: Form[str] = "",

@@ -291,10 +291,15 @@ def _dispute_step(
 ) -> HttpResponse:
     """One step posted from a dispute's page (add a mediator, record a session, close): the
     form, then the action; a refusal shows the page again with the error at its field (a step
-    the viewer may not take is a 403), success goes back to the page with `done`."""
+    the viewer may not take is a 403, before the form is read), success goes back to the page
+    with `done`."""
     dispute = dispute_or_404(request.scope, dispute_id)
     if request.method != "POST":
         return redirect("disputes:detail", dispute.pk)
+    try:
+        actions.check_records(request.scope, dispute.grid, field=None)
+    except DomainError as error:
+        _refused(error)
     form = make_form(dispute)
     if form.is_valid():
         try:

@@ -1,8 +1,9 @@
 """Warm stations and rider services over the API, under /api/v1/stations/.
 
-Reading is for everyone signed in (stations, offers, parking points and channels are
-public); writing needs stations.manage where the thing lies: a caller holding it nowhere
-gets the same 404 as the pages, one holding it elsewhere a 403 or a 400 naming the field.
+Reading is for everyone, signed in or not (stations, offers, parking points and channels
+are public: a rider looks them up before having an account); writing needs stations.manage
+where the thing lies: a caller without it there gets the same 404 as the pages (out of
+scope is 404), a create whose place lies outside their area a 400 naming the field.
 """
 
 from datetime import date
@@ -15,8 +16,8 @@ from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.schemas import Id, RowId
-from nuanxin.core.scoping import get_in_scope_or_404, require
+from nuanxin.core.schemas import Id
+from nuanxin.core.scoping import get_in_scope_or_404, require, require_at
 from nuanxin.stations import actions
 from nuanxin.stations.models import GreenChannel, MealOffer, ParkingPoint, Station
 from nuanxin.stations.queries import (
@@ -33,6 +34,24 @@ from nuanxin.stations.queries import (
 from nuanxin.territory.models import Place
 
 router = Router(tags=["stations"])
+
+
+class _Visitor:
+    """Auth for the public reads: the API's own credentials when sent (a bearer token, a
+    session), else an anonymous visitor, who gets the anonymous scope (the public rows).
+    A bearer token that is not valid is still a 401, not a silent anonymous read."""
+
+    def __call__(self, request: Any) -> Any:
+        from nuanxin.api import api
+
+        for callback in api.auth or ():  # type: ignore[union-attr]
+            result = callback(request)
+            if result:
+                return result
+        return None if request.headers.get("Authorization") else True
+
+
+ANYONE = [_Visitor()]
 
 Lng = Field(None, ge=-180, le=180)
 Lat = Field(None, ge=-90, le=90)
@@ -121,11 +140,11 @@ def _origin(where: Where) -> tuple[float, float] | None:
 
 
 class StationIn(Schema):
-    place_id: RowId
+    place_id: Id
     code: str = Field(..., max_length=20)
     opening_hours_text: str = Field(..., max_length=100)
     amenities: list[str] = Field(default_factory=list, max_length=20)
-    host_id: RowId | None = None
+    host_id: Id | None = None
     capacity: int | None = Field(None, ge=0, le=100_000)
     contact_name: str = Field("", max_length=30)
     contact_phone: str = Field("", max_length=20)
@@ -134,7 +153,7 @@ class StationIn(Schema):
 class StationPatch(Schema):
     opening_hours_text: str | None = Field(None, max_length=100)
     amenities: list[str] | None = Field(None, max_length=20)
-    host_id: RowId | None = None
+    host_id: Id | None = None
     capacity: int | None = Field(None, ge=0, le=100_000)
     contact_name: str | None = Field(None, max_length=30)
     contact_phone: str | None = Field(None, max_length=20)
@@ -225,7 +244,7 @@ def _offer(offer: MealOffer) -> dict[str, Any]:
 
 
 class MealOfferIn(Schema):
-    merchant_id: RowId
+    merchant_id: Id
     title: str = Field(..., max_length=120)
     price: Decimal | None = Field(None, ge=0, max_digits=7, decimal_places=2)
     discount: str = Field("", max_length=60)
@@ -323,7 +342,7 @@ def _channel(channel: GreenChannel) -> dict[str, Any]:
 
 
 class ChannelIn(Schema):
-    compound_id: RowId
+    compound_id: Id
     gate: str = Field(..., max_length=60)
     route: str = Field(..., max_length=300)
     hours_text: str = Field(..., max_length=100)
@@ -339,16 +358,25 @@ class ChannelPatch(Schema):
     contact: str | None = Field(None, max_length=60)
 
 
+def _managed_station(request: ScopedRequest, code: str) -> Station:
+    """The station, for a caller holding stations.manage on its grid; 404 otherwise (another
+    community's station is out of their scope for writing, like on the pages)."""
+    require(request.scope, "stations.manage")
+    station = station_or_404(request.scope, code)
+    require_at(request.scope, "stations.manage", station, station.place.grid.path)
+    return station
+
+
 # --- endpoints: fixed paths before "/{code}" ---------------------------------------------
 
 
-@router.get("/", response=list[NearbyStationOut])
+@router.get("/", auth=ANYONE, response=list[NearbyStationOut])
 def list_stations(request: ScopedRequest, where: Query[Where]) -> list[dict[str, Any]]:
     """Every station; nearest first with distances when lng and lat are given."""
     return [_nearby_station(r) for r in station_rows(stations_for(request.scope), _origin(where))]
 
 
-@router.get("/nearest", response=list[NearbyStationOut])
+@router.get("/nearest", auth=ANYONE, response=list[NearbyStationOut])
 def nearest(request: ScopedRequest, query: Query[NearestQuery]) -> list[dict[str, Any]]:
     """The nearest stations to lng/lat with walking distance, minutes and route links."""
     rows = nearest_stations(query.lng, query.lat, query.limit, scope=request.scope)
@@ -375,18 +403,18 @@ def create_station(request: ScopedRequest, payload: StationIn) -> Status[dict[st
     return Status(201, _station(station_or_404(request.scope, station.code)))
 
 
-@router.get("/meal-offers", response=list[MealOfferOut])
+@router.get("/meal-offers", auth=ANYONE, response=list[MealOfferOut])
 def list_offers(request: ScopedRequest, where: Query[Where]) -> list[dict[str, Any]]:
     """Offers on today, nearest first when lng and lat are given."""
     return [_offer(r.obj) | _distance(r) for r in offer_rows(request.scope, _origin(where))]
 
 
-@router.get("/parking-points", response=list[ParkingOut])
+@router.get("/parking-points", auth=ANYONE, response=list[ParkingOut])
 def list_parking(request: ScopedRequest, where: Query[Where]) -> list[dict[str, Any]]:
     return [_parking(r.obj) | _distance(r) for r in parking_rows(request.scope, _origin(where))]
 
 
-@router.get("/green-channels", response=list[ChannelOut])
+@router.get("/green-channels", auth=ANYONE, response=list[ChannelOut])
 def list_channels(request: ScopedRequest, where: Query[Where]) -> list[dict[str, Any]]:
     return [_channel(r.obj) | _distance(r) for r in channel_rows(request.scope, _origin(where))]
 
@@ -402,9 +430,10 @@ def create_offer(request: ScopedRequest, payload: MealOfferIn) -> Status[dict[st
 
 
 @router.patch("/meal-offers/{offer_id}", response=MealOfferOut)
-def change_offer(request: ScopedRequest, offer_id: RowId, payload: MealOfferPatch) -> dict[str, Any]:
+def change_offer(request: ScopedRequest, offer_id: Id, payload: MealOfferPatch) -> dict[str, Any]:
     require(request.scope, "stations.manage")
     offer = get_in_scope_or_404(MealOffer.objects.select_related("merchant__grid"), request.scope, pk=offer_id)
+    require_at(request.scope, "stations.manage", offer, offer.merchant.grid.path)
     actions.update_meal_offer(actor=request.user, offer=offer, scope=request.scope, **payload.dict(exclude_unset=True))
     return _offer(offer) | {"links": _links_of(offer.merchant)}
 
@@ -417,9 +446,10 @@ def create_parking(request: ScopedRequest, payload: ParkingIn) -> Status[dict[st
 
 
 @router.patch("/parking-points/{point_id}", response=ParkingOut)
-def change_parking(request: ScopedRequest, point_id: RowId, payload: ParkingPatch) -> dict[str, Any]:
+def change_parking(request: ScopedRequest, point_id: Id, payload: ParkingPatch) -> dict[str, Any]:
     require(request.scope, "stations.manage")
     point = get_in_scope_or_404(ParkingPoint.objects.select_related("grid"), request.scope, pk=point_id)
+    require_at(request.scope, "stations.manage", point, point.grid.path)
     actions.update_parking_point(
         actor=request.user, point=point, scope=request.scope, **payload.dict(exclude_unset=True)
     )
@@ -437,24 +467,24 @@ def create_channel(request: ScopedRequest, payload: ChannelIn) -> Status[dict[st
 
 
 @router.patch("/green-channels/{channel_id}", response=ChannelOut)
-def change_channel(request: ScopedRequest, channel_id: RowId, payload: ChannelPatch) -> dict[str, Any]:
+def change_channel(request: ScopedRequest, channel_id: Id, payload: ChannelPatch) -> dict[str, Any]:
     require(request.scope, "stations.manage")
     channel = get_in_scope_or_404(GreenChannel.objects.select_related("compound__grid"), request.scope, pk=channel_id)
+    require_at(request.scope, "stations.manage", channel, channel.compound.grid.path)
     actions.update_green_channel(
         actor=request.user, channel=channel, scope=request.scope, **payload.dict(exclude_unset=True)
     )
     return _channel(channel) | {"links": _links_of(channel.compound)}
 
 
-@router.get("/{code}", response=StationOut)
+@router.get("/{code}", auth=ANYONE, response=StationOut)
 def get_station(request: ScopedRequest, code: str) -> dict[str, Any]:
     return _station(station_or_404(request.scope, code))
 
 
 @router.patch("/{code}", response=StationOut)
 def change_station(request: ScopedRequest, code: str, payload: StationPatch) -> dict[str, Any]:
-    require(request.scope, "stations.manage")
-    station = station_or_404(request.scope, code)
+    station = _managed_station(request, code)
     changes: dict[str, Any] = payload.dict(exclude_unset=True)
     if "host_id" in changes:
         changes["host"] = _place(request, changes.pop("host_id"), "host_id")
@@ -465,8 +495,7 @@ def change_station(request: ScopedRequest, code: str, payload: StationPatch) -> 
 
 @router.post("/{code}/status", response=StationOut)
 def set_status(request: ScopedRequest, code: str, payload: StatusIn) -> dict[str, Any]:
-    require(request.scope, "stations.manage")
-    station = station_or_404(request.scope, code)
+    station = _managed_station(request, code)
     actions.set_station_status(
         actor=request.user, station=station, status=payload.status, note=payload.note, scope=request.scope
     )
@@ -475,8 +504,7 @@ def set_status(request: ScopedRequest, code: str, payload: StatusIn) -> dict[str
 
 @router.post("/{code}/photos", response={201: list[int]})
 def add_photos(request: ScopedRequest, code: str, photos: File[list[UploadedFile]]) -> Status[list[int]]:
-    require(request.scope, "stations.manage")
-    station = station_or_404(request.scope, code)
+    station = _managed_station(request, code)
     kept = actions.add_station_photos(actor=request.user, station=station, photos=list(photos), scope=request.scope)
     return Status(201, [p.pk for p in kept])
 

@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 from pydantic import model_validator
 
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.schemas import BoundedPagination, RowId
+from nuanxin.core.schemas import BoundedPagination, Id
 from nuanxin.core.scoping import get_in_scope_or_404, require, require_at
 from nuanxin.territory import actions
 from nuanxin.territory.models import Area, Place, StaffAssignment
@@ -34,7 +34,7 @@ class AreaDetailOut(AreaOut):
 
 class AreaFilter(FilterSchema):
     level: Area.Level | None = None
-    parent_id: RowId | None = None
+    parent_id: Id | None = None
     q: Annotated[str | None, FilterLookup("name__icontains")] = None
 
 
@@ -52,7 +52,7 @@ class PlaceOut(Schema):
 
 class PlaceFilter(FilterSchema):
     kind: Place.Kind | None = None
-    grid_id: RowId | None = None
+    grid_id: Id | None = None
     q: Annotated[str | None, FilterLookup("name__icontains")] = None
 
 
@@ -99,7 +99,7 @@ class AssignmentOut(Schema):
 
 
 class AssignmentFilter(FilterSchema):
-    grid_id: RowId | None = None
+    grid_id: Id | None = None
     duty: StaffAssignment.Duty | None = None
     on: date | None = Field(None, description="Only assignments active on this date")
 
@@ -114,12 +114,12 @@ def list_areas(request: ScopedRequest, filters: Query[AreaFilter]) -> object:
 
 
 @router.get("/areas/{area_id}", response=AreaDetailOut)
-def get_area(request: ScopedRequest, area_id: RowId) -> Area:
+def get_area(request: ScopedRequest, area_id: Id) -> Area:
     return get_in_scope_or_404(Area, request.scope, pk=area_id)
 
 
 @router.patch("/areas/{area_id}", response=AreaDetailOut)
-def change_area(request: ScopedRequest, area_id: RowId, payload: AreaPatch) -> Area:
+def change_area(request: ScopedRequest, area_id: Id, payload: AreaPatch) -> Area:
     """Rename an area or redraw its boundary (a grid must keep its places and not overlap another)."""
     area = get_in_scope_or_404(Area, request.scope, pk=area_id)
     require_at(request.scope, "territory.manage", area, area.path)
@@ -133,7 +133,7 @@ def list_places(request: ScopedRequest, filters: Query[PlaceFilter]) -> object:
 
 
 @router.get("/places/{place_id}", response=PlaceOut)
-def get_place(request: ScopedRequest, place_id: RowId) -> Place:
+def get_place(request: ScopedRequest, place_id: Id) -> Place:
     return get_in_scope_or_404(Place, request.scope, pk=place_id)
 
 
@@ -145,7 +145,7 @@ def create_place(request: ScopedRequest, payload: PlaceIn) -> Status:
 
 
 @router.patch("/places/{place_id}", response=PlaceOut)
-def change_place(request: ScopedRequest, place_id: RowId, payload: PlacePatch) -> Place:
+def change_place(request: ScopedRequest, place_id: Id, payload: PlacePatch) -> Place:
     """Edit a place; a new location moves it to the grid containing it (one the caller manages)."""
     place = get_in_scope_or_404(Place.objects.select_related("grid"), request.scope, pk=place_id)
     require_at(request.scope, "places.manage", place, place.grid.path)

@@ -8,11 +8,14 @@ is bounded (FUZZ_EXAMPLES), so the whole run stays within a few minutes on two c
 """
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -26,14 +29,24 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 
 
 @pytest.fixture
-def bearer(world: Any) -> dict[str, str]:
+def bearer(world: Any) -> Iterator[dict[str, str]]:
+    """A community admin's token, and the test's database connection kept open: Django's WSGI
+    handler closes the connection when a request starts and ends, and the test's transaction
+    lives on it (PostgreSQL then answers "the connection is closed"). Django's test client
+    unhooks that signal handler around each of its own requests, and hooks it again after,
+    so it is unhooked here once the token is fetched. (Asked for by name: schemathesis sets
+    up only the fixtures the test function names.)"""
     answer = Client().post(
         "/api/v1/auth/token",
         {"username": world.community_admin.username, "password": PASSWORD},
         content_type="application/json",
     )
     token = answer.json()["token"]
-    return {"Authorization": f"Bearer {token}"}
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield {"Authorization": f"Bearer {token}"}
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()

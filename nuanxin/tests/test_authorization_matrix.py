@@ -35,7 +35,7 @@ from django.conf import settings
 from django.db import transaction
 from django.test import Client, override_settings
 
-from nuanxin.testing import PASSWORD, World, build_world
+from nuanxin.testing import PASSWORD, World, build_world, photo_upload
 from nuanxin.tests.matrix_support import (
     ANONYMOUS,
     API,
@@ -140,6 +140,7 @@ def build_objects(world: World) -> Objects:
     catalogue = {c.code: c for c in CaseClass.objects.all()}
     case = report_case(
         actor=world.rider,
+        photos=[photo_upload()],
         case_class=catalogue["sanitation"],
         lng=102.7011,
         lat=24.9811,
@@ -150,6 +151,7 @@ def build_objects(world: World) -> Objects:
     )
     far_case = report_case(
         actor=None,
+        photos=[photo_upload()],
         case_class=catalogue["sanitation"],
         lng=102.7111,
         lat=24.9911,
@@ -172,7 +174,7 @@ def build_objects(world: World) -> Objects:
     participant = add_participant(actor=world.grid1_worker, activity=activity, group="resident", name="老张")
     far_participant = add_participant(actor=world.other_admin, activity=far_activity, group="resident", name="老孙")
     rider_volunteer = make_volunteer(world.rider, "李小龙", world.grid1, 1)
-    make_volunteer(world.resident, "王芳", world.grid2, 2)  # the resident's phone: for the canary
+    resident_volunteer = make_volunteer(world.resident, "王芳", world.grid2, 2)  # its phone: for the canary
     far_user = account_actions.create_user(actor=None, username="far-volunteer", password="x" * 20, display_name="孙")
     far_volunteer = make_volunteer(far_user, "孙志愿", world.other_grid, 3)
     record = hours.record_service(
@@ -242,12 +244,10 @@ def build_objects(world: World) -> Objects:
         "ledger": "fire-safety",
         "activity_id": activity.pk,
         "participant_id": participant.pk,
-        "published": activity.pk,
         "signup_id": signup.pk,
         "record_id": record.pk,
         "correction_id": correction.pk,
         "volunteer_id": rider_volunteer.pk,
-        "redemption_id": MISSING,
         "partner_id": partner.pk,
         "station": station.code,
         "bare_station": bare.pk,
@@ -277,12 +277,10 @@ def build_objects(world: World) -> Objects:
         "ledger": "fire-safety",
         "activity_id": far_activity.pk,
         "participant_id": far_participant.pk,
-        "published": far_activity.pk,
         "signup_id": far_signup.pk,
         "record_id": far_record.pk,
         "correction_id": far_correction.pk,
         "volunteer_id": far_volunteer.pk,
-        "redemption_id": MISSING,
         "partner_id": far_partner.pk,
         "station": far_station.code,
         "bare_station": far_place.pk,
@@ -300,6 +298,16 @@ def build_objects(world: World) -> Objects:
         "missing": MISSING,
         "case_number": far_case.number,
     }
+    more_inside, more_outside = _build_more(
+        world,
+        activities=(activity, far_activity),
+        volunteers=(rider_volunteer, resident_volunteer, far_volunteer),
+        visits=(visit, far_visit),
+        stations=(station, far_station),
+        cases=(case, far_case),
+    )
+    inside |= more_inside
+    outside |= more_outside
     # The canary's sample, read through the models (which decrypt).
     secrets: list[str] = []
     for resident in Resident.objects.all():
@@ -314,6 +322,144 @@ def build_objects(world: World) -> Objects:
         users={key: user.pk for key, user in world.users.items()},
         secrets=sorted({s for s in secrets if s}),
     )
+
+
+def _build_more(
+    world: World,
+    *,
+    activities: tuple[Any, Any],
+    volunteers: tuple[Any, Any, Any],
+    visits: tuple[Any, Any],
+    stations: tuple[Any, Any],
+    cases: tuple[Any, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Published activities (one ahead, one running), points and vouchers, a pending service
+    record without a correction, and photos: the fill keys of each inside and outside."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from nuanxin.inspections.actions import add_visit_photos
+    from nuanxin.inspections.models import VisitPhoto
+    from nuanxin.stations.actions import add_station_photos
+    from nuanxin.volunteers import hours, points, signups
+    from nuanxin.volunteers.actions import create_activity
+    from nuanxin.volunteers.models import Attendance, ServiceRecord
+    from nuanxin.volunteers.tests.test_hours import at, attend
+
+    activity, far_activity = activities
+    rider, resident, far = volunteers
+    today = timezone.localdate()
+    before = timezone.make_aware(datetime.combine(today - timedelta(days=3), time(0)))
+
+    def published(actor: Any, area: Any, first: date, last: date, start: time, end: time) -> Any:
+        made = create_activity(actor=actor, kind="cleanup", title="志愿清扫", area=area, starts_on=first, ends_on=last)
+        return signups.publish_activity(
+            actor=actor, activity=made, start_time=start, end_time=end, capacity=None, now=before
+        )
+
+    ahead = today + timedelta(days=30)
+    soon = published(world.grid1_worker, world.grid1, ahead, ahead, time(9), time(11))
+    far_soon = published(world.other_admin, world.other_grid, ahead, ahead, time(9), time(11))
+    # running from yesterday to tomorrow, the rider (and the far volunteer) signed up: check-in is open
+    running = published(
+        world.grid1_worker, world.grid1, today - timedelta(days=1), today + timedelta(days=1), time(0), time(23, 59)
+    )
+    far_running = published(
+        world.other_admin,
+        world.other_grid,
+        today - timedelta(days=1),
+        today + timedelta(days=1),
+        time(0),
+        time(23, 59),
+    )
+    signups.sign_up(actor=rider.user, activity=running, now=before)
+    signups.sign_up(actor=far.user, activity=far_running, now=before)
+    signups.sign_up(actor=rider.user, activity=far_running, now=before)
+    # points: ten hours served each (approved, then awarded), a reward of a point in each community
+    points.install_default_rules(actor=None)
+    admin, far_admin = world.community_admin, world.other_admin
+    for volunteer, where, by in ((rider, activity, admin), (resident, activity, admin), (far, far_activity, far_admin)):
+        served = Attendance.objects.create(
+            activity=create_activity(
+                actor=by,
+                kind="festival",
+                title="游园",
+                area=where.area,
+                starts_on=date(2024, 9, 17),
+                ends_on=date(2024, 9, 17),
+            ),
+            volunteer=volunteer,
+            checked_in_at=at(date(2024, 9, 17), 8),
+            method="qr",
+        )
+        record = ServiceRecord.objects.create(
+            attendance=served,
+            activity=served.activity,
+            volunteer=volunteer,
+            minutes=600,
+            state=ServiceRecord.State.APPROVED,
+        )
+        points.award_service_points(actor=world.community_admin, record=record)
+    reward = points.create_reward(
+        actor=world.community_admin, name="洗衣皂", kind="goods", points=1, stock=5, area=world.community
+    )
+    far_reward = points.create_reward(
+        actor=world.other_admin, name="毛巾", kind="goods", points=1, stock=5, area=world.other_community
+    )
+    voucher = points.redeem(actor=rider.user, reward=reward)
+    far_voucher = points.redeem(actor=far.user, reward=far_reward)
+    # the resident's pending record (no correction): approving it succeeds
+    pending = hours.record_service(
+        actor=world.resident,
+        attendance=attend(activity, resident, at(activity.starts_on, 9), at(activity.starts_on, 11)),
+    )
+    far_day = create_activity(
+        actor=world.other_admin,
+        kind="festival",
+        title="游园",
+        area=world.other_grid,
+        starts_on=activity.starts_on,
+        ends_on=activity.starts_on,
+    )
+    far_day.start_time, far_day.end_time = time(9), time(12)
+    far_day.save(update_fields=["start_time", "end_time"])
+    far_pending = hours.record_service(
+        actor=far.user, attendance=attend(far_day, far, at(far_day.starts_on, 9), at(far_day.starts_on, 11))
+    )
+    # photos, through the apps' photo actions (the case photos came with the reports)
+    visit, far_visit = visits
+    station, far_station = stations
+    case, far_case = cases
+    add_visit_photos(actor=world.grid1_worker, visit=visit, photos=[photo_upload()])
+    add_visit_photos(actor=world.other_admin, visit=far_visit, photos=[photo_upload()])
+    add_station_photos(actor=None, station=station, photos=[photo_upload()])
+    add_station_photos(actor=None, station=far_station, photos=[photo_upload()])
+
+    def first(rows: Any) -> int:
+        return int(rows.order_by("pk").values_list("pk", flat=True)[0])
+
+    inside = {
+        "published": soon.pk,
+        "running": running.pk,
+        "reward_id": reward.pk,
+        "redemption_id": voucher.pk,
+        "approvable_record": pending.pk,
+        "case_photo": first(case.photos),
+        "visit_photo": first(VisitPhoto.objects.filter(visit=visit)),
+        "station_photo": first(station.photos),
+    }
+    outside = {
+        "published": far_soon.pk,
+        "running": far_running.pk,
+        "reward_id": far_reward.pk,
+        "redemption_id": far_voucher.pk,
+        "approvable_record": far_pending.pk,
+        "case_photo": first(far_case.photos),
+        "visit_photo": first(VisitPhoto.objects.filter(visit=far_visit)),
+        "station_photo": first(far_station.photos),
+    }
+    return inside, outside
 
 
 def _api_operations() -> set[str]:

@@ -16,7 +16,13 @@ PUBLIC = {
     "/stations/meals/",
     "/stations/parking/",
     "/stations/channels/",
+    "/api/v1/stations/",
+    "/api/v1/stations/meal-offers",
+    "/api/v1/stations/parking-points",
+    "/api/v1/stations/green-channels",
 }
+# Public too, but asking for query parameters: without them a 422 naming the field.
+PUBLIC_WITH_QUERY = {"/api/v1/stations/nearest"}
 
 
 def _plain_urls(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:
@@ -41,6 +47,8 @@ def test_every_url_denies_anonymous_visitors_by_default(db):
         response = client.get(url)
         if url in PUBLIC:
             assert response.status_code == 200, url
+        elif url in PUBLIC_WITH_QUERY:
+            assert response.status_code == 422, url
         elif url.startswith("/api/"):
             assert response.status_code in (401, 404, 405), url
         else:

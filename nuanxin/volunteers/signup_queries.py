@@ -114,19 +114,6 @@ def my_signup(volunteer: Volunteer | None, activity: Activity) -> SignUp | None:
     )
 
 
-def own_signup_or_404(user: Any, signup_id: int) -> SignUp:
-    """A sign-up of the user's own volunteer; 404, audited, otherwise."""
-    user_id: int = getattr(user, "pk", None) or 0
-    signup = (
-        SignUp.objects.select_related("activity__area", "volunteer")
-        .filter(pk=signup_id, volunteer__user_id=user_id)
-        .first()
-    )
-    if signup is None:
-        raise deny(Scope(user_id=getattr(user, "pk", None)), f"volunteers.signup {signup_id}")
-    return signup
-
-
 def signup_or_404(scope: Scope, signup_id: int) -> SignUp:
     """A sign-up the viewer owns, or one of an activity they organise; 404 otherwise."""
     signup = SignUp.objects.select_related("activity__area", "volunteer").filter(pk=signup_id).first()

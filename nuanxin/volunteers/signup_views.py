@@ -43,12 +43,12 @@ from nuanxin.volunteers.signup_queries import (
     my_signups,
     organised_activities,
     organised_activity_or_404,
-    own_signup_or_404,
     partner_rows,
     published_activities,
     published_activity_or_404,
     roster,
     signup_open,
+    signup_or_404,
     volunteer_for,
 )
 
@@ -399,14 +399,17 @@ def sign_up(request: ScopedRequest, activity_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: ScopedRequest, signup_id: int) -> HttpResponse:
-    signup = own_signup_or_404(request.user, signup_id)
+    """Cancel one's own sign-up, or, for an organiser, one of their activity (like the API);
+    404 for anyone else."""
+    signup = signup_or_404(request.scope, signup_id)
+    own = signup.volunteer.user_id == request.user.pk
     try:
         signups.cancel_signup(actor=request.user, signup=signup, scope=request.scope)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Your sign-up is cancelled."))
-    return redirect("volunteers:activity", signup.activity_id)
+        messages.success(request, _("Your sign-up is cancelled.") if own else _("The sign-up is cancelled."))
+    return redirect("volunteers:activity" if own else "volunteers:manage", signup.activity_id)
 
 
 # --- check-in by the venue's code ---------------------------------------------------------------

@@ -14,26 +14,10 @@ from nuanxin.accounts.models import RoleGrant, User
 from nuanxin.core.audit import SYSTEM
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
-from nuanxin.testing import World
+from nuanxin.testing import PERSONAS, World
 from nuanxin.volunteers import signups
 from nuanxin.volunteers.models import Partner, Volunteer
 
-PERSONAS = [
-    "system_admin",
-    "street_staff",
-    "community_admin",
-    "community_staff",
-    "grid1_leader",
-    "grid1_worker",
-    "grid2_worker",
-    "grid1_helper",
-    "other_admin",
-    "rider",
-    "resident",
-    "partner",
-    "auditor",
-    "stranger",
-]
 # Who holds accounts.manage where (declared here, not derived from the code under test).
 ON_COMMUNITY = {"system_admin", "community_admin"}  # the community, its grids, its units
 ON_OTHER_COMMUNITY = {"system_admin", "other_admin"}

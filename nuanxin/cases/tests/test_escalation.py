@@ -71,3 +71,50 @@ def test_emergency_limits_run_around_the_clock_and_others_on_the_work_calendar(w
     normal = deadline_for(catalogue["sanitation"], "reported", sunday_dawn)
     assert urgent - sunday_dawn == timedelta(minutes=30)
     assert normal.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat() == "2024-06-03"  # Monday
+
+
+def _escalate_to_street(case):
+    from nuanxin.cases.actions import escalate_case
+
+    for _step in range(2):  # grid -> community -> street (the time-limit job's way)
+        case = escalate_case(actor=None, scope=None, case=case, reason="逾期")
+    assert case.level == "street"
+    return case
+
+
+def test_street_staff_may_not_take_steps_on_a_case_not_escalated_to_the_street(world, report, client_for):
+    case = report("sanitation")  # grid level, in grid 1: within the street's reach
+    street = client_for("street_staff")
+    response = street.post(f"/api/v1/cases/{case.pk}/steps", {"step": "accept"}, content_type="application/json")
+    assert response.status_code == 403 and response.json()["code"] == "forbidden"
+    street.post(f"/cases/{case.pk}/step/", {"step": "accept"})  # the page: a message, nothing changes
+    response = street.post(
+        f"/api/v1/cases/{case.pk}/steps", {"step": "escalate", "note": "上报"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert (case.state, case.level, case.version) == ("reported", "grid", 0)
+    allowed = client_for("community_admin").post(
+        f"/api/v1/cases/{case.pk}/steps", {"step": "accept"}, content_type="application/json"
+    )
+    assert allowed.status_code == 200 and allowed.json()["state"] == "accepted"
+
+
+def test_street_staff_handle_a_case_escalated_to_the_street(world, report, client_for):
+    case = _escalate_to_street(report("sanitation"))
+    street = client_for("street_staff")
+    response = street.post(
+        f"/api/v1/cases/{case.pk}/steps", {"step": "escalate", "note": "需要外部单位"}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.json()
+    case.refresh_from_db()
+    assert case.level == "agency"
+
+
+def test_street_staff_take_a_step_on_the_page_of_a_case_escalated_to_them(world, report, client_for):
+    case = _escalate_to_street(report("sanitation"))
+    client_for("street_staff").post(
+        f"/cases/{case.pk}/step/", {"step": "dispatch", "handler": world.street_staff.pk, "note": "街道处理"}
+    )
+    case.refresh_from_db()
+    assert (case.state, case.handler_id) == ("dispatched", world.street_staff.pk)

@@ -49,6 +49,29 @@ def activity(world: World) -> Activity:
     )
 
 
+# --- moments ------------------------------------------------------------------------------------
+
+
+def test_a_moment_with_an_offset_the_database_cannot_hold_is_read_in_utc(client_for, world, catalogue):
+    """Found by the fuzzer on PostgreSQL, which holds offsets up to ±15:59: the filter's
+    bounds are moved to UTC before they reach the database."""
+    client = client_for("community_admin")
+    client.post(
+        "/api/v1/cases",
+        {"class_code": "sanitation", "lng": 102.7011, "lat": 24.9811, "description": "楼道里堆满了纸箱"},
+        content_type="application/json",
+    )
+    wide = client.get("/api/v1/cases", {"since": "2000-01-01T00:00:00+19:06", "until": "3873-06-06T09:06:13+19:06"})
+    assert wide.status_code == 200 and wide.json()["count"] == 1
+    future = client.get("/api/v1/cases", {"since": "3873-06-06T09:06:13+19:06"})
+    assert future.status_code == 200 and future.json()["count"] == 0
+
+
+def test_a_moment_that_leaves_the_calendar_in_utc_is_a_422_naming_it(client_for, world):
+    response = client_for("community_admin").get("/api/v1/cases", {"until": "0001-01-01T00:00:00+10:00"})
+    assert response.status_code == 422 and response.json()["field"] == "until"
+
+
 # --- integers -----------------------------------------------------------------------------------
 
 

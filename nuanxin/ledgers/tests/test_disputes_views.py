@@ -195,6 +195,16 @@ def test_street_staff_may_not_act_on_a_dispute(world, client_for):
     assert not MediationSession.objects.exists() and not Mediator.objects.exists()
 
 
+@pytest.mark.parametrize("step", ["mediators", "sessions", "close"])
+def test_a_step_street_staff_may_not_take_is_403_before_the_form_is_read(world, client_for, step):
+    dispute = register(world)
+    assert client_for("street_staff").post(f"/disputes/{dispute.pk}/{step}/", {}).status_code == 403
+    mine = client_for("grid1_worker").post(f"/disputes/{dispute.pk}/{step}/", {})
+    assert mine.status_code == 400  # allowed: the same empty form is refused at its fields
+    assert not MediationSession.objects.exists() and not Mediator.objects.exists()
+    assert Dispute.objects.get().state == "open"
+
+
 def test_forms_on_the_page_record_and_close(world, client_for):
     dispute = register(world)
     client = client_for("grid1_worker")

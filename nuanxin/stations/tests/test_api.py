@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Any
 
 import pytest
@@ -22,9 +23,30 @@ def test_list_and_detail_for_any_signed_in_person(stations: Stations, client_for
     assert client.get(f"{API}/NOPE").status_code == 404
 
 
-def test_anonymous_gets_401(stations: Stations, client: Any) -> None:
-    assert client.get(f"{API}/").status_code == 401
+def test_anonymous_visitor_reads_stations_and_services(world: World, stations: Stations, client: Any) -> None:
+    actions.create_parking_point(actor=None, name="停靠点", lng=102.7005, lat=24.9805, capacity=8)
+    assert [r["code"] for r in client.get(f"{API}/").json()] == ["YXQ-01"]
+    assert [r["code"] for r in client.get(f"{API}/nearest", {"lng": 102.7, "lat": 24.98}).json()] == ["YXQ-01"]
+    assert client.get(f"{API}/yxq-01").json()["host_name"] == "二号院"
+    assert client.get(f"{API}/NOPE").status_code == 404
+    assert [p["capacity"] for p in client.get(f"{API}/parking-points").json()] == [8]
+    assert client.get(f"{API}/meal-offers").status_code == 200
+    assert client.get(f"{API}/green-channels").status_code == 200
+
+
+def test_anonymous_visitor_writes_nothing(stations: Stations, client: Any) -> None:
     assert client.post(f"{API}/YXQ-01/checkin").status_code == 401
+    assert client.post(f"{API}/YXQ-01/feedback", {"message": "冷"}, content_type="application/json").status_code == 401
+    response = client.patch(f"{API}/YXQ-01", {"capacity": 1}, content_type="application/json")
+    assert response.status_code == 401
+    response = client.post(f"{API}/YXQ-01/status", {"status": "closed"}, content_type="application/json")
+    assert response.status_code == 401
+    assert StationCheckIn.objects.count() == 0 and Station.objects.get(code="YXQ-01").status == "open"
+
+
+def test_a_bad_bearer_token_on_a_read_is_401(stations: Stations, client: Any) -> None:
+    response = client.get(f"{API}/", headers={"Authorization": "Bearer not-a-token"})
+    assert response.status_code == 401
 
 
 def test_nearest_with_walking_and_links(world: World, stations: Stations, client_for: Any) -> None:
@@ -85,13 +107,17 @@ def test_patch_and_status(world: World, stations: Stations, client_for: Any) -> 
     assert response.status_code == 200 and response.json()["amenities"] == ["toilet"]
     response = admin.post(f"{API}/YXQ-01/status", {"status": "closed", "note": "停电"}, content_type="application/json")
     assert response.json()["status"] == "closed" and response.json()["open_now"] is False
-    denied = client_for("other_admin").patch(f"{API}/YXQ-01", {"amenities": []}, content_type="application/json")
-    assert denied.status_code == 403
+    other = client_for("other_admin")
+    denied = other.patch(f"{API}/YXQ-01", {"amenities": []}, content_type="application/json")
+    assert denied.status_code == 404  # another community's station: out of scope for writing
+    denied = other.post(f"{API}/YXQ-01/status", {"status": "open"}, content_type="application/json")
+    assert denied.status_code == 404
     assert (
         client_for("rider").patch(f"{API}/YXQ-01", {"amenities": []}, content_type="application/json").status_code
         == 404
     )
     assert Station.objects.get(code="YXQ-01").amenities == ["toilet"]
+    assert Station.objects.get(code="YXQ-01").status == "closed"
 
 
 def test_services_read_and_write(world: World, stations: Stations, client_for: Any) -> None:
@@ -143,3 +169,28 @@ def test_services_read_and_write(world: World, stations: Stations, client_for: A
     )
     assert patched.json()["capacity"] == 3
     assert MealOffer.objects.count() == 1 and ParkingPoint.objects.count() == 1 and GreenChannel.objects.count() == 1
+
+
+def test_services_of_another_community_are_404_to_write(world: World, stations: Stations, client_for: Any) -> None:
+    offer = actions.create_meal_offer(
+        actor=None,
+        merchant=stations.merchant,
+        title="骑手套餐",
+        price="12.00",
+        hours_text="24h",
+        valid_from=date(2024, 1, 1),
+    )
+    point = actions.create_parking_point(actor=None, name="停靠点", lng=102.7005, lat=24.9805, capacity=8)
+    channel = actions.create_green_channel(
+        actor=None, compound=world.compound1, gate="北门", route="北门直行", hours_text="07:00-23:00"
+    )
+    other, staff = client_for("other_admin"), client_for("community_staff")
+    for url, body in (
+        (f"{API}/meal-offers/{offer.pk}", {"title": "改"}),
+        (f"{API}/parking-points/{point.pk}", {"capacity": 1}),
+        (f"{API}/green-channels/{channel.pk}", {"gate": "改"}),
+    ):
+        assert other.patch(url, body, content_type="application/json").status_code == 404
+        assert staff.patch(url, body, content_type="application/json").status_code == 200
+    offer.refresh_from_db(), point.refresh_from_db(), channel.refresh_from_db()
+    assert (offer.title, point.capacity, channel.gate) == ("改", 1, "改")

@@ -261,3 +261,22 @@ def test_key_pages_pin_their_query_counts(
 def test_register_offers_the_grids_of_the_riders_community(world: World, client_for) -> None:
     page = client_for("rider").get(reverse("volunteers:register")).content.decode()
     assert "一网格" in page and "二网格" in page and "另一网格" not in page
+
+
+def test_an_organiser_cancels_a_sign_up_from_the_page_like_the_api(
+    volunteering: Volunteering, client_for, world: World
+) -> None:
+    a = volunteering.cleanup
+    signup = signups.sign_up(actor=world.rider, activity=a, now=volunteering.now)
+    other = signups.sign_up(actor=world.resident, activity=a, now=volunteering.now)
+    url = reverse("volunteers:cancel", args=[signup.pk])
+    assert client_for("grid2_worker").post(url).status_code == 404  # organises nothing in grid 1
+    assert client_for("grid1_helper").post(url).status_code == 404
+    signup.refresh_from_db()
+    assert signup.state == "confirmed"
+    answer = client_for("grid1_worker").post(url)  # activities.manage in grid 1: an organiser
+    assert answer.status_code == 302 and answer["Location"] == reverse("volunteers:manage", args=[a.pk])
+    signup.refresh_from_db()
+    assert signup.state == "cancelled"
+    api = client_for("community_admin").post(f"/api/v1/volunteers/signups/{other.pk}/cancel")
+    assert api.status_code == 200 and api.json()["state"] == "cancelled"
