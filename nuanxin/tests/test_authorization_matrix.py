@@ -17,13 +17,16 @@ user's redirect home), anonymous a redirect to sign in unless the page is public
 
 Each request runs in a transaction rolled back after it, so the objects (built once per module
 by `build_objects`, through the actions and the apps' test factories) stay as they were.
-The leak canary collects every answer and every log record and fails if a raw ID number or
-phone of the sample appears in one, also without separators.
+The leak canary collects every answer (the parts inside a .docx or .xlsx included) and every
+log record and fails if a raw ID number or phone of the sample appears in one, also without
+separators.
 """
 
+import io
 import json
 import logging
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -617,7 +620,14 @@ def _send(matrix: Matrix, key: str, op: Op, persona: str, fills: dict[str, Any])
 
 
 def _content(response: Any) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else bytes(response.content)
+    """The answer's bytes; for a zip (a .docx or .xlsx) the text of every part inside, so the
+    canary reads a workbook's cells and a document's paragraphs too. PDF streams are
+    compressed and stay unread: the certificates' .docx twin holds the same words."""
+    data = b"".join(response.streaming_content) if response.streaming else bytes(response.content)
+    if data[:4] != b"PK\x03\x04":
+        return data
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return b"\n".join(archive.read(name) for name in archive.namelist() if name.endswith((".xml", ".rels")))
 
 
 def _multipart(body: dict[str, Any]) -> dict[str, Any]:
@@ -859,3 +869,14 @@ def test_canary_catches_a_raw_value_even_with_separators(rules: Matrix) -> None:
     spaced = f"{phone[:3]} {phone[3:7]}-{phone[7:]}"
     assert _leaks([phone], [f"x {spaced} y"]) == [phone]
     assert _leaks([phone], ["138****5678"]) == []
+
+
+def test_canary_reads_the_cells_inside_a_workbook(rules: Matrix) -> None:
+    from django.http import HttpResponse
+
+    from nuanxin.core.spreadsheets import workbook_bytes
+
+    phone = rules.objects.secrets[0]
+    workbook = HttpResponse(workbook_bytes([["电话"], [phone]]))
+    assert phone not in workbook.content.decode("utf-8", "replace")  # compressed as sent
+    assert _leaks([phone], [_content(workbook).decode("utf-8", "replace")]) == [phone]
