@@ -3,7 +3,7 @@
 `API` declares every operation of /api/v1/ and `PAGES` every page (URL pattern): who may act
 on the object inside grid 1 (community C01), which fill key of the test's objects each path
 parameter takes, and for an API write a minimal valid body and the model it writes.
-`DISAGREEMENTS` lists where the code answers otherwise than docs/scope.md says.
+The declarations say what docs/scope.md says; where the code answers otherwise, the code is fixed.
 """
 
 from collections.abc import Callable
@@ -64,12 +64,6 @@ class Op:
 
 def _op(allowed: frozenset[str] | set[str], **kw: Any) -> Op:
     return Op(allowed=frozenset(allowed), **kw)
-
-
-# Where the code disagrees with docs/scope.md: (operation, persona, object) -> the reason. The matrix
-# leaves these pairs out and test_documented_rule_holds asserts the intended answer under
-# xfail(strict=True), so each finding stays visible until the code is changed.
-DISAGREEMENTS: dict[tuple[str, str, str], str] = {}
 
 
 # Checklist answers with nothing wrong (the food-safety and fire-safety demo templates).

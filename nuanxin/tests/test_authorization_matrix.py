@@ -42,7 +42,6 @@ from nuanxin.testing import PASSWORD, World, build_world, photo_upload
 from nuanxin.tests.matrix_support import (
     ANONYMOUS,
     API,
-    DISAGREEMENTS,
     MISSING,
     OUTSIDE_REACH,
     PAGE_PREFIXES_LEFT_OUT,
@@ -692,10 +691,6 @@ def test_every_api_operation_is_declared() -> None:
     assert sorted(set(API) - operations) == [], "these declarations name no operation"
 
 
-def test_disagreements_name_declared_operations() -> None:
-    assert {key for key, _, _ in DISAGREEMENTS} <= set(API) | set(PAGES)
-
-
 # The matrix
 
 
@@ -708,8 +703,6 @@ def test_operation_answers_each_persona_as_declared(rules: Matrix, canary: _Coll
     for where in wheres:
         fills = rules.objects.inside if where == "inside" else rules.objects.outside
         for persona in (*PERSONAS, ANONYMOUS):
-            if (key, persona, where) in DISAGREEMENTS:
-                continue
             answer = _send(rules, key, op, persona, fills)
             if not op.reveals:
                 bodies.append(answer.body)
@@ -718,23 +711,6 @@ def test_operation_answers_each_persona_as_declared(rules: Matrix, canary: _Coll
                 problems.append(f"{persona} on the {where} object: {problem}")
     assert not problems, "\n".join(problems)
     assert _leaks(rules.objects.secrets, bodies + canary.lines) == []
-
-
-@pytest.mark.parametrize(
-    ("key", "persona", "where"),
-    [pytest.param(*k, marks=pytest.mark.xfail(strict=True, reason=r)) for k, r in sorted(DISAGREEMENTS.items())]
-    or [pytest.param("", "", "", marks=pytest.mark.skip(reason="no known disagreement"))],
-)
-def test_documented_rule_holds(rules: Matrix, key: str, persona: str, where: str) -> None:
-    fills = rules.objects.inside if where == "inside" else rules.objects.outside
-    if key in PAGES:
-        page = PAGES[key]
-        status, location, _, _ = _open_page(rules, page, persona, _page_path(key, page, fills))
-        assert _page_check(page, _page_expected(page, persona, where), status, location) is None
-        return
-    op = API[key]
-    answer = _send(rules, key, op, persona, fills)
-    assert _check(op, _expected(op, persona, where), answer) is None
 
 
 def _page_routes(resolver: Any = None, prefix: str = "") -> list[str]:
@@ -822,8 +798,6 @@ def test_page_answers_each_persona_as_declared(rules: Matrix, canary: _Collector
         fills = rules.objects.inside if where == "inside" else rules.objects.outside
         path = _page_path(route, page, fills)
         for persona in (*PERSONAS, ANONYMOUS):
-            if (route, persona, where) in DISAGREEMENTS:
-                continue
             status, location, body, audit = _open_page(rules, page, persona, path)
             bodies.append(body)
             expected = _page_expected(page, persona, where)
