@@ -531,6 +531,11 @@ def merge_case(*, actor: Any, scope: Scope | None, case: Case, into: Case, now: 
     _require_manager(scope, into, actor)
     if into.pk == case.pk or into.state not in OPEN_STATES or into.case_class_id != case.case_class_id:
         raise DomainError(_("Merge into another open case of the same kind."), field="into")
+    return _close_as_duplicate(case, into=into, actor=actor, now=now)
+
+
+def _close_as_duplicate(case: Case, *, into: Case, actor: Any, now: datetime | None) -> Case:
+    """Close `case` as merged into `into`; its reporter and followers follow `into` from now on."""
     merged = _move(
         case,
         actor=actor,
@@ -603,16 +608,7 @@ def follow_case(*, actor: Any, token: str, now: datetime | None = None) -> Case:
     if created:
         audit.record("cases.followed", actor=actor, obj=case, detail={"why": CaseFollower.Why.CHOSE.value})
     if report.state == S.REPORTED and report.pk != case.pk and report.case_class_id == case.case_class_id:
-        merged = _move(
-            report,
-            actor=actor,
-            kind=CaseEvent.Kind.MERGED,
-            note=case.number,
-            closure=Case.Closure.DUPLICATE,
-            merged_into=case,
-            now=now,
-        )
-        _carry_followers(merged, case, since=now)
+        _close_as_duplicate(report, into=case, actor=actor, now=now)
     return case
 
 

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+# Checklist answers with nothing wrong (the food-safety and fire-safety demo templates).
+from nuanxin.inspections.tests.test_record import FIRE_CLEAN, FOOD_CLEAN
 from nuanxin.testing import PERSONAS
 
 ANONYMOUS = "anonymous"
@@ -64,24 +66,6 @@ class Op:
 
 def _op(allowed: frozenset[str] | set[str], **kw: Any) -> Op:
     return Op(allowed=frozenset(allowed), **kw)
-
-
-# Checklist answers with nothing wrong (the food-safety and fire-safety demo templates).
-FOOD_CLEAN = {
-    "licence_shown": True,
-    "health_certificates": True,
-    "raw_cooked_apart": True,
-    "expired_food": False,
-    "gas_alarm_ok": True,
-}
-FIRE_CLEAN = {
-    "exits_clear": True,
-    "extinguishers_ok": True,
-    "extinguisher_count": 2,
-    "emergency_lights_ok": True,
-    "ebike_indoor": False,
-    "wiring": "ok",
-}
 
 
 def _photo() -> Any:
