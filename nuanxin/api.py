@@ -22,7 +22,7 @@ from ninja.schema import NinjaGenerateJsonSchema
 from ninja.security import HttpBearer, SessionAuth
 from pydantic.json_schema import CoreModeRef, CoreRef, DefsRef
 
-from nuanxin.accounts.actions import token_for
+from nuanxin.accounts.token_memory import identify
 from nuanxin.core.errors import DomainError
 from nuanxin.core.ratelimit import RateLimited
 from nuanxin.core.security import declared_length
@@ -30,15 +30,15 @@ from nuanxin.core.security import declared_length
 
 class BearerToken(HttpBearer):
     """`Authorization: Bearer <token>`: an active token (not expired, revoked or idle too
-    long) signs its user in for this request; the token's id is kept for DELETE /auth/token."""
+    long) signs its user in for this request (accounts.token_memory: from the worker's memory
+    while the account is unchanged); the token's id is kept for DELETE /auth/token."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        row = token_for(token)
-        if row is None:
+        found = identify(token)
+        if found is None:
             return None
-        request.user = row.user
-        request.api_token_id = row.pk  # type: ignore[attr-defined]
-        return row.user
+        request.user, request.api_token_id = found  # type: ignore[attr-defined]
+        return request.user
 
 
 def _joined_qualname(component: str) -> str:

@@ -1,7 +1,7 @@
 """Writes on accounts: users, role grants, API tokens."""
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -178,15 +178,21 @@ def token_for(token: str) -> ApiToken | None:
     row = ApiToken.objects.active(now).select_related("user").filter(digest=ApiToken.digest_of(token)).first()
     if row is None:
         return None
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        row.last_used_at = now
+    row.last_used_at = note_token_use(row.pk, row.last_used_at, now)
     return row
 
 
-def user_for_token(token: str) -> User | None:
-    row = token_for(token)
-    return row.user if row is not None else None
+# How often a used token's last_used_at is written (the idle limit counts from it).
+TOKEN_USE_STEP = timedelta(minutes=5)
+
+
+def note_token_use(token_id: int, last_used_at: datetime | None, now: datetime) -> datetime | None:
+    """Write that a token was used, at most every TOKEN_USE_STEP (so a busy client does not
+    write on every request); the token's last use as it stands after."""
+    if last_used_at is None or now - last_used_at > TOKEN_USE_STEP:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+        return now
+    return last_used_at
 
 
 class TokenRevoked:

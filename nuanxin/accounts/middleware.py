@@ -11,9 +11,9 @@ from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from nuanxin.accounts.actions import user_for_token
 from nuanxin.accounts.roles import READ_ONLY_ROLES
 from nuanxin.accounts.scope import scope_of
+from nuanxin.accounts.token_memory import user_for_token
 from nuanxin.core import audit
 
 # Seconds between two restarts of a staff session's idle clock.

@@ -103,7 +103,10 @@ class ApiToken(models.Model):
 
     @property
     def usable_until(self) -> datetime:
-        """When the token stops working if it is not used again: its expiry, or the end of
-        its idle allowance, whichever comes first."""
-        last = self.last_used_at or self.created_at
-        return min(self.expires_at, last + timedelta(days=idle_days()))
+        return usable_until(self.created_at, self.expires_at, self.last_used_at)
+
+
+def usable_until(created_at: datetime, expires_at: datetime, last_used_at: datetime | None) -> datetime:
+    """When a token stops working if it is not used again: its expiry, or the end of its idle
+    allowance, whichever comes first (the same limits as `ApiTokenQuerySet.active`)."""
+    return min(expires_at, (last_used_at or created_at) + timedelta(days=idle_days()))

@@ -1,6 +1,8 @@
 """Logins, logouts and failed logins go to the audit log (never the password). An account's
 API tokens are revoked when its password changes, when it is deactivated and when one of its
-roles is withdrawn, whatever path made the change (an action, the admin, a command)."""
+roles is withdrawn, whatever path made the change (an action, the admin, a command); and any
+change to the account, its roles or its tokens makes the worker processes forget what they
+remembered of its tokens."""
 
 import time
 from typing import Any
@@ -11,7 +13,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from nuanxin.accounts.actions import TokenRevoked, revoke_tokens
-from nuanxin.accounts.models import RoleGrant, User
+from nuanxin.accounts.models import ApiToken, RoleGrant, User
+from nuanxin.accounts.token_memory import restamp
 from nuanxin.core import audit
 
 
@@ -62,3 +65,18 @@ def _revoke_tokens_of_withdrawn_role(sender: Any, instance: RoleGrant, **kwargs:
     user = User.objects.filter(pk=instance.user_id).first()
     if user is not None:
         revoke_tokens(actor=None, user=user, reason=TokenRevoked.ROLE_WITHDRAWN)
+
+
+# What a worker remembers of a bearer token (accounts/token_memory.py) rests on the user row,
+# the role grants and the token: any change to them makes every process read them again.
+@receiver(post_save, sender=User)
+@receiver(post_delete, sender=User)
+def _forget_remembered_account(sender: Any, instance: User, **kwargs: Any) -> None:
+    restamp(instance.pk)
+
+
+@receiver(post_save, sender=RoleGrant)
+@receiver(post_delete, sender=RoleGrant)
+@receiver(post_delete, sender=ApiToken)
+def _forget_remembered_tokens(sender: Any, instance: RoleGrant | ApiToken, **kwargs: Any) -> None:
+    restamp(instance.user_id)

@@ -12,9 +12,9 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nuanxin.accounts.actions import user_for_token
 from nuanxin.accounts.forms import LoginForm
 from nuanxin.accounts.scope import scope_of
+from nuanxin.accounts.token_memory import user_for_token
 from nuanxin.core import ratelimit
 
 

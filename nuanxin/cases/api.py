@@ -19,12 +19,14 @@ from nuanxin.cases.queries import (
     Suggestion,
     age_hours,
     case_or_404,
+    case_row,
+    case_rows,
     follow_offers,
-    is_staff_viewer,
     my_cases,
     public_point,
-    sees_whole_case,
+    seen_whole,
     similar_open_cases,
+    staff_sees,
     territory_cases,
     timeline_for,
 )
@@ -34,8 +36,8 @@ from nuanxin.core.geo import check_point
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.idempotency import idempotent
 from nuanxin.core.masking import mask_phone
-from nuanxin.core.schemas import BoundedPagination, DbInt, Id, Moment
-from nuanxin.core.scoping import require
+from nuanxin.core.schemas import BoundedPagination, DbInt, Id, Moment, built_answer
+from nuanxin.core.scoping import Scope, require
 from nuanxin.territory.models import Area, Place
 
 router = Router(tags=["cases"])
@@ -197,27 +199,39 @@ class StepIn(Schema):
 
 
 def _out(request: ScopedRequest, case: Case, *, detail: bool = False) -> dict[str, Any]:
-    fields = set(CaseOut.model_fields) - {"view", "class_code", "class_name", "reporter_name", "reporter_phone_masked"}
-    data: dict[str, Any] = {name: getattr(case, name) for name in fields}
-    data |= {"view": "whole", "class_code": case.case_class.code, "class_name": case.case_class.name}
-    whole = sees_whole_case(request.scope, case)
+    row = case_row(case)
+    data = _row_out(request.scope, row, whole=bool(seen_whole(request.scope, [row])))
+    if detail:
+        events = list(timeline_for(request.scope, case).values(*_EVENT_OUT))
+        whole = data["view"] == "whole"
+        data["timeline"] = events if whole else [event | {"note": ""} for event in events]
+        data["photos"] = [_photo_out(photo) for photo in case.photos.all()] if whole else []
+    return data
+
+
+_CASE_OUT = tuple(CaseOut.model_fields)
+_EVENT_OUT = tuple(EventOut.model_fields)
+
+
+def _row_out(scope: Scope, row: dict[str, Any], *, whole: bool) -> dict[str, Any]:
+    """A case row (queries.case_rows) as CaseOut, in its field order and with nothing else:
+    what the viewer may read of it (`whole`: queries.seen_whole)."""
+    data = {name: row.get(name) for name in _CASE_OUT}
+    # Never the row's own reporter columns: staff are given them below, masked.
+    data |= {"view": "whole", "reporter_name": None, "reporter_phone_masked": None}
     if not whole:
         data |= {
             "view": "public",
             "description": None,
             "address": None,
-            "lng": public_point(case.lng),
-            "lat": public_point(case.lat),
+            "lng": public_point(row["lng"]),
+            "lat": public_point(row["lat"]),
             "handler_id": None,
             "satisfaction": None,
         }
-    if is_staff_viewer(request.scope, case) and not case.anonymous:
-        data["reporter_name"] = case.reporter_name
-        data["reporter_phone_masked"] = mask_phone(case.reporter_phone)
-    if detail:
-        events = [EventOut.from_orm(e).dict() for e in timeline_for(request.scope, case)]
-        data["timeline"] = events if whole else [event | {"note": ""} for event in events]
-        data["photos"] = [_photo_out(photo) for photo in case.photos.all()] if whole else []
+    if staff_sees(scope, row["grid_path"]) and not row["anonymous"]:
+        data["reporter_name"] = row["reporter_name"]
+        data["reporter_phone_masked"] = mask_phone(row["reporter_phone"])
     return data
 
 
@@ -270,23 +284,27 @@ def report(request: ScopedRequest, payload: CaseIn) -> Status:
 
 
 class CasePages(BoundedPagination):
-    """Pages of cases, each case turned into its answer after the page is cut (what the viewer
-    may read of it depends on the viewer, so it cannot be a plain schema over the rows)."""
+    """Pages of cases read as plain rows, each turned into its answer after the page is cut
+    (what the viewer may read of it depends on the viewer, so it cannot be a plain schema
+    over the rows)."""
 
     def paginate_queryset(self, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:
         page = super().paginate_queryset(queryset, pagination, request, **params)
-        page["items"] = [_out(request, case) for case in page["items"]]
+        rows = page["items"]
+        whole = seen_whole(request.scope, rows)
+        page["items"] = [_row_out(request.scope, row, whole=row["id"] in whole) for row in rows]
         return page
 
 
 @router.get("/cases", response=list[CaseOut])
+@built_answer
 @paginate(CasePages)
 def list_cases(request: ScopedRequest, filters: Query[CaseFilter], mine: bool = False) -> Any:
     """Staff get the cases of their territory; everyone else, and staff with `mine=true`, the
     cases they reported or follow."""
     if mine or not request.scope.has("cases.view"):
-        return Pages(filters.filter(my_cases(request.scope)))
-    return Pages(filters.filter(territory_cases(request.scope)))
+        return Pages(filters.filter(my_cases(request.scope)), case_rows)
+    return Pages(filters.filter(territory_cases(request.scope)), case_rows)
 
 
 @router.get("/cases/figures", response=dict[str, Any])
@@ -306,6 +324,7 @@ def get_figures(
 
 
 @router.get("/cases/{case_id}", response=CaseDetailOut)
+@built_answer
 def get_case(request: ScopedRequest, case_id: Id) -> dict[str, Any]:
     return _out(request, case_or_404(request.scope, case_id), detail=True)
 

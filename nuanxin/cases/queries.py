@@ -5,7 +5,7 @@ import logging
 import math
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core import signing
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from nuanxin.cases.models import Case, CaseClass, CaseEvent, CaseFollower, Level
@@ -33,12 +33,17 @@ def _listed(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 class Pages:
     """A case list cut into pages in two steps: the page's ids first, read from the ordering
-    index alone, then those rows with their related rows. Asked for whole rows in one step,
-    the database sorts every case of the territory to find one page (a million-case
-    community: a quarter of a second). Django's Paginator and ninja's pagination both take it."""
+    index alone, then those rows by id (the ids came through the scope already, so the rows
+    are read without it). Asked for whole rows in one step, the database sorts every case of
+    the territory to find one page (a million-case community: a quarter of a second). Django's
+    Paginator and ninja's pagination both take it.
 
-    def __init__(self, cases: QuerySet[Case]) -> None:
+    `rows(ids)` reads the page's rows, keyed by id: whole cases with their related rows by
+    default (pages render them), plain values for an API answer (`case_rows`)."""
+
+    def __init__(self, cases: QuerySet[Case], rows: Callable[[list[int]], Mapping[int, Any]] | None = None) -> None:
         self.cases = cases
+        self.rows = rows or (lambda ids: _listed(Case.objects.filter(pk__in=ids)).in_bulk(ids))
 
     def count(self) -> int:
         return self.cases.count()
@@ -46,10 +51,50 @@ class Pages:
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, window: slice) -> list[Case]:
+    def __getitem__(self, window: slice) -> list[Any]:
         ids = list(self.cases.values_list("pk", flat=True)[window])
-        found = self.cases.in_bulk(ids)
+        found = self.rows(ids) if ids else {}
         return [found[pk] for pk in ids if pk in found]
+
+
+# What an API answer reads of a case: its own columns, and its class's and grid's few.
+CASE_ROW_COLUMNS = (
+    "id",
+    "number",
+    "description",
+    "lng",
+    "lat",
+    "address",
+    "grid_id",
+    "state",
+    "closure",
+    "level",
+    "emergency",
+    "deadline",
+    "reported_at",
+    "closed_at",
+    "satisfaction",
+    "version",
+    "handler_id",
+    "reporter_id",
+    "reporter_name",
+    "reporter_phone",
+    "anonymous",
+)
+CASE_ROW_RELATED = {"class_code": "case_class__code", "class_name": "case_class__name", "grid_path": "grid__path"}
+
+
+def case_rows(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The cases with these ids as plain values (CASE_ROW_COLUMNS and CASE_ROW_RELATED), no
+    model objects; the ids must have come through the scope."""
+    related = {name: F(lookup) for name, lookup in CASE_ROW_RELATED.items()}
+    return {row["id"]: row for row in Case.objects.filter(pk__in=ids).values(*CASE_ROW_COLUMNS, **related)}
+
+
+def case_row(case: Case) -> dict[str, Any]:
+    """A case object as the same values `case_rows` reads."""
+    row = {name: getattr(case, name) for name in CASE_ROW_COLUMNS}
+    return row | {"class_code": case.case_class.code, "class_name": case.case_class.name, "grid_path": case.grid.path}
 
 
 def cases_for(scope: Scope) -> QuerySet[Case]:
@@ -69,7 +114,12 @@ def case_or_404(scope: Scope, case_id: int) -> Case:
 
 def is_staff_viewer(scope: Scope, case: Case) -> bool:
     """Staff who see the case through the territory (not merely as its reporter)."""
-    return scope.has_at("cases.view", case.grid.path)
+    return staff_sees(scope, case.grid.path)
+
+
+def staff_sees(scope: Scope, grid_path: str) -> bool:
+    """Whether the viewer sees the cases of the grid at this path as staff."""
+    return scope.has_at("cases.view", grid_path)
 
 
 # A follower who is not the case's reporter sees its location to this many decimals (about 100 m).
@@ -82,13 +132,22 @@ def sees_whole_case(scope: Scope, case: Case) -> bool:
     place (a warm station's host follows the feedback it must act on, why "host"). Every
     other follower (one who chose "this is the same", or followed a merged duplicate) sees
     the public view only: class, state, level, grid, rounded location and dates."""
-    if is_staff_viewer(scope, case):
-        return True
-    if scope.user_id is None:
-        return False
-    if case.reporter_id is not None and case.reporter_id == scope.user_id:
-        return True
-    return CaseFollower.objects.filter(case=case, user_id=scope.user_id, why=CaseFollower.Why.HOST).exists()
+    return bool(seen_whole(scope, [{"id": case.pk, "grid_path": case.grid.path, "reporter_id": case.reporter_id}]))
+
+
+def seen_whole(scope: Scope, rows: list[Mapping[str, Any]]) -> set[int]:
+    """The ids among these case rows (id, grid_path, reporter_id) that the viewer sees whole
+    (`sees_whole_case`), with one query at most for a whole page."""
+    whole = {
+        row["id"]
+        for row in rows
+        if staff_sees(scope, row["grid_path"]) or (scope.user_id is not None and row["reporter_id"] == scope.user_id)
+    }
+    rest = [row["id"] for row in rows if row["id"] not in whole]
+    if rest and scope.user_id is not None:
+        hosted = CaseFollower.objects.filter(case_id__in=rest, user_id=scope.user_id, why=CaseFollower.Why.HOST)
+        whole.update(hosted.values_list("case_id", flat=True))
+    return whole
 
 
 def public_point(value: float) -> float:

@@ -5,13 +5,17 @@ one of these, so an absurd number is a 422 naming the field instead of an overfl
 database driver: the database stores signed 64-bit integers.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time
-from typing import Annotated
+from functools import wraps
+from typing import Annotated, Any
 
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, Schema
+from ninja import Field, Schema, Status
 from ninja.conf import settings as ninja_settings
 from ninja.pagination import LimitOffsetPagination
+from ninja.renderers import JSONRenderer
 from pydantic import AfterValidator
 
 from nuanxin.core.validators import DB_INT_MAX, DB_INT_MIN
@@ -60,3 +64,28 @@ class BoundedPagination(LimitOffsetPagination):
         # ninja reads its page settings (NINJA_PAGINATION_*) once, when it is imported.
         limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=ninja_settings.PAGINATION_MAX_LIMIT)
         offset: Count = 0
+
+
+_RENDERER = JSONRenderer()  # the NinjaAPI's renderer (nuanxin/api.py keeps ninja's default)
+
+
+def built_answer(view: Callable[..., Any]) -> Callable[..., Any]:
+    """An operation whose answer the server builds itself from its own rows, field by field
+    in its schema's order: rendered as it is, without ninja validating it against the
+    operation's response schema again (for a page of 50 cases that validation cost as much as
+    reading them). The schema still documents the answer, and the fuzzer
+    (nuanxin/tests/test_api_fuzz.py) checks every answer against it. Put it above
+    `@paginate`, whose schema and parameters it passes on."""
+
+    @wraps(view)
+    def answered(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        result = view(request, *args, **kwargs)
+        if isinstance(result, HttpResponse):
+            return result
+        status = 200
+        if isinstance(result, Status):
+            status, result = result.status_code, result.value
+        content = _RENDERER.render(request, result, response_status=status)
+        return HttpResponse(content, status=status, content_type=f"{_RENDERER.media_type}; charset={_RENDERER.charset}")
+
+    return answered

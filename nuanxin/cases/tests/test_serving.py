@@ -1,0 +1,75 @@
+"""What the key case reads cost, pinned (issue 15: docs/performance.md): a grid worker's page of
+cases and a case's detail over the API with a bearer token the worker process remembers, and
+that their answers, built from plain rows without ninja's re-validation, are exactly the schema's
+fields with what the viewer may read."""
+
+import pytest
+from django.test import Client
+
+from nuanxin.accounts import token_memory
+from nuanxin.accounts.tests.test_tokens import _bearer, _issue
+from nuanxin.cases.api import CaseDetailOut, CaseOut
+from nuanxin.cases.models import CaseFollower
+
+
+@pytest.fixture
+def token(world) -> str:
+    token_memory.forget_all()
+    return _issue("grid1-worker")
+
+
+def _warm(client: Client, url: str, token: str) -> None:
+    for _ in range(2):  # the first request notes whose the token is, the second remembers it
+        assert client.get(url, **_bearer(token)).status_code == 200
+
+
+def test_a_page_of_cases_costs_four_statements_however_many_cases(token, world, report, django_assert_num_queries):
+    client = Client()
+    for n in range(3):
+        report("sanitation", by=world.rider, description=f"第{n}个")
+    _warm(client, "/api/v1/cases?limit=50", token)
+    # The account's stamp, the count, the page's ids, its rows.
+    with django_assert_num_queries(4):
+        small = client.get("/api/v1/cases?limit=50", **_bearer(token)).json()
+    for n in range(20):
+        report("sanitation", by=world.rider, description=f"又一个{n}")
+    with django_assert_num_queries(4):
+        large = client.get("/api/v1/cases?limit=50", **_bearer(token)).json()
+    assert (small["count"], large["count"]) == (3, 23) and len(large["items"]) == 23
+
+
+def test_a_case_in_a_page_is_the_schema_exactly_and_masks_the_reporter(token, world, report):
+    case = report("sanitation", by=world.rider, reporter_name="李字春", reporter_phone="13800138000")
+    [item] = Client().get("/api/v1/cases", **_bearer(token)).json()["items"]
+    assert list(item) == list(CaseOut.model_fields)
+    CaseOut.model_validate(item)
+    assert item["id"] == case.pk and item["view"] == "whole"
+    assert item["reporter_name"] == "李字春" and item["reporter_phone_masked"] == "138****8000"
+
+
+def test_a_follower_s_page_shows_the_public_view_with_no_reporter(client_for, world, report):
+    case = report("sanitation", by=world.resident, reporter_name="李字春", reporter_phone="13800138000")
+    CaseFollower.objects.create(case=case, user=world.rider, since=case.reported_at, why=CaseFollower.Why.CHOSE)
+    [item] = client_for("rider").get("/api/v1/cases").json()["items"]
+    assert item["view"] == "public" and item["description"] is None and item["address"] is None
+    assert item["reporter_name"] is None and item["reporter_phone_masked"] is None
+    assert item["lng"] == round(case.lng, 3)
+
+
+def test_a_host_unit_sees_its_followed_case_whole_in_a_page(client_for, world, report):
+    case = report("sanitation", by=world.resident)
+    CaseFollower.objects.create(case=case, user=world.rider, since=case.reported_at, why=CaseFollower.Why.HOST)
+    [item] = client_for("rider").get("/api/v1/cases").json()["items"]
+    assert item["view"] == "whole" and item["description"] == case.description
+
+
+def test_a_case_detail_costs_four_statements(token, world, report, django_assert_num_queries):
+    case = report("sanitation", by=world.rider)
+    client = Client()
+    _warm(client, f"/api/v1/cases/{case.pk}", token)
+    # The stamp, the case with its class and grid, its timeline, its photos.
+    with django_assert_num_queries(4):
+        answer = client.get(f"/api/v1/cases/{case.pk}", **_bearer(token)).json()
+    assert list(answer) == list(CaseDetailOut.model_fields)
+    CaseDetailOut.model_validate(answer)
+    assert [event["kind"] for event in answer["timeline"]] == ["reported"]
