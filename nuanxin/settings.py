@@ -307,8 +307,8 @@ def _redis_parts(url: str) -> tuple[str, str, str]:
     return bare, unquote(parts.username or ""), unquote(parts.password or "")
 
 
-# "ratelimit" holds the rate-limit counters and the join codes (core/ratelimit.py,
-# docs/rate-limits.md): it must be shared by every worker process and server, so it is the
+# "ratelimit" holds the rate-limit counters, the join codes (core/ratelimit.py,
+# docs/rate-limits.md) and the accounts' stamps (accounts/token_memory.py): it must be shared by every worker process and server, so it is the
 # database (table nuanxin_ratelimit, made by core migration 0007), never local memory.
 CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
