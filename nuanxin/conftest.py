@@ -5,6 +5,8 @@ import pytest
 from django.core.cache import caches
 from django.test import Client
 
+from nuanxin.core.workcalendar import forget_calendar
+from nuanxin.territory.queries import forget_rosters
 from nuanxin.testing import World, build_world
 
 
@@ -18,6 +20,14 @@ def _fast_settings(settings: Any) -> None:
     }
     settings.LANGUAGE_CODE = "zh-hans"
     settings.NUANXIN_MFA_REQUIRED = False  # the MFA tests (accounts/tests/test_mfa.py) turn it on
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_memories() -> None:
+    """What a process keeps of the calendar and the rosters for a few seconds may come from an
+    earlier test's rolled-back rows: each test starts without it."""
+    forget_calendar()
+    forget_rosters()
 
 
 @pytest.fixture(autouse=True)

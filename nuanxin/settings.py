@@ -308,8 +308,9 @@ def _redis_parts(url: str) -> tuple[str, str, str]:
 
 
 # "ratelimit" holds the rate-limit counters, the join codes (core/ratelimit.py,
-# docs/rate-limits.md) and the accounts' stamps (accounts/token_memory.py): it must be shared by every worker process and server, so it is the
-# database (table nuanxin_ratelimit, made by core migration 0007), never local memory.
+# docs/rate-limits.md) and the accounts' stamps (accounts/token_memory.py): it must be shared
+# by every worker process and server, so it is the database (table nuanxin_ratelimit, made by
+# core migration 0007), never local memory.
 CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "ratelimit": {

@@ -6,10 +6,11 @@ on its version (so two people acting at once cannot both succeed: the second get
 error), appends a timeline event and an audit entry, all in one transaction.
 """
 
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +33,7 @@ from nuanxin.core.photos import StoredPhoto, accept_photo
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import normalize_mobile, plain_text
 from nuanxin.territory.models import Area, Place, StaffAssignment
-from nuanxin.territory.queries import locate_grid, staff_on
+from nuanxin.territory.queries import locate_grid, on_duty
 
 S = Case.State
 # Which state each step may start from, and where it leads.
@@ -84,9 +85,9 @@ def deadline_for(case_class: CaseClass, state: str, start: datetime) -> datetime
 
 def responsible_worker(grid: Area, day: Any) -> Any:
     """Who a new grid-level case goes to: the grid's full-time worker on duty, else its leader."""
-    on_duty = list(staff_on(grid, day))
+    roster = on_duty(grid, day)
     for duty in (StaffAssignment.Duty.GRID_WORKER, StaffAssignment.Duty.GRID_LEADER):
-        for assignment in on_duty:
+        for assignment in roster:
             if assignment.duty == duty:
                 return assignment.person
     return None
@@ -119,18 +120,26 @@ def _check_answers(case_class: CaseClass, answers: dict[str, Any]) -> dict[str, 
     return clean
 
 
-def _next_number(now: datetime) -> str:
+def _take_number(case: Case, now: datetime) -> None:
+    """Give `case` the next number of its day, 20261206-0001: gapless, as offices count their
+    reports (docs/decisions/0003-case-numbers-taken-last.md). One statement creates or bumps
+    the day's counter row and returns the new count; it locks the row until COMMIT, so
+    report_case calls this after every other write of the report, and only the audit entry
+    (the chain head, the other lock) comes after it."""
     day = timezone.localtime(now).date()
-    try:
-        with transaction.atomic():
-            CaseCounter.objects.get_or_create(day=day)
-    except IntegrityError:
-        pass  # another report created today's counter first
-    counter = CaseCounter.objects.select_for_update().get(day=day)
-    counter.last = F("last") + 1
-    counter.save(update_fields=["last"])
-    counter.refresh_from_db(fields=["last"])
-    return f"{day:%Y%m%d}-{counter.last:04d}"
+    quote = connection.ops.quote_name
+    table, day_column, last_column = quote(CaseCounter._meta.db_table), quote("day"), quote("last")
+    with connection.cursor() as cursor:
+        # PostgreSQL and SQLite (3.35 and later) both take this upsert with RETURNING.
+        cursor.execute(
+            f"INSERT INTO {table} ({day_column}, {last_column}) VALUES (%s, 1) "  # noqa: S608 (names, not values)
+            f"ON CONFLICT ({day_column}) DO UPDATE SET {last_column} = {table}.{last_column} + 1 "
+            f"RETURNING {last_column}",
+            [connection.ops.adapt_datefield_value(day)],
+        )
+        (last,) = cursor.fetchone()
+    case.number = f"{day:%Y%m%d}-{last:04d}"
+    Case.objects.filter(pk=case.pk).update(number=case.number)
 
 
 @transaction.atomic
@@ -189,7 +198,8 @@ def report_case(
     stored = _store_photos(None, photos or [], stage=CasePhoto.Stage.REPORT)
     level = case_class.level
     case = Case.objects.create(
-        number=_next_number(now),
+        # Unique until _take_number gives the real one at the end; no one else sees it.
+        number=f"pending-{secrets.token_hex(8)}",
         case_class=case_class,
         description=description,
         answers=clean_answers,
@@ -204,7 +214,7 @@ def report_case(
         reporter_phone=reporter_phone,
         anonymous=anonymous,
         level=level,
-        handler=responsible_worker(grid, timezone.localtime(now).date()) if level == Level.GRID else None,
+        handler=responsible_worker(grid, timezone.localdate(now)) if level == Level.GRID else None,
         emergency=case_class.emergency,
         urgent=case_class.emergency,
         deadline=deadline_for(case_class, S.REPORTED, now),
@@ -222,14 +232,20 @@ def report_case(
         _keep_photo(case, photo, stage=CasePhoto.Stage.REPORT, event=event)
     if case.reporter_id is not None:
         CaseFollower.objects.create(case=case, user_id=case.reporter_id, since=now, why=CaseFollower.Why.REPORTER)
+    # The two rows every report locks until COMMIT come last (docs/decisions/0003): the day's
+    # counter, then the audit chain head. Only an emergency's notices, which carry the
+    # number, come between them.
+    audit_actor = actor if on_behalf or not anonymous else audit.NOBODY
+    audit.load_actor(audit_actor)
+    _take_number(case, now)
+    if case.emergency:
+        notices.emergency_reported(case, actor=actor)
     audit.record(
         "cases.reported",
-        actor=actor if on_behalf or not anonymous else audit.NOBODY,
+        actor=audit_actor,
         obj=case,
         detail={"class": case_class.code, "channel": channel, "anonymous": anonymous},
     )
-    if case.emergency:
-        notices.emergency_reported(case, actor=actor)
     return case
 
 

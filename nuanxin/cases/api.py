@@ -263,6 +263,9 @@ def report(request: ScopedRequest, payload: CaseIn) -> Status:
         place = Place.objects.visible_to(request.scope).filter(pk=payload.place_id).first()
         if place is None:
             raise DomainError(_("Unknown place."), field="place_id")
+    # Looked for before the report is filed: from its number to the commit (the whole of this
+    # operation, docs/decisions/0003) the report holds the day's counter.
+    found = similar_open_cases(case_class=case_class, lng=payload.lng, lat=payload.lat, text=payload.description)
     case = actions.report_case(
         actor=request.user,
         case_class=case_class,
@@ -278,7 +281,7 @@ def report(request: ScopedRequest, payload: CaseIn) -> Status:
         anonymous=payload.anonymous,
     )
     now = timezone.now()
-    offers = follow_offers(case, user_id=request.user.pk, now=now)
+    offers = follow_offers(case, user_id=request.user.pk, now=now, found=found)
     similar = [_similar_out(offer.suggestion, now) | {"follow_token": offer.token} for offer in offers]
     return Status(201, _out(request, case) | {"similar": similar})
 

@@ -35,7 +35,7 @@ from nuanxin.accounts.roles import PERMISSIONS
 from nuanxin.cases.models import Case, Level
 from nuanxin.core.notifications import notify
 from nuanxin.territory.models import Area
-from nuanxin.territory.queries import staff_on
+from nuanxin.territory.queries import on_duty
 
 # Roles whose holders accept, dispatch and escalate the cases of their node.
 MANAGING_ROLES = tuple(sorted(role for role, perms in PERMISSIONS.items() if "cases.manage" in perms))
@@ -69,7 +69,7 @@ def managers_at(case: Case, level: str | None = None) -> list[Any]:
 def staff_on_duty(case: Case) -> list[Any]:
     """The grid's staff on duty the day the case was reported (every duty of "2+3(1)+N")."""
     day = timezone.localtime(case.reported_at).date()
-    return [assignment.person for assignment in staff_on(case.grid, day)]
+    return [assignment.person for assignment in on_duty(case.grid, day)]
 
 
 def _send(

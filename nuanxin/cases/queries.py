@@ -382,13 +382,18 @@ class FollowOffer:
     token: str
 
 
-def follow_offers(report: Case, *, user_id: int | None, now: datetime | None = None) -> list[FollowOffer]:
+def follow_offers(
+    report: Case, *, user_id: int | None, now: datetime | None = None, found: list[Suggestion] | None = None
+) -> list[FollowOffer]:
     """Open cases like a report its reporter has just filed, each with a follow token: the
     only way to earn one. The reporter proved they saw something of this class at this
     place by filing it, so they may follow the same thing already reported. Only for the
     report's own reporter with an account, while the report is still only reported and at
     most FOLLOW_MAX_AGE seconds old; empty otherwise. What each offer tells is what a
-    stranger may know (class, state, distance, age), never the description."""
+    stranger may know (class, state, distance, age), never the description.
+
+    `found`: the similar open cases, when the caller looked for them before filing the report
+    (the API does, so that the search does not run while the report holds the day's counter)."""
     now = now or timezone.now()
     if (
         user_id is None
@@ -397,9 +402,10 @@ def follow_offers(report: Case, *, user_id: int | None, now: datetime | None = N
         or (now - report.reported_at).total_seconds() > FOLLOW_MAX_AGE
     ):
         return []
-    found = similar_open_cases(
-        case_class=report.case_class, lng=report.lng, lat=report.lat, text=report.description, exclude_id=report.pk
-    )
+    if found is None:
+        found = similar_open_cases(
+            case_class=report.case_class, lng=report.lng, lat=report.lat, text=report.description, exclude_id=report.pk
+        )
     return [
         FollowOffer(s, follow_token(s.case, user_id=user_id, report_id=report.pk))
         for s in found

@@ -180,6 +180,26 @@ class _System:
 SYSTEM: Any = _System()
 
 
+def _actor_and_ip(actor: Any) -> tuple[Any, str]:
+    """Whom an entry names, and from where: NOBODY is no one from nowhere; None is the
+    current request's user."""
+    ctx = current_context()
+    if actor is NOBODY:
+        return None, ""
+    if actor is None and ctx.request is not None:
+        user = getattr(ctx.request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user, ctx.ip
+    return actor, ctx.ip
+
+
+def load_actor(actor: Any = None) -> None:
+    """Load now what record() will say of `actor` (their roles, a query that the user object
+    keeps), for an action about to lock rows it holds until COMMIT: the query then runs
+    before the locks, not under them."""
+    getattr(_actor_and_ip(actor)[0], "audit_role", None)
+
+
 def record(
     action: str,
     *,
@@ -195,35 +215,29 @@ def record(
 
     `detail` must never hold raw personal data (ID numbers, phones, passwords, tokens).
     """
-    ctx = current_context()
-    ip = ctx.ip
-    if actor is NOBODY:
-        actor, ip = None, ""
-    elif actor is None and ctx.request is not None:
-        user = getattr(ctx.request, "user", None)
-        if user is not None and user.is_authenticated:
-            actor = user
+    actor, ip = _actor_and_ip(actor)
     if obj is not None and not area_path:
         area_path = str(getattr(obj, "audit_area_path", "") or "")
     key = current_key()  # before the lock: a bad key fails without holding it
+    # Every field but the time and the chain before the lock too: the actor's role may be a
+    # query (their role grants), and the head is held by every writer until COMMIT.
+    entry = AuditEntry(
+        actor_id=getattr(actor, "pk", None),
+        actor_name=getattr(actor, "username", "") or "",
+        role=str(getattr(actor, "audit_role", "") or ""),
+        ip=ip,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
+        result=result,
+        request_id=current_context().request_id,
+        area_path=area_path,
+        detail=detail or {},
+    )
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS})
-        entry = AuditEntry(
-            at=timezone.now(),
-            actor_id=getattr(actor, "pk", None),
-            actor_name=getattr(actor, "username", "") or "",
-            role=str(getattr(actor, "audit_role", "") or ""),
-            ip=ip,
-            action=action,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
-            result=result,
-            request_id=ctx.request_id,
-            area_path=area_path,
-            detail=detail or {},
-            prev_hash=head.last_hash,
-        )
+        entry.at, entry.prev_hash = timezone.now(), head.last_hash
         seal(entry, key)
         entry.save()
         head.last_hash = entry.hash

@@ -4,25 +4,46 @@ A working day is Monday to Friday unless a `CalendarDay` row says otherwise (a h
 weekday off, a make-up workday puts a weekend day on). Working periods come from the setting
 `NUANXIN_WORK_HOURS` (local wall-clock times in `TIME_ZONE`), read on every call.
 
-Every function takes timezone-aware datetimes and returns aware UTC datetimes. Calendar rows
-are loaded with one query per call (rarely a second one when a long limit runs past the
-estimated range) and never cached across calls, so an admin's edit counts at once.
+Every function takes timezone-aware datetimes and returns aware UTC datetimes. The calendar's
+rows (a few dozen a year) are loaded whole in one query and kept a short while in each process,
+since every report and every step of a case computes a deadline: an edit saved through the
+model (the admin) clears them at once in the process that saved it, and the other processes
+see it within CALENDAR_SECONDS, as are rows written without signals (bulk_create, a
+migration). The tests empty them before each test (nuanxin/conftest.py), so no test reads the
+rows of another test's rolled-back transaction.
 """
 
-import math
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from nuanxin.core.models import CalendarDay
 
 DEFAULT_WORK_HOURS = [("08:30", "12:00"), ("14:00", "17:30")]
+CALENDAR_SECONDS = 30
+_rows = LocMemCache("nuanxin-calendar", {"TIMEOUT": CALENDAR_SECONDS})
 
-# Extra calendar days loaded beyond the estimate, so holidays rarely need a second query.
-_SLACK_DAYS = 30
+
+def _day_kinds() -> dict[date, str]:
+    """Every CalendarDay row as {date: kind}, from the short per-process cache (module docstring)."""
+    kinds = _rows.get("kinds")
+    if kinds is None:
+        kinds = dict(CalendarDay.objects.values_list("date", "kind"))
+        _rows.set("kinds", kinds)
+    return kinds
+
+
+@receiver(post_save, sender=CalendarDay)
+@receiver(post_delete, sender=CalendarDay)
+def forget_calendar(**kwargs: object) -> None:
+    """Read the calendar's rows again on the next call (in this process)."""
+    _rows.clear()
 
 
 def _work_periods() -> list[tuple[time, time]]:
@@ -47,44 +68,15 @@ def _require_aware(value: datetime, name: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _daily_hours(periods: list[tuple[time, time]]) -> float:
-    return (
-        sum(
-            (datetime.combine(date.min, end) - datetime.combine(date.min, start)).total_seconds()
-            for start, end in periods
-        )
-        / 3600
-    )
-
-
-def _estimated_last_day(first: date, working_days: float) -> date:
-    # Five working days take seven calendar days; the slack covers holiday weeks.
-    return first + timedelta(days=math.ceil(working_days * 7 / 5) + _SLACK_DAYS)
-
-
 class _Calendar:
-    """The calendar for one call: the working periods and the rows of a date range.
+    """The calendar for one call: the working periods and the calendar's rows."""
 
-    The range is loaded in one query; a day outside it loads another stretch.
-    """
-
-    def __init__(self, first: date, last: date, periods: list[tuple[time, time]] | None = None) -> None:
-        self.periods = periods or _work_periods()
+    def __init__(self) -> None:
+        self.periods = _work_periods()
         self.tz: tzinfo = timezone.get_default_timezone()
-        self.kinds: dict[date, str] = {}
-        self.first, self.last = first, last
-        self._load(first, last)
-
-    def _load(self, first: date, last: date) -> None:
-        self.kinds.update(CalendarDay.objects.filter(date__gte=first, date__lte=last).values_list("date", "kind"))
-        self.first, self.last = min(self.first, first), max(self.last, last)
+        self.kinds = _day_kinds()
 
     def is_working_day(self, day: date) -> bool:
-        if day > self.last:
-            span = (self.last - self.first).days + 1
-            self._load(self.last + timedelta(days=1), max(day, self.last + timedelta(days=span)))
-        elif day < self.first:
-            self._load(day, self.first - timedelta(days=1))
         kind = self.kinds.get(day)
         if kind is None:
             return day.weekday() < 5
@@ -121,7 +113,7 @@ def _local_date(moment: datetime) -> date:
 
 def is_working_day(*, day: date) -> bool:
     """Whether `day` (a local date) is a working day on the calendar."""
-    return _Calendar(day, day).is_working_day(day)
+    return _Calendar().is_working_day(day)
 
 
 def add_working_hours(*, start: datetime, hours: float) -> datetime:
@@ -138,9 +130,7 @@ def add_working_hours(*, start: datetime, hours: float) -> datetime:
     remaining = timedelta(microseconds=round(hours * 3_600_000_000))
     if not remaining:
         return start
-    periods = _work_periods()
-    first = _local_date(start)
-    calendar = _Calendar(first, _estimated_last_day(first, hours / _daily_hours(periods)), periods)
+    calendar = _Calendar()
     for period_start, period_end in calendar.periods_from(start):
         available = period_end - period_start
         if remaining <= available:
@@ -157,9 +147,8 @@ def add_working_days(*, start: datetime, days: int) -> datetime:
     """
     if days < 0:
         raise ValueError("days must be zero or more")
-    first = _local_date(_require_aware(start, "start"))
-    calendar = _Calendar(first, _estimated_last_day(first, days))
-    day = first
+    day = _local_date(_require_aware(start, "start"))
+    calendar = _Calendar()
     counted = 0
     while counted < days:
         day += timedelta(days=1)
@@ -175,7 +164,7 @@ def working_hours_between(*, start: datetime, end: datetime) -> float:
     if end < start:
         return -working_hours_between(start=end, end=start)
     first, last = _local_date(start), _local_date(end)
-    calendar = _Calendar(first, last)
+    calendar = _Calendar()
     total = timedelta()
     for offset in range((last - first).days + 1):
         for period_start, period_end in calendar.periods_on(first + timedelta(days=offset)):

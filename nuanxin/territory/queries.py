@@ -7,7 +7,10 @@ from datetime import date
 from typing import Any
 
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import Count, Max, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -70,6 +73,33 @@ def staff_on(grid: Area, day: date) -> QuerySet[StaffAssignment]:
         .select_related("person")
         .order_by("duty", "starts_on")
     )
+
+
+# Who is on duty per grid and day, kept a short while in each process: every report of a
+# grid-level case asks it (the case's handler), and rosters change by the week. A change saved
+# through the models in this process clears it at once; the other processes see it within
+# ROSTER_SECONDS, as they see a changed grid within the grid stamp's 30 s. The tests empty it
+# before each test (nuanxin/conftest.py), so no test reads the roster of another test's
+# rolled-back rows.
+ROSTER_SECONDS = 30
+_rosters = LocMemCache("nuanxin-rosters", {"TIMEOUT": ROSTER_SECONDS, "OPTIONS": {"MAX_ENTRIES": 20_000}})
+
+
+def on_duty(grid: Area, day: date) -> list[StaffAssignment]:
+    """staff_on(grid, day) as a list, from the short per-process cache above."""
+    key = f"{grid.pk}:{day.isoformat()}"
+    roster = _rosters.get(key)
+    if roster is None:
+        roster = list(staff_on(grid, day))
+        _rosters.set(key, roster)
+    return roster
+
+
+@receiver(post_save, sender=StaffAssignment)
+@receiver(post_delete, sender=StaffAssignment)
+def forget_rosters(**kwargs: Any) -> None:
+    """Read the rosters again on the next call (in this process)."""
+    _rosters.clear()
 
 
 def formula_gaps(grid: Area, day: date) -> list[str]:
