@@ -25,7 +25,7 @@ DEV_STAMP := $(VENV)/.installed-requirements-dev
 NPM_STAMP := node_modules/.package-lock.json
 DEMO_LOGINS := admin street community grid1-leader grid1-worker grid2-worker rider1 resident1 partner1 auditor
 
-.PHONY: run test lint bench messages backup restore prod-check
+.PHONY: run test lint bench bench-serving messages backup restore prod-check
 
 run: export NUANXIN_DEMO := 1
 run: $(RUN_STAMP) $(NPM_STAMP)
@@ -49,7 +49,7 @@ run: $(RUN_STAMP) $(NPM_STAMP)
 	@trap 'kill 0' EXIT INT TERM; \
 	$(PY) manage.py $(if $(REDIS_URL),rqworker default,db_worker --no-reload -v 0) & \
 	$(PY) manage.py run_periodic -v 0 >/dev/null & \
-	$(VENV)/bin/gunicorn nuanxin.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --timeout 300
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py nuanxin.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --timeout 300
 
 test: $(DEV_STAMP) $(NPM_STAMP)
 	@bash scripts/debian-packages.sh cjk-font gettext chromium pango
@@ -67,6 +67,11 @@ bench: $(DEV_STAMP) $(NPM_STAMP)
 	$(PY) benchmarks/stations.py
 	$(PY) benchmarks/volunteers.py
 	$(PY) benchmarks/city.py
+
+# The short form of the serving benchmark (benchmarks/serving.py): key endpoints against their
+# same-work lean twins on the demo community, built into PostgreSQL nuanxin_bench_serving.
+bench-serving: $(DEV_STAMP)
+	$(PY) benchmarks/serving.py
 
 # Runs all three checks and fails if any failed, so one run shows every problem.
 lint: $(DEV_STAMP)

@@ -9,14 +9,18 @@ What it does, all bounded:
 - `manage.py generate_city` builds the city (BENCH_CITY_ARGS, default the generator's full city:
   10 districts, 6,000 grids, 2,000,000 residents, 1,000,000 watch targets, 10,000 stations) with
   the first of BENCH_CITY_SIZES cases (default "10000,1000000,5000000"), then tops the cases
-  up to each next size: one database grows.
+  up to each next size: one database grows. Each generator run ends with VACUUM (ANALYZE) of the
+  tables it wrote (the run states its seconds), as production's autovacuum would soon after a
+  load: a never-vacuumed city reads the heap on every index-only scan (docs/deploy.md).
 - Production settings: NUANXIN_PRODUCTION=1 with benchmark-only SECRET_KEY and
   NUANXIN_FIELD_KEY, DEBUG off, REDIS_URL, persistent connections (DB_CONN_MAX_AGE 60),
   SECURE_SSL_REDIRECT on; every request carries X-Forwarded-Proto: https as nginx sets it, so
   nothing is redirected and the cookies are the secure ones.
-- Per size: gunicorn on 127.0.0.1:<free port> (BENCH_WORKERS 5 × BENCH_WORKER_THREADS 4,
-  gthread; the same for every measurement) first serves the ceiling (benchmarks/bare: same
-  Django, only CommonMiddleware, JsonResponse({"ok": True})), then nuanxin. Each endpoint gets a
+- Per size: gunicorn on 127.0.0.1:<free port> with the repository's gunicorn.conf.py (gthread
+  without keep-alive, gc.freeze() after loading; BENCH_WORKERS 5 × BENCH_WORKER_THREADS 4,
+  BENCH_WORKER_CLASS to try another; the same for every measurement) first serves the ceiling
+  (benchmarks/bare: same Django, only CommonMiddleware, JsonResponse({"ok": True})), then
+  nuanxin. Each endpoint gets a
   warm-up (BENCH_WARMUP, 3 s) and a run of BENCH_SECONDS (10 s) of wrk, 50 connections
   (BENCH_CONNECTIONS), 2 threads, --latency; the Lua scripts in benchmarks/wrk count every
   non-2xx answer. Users sign in as real ones do: a bearer token from POST /api/v1/auth/token
@@ -212,13 +216,19 @@ BULK_ROWS = 50_000  # the generator's tables reported: those it wrote at least t
 BULK_TARGET = 50_000  # rows/s, issue 6 §2
 
 
+# generate_city's line for the closing VACUUM (ANALYZE) of the tables it wrote.
+VACUUM_LINE = re.compile(r"^tables vacuumed and analysed \(VACUUM \(ANALYZE\)\) in (?P<seconds>[\d.]+) s$")
+
+
 @dataclass
 class Growth:
-    """One generate_city run: the cases it brought the city to, its seconds, its tables."""
+    """One generate_city run: the cases it brought the city to, its seconds (the closing
+    vacuum's among them), its tables."""
 
     cases: int
     seconds: float
     tables: list[dict] = field(default_factory=list)
+    vacuum_seconds: float | None = None
 
 
 def grow(cases: int) -> Growth:
@@ -241,10 +251,13 @@ def grow(cases: int) -> Growth:
     )
     _RUNNING.append(process)
     tables = []
+    vacuum_seconds = None
     try:
         assert process.stdout is not None
         for line in process.stdout:
             print("    " + line.rstrip(), flush=True)
+            if vacuumed := VACUUM_LINE.match(line.strip()):
+                vacuum_seconds = float(vacuumed["seconds"])
             if match := GENERATOR_LINE.match(line.rstrip()):
                 tables.append(
                     {
@@ -257,7 +270,7 @@ def grow(cases: int) -> Growth:
         _stop(process)
     if process.returncode != 0:
         raise RuntimeError(f"generate_city failed ({process.returncode})")
-    return Growth(cases, time.perf_counter() - started, tables)
+    return Growth(cases, time.perf_counter() - started, tables, vacuum_seconds)
 
 
 def city_shape() -> str:
@@ -333,11 +346,14 @@ class Server:
 
 
 def start_server(app: str, *, bare: bool = False) -> Server:
-    """gunicorn on a free loopback port, the same configuration for the ceiling and nuanxin."""
+    """gunicorn on a free loopback port, the same configuration for the ceiling and nuanxin:
+    the repository's gunicorn.conf.py (its worker model and its gc.freeze() after loading, so
+    the ceiling gets them too), with the benchmark's workers."""
     port = free_port()
     log = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in stop_server)
     env = dict(os.environ)
-    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), app, "--bind", f"{HOST}:{port}"]
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), app]
+    command += ["--bind", f"{HOST}:{port}"]
     command += ["--workers", str(WORKERS), "--worker-class", WORKER_CLASS]
     if WORKER_CLASS == "gthread":  # gunicorn turns sync workers with threads into gthread ones
         command += ["--threads", str(WORKER_THREADS)]
@@ -797,6 +813,12 @@ def _jobs(tables: list[dict]) -> list[dict]:
     return [both] + [t for t in tables if t not in (cases, events)]
 
 
+def _vacuumed(growth: Growth) -> str:
+    if growth.vacuum_seconds is None:
+        return f"**no vacuum reported** by the run to {growth.cases:,} cases"
+    return f"{growth.vacuum_seconds:.1f} s"
+
+
 def versions() -> str:
     """PostgreSQL's version and Redis's, for the report."""
     import redis
@@ -878,10 +900,12 @@ def main() -> None:
     publish(
         "City: key endpoints under wrk on PostgreSQL" + (" (**with errors**)" if errors else ""),
         f"{shape}; cases grown by generate_city top-ups: "
-        f"{', '.join(f'{g.cases:,} cases in {g.seconds:.0f} s' for g in grown)}.",
+        f"{', '.join(f'{g.cases:,} cases in {g.seconds:.0f} s' for g in grown)}; each run ended with "
+        f"VACUUM (ANALYZE) of the tables it wrote ({', '.join(_vacuumed(g) for g in grown)}).",
         [],
         notes=(
-            f"Server: gunicorn {WORKERS} workers × {WORKER_THREADS} threads ({WORKER_CLASS}) on 127.0.0.1, the same "
+            f"Server: gunicorn {WORKERS} workers × {WORKER_THREADS} threads ({WORKER_CLASS}; gunicorn.conf.py: no "
+            "keep-alive, gc.freeze() after loading) on 127.0.0.1, the same "
             "for the ceiling and for nuanxin; settings NUANXIN_PRODUCTION=1 (benchmark-only keys), DEBUG off, "
             "SECURE_SSL_REDIRECT on with X-Forwarded-Proto: https on every request (as nginx sends it), "
             f"DB_CONN_MAX_AGE 60; PostgreSQL {versions()} ({REDIS_URL}: the cache and the task queue, no task "

@@ -281,3 +281,41 @@ def test_a_moment_made_as_text_is_the_text_of_its_datetime(day: date, seconds: i
     # columns read them back as datetimes, so the two texts must agree to the character.
     expected = city._moment(city._dt(day, seconds), postgres=postgres)
     assert city._moment_at(day, seconds, postgres=postgres) == expected
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_run_leaves_the_tables_vacuumed_and_analysed() -> None:
+    # VACUUM runs only outside a transaction, so this test commits (transaction=True). A bulk
+    # load leaves the visibility map empty: without the vacuum, index-only scans read the heap.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        started = cursor.fetchone()[0]
+    out = io.StringIO()
+    call_command(
+        "generate_city",
+        "--districts=1",
+        "--streets=1",
+        "--communities=1",
+        "--grids=2",
+        "--residents=50",
+        "--cases=200",
+        "--targets=10",
+        "--stations=1",
+        f"--until={UNTIL}",
+        stdout=out,
+    )
+    assert "VACUUM (ANALYZE)" in out.getvalue()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.relname, s.last_vacuum, s.last_analyze, c.relpages, c.relallvisible"
+            " FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid"
+            " WHERE s.relname IN ('cases_case', 'cases_caseevent', 'people_resident')"
+        )
+        rows = cursor.fetchall()
+    assert len(rows) == 3
+    for table, vacuumed, analysed, pages, all_visible in rows:
+        assert vacuumed is not None and vacuumed >= started, table
+        assert analysed is not None and analysed >= started, table
+        # Every page is marked all-visible, so an index-only scan need not visit it.
+        assert pages > 0 and all_visible == pages, table

@@ -69,6 +69,8 @@ class Command(BaseCommand):
                     f"  {table:<32} {stats.rows:>12,} rows {stats.seconds:>7.1f} s {stats.rate:>10,.0f} rows/s"
                     f" | indexes {stats.index_seconds:>6.1f} s | {stats.overall_rate:>10,.0f} rows/s in all"
                 )
+        if result.vacuum_seconds is not None:
+            self.stdout.write(f"tables vacuumed and analysed (VACUUM (ANALYZE)) in {result.vacuum_seconds:.1f} s")
         what = "built" if result.created else "topped up"
         self.stdout.write(self.style.SUCCESS(f"City {what} in {time.monotonic() - started:.1f} s."))
         if result.created:
