@@ -2,6 +2,7 @@
 the closed-loop steps. Every answer goes through the scope; out of scope is 404."""
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from django.db.models import Q
@@ -36,7 +37,7 @@ from nuanxin.core.geo import check_point
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.idempotency import idempotent
 from nuanxin.core.masking import mask_phone
-from nuanxin.core.schemas import BoundedPagination, DbInt, Id, Moment, built_answer
+from nuanxin.core.schemas import DbInt, Id, Moment, RowPages, Rows, built_answer
 from nuanxin.core.scoping import Scope, require
 from nuanxin.territory.models import Area, Place
 
@@ -286,28 +287,22 @@ def report(request: ScopedRequest, payload: CaseIn) -> Status:
     return Status(201, _out(request, case) | {"similar": similar})
 
 
-class CasePages(BoundedPagination):
-    """Pages of cases read as plain rows, each turned into its answer after the page is cut
-    (what the viewer may read of it depends on the viewer, so it cannot be a plain schema
-    over the rows)."""
-
-    def paginate_queryset(self, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:
-        page = super().paginate_queryset(queryset, pagination, request, **params)
-        rows = page["items"]
-        whole = seen_whole(request.scope, rows)
-        page["items"] = [_row_out(request.scope, row, whole=row["id"] in whole) for row in rows]
-        return page
+def _case_answers(scope: Scope, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A page of case rows as CaseOut: what the viewer may read of each depends on the
+    viewer, so it cannot be a plain schema over the rows."""
+    whole = seen_whole(scope, rows)
+    return [_row_out(scope, row, whole=row["id"] in whole) for row in rows]
 
 
 @router.get("/cases", response=list[CaseOut])
 @built_answer
-@paginate(CasePages)
+@paginate(RowPages)
 def list_cases(request: ScopedRequest, filters: Query[CaseFilter], mine: bool = False) -> Any:
     """Staff get the cases of their territory; everyone else, and staff with `mine=true`, the
     cases they reported or follow."""
-    if mine or not request.scope.has("cases.view"):
-        return Pages(filters.filter(my_cases(request.scope)), case_rows)
-    return Pages(filters.filter(territory_cases(request.scope)), case_rows)
+    own = mine or not request.scope.has("cases.view")
+    cases = my_cases(request.scope) if own else territory_cases(request.scope)
+    return Rows(Pages(filters.filter(cases), case_rows), partial(_case_answers, request.scope))
 
 
 @router.get("/cases/figures", response=dict[str, Any])

@@ -5,7 +5,7 @@ import logging
 import math
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -135,7 +135,7 @@ def sees_whole_case(scope: Scope, case: Case) -> bool:
     return bool(seen_whole(scope, [{"id": case.pk, "grid_path": case.grid.path, "reporter_id": case.reporter_id}]))
 
 
-def seen_whole(scope: Scope, rows: list[Mapping[str, Any]]) -> set[int]:
+def seen_whole(scope: Scope, rows: Sequence[Mapping[str, Any]]) -> set[int]:
     """The ids among these case rows (id, grid_path, reporter_id) that the viewer sees whole
     (`sees_whole_case`), with one query at most for a whole page."""
     whole = {

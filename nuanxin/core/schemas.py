@@ -6,6 +6,7 @@ database driver: the database stores signed 64-bit integers.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from functools import wraps
 from typing import Annotated, Any
@@ -89,3 +90,26 @@ def built_answer(view: Callable[..., Any]) -> Callable[..., Any]:
         return HttpResponse(content, status=status, content_type=f"{_RENDERER.media_type}; charset={_RENDERER.charset}")
 
     return answered
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What a list operation under `@paginate(RowPages)` returns: its rows (a query set read
+    as values, or anything with count() and slices, like cases.queries.Pages) and `answers`,
+    which turns the rows of the cut page, all at once, into their answers (so whatever they
+    need besides is read once a page)."""
+
+    rows: Any
+    answers: Callable[[list[Any]], list[dict[str, Any]]]
+
+
+class RowPages(BoundedPagination):
+    """Pages of `Rows`: the page is cut first, then only its rows become answers. Put
+    `built_answer` above the `@paginate(RowPages)`: the answers are built in the schema's
+    field order already."""
+
+    def paginate_queryset(self, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:
+        rows: Rows = queryset  # what the operation returned
+        page = super().paginate_queryset(rows.rows, pagination, request, **params)
+        page["items"] = rows.answers(list(page["items"]))
+        return page

@@ -5,12 +5,14 @@ from typing import Any
 from ninja import Query, Router
 
 from nuanxin.core.http import ScopedRequest
+from nuanxin.core.schemas import built_answer
 from nuanxin.insights import queries
 
 router = Router(tags=["insights"])
 
 
 @router.get("/period", response=dict[str, Any])
+@built_answer
 def period(
     request: ScopedRequest,
     node: str = "",

@@ -48,6 +48,8 @@ FAMILY_PERMISSIONS = {
     "hazards": "inspections.view",
     "visits": "inspections.view",
 }
+# A metric is named "<family>_<what>", and totals() reads its family up to the first "_".
+assert not any("_" in family for family in FAMILY_PERMISSIONS), "a family's name has no underscore"
 # Families whose rows may be about residents in a sensitive category.
 SENSITIVE_FAMILIES = ("hazards", "visits")
 ROLLUP_KINDS = (ActivityKind.FIRE_CHECK, ActivityKind.CLEANUP)
@@ -414,25 +416,34 @@ def _within(paths: list[str], reach: Iterable[str]) -> list[str]:
 
 def totals(scope: Scope, node: Area, start: date, end: date) -> dict[str, int]:
     """Each metric's total over `start`..`end` (both included) in the node's subtree, through
-    the viewer's scope: one query."""
-    wanted = Q(pk__in=[])
+    the viewer's scope: one query. It reads the period's sums per metric, category and node for
+    every node any family may be counted at, and keeps here those the viewer may count: a
+    filter per family and category in the SQL cost fifty times the query's own run to build."""
+    counted: dict[tuple[str, str], set[str]] = {}  # (family, category) -> the paths counted
     for family, permission in FAMILY_PERMISSIONS.items():
         paths = _covering(node.path, scope.paths_for(permission))
         if not paths:
             continue
-        in_family = Q(metric__startswith=f"{family}_")
-        wanted |= in_family & Q(node__path__in=paths, category="")
+        counted[(family, "")] = set(paths)
         if family in SENSITIVE_FAMILIES:
             for category, category_permission in CATEGORY_PERMISSION.items():
                 allowed = _within(paths, scope.paths_for(category_permission))
                 if allowed:
-                    wanted |= in_family & Q(node__path__in=allowed, category=category)
+                    counted[(family, category)] = set(allowed)
+    if not counted:
+        return {}
     # Checks whose place was checked earlier in the period are not another enterprise; every
     # other metric's `previous` is NO_PREVIOUS, before any period.
     rows = (
-        FigureCount.objects.filter(wanted, day__range=(start, end), previous__lt=start)
-        .values("metric")
+        FigureCount.objects.filter(
+            node__path__in=sorted(set().union(*counted.values())), day__range=(start, end), previous__lt=start
+        )
+        .values_list("metric", "category", "node__path")
         .annotate(total=Sum("count"))
         .order_by()
     )
-    return {row["metric"]: row["total"] for row in rows}
+    total: Counter[str] = Counter()
+    for metric, category, path, n in rows:
+        if path in counted.get((metric.split("_", 1)[0], category), ()):
+            total[metric] += n
+    return dict(total)

@@ -381,7 +381,12 @@ def checkin_radius_m() -> int:
 
 def is_far(visit: Visit) -> bool:
     """Checked in farther from the target than the check-in radius (the visit still counts)."""
-    return visit.checked_in_distance is not None and visit.checked_in_distance > checkin_radius_m()
+    return is_far_distance(visit.checked_in_distance)
+
+
+def is_far_distance(checked_in_distance: int | None) -> bool:
+    """`is_far` for a check-in this many metres from the target (None: not checked in)."""
+    return checked_in_distance is not None and checked_in_distance > checkin_radius_m()
 
 
 def _check_records(scope: Scope | None, actor: Any, visit: Visit) -> None:

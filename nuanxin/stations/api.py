@@ -10,13 +10,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.schemas import Id
+from nuanxin.core.schemas import Id, built_answer
 from nuanxin.core.scoping import get_in_scope_or_404, require, require_at
 from nuanxin.stations import actions
 from nuanxin.stations.models import GreenChannel, MealOffer, ParkingPoint, Station
@@ -24,12 +23,13 @@ from nuanxin.stations.queries import (
     Nearby,
     channel_rows,
     is_open_now,
-    nearest_stations,
+    nearest_station_values,
     offer_rows,
     parking_rows,
     station_or_404,
     station_rows,
     stations_for,
+    values_of,
 )
 from nuanxin.territory.models import Place
 
@@ -103,31 +103,36 @@ class NearbyStationOut(StationOut):
 
 
 def _station(station: Station) -> dict[str, Any]:
-    place = station.place
+    return _station_out(values_of(station), is_open_now(station))
+
+
+def _station_out(values: dict[str, Any], open_now: bool) -> dict[str, Any]:
+    """A station's values (queries.station_values) as StationOut, in its field order."""
     return {
-        "code": station.code,
-        "name": place.name,
-        "address": place.address,
-        "lng": place.lng,
-        "lat": place.lat,
-        "place_id": place.pk,
-        "host_id": station.host_id,
-        "host_name": station.host.name if station.host_id and station.host else None,
-        "opening_hours_text": station.opening_hours_text,
-        "opening_hours": station.opening_hours,
-        "amenities": station.amenities,
-        "capacity": station.capacity,
-        "contact_name": station.contact_name,
-        "contact_phone": station.contact_phone,
-        "status": station.status,
-        "note": station.note,
-        "open_now": is_open_now(station),
-        "photo_ids": [p.pk for p in station.photos.all()],
+        "code": values["code"],
+        "name": values["name"],
+        "address": values["address"],
+        "lng": values["lng"],
+        "lat": values["lat"],
+        "place_id": values["place_id"],
+        "host_id": values["host_id"],
+        "host_name": values["host_name"],
+        "opening_hours_text": values["opening_hours_text"],
+        "opening_hours": values["opening_hours"],
+        "amenities": values["amenities"],
+        "capacity": values["capacity"],
+        "contact_name": values["contact_name"],
+        "contact_phone": values["contact_phone"],
+        "status": values["status"],
+        "note": values["note"],
+        "open_now": open_now,
+        "photo_ids": values["photo_ids"],
     }
 
 
-def _nearby_station(row: Nearby) -> dict[str, Any]:
-    return _station(row.obj) | {
+def _nearby_station(values: dict[str, Any], row: Nearby) -> dict[str, Any]:
+    """A station's values and its row of a nearest-first list as NearbyStationOut."""
+    return _station_out(values, bool(row.open_now)) | {
         "distance_m": row.distance_m,
         "walking_m": row.walking_m,
         "walking_minutes": row.walking_minutes,
@@ -373,15 +378,15 @@ def _managed_station(request: ScopedRequest, code: str) -> Station:
 @router.get("/", auth=ANYONE, response=list[NearbyStationOut])
 def list_stations(request: ScopedRequest, where: Query[Where]) -> list[dict[str, Any]]:
     """Every station; nearest first with distances when lng and lat are given."""
-    return [_nearby_station(r) for r in station_rows(stations_for(request.scope), _origin(where))]
+    return [_nearby_station(values_of(r.obj), r) for r in station_rows(stations_for(request.scope), _origin(where))]
 
 
 @router.get("/nearest", auth=ANYONE, response=list[NearbyStationOut])
+@built_answer
 def nearest(request: ScopedRequest, query: Query[NearestQuery]) -> list[dict[str, Any]]:
     """The nearest stations to lng/lat with walking distance, minutes and route links."""
-    rows = nearest_stations(query.lng, query.lat, query.limit, scope=request.scope)
-    prefetch_related_objects([r.obj for r in rows], "photos")
-    return [_nearby_station(r) for r in rows]
+    rows = nearest_station_values(query.lng, query.lat, query.limit, scope=request.scope)
+    return [_nearby_station(r.obj, r) for r in rows]
 
 
 @router.post("/", response={201: StationOut})

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
@@ -101,9 +101,63 @@ def station_or_404(scope: Scope, code: str) -> Station:
 
 def is_open_now(station: Station, now: datetime | None = None) -> bool:
     """Open now: not temporarily closed, and inside its opening hours (Asia/Shanghai)."""
-    if station.status != Station.Status.OPEN:
+    return open_now(station.status, station.opening_hours, now)
+
+
+def open_now(status: str, opening_hours: list[list[str]], now: datetime | None = None) -> bool:
+    """`is_open_now` on a station's status and parsed opening hours (its values)."""
+    if status != Station.Status.OPEN:
         return False
-    return is_open_at(station.opening_hours, timezone.localtime(now or timezone.now()))
+    return is_open_at(opening_hours, timezone.localtime(now or timezone.now()))
+
+
+# What an API answer reads of a station besides its photos: its own columns and its place's
+# and host's few, named as the answer names them.
+STATION_COLUMNS = (
+    "id",
+    "code",
+    "place_id",
+    "host_id",
+    "opening_hours_text",
+    "opening_hours",
+    "amenities",
+    "capacity",
+    "contact_name",
+    "contact_phone",
+    "status",
+    "note",
+)
+STATION_RELATED = {
+    "name": "place__name",
+    "address": "place__address",
+    "lng": "place__lng",
+    "lat": "place__lat",
+    "host_name": "host__name",
+}
+
+
+def station_values(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The stations with these ids as plain values (STATION_COLUMNS, STATION_RELATED and
+    `photo_ids`), no model objects, in one query: a row per photo, folded. The ids must have
+    come through the scope."""
+    related = {name: F(lookup) for name, lookup in STATION_RELATED.items()}
+    rows = Station.objects.filter(pk__in=ids).values(*STATION_COLUMNS, **related, photo_id=F("photos__id"))
+    found: dict[int, dict[str, Any]] = {}
+    for row in rows.order_by("pk", "photo_id"):
+        photo_id = row.pop("photo_id")
+        values = found.setdefault(row["id"], row | {"photo_ids": []})
+        if photo_id is not None:
+            values["photo_ids"].append(photo_id)
+    return found
+
+
+def values_of(station: Station) -> dict[str, Any]:
+    """A station object (place and host loaded, photos prefetched: stations_for) as the same
+    values `station_values` reads."""
+    values = {name: getattr(station, name) for name in STATION_COLUMNS}
+    place, host = station.place, station.host if station.host_id else None
+    values |= {"name": place.name, "address": place.address, "lng": place.lng, "lat": place.lat}
+    return values | {"host_name": host.name if host else None, "photo_ids": [p.pk for p in station.photos.all()]}
 
 
 @dataclass
@@ -146,11 +200,8 @@ def _box(lng: float, lat: float, radius_m: float) -> dict[str, float]:
     }
 
 
-def nearest_stations(
-    lng: float, lat: float, limit: int = 5, *, scope: Scope | None = None, now: datetime | None = None
-) -> list[Nearby]:
-    """The `limit` stations nearest to (lng, lat), nearest first, each with its distance,
-    walking distance and minutes, whether it is open now, and route links.
+def nearest_ids(lng: float, lat: float, limit: int = 5, *, scope: Scope | None = None) -> list[int]:
+    """The ids of the `limit` stations nearest to (lng, lat), nearest first.
 
     A bounding box on the place's lng/lat narrows the rows in SQL: first 500 m around
     the viewer, four times wider until it holds `limit` stations (up to 64 km; beyond that all are
@@ -161,8 +212,9 @@ def nearest_stations(
     base = Station.objects.visible_to(scope) if scope is not None else Station.objects.all()
 
     def by_distance(stations: Any) -> list[tuple[float, int]]:
-        # Only ids and coordinates here: the rows in the box are many, the answer is `limit`.
-        points = stations.values_list("pk", "place__lng", "place__lat")
+        # Only ids and coordinates here, unsorted: the rows in the box are many, the answer is
+        # `limit`, and they are sorted here by distance.
+        points = stations.values_list("pk", "place__lng", "place__lat").order_by()
         return sorted((distance_m(lng, lat, p_lng, p_lat), pk) for pk, p_lng, p_lat in points)
 
     radius = float(FIRST_RADIUS_M)
@@ -175,12 +227,35 @@ def nearest_stations(
         measured = by_distance(base)
     elif measured[limit - 1][0] > radius:
         measured = by_distance(base.filter(**_box(lng, lat, measured[limit - 1][0])))
-    chosen = [pk for _d, pk in measured[:limit]]
+    return [pk for _d, pk in measured[:limit]]
+
+
+def nearest_stations(
+    lng: float, lat: float, limit: int = 5, *, scope: Scope | None = None, now: datetime | None = None
+) -> list[Nearby]:
+    """The `limit` stations nearest to (lng, lat) (`nearest_ids`), nearest first, each with its
+    distance, walking distance and minutes, whether it is open now, and route links."""
+    chosen = nearest_ids(lng, lat, limit, scope=scope)
     loaded = Station.objects.select_related("place", "host").in_bulk(chosen)
     rows = []
     for station in (loaded[pk] for pk in chosen):
         row = _nearby(station, station.place.name, station.place.lng, station.place.lat, (lng, lat))
         row.open_now = is_open_now(station, now)
+        rows.append(row)
+    return rows
+
+
+def nearest_station_values(
+    lng: float, lat: float, limit: int = 5, *, scope: Scope | None = None, now: datetime | None = None
+) -> list[Nearby]:
+    """`nearest_stations` with each station as its values (`station_values`) instead of a
+    model object: what an API answer reads."""
+    chosen = nearest_ids(lng, lat, limit, scope=scope)
+    found = station_values(chosen)
+    rows = []
+    for values in (found[pk] for pk in chosen):
+        row = _nearby(values, values["name"], values["lng"], values["lat"], (lng, lat))
+        row.open_now = open_now(values["status"], values["opening_hours"], now)
         rows.append(row)
     return rows
 

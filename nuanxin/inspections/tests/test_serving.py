@@ -1,0 +1,74 @@
+"""What a worker's visits due cost over the API, pinned (issue 15: docs/performance.md): read as
+plain rows with a bearer token the worker process remembers, and answered as exactly VisitOut's
+fields, `far` as actions.is_far says."""
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from nuanxin.accounts import token_memory
+from nuanxin.accounts.tests.test_tokens import _bearer, _issue
+from nuanxin.inspections import actions
+from nuanxin.inspections.api import VisitOut
+from nuanxin.inspections.models import Visit
+from nuanxin.inspections.tests.conftest import MONDAY, Watch
+from nuanxin.inspections.tests.test_record import FOOD_CLEAN, due
+from nuanxin.testing import World
+
+URL = "/api/v1/inspections/visits"
+DUE = {"mine": "true", "due_by": "2024-06-30", "limit": 50}
+
+
+@pytest.fixture
+def token(world: World) -> str:
+    token_memory.forget_all()
+    return _issue("grid1-worker")
+
+
+def _warm(client: Client, token: str) -> None:
+    for _ in range(2):  # the first request notes whose the token is, the second remembers it
+        assert client.get(URL, DUE, **_bearer(token)).status_code == 200
+
+
+def test_visits_due_cost_three_statements_however_many_visits(
+    token: str, world: World, watch: Watch, django_assert_num_queries: Any
+) -> None:
+    client = Client()
+    _warm(client, token)
+    # The account's stamp, the count, the page's rows.
+    with django_assert_num_queries(3):
+        few = client.get(URL, DUE, **_bearer(token)).json()
+    actions.generate_due_visits(today=date(2024, 5, 6))
+    with django_assert_num_queries(3):
+        more = client.get(URL, DUE, **_bearer(token)).json()
+    assert 0 < few["count"] < more["count"] == len(more["items"])
+    assert {v["worker_id"] for v in more["items"]} == {world.grid1_worker.pk}
+
+
+def test_a_visit_due_is_the_schema_exactly_and_far_as_the_actions_say(
+    token: str, world: World, watch: Watch, settings: Any
+) -> None:
+    settings.NUANXIN_VISIT_CHECKIN_RADIUS_M = 500
+    restaurant = watch.restaurant
+    far = actions.record_visit(
+        actor=world.grid1_worker, visit=due(watch.restaurant_target), answers=FOOD_CLEAN, lng=102.7105, lat=24.9805
+    )
+    actions.generate_due_visits(today=date(2024, 3, 11))  # the restaurant's next week
+    near = actions.record_visit(
+        actor=world.grid1_worker,
+        visit=due(watch.restaurant_target),
+        answers=FOOD_CLEAN,
+        lng=restaurant.lng,
+        lat=restaurant.lat,
+    )
+    items = Client().get(URL, DUE, **_bearer(token)).json()["items"]
+    for item in items:
+        assert list(item) == list(VisitOut.model_fields)
+        VisitOut.model_validate(item)
+        assert item["far"] is actions.is_far(Visit.objects.get(pk=item["id"]))
+    flagged = {item["id"]: item["far"] for item in items}
+    assert flagged[far.pk] is True and flagged[near.pk] is False
+    assert any(item["checked_in_distance"] is None and item["far"] is False for item in items)
+    assert all(date.fromisoformat(item["due_on"]) >= MONDAY for item in items)

@@ -1,0 +1,63 @@
+"""What the nearest stations cost over the API, pinned (issue 15: docs/performance.md): the
+stations read as plain values with their photos in one statement, with a bearer token the worker
+process remembers, and answered as exactly NearbyStationOut's fields."""
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from nuanxin.accounts import token_memory
+from nuanxin.accounts.tests.test_tokens import _bearer, _issue
+from nuanxin.stations import actions
+from nuanxin.stations.api import NearbyStationOut
+from nuanxin.stations.models import Station, StationPhoto
+from nuanxin.stations.tests.conftest import Stations
+from nuanxin.testing import World
+
+URL = "/api/v1/stations/nearest"
+# Beside the bare place, with YXQ-01 about 300 m away: both inside the first 500 m box.
+HERE = {"lng": 102.7008, "lat": 24.9808, "limit": 2}
+
+
+@pytest.fixture
+def token(world: World) -> str:
+    token_memory.forget_all()
+    return _issue("rider")
+
+
+def _photo(station: Station) -> int:
+    name = f"p{StationPhoto.objects.count()}.jpg"
+    return StationPhoto.objects.create(station=station, name=name, content_type="image/jpeg", width=1, height=1).pk
+
+
+def test_the_nearest_stations_cost_three_statements_however_many_photos(
+    token: str, stations: Stations, django_assert_num_queries: Any
+) -> None:
+    actions.create_station(actor=None, place=stations.bare, code="YXQ-02", opening_hours_text="24h", amenities=[])
+    client = Client()
+    for _ in range(2):  # the first request notes whose the token is, the second remembers it
+        assert client.get(URL, HERE, **_bearer(token)).status_code == 200
+    # The account's stamp, the stations in the box around the rider, the chosen ones with their photos.
+    with django_assert_num_queries(3):
+        bare = client.get(URL, HERE, **_bearer(token)).json()
+    photos = [_photo(stations.station) for _ in range(3)]
+    with django_assert_num_queries(3):
+        shown = client.get(URL, HERE, **_bearer(token)).json()
+    assert [r["code"] for r in bare] == [r["code"] for r in shown] == ["YXQ-02", "YXQ-01"]
+    assert [r["photo_ids"] for r in bare] == [[], []] and [r["photo_ids"] for r in shown] == [[], photos]
+
+
+def test_a_nearest_station_is_the_schema_exactly(token: str, stations: Stations) -> None:
+    hosted = stations.station
+    photo = _photo(hosted)
+    actions.create_station(actor=None, place=stations.bare, code="YXQ-02", opening_hours_text="24h", amenities=[])
+    rows = Client().get(URL, HERE, **_bearer(token)).json()
+    for row in rows:
+        assert list(row) == list(NearbyStationOut.model_fields)
+        NearbyStationOut.model_validate(row)
+    bare, far = rows
+    assert (bare["host_id"], bare["host_name"], bare["photo_ids"]) == (None, None, [])
+    assert (far["host_id"], far["host_name"], far["photo_ids"]) == (stations.host.pk, "二号院", [photo])
+    assert (far["name"], far["lng"], far["opening_hours"]) == ("温新驿站一号", 102.7035, [["00:00", "24:00"]])
+    assert far["amenities"] == ["hot_water", "wifi", "microwave"] and far["open_now"] is True
