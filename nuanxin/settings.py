@@ -328,13 +328,13 @@ if REDIS_URL:
     _redis_options = {k: v for k, v in (("username", _redis_user), ("password", _redis_password)) if v}
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "nuanxin.core.caches.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": _redis_options,
         },
         # The same Redis, its own key prefix.
         "ratelimit": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "nuanxin.core.caches.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": _redis_options,
             "KEY_PREFIX": "nuanxin-ratelimit",

@@ -177,14 +177,14 @@ def test_secrets_are_read_from_files(tmp_path):
 
 def test_redis_url_picks_the_redis_cache_and_rq_tasks():
     got = loaded({**PRODUCTION, "REDIS_URL": "redis://127.0.0.1:6379/5"})
-    assert got["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert got["CACHE"] == "nuanxin.core.caches.RedisCache"
     assert got["TASKS"] == "django_tasks_rq.RQBackend"
     assert got["TASK_BACKEND_CLASS"] == "RQBackend"
     assert got["django_rq"] is True
     # TASKS_BACKEND still overrides.
     override = loaded({"REDIS_URL": "redis://127.0.0.1:6379/5", "TASKS_BACKEND": "django_tasks_db.DatabaseBackend"})
     assert override["TASK_BACKEND_CLASS"] == "DatabaseBackend"
-    assert override["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert override["CACHE"] == "nuanxin.core.caches.RedisCache"
 
 
 def test_the_redis_password_reaches_the_clients_but_no_url_valued_setting():

@@ -194,7 +194,7 @@ def test_the_count_is_shared_on_redis(world: Any, settings: Any) -> None:
     except redis.RedisError:
         pytest.skip("Redis is not reachable")
     options = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "nuanxin.core.caches.RedisCache",
         "LOCATION": os.environ["REDIS_URL"],
         "KEY_PREFIX": f"nuanxin-ratelimit-test-{os.getpid()}",
     }
@@ -206,6 +206,8 @@ def test_the_count_is_shared_on_redis(world: Any, settings: Any) -> None:
         ratelimit.hit("export", "u1", cache=two)
         with pytest.raises(RateLimited):
             ratelimit.hit("export", "u1", cache=one)
+        # The backend keeps its client (core/caches.py) instead of making one per call.
+        assert one._cache.get_client() is one._cache.get_client()
     finally:
         one.clear()
 
