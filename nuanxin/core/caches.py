@@ -19,10 +19,11 @@ class _KeptClients(RedisCacheClient):
         self._kept: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        pool = self._get_connection_pool(write)
+        # Django's own get_client, less the new client per call (the stubs omit its private names).
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
         client = self._kept.get(id(pool))  # the pools live as long as this object
         if client is None:
-            client = self._kept[id(pool)] = self._client(connection_pool=pool)
+            client = self._kept[id(pool)] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
         return client
 
 
