@@ -86,7 +86,8 @@ _rosters = LocMemCache("nuanxin-rosters", {"TIMEOUT": ROSTER_SECONDS, "OPTIONS":
 
 
 def on_duty(grid: Area, day: date) -> list[StaffAssignment]:
-    """staff_on(grid, day) as a list, from the short per-process cache above."""
+    """staff_on(grid, day) as a list, from the short per-process cache above (which pickles:
+    each call gets objects of its own, never another request's)."""
     key = f"{grid.pk}:{day.isoformat()}"
     roster = _rosters.get(key)
     if roster is None:
