@@ -27,14 +27,16 @@ as it stands, e.g. the city benchmark's. Either is VACUUM (ANALYZE)d first. Redi
 (db 3 by default), flushed at the start and the end. BENCH_DRY=1 prints the table instead of
 appending it to docs/performance.md.
 
-Endpoints: the grid worker's cases page, a case's detail (200 cases of the grid), visits due
-and the period figures of the grid (the paths of city.endpoints()). Nearest stations and intake
-have no twin yet: a nearest-stations answer holds what nuanxin computes beyond its rows
-(walking estimates, map links in converted coordinates, whether a station is open now), and an
-intake's inserts need fresh numbers and a new link of the audit chain; a twin could do neither
+Endpoints: the grid worker's cases page, a case's detail (200 cases of the grid), visits due,
+the period figures of the grid and a rider's 5 nearest stations (500 random points) (the paths
+of city.endpoints()). The nearest stations' answer holds what nuanxin computes beyond its rows
+(distances, walking estimates, map links in converted coordinates, whether a station is open
+now): the twin computes them with nuanxin's own model-free helpers (nuanxin/core/geo.py,
+nuanxin/stations/directions.py), at request time like nuanxin. Intake has no twin yet: its
+inserts need fresh numbers and a new link of the audit chain, which a twin could not make
 without copying nuanxin's code.
 
-Time: measuring takes about 3–4 minutes with the defaults (4 endpoints × 2 connection counts ×
+Time: measuring takes about 4–5 minutes with the defaults (5 endpoints × 2 connection counts ×
 2 rounds × 2 servers × 5 s, warm-ups, the capture and the checks). The first run builds the demo
 before that: load_demo took 13 minutes on this 2-core machine at a load average of 9 (shared
 with other work); later runs reuse it.
@@ -84,6 +86,7 @@ MEASURED = {
     "case": re.compile(r"/api/v1/cases/\d+$"),
     "visits": re.compile(r"/api/v1/inspections/visits\?"),
     "period": re.compile(r"/api/v1/insights/period\?"),  # the first: the grid worker's grid
+    "nearest": re.compile(r"/api/v1/stations/nearest\?"),
 }
 # nuanxin's own authentication: the twin checks the token its own way.
 AUTHENTICATION = re.compile(r'\b(FROM|UPDATE|INTO)\s+"(accounts_apitoken|django_session)"')

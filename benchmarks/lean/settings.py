@@ -28,9 +28,11 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 LANGUAGE_CODE = "zh-hans"
 LOCALE_PATHS = [Path(__file__).resolve().parents[2] / "nuanxin" / "locale"]
-# Read as nuanxin reads them: the token's idle limit, the visit's check-in radius.
+# Read as nuanxin reads them: the token's idle limit, the visit's check-in radius, the name the
+# map links give as their referrer.
 API_TOKEN_IDLE_DAYS = int(os.environ.get("API_TOKEN_IDLE_DAYS", "30"))
 NUANXIN_VISIT_CHECKIN_RADIUS_M = int(os.environ.get("NUANXIN_VISIT_CHECKIN_RADIUS_M", "200"))
+NUANXIN_MAP_REFERER = os.environ.get("NUANXIN_MAP_REFERER", "nuanxin")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -16,4 +16,5 @@ urlpatterns = [
     path("api/v1/cases/<int:case_id>", views.answering(views.case_detail)),
     path("api/v1/inspections/visits", views.answering(views.visit_page)),
     path("api/v1/insights/period", views.answering(views.period)),
+    path("api/v1/stations/nearest", views.answering(views.nearest_stations)),
 ]

@@ -26,7 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from nuanxin.core.crypto import decrypt
+from nuanxin.core.geo import distance_m
 from nuanxin.core.masking import mask_phone
+from nuanxin.stations.directions import open_now, route_links, walking
 
 # accounts_apitoken.digest is unique (indexed); the same conditions as ApiToken.objects.active.
 TOKEN_SQL = (
@@ -262,6 +264,52 @@ def period(rows: Rows, user: int, request: HttpRequest) -> Any:
         "ne_cleanups": figures["participation"]["new_employment"]["cleanups"],
     }
     return figures
+
+
+# --- nearest stations ------------------------------------------------------------------------
+
+# NearbyStationOut's own columns of the station, in its order (nuanxin/stations/api.py), then
+# those read through the place and host (queries.STATION_RELATED's names, aliased in the SQL).
+_STATION = (
+    *("code", "name", "address", "lng", "lat", "place_id", "host_id", "host_name", "opening_hours_text"),
+    *("opening_hours", "amenities", "capacity", "contact_name", "contact_phone", "status", "note"),
+)
+_STATION_RELATED = ("name", "address", "lng", "lat", "host_name")
+_STATION_LABELS = [
+    *[name if name in _STATION_RELATED else (name, f"stations_station.{name}") for name in _STATION],
+    ("id", "stations_station.id"),
+    "photo_id",
+]
+_STATION_JSON = ("opening_hours", "amenities")  # jsonb, read as text as Django's backend reads it
+_STATION_OPEN = "open"  # Station.Status.OPEN
+
+
+def nearest_stations(rows: Rows, user: int, request: HttpRequest) -> Any:
+    """NearbyStationOut for each station of queries.station_values' statement (a row per photo,
+    folded), nearest first as nuanxin's nearest_ids orders them (distance, then id); the figures
+    beyond the rows from nuanxin's own model-free helpers."""
+    found, positions = rows.of(*_STATION_LABELS)
+    stations: dict[int, dict[str, Any]] = {}
+    for row in found:
+        values = [row[at] for at in positions]
+        station = stations.setdefault(values[-2], {**dict(zip(_STATION, values[:-2], strict=True)), "photo_ids": []})
+        if values[-1] is not None:
+            station["photo_ids"].append(values[-1])
+    lng, lat = float(request.GET["lng"]), float(request.GET["lat"])
+    answer = []
+    for distance, _id, station in sorted(
+        (distance_m(lng, lat, s["lng"], s["lat"]), pk, s) for pk, s in stations.items()
+    ):
+        for name in _STATION_JSON:
+            station[name] = json.loads(station[name])
+        walking_m, walking_minutes = walking(distance)
+        out = {name: station[name] for name in _STATION}
+        out["open_now"] = open_now(station["status"] == _STATION_OPEN, station["opening_hours"])
+        out |= {"photo_ids": station["photo_ids"], "distance_m": round(distance)}
+        out |= {"walking_m": walking_m, "walking_minutes": walking_minutes}
+        out["links"] = route_links(station["name"], station["lng"], station["lat"], from_lng=lng, from_lat=lat)
+        answer.append(out)
+    return answer
 
 
 # --- the view --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from nuanxin.cases.models import Case, CaseClass, CaseEvent, CaseFollower, Level
+from nuanxin.core.geo import distance_m
 from nuanxin.core.periods import filter_period, moments_q
 from nuanxin.core.scoping import Scope, get_in_scope_or_404
 from nuanxin.core.validators import ascii_int
@@ -316,14 +317,6 @@ def text_similarity(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
-
-
-def distance_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def similar_open_cases(

@@ -3,6 +3,7 @@
 Coordinates are WGS-84 longitude/latitude, as GeoJSON orders them.
 """
 
+import math
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -40,6 +41,14 @@ def check_point(lng: float, lat: float, *, field: str = "location") -> Point:
     if not (-180 <= lng <= 180 and -90 <= lat <= 90):
         raise DomainError(_("The location is not a valid longitude/latitude."), field=field)
     return Point(lng, lat)
+
+
+def distance_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(h)))
 
 
 class PolygonIndex:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
-from nuanxin.core.geo import check_point
+from nuanxin.core.geo import check_point, distance_m
 from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_text
@@ -504,12 +504,6 @@ def _complete(
         },
     )
     return visit
-
-
-def distance_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
-    from nuanxin.cases.queries import distance_m as haversine
-
-    return haversine(lng1, lat1, lng2, lat2)
 
 
 def _adapt_frequency(

@@ -18,6 +18,7 @@ from nuanxin.core.http import ScopedRequest
 from nuanxin.core.schemas import Id, built_answer
 from nuanxin.core.scoping import get_in_scope_or_404, require, require_at
 from nuanxin.stations import actions
+from nuanxin.stations.directions import route_links
 from nuanxin.stations.models import GreenChannel, MealOffer, ParkingPoint, Station
 from nuanxin.stations.queries import (
     Nearby,
@@ -269,8 +270,6 @@ class MealOfferPatch(Schema):
 
 
 def _links_of(place: Place) -> dict[str, str]:
-    from nuanxin.stations.queries import route_links
-
     return route_links(place.name, place.lng, place.lat)
 
 
@@ -313,8 +312,6 @@ class ParkingPatch(Schema):
 
 
 def _links_point(point: ParkingPoint) -> dict[str, str]:
-    from nuanxin.stations.queries import route_links
-
     return route_links(point.name, point.lng, point.lat)
 
 

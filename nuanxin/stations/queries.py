@@ -1,87 +1,29 @@
 """Reads on stations and rider services: the nearest stations with walking distance and
 route links, the lists nearest first, station use per hour and day.
 
-Distances are great-circle (haversine) from the viewer's WGS-84 location. Walking distance
-is the straight line × 1.3 (streets are not straight: a usual detour factor for city
-blocks) and walking time assumes 80 m a minute (4.8 km/h), rounded up.
+Distances are great-circle (haversine) from the viewer's WGS-84 location; walking estimates,
+route links and the open-now check are nuanxin/stations/directions.py's.
 """
 
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
-from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
-from nuanxin.cases.queries import distance_m
-from nuanxin.core.coords import wgs84_to_bd09, wgs84_to_gcj02
+from nuanxin.core.geo import distance_m
 from nuanxin.core.scoping import Scope, get_in_scope_or_404
+from nuanxin.stations.directions import open_now, route_links, walking
 from nuanxin.stations.hours import is_open_at
 from nuanxin.stations.models import GreenChannel, MealOffer, ParkingPoint, Station, StationCheckIn
 
-WALK_FACTOR = 1.3
-WALK_M_PER_MIN = 80
 # The first box around the viewer (500 m), widened until enough stations are inside.
 FIRST_RADIUS_M = 500
 MAX_RADIUS_M = 64_000
 M_PER_DEG_LAT = 111_320.0
-
-
-def walking(distance: float) -> tuple[int, int]:
-    """Walking distance (m) and minutes for a straight-line distance (m)."""
-    metres = distance * WALK_FACTOR
-    return round(metres), max(1, math.ceil(metres / WALK_M_PER_MIN))
-
-
-def _referer() -> str:
-    return str(getattr(settings, "NUANXIN_MAP_REFERER", "") or "nuanxin")
-
-
-def route_links(
-    name: str, lng: float, lat: float, *, from_lng: float | None = None, from_lat: float | None = None
-) -> dict[str, str]:
-    """Walking-route links that open Amap, Baidu and Tencent maps (their web URI APIs, which
-    hand over to the app when installed). Each gets the coordinates it expects: GCJ-02 for
-    Amap and Tencent, BD-09 for Baidu. Without a start the apps use the phone's location."""
-    glng, glat = wgs84_to_gcj02(lng, lat)
-    blng, blat = wgs84_to_bd09(lng, lat)
-    # The name rides inside a list Amap splits at "," and Baidu at "|" and ":".
-    name = name.replace(",", "，").replace("|", " ").replace(":", "：")
-    src = _referer()
-    amap: dict[str, str] = {}
-    baidu: dict[str, str] = {}
-    tencent: dict[str, str] = {"type": "walk"}
-    if from_lng is not None and from_lat is not None:
-        fglng, fglat = wgs84_to_gcj02(from_lng, from_lat)
-        fblng, fblat = wgs84_to_bd09(from_lng, from_lat)
-        amap["from"] = f"{fglng:.6f},{fglat:.6f}"
-        baidu["origin"] = f"latlng:{fblat:.6f},{fblng:.6f}|name:我的位置"
-        tencent["from"] = "我的位置"
-        tencent["fromcoord"] = f"{fglat:.6f},{fglng:.6f}"
-    amap |= {
-        "to": f"{glng:.6f},{glat:.6f},{name}",
-        "mode": "walk",
-        "coordinate": "gaode",
-        "callnative": "1",
-        "src": src,
-    }
-    baidu |= {
-        "destination": f"latlng:{blat:.6f},{blng:.6f}|name:{name}",
-        "mode": "walking",
-        "coord_type": "bd09ll",
-        "output": "html",
-        "src": f"webapp.{src}.{src}",
-    }
-    tencent |= {"to": name, "tocoord": f"{glat:.6f},{glng:.6f}", "referer": src}
-    return {
-        "amap": "https://uri.amap.com/navigation?" + urlencode(amap),
-        "baidu": "https://api.map.baidu.com/direction?" + urlencode(baidu),
-        "tencent": "https://apis.map.qq.com/uri/v1/routeplan?" + urlencode(tencent),
-    }
 
 
 def stations_for(scope: Scope) -> QuerySet[Station]:
@@ -101,14 +43,7 @@ def station_or_404(scope: Scope, code: str) -> Station:
 
 def is_open_now(station: Station, now: datetime | None = None) -> bool:
     """Open now: not temporarily closed, and inside its opening hours (Asia/Shanghai)."""
-    return open_now(station.status, station.opening_hours, now)
-
-
-def open_now(status: str, opening_hours: list[list[str]], now: datetime | None = None) -> bool:
-    """`is_open_now` on a station's status and parsed opening hours (its values)."""
-    if status != Station.Status.OPEN:
-        return False
-    return is_open_at(opening_hours, timezone.localtime(now or timezone.now()))
+    return open_now(station.status == Station.Status.OPEN, station.opening_hours, now)
 
 
 # What an API answer reads of a station besides its photos: its own columns and its place's
@@ -255,7 +190,7 @@ def nearest_station_values(
     rows = []
     for values in (found[pk] for pk in chosen):
         row = _nearby(values, values["name"], values["lng"], values["lat"], (lng, lat))
-        row.open_now = open_now(values["status"], values["opening_hours"], now)
+        row.open_now = open_now(values["status"] == Station.Status.OPEN, values["opening_hours"], now)
         rows.append(row)
     return rows
 

@@ -9,8 +9,9 @@ from nuanxin.cases.models import Case
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
 from nuanxin.stations import actions
+from nuanxin.stations.directions import route_links, walking
 from nuanxin.stations.models import GreenChannel, MealOffer, ParkingPoint, Station, StationCheckIn
-from nuanxin.stations.queries import nearest_stations, route_links, walking
+from nuanxin.stations.queries import nearest_stations
 from nuanxin.stations.tests.conftest import Stations, make_station
 from nuanxin.territory.models import Place
 from nuanxin.testing import World
