@@ -2,7 +2,7 @@ from datetime import datetime
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from nuanxin.accounts.actions import TokenRevoked, issue_token, revoke_token
 from nuanxin.accounts.models import ApiToken
@@ -84,7 +84,7 @@ def my_tokens(request: ScopedRequest) -> list[dict]:
 
 
 @router.delete("/token", response={204: None})
-def revoke_this_token(request: ScopedRequest) -> tuple[int, None]:
+def revoke_this_token(request: ScopedRequest) -> Status:
     """Revoke the bearer token this request was sent with (signing out an app)."""
     token_id = getattr(request, "api_token_id", None)
     current = ApiToken.objects.filter(pk=token_id, user=request.user).first() if token_id else None
@@ -93,14 +93,14 @@ def revoke_this_token(request: ScopedRequest) -> tuple[int, None]:
             _("Send the bearer token to revoke in the Authorization header."), field="Authorization", code="no_token"
         )
     revoke_token(actor=request.user, token=current, reason=TokenRevoked.BY_CLIENT)
-    return 204, None
+    return Status(204, None)
 
 
 @router.delete("/tokens/{token_id}", response={204: None})
-def revoke_my_token(request: ScopedRequest, token_id: Id) -> tuple[int, None]:
+def revoke_my_token(request: ScopedRequest, token_id: Id) -> Status:
     """Revoke one of the caller's own tokens (another account's token is not found)."""
     row = ApiToken.objects.active().filter(pk=token_id, user=request.user).first()
     if row is None:
         raise Http404
     revoke_token(actor=request.user, token=row, reason=TokenRevoked.BY_CLIENT)
-    return 204, None
+    return Status(204, None)
