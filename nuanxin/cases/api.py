@@ -21,6 +21,7 @@ from nuanxin.cases.queries import (
     age_hours,
     case_or_404,
     case_row,
+    case_row_or_404,
     case_rows,
     follow_offers,
     my_cases,
@@ -29,7 +30,7 @@ from nuanxin.cases.queries import (
     similar_open_cases,
     staff_sees,
     territory_cases,
-    timeline_for,
+    timeline_of,
 )
 from nuanxin.core import ratelimit
 from nuanxin.core.errors import DomainError
@@ -200,13 +201,18 @@ class StepIn(Schema):
 
 
 def _out(request: ScopedRequest, case: Case, *, detail: bool = False) -> dict[str, Any]:
-    row = case_row(case)
-    data = _row_out(request.scope, row, whole=bool(seen_whole(request.scope, [row])))
+    return _answer(request.scope, case_row(case), detail=detail)
+
+
+def _answer(scope: Scope, row: dict[str, Any], *, detail: bool = False) -> dict[str, Any]:
+    """A case row as CaseOut, or with its timeline and photos as CaseDetailOut."""
+    data = _row_out(scope, row, whole=bool(seen_whole(scope, [row])))
     if detail:
-        events = list(timeline_for(request.scope, case).values(*_EVENT_OUT))
+        events = list(timeline_of(scope, row["id"], row["grid_path"]).values(*_EVENT_OUT))
         whole = data["view"] == "whole"
         data["timeline"] = events if whole else [event | {"note": ""} for event in events]
-        data["photos"] = [_photo_out(photo) for photo in case.photos.all()] if whole else []
+        photos = CasePhoto.objects.filter(case_id=row["id"]).order_by("pk") if whole else CasePhoto.objects.none()
+        data["photos"] = [_photo_out(photo) for photo in photos]
     return data
 
 
@@ -324,7 +330,7 @@ def get_figures(
 @router.get("/cases/{case_id}", response=CaseDetailOut)
 @built_answer
 def get_case(request: ScopedRequest, case_id: Id) -> dict[str, Any]:
-    return _out(request, case_or_404(request.scope, case_id), detail=True)
+    return _answer(request.scope, case_row_or_404(request.scope, case_id), detail=True)
 
 
 @router.post("/cases/{case_id}/steps", response=CaseDetailOut)

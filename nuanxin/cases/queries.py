@@ -85,11 +85,21 @@ CASE_ROW_COLUMNS = (
 CASE_ROW_RELATED = {"class_code": "case_class__code", "class_name": "case_class__name", "grid_path": "grid__path"}
 
 
+def _row_values() -> QuerySet[Case, dict[str, Any]]:
+    related = {name: F(lookup) for name, lookup in CASE_ROW_RELATED.items()}
+    return Case.objects.values(*CASE_ROW_COLUMNS, **related)
+
+
 def case_rows(ids: list[int]) -> dict[int, dict[str, Any]]:
     """The cases with these ids as plain values (CASE_ROW_COLUMNS and CASE_ROW_RELATED), no
     model objects; the ids must have come through the scope."""
-    related = {name: F(lookup) for name, lookup in CASE_ROW_RELATED.items()}
-    return {row["id"]: row for row in Case.objects.filter(pk__in=ids).values(*CASE_ROW_COLUMNS, **related)}
+    return {row["id"]: row for row in _row_values().filter(pk__in=ids)}
+
+
+def case_row_or_404(scope: Scope, case_id: int) -> dict[str, Any]:
+    """One case the viewer may see, as the values `case_rows` reads (case_or_404 without the
+    model objects, for an API answer)."""
+    return get_in_scope_or_404(_row_values(), scope, pk=case_id)  # type: ignore[no-any-return]
 
 
 def case_row(case: Case) -> dict[str, Any]:
@@ -158,8 +168,13 @@ def public_point(value: float) -> float:
 def timeline_for(scope: Scope, case: Case) -> QuerySet[CaseEvent]:
     """The case's events; a reporter sees no internal notes (and a follower who sees only
     the public view no notes at all: the views leave them out)."""
-    events = case.events.select_related("actor").order_by("at", "id")
-    return events if is_staff_viewer(scope, case) else events.filter(internal=False)
+    return timeline_of(scope, case.pk, case.grid.path).select_related("actor")
+
+
+def timeline_of(scope: Scope, case_id: int, grid_path: str) -> QuerySet[CaseEvent]:
+    """`timeline_for` by the case's id and its grid's path (a case read as values)."""
+    events = CaseEvent.objects.filter(case_id=case_id).order_by("at", "id")
+    return events if staff_sees(scope, grid_path) else events.filter(internal=False)
 
 
 def overdue(cases: QuerySet[Case], *, now: datetime | None = None) -> QuerySet[Case]:
