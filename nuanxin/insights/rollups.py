@@ -24,8 +24,8 @@ from datetime import date
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
-from django.db.models.functions import Lag, TruncDate
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 
 from nuanxin.core.bulk import without_indexes
 from nuanxin.core.scoping import Scope
@@ -163,10 +163,17 @@ def _visits(rows: QuerySet[Any]) -> Iterator[Row]:
 
 
 def _food_places(places: Any, leave_out: list[int] | None = None) -> Iterator[Row]:
-    """Every food-safety check of these places with the day of the same place's check before
-    it (FigureCount.previous), so that the distinct enterprises checked in any period add up
-    from the rollups. Counted per place, not per visit: a check done or undone moves the
-    `previous` of the place's next check too."""
+    """Every food-safety check of these places, keyed by the day of the same place's check
+    before it (FigureCount.previous), so that the distinct enterprises checked in any period
+    add up from the rollups. Counted per place, not per visit: a check done or undone moves
+    the `previous` of the place's next check too.
+
+    The check before depends on the node: a place moved to another grid was checked before
+    in the old grid, which the new grid does not see but their community does. So a check
+    gives a row at its grid with the grid's previous check, and at each area above where the
+    previous check differs, a row moving the check from the lower area's previous day to
+    this area's (+1 and -1). Added up the tree as every row is, each area then counts the
+    check once, keyed by the previous check inside that area."""
     checks = (
         Visit.objects.filter(
             place_id__in=places,
@@ -176,18 +183,36 @@ def _food_places(places: Any, leave_out: list[int] | None = None) -> Iterator[Ro
         )
         .exclude(pk__in=leave_out or [])
         .annotate(done_day=TruncDate("done_at"))
-        .annotate(
-            previous=Window(
-                Lag("done_day"),
-                partition_by=[F("place_id")],
-                order_by=[F("done_at").asc(), F("id").asc()],
-            ),
-        )
-        .values_list("grid_id", "done_day", "category", "previous")
-        .order_by()
     )
-    for grid, day, category, previous in checks.iterator():
-        yield grid, day, "visits_food_places", _category(category), previous or NO_PREVIOUS, 1
+    above = _areas_above(checks.values("grid_id"))
+    metric = "visits_food_places"
+    place, last = None, dict[int, date]()  # area id -> the day of the place's latest check inside it
+    rows = checks.values_list("place_id", "grid_id", "done_day", "category").order_by("place_id", "done_at", "id")
+    for place_id, grid, day, category in rows.iterator():
+        if place_id != place:
+            place, last = place_id, {}
+        category, lower = _category(category), None
+        for area in above[grid]:
+            previous = last.get(area, NO_PREVIOUS)
+            if lower is None:
+                yield area, day, metric, category, previous, 1
+            elif previous != lower:
+                yield area, day, metric, category, previous, 1
+                yield area, day, metric, category, lower, -1
+            lower, last[area] = previous, day
+
+
+def _areas_above(grids: QuerySet[Any]) -> dict[int, list[int]]:
+    """Each of these grids' id -> its own id and its ancestors', the grid first: one query
+    for the grids and every area above them."""
+    areas = Area.objects.filter(Exists(Area.objects.filter(pk__in=grids, path__startswith=OuterRef("path"))))
+    rows = list(areas.values_list("pk", "path", "level"))
+    ids = {path: pk for pk, path, _level in rows}
+    return {
+        pk: [ids[above] for above in reversed(ancestor_paths(path))]
+        for pk, path, level in rows
+        if level == Area.Level.GRID
+    }
 
 
 SOURCES: dict[type[models.Model], Callable[[QuerySet[Any]], Iterator[Row]]] = {

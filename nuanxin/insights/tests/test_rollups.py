@@ -20,6 +20,7 @@ from nuanxin.inspections.models import ChecklistTemplate, Rectification, Visit
 from nuanxin.ledgers import actions as ledgers
 from nuanxin.ledgers.models import Dispute
 from nuanxin.territory import actions as territory
+from nuanxin.territory.models import Place
 from nuanxin.testing import table_schema
 from nuanxin.volunteers import actions as volunteers
 from nuanxin.volunteers.models import Activity, Participant, ParticipantGroup
@@ -288,3 +289,23 @@ def test_rebuild_figures_command_counts_the_records_again(world, watch):
     call_command("rebuild_figures", stdout=out)
     assert _nonzero_rows() == kept
     assert out.getvalue().strip() == f"{FigureCount.objects.count()} rollup rows written."
+
+
+def test_checks_of_one_place_in_two_grids_are_one_enterprise_in_each_grid_and_in_their_community(world, watch):
+    """A check filed from a page loaded before its place moved keeps the old grid, while the
+    place's earlier checks moved with it: each grid checked it once in the period, and their
+    community one enterprise, not two and not none."""
+    loaded_before_the_move = Place.objects.get(pk=watch.restaurant.pk)
+    _step(world, watch, "check", 0, 3)  # food safety
+    _step(world, watch, "move", 0, 0)  # the place and its checks to the other grid
+    watch.restaurant = loaded_before_the_move
+    _step(world, watch, "check", 0, 5)
+    grids = set(Visit.objects.filter(place=watch.restaurant).values_list("grid_id", flat=True))
+    assert grids == {world.grid1.pk, world.grid2.pk}
+    _assert_rollups_match_a_recount(world)
+    admin = scope_of(world.community_admin)
+    for node in (world.grid1, world.grid2, world.community):
+        assert period_figures(admin, node, FIRST, LAST).food_safety_enterprises == 1, node.level
+    kept = _nonzero_rows()
+    rollups.rebuild()
+    assert _nonzero_rows() == kept
