@@ -19,6 +19,7 @@ from django.utils import timezone
 from nuanxin.cases.models import Case, CaseClass, CaseEvent, CaseFollower, Level
 from nuanxin.core.geo import distance_m
 from nuanxin.core.periods import filter_period, moments_q
+from nuanxin.core.schemas import built_once
 from nuanxin.core.scoping import Scope, get_in_scope_or_404
 from nuanxin.core.validators import ascii_int
 
@@ -85,9 +86,9 @@ CASE_ROW_COLUMNS = (
 CASE_ROW_RELATED = {"class_code": "case_class__code", "class_name": "case_class__name", "grid_path": "grid__path"}
 
 
-def _row_values() -> QuerySet[Case, dict[str, Any]]:
-    related = {name: F(lookup) for name, lookup in CASE_ROW_RELATED.items()}
-    return Case.objects.values(*CASE_ROW_COLUMNS, **related)
+_row_values = built_once(
+    lambda: Case.objects.values(*CASE_ROW_COLUMNS, **{name: F(lookup) for name, lookup in CASE_ROW_RELATED.items()})
+)
 
 
 def case_rows(ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -8,9 +8,10 @@ database driver: the database stores signed 64-bit integers.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from functools import wraps
+from functools import cache, wraps
 from typing import Annotated, Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Schema, Status
@@ -101,6 +102,14 @@ class Rows:
 
     rows: Any
     answers: Callable[[list[Any]], list[dict[str, Any]]]
+
+
+def built_once(build: Callable[[], QuerySet[Any, Any]]) -> Callable[[], QuerySet[Any, Any]]:
+    """The query set `build` makes, made once per process and copied for each use: building
+    one that reads a score of columns as values costs half a millisecond, copying it a
+    twentieth. Each use gets a fresh copy, so no use sees another's results."""
+    built = cache(build)
+    return lambda: built().all()
 
 
 class RowPages(BoundedPagination):

@@ -15,6 +15,7 @@ from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from nuanxin.core.geo import distance_m
+from nuanxin.core.schemas import built_once
 from nuanxin.core.scoping import Scope, get_in_scope_or_404
 from nuanxin.stations.directions import open_now, route_links, walking
 from nuanxin.stations.hours import is_open_at
@@ -71,12 +72,18 @@ STATION_RELATED = {
 }
 
 
+_station_rows = built_once(
+    lambda: Station.objects.values(
+        *STATION_COLUMNS, **{name: F(lookup) for name, lookup in STATION_RELATED.items()}, photo_id=F("photos__id")
+    )
+)
+
+
 def station_values(ids: list[int]) -> dict[int, dict[str, Any]]:
     """The stations with these ids as plain values (STATION_COLUMNS, STATION_RELATED and
     `photo_ids`), no model objects, in one query: a row per photo, folded. The ids must have
     come through the scope."""
-    related = {name: F(lookup) for name, lookup in STATION_RELATED.items()}
-    rows = Station.objects.filter(pk__in=ids).values(*STATION_COLUMNS, **related, photo_id=F("photos__id"))
+    rows = _station_rows().filter(pk__in=ids)
     found: dict[int, dict[str, Any]] = {}
     for row in rows.order_by("pk", "photo_id"):
         photo_id = row.pop("photo_id")

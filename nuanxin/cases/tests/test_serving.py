@@ -3,13 +3,16 @@ cases and a case's detail over the API with a bearer token the worker process re
 that their answers, built from plain rows without ninja's re-validation, are exactly the schema's
 fields with what the viewer may read."""
 
+from dataclasses import replace
+
 import pytest
 from django.test import Client
 
 from nuanxin.accounts import token_memory
+from nuanxin.accounts.scope import scope_of
 from nuanxin.accounts.tests.test_tokens import _bearer, _issue
 from nuanxin.cases.api import CaseDetailOut, CaseOut
-from nuanxin.cases.models import CaseFollower
+from nuanxin.cases.models import Case, CaseFollower
 
 
 @pytest.fixture
@@ -73,3 +76,23 @@ def test_a_case_detail_costs_four_statements(token, world, report, django_assert
     assert list(answer) == list(CaseDetailOut.model_fields)
     CaseDetailOut.model_validate(answer)
     assert [event["kind"] for event in answer["timeline"]] == ["reported"]
+
+
+def test_a_scope_builds_its_filter_once_and_the_filter_still_sees_later_changes(world, report):
+    """The scope keeps the filter it built (core.scoping: a third of a millisecond per scoped
+    statement), and the kept filter is no snapshot: its subqueries run with each query, so a
+    report or a follow made after it was built is seen by the next query."""
+    scope = scope_of(world.rider)
+    assert not Case.objects.visible_to(scope).exists()
+    kept = Case.scoping.q(scope, Case)
+    own = report("sanitation", by=world.rider)
+    followed = report("sanitation", by=world.resident)
+    assert set(Case.objects.visible_to(scope).values_list("pk", flat=True)) == {own.pk}
+    CaseFollower.objects.create(case=followed, user=world.rider, since=followed.reported_at, why=CaseFollower.Why.CHOSE)
+    assert set(Case.objects.visible_to(scope).values_list("pk", flat=True)) == {own.pk, followed.pk}
+    assert Case.scoping.q(scope, Case) is kept
+    # Another viewer's scope, and a copy of this one with other reach, build their own.
+    worker = scope_of(world.grid1_worker)
+    assert Case.scoping.q(worker, Case) is not kept
+    assert set(Case.objects.visible_to(worker).values_list("pk", flat=True)) == {own.pk, followed.pk}
+    assert not Case.objects.visible_to(replace(scope, user_id=world.resident.pk)).filter(pk=own.pk).exists()
