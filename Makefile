@@ -68,8 +68,10 @@ bench: $(DEV_STAMP) $(NPM_STAMP)
 	$(PY) benchmarks/volunteers.py
 	$(PY) benchmarks/city.py
 
-# The short form of the serving benchmark (benchmarks/serving.py): key endpoints against their
-# same-work lean twins on the demo community, built into PostgreSQL nuanxin_bench_serving.
+# The short form of the serving benchmark (benchmarks/serving.py): key endpoints (the reads, and
+# intake at 1, 5 and 20 connections) against their same-work lean twins on the demo community,
+# built into PostgreSQL nuanxin_bench_serving. The long form grows the city and measures at each
+# size: BENCH_SERVING_CITY_SIZES=10000,1000000,5000000 $(PY) benchmarks/serving.py
 bench-serving: $(DEV_STAMP)
 	$(PY) benchmarks/serving.py
 

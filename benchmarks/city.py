@@ -90,10 +90,7 @@ LEDGER = os.environ.get("BENCH_LEDGER", "1") == "1"
 LEDGER_ROWS = (10_000, 1_000_000)  # the export is measured for about this many rows
 PASSWORD = "nuanxin-bench"  # generate_city's default
 HOST = "127.0.0.1"
-# The generator's deterministic usernames: the first grid of the first community of the first
-# street of the first district, its community and street admins, one of the street's riders.
-WORKER, COMMUNITY_ADMIN, STREET_ADMIN = "grid-d01-s01-c01-g1", "community-d01-s01-c01", "street-d01-s01"
-RIDER, CITY_ADMIN = "rider-d01-s01-1", "city-admin"
+CITY_ADMIN = "city-admin"  # the generator's, who exports the ledgers
 # The issue's targets (issue 6 §3).
 TARGETS = {
     "read": "≥ 50 % of the ceiling, p99 ≤ 100 ms",
@@ -400,9 +397,9 @@ def request(
 # --- signing in as real users do ------------------------------------------------------------------
 
 
-def bearer_token(port: int, username: str) -> str:
+def bearer_token(port: int, username: str, password: str = PASSWORD) -> str:
     """POST /api/v1/auth/token, as the app does."""
-    body = json.dumps({"username": username, "password": PASSWORD}).encode()
+    body = json.dumps({"username": username, "password": password}).encode()
     status, _h, answer = request(
         port, "POST", "/api/v1/auth/token", body=body, headers={"Content-Type": "application/json"}
     )
@@ -419,7 +416,7 @@ def _cookies(headers: http.client.HTTPMessage) -> dict[str, str]:
     return out
 
 
-def session_cookie(port: int, username: str) -> str:
+def session_cookie(port: int, username: str, password: str = PASSWORD) -> str:
     """The login form: its CSRF cookie and token, then the POST; the session cookie it sets."""
     status, headers, page = request(port, "GET", "/accounts/login/")
     csrf = _cookies(headers).get("csrftoken", "")
@@ -428,7 +425,7 @@ def session_cookie(port: int, username: str) -> str:
         raise RuntimeError(f"login page for {username}: {status}, no CSRF token")
     origin = f"https://{HOST}:{port}"
     form = urllib.parse.urlencode(
-        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": match.group(1).decode()}
+        {"username": username, "password": password, "csrfmiddlewaretoken": match.group(1).decode()}
     ).encode()
     status, headers, answer = request(
         port,
@@ -451,6 +448,23 @@ def session_cookie(port: int, username: str) -> str:
 # --- the endpoints --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Logins:
+    """Whom endpoints() signs in as: a grid worker, the admins of the grid's community and
+    street, and a rider, with their password."""
+
+    worker: str
+    community_admin: str
+    street_admin: str
+    rider: str
+    password: str = PASSWORD
+
+
+# The generator's deterministic usernames: the first grid of the first community of the first
+# street of the first district, its community and street admins, one of the street's riders.
+GENERATED = Logins("grid-d01-s01-c01-g1", "community-d01-s01-c01", "street-d01-s01", "rider-d01-s01-1")
+
+
 @dataclass
 class Endpoint:
     label: str
@@ -460,16 +474,24 @@ class Endpoint:
     bodies: list[str] = field(default_factory=list)  # POST /api/v1/cases when set
 
 
-def endpoints(port: int, today: date) -> list[Endpoint]:
-    """The key endpoints for the generator's first grid, its community and street, and a rider."""
+def endpoints(port: int, today: date, logins: Logins = GENERATED) -> list[Endpoint]:
+    """The key endpoints for the grid worker's grid, its community and street, and a rider
+    (by default the generator's first grid and its people)."""
     from nuanxin.accounts.models import RoleGrant
     from nuanxin.cases.models import Case, CaseClass
     from nuanxin.territory.models import Area
 
-    worker_token, rider_token = bearer_token(port, WORKER), bearer_token(port, RIDER)
+    def token(username: str) -> str:
+        return bearer_token(port, username, logins.password)
+
+    worker_token, rider_token = token(logins.worker), token(logins.rider)
     worker = {"Authorization": f"Bearer {worker_token}"}
-    worker_page = {"Cookie": session_cookie(port, WORKER)}
-    grid = RoleGrant.objects.select_related("area__parent__parent").get(user__username=WORKER, role="grid_worker").area
+    worker_page = {"Cookie": session_cookie(port, logins.worker, logins.password)}
+    grid = (
+        RoleGrant.objects.select_related("area__parent__parent")
+        .get(user__username=logins.worker, role="grid_worker")
+        .area
+    )
     community, street = grid.parent, grid.parent.parent
     rng = random.Random(6)
     ids = list(Case.objects.filter(grid=grid).values_list("pk", flat=True))
@@ -522,13 +544,13 @@ def endpoints(port: int, today: date) -> list[Endpoint]:
             "community admin: period figures, the community, one year",
             "figures",
             [f"/api/v1/insights/period?node={community.pk}&{year}"],
-            {"Authorization": f"Bearer {bearer_token(port, COMMUNITY_ADMIN)}"},
+            {"Authorization": f"Bearer {token(logins.community_admin)}"},
         ),
         Endpoint(
             "street admin: period figures, the street, one year",
             "figures",
             [f"/api/v1/insights/period?node={street.pk}&{year}"],
-            {"Authorization": f"Bearer {bearer_token(port, STREET_ADMIN)}"},
+            {"Authorization": f"Bearer {token(logins.street_admin)}"},
         ),
     ]
 
@@ -563,12 +585,21 @@ def report_bodies(rng: random.Random, classes: Any) -> list[str]:
 # --- wrk and the in-process query count ----------------------------------------------------------
 
 
-def wrk(port: int, endpoint: Endpoint, seconds: float, files: dict[str, str]) -> dict:
+def wrk(port: int, endpoint: Endpoint, seconds: float, files: dict[str, str], connections: int = CONNECTIONS) -> dict:
     """One wrk run; the figures from the Lua scripts' BENCH-JSON line."""
     env = dict(os.environ, BENCH_WRK_DIR=str(BENCH_DIR / "wrk"), BENCH_WRK_RUN=f"{os.getpid()}-{time.time_ns()}")
     script = "intake.lua" if endpoint.bodies else "get.lua"
     env["BENCH_WRK_BODIES" if endpoint.bodies else "BENCH_WRK_PATHS"] = files[endpoint.label]
-    command = ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds:g}s", "--latency"]
+    command = [
+        "wrk",
+        "-t",
+        str(min(WRK_THREADS, connections)),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds:g}s",
+        "--latency",
+    ]
     command += ["--timeout", "60s", "-s", str(BENCH_DIR / "wrk" / script)]
     for name, value in {**PROXY_HEADERS, **endpoint.headers}.items():
         command += ["-H", f"{name}: {value}"]

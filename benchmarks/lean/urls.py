@@ -1,7 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from lean import views
+from lean import intake, views
 
 
 def ok(request: HttpRequest) -> HttpResponse:
@@ -9,10 +9,18 @@ def ok(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b'{"ok": true}', content_type="application/json")
 
 
-# nuanxin's paths, each answered by its endpoint's formatter.
+_case_page = views.answering(views.case_page)
+
+
+def cases(request: HttpRequest) -> HttpResponse:
+    """GET: the page of cases; POST: a report."""
+    return intake.report(request) if request.method == "POST" else _case_page(request)
+
+
+# nuanxin's paths, each answered by its endpoint's formatter (a report by its replay).
 urlpatterns = [
     path("ok", ok),
-    path("api/v1/cases", views.answering(views.case_page)),
+    path("api/v1/cases", cases),
     path("api/v1/cases/<int:case_id>", views.answering(views.case_detail)),
     path("api/v1/inspections/visits", views.answering(views.visit_page)),
     path("api/v1/insights/period", views.answering(views.period)),

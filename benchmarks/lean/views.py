@@ -6,7 +6,8 @@ fetched as tuples; then the answer built by a small formatter per endpoint, byte
 nuanxin's (the same JSON separators as ninja's renderer, DjangoJSONEncoder for moments).
 The formatters know the answers' shapes (the schemas in nuanxin/*/api.py) and find their
 columns by the labels the capture read from each statement's select list, so they follow
-whatever SQL nuanxin runs. They answer the benchmark's viewers: staff in scope.
+whatever SQL nuanxin runs. They answer the benchmark's viewers: staff in scope. Intake's
+twin, which writes, is lean/intake.py.
 """
 
 import hashlib
@@ -44,7 +45,8 @@ GRANTS_SQL = (
 
 @cache
 def captured() -> dict[str, dict[str, Any]]:
-    """path -> {"statements": [(sql, params)], "columns": [{label: position}]}, read once."""
+    """path -> {"statements": [(sql, params)], "columns": [{label: position}]}, and a report's
+    body -> the same with its "targets" and "answer" (lean/intake.py); read once."""
     with open(os.environ["BENCH_LEAN_CAPTURE"], "rb") as file:
         return pickle.load(file)  # noqa: S301 (written by benchmarks/serving.py for this run)
 
@@ -197,12 +199,16 @@ _SUMMARY = (
 
 
 def period(rows: Rows, user: int, request: HttpRequest) -> Any:
-    """PeriodFigures.as_dict from the node's row and the rollup totals (metric, total)."""
+    """PeriodFigures.as_dict from the node's row and the rollup totals: rows per metric,
+    category and node, all counted for a viewer in scope, added up per metric (SUM of a bigint
+    is numeric in PostgreSQL, a Decimal here: counted as int, as nuanxin's answer has it)."""
     (node,), at = rows.of(
         ("id", "territory_area.id"), ("name", "territory_area.name"), ("level", "territory_area.level")
     )
     found, (metric, total) = rows.of("metric", "total")
-    t = {row[metric]: row[total] for row in found}
+    t: dict[str, int] = {}
+    for row in found:
+        t[row[metric]] = t.get(row[metric], 0) + int(row[total])
 
     def n(name: str) -> Any:
         return t.get(name, 0)
