@@ -217,8 +217,24 @@ def capture(measured: Measured) -> None:
         plan = {"statements": kept, "columns": [select_labels(sql) for sql, _p in kept]}
         if measured.intake:
             plan |= {"targets": [written(sql, params) for sql, params in kept], "answer": response.json()}
+        if measured.key == "period":
+            plan["counted"] = counted(headers["Authorization"], sent)
         measured.plans[sent] = plan
         measured.queries.append(len(ran))
+
+
+def counted(authorization: str, path: str) -> dict[tuple[str, str], set[str]]:
+    """What nuanxin's period totals keep of the rows they read for this viewer and node
+    (rollups.counted_paths): the twin keeps the same, as it replays the same statements."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from nuanxin.accounts.scope import scope_of
+    from nuanxin.accounts.token_memory import user_for_token
+    from nuanxin.insights.rollups import counted_paths
+    from nuanxin.territory.models import Area
+
+    node = Area.objects.get(pk=parse_qs(urlsplit(path).query)["node"][0])
+    return counted_paths(scope_of(user_for_token(authorization.removeprefix("Bearer "))), node)
 
 
 def _plain(params: Any) -> Any:

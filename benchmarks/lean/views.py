@@ -200,15 +200,20 @@ _SUMMARY = (
 
 def period(rows: Rows, user: int, request: HttpRequest) -> Any:
     """PeriodFigures.as_dict from the node's row and the rollup totals: rows per metric,
-    category and node, all counted for a viewer in scope, added up per metric (SUM of a bigint
-    is numeric in PostgreSQL, a Decimal here: counted as int, as nuanxin's answer has it)."""
+    category and node, those the viewer counts (the capture's "counted": per metric family and
+    category, the node paths, as nuanxin's rollups.counted_paths says) added up per metric (SUM
+    of a bigint is numeric in PostgreSQL, a Decimal here: counted as int, as nuanxin's answer
+    has it)."""
     (node,), at = rows.of(
         ("id", "territory_area.id"), ("name", "territory_area.name"), ("level", "territory_area.level")
     )
-    found, (metric, total) = rows.of("metric", "total")
+    found, (metric, category, path, total) = rows.of("metric", "category", "node__path", "total")
+    counted = captured()[request.get_full_path()]["counted"]
     t: dict[str, int] = {}
     for row in found:
-        t[row[metric]] = t.get(row[metric], 0) + int(row[total])
+        name = row[metric]
+        if row[path] in counted.get((name.split("_", 1)[0], row[category]), ()):
+            t[name] = t.get(name, 0) + int(row[total])
 
     def n(name: str) -> Any:
         return t.get(name, 0)

@@ -444,17 +444,7 @@ def totals(scope: Scope, node: Area, start: date, end: date) -> dict[str, int]:
     the viewer's scope: one query. It reads the period's sums per metric, category and node for
     every node any family may be counted at, and keeps here those the viewer may count: a
     filter per family and category in the SQL cost fifty times the query's own run to build."""
-    counted: dict[tuple[str, str], set[str]] = {}  # (family, category) -> the paths counted
-    for family, permission in FAMILY_PERMISSIONS.items():
-        paths = _covering(node.path, scope.paths_for(permission))
-        if not paths:
-            continue
-        counted[(family, "")] = set(paths)
-        if family in SENSITIVE_FAMILIES:
-            for category, category_permission in CATEGORY_PERMISSION.items():
-                allowed = _within(paths, scope.paths_for(category_permission))
-                if allowed:
-                    counted[(family, category)] = set(allowed)
+    counted = counted_paths(scope, node)
     if not counted:
         return {}
     # Checks whose place was checked earlier in the period are not another enterprise; every
@@ -472,3 +462,20 @@ def totals(scope: Scope, node: Area, start: date, end: date) -> dict[str, int]:
         if path in counted.get((metric.split("_", 1)[0], category), ()):
             total[metric] += n
     return dict(total)
+
+
+def counted_paths(scope: Scope, node: Area) -> dict[tuple[str, str], set[str]]:
+    """(metric family, category) -> the paths of the nodes whose rows the viewer counts for the
+    node: what `totals` keeps of the rows it reads."""
+    counted: dict[tuple[str, str], set[str]] = {}
+    for family, permission in FAMILY_PERMISSIONS.items():
+        paths = _covering(node.path, scope.paths_for(permission))
+        if not paths:
+            continue
+        counted[(family, "")] = set(paths)
+        if family in SENSITIVE_FAMILIES:
+            for category, category_permission in CATEGORY_PERMISSION.items():
+                allowed = _within(paths, scope.paths_for(category_permission))
+                if allowed:
+                    counted[(family, category)] = set(allowed)
+    return counted
