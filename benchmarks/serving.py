@@ -43,11 +43,11 @@ as it stands, e.g. the city benchmark's. The long form, BENCH_SERVING_CITY_SIZES
 "10000,1000000,5000000"), works on the generated city in BENCH_SERVING_DATABASE (default
 nuanxin_bench; made when missing, dropped first with BENCH_SERVING_REBUILD=1, migrated): for
 each size it grows the city to that many cases with city.py's generate_city run
-(BENCH_CITY_ARGS) when it holds fewer, skips a size the city is already half as much again past (its own runs file thousands of reports),
-and measures; each size's table is appended with its case count in the header. Every measured
-database is VACUUM (ANALYZE)d first. Redis: BENCH_REDIS_URL (db 3 by default), flushed before
-each measurement and at the end. BENCH_DRY=1 prints the tables instead of appending them to
-docs/performance.md.
+(BENCH_CITY_ARGS) when it holds fewer, skips a size the city is already half as much again past
+(its own runs file thousands of reports), and measures; each size's table is appended with its
+case count in the header. Every measured database is VACUUM (ANALYZE)d first. Redis:
+BENCH_REDIS_URL (db 3 by default), flushed before each measurement and at the end. BENCH_DRY=1
+prints the tables instead of appending them to docs/performance.md.
 
 Endpoints: the grid worker's cases page, a case's detail (200 cases of the grid), visits due,
 the period figures of the grid and a rider's 5 nearest stations (500 random points) (the paths
@@ -234,7 +234,9 @@ def counted(authorization: str, path: str) -> dict[tuple[str, str], set[str]]:
     from nuanxin.territory.models import Area
 
     node = Area.objects.get(pk=parse_qs(urlsplit(path).query)["node"][0])
-    return counted_paths(scope_of(user_for_token(authorization.removeprefix("Bearer "))), node)
+    kept = counted_paths(scope_of(user_for_token(authorization.removeprefix("Bearer "))), node)
+    # Categories are choices of nuanxin's models: plain strings for the twin, which has none.
+    return {(family, str(category)): paths for (family, category), paths in kept.items()}
 
 
 def _plain(params: Any) -> Any:
