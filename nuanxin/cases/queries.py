@@ -41,22 +41,47 @@ class Pages:
     Paginator and ninja's pagination both take it.
 
     `rows(ids)` reads the page's rows, keyed by id: whole cases with their related rows by
-    default (pages render them), plain values for an API answer (`case_rows`)."""
+    default (pages render them), plain values for an API answer (`case_rows`).
 
-    def __init__(self, cases: QuerySet[Case], rows: Callable[[list[int]], Mapping[int, Any]] | None = None) -> None:
+    With `kept=(scope, key)`, where `key` names everything besides the scope that decides the
+    list's query (its filters, none of them depending on the clock), the count and each
+    window's ids are compiled once for the scope and replayed after (Scope.replayed)."""
+
+    def __init__(
+        self,
+        cases: QuerySet[Case],
+        rows: Callable[[list[int]], Mapping[int, Any]] | None = None,
+        *,
+        kept: tuple[Scope, tuple[Any, ...]] | None = None,
+    ) -> None:
         self.cases = cases
         self.rows = rows or (lambda ids: _listed(Case.objects.filter(pk__in=ids)).in_bulk(ids))
+        self.kept = kept
 
     def count(self) -> int:
-        return self.cases.count()
+        if self.kept is None:
+            return self.cases.count()
+        scope, key = self.kept
+        return scope.replayed(("count", *key), self.cases.count, lambda cursor: int(cursor.fetchone()[0]))
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, window: slice) -> list[Any]:
-        ids = list(self.cases.values_list("pk", flat=True)[window])
+        ids = self._ids(window)
         found = self.rows(ids) if ids else {}
         return [found[pk] for pk in ids if pk in found]
+
+    def _ids(self, window: slice) -> list[int]:
+        def run() -> list[int]:
+            return list(self.cases.values_list("pk", flat=True)[window])
+
+        if self.kept is None:
+            return run()
+        scope, key = self.kept
+        return scope.replayed(
+            ("ids", window.start, window.stop, *key), run, lambda cursor: [row[0] for row in cursor.fetchall()]
+        )
 
 
 # What an API answer reads of a case: its own columns, and its class's and grid's few.

@@ -96,3 +96,27 @@ def test_a_scope_builds_its_filter_once_and_the_filter_still_sees_later_changes(
     assert Case.scoping.q(worker, Case) is not kept
     assert set(Case.objects.visible_to(worker).values_list("pk", flat=True)) == {own.pk, followed.pk}
     assert not Case.objects.visible_to(replace(scope, user_id=world.resident.pk)).filter(pk=own.pk).exists()
+
+
+def test_a_cases_list_is_compiled_once_per_scope_and_filters_and_replayed(token, world, report):
+    """The cases API keeps a page's count and ids statements per scope and filters
+    (Scope.replayed): a replay counts rows made after it was kept; other filters and another
+    window are statements of their own; a filter on the clock is never kept."""
+    client = Client()
+
+    def page(query: str) -> dict:
+        return client.get(f"/api/v1/cases?{query}", **_bearer(token)).json()
+
+    report("sanitation", by=world.rider)
+    _warm(client, "/api/v1/cases?limit=50", token)
+    scope = scope_of(token_memory.user_for_token(token))
+    assert {key[:2] for key in scope.built if key[0] in ("count", "ids")} == {("count", "cases"), ("ids", 0)}
+    report("sanitation", by=world.rider)
+    first = page("limit=50")
+    assert first["count"] == 2 and len(first["items"]) == 2
+    assert page("limit=50&state=closed")["count"] == 0
+    second = page("limit=1&offset=1")
+    assert second["count"] == 2 and [c["id"] for c in second["items"]] == [first["items"][1]["id"]]
+    kept = set(scope.built)
+    assert page("limit=50&overdue=true")["count"] == 0
+    assert set(scope.built) == kept
