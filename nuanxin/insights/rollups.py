@@ -449,7 +449,7 @@ def totals(scope: Scope, node: Area, start: date, end: date) -> dict[str, int]:
         return {}
     # Checks whose place was checked earlier in the period are not another enterprise; every
     # other metric's `previous` is NO_PREVIOUS, before any period.
-    rows = (
+    sums = (
         FigureCount.objects.filter(
             node__path__in=sorted(set().union(*counted.values())), day__range=(start, end), previous__lt=start
         )
@@ -457,11 +457,17 @@ def totals(scope: Scope, node: Area, start: date, end: date) -> dict[str, int]:
         .annotate(total=Sum("count"))
         .order_by()
     )
+    # The scope, the node and the days decide the statement: compiled once per scope.
+    rows = scope.replayed(("period totals", node.path, start, end), lambda: list(sums), _all_rows)
     total: Counter[str] = Counter()
     for metric, category, path, n in rows:
         if path in counted.get((metric.split("_", 1)[0], category), ()):
-            total[metric] += n
+            total[metric] += int(n)  # a SUM read as it is comes as a decimal from PostgreSQL
     return dict(total)
+
+
+def _all_rows(cursor: Any) -> list[tuple[Any, ...]]:
+    return cursor.fetchall()  # type: ignore[no-any-return]
 
 
 def counted_paths(scope: Scope, node: Area) -> dict[tuple[str, str], set[str]]:
