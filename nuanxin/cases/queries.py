@@ -20,7 +20,7 @@ from nuanxin.cases.models import Case, CaseClass, CaseEvent, CaseFollower, Level
 from nuanxin.core.geo import distance_m
 from nuanxin.core.periods import filter_period, moments_q
 from nuanxin.core.schemas import built_once
-from nuanxin.core.scoping import Scope, get_in_scope_or_404
+from nuanxin.core.scoping import Scope, get_in_scope_or_404, replayed_count
 from nuanxin.core.validators import ascii_int
 
 
@@ -61,8 +61,7 @@ class Pages:
     def count(self) -> int:
         if self.kept is None:
             return self.cases.count()
-        scope, key = self.kept
-        return scope.replayed(("count", *key), self.cases.count, lambda cursor: int(cursor.fetchone()[0]))
+        return replayed_count(*self.kept, self.cases)
 
     def __len__(self) -> int:
         return self.count()

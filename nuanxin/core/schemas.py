@@ -20,6 +20,7 @@ from ninja.pagination import LimitOffsetPagination
 from ninja.renderers import JSONRenderer
 from pydantic import AfterValidator
 
+from nuanxin.core.scoping import Scope, replayed_count
 from nuanxin.core.validators import DB_INT_MAX, DB_INT_MIN
 
 # Any integer the database can store.
@@ -102,6 +103,9 @@ class Rows:
 
     rows: Any
     answers: Callable[[list[Any]], list[dict[str, Any]]]
+    # (scope, key): the rows' count compiled once for the scope (scoping.replayed_count; the
+    # key names every input of the rows' query besides the scope).
+    kept: tuple[Scope, tuple[Any, ...]] | None = None
 
 
 def built_once(build: Callable[[], QuerySet[Any, Any]]) -> Callable[[], QuerySet[Any, Any]]:
@@ -119,6 +123,21 @@ class RowPages(BoundedPagination):
 
     def paginate_queryset(self, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:
         rows: Rows = queryset  # what the operation returned
-        page = super().paginate_queryset(rows.rows, pagination, request, **params)
+        listed: Any = rows.rows if rows.kept is None else _KeptCount(rows.rows, rows.kept)
+        page = super().paginate_queryset(listed, pagination, request, **params)
         page["items"] = rows.answers(list(page["items"]))
         return page
+
+
+@dataclass(frozen=True)
+class _KeptCount:
+    """Rows whose count is replayed (ninja counts what has no `all()` by its length)."""
+
+    rows: Any
+    kept: tuple[Scope, tuple[Any, ...]]
+
+    def __getitem__(self, window: slice) -> Any:
+        return self.rows[window]
+
+    def __len__(self) -> int:
+        return replayed_count(*self.kept, self.rows)

@@ -188,6 +188,16 @@ class Scoping:
         return q
 
 
+def replayed_count(scope: Scope, key: tuple[Any, ...], rows: Any) -> int:
+    """`rows.count()`, its statement compiled once for the scope and `key` (Scope.replayed:
+    `key` names every input of the query besides the scope)."""
+    return scope.replayed(("count", *key), rows.count, _first_int)
+
+
+def _first_int(cursor: Any) -> int:
+    return int(cursor.fetchone()[0])
+
+
 def _kept(scope: Scope, key: tuple[Any, ...], build: Callable[[], Q]) -> Q:
     """The scope's filter under `key`, built once. A Q is never changed by the queries that
     use it (they resolve copies of it and of its subqueries), so one object serves them all."""

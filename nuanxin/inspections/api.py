@@ -215,7 +215,8 @@ def list_visits(request: ScopedRequest, filters: Query[VisitFilter]) -> Any:
     require(request.scope, "inspections.view")
     worker_id = request.scope.user_id if filters.mine else None
     visits = visits_for(request.scope, worker_id=worker_id, due_by=filters.due_by)
-    return Rows(visits.values(*_VISIT_COLUMNS), _visit_answers)
+    kept = (request.scope, ("visits", worker_id, filters.due_by))
+    return Rows(visits.values(*_VISIT_COLUMNS), _visit_answers, kept=kept)
 
 
 # ---------------------------------------------------------------------------------------

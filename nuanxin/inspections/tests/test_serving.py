@@ -72,3 +72,24 @@ def test_a_visit_due_is_the_schema_exactly_and_far_as_the_actions_say(
     assert flagged[far.pk] is True and flagged[near.pk] is False
     assert any(item["checked_in_distance"] is None and item["far"] is False for item in items)
     assert all(date.fromisoformat(item["due_on"]) >= MONDAY for item in items)
+
+
+def test_the_count_of_visits_due_is_kept_per_worker_and_day_and_follows_new_visits(
+    token: str, world: World, watch: Watch
+) -> None:
+    """The count is compiled once per scope and filters (Scope.replayed): another day is a count
+    of its own, and a kept count still counts visits planned after it was kept."""
+    client = Client()
+    _warm(client, token)
+    earlier = {**DUE, "due_by": MONDAY.isoformat()}
+    counts = {
+        query["due_by"]: client.get(URL, query, **_bearer(token)).json()["count"] for query in (DUE, earlier, DUE)
+    }
+    mine = Visit.objects.filter(worker=world.grid1_worker)
+    assert counts == {
+        DUE["due_by"]: mine.filter(due_on__lte=date(2024, 6, 30)).count(),
+        MONDAY.isoformat(): mine.filter(due_on__lte=MONDAY).count(),
+    }
+    assert counts[DUE["due_by"]] != counts[MONDAY.isoformat()]
+    actions.generate_due_visits(today=date(2024, 5, 6))
+    assert client.get(URL, DUE, **_bearer(token)).json()["count"] == mine.filter(due_on__lte=date(2024, 6, 30)).count()
