@@ -22,7 +22,7 @@ from ninja.schema import NinjaGenerateJsonSchema
 from ninja.security import HttpBearer, SessionAuth
 from pydantic.json_schema import CoreModeRef, CoreRef, DefsRef
 
-from nuanxin.accounts.token_memory import identify
+from nuanxin.accounts.token_memory import identify_once
 from nuanxin.core.errors import DomainError
 from nuanxin.core.ratelimit import RateLimited
 from nuanxin.core.security import declared_length
@@ -34,7 +34,7 @@ class BearerToken(HttpBearer):
     while the account is unchanged); the token's id is kept for DELETE /auth/token."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = identify(token)
+        found = identify_once(request, token)
         if found is None:
             return None
         request.user, request.api_token_id = found  # type: ignore[attr-defined]

@@ -6,6 +6,9 @@ from nuanxin import views
 from nuanxin.api import api
 
 urlpatterns = [
+    # The API first: Django tries the patterns in order, and the API answers most requests
+    # (matched last, resolving /api/v1/cases cost as much as all the middlewares together).
+    path("api/v1/", api.urls),
     path("", views.home, name="home"),
     path("console/", views.console, name="console"),
     path("console/<slug:capability>/", views.capability, name="capability"),
@@ -28,5 +31,4 @@ urlpatterns = [
     path("notifications/", include("nuanxin.core.notification_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
 ]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from nuanxin.accounts.roles import READ_ONLY_ROLES
 from nuanxin.accounts.scope import scope_of
-from nuanxin.accounts.token_memory import user_for_token
+from nuanxin.accounts.token_memory import identify_once
 from nuanxin.core import audit
 
 # Seconds between two restarts of a staff session's idle clock.
@@ -80,9 +80,9 @@ def _callers(request: HttpRequest) -> list[object]:
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        token_user = user_for_token(token.strip())
-        if token_user is not None:
-            users.append(token_user)
+        found = identify_once(request, token.strip())
+        if found is not None:
+            users.append(found[0])
     return users
 
 

@@ -158,6 +158,16 @@ def identify(token: str) -> tuple[User, int] | None:
     return user, row.pk
 
 
+def identify_once(request: Any, token: str) -> tuple[User, int] | None:
+    """`identify(token)` once per request: the read-only-account middleware and the API's
+    bearer check both ask for a write, and each asking reads the account's stamp again."""
+    asked = getattr(request, "_nuanxin_bearer", None)
+    if asked is None or asked[0] != token:
+        asked = (token, identify(token))
+        request._nuanxin_bearer = asked
+    return asked[1]  # type: ignore[no-any-return]
+
+
 def user_for_token(token: str) -> User | None:
     """The user a bearer token signs in, or None."""
     found = identify(token)

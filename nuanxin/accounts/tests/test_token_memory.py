@@ -51,6 +51,18 @@ def test_a_remembered_token_costs_only_the_stamp_read(world):
     assert user.roles == {"grid_worker"} and "cases.view" in user._nuanxin_scope.reach
 
 
+def test_a_write_with_a_bearer_token_reads_the_stamp_once(world):
+    """The read-only-account middleware and the API's bearer check both identify the caller of
+    a write: one request, one identification (token_memory.identify_once)."""
+    token, client = _issue(), Client()
+    for _ in range(2):
+        _me(token)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post("/api/v1/notifications/read-all", **_bearer(token)).status_code == 200
+    stamps = [q["sql"] for q in queries.captured_queries if "nuanxin_ratelimit" in q["sql"]]
+    assert len(stamps) == 1
+
+
 def test_each_request_gets_its_own_user_object(world):
     token = _issue()
     for _ in range(3):
