@@ -208,12 +208,21 @@ def _answer(scope: Scope, row: dict[str, Any], *, detail: bool = False) -> dict[
     """A case row as CaseOut, or with its timeline and photos as CaseDetailOut."""
     data = _row_out(scope, row, whole=bool(seen_whole(scope, [row])))
     if detail:
-        events = list(timeline_of(scope, row["id"], row["grid_path"]).values(*_EVENT_OUT))
+        # Each statement compiled once per scope with the case's id in it (Scope.prepared); the
+        # timeline's also depends on whether the viewer is staff where the case is.
+        staff = staff_sees(scope, row["grid_path"])
+        events = scope.prepared(
+            ("case timeline", staff), lambda pk: timeline_of(scope, pk, row["grid_path"]).values(*_EVENT_OUT), row["id"]
+        )
         whole = data["view"] == "whole"
         data["timeline"] = events if whole else [event | {"note": ""} for event in events]
-        photos = CasePhoto.objects.filter(case_id=row["id"]).order_by("pk") if whole else CasePhoto.objects.none()
-        data["photos"] = [_photo_out(photo) for photo in photos]
+        photos = scope.prepared(("case photos",), _photo_rows, row["id"]) if whole else []
+        data["photos"] = [_photo_answer(row["id"], photo) for photo in photos]
     return data
+
+
+def _photo_rows(case_id: int) -> Any:
+    return CasePhoto.objects.filter(case_id=case_id).order_by("pk").values("id", "stage", "width", "height")
 
 
 _CASE_OUT = tuple(CaseOut.model_fields)
@@ -243,8 +252,15 @@ def _row_out(scope: Scope, row: dict[str, Any], *, whole: bool) -> dict[str, Any
 
 
 def _photo_out(photo: CasePhoto) -> dict[str, Any]:
-    url = reverse("cases:photo", args=[photo.case_id, photo.pk])
-    return {"id": photo.pk, "stage": photo.stage, "url": url, "width": photo.width, "height": photo.height}
+    return _photo_answer(
+        photo.case_id, {"id": photo.pk, "stage": photo.stage, "width": photo.width, "height": photo.height}
+    )
+
+
+def _photo_answer(case_id: int, photo: dict[str, Any]) -> dict[str, Any]:
+    """A photo's id, stage and size as PhotoOut, with the address it is served at."""
+    url = reverse("cases:photo", args=[case_id, photo["id"]])
+    return {"id": photo["id"], "stage": photo["stage"], "url": url, "width": photo["width"], "height": photo["height"]}
 
 
 @router.get("/categories", response=list[CategoryOut])

@@ -123,7 +123,11 @@ def case_rows(ids: list[int]) -> dict[int, dict[str, Any]]:
 
 def case_row_or_404(scope: Scope, case_id: int) -> dict[str, Any]:
     """One case the viewer may see, as the values `case_rows` reads (case_or_404 without the
-    model objects, for an API answer)."""
+    model objects, for an API answer): its statement compiled once per scope (Scope.prepared);
+    a case the viewer may not see goes the way of every other miss (404, a denial audited)."""
+    found = scope.prepared(("case row",), lambda pk: _row_values().visible_to(scope).filter(pk=pk).order_by(), case_id)
+    if found:
+        return found[0]
     return get_in_scope_or_404(_row_values(), scope, pk=case_id)  # type: ignore[no-any-return]
 
 

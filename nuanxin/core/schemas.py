@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from functools import cache, wraps
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +22,8 @@ from pydantic import AfterValidator
 
 from nuanxin.core.scoping import Scope, replayed_count
 from nuanxin.core.validators import DB_INT_MAX, DB_INT_MIN
+
+Q_S = TypeVar("Q_S", bound=QuerySet[Any, Any])
 
 # Any integer the database can store.
 DbInt = Annotated[int, Field(ge=DB_INT_MIN, le=DB_INT_MAX)]
@@ -108,7 +110,7 @@ class Rows:
     kept: tuple[Scope, tuple[Any, ...]] | None = None
 
 
-def built_once(build: Callable[[], QuerySet[Any, Any]]) -> Callable[[], QuerySet[Any, Any]]:
+def built_once(build: Callable[[], Q_S]) -> Callable[[], Q_S]:
     """The query set `build` makes, made once per process and copied for each use: building
     one that reads a score of columns as values costs half a millisecond, copying it a
     twentieth. Each use gets a fresh copy, so no use sees another's results."""

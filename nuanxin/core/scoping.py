@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
-from django.db.models import Lookup, Q
+from django.db.models import Lookup, Q, QuerySet
 from django.http import Http404
 
 M = TypeVar("M", bound=models.Model)
@@ -101,6 +102,23 @@ class Scope:
             self.built[key] = ran[0]
         return answer
 
+    def prepared(
+        self, key: tuple[Any, ...], build: Callable[[Any], QuerySet[Any, Any]], value: Any
+    ) -> list[dict[str, Any]]:
+        """The rows of `build(value)`, a query of values whose one changing input is `value`
+        (a case's id): compiled once for this scope and `key` with a placeholder in its place,
+        then run with each value and read through the compiler's converters (decrypted fields,
+        dates on SQLite), as Django would read them. `key` names every other input besides the
+        scope."""
+        statement = self.built.get(key)
+        if statement is None:
+            statement = _Prepared.of(build(_SLOT))
+            if statement is None:  # no statement to keep: the query as it is
+                return list(build(value))
+            if len(self.built) < KEPT_STATEMENTS:
+                self.built[key] = statement
+        return statement.rows(value)
+
     def q(self, permission: str, lookup: str) -> Q:
         """Rows whose area path (`lookup`) lies under a subtree where `permission` holds."""
         q = Q(pk__in=[])
@@ -186,6 +204,46 @@ class Scoping:
             for lookup in self.owners:
                 q |= _owned(model, lookup, scope.user_id)
         return q
+
+
+# Where a prepared statement's changing value goes while it is compiled: no id is negative.
+_SLOT = -(2**62) - 7
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A compiled query of values, with the position of its one changing parameter."""
+
+    sql: str
+    params: tuple[Any, ...]
+    slot: int
+    names: tuple[str, ...]
+    compiler: Any
+    converters: dict[int, Any]
+
+    @classmethod
+    def of(cls, rows: QuerySet[Any, Any]) -> "_Prepared | None":
+        compiler = rows.query.get_compiler(rows.db)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # a filter that can match nothing: no statement runs at all
+            return None
+        if list(params).count(_SLOT) != 1:
+            return None
+        query = rows.query
+        names = tuple(query.selected or [*query.extra_select, *query.values_select, *query.annotation_select])
+        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        return cls(sql, tuple(params), list(params).index(_SLOT), names, compiler, converters)
+
+    def rows(self, value: Any) -> list[dict[str, Any]]:
+        params = list(self.params)
+        params[self.slot] = value
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            found: Any = cursor.fetchall()
+        if self.converters:
+            found = self.compiler.apply_converters(found, self.converters)
+        return [dict(zip(self.names, row, strict=True)) for row in found]
 
 
 def replayed_count(scope: Scope, key: tuple[Any, ...], rows: Any) -> int:

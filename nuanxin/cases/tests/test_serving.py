@@ -6,13 +6,15 @@ fields with what the viewer may read."""
 from dataclasses import replace
 
 import pytest
+from django.http import Http404
 from django.test import Client
 
 from nuanxin.accounts import token_memory
 from nuanxin.accounts.scope import scope_of
 from nuanxin.accounts.tests.test_tokens import _bearer, _issue
 from nuanxin.cases.api import CaseDetailOut, CaseOut
-from nuanxin.cases.models import Case, CaseFollower
+from nuanxin.cases.models import Case, CaseEvent, CaseFollower
+from nuanxin.cases.queries import case_row, case_row_or_404
 
 
 @pytest.fixture
@@ -120,3 +122,55 @@ def test_a_cases_list_is_compiled_once_per_scope_and_filters_and_replayed(token,
     kept = set(scope.built)
     assert page("limit=50&overdue=true")["count"] == 0
     assert set(scope.built) == kept
+
+
+def test_a_case_row_is_compiled_once_per_scope_and_read_as_django_reads_it(world, report):
+    """case_row_or_404 runs one statement per scope with each case's id in it (Scope.prepared):
+    the values are those the ORM reads (the phone decrypted, the moments as moments), another
+    case is another row, and a case out of scope is the same 404 as ever."""
+    scope = scope_of(world.grid1_worker)
+    first = report("sanitation", by=world.rider, reporter_name="张三", reporter_phone="13812345678")
+    second = report("sanitation", by=world.rider)
+    elsewhere = report("sanitation", by=world.rider, lng=102.7035, lat=24.9811)
+    assert elsewhere.grid_id == world.grid2.pk
+    rows = {case.pk: case_row_or_404(scope, case.pk) for case in (first, second)}
+    assert [key for key in scope.built if key == ("case row",)] == [("case row",)]
+    for case in (first, second):
+        assert rows[case.pk] == case_row(Case.objects.get(pk=case.pk))
+    assert rows[first.pk]["reporter_phone"] == "13812345678"
+    assert rows[first.pk]["reported_at"] == Case.objects.get(pk=first.pk).reported_at
+    with pytest.raises(Http404):
+        case_row_or_404(scope, elsewhere.pk)
+    with pytest.raises(Http404):
+        case_row_or_404(scope, 10**12)
+
+
+def test_a_case_timeline_is_prepared_per_scope_and_staff_view(world, report):
+    """The detail's timeline statement is kept per scope and per whether the viewer is staff
+    where the case is: one viewer sees a dispatch note of their grid's case, and not the
+    internal events of a case elsewhere they only follow."""
+    token_memory.forget_all()
+    token, client = _issue("grid1-worker"), Client()
+    mine = report("sanitation", by=world.rider)
+    elsewhere = report("sanitation", by=world.rider, lng=102.7035, lat=24.9811)
+    for case in (mine, elsewhere):
+        CaseEvent.objects.create(
+            case=case, kind=CaseEvent.Kind.DISPATCHED, note="内部", internal=True, at=case.reported_at
+        )
+    CaseFollower.objects.create(
+        case=elsewhere, user=world.grid1_worker, since=elsewhere.reported_at, why=CaseFollower.Why.CHOSE
+    )
+
+    def timeline(case: Case) -> list[str]:
+        answer = client.get(f"/api/v1/cases/{case.pk}", **_bearer(token))
+        assert answer.status_code == 200
+        return [event["kind"] for event in answer.json()["timeline"]]
+
+    for _ in range(2):
+        assert CaseEvent.Kind.DISPATCHED in timeline(mine)
+        assert CaseEvent.Kind.DISPATCHED not in timeline(elsewhere)
+    scope = scope_of(token_memory.user_for_token(token))
+    assert {key for key in scope.built if key[0] == "case timeline"} == {
+        ("case timeline", True),
+        ("case timeline", False),
+    }
