@@ -145,7 +145,7 @@ def case_page(rows: Rows, user: int, request: HttpRequest) -> Any:
 
 
 _EVENT = ("at", "kind", "from_state", "to_state", "from_level", "to_level", "note", "internal")
-_PHOTO = ("id", "stage", "width", "height", "case_id")
+_PHOTO = ("id", "stage", "width", "height")
 
 
 def case_detail(rows: Rows, user: int, request: HttpRequest) -> Any:
@@ -155,7 +155,7 @@ def case_detail(rows: Rows, user: int, request: HttpRequest) -> Any:
     out["timeline"] = [_record(event, positions, _EVENT) for event in events]
     photos, positions = rows.of(*[(f"cases_casephoto.{name}", name) for name in _PHOTO])
     out["photos"] = [
-        {"id": p[0], "stage": p[1], "url": f"/cases/{p[4]}/photos/{p[0]}/", "width": p[2], "height": p[3]}
+        {"id": p[0], "stage": p[1], "url": f"/cases/{out['id']}/photos/{p[0]}/", "width": p[2], "height": p[3]}
         for p in ([photo[at] for at in positions] for photo in photos)
     ]
     return out
