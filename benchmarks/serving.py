@@ -30,7 +30,8 @@ report gets its own id, number and time, so the check compares the status (201) 
 layout of the answers (keys in order, the types of the values), not their bytes. Intake is
 captured before the reads (its reports are then in the database the reads' statements were
 captured on), checked after them and measured last, at BENCH_SERVING_INTAKE_CONNECTIONS
-(1,5,20; wrk runs one thread per connection up to its two): its target is 50 % of the twin at
+(1,5,20; wrk runs one thread per connection up to its two; an empty
+BENCH_SERVING_CONNECTIONS measures intake alone): its target is 50 % of the twin at
 20 connections and a throughput that grows from 1 to 5 to 20 connections. Every report filed,
 by the capture, the check or wrk, stays in the database; the twin's audit entries carry random
 MACs, so the chain of a measured database no longer verifies.
@@ -392,6 +393,8 @@ def check_bodies(nuanxin: Any, lean: Any, measured: Measured) -> None:
 
 def measure(nuanxin: Any, lean: Any, items: list[Measured], files: dict[str, str]) -> None:
     for measured in items:
+        if not measured.connections:  # e.g. BENCH_SERVING_CONNECTIONS= : intake alone
+            continue
         for server in (nuanxin, lean):
             run(server, measured, measured.connections[0], WARMUP, files)
         for connections in measured.connections:

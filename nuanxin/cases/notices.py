@@ -98,14 +98,20 @@ def _facts(case: Case) -> dict[str, str]:
     }
 
 
-def emergency_reported(case: Case, *, actor: Any) -> None:
-    """A new emergency: the grid's staff on duty and the community's managers, at once."""
+def emergency_recipients(case: Case) -> list[Any]:
+    """Who hears of a new emergency: the grid's staff on duty and the community's managers.
+    Read before the case takes its number, so these reads do not run under the day's counter."""
+    return staff_on_duty(case) + managers_at(case, Level.COMMUNITY)
+
+
+def emergency_reported(case: Case, *, actor: Any, recipients: list[Any]) -> None:
+    """A new emergency: tell `recipients` (emergency_recipients) at once."""
     with translation.override(settings.LANGUAGE_CODE):
         facts = _facts(case) | {"time": f"{timezone.localtime(case.reported_at):%Y-%m-%d %H:%M}"}
         _send(
             case,
             kind="cases.emergency",
-            recipients=staff_on_duty(case) + managers_at(case, Level.COMMUNITY),
+            recipients=recipients,
             actor=actor,
             title=_("Emergency in %(grid)s: %(class)s (%(number)s)") % facts,
             body=_("Emergency case %(number)s (%(class)s) was reported in %(grid)s at %(time)s. Act on it now.")

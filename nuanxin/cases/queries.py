@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -318,6 +318,8 @@ def my_cases(scope: Scope) -> QuerySet[Case]:
 # Open: neither closed (merged ones included) nor rejected.
 DUPLICATE_STATES = tuple(s for s in Case.State.values if s not in (Case.State.CLOSED, Case.State.REJECTED))
 SUGGESTIONS = 5
+# The newest open cases of the class around a point compared with a new report.
+CANDIDATES = 200
 # A follow token is good for this many seconds after it was handed out with a report.
 FOLLOW_MAX_AGE = 15 * 60
 FOLLOW_SALT = "nuanxin.cases.follow"
@@ -349,6 +351,10 @@ def _jieba() -> Any:
     return jieba
 
 
+# Content words per text, kept per process: the open cases near a spot are the candidates of
+# every report made there, so the same descriptions are segmented again and again (a street
+# light reported by twenty passers-by), and jieba is the costliest part of a report.
+@lru_cache(maxsize=4096)
 def content_words(text: str) -> frozenset[str]:
     """The words of a text that carry meaning (jieba's segmentation, minus stop words and
     punctuation), lower-cased."""
@@ -394,13 +400,22 @@ def similar_open_cases(
     if exclude_id is not None:
         candidates = candidates.exclude(pk=exclude_id)
     words = content_words(text)
-    found = []
-    for case in candidates.select_related("case_class").order_by("-reported_at")[:200]:
-        distance = distance_m(lng, lat, case.lng, case.lat)
+    # Scored as plain rows (a hot spot has up to CANDIDATES of them); only the chosen few
+    # become cases, read by their ids in a second statement.
+    scored = []
+    for pk, case_lng, case_lat, description in candidates.order_by("-reported_at").values_list(
+        "pk", "lng", "lat", "description"
+    )[:CANDIDATES]:
+        distance = distance_m(lng, lat, case_lng, case_lat)
         if distance <= radius:
-            found.append(Suggestion(case, distance, text_similarity(words, content_words(case.description))))
-    found.sort(key=lambda s: (-s.similarity, s.distance_m, -s.case.pk))
-    return found[:limit]
+            scored.append((-text_similarity(words, content_words(description)), distance, -pk))
+    chosen = sorted(scored)[:limit]
+    if not chosen:
+        return []
+    cases = Case.objects.in_bulk([-pk for _s, _d, pk in chosen])
+    for case in cases.values():
+        case.case_class = case_class  # the class they were found by
+    return [Suggestion(cases[-pk], distance, -minus) for minus, distance, pk in chosen if -pk in cases]
 
 
 def follow_token(case: Case, *, user_id: int, report_id: int) -> str:

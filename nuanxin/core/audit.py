@@ -235,7 +235,10 @@ def record(
         area_path=area_path,
         detail=detail or {},
     )
-    with transaction.atomic():
+    # No savepoint of its own inside a caller's transaction: a failure here fails the caller's
+    # work too (nothing may commit unrecorded), and a savepoint's two statements would run
+    # while the head is locked.
+    with transaction.atomic(savepoint=False):
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS})
         entry.at, entry.prev_hash = timezone.now(), head.last_hash
         seal(entry, key)

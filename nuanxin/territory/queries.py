@@ -55,9 +55,11 @@ def forget_grid_index() -> None:
 
 
 def locate_grid(lng: float, lat: float) -> Area | None:
-    """The grid containing the point, or None when it lies outside every grid."""
+    """The grid containing the point, or None when it lies outside every grid. Read without
+    its boundary (the index already answered where it is; a boundary is the largest column
+    of a grid, and every report routed here would parse it): reading `boundary` loads it."""
     grid_id = grid_index().locate(lng, lat)
-    return Area.objects.get(pk=int(grid_id)) if isinstance(grid_id, int) else None
+    return Area.objects.defer("boundary").get(pk=int(grid_id)) if isinstance(grid_id, int) else None
 
 
 def working_areas(scope: Scope) -> QuerySet[Area]:
@@ -152,12 +154,21 @@ def node_or_404(scope: Scope, node_id: str | int | None, *, permission: str, aud
     text = str(node_id)
     if ascii_int(text) is None:
         raise DomainError(_("Choose a node of the territory."), field="node")
-    node = Area.objects.filter(pk=int(text)).only("id", "name", "level", "path").first()
-    if node is None:
+    # Compiled once per scope, the id its one changing input (Scope.prepared): the figures
+    # endpoints ask for a node on every call.
+    rows = scope.prepared(("figure node",), _node_row, int(text))
+    if not rows:
         raise Http404
+    # As the ORM loads a row: the values in the model's field order, the other fields deferred.
+    names = [f.attname for f in Area._meta.concrete_fields if f.attname in rows[0]]
+    node = Area.from_db(Area.objects.db, names, [rows[0][name] for name in names])
     if not scope.has_at(permission, node.path):
         raise deny(scope, f"{audit_as} territory.area {node.pk}")
     return node
+
+
+def _node_row(pk: int) -> Any:
+    return Area.objects.filter(pk=pk).values("id", "name", "level", "path")
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,25 @@ def test_without_text_the_nearest_come_first_and_at_most_five(world, report, cat
     assert [s.case for s in found] == cases[:5]
 
 
+def test_a_hot_spot_is_compared_in_two_statements_and_each_description_segmented_once(
+    world, report, catalogue, django_assert_num_queries
+):
+    # Twelve reports of the same thing at one spot: each new report there compares itself
+    # with all of them. Their rows are scored as they are, the five chosen read by id; the
+    # descriptions are segmented once per process, not once per report that meets them.
+    cases = [report("sanitation", description=f"垃圾桶满了 第{n}次") for n in range(12)]
+    content_words.cache_clear()
+    with django_assert_num_queries(2):
+        first = _similar(catalogue, text="垃圾桶满了 第3次")
+    segmented = content_words.cache_info().misses
+    with django_assert_num_queries(2):
+        again = _similar(catalogue, text="垃圾桶满了 第3次")
+    assert content_words.cache_info().misses == segmented == 12  # the text is the fourth's own words
+    assert [s.case for s in first] == [s.case for s in again]
+    assert first[0].case == cases[3] and first[0].similarity == 1
+    assert len(first) == 5 and all(s.case.case_class == catalogue["sanitation"] for s in first)
+
+
 def test_closed_rejected_and_merged_cases_are_not_offered(world, report, catalogue):
     admin = world.community_admin
     survivor = report("sanitation")

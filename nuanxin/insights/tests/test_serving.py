@@ -44,3 +44,23 @@ def test_a_key_persons_visit_counts_over_the_api_only_with_the_permission(world)
     leader = Client().get(URL, asked, **_bearer(_issue("grid1-leader"))).json()
     assert (worker["visits"]["done"], worker["hazards"]["found"]) == (3, 2)
     assert (leader["visits"]["done"], leader["hazards"]["found"]) == (4, 3)
+
+
+def test_the_node_is_read_by_one_statement_kept_per_scope(world):
+    """node_or_404 reads a node through a statement compiled once per scope with the node's id
+    in it (Scope.prepared): each node asked is its own row, an unknown id is a 404 and a node
+    out of reach the same audited 404 as ever."""
+    from django.http import Http404
+
+    from nuanxin.insights.queries import node_or_404
+
+    scope = scope_of(world.community_admin)
+    nodes = [node_or_404(scope, area.pk) for area in (world.community, world.grid1, world.grid2)]
+    assert [key for key in scope.built if key == ("figure node",)] == [("figure node",)]
+    assert [(n.pk, n.name, n.level, n.path) for n in nodes] == [
+        (a.pk, a.name, a.level, a.path) for a in (world.community, world.grid1, world.grid2)
+    ]
+    with pytest.raises(Http404):
+        node_or_404(scope, 10**12)
+    with pytest.raises(Http404):
+        node_or_404(scope, world.street.pk)  # above the admin's community
