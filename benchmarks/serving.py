@@ -123,6 +123,7 @@ AUTHENTICATION = re.compile(r'\b(FROM|UPDATE|INTO)\s+"(accounts_apitoken|django_
 # The statements a report writes with: which column each parameter fills (written()).
 INSERT = re.compile(r'INSERT INTO "(\w+)" \(([^)]*)\) (?:VALUES \((.*?)\)|SELECT \* FROM UNNEST\((.*)\))')
 UPDATE = re.compile(r'UPDATE "(\w+)" SET ')
+WITH = re.compile(r"WITH \w+ AS \((.*)\) (UPDATE .*)", re.DOTALL)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -286,21 +287,29 @@ def select_labels(sql: str) -> dict[str, int]:
     return labels
 
 
-def written(sql: str, params: Any) -> tuple[str | None, list[str]]:
-    """The table an INSERT (one row, or rows as UNNEST arrays) or an UPDATE writes, and the
-    column each of its parameters fills ("id" for the UPDATE's WHERE on its own id); the twin
-    of intake gives some of them values of its own. (None, []) for any other statement."""
-    if insert := INSERT.match(sql):
+def written(sql: str, params: Any) -> tuple[str | None, list[tuple[str, str]]]:
+    """The table whose rows an INSERT (one row, or rows as UNNEST arrays) or an UPDATE returns,
+    and the (table, column) each of its parameters fills ("id" for an UPDATE's WHERE on its own
+    id); a data-modifying WITH (`WITH x AS (INSERT …) UPDATE …`) is its INSERT's parameters, then
+    its UPDATE's, and returns the UPDATE's rows. The twin of intake gives some of them values of
+    its own. (None, []) for any other statement."""
+    if with_ := WITH.match(sql):
+        _table, first = written(with_[1], None)
+        table, then = written(with_[2], None)
+        targets = first + then
+    elif insert := INSERT.match(sql):
         values = (insert[3] or insert[4]).split(", ")
         names = re.findall(r'"(\w+)"', insert[2])
-        table, columns = insert[1], [name for name, value in zip(names, values, strict=True) if "%s" in value]
+        table = insert[1]
+        targets = [(table, name) for name, value in zip(names, values, strict=True) if "%s" in value]
     elif update := UPDATE.match(sql):
-        table, columns = update[1], re.findall(r'"(\w+)" = %s', sql)
+        table = update[1]
+        targets = [(table, column) for column in re.findall(r'"(\w+)" = %s', sql)]
     else:
         return None, []
-    if len(columns) != len(params or ()):
+    if params is not None and len(targets) != len(params):
         raise RuntimeError(f"which column each parameter fills is unclear: {sql[:300]}")
-    return table, columns
+    return table, targets
 
 
 # --- measuring ------------------------------------------------------------------------------------

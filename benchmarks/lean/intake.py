@@ -7,7 +7,8 @@ day's counter, an emergency's notices, the audit entry and its chain head, the s
 savepoints included), which columns each INSERT or UPDATE parameter fills, and nuanxin's
 answer. A report here replays them in order, in one transaction, and gives the columns that
 name this report a value of its own (FRESH): the moment, the Idempotency-Key, a placeholder
-number `pending-<16 hex>` that becomes the number the day's counter upsert returns, the ids
+number `pending-<16 hex>` that becomes the number the day's counter upsert gives (its count,
+or on PostgreSQL the number itself, the case numbered in the same statement), the ids
 that INSERT … RETURNING gave (the case's, the claim's), a request id, and the audit chain's
 link: the previous head as the locked SELECT read it, and a new hash. The hash is random, of
 the MAC's shape: the twin does not verify the chain, and its entries do not verify either
@@ -54,15 +55,18 @@ class Report:
         self.count = 0
         self.ids: dict[str, int] = {}  # table -> the id its INSERT … RETURNING gave
 
-    def read(self, table: str | None, labels: dict[str, int], rows: list[tuple]) -> None:
+    def read(
+        self, table: str | None, targets: list[tuple[str, str]], labels: dict[str, int], rows: list[tuple]
+    ) -> None:
         """What a statement's rows tell the statements after it."""
         if "core_auditchainhead.last_hash" in labels:  # the head, read under its lock
             (head,) = rows
             self.prev_hash = head[labels["core_auditchainhead.last_hash"]]
             self.count = head[labels["core_auditchainhead.count"]]
-        elif table == "cases_casecounter":
-            ((last,),) = rows
-            self.number = f"{self.day:%Y%m%d}-{last:04d}"  # nuanxin's format, 20261206-0001
+        elif ("cases_casecounter", "day") in targets:
+            # The day's count (day, last), or on PostgreSQL the number the same statement gave.
+            ((*_day, given),) = rows
+            self.number = given if isinstance(given, str) else f"{self.day:%Y%m%d}-{given:04d}"
         elif table is not None and rows:
             self.ids[table] = rows[0][0]
 
@@ -129,14 +133,14 @@ def report(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=404 if plan is None else 400)
     filed = Report(key, plan["answer"])
     with transaction.atomic(), connection.cursor() as cursor:
-        for (sql, params), (table, columns), labels in zip(
+        for (sql, params), (table, targets), labels in zip(
             plan["statements"], plan["targets"], plan["columns"], strict=True
         ):
-            if columns:
-                fresh = [FRESH.get((table, column)) for column in columns]
+            if targets:
+                fresh = [FRESH.get(target) for target in targets]
                 params = [
                     value if make is None else make(filed, value) for make, value in zip(fresh, params, strict=True)
                 ]
             cursor.execute(sql, params)
-            filed.read(table, labels, cursor.fetchall() if cursor.description is not None else [])
+            filed.read(table, targets, labels, cursor.fetchall() if cursor.description is not None else [])
     return HttpResponse(_dumps(filed.answer()), status=201, content_type="application/json; charset=utf-8")

@@ -135,23 +135,24 @@ def _take_number(case: Case, now: datetime) -> None:
     bump = (
         f"INSERT INTO {table} ({day_column}, {last_column}) VALUES (%s, 1) "  # noqa: S608 (names, not values)
         f"ON CONFLICT ({day_column}) DO UPDATE SET {last_column} = {table}.{last_column} + 1 "
-        f"RETURNING {last_column}"
+        f"RETURNING {day_column}, {last_column}"
     )
-    prefix, params = f"{day:%Y%m%d}-", [connection.ops.adapt_datefield_value(day)]
+    params = [connection.ops.adapt_datefield_value(day)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cases, number = quote(Case._meta.db_table), quote("number")
-            last = f"taken.{last_column}::text"
+            # The format below in SQL: the day as YYYYMMDD, a dash, the count in 4 digits or more.
+            cases, number, last = quote(Case._meta.db_table), quote("number"), f"taken.{last_column}::text"
             cursor.execute(
-                f"WITH taken AS ({bump}) UPDATE {cases} SET {number} = %s || lpad({last}, greatest(length({last}), 4), "  # noqa: S608
-                f"'0') FROM taken WHERE {cases}.{quote('id')} = %s RETURNING {cases}.{number}",
-                [*params, prefix, case.pk],
+                f"WITH taken AS ({bump}) UPDATE {cases} SET {number} = to_char(taken.{day_column}, 'YYYYMMDD') "  # noqa: S608
+                f"|| '-' || lpad({last}, greatest(length({last}), 4), '0') FROM taken "
+                f"WHERE {cases}.{quote('id')} = %s RETURNING {cases}.{number}",
+                [*params, case.pk],
             )
             (case.number,) = cursor.fetchone()
             return
         cursor.execute(bump, params)
-        (last,) = cursor.fetchone()
-    case.number = f"{prefix}{last:04d}"
+        (_day, last) = cursor.fetchone()
+    case.number = f"{day:%Y%m%d}-{last:04d}"
     Case.objects.filter(pk=case.pk).update(number=case.number)
 
 

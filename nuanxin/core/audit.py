@@ -31,7 +31,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from nuanxin.core.middleware import current_context
@@ -242,11 +243,33 @@ def record(
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS})
         entry.at, entry.prev_hash = timezone.now(), head.last_hash
         seal(entry, key)
-        entry.save()
         head.last_hash = entry.hash
         head.count += 1
-        head.save(update_fields=["last_hash", "count"])
+        if connection.vendor == "postgresql":
+            _append(entry, head)
+        else:
+            entry.save()
+            head.save(update_fields=["last_hash", "count"])
     return entry
+
+
+def _append(entry: AuditEntry, head: AuditChainHead) -> None:
+    """The entry inserted and the head moved on in one statement (a data-modifying WITH, which
+    PostgreSQL has and SQLite has not): every statement under the head's lock is a round trip
+    in which every other audited write waits. The INSERT is the one Django writes for the
+    entry; the entry gets its id as save() would give it."""
+    insert = InsertQuery(AuditEntry)
+    insert.insert_values([f for f in AuditEntry._meta.concrete_fields if not f.primary_key], [entry])
+    [(values, params)] = insert.get_compiler(connection=connection).as_sql()
+    table, pk = connection.ops.quote_name(AuditChainHead._meta.db_table), connection.ops.quote_name("id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH entry AS ({values} RETURNING {pk}) "  # noqa: S608 (Django's INSERT and names, not values)
+            f'UPDATE {table} SET "last_hash" = %s, "count" = %s WHERE {pk} = %s RETURNING (SELECT {pk} FROM entry)',
+            [*params, head.last_hash, head.count, head.pk],
+        )
+        (entry.pk,) = cursor.fetchone()
+    entry._state.adding, entry._state.db = False, connection.alias
 
 
 # ---------------------------------------------------------------------------------------

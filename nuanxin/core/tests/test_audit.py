@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from nuanxin.core import audit
-from nuanxin.core.models import AuditEntry
+from nuanxin.core.models import AuditChainHead, AuditEntry
 
 
 def _table() -> str:
@@ -19,6 +19,22 @@ def chain(db):
 def test_intact_chain_verifies(chain):
     assert audit.verify_chain() == []
     call_command("audit_verify")
+
+
+def test_each_entry_is_stored_as_recorded_and_the_head_follows_the_last(chain):
+    # On PostgreSQL an append is one statement (the entry and the head together); the entry
+    # returned is the stored row, id and all, on both databases.
+    stored = {entry.pk: entry for entry in AuditEntry.objects.order_by("pk")}
+    assert list(stored) == [entry.pk for entry in chain]
+    for recorded in chain:
+        row = stored[recorded.pk]
+        assert (row.hash, row.prev_hash, row.at, row.detail, row.object_repr) == (
+            recorded.hash, recorded.prev_hash, recorded.at, recorded.detail, recorded.object_repr
+        )  # fmt: skip
+        assert not recorded._state.adding
+    assert [entry.prev_hash for entry in chain[1:]] == [entry.hash for entry in chain[:-1]]
+    head = AuditChainHead.objects.get()
+    assert (head.last_hash, head.count) == (chain[-1].hash, len(chain))
 
 
 def test_edited_entry_is_detected(chain):
