@@ -32,9 +32,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
-from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
+from nuanxin.core.inserts import insert_sql, inserted
 from nuanxin.core.middleware import current_context
 from nuanxin.core.models import AuditChainHead, AuditEntry
 
@@ -258,18 +258,16 @@ def _append(entry: AuditEntry, head: AuditChainHead) -> None:
     PostgreSQL has and SQLite has not): every statement under the head's lock is a round trip
     in which every other audited write waits. The INSERT is the one Django writes for the
     entry; the entry gets its id as save() would give it."""
-    insert = InsertQuery(AuditEntry)
-    insert.insert_values([f for f in AuditEntry._meta.concrete_fields if not f.primary_key], [entry])
-    [(values, params)] = insert.get_compiler(connection=connection).as_sql()
+    values, params = insert_sql(entry)
     table, pk = connection.ops.quote_name(AuditChainHead._meta.db_table), connection.ops.quote_name("id")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH entry AS ({values} RETURNING {pk}) "  # noqa: S608 (Django's INSERT and names, not values)
+            f"WITH entry AS ({values}) "  # noqa: S608 (Django's INSERT and names, not values)
             f'UPDATE {table} SET "last_hash" = %s, "count" = %s WHERE {pk} = %s RETURNING (SELECT {pk} FROM entry)',
             [*params, head.last_hash, head.count, head.pk],
         )
-        (entry.pk,) = cursor.fetchone()
-    entry._state.adding, entry._state.db = False, connection.alias
+        (entry_id,) = cursor.fetchone()
+    inserted(entry, entry_id)
 
 
 # ---------------------------------------------------------------------------------------

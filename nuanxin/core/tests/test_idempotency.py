@@ -278,6 +278,18 @@ def test_begin_replays_a_completed_record_and_refuses_a_reused_key(db):
     assert refused.value.status == 422
 
 
+def test_a_claim_is_one_statement_and_a_taken_key_leaves_the_transaction_usable(db, django_assert_num_queries):
+    # The claim skips a taken key in the INSERT itself: no savepoint around it, and the
+    # transaction goes on (to read the first request's answer) after the conflict.
+    with django_assert_num_queries(1):
+        record = begin(owner="user:1", key=KEY, request_hash="h1")
+    assert IdempotencyRecord.objects.get(pk=record.pk).request_hash == "h1" and not record._state.adding
+    finish(record, status=201, body={"id": 7})
+    with django_assert_num_queries(2):  # the skipped claim, the first request's record
+        assert begin(owner="user:1", key=KEY, request_hash="h1") == Replay(status=201, body={"id": 7})
+    assert IdempotencyRecord.objects.filter(owner="user:1", key=KEY).count() == 1
+
+
 def test_an_expired_key_can_be_claimed_again(db):
     record = begin(owner="user:1", key=KEY, request_hash="h1")
     finish(record, status=201, body={"id": 7})
