@@ -271,6 +271,7 @@ def catalogue(request: ScopedRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/cases", response={201: ReportOut})
+@built_answer
 @idempotent
 def report(request: ScopedRequest, payload: CaseIn) -> Status:
     """Report a case. Send an `Idempotency-Key` header so a retry never makes a second case.

@@ -12,7 +12,7 @@ from django.test import Client
 from nuanxin.accounts import token_memory
 from nuanxin.accounts.scope import scope_of
 from nuanxin.accounts.tests.test_tokens import _bearer, _issue
-from nuanxin.cases.api import CaseDetailOut, CaseOut
+from nuanxin.cases.api import CaseDetailOut, CaseOut, FollowOfferOut, ReportOut
 from nuanxin.cases.models import Case, CaseEvent, CaseFollower
 from nuanxin.cases.queries import case_row, case_row_or_404
 
@@ -174,3 +174,26 @@ def test_a_case_timeline_is_prepared_per_scope_and_staff_view(world, report):
         ("case timeline", True),
         ("case timeline", False),
     }
+
+
+def test_a_report_s_answer_is_its_schema_exactly_with_the_offers_in_theirs(client_for, world, report):
+    # The answer is built field by field and rendered without ninja validating it again
+    # (core.schemas.built_answer): its keys are ReportOut's, in order, and so are each offer's.
+    import json
+    import uuid
+
+    earlier = report("sanitation", by=world.resident, description="垃圾桶满了")
+    response = client_for("rider").post(
+        "/api/v1/cases",
+        data=json.dumps({"class_code": "sanitation", "description": "垃圾桶满了", "lng": 102.7011, "lat": 24.9811}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
+    assert response.status_code == 201, response.content
+    answer = response.json()
+    assert list(answer) == list(ReportOut.model_fields)
+    ReportOut.model_validate(answer)
+    assert answer["id"] == Case.objects.latest("pk").pk and answer["reported_at"].endswith("Z")
+    [offer] = answer["similar"]
+    assert list(offer) == list(FollowOfferOut.model_fields)
+    assert offer["class_code"] == earlier.case_class.code and offer["state"] == "reported"
