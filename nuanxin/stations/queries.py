@@ -20,6 +20,7 @@ from nuanxin.core.scoping import Scope, get_in_scope_or_404
 from nuanxin.stations.directions import open_now, route_links, walking
 from nuanxin.stations.hours import is_open_at
 from nuanxin.stations.models import GreenChannel, MealOffer, ParkingPoint, Station, StationCheckIn
+from nuanxin.territory.models import Place
 
 # The first box around the viewer (500 m), widened until enough stations are inside.
 FIRST_RADIUS_M = 500
@@ -150,8 +151,13 @@ def nearest_ids(lng: float, lat: float, limit: int = 5, *, scope: Scope | None =
     compared). The box's corners reach farther than its sides, so when the limit-th
     station lies beyond the box's radius, the box is widened to that distance once more
     and the answer is exact. Closed stations are listed too, marked closed: a rider may
-    still want to know where they are."""
+    still want to know where they are.
+
+    A station's place is always of kind "station" (`create_station` refuses any other, and a
+    place's kind never changes); saying so lets the box be read from the index of station
+    places alone."""
     base = Station.objects.visible_to(scope) if scope is not None else Station.objects.all()
+    base = base.filter(place__kind=Place.Kind.STATION)
 
     def by_distance(stations: Any) -> list[tuple[float, int]]:
         # Only ids and coordinates here, unsorted: the rows in the box are many, the answer is

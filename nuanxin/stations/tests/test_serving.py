@@ -61,3 +61,24 @@ def test_a_nearest_station_is_the_schema_exactly(token: str, stations: Stations)
     assert (far["host_id"], far["host_name"], far["photo_ids"]) == (stations.host.pk, "二号院", [photo])
     assert (far["name"], far["lng"], far["opening_hours"]) == ("温新驿站一号", 102.7035, [["00:00", "24:00"]])
     assert far["amenities"] == ["hot_water", "wifi", "microwave"] and far["open_now"] is True
+
+
+def test_the_box_is_read_from_the_index_of_station_places(world: World, stations: Stations) -> None:
+    # A city's box holds a hundred merchants for each station: the search says its places are
+    # stations, so the partial index of station places can answer it (without that filter no
+    # plan could use the index, whatever its costs). PostgreSQL, with sequential scans off,
+    # shows which indexes a statement can use; SQLite's planner picks by its own costs.
+    from django.db import connection
+
+    from nuanxin.stations.queries import _box
+
+    if connection.vendor != "postgresql":
+        pytest.skip("which indexes a statement can use is shown by PostgreSQL's planner")
+    boxed = Station.objects.filter(place__kind="station", **_box(HERE["lng"], HERE["lat"], 500)).values_list("pk")
+    sql, params = boxed.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = " ".join(row for (row,) in cursor.fetchall())
+    assert "place_station_lng_lat" in plan
+    assert [pk for (pk,) in boxed] == [stations.station.pk]
