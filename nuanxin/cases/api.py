@@ -328,7 +328,8 @@ def list_cases(request: ScopedRequest, filters: Query[CaseFilter], mine: bool = 
     # The query is the scope's, `own` and the filters': kept per scope unless the clock is in it.
     chosen = tuple(sorted(filters.model_dump(exclude_none=True).items()))
     kept = None if filters.overdue is not None else (request.scope, ("cases", own, chosen))
-    return Rows(Pages(filters.filter(cases), case_rows, kept=kept), partial(_case_answers, request.scope))
+    rows = partial(case_rows, scope=request.scope)
+    return Rows(Pages(filters.filter(cases), rows, kept=kept), partial(_case_answers, request.scope))
 
 
 @router.get("/cases/figures", response=dict[str, Any])

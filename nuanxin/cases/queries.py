@@ -115,10 +115,16 @@ _row_values = built_once(
 )
 
 
-def case_rows(ids: list[int]) -> dict[int, dict[str, Any]]:
+def case_rows(ids: list[int], scope: Scope | None = None) -> dict[int, dict[str, Any]]:
     """The cases with these ids as plain values (CASE_ROW_COLUMNS and CASE_ROW_RELATED), no
-    model objects; the ids must have come through the scope."""
-    return {row["id"]: row for row in _row_values().filter(pk__in=ids)}
+    model objects; the ids must have come through the scope. Given it, the statement is
+    compiled once for it and the number of ids (Scope.prepared)."""
+
+    def rows_of(*chosen: int) -> Any:
+        return _row_values().filter(pk__in=chosen).order_by()
+
+    rows = scope.prepared(("case rows", len(ids)), rows_of, *ids) if scope is not None and ids else rows_of(*ids)
+    return {row["id"]: row for row in rows}
 
 
 def case_row_or_404(scope: Scope, case_id: int) -> dict[str, Any]:

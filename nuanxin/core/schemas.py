@@ -133,13 +133,18 @@ class RowPages(BoundedPagination):
 
 @dataclass(frozen=True)
 class _KeptCount:
-    """Rows whose count is replayed (ninja counts what has no `all()` by its length)."""
+    """Rows whose count is replayed (ninja counts what has no `all()` by its length), and whose
+    page, when they are a query set of values, is compiled once for the scope, key and window
+    (Scope.prepared); other rows (cases.queries.Pages) keep their own."""
 
     rows: Any
     kept: tuple[Scope, tuple[Any, ...]]
 
     def __getitem__(self, window: slice) -> Any:
-        return self.rows[window]
+        if not isinstance(self.rows, QuerySet):
+            return self.rows[window]
+        scope, key = self.kept
+        return scope.prepared(("page", window.start, window.stop, *key), lambda: self.rows[window])
 
     def __len__(self) -> int:
         return replayed_count(*self.kept, self.rows)

@@ -103,21 +103,23 @@ class Scope:
         return answer
 
     def prepared(
-        self, key: tuple[Any, ...], build: Callable[[Any], QuerySet[Any, Any]], value: Any
+        self, key: tuple[Any, ...], build: Callable[..., QuerySet[Any, Any]], *values: Any
     ) -> list[dict[str, Any]]:
-        """The rows of `build(value)`, a query of values whose one changing input is `value`
-        (a case's id): compiled once for this scope and `key` with a placeholder in its place,
-        then run with each value and read through the compiler's converters (decrypted fields,
-        dates on SQLite), as Django would read them. `key` names every other input besides the
-        scope."""
+        """The rows of `build(*values)`, a query of values whose changing inputs are `values`
+        (a case's id; a box's four sides): compiled once for this scope and `key` with a
+        placeholder in each one's place, then run with each call's values and read through the
+        compiler's converters (decrypted fields, dates on SQLite), as Django would read them.
+        `key` names every other input besides the scope."""
         statement = self.built.get(key)
         if statement is None:
-            statement = _Prepared.of(build(_SLOT))
+            if len(values) > len(_SLOTS):
+                return list(build(*values))
+            statement = _Prepared.of(build(*_SLOTS[: len(values)]), len(values))
             if statement is None:  # no statement to keep: the query as it is
-                return list(build(value))
+                return list(build(*values))
             if len(self.built) < KEPT_STATEMENTS:
                 self.built[key] = statement
-        return statement.rows(value)
+        return statement.rows(values)
 
     def q(self, permission: str, lookup: str) -> Q:
         """Rows whose area path (`lookup`) lies under a subtree where `permission` holds."""
@@ -206,38 +208,43 @@ class Scoping:
         return q
 
 
-# Where a prepared statement's changing value goes while it is compiled: no id is negative.
-_SLOT = -(2**62) - 7
+# Where a prepared statement's changing values go while it is compiled: no id is negative and
+# no coordinate this large, and each is exact as an integer and as a float (below 2**53), so a
+# float field's parameter still equals its marker.
+_SLOTS = tuple(-(2**52) - 7 - n for n in range(64))
 
 
 @dataclass(frozen=True)
 class _Prepared:
-    """A compiled query of values, with the position of its one changing parameter."""
+    """A compiled query of values, with the positions of its changing parameters."""
 
     sql: str
     params: tuple[Any, ...]
-    slot: int
+    slots: tuple[int, ...]
     names: tuple[str, ...]
     compiler: Any
     converters: dict[int, Any]
 
     @classmethod
-    def of(cls, rows: QuerySet[Any, Any]) -> "_Prepared | None":
+    def of(cls, rows: QuerySet[Any, Any], count: int) -> "_Prepared | None":
         compiler = rows.query.get_compiler(rows.db)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:  # a filter that can match nothing: no statement runs at all
             return None
-        if list(params).count(_SLOT) != 1:
+        params = list(params)
+        if any(params.count(marker) != 1 for marker in _SLOTS[:count]):
             return None
         query = rows.query
         names = tuple(query.selected or [*query.extra_select, *query.values_select, *query.annotation_select])
         converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
-        return cls(sql, tuple(params), list(params).index(_SLOT), names, compiler, converters)
+        slots = tuple(params.index(marker) for marker in _SLOTS[:count])
+        return cls(sql, tuple(params), slots, names, compiler, converters)
 
-    def rows(self, value: Any) -> list[dict[str, Any]]:
+    def rows(self, values: tuple[Any, ...]) -> list[dict[str, Any]]:
         params = list(self.params)
-        params[self.slot] = value
+        for slot, value in zip(self.slots, values, strict=True):
+            params[slot] = value
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             found: Any = cursor.fetchall()

@@ -80,13 +80,18 @@ _station_rows = built_once(
 )
 
 
-def station_values(ids: list[int]) -> dict[int, dict[str, Any]]:
+def station_values(ids: list[int], scope: Scope | None = None) -> dict[int, dict[str, Any]]:
     """The stations with these ids as plain values (STATION_COLUMNS, STATION_RELATED and
     `photo_ids`), no model objects, in one query: a row per photo, folded. The ids must have
-    come through the scope."""
-    rows = _station_rows().filter(pk__in=ids)
+    come through the scope; given it, the statement is compiled once for it and the number of
+    ids (Scope.prepared)."""
+
+    def rows_of(*chosen: int) -> Any:
+        return _station_rows().filter(pk__in=chosen).order_by("pk", "photo_id")
+
+    rows = scope.prepared(("station values", len(ids)), rows_of, *ids) if scope is not None and ids else rows_of(*ids)
     found: dict[int, dict[str, Any]] = {}
-    for row in rows.order_by("pk", "photo_id"):
+    for row in rows:
         photo_id = row.pop("photo_id")
         values = found.setdefault(row["id"], row | {"photo_ids": []})
         if photo_id is not None:
@@ -130,17 +135,30 @@ def _nearby(obj: Any, name: str, lng: float, lat: float, origin: tuple[float, fl
     return row
 
 
-def _box(lng: float, lat: float, radius_m: float) -> dict[str, float]:
-    """A filter on the station's place: the box around (lng, lat) holding the circle of
-    `radius_m` (answered from an index on the place's lng/lat where there is one)."""
+def _sides(lng: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
+    """West, east, south and north of the box around (lng, lat) holding the circle of
+    `radius_m`."""
     dlat = radius_m / M_PER_DEG_LAT
     dlng = radius_m / (M_PER_DEG_LAT * max(0.01, math.cos(math.radians(lat))))
-    return {
-        "place__lng__gte": lng - dlng,
-        "place__lng__lte": lng + dlng,
-        "place__lat__gte": lat - dlat,
-        "place__lat__lte": lat + dlat,
-    }
+    return lng - dlng, lng + dlng, lat - dlat, lat + dlat
+
+
+def boxed(stations: QuerySet[Station], west: float, east: float, south: float, north: float) -> Any:
+    """The ids and coordinates of `stations` whose place lies in the box, unordered (they are
+    sorted by distance in Python): read from the partial index of station places' (lng, lat),
+    which the filter on the place's kind lets PostgreSQL use. A station's place is always of
+    kind "station" (`create_station` refuses any other, and a place's kind never changes)."""
+    return (
+        stations.filter(
+            place__kind=Place.Kind.STATION,
+            place__lng__gte=west,
+            place__lng__lte=east,
+            place__lat__gte=south,
+            place__lat__lte=north,
+        )
+        .values("pk", "place__lng", "place__lat")
+        .order_by()
+    )
 
 
 def nearest_ids(lng: float, lat: float, limit: int = 5, *, scope: Scope | None = None) -> list[int]:
@@ -151,30 +169,29 @@ def nearest_ids(lng: float, lat: float, limit: int = 5, *, scope: Scope | None =
     compared). The box's corners reach farther than its sides, so when the limit-th
     station lies beyond the box's radius, the box is widened to that distance once more
     and the answer is exact. Closed stations are listed too, marked closed: a rider may
-    still want to know where they are.
-
-    A station's place is always of kind "station" (`create_station` refuses any other, and a
-    place's kind never changes); saying so lets the box be read from the index of station
-    places alone."""
+    still want to know where they are. Given a scope, the box's statement is compiled once
+    for it and run with each box's sides (Scope.prepared)."""
     base = Station.objects.visible_to(scope) if scope is not None else Station.objects.all()
-    base = base.filter(place__kind=Place.Kind.STATION)
 
-    def by_distance(stations: Any) -> list[tuple[float, int]]:
-        # Only ids and coordinates here, unsorted: the rows in the box are many, the answer is
-        # `limit`, and they are sorted here by distance.
-        points = stations.values_list("pk", "place__lng", "place__lat").order_by()
-        return sorted((distance_m(lng, lat, p_lng, p_lat), pk) for pk, p_lng, p_lat in points)
+    def in_box(radius: float) -> list[tuple[float, int]]:
+        sides = _sides(lng, lat, radius)
+        if scope is None:
+            return by_distance(boxed(base, *sides))
+        return by_distance(scope.prepared(("nearest stations box",), lambda *box: boxed(base, *box), *sides))
+
+    def by_distance(points: Any) -> list[tuple[float, int]]:
+        return sorted((distance_m(lng, lat, p["place__lng"], p["place__lat"]), p["pk"]) for p in points)
 
     radius = float(FIRST_RADIUS_M)
     while True:
-        measured = by_distance(base.filter(**_box(lng, lat, radius)))
+        measured = in_box(radius)
         if len(measured) >= limit or radius >= MAX_RADIUS_M:
             break
         radius = min(radius * 4, MAX_RADIUS_M)
     if len(measured) < limit:
-        measured = by_distance(base)
+        measured = by_distance(base.values("pk", "place__lng", "place__lat").order_by())
     elif measured[limit - 1][0] > radius:
-        measured = by_distance(base.filter(**_box(lng, lat, measured[limit - 1][0])))
+        measured = in_box(measured[limit - 1][0])
     return [pk for _d, pk in measured[:limit]]
 
 
@@ -199,7 +216,7 @@ def nearest_station_values(
     """`nearest_stations` with each station as its values (`station_values`) instead of a
     model object: what an API answer reads."""
     chosen = nearest_ids(lng, lat, limit, scope=scope)
-    found = station_values(chosen)
+    found = station_values(chosen, scope)
     rows = []
     for values in (found[pk] for pk in chosen):
         row = _nearby(values, values["name"], values["lng"], values["lat"], (lng, lat))

@@ -12,7 +12,7 @@ from nuanxin.accounts.tests.test_tokens import _bearer, _issue
 from nuanxin.stations import actions
 from nuanxin.stations.api import NearbyStationOut
 from nuanxin.stations.models import Station, StationPhoto
-from nuanxin.stations.tests.conftest import Stations
+from nuanxin.stations.tests.conftest import Stations, make_station
 from nuanxin.testing import World
 
 URL = "/api/v1/stations/nearest"
@@ -70,15 +70,32 @@ def test_the_box_is_read_from_the_index_of_station_places(world: World, stations
     # shows which indexes a statement can use; SQLite's planner picks by its own costs.
     from django.db import connection
 
-    from nuanxin.stations.queries import _box
+    from nuanxin.stations.queries import _sides, boxed
 
     if connection.vendor != "postgresql":
         pytest.skip("which indexes a statement can use is shown by PostgreSQL's planner")
-    boxed = Station.objects.filter(place__kind="station", **_box(HERE["lng"], HERE["lat"], 500)).values_list("pk")
-    sql, params = boxed.query.sql_with_params()
+    box = boxed(Station.objects.all(), *_sides(HERE["lng"], HERE["lat"], 500))
+    sql, params = box.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = " ".join(row for (row,) in cursor.fetchall())
     assert "place_station_lng_lat" in plan
-    assert [pk for (pk,) in boxed] == [stations.station.pk]
+    assert [row["pk"] for row in box] == [stations.station.pk]
+
+
+def test_a_scope_keeps_the_box_statement_and_finds_what_a_fresh_query_finds(world: World, stations: Stations) -> None:
+    # The box is compiled once for the scope with its four sides as placeholders, then run
+    # with every box's sides: from points all around, widening and re-widening, the answer is
+    # the one the query built afresh gives.
+    from nuanxin.accounts.scope import scope_of
+    from nuanxin.stations.queries import nearest_ids
+
+    for n, (lng, lat) in enumerate([(102.7005, 24.9805), (102.7031, 24.9812), (102.7105, 24.9905)]):
+        make_station(world, f"S{n}", lng, lat, f"S-{n}")
+    scope = scope_of(world.rider)
+    points = [(102.695 + i * 0.002, 24.975 + j * 0.002) for i in range(11) for j in range(11)]
+    for limit in (1, 3, 5):
+        for lng, lat in points:
+            assert nearest_ids(lng, lat, limit, scope=scope) == nearest_ids(lng, lat, limit), (lng, lat, limit)
+    assert ("nearest stations box",) in scope.built
