@@ -18,8 +18,19 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
 def envbool(name: str, default: str) -> bool:
-    return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
+    """NAME as a yes or no (1/true/yes/on, 0/false/no/off; empty means the default). Anything
+    else stops the start, naming the variable: a typo must not silently mean "off"."""
+    value = (os.environ.get(name, "").strip() or default).lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be one of 1, true, yes, on, 0, false, no, off (not {value!r}).")
 
 
 def envint(name: str, default: str) -> int:
@@ -105,7 +116,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    "template_partials",
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -431,6 +441,27 @@ NUANXIN_RECTIFICATION_DAYS = {
     "minor": envint("NUANXIN_RECTIFICATION_DAYS_MINOR", "7"),
 }
 NUANXIN_CLEAN_VISITS_TO_LOWER = envint("NUANXIN_CLEAN_VISITS_TO_LOWER", "2")
+# Visit frequency by tier per category, over the table for every category (high weekly, medium
+# monthly, low quarterly): {"key_person": {"low": "monthly"}, ...}.
+NUANXIN_VISIT_FREQUENCIES: dict[str, dict[str, str]] = {}
+# Checklist template code -> case class code (nuanxin/cases/catalogue.py) for an order the
+# re-check finds unfixed; a template not named here, or a class not installed, gives "other".
+NUANXIN_RECTIFICATION_CASE_CLASSES = {
+    "fire-safety": "fire-hazard",
+    "food-safety": "food-safety",
+    "elderly-care": "other",
+    "key-person": "other",
+    "generic": "other",
+}
+
+# Disputes (docs/disputes.md): the largest signed agreement accepted.
+NUANXIN_AGREEMENT_MAX_BYTES = envint("NUANXIN_AGREEMENT_MAX_BYTES", str(10 * 1024 * 1024))
+
+# Open311 (docs/open311.md): reads without an api_key (off: every read needs one), and the
+# classes whose cases are never read without a key and whose words are withheld even with one
+# (they describe a vulnerable person or a private quarrel at a door).
+OPEN311_PUBLIC_READS = envbool("OPEN311_PUBLIC_READS", "1")
+OPEN311_PRIVATE_SERVICES = ("vulnerable-person", "neighbour-dispute")
 
 # Photos (core.photos): the largest upload accepted and the most pixels decoded.
 NUANXIN_PHOTO_MAX_BYTES = envint("NUANXIN_PHOTO_MAX_BYTES", str(10 * 1024 * 1024))

@@ -75,7 +75,7 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
 
 def idle_days() -> int:
     """API_TOKEN_IDLE_DAYS: a token unused for this many days stops working."""
-    return int(getattr(settings, "API_TOKEN_IDLE_DAYS", 30))
+    return int(settings.API_TOKEN_IDLE_DAYS)
 
 
 class ApiToken(models.Model):

@@ -82,7 +82,7 @@ def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | Non
 
 def address_failure_limit() -> int:
     """Failed sign-ins from one address, over all accounts, before the address is locked."""
-    return int(getattr(settings, "SIGNIN_ADDRESS_FAILURE_LIMIT", 20))
+    return int(settings.SIGNIN_ADDRESS_FAILURE_LIMIT)
 
 
 class LockoutHandler(AxesDatabaseHandler):

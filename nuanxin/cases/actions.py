@@ -33,7 +33,7 @@ from nuanxin.core.photos import StoredPhoto, accept_photo
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import normalize_mobile, plain_text
 from nuanxin.territory.models import Area, Place, StaffAssignment
-from nuanxin.territory.queries import locate_grid, on_duty
+from nuanxin.territory.queries import ancestor_paths, locate_grid, on_duty
 
 S = Case.State
 # Which state each step may start from, and where it leads.
@@ -283,8 +283,7 @@ def _require_manager(scope: Scope | None, case: Case, actor: Any) -> None:
     _require(scope, "cases.manage", case)
     if scope is None or scope.everything or case.level in ESCALATED_LEVELS:
         return
-    path = case.grid.path
-    above = [path[: i + 1] for i, char in enumerate(path) if char == "/"]  # the grid and its ancestors
+    above = ancestor_paths(case.grid.path)  # the grid and its ancestors
     roles = getattr(actor, "role_grants", None)
     held = set(roles.filter(area__path__in=above).values_list("role", flat=True)) if roles is not None else set()
     if not any(r not in ESCALATED_ONLY_ROLES and "cases.manage" in PERMISSIONS.get(r, ()) for r in held):

@@ -35,7 +35,7 @@ from nuanxin.accounts.roles import PERMISSIONS
 from nuanxin.cases.models import Case, Level
 from nuanxin.core.notifications import notify
 from nuanxin.territory.models import Area
-from nuanxin.territory.queries import on_duty
+from nuanxin.territory.queries import ancestor_paths, on_duty
 
 # Roles whose holders accept, dispatch and escalate the cases of their node.
 MANAGING_ROLES = tuple(sorted(role for role, perms in PERMISSIONS.items() if "cases.manage" in perms))
@@ -50,8 +50,7 @@ NODE_LEVEL = {
 
 def node_above(grid: Area, level: str) -> Area | None:
     """The area of `level` on the path from the root down to `grid` (the grid itself for "grid")."""
-    prefixes = [grid.path[: i + 1] for i, char in enumerate(grid.path) if char == "/"]
-    return Area.objects.filter(path__in=prefixes, level=level).first()
+    return Area.objects.filter(path__in=ancestor_paths(grid.path), level=level).first()
 
 
 def managers_at(case: Case, level: str | None = None) -> list[Any]:

@@ -34,7 +34,7 @@ from nuanxin.cases.queries import (
     timeline_for,
 )
 from nuanxin.core import ratelimit
-from nuanxin.core.errors import DomainError
+from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.photos import photo_response
 from nuanxin.core.scoping import require
@@ -57,7 +57,7 @@ def report_form_error(form: AsksClassQuestions, exc: DomainError, *, location_fi
         if form.questions.add_error(form.chosen_class(), field, exc.message):
             return
         field = None
-    form.add_error(field if field in form.fields else None, exc.message)
+    show_on_form(form, exc, field=field)
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 
 class DomainError(Exception):
@@ -27,6 +28,16 @@ def renamed_field(field: str | None, names: Mapping[str, str]) -> str | None:
     if dot and head.rpartition(".")[2].isdigit() and last in names:
         return f"{head}.{names[last]}"
     return field
+
+
+def show_on_form(
+    form: Any, error: DomainError, names: Mapping[str, str] | None = None, *, field: str | None = None
+) -> None:
+    """A refusal on a page's form: at the form field it names (renamed by `names` where the form
+    calls it otherwise, or at `field` where the caller worked it out), above the form when the
+    form has no such field."""
+    field = field or renamed_field(error.field, names or {})
+    form.add_error(field if field in form.fields else None, error.message)
 
 
 @contextmanager

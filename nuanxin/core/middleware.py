@@ -30,7 +30,7 @@ def current_context() -> RequestContext:
 
 def client_ip(request: HttpRequest) -> str:
     """The client address, trusting X-Forwarded-For only for the configured proxy hops."""
-    hops = int(getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0) or 0)
+    hops = int(settings.AXES_IPWARE_PROXY_COUNT)
     if hops:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
         if len(forwarded) >= hops:

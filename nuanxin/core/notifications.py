@@ -46,20 +46,16 @@ from nuanxin.core.models import Delivery, Notification
 logger = logging.getLogger(__name__)
 
 
-# --- settings, read at call time ---------------------------------------------------------------
-
-
-def _setting(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
+# --- settings (nuanxin/settings.py), read at call time -----------------------------------------
 
 
 def max_attempts() -> int:
-    return int(_setting("NUANXIN_NOTIFY_MAX_ATTEMPTS", 5))
+    return int(settings.NUANXIN_NOTIFY_MAX_ATTEMPTS)
 
 
 def absolute_url(path: str) -> str:
     """A link for messages read outside the app: the site's address before the path, if known."""
-    base = str(_setting("NUANXIN_SITE_URL", "") or "").rstrip("/")
+    base = str(settings.NUANXIN_SITE_URL or "").rstrip("/")
     return f"{base}{path}" if base and path.startswith("/") else path
 
 
@@ -77,7 +73,7 @@ class EmailChannel:
 
     @staticmethod
     def configured() -> bool:
-        return bool(_setting("EMAIL_HOST", ""))
+        return bool(settings.EMAIL_HOST)
 
     def send(self, notification: Notification) -> None:
         address = (notification.recipient.email or "").strip()
@@ -122,10 +118,10 @@ class WebhookChannel:
 
     @staticmethod
     def configured() -> bool:
-        return bool(_setting("NUANXIN_WEBHOOK_URL", ""))
+        return bool(settings.NUANXIN_WEBHOOK_URL)
 
     def send(self, notification: Notification) -> None:
-        url = str(_setting("NUANXIN_WEBHOOK_URL", ""))
+        url = str(settings.NUANXIN_WEBHOOK_URL)
         if not url:
             raise Skip("no webhook URL is set")
         if urlsplit(url).scheme not in ("http", "https"):
@@ -137,12 +133,12 @@ class WebhookChannel:
             "X-Nuanxin-Kind": notification.kind,
             "X-Nuanxin-Notification": str(notification.pk),
         }
-        secret = str(_setting("NUANXIN_WEBHOOK_SECRET", "") or "")
+        secret = str(settings.NUANXIN_WEBHOOK_SECRET or "")
         if secret:
             headers["X-Nuanxin-Signature"] = webhook_signature(body, secret)
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 (http/https checked above)
         opener = urllib.request.build_opener(_NoRedirect)
-        timeout = float(_setting("NUANXIN_WEBHOOK_TIMEOUT", 5))
+        timeout = float(settings.NUANXIN_WEBHOOK_TIMEOUT)
         with opener.open(request, timeout=timeout) as response:  # non-2xx raises HTTPError
             if not 200 <= response.status < 300:
                 raise OSError(f"the webhook answered {response.status}")
@@ -172,7 +168,7 @@ dev_texts: deque[tuple[str, str]] = deque(maxlen=50)
 
 def dev_sink_on() -> bool:
     """The development sink stands in for an SMS gateway in demo mode, never in production."""
-    return bool(_setting("NUANXIN_DEMO", False)) and not bool(_setting("NUANXIN_PRODUCTION", False))
+    return bool(settings.NUANXIN_DEMO) and not bool(settings.NUANXIN_PRODUCTION)
 
 
 def _post_json(url: str, payload: dict[str, Any], *, headers: dict[str, str] | None = None) -> None:
@@ -182,12 +178,12 @@ def _post_json(url: str, payload: dict[str, Any], *, headers: dict[str, str] | N
         raise ValueError("the URL must start with http:// or https://")
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
     sent = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "nuanxin-webhook/1", **(headers or {})}
-    secret = str(_setting("NUANXIN_WEBHOOK_SECRET", "") or "")
+    secret = str(settings.NUANXIN_WEBHOOK_SECRET or "")
     if secret:
         sent["X-Nuanxin-Signature"] = webhook_signature(body, secret)
     request = urllib.request.Request(url, data=body, headers=sent, method="POST")  # noqa: S310 (http/https checked above)
     opener = urllib.request.build_opener(_NoRedirect)
-    with opener.open(request, timeout=float(_setting("NUANXIN_WEBHOOK_TIMEOUT", 5))) as response:
+    with opener.open(request, timeout=float(settings.NUANXIN_WEBHOOK_TIMEOUT)) as response:
         if not 200 <= response.status < 300:
             raise OSError(f"the gateway answered {response.status}")
 
@@ -201,7 +197,7 @@ def send_text(*, phone: str, kind: str, text: str) -> SentText:
     text goes to the log and `dev_texts`, and comes back in `SentText.shown`. Raises
     DomainError (field "phone") when no channel is set up or the gateway fails; the log
     names the phone masked only."""
-    url = str(_setting("NUANXIN_SMS_WEBHOOK_URL", "") or "")
+    url = str(settings.NUANXIN_SMS_WEBHOOK_URL or "")
     if url:
         try:
             _post_json(url, {"kind": kind, "phone": phone, "text": text}, headers={"X-Nuanxin-Kind": kind})
@@ -224,7 +220,7 @@ def send_text(*, phone: str, kind: str, text: str) -> SentText:
 
 def active_channels() -> list[str]:
     """The external channels named in NUANXIN_NOTIFY_CHANNELS that are set up, in that order."""
-    raw = _setting("NUANXIN_NOTIFY_CHANNELS", "email,webhook")
+    raw = settings.NUANXIN_NOTIFY_CHANNELS
     names = raw.split(",") if isinstance(raw, str) else list(raw)
     active = []
     for name in (n.strip() for n in names):

@@ -23,11 +23,11 @@ CODE_DIGITS = 6
 
 
 def code_seconds() -> int:
-    return int(getattr(settings, "NUANXIN_PHONE_CODE_SECONDS", 600))
+    return int(settings.NUANXIN_PHONE_CODE_SECONDS)
 
 
 def code_tries() -> int:
-    return int(getattr(settings, "NUANXIN_PHONE_CODE_TRIES", 5))
+    return int(settings.NUANXIN_PHONE_CODE_TRIES)
 
 
 def _digest(purpose: str, value: str) -> str:

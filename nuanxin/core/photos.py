@@ -22,8 +22,6 @@ from PIL import Image, ImageFile, ImageOps
 
 from nuanxin.core.errors import DomainError
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000
 MAX_SIDE = 2560
 JPEG_QUALITY = 85
 
@@ -123,8 +121,8 @@ def accept_photo(upload: IO[bytes], *, field: str = "photos", subdir: str = "pho
     """
     if not _SUBDIR.match(subdir):
         raise ValueError(f"bad photo subdir {subdir!r}")
-    max_bytes: int = getattr(settings, "NUANXIN_PHOTO_MAX_BYTES", MAX_BYTES)
-    max_pixels: int = getattr(settings, "NUANXIN_PHOTO_MAX_PIXELS", MAX_PIXELS)
+    max_bytes: int = settings.NUANXIN_PHOTO_MAX_BYTES
+    max_pixels: int = settings.NUANXIN_PHOTO_MAX_PIXELS
     too_heavy = _refuse(
         _("A photo may be at most %(mb)s MB.") % {"mb": f"{max_bytes / 1024 / 1024:g}"}, field, "photo_too_large"
     )

@@ -43,27 +43,26 @@ ADDRESS, ACCOUNT, KEY = "address", "account", "key"
 
 @dataclass(frozen=True)
 class Limit:
-    setting: str
-    default: tuple[int, int]  # (requests, seconds)
+    setting: str  # (requests, seconds), declared in nuanxin/settings.py
     per: str
 
 
-# Every limit, its setting and its default. The defaults sit far above what a person does by
-# hand (a rider reporting a few cases an hour, an office signing in in the morning) and far
-# below what a script does. docs/rate-limits.md has the table.
+# Every limit and its setting. The defaults (nuanxin/settings.py) sit far above what a person
+# does by hand (a rider reporting a few cases an hour, an office signing in in the morning) and
+# far below what a script does. docs/rate-limits.md has the table.
 LIMITS: dict[str, Limit] = {
-    "sign_in": Limit("RATE_LIMIT_SIGN_IN", (60, 600), ADDRESS),
-    "join": Limit("RATE_LIMIT_JOIN", (5, 3600), ADDRESS),
-    "join_attempt": Limit("RATE_LIMIT_JOIN_ATTEMPT", (30, 3600), ADDRESS),
-    "phone_code": Limit("RATE_LIMIT_PHONE_CODE", (3, 3600), KEY),
-    "report": Limit("RATE_LIMIT_REPORT", (40, 3600), ACCOUNT),
-    "report_anonymous": Limit("RATE_LIMIT_REPORT_ANONYMOUS", (10, 3600), ADDRESS),
-    "open311_post": Limit("RATE_LIMIT_OPEN311_POST", (30, 60), KEY),
-    "people_search": Limit("RATE_LIMIT_PEOPLE_SEARCH", (30, 600), ACCOUNT),
-    "reveal": Limit("RATE_LIMIT_REVEAL", (60, 3600), ACCOUNT),
-    "export": Limit("RATE_LIMIT_EXPORT", (30, 3600), ACCOUNT),
-    "cases_similar": Limit("RATE_LIMIT_CASES_SIMILAR", (120, 3600), ACCOUNT),
-    "cases_follow": Limit("RATE_LIMIT_CASES_FOLLOW", (20, 3600), ACCOUNT),
+    "sign_in": Limit("RATE_LIMIT_SIGN_IN", ADDRESS),
+    "join": Limit("RATE_LIMIT_JOIN", ADDRESS),
+    "join_attempt": Limit("RATE_LIMIT_JOIN_ATTEMPT", ADDRESS),
+    "phone_code": Limit("RATE_LIMIT_PHONE_CODE", KEY),
+    "report": Limit("RATE_LIMIT_REPORT", ACCOUNT),
+    "report_anonymous": Limit("RATE_LIMIT_REPORT_ANONYMOUS", ADDRESS),
+    "open311_post": Limit("RATE_LIMIT_OPEN311_POST", KEY),
+    "people_search": Limit("RATE_LIMIT_PEOPLE_SEARCH", ACCOUNT),
+    "reveal": Limit("RATE_LIMIT_REVEAL", ACCOUNT),
+    "export": Limit("RATE_LIMIT_EXPORT", ACCOUNT),
+    "cases_similar": Limit("RATE_LIMIT_CASES_SIMILAR", ACCOUNT),
+    "cases_follow": Limit("RATE_LIMIT_CASES_FOLLOW", ACCOUNT),
 }
 
 
@@ -76,9 +75,8 @@ class RateLimited(DomainError):
 
 
 def allowance(name: str) -> tuple[int, int]:
-    """(requests, seconds) of the limit `name`, from its setting (read now) or its default."""
-    limit = LIMITS[name]
-    count, seconds = getattr(settings, limit.setting, limit.default)
+    """(requests, seconds) of the limit `name`, from its setting (read now)."""
+    count, seconds = getattr(settings, LIMITS[name].setting)
     return int(count), max(int(seconds), 1)
 
 

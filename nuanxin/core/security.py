@@ -38,7 +38,7 @@ def declared_length(request: HttpRequest) -> int:
 
 def max_request_bytes() -> int:
     """The largest body accepted, uploads included (settings.NUANXIN_REQUEST_MAX_BYTES)."""
-    return int(getattr(settings, "NUANXIN_REQUEST_MAX_BYTES", 30 * 1024 * 1024))
+    return int(settings.NUANXIN_REQUEST_MAX_BYTES)
 
 
 def _refusal(request: HttpRequest, message: str, code: str, status: int) -> HttpResponse:

@@ -25,7 +25,6 @@ from django.utils import timezone
 
 from nuanxin.core.models import CalendarDay
 
-DEFAULT_WORK_HOURS = [("08:30", "12:00"), ("14:00", "17:30")]
 CALENDAR_SECONDS = 30
 _rows = LocMemCache("nuanxin-calendar", {"TIMEOUT": CALENDAR_SECONDS})
 
@@ -47,7 +46,7 @@ def forget_calendar(**kwargs: object) -> None:
 
 
 def _work_periods() -> list[tuple[time, time]]:
-    raw = getattr(settings, "NUANXIN_WORK_HOURS", DEFAULT_WORK_HOURS)
+    raw = settings.NUANXIN_WORK_HOURS
     try:
         periods = [(time.fromisoformat(start), time.fromisoformat(end)) for start, end in raw]
     except (TypeError, ValueError) as exc:

@@ -21,7 +21,6 @@ Growing a city: when the city of this seed exists, only the cases are topped up 
 number asked for; case k is the same case whatever run writes it.
 """
 
-import binascii
 import gc
 import hashlib
 import io
@@ -39,7 +38,6 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import accumulate, pairwise
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -92,7 +90,7 @@ from nuanxin.ledgers.models import (
     Outcome,
     SettledLevel,
 )
-from nuanxin.people.actions import _SURNAME_READINGS, pinyin_keys
+from nuanxin.people.actions import SURNAME_READINGS, pinyin_keys
 from nuanxin.people.models import (
     ID_NUMBER_PURPOSE,
     PHONE_PURPOSE,
@@ -288,7 +286,7 @@ class Sink:
         self.postgres = connection.vendor == "postgresql"
         self.stats: dict[str, TableStats] = {}
         self._hashes: dict[str, Any] = {}
-        self.crypto = FastCrypto()
+        self.sealer = crypto.sealer()
 
     @property
     def digests(self) -> dict[str, str]:
@@ -345,7 +343,7 @@ class Sink:
             batch: list[list[Any]] = []
             with connection.cursor() as cursor:
                 for row in rows:
-                    batch.append([_sqlite(v, self.crypto) for v in row])
+                    batch.append([_sqlite(v, self.sealer) for v in row])
                     done += 1
                     if len(batch) >= SQLITE_BATCH:
                         with transaction.atomic():
@@ -446,7 +444,7 @@ class Sink:
         sealed = list(row)
         for i in secret:
             text = sealed[i].text
-            sealed[i] = self.crypto.encrypt(text) if text else ""
+            sealed[i] = self.sealer.encrypt(text) if text else ""
         return sealed
 
     @contextmanager
@@ -548,9 +546,9 @@ def _field(model: type[models.Model], column: str) -> Any:
     return next((f for f in model._meta.concrete_fields if f.column == column), None)
 
 
-def _sqlite(value: Any, fast: "FastCrypto") -> Any:
+def _sqlite(value: Any, sealer: crypto.Sealer) -> Any:
     if isinstance(value, Secret):
-        return fast.encrypt(value.text) if value.text else ""
+        return sealer.encrypt(value.text) if value.text else ""
     if isinstance(value, datetime):
         return _moment(value, postgres=False)
     if isinstance(value, date):
@@ -643,48 +641,10 @@ def _pinyin(name: str) -> tuple[str, str]:
     keys = _NAME_PINYIN.get(name)
     if keys is None:
         surname, given = _pinyin_of(name[0]), _pinyin_of(name[1:])
-        if name[0] in _SURNAME_READINGS:
-            surname = (_SURNAME_READINGS[name[0]], _SURNAME_READINGS[name[0]][0])
+        if name[0] in SURNAME_READINGS:
+            surname = (SURNAME_READINGS[name[0]], SURNAME_READINGS[name[0]][0])
         keys = _NAME_PINYIN[name] = ((surname[0] + given[0])[:200], (surname[1] + given[1])[:60])
     return keys
-
-
-class FastCrypto:
-    """core.crypto's encrypt and blind_index with the cipher and the HMAC set up once (6 and
-    4 µs a call there, 3 and 0.8 µs here: the bulk of a resident row's cost). The blind index
-    is HMAC-SHA256 (RFC 2104) from SHA-256 states that have taken the key's inner and outer
-    pads and the purpose already: two state copies a value instead of hmac's set-up.
-    Checked against core.crypto when made, so a change of format there cannot go unnoticed."""
-
-    def __init__(self) -> None:
-        cipher_key, index_key = crypto._current_keys()
-        self._aes = AESGCM(cipher_key)
-        # core.crypto derives a 32-byte key: shorter than SHA-256's block, so padded with zeros.
-        key = index_key.ljust(hashlib.sha256().block_size, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
-        self._keyed: dict[str, Any] = {}  # purpose -> the inner state fed with "purpose:" already
-        probe = "530102199001011234"
-        if crypto.decrypt(self.encrypt(probe)) != probe or self.blind_index(
-            probe, purpose="probe"
-        ) != crypto.blind_index(probe, purpose="probe"):
-            raise RuntimeError("core.crypto changed: update FastCrypto")
-
-    def encrypt(self, plaintext: str) -> str:
-        nonce = os.urandom(12)
-        sealed = nonce + self._aes.encrypt(nonce, plaintext.encode(), None)
-        return crypto._PREFIX + binascii.b2a_base64(sealed, newline=False).decode()
-
-    def blind_index(self, value: str, *, purpose: str) -> str:
-        keyed = self._keyed.get(purpose)
-        if keyed is None:
-            keyed = self._keyed[purpose] = self._inner.copy()
-            keyed.update(f"{purpose}:".encode())
-        inner = keyed.copy()
-        inner.update(value.encode())
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()
 
 
 # Households of 1 to 5 people: cumulative weights.
@@ -1074,7 +1034,7 @@ class Generator:
         resident_first = self.ids.take(Resident, p.residents)
         tag_first = self.ids.take(ResidentTag, p.residents)
         at = _moment(_dt(self.start, 11 * 3600), postgres=self.sink.postgres)
-        index = self.sink.crypto.blind_index
+        index = self.sink.sealer.blind_index
         reference = AGE_REFERENCE.toordinal()  # birth days are handled as ordinals
 
         def chunk(c: int) -> tuple[tuple[list[tuple[Any, ...]], ...], list[tuple[int, int, str]]]:

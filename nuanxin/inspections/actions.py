@@ -54,8 +54,7 @@ DEFAULT_FREQUENCIES: dict[str, str] = {
 
 def frequency_for(category: str, tier: str) -> str:
     """The visit frequency of a target of this category and tier (settings read at call time)."""
-    overrides = getattr(settings, "NUANXIN_VISIT_FREQUENCIES", {}) or {}
-    frequency = (overrides.get(category) or {}).get(tier) or DEFAULT_FREQUENCIES[tier]
+    frequency = settings.NUANXIN_VISIT_FREQUENCIES.get(category, {}).get(tier) or DEFAULT_FREQUENCIES[tier]
     if frequency not in Frequency.values:
         raise DomainError(_("The visit frequency table names an unknown frequency."), field="tier")
     return str(frequency)
@@ -367,8 +366,6 @@ def _replan(target: WatchTarget, today: date) -> None:
 
 VISIT_NOTE_MAX = 2000
 MAX_VISIT_PHOTOS = 12
-DEFAULT_CHECKIN_RADIUS_M = 200
-DEFAULT_CLEAN_VISITS_TO_LOWER = 2
 # From least to most frequent: a hazard moves a target one step right, clean visits one left.
 FREQUENCY_STEPS = [Frequency.QUARTERLY, Frequency.MONTHLY, Frequency.WEEKLY]
 
@@ -376,7 +373,7 @@ Photos = Iterable[tuple[str, IO[bytes]]]
 
 
 def checkin_radius_m() -> int:
-    return int(getattr(settings, "NUANXIN_VISIT_CHECKIN_RADIUS_M", DEFAULT_CHECKIN_RADIUS_M))
+    return int(settings.NUANXIN_VISIT_CHECKIN_RADIUS_M)
 
 
 def is_far(visit: Visit) -> bool:
@@ -521,7 +518,7 @@ def _adapt_frequency(
         if step + 1 < len(FREQUENCY_STEPS):
             new, reason = FREQUENCY_STEPS[step + 1], f"hazard found on visit #{visit.pk}"
     else:
-        needed = int(getattr(settings, "NUANXIN_CLEAN_VISITS_TO_LOWER", DEFAULT_CLEAN_VISITS_TO_LOWER))
+        needed = int(settings.NUANXIN_CLEAN_VISITS_TO_LOWER)
         target.clean_streak = min(target.clean_streak + 1, needed)
         floor = FREQUENCY_STEPS.index(Frequency(frequency_for(target.category, target.tier)))
         if target.clean_streak >= needed and step > floor:

@@ -10,38 +10,27 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.masking import mask_name
-from nuanxin.core.numbering import next_in_sequence
+from nuanxin.core.numbering import create_numbered, next_in_sequence
 from nuanxin.core.scoping import Scope
 from nuanxin.insights import rollups
 from nuanxin.inspections.answers import is_hazard, worst
 from nuanxin.inspections.models import CATEGORY_PERMISSION, Hazard, Rectification, Visit
 from nuanxin.territory.models import Place
 
-DEFAULT_DAYS = {"major": 3, "minor": 7}
-# Checklist template code -> case class code of the installed catalogue
-# (nuanxin/cases/catalogue.py), for an order the re-check finds unfixed; anything else goes
-# to "other". Settings may override it with NUANXIN_RECTIFICATION_CASE_CLASSES.
-DEFAULT_CASE_CLASSES = {
-    "fire-safety": "fire-hazard",
-    "food-safety": "food-safety",
-    "elderly-care": "other",
-    "key-person": "other",
-    "generic": "other",
-}
+# The class of an unfixed order whose template NUANXIN_RECTIFICATION_CASE_CLASSES does not name.
 FALLBACK_CASE_CLASS = "other"
 REASON_MAX = 500
 
 
 def deadline_days(severity: str) -> int:
-    days = getattr(settings, "NUANXIN_RECTIFICATION_DAYS", DEFAULT_DAYS) or DEFAULT_DAYS
-    return int(days.get(severity, DEFAULT_DAYS.get(severity, 7)))
+    return int(settings.NUANXIN_RECTIFICATION_DAYS[severity])
 
 
 def subject_place(visit: Visit) -> Place | None:
@@ -76,26 +65,19 @@ def issue_order(*, actor: Any, visit: Visit, hazards: list[dict[str, Any]], toda
     checklist version)."""
     severity = worst([h["severity"] for h in hazards])
     deadline = today + timedelta(days=deadline_days(severity))
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                order = Rectification.objects.create(
-                    number=_next_number(today.year),
-                    visit=visit,
-                    target=visit.target,
-                    place=visit.target.place if visit.target is not None else visit.place,
-                    category=visit.category,
-                    grid=visit.grid,
-                    responsible_party=responsible_party(visit)[:120],
-                    severity=severity,
-                    issued_on=today,
-                    deadline=deadline,
-                )
-            break
-        except IntegrityError:  # someone took the number meanwhile
-            continue
-    else:
-        raise DomainError(_("Could not number the rectification order; please try again."), code="stale")
+    order = create_numbered(
+        Rectification,
+        lambda: _next_number(today.year),
+        visit=visit,
+        target=visit.target,
+        place=visit.target.place if visit.target is not None else visit.place,
+        category=visit.category,
+        grid=visit.grid,
+        responsible_party=responsible_party(visit)[:120],
+        severity=severity,
+        issued_on=today,
+        deadline=deadline,
+    )
     Hazard.objects.bulk_create(
         [
             Hazard(
@@ -170,7 +152,7 @@ def case_class_for(order: Rectification) -> Any:
     class is installed at all)."""
     from nuanxin.cases.models import CaseClass
 
-    mapping = getattr(settings, "NUANXIN_RECTIFICATION_CASE_CLASSES", None) or DEFAULT_CASE_CLASSES
+    mapping = settings.NUANXIN_RECTIFICATION_CASE_CLASSES
     version = order.visit.version
     code = mapping.get(version.template.code if version is not None else "", FALLBACK_CASE_CLASS)
     classes = CaseClass.objects.filter(active=True)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from nuanxin.accounts.views import login_or_bearer_required
 from nuanxin.core import audit
-from nuanxin.core.errors import DomainError
+from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.photos import photo_response
@@ -386,7 +386,7 @@ def rectification(request: ScopedRequest, order_id: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("Deadline changed."))
                 return redirect("inspections:rectification", order.pk)

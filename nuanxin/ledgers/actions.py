@@ -15,13 +15,13 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
-from nuanxin.core.numbering import next_in_sequence
+from nuanxin.core.numbering import create_numbered, next_in_sequence
 from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import normalize_mobile, plain_text
@@ -43,7 +43,6 @@ SUMMARY_MAX = 2000
 PARTY_NAME_MAX = 120
 MEDIATOR_NAME_MAX = 30
 LOCATION_MAX = 120
-AGREEMENT_MAX_BYTES = 10 * 1024 * 1024
 AGREEMENT_SUBDIR = "disputes/agreements"
 PDF_CONTENT_TYPE = "application/pdf"
 # Only names accept_agreement generates for a PDF can be served.
@@ -184,24 +183,18 @@ def register_dispute(
     received_on = check_day(received_on, field="received_on", today=today)
     summary = plain_text(summary, field="summary", required=True, limit=SUMMARY_MAX)
     party_rows = clean_parties(parties, scope)
-    for attempt in range(5):
-        try:
-            with transaction.atomic():
-                dispute = Dispute.objects.create(
-                    number=next_number(received_on.year),
-                    kind=kind,
-                    summary=summary,
-                    source=source,
-                    case=case,
-                    visit=visit,
-                    grid=grid,
-                    received_on=received_on,
-                    recorded_by=actor,
-                )
-            break
-        except IntegrityError:  # another registration took the number first
-            if attempt == 4:
-                raise
+    dispute = create_numbered(
+        Dispute,
+        lambda: next_number(received_on.year),
+        kind=kind,
+        summary=summary,
+        source=source,
+        case=case,
+        visit=visit,
+        grid=grid,
+        received_on=received_on,
+        recorded_by=actor,
+    )
     for party in party_rows:
         party.dispute = dispute
     DisputeParty.objects.bulk_create(party_rows)
@@ -308,7 +301,7 @@ def accept_agreement(upload: IO[bytes], *, field: str = "agreement") -> StoredDo
     `%PDF-`, end with `%%EOF`, hold no active content (JavaScript, launch actions, embedded
     files, forms) and weigh at most NUANXIN_AGREEMENT_MAX_BYTES (10 MB); it is stored as
     sent under `disputes/agreements/yyyy/mm/<uuid4 hex>.pdf`. Never the user's file name."""
-    max_bytes: int = getattr(settings, "NUANXIN_AGREEMENT_MAX_BYTES", AGREEMENT_MAX_BYTES)
+    max_bytes: int = settings.NUANXIN_AGREEMENT_MAX_BYTES
     too_heavy = DomainError(
         _("A document may be at most %(mb)s MB.") % {"mb": f"{max_bytes / 1024 / 1024:g}"},
         field=field,

@@ -27,6 +27,7 @@ from nuanxin.ledgers.models import (
     SettledLevel,
 )
 from nuanxin.territory.models import Area
+from nuanxin.territory.queries import ancestor_paths
 
 
 @dataclass(frozen=True)
@@ -174,9 +175,7 @@ def mediator_candidates(grid: Area) -> QuerySet[Any]:
     from nuanxin.accounts.roles import PERMISSIONS
 
     roles = [role for role, permissions in PERMISSIONS.items() if "disputes.record" in permissions]
-    parts = grid.path.rstrip("/").split("/")
-    prefixes = ["/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
-    grants = RoleGrant.objects.filter(role__in=roles, area__path__in=prefixes).values("user_id")
+    grants = RoleGrant.objects.filter(role__in=roles, area__path__in=ancestor_paths(grid.path)).values("user_id")
     return get_user_model().objects.filter(pk__in=grants, is_active=True).order_by("display_name", "username")
 
 

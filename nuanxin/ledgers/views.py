@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from nuanxin.accounts.models import User
 from nuanxin.cases.models import Case
 from nuanxin.core import audit
-from nuanxin.core.errors import DomainError
+from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.scoping import Scope, deny, require
 from nuanxin.core.validators import is_ascii_digits
@@ -111,7 +111,7 @@ class DisputeForm(forms.Form):
             field = "party_0_name"
         elif field == "case":
             field = "case_number"
-        self.add_error(field if field in self.fields else None, error.message)
+        show_on_form(self, error, field=field)
 
 
 class MediatorForm(forms.Form):
@@ -148,10 +148,6 @@ class CloseForm(forms.Form):
     )
     closed_on = forms.DateField(label=gettext_lazy("Closed on"), widget=forms.DateInput(attrs={"type": "date"}))
     agreement = forms.FileField(label=gettext_lazy("Signed agreement (PDF or photo, optional)"), required=False)
-
-
-def _show(form: forms.Form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 @login_required
@@ -306,7 +302,7 @@ def _dispute_step(
             act(dispute, form.cleaned_data)
         except DomainError as error:
             _refused(error)
-            _show(form, error)
+            show_on_form(form, error)
         else:
             messages.success(request, done)
             return redirect("disputes:detail", dispute.pk)

@@ -15,20 +15,19 @@ from nuanxin.open311.actions import digest_of
 from nuanxin.open311.models import ApiKey
 from nuanxin.open311.protocol import MAX_ROWS
 
-# Classes whose cases are never read without a key, and whose descriptions and notes are
-# withheld even with one: they describe a vulnerable person or a private quarrel at a door.
-DEFAULT_PRIVATE_SERVICES = ("vulnerable-person", "neighbour-dispute")
 # Timeline steps that are not news for an Open311 client (the report itself, the rating,
 # supervision notices between staff).
 QUIET_KINDS = (CaseEvent.Kind.REPORTED, CaseEvent.Kind.EVALUATED, CaseEvent.Kind.SUPERVISED)
 
 
 def private_services() -> tuple[str, ...]:
-    return tuple(getattr(settings, "OPEN311_PRIVATE_SERVICES", DEFAULT_PRIVATE_SERVICES))
+    """Classes whose cases are never read without a key, and whose descriptions and notes are
+    withheld even with one (settings.OPEN311_PRIVATE_SERVICES)."""
+    return tuple(settings.OPEN311_PRIVATE_SERVICES)
 
 
 def public_reads() -> bool:
-    return bool(getattr(settings, "OPEN311_PUBLIC_READS", True))
+    return bool(settings.OPEN311_PUBLIC_READS)
 
 
 def active_key(raw_key: str) -> ApiKey | None:

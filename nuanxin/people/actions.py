@@ -38,7 +38,7 @@ REVEALABLE = ("id_number", "phone", "tags")
 # foreign names (阿依古丽·买买提).
 _NAME_SEPARATORS = set(" ·•・.-'")
 # Surnames whose reading differs from the character's everyday reading (曾 zeng, not ceng).
-_SURNAME_READINGS = {
+SURNAME_READINGS = {
     "曾": "zeng",
     "单": "shan",
     "仇": "qiu",
@@ -62,8 +62,8 @@ def pinyin_keys(name: str) -> tuple[str, str]:
     from pypinyin import lazy_pinyin  # loads large dictionaries: only when a name is written
 
     syllables = [re.sub(r"[^a-z0-9]", "", s.lower()) for s in lazy_pinyin(name)]
-    if name[:1] in _SURNAME_READINGS and syllables:
-        syllables[0] = _SURNAME_READINGS[name[0]]
+    if name[:1] in SURNAME_READINGS and syllables:
+        syllables[0] = SURNAME_READINGS[name[0]]
     syllables = [s for s in syllables if s]
     return "".join(syllables)[:200], "".join(s[0] for s in syllables)[:60]
 

@@ -30,7 +30,7 @@ def walking(distance: float) -> tuple[int, int]:
 
 
 def _referer() -> str:
-    return str(getattr(settings, "NUANXIN_MAP_REFERER", "") or "nuanxin")
+    return str(settings.NUANXIN_MAP_REFERER or "nuanxin")
 
 
 def route_links(

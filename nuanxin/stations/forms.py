@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nuanxin.core.errors import DomainError
+from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.scoping import Scope
 from nuanxin.stations.models import Amenity, Station
 from nuanxin.territory.models import Place
@@ -24,8 +24,7 @@ def managed_places(scope: Scope, *kinds: str) -> Any:
 def show_error(form: forms.Form, error: DomainError, names: dict[str, str] | None = None) -> None:
     """A refusal at the field it names (renamed where the form calls it otherwise)."""
     renames = {"location": "lng", "opening_hours": "opening_hours_text", "hours": "hours_text"} | (names or {})
-    field = renames.get(error.field or "", error.field)
-    form.add_error(field if field in form.fields else None, error.message)
+    show_on_form(form, error, renames)
 
 
 class PlaceChoice(forms.ModelChoiceField):

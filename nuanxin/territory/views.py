@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nuanxin.accounts.models import User
-from nuanxin.core.errors import DomainError
+from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.scoping import get_in_scope_or_404, require, require_at
 from nuanxin.core.spreadsheets import import_page, template_response
 from nuanxin.territory import actions, imports
 from nuanxin.territory.forms import AssignStaffForm, EndAssignmentForm, PlaceForm
 from nuanxin.territory.models import Area, Place, StaffAssignment
-from nuanxin.territory.queries import formula_gaps, places_for, staff_on, working_areas
+from nuanxin.territory.queries import ancestor_paths, formula_gaps, places_for, staff_on, working_areas
 
 MAP_PLACES = 2000
 
@@ -132,7 +132,7 @@ def assign_staff(request: ScopedRequest, area_id: int) -> HttpResponse:
                     note=form.cleaned_data["note"],
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("%(person)s is assigned.") % {"person": person})
                 return redirect("territory:area", grid.pk)
@@ -167,8 +167,7 @@ def add_place(request: ScopedRequest, area_id: int) -> HttpResponse:
         try:
             place = actions.create_place(actor=request.user, scope=request.scope, **form.cleaned_data)
         except DomainError as exc:
-            field = "lat" if exc.field == "location" else exc.field
-            form.add_error(field if field in form.fields else None, exc.message)
+            show_on_form(form, exc, {"location": "lat"})
         else:
             messages.success(request, _("%(place)s is added.") % {"place": place.name})
             return redirect("territory:place", place.pk)
@@ -183,9 +182,7 @@ def _day(request: ScopedRequest) -> date:
 
 
 def _ancestors(area: Area) -> list[Area]:
-    codes = area.path.strip("/").split("/")
-    paths = ["/".join(codes[: i + 1]) + "/" for i in range(len(codes) - 1)]
-    return list(Area.objects.filter(path__in=paths).order_by("path"))
+    return list(Area.objects.filter(path__in=ancestor_paths(area.path)[:-1]).order_by("path"))
 
 
 @login_required

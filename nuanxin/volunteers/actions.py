@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
-from nuanxin.core.numbering import next_in_sequence
+from nuanxin.core.numbering import create_numbered, next_in_sequence
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_text
 from nuanxin.insights import rollups
@@ -90,27 +90,20 @@ def create_activity(
     if organiser_unit is not None and organiser_kind == OrganiserKind.COMMUNITY:
         raise DomainError(_("An activity the community organises has no organising unit."), field="organiser_unit")
     findings = plain_text(findings, field="findings", limit=FINDINGS_MAX)
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                activity = Activity.objects.create(
-                    number=_next_number(starts_on.year),
-                    kind=kind,
-                    title=title,
-                    area=area,
-                    starts_on=starts_on,
-                    ends_on=ends_on,
-                    location=location,
-                    organiser_kind=organiser_kind,
-                    organiser_unit=organiser_unit,
-                    organiser=actor,
-                    findings=findings,
-                )
-            break
-        except IntegrityError:  # someone took the number first: take the next one
-            continue
-    else:
-        raise DomainError(_("Please try again."), code="stale")
+    activity = create_numbered(
+        Activity,
+        lambda: _next_number(starts_on.year),
+        kind=kind,
+        title=title,
+        area=area,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        location=location,
+        organiser_kind=organiser_kind,
+        organiser_unit=organiser_unit,
+        organiser=actor,
+        findings=findings,
+    )
     rollups.added(Activity, [activity.pk])
     audit.record("activities.created", actor=actor, obj=activity, detail={"kind": kind})
     return activity

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from nuanxin.core.errors import DomainError
+from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.scoping import Scope
 from nuanxin.inspections.models import ChecklistVersion, Visit
 from nuanxin.territory.models import Place
@@ -69,7 +69,7 @@ class ChecklistForm(forms.Form):
             field = item_field(field.removeprefix("answers."))
         elif field == "photos":
             field = next((item_field(i["code"]) for i in self.items if i["kind"] == "photo"), "")
-        self.add_error(field if field in self.fields else None, exc.message)
+        show_on_form(self, exc, field=field)
 
 
 def _field_for(item: dict[str, Any]) -> forms.Field:

@@ -27,6 +27,7 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope, deny
 from nuanxin.core.validators import plain_text
 from nuanxin.territory.models import Area
+from nuanxin.territory.queries import ancestor_paths
 from nuanxin.volunteers.models import (
     Activity,
     Attendance,
@@ -329,7 +330,7 @@ def _clean_thresholds(hours: Any) -> tuple[int, ...] | None:
 
 def default_star_hours() -> tuple[int, ...]:
     """NUANXIN_STAR_HOURS if set and sound, otherwise 100/300/600/1,000/1,500."""
-    return _clean_thresholds(list(getattr(settings, "NUANXIN_STAR_HOURS", ()) or ())) or DEFAULT_STAR_HOURS
+    return _clean_thresholds(list(settings.NUANXIN_STAR_HOURS)) or DEFAULT_STAR_HOURS
 
 
 def community_of(area: Area | None) -> Area | None:
@@ -338,9 +339,9 @@ def community_of(area: Area | None) -> Area | None:
         return None
     if area.level == Area.Level.COMMUNITY:
         return area
-    parts = area.path.rstrip("/").split("/")
-    prefixes = ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-    found: Area | None = Area.objects.filter(level=Area.Level.COMMUNITY, path__in=prefixes).defer("boundary").first()
+    found: Area | None = (
+        Area.objects.filter(level=Area.Level.COMMUNITY, path__in=ancestor_paths(area.path)).defer("boundary").first()
+    )
     return found
 
 

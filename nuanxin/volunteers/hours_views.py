@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nuanxin.core import audit
-from nuanxin.core.errors import DomainError
+from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.scoping import deny, get_in_scope_or_404
@@ -42,10 +42,6 @@ class DecisionForm(forms.Form):
     """The note; the decision is the button pressed ("decision": approve or decline)."""
 
     note = forms.CharField(label=gettext_lazy("Note"), max_length=hours.NOTE_MAX, required=False)
-
-
-def _show(form: forms.Form, exc: DomainError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 # The volunteer's page
@@ -93,7 +89,7 @@ def correct(request: ScopedRequest, record_id: int) -> HttpResponse:
         try:
             hours.request_correction(actor=request.user, record=record, **form.cleaned_data)
         except DomainError as exc:
-            _show(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Your correction request was sent to the organiser."))
             return redirect("hours:mine")
@@ -210,7 +206,7 @@ def decide(request: ScopedRequest, correction_id: int) -> HttpResponse:
             if exc.code == "stale":
                 messages.error(request, exc.message)
                 return redirect("hours:activity", activity.pk)
-            _show(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Correction decided."))
             return redirect("hours:activity", activity.pk)
@@ -285,7 +281,7 @@ def stars(request: ScopedRequest) -> HttpResponse:
             except DomainError as exc:
                 if exc.code == "forbidden":
                     raise deny(request.scope, f"hours star levels of {community.pk}") from exc
-                _show(form, exc)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("The star levels of %(area)s are saved.") % {"area": community.name})
                 return redirect(f"{reverse('hours:stars')}?community={community.pk}")

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from nuanxin.core.errors import DomainError
+from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.scoping import Scope, deny, require
@@ -26,11 +26,6 @@ from nuanxin.territory.models import Area
 from nuanxin.volunteers import points
 from nuanxin.volunteers.models import Partner, PointsRule, Redemption, Reward
 from nuanxin.volunteers.points import POINTS_MAX, REWARD_NAME_MAX, RULE_MAX, STOCK_MAX
-
-
-def _show(form: forms.Form, exc: DomainError) -> None:
-    """Put an action's refusal at the form field it names (or above the form)."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def voucher_qr(request: ScopedRequest, code: str) -> SafeString:
@@ -136,7 +131,7 @@ def confirm(request: ScopedRequest) -> HttpResponse:
                 return redirect("points:confirm")
             voucher = points.find_voucher(actor=request.user, scope=request.scope, code=form.cleaned_data["code"])
         except DomainError as exc:
-            _show(form, exc)
+            show_on_form(form, exc)
     if form.is_bound and form.errors:
         status = 400
     context = {
@@ -176,7 +171,7 @@ def rules(request: ScopedRequest) -> HttpResponse:
         try:
             points.set_points_rule(actor=request.user, scope=request.scope, **form.cleaned_data)
         except DomainError as exc:
-            _show(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Rule saved."))
             return redirect("points:rules")
@@ -240,7 +235,7 @@ def catalogue(request: ScopedRequest) -> HttpResponse:
         try:
             reward = points.create_reward(actor=request.user, scope=request.scope, **form.cleaned_data)
         except DomainError as exc:
-            _show(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("%(reward)s added.") % {"reward": reward.name})
             return redirect("points:catalogue")

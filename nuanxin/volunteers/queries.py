@@ -17,6 +17,7 @@ from nuanxin.core.masking import mask_name
 from nuanxin.core.scoping import Scope, get_in_scope_or_404
 from nuanxin.inspections.models import CATEGORY_PERMISSION, ChecklistTemplate, Visit
 from nuanxin.territory.models import Area, Place
+from nuanxin.territory.queries import ancestor_paths
 from nuanxin.volunteers.actions import ACTIVITY_LEVELS
 from nuanxin.volunteers.models import CAMPAIGN_KINDS, Activity, Participant, ParticipantGroup
 
@@ -182,7 +183,7 @@ def staff_accounts(activity: Activity) -> QuerySet[User]:
     """The active staff accounts of the activity's area (roles held on it, on a node within
     it, or on the community it lies in), to pick as participants."""
     path = activity.area.path
-    ancestors = [path[: i + 1] for i, ch in enumerate(path) if ch == "/"]
+    ancestors = ancestor_paths(path)
     return (
         User.objects.filter(is_active=True, role_grants__role__in=STAFF_ROLES)
         .filter(Q(role_grants__area__path__startswith=path) | Q(role_grants__area__path__in=ancestors))

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from nuanxin.accounts.models import User
 from nuanxin.core import audit, phone_codes, ratelimit
-from nuanxin.core.errors import DomainError
+from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_phone
 from nuanxin.core.ratelimit import RateLimited, set_retry_after
@@ -54,11 +54,6 @@ from nuanxin.volunteers.signup_queries import (
 
 # The groups a person registers as (community staff are not volunteers by their job).
 REGISTER_GROUPS = [(value, label) for value, label in ParticipantGroup.choices if value != ParticipantGroup.STAFF]
-
-
-def _show(form: forms.Form, exc: DomainError) -> None:
-    """Put an action's refusal at the form field it names (or above the form)."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 # --- registration -------------------------------------------------------------------------------
@@ -102,7 +97,7 @@ def register(request: ScopedRequest) -> HttpResponse:
         try:
             signups.register_volunteer(actor=request.user, user=request.user, scope=request.scope, **form.cleaned_data)
         except DomainError as exc:
-            _show(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Welcome: you are registered as a volunteer."))
             target = request.POST.get("next") or ""
@@ -277,7 +272,7 @@ def _send_join_code(request: HttpRequest, next_url: str) -> HttpResponse:
             form.add_error("phone", error.message)
             return set_retry_after(_join_page(request, {"form": form, "next": next_url, "step": "phone"}, 429), error)
         except DomainError as exc:
-            _show(form, exc)
+            show_on_form(form, exc)
         else:
             return _join_page(request, _code_step(request, JoinForm(), phone, next_url, sent.shown))
     return _join_page(request, {"form": form, "next": next_url, "step": "phone"}, status=400)
@@ -306,7 +301,7 @@ def _join_with_code(request: HttpRequest, next_url: str, who: str) -> HttpRespon
                 home_grid=data["home_grid"],
             )
         except DomainError as exc:
-            _show(form, exc)
+            show_on_form(form, exc)
         else:
             phone_codes.forget_code(phone=phone, purpose=JOIN_PURPOSE)
             ratelimit.spend("join", who)
@@ -386,7 +381,7 @@ def sign_up(request: ScopedRequest, activity_id: int) -> HttpResponse:
         try:
             signup = signups.sign_up(actor=request.user, activity=activity, role=form.cleaned_data["role"])
         except DomainError as exc:
-            _show(form, exc)
+            show_on_form(form, exc)
         else:
             if signup.state == SignUp.State.CONFIRMED:
                 messages.success(request, _("You are signed up."))
@@ -517,7 +512,7 @@ def manage(request: ScopedRequest, activity_id: int) -> HttpResponse:
                     resources={"venue": data["venue"], "money": data["money"], "goods": data["goods"]},
                 )
             except DomainError as exc:
-                _show(form, exc)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("The activity is open for sign-up."))
                 return redirect("volunteers:manage", activity.pk)
@@ -570,7 +565,7 @@ def cancel_activity(request: ScopedRequest, activity_id: int) -> HttpResponse:
                 actor=request.user, activity=activity, reason=cancel_form.cleaned_data["reason"], scope=request.scope
             )
         except DomainError as exc:
-            _show(cancel_form, exc)
+            show_on_form(cancel_form, exc)
         else:
             messages.success(request, _("The activity is cancelled; the people signed up are told."))
             return redirect("volunteers:manage", activity.pk)
@@ -674,7 +669,7 @@ def partners(request: ScopedRequest) -> HttpResponse:
                     actor=request.user, name=data["name"], kind=data["kind"], place=data["place"], scope=request.scope
                 )
             except DomainError as exc:
-                _show(form, exc)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("The partner is added."))
                 return redirect("volunteers:partner", partner.pk)
@@ -718,7 +713,7 @@ def partner(request: ScopedRequest, partner_id: int) -> HttpResponse:
                     actor=request.user, partner=found, user=form.cleaned_data["user"], scope=request.scope
                 )
             except DomainError as exc:
-                _show(form, exc)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("The representative is added."))
                 return redirect("volunteers:partner", found.pk)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nuanxin.accounts.models import User
-from nuanxin.core.errors import DomainError
+from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.scoping import Scope, deny, require
@@ -47,12 +47,6 @@ ORGANISER_PLACE_KINDS = (
     Place.Kind.ENTERPRISE,
     Place.Kind.COMMERCIAL_CENTRE,
 )
-
-
-def _show(form: forms.Form, exc: DomainError, names: dict[str, str] | None = None) -> None:
-    """Put an action's refusal at the form field it names (or above the form)."""
-    field = (names or {}).get(exc.field or "", exc.field)
-    form.add_error(field if field in form.fields else None, exc.message)
 
 
 class FilterForm(forms.Form):
@@ -137,7 +131,7 @@ def activity_new(request: ScopedRequest) -> HttpResponse:
         try:
             activity = actions.create_activity(actor=request.user, scope=request.scope, **form.cleaned_data)
         except DomainError as exc:
-            _show(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Campaign %(number)s recorded.") % {"number": activity.number})
             return redirect("activities:detail", activity.pk)
@@ -237,7 +231,7 @@ def _activity_step(
         try:
             act(form.cleaned_data)
         except DomainError as exc:
-            _show(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, done)
             return redirect("activities:detail", activity.pk)

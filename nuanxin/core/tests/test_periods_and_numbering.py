@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from nuanxin.core.errors import DomainError, api_field_names, renamed_field
-from nuanxin.core.numbering import next_in_sequence
+from nuanxin.core.numbering import create_numbered, next_in_sequence
 from nuanxin.core.periods import day_start, days_q, filter_period, moments_q, parse_day, parse_period
 from nuanxin.ledgers.models import Dispute
 
@@ -62,10 +62,8 @@ def test_period_q_leaves_open_bounds_open() -> None:
 
 
 @pytest.mark.django_db
-def test_next_in_sequence_counts_per_prefix_and_past_the_width(world) -> None:
-    disputes = Dispute.objects.all()
-    assert next_in_sequence(disputes, "JF2031") == "JF203100001"
-    make = dict(
+def _dispute_fields(world) -> dict:
+    return dict(
         kind="neighbour",
         summary="x",
         source="walk_in",
@@ -73,6 +71,12 @@ def test_next_in_sequence_counts_per_prefix_and_past_the_width(world) -> None:
         received_on=date(2031, 1, 1),
         recorded_by=world.grid1_worker,
     )
+
+
+def test_next_in_sequence_counts_per_prefix_and_past_the_width(world) -> None:
+    disputes = Dispute.objects.all()
+    assert next_in_sequence(disputes, "JF2031") == "JF203100001"
+    make = _dispute_fields(world)
     Dispute.objects.create(number="JF203199999", **make)
     Dispute.objects.create(number="JF203000007", **make)
     assert next_in_sequence(disputes, "JF2031") == "JF2031100000"
@@ -80,6 +84,18 @@ def test_next_in_sequence_counts_per_prefix_and_past_the_width(world) -> None:
     assert next_in_sequence(disputes, "JF2031") == "JF2031100001"
     assert next_in_sequence(disputes, "JF2030") == "JF203000008"
     assert next_in_sequence(disputes.none(), "HD2031", width=3) == "HD2031001"
+
+
+def test_create_numbered_takes_the_next_number_when_one_was_taken_meanwhile(world) -> None:
+    make = _dispute_fields(world)
+    Dispute.objects.create(number="JF203100001", **make)
+    offered = iter(["JF203100001", "JF203100001", "JF203100002"])  # as two racing writers would see it
+    made = create_numbered(Dispute, lambda: next(offered), **make)
+    assert made.number == "JF203100002" and Dispute.objects.filter(number__startswith="JF2031").count() == 2
+    with pytest.raises(DomainError) as refused:
+        create_numbered(Dispute, lambda: "JF203100001", attempts=3, **make)
+    assert refused.value.code == "stale"
+    assert Dispute.objects.filter(number__startswith="JF2031").count() == 2  # nothing half-written
 
 
 def test_api_field_names_renames_fields_and_list_entries() -> None:

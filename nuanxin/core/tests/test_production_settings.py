@@ -130,6 +130,17 @@ def test_production_mode_lets_the_redirect_go_and_hsts_be_shortened():
     assert (got["SESSION_COOKIE_SECURE"], got["CSRF_COOKIE_SECURE"]) == (True, True)
 
 
+def test_a_yes_or_no_setting_takes_only_yes_or_no():
+    # A typo must stop the start, not silently mean "off" (here: production mode off).
+    assert "NUANXIN_PRODUCTION" in refused({**PRODUCTION, "NUANXIN_PRODUCTION": "ture"})
+    assert "DEBUG" in refused({"DEBUG": "enabled"})
+    assert (
+        loaded({**PRODUCTION, "NUANXIN_PRODUCTION": " Yes ", "SECURE_SSL_REDIRECT": "off"})["SECURE_SSL_REDIRECT"]
+        is False
+    )
+    assert loaded({"DEBUG": ""})["DEBUG"] is False  # empty: the default
+
+
 def test_production_mode_refuses_the_development_secret_key():
     env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
     assert "SECRET_KEY" in refused(env)
