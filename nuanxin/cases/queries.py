@@ -121,7 +121,7 @@ def case_rows(ids: list[int], scope: Scope | None = None) -> dict[int, dict[str,
     compiled once for it and the number of ids (Scope.prepared)."""
 
     def rows_of(*chosen: int) -> Any:
-        return _row_values().filter(pk__in=chosen).order_by()
+        return _row_values().filter(pk__in=chosen)
 
     rows = scope.prepared(("case rows", len(ids)), rows_of, *ids) if scope is not None and ids else rows_of(*ids)
     return {row["id"]: row for row in rows}
