@@ -39,7 +39,7 @@ from nuanxin.core.http import ScopedRequest
 from nuanxin.core.idempotency import idempotent
 from nuanxin.core.masking import mask_phone
 from nuanxin.core.schemas import DbInt, Id, Moment, RowPages, Rows, built_answer
-from nuanxin.core.scoping import Scope, require
+from nuanxin.core.scoping import Scope, require, sent_row
 from nuanxin.territory.models import Area, Place
 
 router = Router(tags=["cases"])
@@ -282,11 +282,9 @@ def report(request: ScopedRequest, payload: CaseIn) -> Status:
     case_class = CaseClass.objects.filter(code=payload.class_code, active=True).first()
     if case_class is None:
         raise DomainError(_("Unknown category."), field="class_code")
-    place = None
-    if payload.place_id is not None:
-        place = Place.objects.visible_to(request.scope).filter(pk=payload.place_id).first()
-        if place is None:
-            raise DomainError(_("Unknown place."), field="place_id")
+    place = sent_row(
+        Place.objects.visible_to(request.scope), payload.place_id, field="place_id", message=_("Unknown place.")
+    )
     # Looked for before the report is filed: from its number to the commit (the whole of this
     # operation, docs/decisions/0003) the report holds the day's counter.
     found = similar_open_cases(case_class=case_class, lng=payload.lng, lat=payload.lat, text=payload.description)
@@ -358,6 +356,7 @@ def get_case(request: ScopedRequest, case_id: Id) -> dict[str, Any]:
 def take_step(request: ScopedRequest, case_id: Id, payload: StepIn) -> dict[str, Any]:
     """Move a case along the closed loop; a refused step is a 400 naming the reason."""
     case = case_or_404(request.scope, case_id)
+    users, grids = User.objects.filter(is_active=True), Area.objects.filter(level=Area.Level.GRID)
     case = actions.apply_step(
         actor=request.user,
         scope=request.scope,
@@ -365,8 +364,8 @@ def take_step(request: ScopedRequest, case_id: Id, payload: StepIn) -> dict[str,
         step=payload.step,
         note=payload.note,
         closure=payload.closure,
-        handler=User.objects.filter(pk=payload.handler_id, is_active=True).first() if payload.handler_id else None,
-        grid=Area.objects.filter(pk=payload.grid_id, level=Area.Level.GRID).first() if payload.grid_id else None,
+        handler=sent_row(users, payload.handler_id, field="handler_id", message=_("Unknown account.")),
+        grid=sent_row(grids, payload.grid_id, field="grid_id", message=_("Choose a grid.")),
         into=case_or_404(request.scope, payload.into_id) if payload.into_id else None,
         satisfaction=payload.satisfaction,
     )

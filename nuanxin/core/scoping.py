@@ -10,12 +10,14 @@ Deny by default: a scope with nothing in it sees nothing but public rows.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models import Lookup, Q, QuerySet
 from django.http import Http404
+
+from nuanxin.core.errors import DomainError
 
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
@@ -315,6 +317,23 @@ def get_in_scope_or_404(queryset: Any, scope: Scope, **lookup: Any) -> Any:
     if exists:  # it is there, but not for this viewer
         raise deny(scope, f"{qs.model._meta.label_lower} " + " ".join(f"{k}={v}" for k, v in lookup.items()))
     raise Http404
+
+
+@overload
+def sent_row(rows: QuerySet[M], pk: int, *, field: str, message: str) -> M: ...
+@overload
+def sent_row(rows: QuerySet[M], pk: int | None, *, field: str, message: str) -> M | None: ...
+def sent_row(rows: QuerySet[M], pk: int | None, *, field: str, message: str) -> M | None:
+    """The row a payload names by id (`pk`) among `rows`, the query set the caller may choose
+    from (scoped where the rows are: `visible_to(scope)`); None when no id was sent. An id
+    outside them is bad input, a DomainError naming the field (a 400), whether or not the
+    row exists: never a hint of what the caller may not see."""
+    if pk is None:
+        return None
+    found = rows.filter(pk=pk).first()
+    if found is None:
+        raise DomainError(message, field=field)
+    return found
 
 
 def deny(scope: Scope, what: str) -> Http404:

@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, FilterSchema, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
-from nuanxin.core.errors import DomainError, api_field_names
+from nuanxin.core.errors import api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.schemas import BoundedPagination, Id, RowPages, Rows, built_answer
-from nuanxin.core.scoping import require
+from nuanxin.core.scoping import require, sent_row
 from nuanxin.inspections import actions
 from nuanxin.inspections.models import (
     Category,
@@ -155,15 +155,10 @@ def add_target(request: ScopedRequest, payload: TargetIn) -> Status[WatchTarget]
     """Put a place (place_id) or a tagged resident (resident_id) on the watchlist where the
     caller manages it; 400 naming the field otherwise."""
     require(request.scope, "inspections.manage")
-    place = resident = None
-    if payload.place_id is not None:
-        place = Place.objects.visible_to(request.scope).filter(pk=payload.place_id).select_related("grid").first()
-        if place is None:
-            raise DomainError(_("Unknown place."), field="place_id")
-    if payload.resident_id is not None:
-        resident = Resident.objects.visible_to(request.scope).filter(pk=payload.resident_id).first()
-        if resident is None:
-            raise DomainError(_("Unknown resident."), field="resident_id")
+    places = Place.objects.visible_to(request.scope).select_related("grid")
+    place = sent_row(places, payload.place_id, field="place_id", message=_("Unknown place."))
+    residents = Resident.objects.visible_to(request.scope)
+    resident = sent_row(residents, payload.resident_id, field="resident_id", message=_("Unknown resident."))
     worker = get_user_model().objects.filter(pk=payload.worker_id, is_active=True).first()
     with api_field_names(_JSON_NAMES):
         target = actions.add_target(

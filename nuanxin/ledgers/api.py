@@ -19,7 +19,7 @@ from nuanxin.core.http import ScopedRequest
 from nuanxin.core.idempotency import idempotent
 from nuanxin.core.periods import parse_day
 from nuanxin.core.schemas import BoundedPagination, Id
-from nuanxin.core.scoping import require
+from nuanxin.core.scoping import require, sent_row
 from nuanxin.inspections.models import Visit
 from nuanxin.ledgers import actions
 from nuanxin.ledgers.models import Dispute, DisputeKind, DisputeParty, Outcome, SettledLevel
@@ -197,29 +197,22 @@ def register(request: ScopedRequest, payload: DisputeIn) -> Status:
     """Register a dispute in a grid where the caller records disputes; 400 naming the field
     (`parties.<n>.<key>` for a party). Send an `Idempotency-Key` so a retry makes no second one."""
     require(request.scope, "disputes.record")
-    grid = Area.objects.filter(pk=payload.grid_id, level=Area.Level.GRID).first()
-    if grid is None:
-        raise DomainError(_("Choose a grid."), field="grid_id")
-    case = visit = None
-    if payload.case_id is not None:
-        case = Case.objects.visible_to(request.scope).filter(pk=payload.case_id).first()
-        if case is None:
-            raise DomainError(_("Unknown case."), field="case_id")
-    if payload.visit_id is not None:
-        visit = Visit.objects.visible_to(request.scope).filter(pk=payload.visit_id).first()
-        if visit is None:
-            raise DomainError(_("Unknown visit."), field="visit_id")
+    grid = sent_row(
+        Area.objects.filter(level=Area.Level.GRID), payload.grid_id, field="grid_id", message=_("Choose a grid.")
+    )
+    case = sent_row(
+        Case.objects.visible_to(request.scope), payload.case_id, field="case_id", message=_("Unknown case.")
+    )
+    visit = sent_row(
+        Visit.objects.visible_to(request.scope), payload.visit_id, field="visit_id", message=_("Unknown visit.")
+    )
     parties = []
     for n, party in enumerate(payload.parties):
-        resident = place = None
-        if party.resident_id is not None:
-            resident = Resident.objects.visible_to(request.scope).filter(pk=party.resident_id).first()
-            if resident is None:
-                raise DomainError(_("Unknown resident."), field=f"parties.{n}.resident_id")
-        if party.place_id is not None:
-            place = Place.objects.visible_to(request.scope).filter(pk=party.place_id).first()
-            if place is None:
-                raise DomainError(_("Unknown place."), field=f"parties.{n}.place_id")
+        residents, places = Resident.objects.visible_to(request.scope), Place.objects.visible_to(request.scope)
+        resident = sent_row(
+            residents, party.resident_id, field=f"parties.{n}.resident_id", message=_("Unknown resident.")
+        )
+        place = sent_row(places, party.place_id, field=f"parties.{n}.place_id", message=_("Unknown place."))
         parties.append(
             actions.PartyIn(kind=party.kind, name=party.name, phone=party.phone, resident=resident, place=place)
         )
@@ -244,11 +237,7 @@ def add_mediator(request: ScopedRequest, dispute_id: Id, payload: MediatorIn) ->
     """A staff member by `user_id` (group staff) or anyone by `name`; 403 unless the caller
     records disputes at the dispute's grid."""
     dispute = dispute_or_404(request.scope, dispute_id)
-    user = None
-    if payload.user_id is not None:
-        user = User.objects.filter(pk=payload.user_id).first()
-        if user is None:
-            raise DomainError(_("Unknown user."), field="user_id")
+    user = sent_row(User.objects.all(), payload.user_id, field="user_id", message=_("Unknown user."))
     with api_field_names(_JSON_NAMES):
         actions.add_mediator(
             actor=request.user,

@@ -13,10 +13,10 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import field_validator
 
-from nuanxin.core.errors import DomainError, api_field_names
+from nuanxin.core.errors import api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.schemas import BoundedPagination, Id
-from nuanxin.core.scoping import Scope, deny, require
+from nuanxin.core.scoping import Scope, deny, require, sent_row
 from nuanxin.people import actions
 from nuanxin.people.models import Household, Resident, ResidentTag
 from nuanxin.people.queries import (
@@ -165,10 +165,7 @@ class HouseholdFilter(FilterSchema):
 
 
 def _household(scope: Scope, household_id: Id) -> Household:
-    household = households_for(scope).filter(pk=household_id).first()
-    if household is None:
-        raise DomainError(_("Unknown household."), field="household_id")
-    return household
+    return sent_row(households_for(scope), household_id, field="household_id", message=_("Unknown household."))
 
 
 # The actions name their inputs as models; the API by their JSON keys ("place" is "place_id").
@@ -217,9 +214,12 @@ def get_resident(request: ScopedRequest, resident_id: Id) -> Resident:
 def create_resident(request: ScopedRequest, payload: ResidentIn) -> Status[Resident]:
     """Register a resident at a compound or building where the caller manages residents."""
     require(request.scope, "people.manage")
-    place = Place.objects.visible_to(request.scope).filter(pk=payload.place_id).select_related("grid").first()
-    if place is None:
-        raise DomainError(_("Unknown place."), field="place_id")
+    place = sent_row(
+        Place.objects.visible_to(request.scope).select_related("grid"),
+        payload.place_id,
+        field="place_id",
+        message=_("Unknown place."),
+    )
     household = None if payload.household_id is None else _household(request.scope, payload.household_id)
     with api_field_names(_JSON_NAMES):
         resident = actions.register_resident(

@@ -13,10 +13,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
-from nuanxin.core.errors import DomainError, api_field_names
+from nuanxin.core.errors import api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.schemas import Id, built_answer
-from nuanxin.core.scoping import get_in_scope_or_404, require, require_at
+from nuanxin.core.scoping import get_in_scope_or_404, require, require_at, sent_row
 from nuanxin.stations import actions
 from nuanxin.stations.directions import route_links
 from nuanxin.stations.models import GreenChannel, MealOffer, ParkingPoint, Station
@@ -175,12 +175,8 @@ _STATION_NAMES = {"place": "place_id", "host": "host_id"}
 
 def _place(request: ScopedRequest, place_id: Id | None, field: str) -> Place | None:
     """A place the caller may see, or a 400 naming the field (never a hint it exists)."""
-    if place_id is None:
-        return None
-    place = Place.objects.visible_to(request.scope).select_related("grid").filter(pk=place_id).first()
-    if place is None:
-        raise DomainError(_("No such place."), field=field)
-    return place
+    places = Place.objects.visible_to(request.scope).select_related("grid")
+    return sent_row(places, place_id, field=field, message=_("No such place."))
 
 
 class CheckInOut(Schema):

@@ -16,7 +16,7 @@ from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.schemas import BoundedPagination, Id
-from nuanxin.core.scoping import require
+from nuanxin.core.scoping import require, sent_row
 from nuanxin.inspections.models import ChecklistTemplate, Visit
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers import actions
@@ -207,14 +207,13 @@ def get_activity(request: ScopedRequest, activity_id: Id) -> Activity:
 def create_activity(request: ScopedRequest, payload: ActivityIn) -> Status[Activity]:
     """Record an activity in a grid or community where the caller manages activities."""
     require(request.scope, "activities.manage")
-    area = Area.objects.filter(pk=payload.area_id).defer("boundary").first()
-    if area is None:
-        raise DomainError(_("Unknown area."), field="area_id")
-    unit = None
-    if payload.organiser_unit_id is not None:
-        unit = Place.objects.visible_to(request.scope).filter(pk=payload.organiser_unit_id).first()
-        if unit is None:
-            raise DomainError(_("Unknown place."), field="organiser_unit_id")
+    area = sent_row(Area.objects.defer("boundary"), payload.area_id, field="area_id", message=_("Unknown area."))
+    unit = sent_row(
+        Place.objects.visible_to(request.scope),
+        payload.organiser_unit_id,
+        field="organiser_unit_id",
+        message=_("Unknown place."),
+    )
     with api_field_names(_JSON_NAMES):
         activity = actions.create_activity(
             actor=request.user,
@@ -237,11 +236,7 @@ def add_participant(request: ScopedRequest, activity_id: Id, payload: Participan
     """Add a participant by staff account (user_id) or by name; 403 unless the caller
     manages the activity, 400 naming the field for bad input."""
     activity = activity_or_404(request.scope, activity_id)
-    user = None
-    if payload.user_id is not None:
-        user = staff_accounts(activity).filter(pk=payload.user_id).first()
-        if user is None:
-            raise DomainError(_("Unknown account."), field="user_id")
+    user = sent_row(staff_accounts(activity), payload.user_id, field="user_id", message=_("Unknown account."))
     with api_field_names(_JSON_NAMES):
         participant = actions.add_participant(
             actor=request.user,
@@ -291,9 +286,12 @@ def record_check(request: ScopedRequest, activity_id: Id, payload: CheckIn) -> S
     inspections action checks the answers (400 naming "answers.<item>") and the caller's
     inspections.record there."""
     activity = activity_or_404(request.scope, activity_id)
-    place = Place.objects.visible_to(request.scope).filter(pk=payload.place_id).select_related("grid").first()
-    if place is None:
-        raise DomainError(_("Unknown place."), field="place_id")
+    place = sent_row(
+        Place.objects.visible_to(request.scope).select_related("grid"),
+        payload.place_id,
+        field="place_id",
+        message=_("Unknown place."),
+    )
     template = ChecklistTemplate.objects.filter(code=payload.template).first()
     if template is None:
         raise DomainError(_("Unknown checklist."), field="template")

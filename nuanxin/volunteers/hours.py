@@ -448,14 +448,6 @@ def has_own_star_levels(community: Area) -> bool:
 # Reads
 
 
-def volunteer_of(user: Any) -> Volunteer | None:
-    """The signed-in user's volunteer registration, if any."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    found: Volunteer | None = Volunteer.objects.filter(user=user).select_related("home_grid").first()
-    return found
-
-
 def records_of(volunteer: Volunteer) -> QuerySet[ServiceRecord]:
     """A volunteer's records, newest activity first, with the activity, its organiser and
     the corrections preloaded."""

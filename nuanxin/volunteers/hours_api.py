@@ -18,6 +18,7 @@ from nuanxin.core.scoping import deny, get_in_scope_or_404
 from nuanxin.volunteers import hours
 from nuanxin.volunteers.hours_views import certificate_response
 from nuanxin.volunteers.models import Activity, HoursCorrection, ServiceRecord, Volunteer
+from nuanxin.volunteers.signups import volunteer_of
 
 router = Router(tags=["hours"])
 
@@ -123,7 +124,7 @@ class RecordFilter(Schema):
 def my_hours(request: ScopedRequest) -> dict[str, Any]:
     """The caller's records (newest activity first), approved total, stars and the hours
     still needed for the next star; `registered` false for someone not registered."""
-    volunteer = hours.volunteer_of(request.user)
+    volunteer = volunteer_of(request.user)
     if volunteer is None:
         return {"registered": False}
     standing = hours.standing_of(volunteer)
@@ -186,7 +187,7 @@ def decide_correction(request: ScopedRequest, correction_id: Id, payload: Decisi
 
 
 def _own_certificate(request: ScopedRequest, fmt: str) -> HttpResponse:
-    volunteer = hours.volunteer_of(request.user)
+    volunteer = volunteer_of(request.user)
     if volunteer is None:
         raise Http404
     return certificate_response(request, volunteer, fmt)

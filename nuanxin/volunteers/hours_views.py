@@ -24,6 +24,7 @@ from nuanxin.core.scoping import deny, get_in_scope_or_404
 from nuanxin.volunteers import hours
 from nuanxin.volunteers.certificates import certificate_for, render_docx, render_pdf
 from nuanxin.volunteers.models import Activity, HoursCorrection, ServiceRecord, Volunteer
+from nuanxin.volunteers.signups import volunteer_of
 
 CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -48,7 +49,7 @@ class DecisionForm(forms.Form):
 
 
 def _mine(request: ScopedRequest, status: int = 200, bound: tuple[int, CorrectionForm] | None = None) -> HttpResponse:
-    volunteer = hours.volunteer_of(request.user)
+    volunteer = volunteer_of(request.user)
     context: dict[str, Any] = {"volunteer": volunteer}
     if volunteer is not None:
         rows = []
@@ -323,7 +324,7 @@ def certificate_response(request: ScopedRequest, volunteer: Volunteer, fmt: str)
 @login_required
 def my_certificate(request: ScopedRequest, fmt: str) -> HttpResponse:
     """The signed-in volunteer's own certificate (404 without a registration)."""
-    volunteer = hours.volunteer_of(request.user)
+    volunteer = volunteer_of(request.user)
     if volunteer is None:
         raise Http404
     return certificate_response(request, volunteer, fmt)

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from nuanxin.accounts.scope import scope_of
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
-from nuanxin.core.scoping import Scope
+from nuanxin.core.scoping import Scope, deny
 from nuanxin.core.validators import plain_name
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import ancestor_paths
@@ -51,6 +51,7 @@ from nuanxin.volunteers.models import (
     ServiceRecord,
     Volunteer,
 )
+from nuanxin.volunteers.signups import volunteer_of
 
 HAZARD_REPORT = "hazard_report"
 # The defaults `install_default_rules` writes: one point an hour for every kind, five for a
@@ -76,18 +77,6 @@ def rule_kinds() -> list[tuple[str, str]]:
 
 
 # --- reads --------------------------------------------------------------------------------
-
-
-def volunteer_of(user: Any) -> Volunteer | None:
-    """The user's volunteer registration, with the home grid (for their rewards), or None."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return (
-        Volunteer.objects.select_related("home_grid")
-        .defer("phone", "home_grid__boundary")
-        .filter(user_id=user.pk)
-        .first()
-    )
 
 
 def balance(volunteer: Volunteer) -> int:
@@ -141,6 +130,16 @@ def vouchers(volunteer: Volunteer) -> QuerySet[Redemption]:
     return (
         Redemption.objects.filter(volunteer=volunteer).select_related("reward__provider").order_by("-issued_at", "-id")
     )
+
+
+def own_voucher_or_404(scope: Scope, user: Any, redemption_id: int) -> Redemption:
+    """One of the user's own vouchers; any other (or a user who is no volunteer) is a 404 with
+    the denial audited, on the pages and in the API alike."""
+    volunteer = volunteer_of(user)
+    found = vouchers(volunteer).filter(pk=redemption_id).first() if volunteer is not None else None
+    if found is None:
+        raise deny(scope, f"volunteers.redemption {redemption_id}")
+    return found
 
 
 def managed_reward_areas(scope: Scope) -> QuerySet[Area]:

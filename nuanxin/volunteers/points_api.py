@@ -7,7 +7,6 @@ not confirm get the same 400 naming "code"."""
 from datetime import datetime
 from typing import Any
 
-from django.http import Http404
 from ninja import Field, Router, Schema, Status
 
 from nuanxin.core.errors import api_field_names
@@ -17,6 +16,7 @@ from nuanxin.core.schemas import Id
 from nuanxin.core.scoping import deny
 from nuanxin.volunteers import points
 from nuanxin.volunteers.models import PointsEntry, Redemption, Reward, Volunteer
+from nuanxin.volunteers.signups import volunteer_of
 
 router = Router(tags=["points"])
 
@@ -94,7 +94,7 @@ class CodeIn(Schema):
 
 
 def _volunteer(request: ScopedRequest) -> Volunteer:
-    volunteer = points.volunteer_of(request.user)
+    volunteer = volunteer_of(request.user)
     if volunteer is None:
         raise deny(request.scope, "volunteers.points (not a volunteer)")
     return volunteer
@@ -145,10 +145,7 @@ def redeem(request: ScopedRequest, payload: RedeemIn) -> Status[Redemption]:
 @router.post("/vouchers/{redemption_id}/cancel", response=VoucherOut)
 def cancel(request: ScopedRequest, redemption_id: Id) -> Redemption:
     """Give a voucher back before it is confirmed; the points are refunded."""
-    volunteer = _volunteer(request)
-    redemption = points.vouchers(volunteer).filter(pk=redemption_id).first()
-    if redemption is None:
-        raise Http404
+    redemption = points.own_voucher_or_404(request.scope, request.user, redemption_id)
     return points.cancel_redemption(actor=request.user, redemption=redemption)
 
 

@@ -26,6 +26,7 @@ from nuanxin.territory.models import Area
 from nuanxin.volunteers import points
 from nuanxin.volunteers.models import Partner, PointsRule, Redemption, Reward
 from nuanxin.volunteers.points import POINTS_MAX, REWARD_NAME_MAX, RULE_MAX, STOCK_MAX
+from nuanxin.volunteers.signups import volunteer_of
 
 
 def voucher_qr(request: ScopedRequest, code: str) -> SafeString:
@@ -43,7 +44,7 @@ def voucher_qr(request: ScopedRequest, code: str) -> SafeString:
 def home(request: ScopedRequest) -> HttpResponse:
     """The volunteer's points: balance, ledger lines, rewards they can afford with a redeem
     button, and their vouchers (a QR code for each one still to be handed over)."""
-    volunteer = points.volunteer_of(request.user)
+    volunteer = volunteer_of(request.user)
     if volunteer is None:
         return render(request, "volunteers/points/not_registered.html")
     data = points.summary(volunteer)
@@ -56,7 +57,7 @@ def home(request: ScopedRequest) -> HttpResponse:
 
 
 def _own_reward(request: ScopedRequest, reward_id: int) -> Reward:
-    volunteer = points.volunteer_of(request.user)
+    volunteer = volunteer_of(request.user)
     if volunteer is None:
         raise Http404
     reward = points.rewards_for(volunteer).filter(pk=reward_id).first()
@@ -84,12 +85,7 @@ def redeem(request: ScopedRequest, reward_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: ScopedRequest, redemption_id: int) -> HttpResponse:
-    volunteer = points.volunteer_of(request.user)
-    redemption = (
-        Redemption.objects.filter(pk=redemption_id, volunteer=volunteer).first() if volunteer is not None else None
-    )
-    if redemption is None:
-        raise deny(request.scope, f"volunteers.redemption {redemption_id}")
+    redemption = points.own_voucher_or_404(request.scope, request.user, redemption_id)
     try:
         points.cancel_redemption(actor=request.user, redemption=redemption)
     except DomainError as exc:

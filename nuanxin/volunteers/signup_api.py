@@ -20,11 +20,12 @@ from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_phone
 from nuanxin.core.schemas import Count, Id, LocalTime
-from nuanxin.core.scoping import deny, require
+from nuanxin.core.scoping import require, sent_row
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers import signups
 from nuanxin.volunteers.models import Activity, Attendance, ParticipantGroup, Partner, SignUp, Volunteer
 from nuanxin.volunteers.signup_queries import (
+    kept_partner_or_404,
     kept_partners,
     my_signups,
     organised_activity_or_404,
@@ -33,8 +34,8 @@ from nuanxin.volunteers.signup_queries import (
     published_activity_or_404,
     roster,
     signup_or_404,
-    volunteer_for,
 )
+from nuanxin.volunteers.signups import volunteer_of
 
 router = Router(tags=["volunteers"])
 
@@ -203,16 +204,13 @@ class CancelledOut(Schema):
 @router.post("/register", response={201: VolunteerOut})
 def register(request: ScopedRequest, payload: RegisterIn) -> Status[Volunteer]:
     """Register the caller as a volunteer (one account, one phone)."""
-    grid = None
-    if payload.home_grid_id is not None:
-        grid = Area.objects.filter(pk=payload.home_grid_id, level=Area.Level.GRID).defer("boundary").first()
-        if grid is None:
-            raise DomainError(_("Choose a grid."), field="home_grid_id")
-    partner = None
-    if payload.partner_id is not None:
-        partner = Partner.objects.filter(pk=payload.partner_id).first()
-        if partner is None:
-            raise DomainError(_("Unknown partner."), field="partner_id")
+    grid = sent_row(
+        Area.objects.filter(level=Area.Level.GRID).defer("boundary"),
+        payload.home_grid_id,
+        field="home_grid_id",
+        message=_("Choose a grid."),
+    )
+    partner = sent_row(Partner.objects.all(), payload.partner_id, field="partner_id", message=_("Unknown partner."))
     with api_field_names(_JSON_NAMES):
         volunteer = signups.register_volunteer(
             actor=request.user,
@@ -233,7 +231,7 @@ def register(request: ScopedRequest, payload: RegisterIn) -> Status[Volunteer]:
 @router.get("/me", response=VolunteerOut)
 def me(request: ScopedRequest) -> Volunteer:
     """The caller's registration; 404 when they have not registered."""
-    volunteer = volunteer_for(request.user)
+    volunteer = volunteer_of(request.user)
     if volunteer is None:
         raise Http404
     return volunteer
@@ -268,7 +266,7 @@ def cancel(request: ScopedRequest, signup_id: Id) -> SignUp:
 @router.get("/signups", response=list[SignUpOut])
 def mine(request: ScopedRequest) -> list[SignUp]:
     """The caller's sign-ups, newest activity first (empty when not registered)."""
-    volunteer = volunteer_for(request.user)
+    volunteer = volunteer_of(request.user)
     return [] if volunteer is None else list(my_signups(volunteer)[:500])
 
 
@@ -371,11 +369,12 @@ def create_partner(request: ScopedRequest, payload: PartnerIn) -> Status[Partner
     """Add a partner: community admins and above (partners.manage; 404 without it anywhere,
     403 for a place outside its reach)."""
     require(request.scope, "partners.manage")
-    place = None
-    if payload.place_id is not None:
-        place = Place.objects.visible_to(request.scope).filter(pk=payload.place_id).select_related("grid").first()
-        if place is None:
-            raise DomainError(_("Unknown place."), field="place_id")
+    place = sent_row(
+        Place.objects.visible_to(request.scope).select_related("grid"),
+        payload.place_id,
+        field="place_id",
+        message=_("Unknown place."),
+    )
     with api_field_names(_JSON_NAMES):
         partner = signups.create_partner(
             actor=request.user, scope=request.scope, name=payload.name, kind=payload.kind, place=place
@@ -389,11 +388,9 @@ def add_representative(request: ScopedRequest, partner_id: Id, payload: Represen
     representative of it): volunteers.manage and accounts.manage where the partner is; 403
     from the action without accounts.manage there."""
     require(request.scope, "volunteers.manage")
-    partner = kept_partners(request.scope).filter(pk=partner_id).first()
-    if partner is None:
-        raise deny(request.scope, f"volunteers.partner {partner_id}")
-    user = User.objects.filter(pk=payload.user_id, is_active=True).first()
-    if user is None:
-        raise DomainError(_("Unknown account."), field="user_id")
+    partner = kept_partner_or_404(request.scope, partner_id)
+    user = sent_row(
+        User.objects.filter(is_active=True), payload.user_id, field="user_id", message=_("Unknown account.")
+    )
     with api_field_names({"user": "user_id"}):
         return signups.add_representative(actor=request.user, scope=request.scope, partner=partner, user=user)

@@ -21,15 +21,6 @@ from nuanxin.volunteers.signups import starts_at
 ORGANISER_PERMISSIONS = ("activities.manage", "volunteers.manage")
 
 
-def volunteer_for(user: Any) -> Volunteer | None:
-    """The user's own volunteer registration, if any."""
-    if user is None or not getattr(user, "pk", None):
-        return None
-    return (
-        Volunteer.objects.select_related("home_grid", "partner").defer("home_grid__boundary").filter(user=user).first()
-    )
-
-
 def home_grid_choices(user: Any) -> QuerySet[Area]:
     """The grids offered as a home grid: those of the communities where the user holds a
     role (a rider is a mobile reporter of one; a role on a grid offers its community's
@@ -216,6 +207,15 @@ def kept_partners(scope: Scope) -> QuerySet[Partner]:
         .annotate(volunteer_count=Count("volunteers", filter=within, distinct=True))
         .order_by("name")
     )
+
+
+def kept_partner_or_404(scope: Scope, partner_id: int) -> Partner:
+    """One partner the viewer keeps (`kept_partners`); any other is a 404 with the denial
+    audited, on the pages and in the API alike."""
+    found = kept_partners(scope).filter(pk=partner_id).first()
+    if found is None:
+        raise deny(scope, f"volunteers.partner {partner_id}")
+    return found
 
 
 def masked_account(user: Any) -> str:

@@ -37,6 +37,7 @@ from nuanxin.volunteers.models import Attendance, ParticipantGroup, Partner, Sig
 from nuanxin.volunteers.signup_queries import (
     attendance_of,
     home_grid_choices,
+    kept_partner_or_404,
     kept_partners,
     may_organise,
     my_signup,
@@ -49,8 +50,8 @@ from nuanxin.volunteers.signup_queries import (
     roster,
     signup_open,
     signup_or_404,
-    volunteer_for,
 )
+from nuanxin.volunteers.signups import volunteer_of
 
 # The groups a person registers as (community staff are not volunteers by their job).
 REGISTER_GROUPS = [(value, label) for value, label in ParticipantGroup.choices if value != ParticipantGroup.STAFF]
@@ -90,7 +91,7 @@ class RegisterForm(forms.Form):
 @login_required
 def register(request: ScopedRequest) -> HttpResponse:
     """The phone form: name, phone, group, platform and home grid, then "my volunteering"."""
-    if volunteer_for(request.user) is not None:
+    if volunteer_of(request.user) is not None:
         return redirect("volunteers:me")
     form = RegisterForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -227,7 +228,7 @@ def join(request: HttpRequest) -> HttpResponse:
     phone) and the volunteer registration at once (`signups.join`), then sign them in. Per
     address a few joins and posts an hour (429 with Retry-After beyond), a honeypot for bots."""
     if request.user.is_authenticated:
-        return redirect("volunteers:register" if volunteer_for(request.user) is None else "field")
+        return redirect("volunteers:register" if volunteer_of(request.user) is None else "field")
     next_url = _next_checkin(request)
     if request.method != "POST":
         return _join_page(request, {"form": JoinPhoneForm(), "next": next_url, "step": "phone"})
@@ -314,7 +315,7 @@ def _join_with_code(request: HttpRequest, next_url: str, who: str) -> HttpRespon
 @login_required
 def me(request: ScopedRequest) -> HttpResponse:
     """My volunteering: my registration (phone masked) and my sign-ups."""
-    volunteer = volunteer_for(request.user)
+    volunteer = volunteer_of(request.user)
     if volunteer is None:
         return redirect("volunteers:register")
     rows = list(my_signups(volunteer)[:100])
@@ -331,7 +332,7 @@ def me(request: ScopedRequest) -> HttpResponse:
 @login_required
 def activity_list(request: ScopedRequest) -> HttpResponse:
     """Published activities not over yet, soonest first, with places left and my state."""
-    volunteer = volunteer_for(request.user)
+    volunteer = volunteer_of(request.user)
     activities = list(published_activities()[:100])
     mine: dict[int, SignUp] = {}
     if volunteer is not None:
@@ -353,7 +354,7 @@ def _activity_page(
     request: ScopedRequest, activity_id: int, form: SignUpForm | None = None, status: int = 200
 ) -> HttpResponse:
     activity = published_activity_or_404(request.user, activity_id)
-    volunteer = volunteer_for(request.user)
+    volunteer = volunteer_of(request.user)
     context = {
         "activity": activity,
         "volunteer": volunteer,
@@ -422,7 +423,7 @@ def checkin(request: ScopedRequest, token: str) -> HttpResponse:
         if request.method == "POST":
             return redirect_to_login(request.get_full_path())
         return render(request, "volunteers/signups/checkin_anonymous.html", {"activity": activity})
-    volunteer = volunteer_for(request.user)
+    volunteer = volunteer_of(request.user)
     error = ""
     status = 200
     if request.method == "POST" and volunteer is not None:
@@ -697,9 +698,7 @@ def partner(request: ScopedRequest, partner_id: int) -> HttpResponse:
     form to add a representative for those with accounts.manage where the partner is (the
     action says why not to anyone else who posts). 404 outside the viewer's reach."""
     require(request.scope, "volunteers.manage")
-    found = kept_partners(request.scope).filter(pk=partner_id).first()
-    if found is None:
-        raise deny(request.scope, f"volunteers.partner {partner_id}")
+    found = kept_partner_or_404(request.scope, partner_id)
     if found.place is not None:
         may_add = request.scope.has_at("accounts.manage", found.place.grid.path)
     else:

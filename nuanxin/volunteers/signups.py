@@ -413,10 +413,20 @@ def publish_activity(
 # --- sign-up ------------------------------------------------------------------------------------
 
 
-def volunteer_of(user: Any, *, field: str = "volunteer") -> Volunteer:
+def volunteer_of(user: Any) -> Volunteer | None:
+    """The user's own volunteer registration (with the home grid and the partner), if any:
+    the one lookup the sign-up, hours and points pages and endpoints share."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    found: Volunteer | None = (
+        Volunteer.objects.select_related("home_grid", "partner").defer("home_grid__boundary").filter(user=user).first()
+    )
+    return found
+
+
+def registered_volunteer(user: Any, *, field: str = "volunteer") -> Volunteer:
     """The user's volunteer registration, or a refusal asking them to register first."""
-    user_id = getattr(user, "pk", None)
-    volunteer = Volunteer.objects.filter(user_id=user_id).first() if user_id is not None else None
+    volunteer = volunteer_of(user)
     if volunteer is None:
         raise DomainError(_("Register as a volunteer first."), field=field)
     return volunteer
@@ -441,7 +451,7 @@ def sign_up(*, actor: Any, activity: Activity, role: str = "", now: datetime | N
     Refuses: an actor who is not a registered volunteer ("volunteer"); a cancelled,
     unpublished or started activity, or one they are signed up for already ("activity"); a
     role the activity does not need ("role")."""
-    volunteer = volunteer_of(actor)
+    volunteer = registered_volunteer(actor)
     now = now or timezone.now()
     activity = Activity.objects.select_for_update().select_related("area").get(pk=activity.pk)
     _open_for_signup(activity, now)
@@ -653,7 +663,7 @@ def check_in(
         if not signed.exists():
             raise DomainError(_("This volunteer is not signed up for the activity."), field="volunteer")
     elif method == Attendance.Method.QR:
-        volunteer = volunteer_of(actor)
+        volunteer = registered_volunteer(actor)
     else:
         raise DomainError(_("Unknown method."), field="method")
     window = checkin_window(activity)
@@ -707,7 +717,7 @@ def check_out(
         if volunteer is None:
             raise DomainError(_("Choose a volunteer."), field="volunteer")
     else:
-        volunteer = volunteer_of(actor)
+        volunteer = registered_volunteer(actor)
     attendance = (
         Attendance.objects.select_for_update()
         .select_related("activity__area", "volunteer")
