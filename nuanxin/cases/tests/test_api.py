@@ -99,6 +99,20 @@ def test_anonymous_reporter_is_hidden_from_staff(client_for, world, report):
     assert "李字春" not in json.dumps(body, ensure_ascii=False) and body["reporter_name"] is None
 
 
+def test_a_step_naming_an_account_or_grid_that_is_not_there_is_refused_at_that_field(client_for, world, report):
+    case = report("sanitation", by=world.rider)
+    admin = client_for("community_admin")
+    url = f"/api/v1/cases/{case.pk}/steps"
+    assert _post(admin, url, {"step": "accept"}).status_code == 200
+    case.refresh_from_db()
+    handler = case.handler_id
+    for sent, field in (({"handler_id": 10**9}, "handler_id"), ({"grid_id": world.community.pk}, "grid_id")):
+        refused = _post(admin, url, {"step": "dispatch", **sent})
+        assert (refused.status_code, refused.json()["field"]) == (400, field), sent
+    case.refresh_from_db()
+    assert (case.state, case.handler_id) == ("accepted", handler)  # nothing half-written
+
+
 def test_the_loop_through_steps_and_the_reporter_never_sees_internal_notes(client_for, world, report):
     case = report("sanitation", by=world.rider)
     admin = client_for("community_admin")
