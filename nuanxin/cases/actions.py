@@ -26,7 +26,7 @@ from nuanxin.cases.models import (
     CasePhoto,
     Level,
 )
-from nuanxin.core import audit
+from nuanxin.core import audit, changes
 from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import check_point
 from nuanxin.core.photos import StoredPhoto, accept_photo
@@ -472,14 +472,13 @@ def verify_case(*, actor: Any, scope: Scope | None, case: Case, note: str = "", 
 
 @transaction.atomic
 def close_case(*, actor: Any, scope: Scope | None, case: Case, now: datetime | None = None) -> Case:
-    """Close a verified case as fixed: only a verified case counts as fixed. A volunteer who
-    reported it under their own account earns the points of a verified hazard report."""
-    from nuanxin.volunteers.points import award_report_points
-
+    """Close a verified case as fixed: only a verified case counts as fixed. Whoever reacts to
+    a closed case hears of it in this transaction ("cases.closed", core.changes: the
+    volunteers' points for a verified hazard report)."""
     _require_manager(scope, case, actor)
     case = _move(case, actor=actor, kind=CaseEvent.Kind.CLOSED, closure=Case.Closure.FIXED, now=now)
     notices.tell_followers(case, kind="cases.closed", actor=actor)
-    award_report_points(actor=actor, case=case, now=now)
+    changes.happened("cases.closed", actor=actor, case=case, now=now)
     return case
 
 

@@ -6,3 +6,10 @@ class InsightsConfig(AppConfig):
     name = "nuanxin.insights"
     label = "insights"
     verbose_name = _("Insights")
+
+    def ready(self) -> None:
+        # The period figures count what the apps' actions say they create and change.
+        from nuanxin.core import changes
+        from nuanxin.insights import rollups
+
+        changes.watch(rollups)

@@ -2,13 +2,15 @@
 `FigureCount`, kept up to date in the same transaction as the change that moves them.
 
 Each counted model has a source: a function that groups a set of its rows into
-(area, day, metric, category, count). An action that changes counted rows wraps the change
-in `tracking(Model, pks)`, which counts the rows before and after and adds the difference at
-the rows' areas and every area above them; an action that creates them calls
-`added(Model, pks)`. So whatever the action does to a row (a dispute closed, a visit done or
-missed, a hazard fixed, a participant added or taken off, a place moved to another grid), the
-rollups follow without each action knowing which figures it moves. `rebuild()` counts
-everything again from the records (after a bulk load, or to repair).
+(area, day, metric, category, count). An action that changes rows wraps the change in
+`core.changes.tracking(Model, pks)`, and one that creates them calls
+`core.changes.added(Model, pks)`; this module is the watcher those reach (registered by
+`InsightsConfig.ready`): `tracking` counts the rows before and after and adds the difference
+at the rows' areas and every area above them, `added` counts the new rows. So whatever the
+action does to a row (a dispute closed, a visit done or missed, a hazard fixed, a participant
+added or taken off, a place moved to another grid), the rollups follow without each action
+knowing which figures it moves. `rebuild()` counts everything again from the records (after
+a bulk load, or to repair).
 
 Reading: the figures for a node add up that node's rows for the period's days, for each
 metric family through the viewer's reach of the family's permission: when the viewer's reach
@@ -293,16 +295,6 @@ def _lock_places(visits: list[int]) -> None:
     if connection.features.has_select_for_update:
         places = _places_of(visits)
         list(Place.objects.select_for_update().filter(pk__in=places).order_by("pk").values_list("pk"))
-
-
-@contextmanager
-def saving(instance: models.Model) -> Iterator[None]:
-    """Keep the rollups right across saving one instance, new or not."""
-    model, pk = type(instance), instance.pk
-    with tracking(model, [pk] if pk is not None else []):
-        yield
-    if pk is None:
-        added(model, [instance.pk])
 
 
 def _apply(delta: Counter[Key]) -> None:

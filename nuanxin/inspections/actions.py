@@ -14,13 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.core import audit
+from nuanxin.core import audit, changes
 from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import check_point, distance_m
 from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_text
-from nuanxin.insights import rollups
 from nuanxin.inspections import rectifications
 from nuanxin.inspections.answers import check_answers, field_name, hazards_in
 from nuanxin.inspections.checklists import clean_items, template_for
@@ -290,7 +289,7 @@ def generate_due_visits(*, today: date | None = None) -> int:
     created = 0
     with transaction.atomic():
         overdue = Visit.objects.filter(state=Visit.State.DUE, due_on__lt=today)
-        with rollups.tracking(Visit, overdue.values_list("pk", flat=True)):
+        with changes.tracking(Visit, overdue.values_list("pk", flat=True)):
             missed = overdue.update(state=Visit.State.MISSED)
     targets = (
         WatchTarget.objects.active()
@@ -472,7 +471,7 @@ def _complete(
     visit.checked_in_distance = (
         round(distance_m(location[0], location[1], place.lng, place.lat)) if location and place else None
     )
-    with rollups.saving(visit):
+    with changes.saving(visit):
         visit.save()
     VisitPhoto.objects.bulk_create(
         [VisitPhoto(visit=visit, item=code, **VisitPhoto.fields_of(p)) for code, p in stored]

@@ -14,12 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.core import audit
+from nuanxin.core import audit, changes
 from nuanxin.core.errors import DomainError
 from nuanxin.core.masking import mask_name
 from nuanxin.core.numbering import create_numbered, next_in_sequence
 from nuanxin.core.scoping import Scope
-from nuanxin.insights import rollups
 from nuanxin.inspections.answers import is_hazard, worst
 from nuanxin.inspections.models import CATEGORY_PERMISSION, Hazard, Rectification, Visit
 from nuanxin.territory.models import Place
@@ -90,7 +89,7 @@ def issue_order(*, actor: Any, visit: Visit, hazards: list[dict[str, Any]], toda
             for h in hazards
         ]
     )
-    rollups.added(Rectification, [order.pk])
+    changes.added(Rectification, [order.pk])
     Visit.objects.create(
         kind=Visit.Kind.RECHECK,
         target=visit.target,
@@ -128,7 +127,7 @@ def close_order(*, actor: Any, recheck: Visit, items: list[dict[str, Any]], now:
         # an item the re-check could not answer (optional, left empty) is not fixed
         and h.item in recheck.answers
     ]
-    with rollups.tracking(Rectification, [order.pk]):
+    with changes.tracking(Rectification, [order.pk]):
         Hazard.objects.filter(pk__in=fixed_ids).update(fixed=True)
         if len(fixed_ids) == len(hazards):
             order.state = Rectification.State.FIXED
@@ -244,7 +243,7 @@ def change_deadline(
     order.save(update_fields=["deadline"])
     # A re-check already marked missed is due again on the new deadline.
     pending = order.rechecks.exclude(state=Visit.State.DONE)
-    with rollups.tracking(Visit, pending.values_list("pk", flat=True)):
+    with changes.tracking(Visit, pending.values_list("pk", flat=True)):
         pending.update(due_on=deadline, state=Visit.State.DUE)
     audit.record(
         "inspections.deadline_changed",

@@ -19,13 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.core import audit
+from nuanxin.core import audit, changes
 from nuanxin.core.errors import DomainError
 from nuanxin.core.numbering import create_numbered, next_in_sequence
 from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import normalize_mobile, plain_text
-from nuanxin.insights import rollups
 from nuanxin.ledgers.models import (
     Dispute,
     DisputeKind,
@@ -198,7 +197,7 @@ def register_dispute(
     for party in party_rows:
         party.dispute = dispute
     DisputeParty.objects.bulk_create(party_rows)
-    rollups.added(Dispute, [dispute.pk])
+    changes.added(Dispute, [dispute.pk])
     audit.record(
         "disputes.registered",
         actor=actor,
@@ -380,7 +379,7 @@ def close_dispute(
     if agreement is not None and outcome != Outcome.AGREEMENT:
         raise DomainError(_("Only an agreement has a signed document."), field="agreement")
     stored = accept_agreement(agreement) if agreement is not None else None
-    changes: dict[str, Any] = {
+    closed: dict[str, Any] = {
         "state": Dispute.State.CLOSED,
         "outcome": outcome,
         "settled_level": settled_level,
@@ -388,14 +387,14 @@ def close_dispute(
         "updated_at": timezone.now(),
     }
     if stored is not None:
-        changes |= {"agreement_name": stored.name, "agreement_content_type": stored.content_type}
-    with rollups.tracking(Dispute, [dispute.pk]):
-        closing = Dispute.objects.filter(pk=dispute.pk, state=Dispute.State.OPEN).update(**changes)
+        closed |= {"agreement_name": stored.name, "agreement_content_type": stored.content_type}
+    with changes.tracking(Dispute, [dispute.pk]):
+        closing = Dispute.objects.filter(pk=dispute.pk, state=Dispute.State.OPEN).update(**closed)
     if not closing:
         if stored is not None:
             default_storage.delete(stored.name)
         raise DomainError(_("Someone closed this dispute a moment ago; reload it."), code="stale")
-    for key, value in changes.items():
+    for key, value in closed.items():
         setattr(dispute, key, value)
     audit.record(
         "disputes.closed",

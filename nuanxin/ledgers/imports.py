@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from nuanxin.accounts.scope import scope_of
-from nuanxin.core import audit
+from nuanxin.core import audit, changes
 from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope
 from nuanxin.core.spreadsheets import (
@@ -42,7 +42,6 @@ from nuanxin.core.spreadsheets import (
     run_import,
 )
 from nuanxin.core.validators import is_ascii_digits, plain_text
-from nuanxin.insights import rollups
 from nuanxin.inspections.models import Category, ChecklistTemplate, Visit, WatchTarget
 from nuanxin.ledgers.actions import (
     LEVEL_REQUIRED,
@@ -264,7 +263,7 @@ class _VisitRows(_Rows):
             self.flush()
 
     def flush(self) -> None:
-        rollups.added(Visit, [visit.pk for visit in Visit.objects.bulk_create(self.buffer, batch_size=500)])
+        changes.added(Visit, [visit.pk for visit in Visit.objects.bulk_create(self.buffer, batch_size=500)])
         self.buffer = []
 
 
@@ -450,7 +449,7 @@ class _DisputeRows(_Rows):
 
     def flush(self) -> None:
         disputes = Dispute.objects.bulk_create([d for d, _p, _m in self.buffer], batch_size=500)
-        rollups.added(Dispute, [dispute.pk for dispute in disputes])
+        changes.added(Dispute, [dispute.pk for dispute in disputes])
         parties, mediators = [], []
         for dispute, (_d, these_parties, these_mediators) in zip(disputes, self.buffer, strict=True):
             for party in these_parties:

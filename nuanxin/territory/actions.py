@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from nuanxin.core import audit
+from nuanxin.core import audit, changes
 from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import PolygonIndex, check_point, parse_boundary
 from nuanxin.core.scoping import Scope
@@ -205,9 +205,7 @@ def _carry_grid(place: Place) -> None:
     """Rows that keep a copy of their place's grid (residents, households…) follow the place.
 
     Found through the model graph, so the territory needs no knowledge of who copies it;
-    the period-figure rollups (which know the models they count) move such rows' counts."""
-    from nuanxin.insights import rollups  # the figures sit above the territory
-
+    whoever counts such rows (the period figures) moves their counts (core.changes)."""
     for relation in Place._meta.related_objects:
         model = relation.related_model
         if (
@@ -217,7 +215,7 @@ def _carry_grid(place: Place) -> None:
         ):
             rows = model._default_manager.filter(place=place)
             # Rows counted in the period figures move with their counts.
-            with rollups.tracking(model, rows.values_list("pk", flat=True)):
+            with changes.tracking(model, rows.values_list("pk", flat=True)):
                 rows.update(grid=place.grid)
 
 

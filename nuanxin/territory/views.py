@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -12,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nuanxin.accounts.models import User
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.scoping import get_in_scope_or_404, require, require_at
@@ -117,7 +117,7 @@ def assign_staff(request: ScopedRequest, area_id: int) -> HttpResponse:
     require_at(request.scope, "staffing.manage", grid, grid.path)
     form = AssignStaffForm(request.POST)
     if form.is_valid():
-        person = User.objects.filter(username=form.cleaned_data["username"].strip(), is_active=True).first()
+        person = get_user_model().objects.filter(username=form.cleaned_data["username"].strip(), is_active=True).first()
         if person is None:
             form.add_error("username", _("No active account has this username."))
         else:

@@ -14,12 +14,11 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from nuanxin.core import audit
+from nuanxin.core import audit, changes
 from nuanxin.core.errors import DomainError
 from nuanxin.core.numbering import create_numbered, next_in_sequence
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_text
-from nuanxin.insights import rollups
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.models import Activity, ActivityKind, OrganiserKind, Participant, ParticipantGroup
 
@@ -104,7 +103,7 @@ def create_activity(
         organiser=actor,
         findings=findings,
     )
-    rollups.added(Activity, [activity.pk])
+    changes.added(Activity, [activity.pk])
     audit.record("activities.created", actor=actor, obj=activity, detail={"kind": kind})
     return activity
 
@@ -136,7 +135,7 @@ def add_participant(
             raise DomainError(_("This account already takes part in this activity."), field="user")
     else:
         name = plain_text(name, field="name", limit=NAME_MAX, required=True, message=_("A name is required."))
-    with rollups.tracking(Activity, [activity.pk]):
+    with changes.tracking(Activity, [activity.pk]):
         participant = Participant.objects.create(activity=activity, user=user, name=name, group=group)
     audit.record(
         "activities.participant_added",
@@ -154,7 +153,7 @@ def remove_participant(*, actor: Any, participant: Participant, scope: Scope | N
     activity = participant.activity
     _check_manages(scope, activity.area, field=None)
     detail = {"participant": participant.pk, "group": participant.group}
-    with rollups.tracking(Activity, [activity.pk]):
+    with changes.tracking(Activity, [activity.pk]):
         participant.delete()
     audit.record("activities.participant_removed", actor=actor, obj=activity, detail=detail)
 

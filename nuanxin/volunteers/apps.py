@@ -6,3 +6,11 @@ class VolunteersConfig(AppConfig):
     name = "nuanxin.volunteers"
     label = "volunteers"
     verbose_name = _("Volunteers and activities")
+
+    def ready(self) -> None:
+        # A volunteer who reported a hazard under their own account earns its points when the
+        # case is closed as fixed (core.changes: the cases app does not know the points).
+        from nuanxin.core import changes
+        from nuanxin.volunteers.points import award_report_points
+
+        changes.on("cases.closed", award_report_points)
