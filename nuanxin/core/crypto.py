@@ -47,7 +47,7 @@ class Sealer:
 
     The blind index is HMAC-SHA256 (RFC 2104) computed from SHA-256 states that have taken
     the key's inner and outer pads, and the purpose, already: two state copies a value
-    instead of `hmac.new`'s set-up (about 1.5 µs a value instead of 4.7). A test holds it to
+    instead of `hmac.new`'s set-up (0.6 µs a value against 1.6, 2026-12-07). A test holds it to
     the standard library's `hmac`."""
 
     def __init__(self, cipher_key: bytes, index_key: bytes) -> None:
