@@ -59,6 +59,19 @@ def test_hostile_text_from_every_channel_is_exported_as_text(world, report, clie
     assert all(not isinstance(c.value, str) or not c.value.startswith(("=", "+", "-", "@")) for c in cells)
 
 
+def test_an_address_starting_with_a_tab_or_a_carriage_return_is_exported_as_text(world, report):
+    # A report's text is stripped as it is taken (core.validators.plain_text): the tab or CR
+    # goes, and what follows it, a formula again, arrives quoted.
+    for address in ("\t=1+2", "\r@SUM(A1)"):
+        report("sanitation", by=world.resident, address=address)
+    admin = world.community_admin
+    cells = _cells(export_cases(actor=admin, scope=scope_of(admin), filters=CaseFilters()).content)
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    texts = {c.value for c in cells if c.data_type == "s"}
+    assert {"'=1+2", "'@SUM(A1)"} <= texts, texts
+    assert not [t for t in texts if t.startswith(("=", "+", "-", "@", "\t", "\r"))]
+
+
 def test_the_export_page_answers_the_safe_sheet_and_others_are_refused(world, report, client_for):
     report("sanitation", by=world.resident, address=LINK)
     response = client_for("community_admin").get("/cases/export.xlsx")

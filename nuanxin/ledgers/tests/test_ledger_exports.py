@@ -123,3 +123,60 @@ def test_campaign_export_totals_match_the_rows(client_for, records, world):
         index = keys.index(key)
         assert totals[index] == data[0][index] == expected
     assert data[0][1].date() == date(2024, 3, 9)
+
+
+PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_every_ledger_exports_text_starting_like_a_formula_as_text(records, world):
+    # Every text a ledger can show (place, resident, party and mediator names, summaries,
+    # activity titles, participants) made to start with each character a spreadsheet reads as
+    # the start of a formula, in turn: every ledger's export reads them back as quoted text.
+    from nuanxin.ledgers.models import Dispute, DisputeParty, Mediator
+    from nuanxin.ledgers.tests.ledger_support import done_visit
+    from nuanxin.people.models import Resident
+    from nuanxin.volunteers.models import Activity, Participant
+
+    # The ledgers the records leave empty get a row too.
+    target, worker = records.watch.restaurant_target, world.grid1_worker
+    done_visit(target, due=date(2024, 3, 20), done=date(2024, 3, 20), worker=worker, template="generic")
+    for n, kind in enumerate(("cleanup", "food_safety_check", "anti_fraud"), start=2):
+        Activity.objects.create(
+            number=f"HD202400{n}",
+            kind=kind,
+            title="专项行动",
+            area=world.grid1,
+            starts_on=date(2024, 3, 10),
+            ends_on=date(2024, 3, 10),
+            organiser=world.community_staff,
+        )
+
+    def hostile(model, field, n=0):
+        for i, pk in enumerate(model.objects.order_by("pk").values_list("pk", flat=True)):
+            text = PREFIXES[(i + n) % len(PREFIXES)] + "cmd|' /C calc'!A0"
+            model.objects.filter(pk=pk).update(**{field: text[: model._meta.get_field(field).max_length or 200]})
+
+    for n, (model, field) in enumerate(
+        [
+            (Place, "name"),
+            (Resident, "name"),
+            (Dispute, "summary"),
+            (DisputeParty, "name"),
+            (Mediator, "name"),
+            (Activity, "title"),
+            (Participant, "name"),
+        ]
+    ):
+        hostile(model, field, n)
+    admin = world.community_admin
+    seen = set()
+    for code, ledger in BY_CODE.items():
+        result = export_ledger(actor=admin, scope=scope_of(admin), ledger=ledger, filters=Filters())
+        cells = _cells(result)
+        assert not [c.coordinate for c in cells if c.data_type == "f"], code
+        texts = [c.value for c in cells if isinstance(c.value, str)]
+        assert all(not t.startswith(PREFIXES) for t in texts), code
+        quoted = [t for t in texts if t.startswith("'") and t[1:2] in PREFIXES]
+        assert quoted, f"{code} showed none of the hostile texts"
+        seen |= {t[1] for t in quoted}
+    assert seen == set(PREFIXES)
