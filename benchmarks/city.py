@@ -685,8 +685,8 @@ def ledger_exports(server: Server) -> list[dict]:
 
     from nuanxin.core.models import AuditEntry
     from nuanxin.inspections.models import Visit
-    from nuanxin.ledgers.exports import MAX_EXPORT_ROWS
-    from nuanxin.ledgers.registry import BY_CODE
+    from nuanxin.ledgers.registry.exports import MAX_EXPORT_ROWS
+    from nuanxin.ledgers.registry.queries import BY_CODE
 
     done = Visit.objects.filter(state="done", version__template__code__in=list(BY_CODE))
     counts = done.values("version__template__code").annotate(n=Count("pk")).order_by("-n")

@@ -121,8 +121,8 @@ def export(rows: int) -> tuple[float, float, int]:
     """Seconds, peak heap MB (a second, traced run) and row count of an export of `rows` rows."""
     from nuanxin.accounts.models import User
     from nuanxin.accounts.scope import scope_of
-    from nuanxin.ledgers.exports import export_ledger
-    from nuanxin.ledgers.registry import BY_CODE, Filters
+    from nuanxin.ledgers.registry.exports import export_ledger
+    from nuanxin.ledgers.registry.queries import BY_CODE, Filters
 
     admin = User.objects.get(username="community-admin")
     scope = scope_of(admin)
@@ -168,8 +168,8 @@ def import_rows(path: Path) -> tuple[float, float, int]:
     from nuanxin.accounts.models import User
     from nuanxin.accounts.scope import scope_of
     from nuanxin.inspections.models import Visit
-    from nuanxin.ledgers.imports import import_ledger
-    from nuanxin.ledgers.registry import BY_CODE
+    from nuanxin.ledgers.registry.imports import import_ledger
+    from nuanxin.ledgers.registry.queries import BY_CODE
 
     admin = User.objects.get(username="community-admin")
 

@@ -172,8 +172,8 @@ def _register() -> None:
     from nuanxin.core.api import router as notifications_router
     from nuanxin.insights.api import router as insights_router
     from nuanxin.inspections.api import router as inspections_router
-    from nuanxin.ledgers.api import router as disputes_router
-    from nuanxin.ledgers.ledger_api import router as ledgers_router
+    from nuanxin.ledgers.disputes.api import router as disputes_router
+    from nuanxin.ledgers.registry.api import router as ledgers_router
     from nuanxin.people.api import router as people_router
     from nuanxin.stations.api import router as stations_router
     from nuanxin.territory.api import router as territory_router

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from nuanxin.inspections import actions as inspections
 from nuanxin.inspections.checklists import template_for
 from nuanxin.inspections.models import Category, ChecklistTemplate, Visit, WatchTarget
-from nuanxin.ledgers import actions as disputes
+from nuanxin.ledgers.disputes import actions as disputes
 from nuanxin.ledgers.models import DisputeKind, DisputeSource, Outcome, SettledLevel
 from nuanxin.people.models import ResidentTag
 from nuanxin.territory.models import Area, Place, StaffAssignment

@@ -25,7 +25,7 @@ from playwright.sync_api import Geolocation, Page, expect
 from nuanxin.inspections import actions
 from nuanxin.inspections.checklists import install_demo_templates
 from nuanxin.inspections.models import Rectification, Visit
-from nuanxin.ledgers.registry import LEDGERS
+from nuanxin.ledgers.registry.queries import LEDGERS
 from nuanxin.territory import actions as territory_actions
 from nuanxin.testing import World, image_bytes
 from nuanxin.tests_browser.conftest import DESKTOP, PHONE, screenshot, sign_in

@@ -17,7 +17,7 @@ from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.cases.models import Case
 from nuanxin.core.errors import DomainError
 from nuanxin.inspections.answers import check_answers
-from nuanxin.ledgers import actions as ledger_actions
+from nuanxin.ledgers.disputes import actions as ledger_actions
 from nuanxin.open311.actions import issue_api_key
 from nuanxin.people import actions as people_actions
 from nuanxin.stations import actions as station_actions

@@ -17,7 +17,7 @@ from nuanxin.insights.queries import counted_figures, period_figures
 from nuanxin.inspections import actions as inspections
 from nuanxin.inspections import rectifications
 from nuanxin.inspections.models import ChecklistTemplate, Rectification, Visit
-from nuanxin.ledgers import actions as ledgers
+from nuanxin.ledgers.disputes import actions as ledgers
 from nuanxin.ledgers.models import Dispute
 from nuanxin.territory import actions as territory
 from nuanxin.territory.models import Place

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from nuanxin.ledgers import actions
+from nuanxin.ledgers.disputes import actions
 from nuanxin.ledgers.models import Dispute
 from nuanxin.testing import World
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from nuanxin.accounts.scope import scope_of
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
-from nuanxin.ledgers import actions
+from nuanxin.ledgers.disputes import actions
 from nuanxin.ledgers.models import Dispute, DisputeParty, MediationSession, Mediator
 from nuanxin.ledgers.tests.disputes_support import PARTIES, RECEIVED, TODAY, _media, pdf_upload, register
 from nuanxin.testing import gps_exif, image_bytes
@@ -316,7 +316,7 @@ def test_acting_on_a_dispute_outside_the_record_scope_is_forbidden(world):
 
 
 def test_period_figures_count_received_resolved_and_levels(world):
-    from nuanxin.ledgers.queries import dispute_figures
+    from nuanxin.ledgers.disputes.queries import dispute_figures
 
     def close(dispute, outcome, level="", on=TODAY):
         actions.close_dispute(

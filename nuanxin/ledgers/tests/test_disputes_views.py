@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from nuanxin.core.models import AuditEntry
 from nuanxin.inspections.models import Visit
 from nuanxin.inspections.tests.conftest import people, watch
-from nuanxin.ledgers import actions
+from nuanxin.ledgers.disputes import actions
 from nuanxin.ledgers.models import Dispute, MediationSession, Mediator
 from nuanxin.ledgers.tests.disputes_support import TODAY, _media, pdf_upload, register
 

@@ -10,10 +10,10 @@ from nuanxin.accounts.scope import scope_of
 from nuanxin.core.models import AuditEntry
 from nuanxin.inspections.models import Visit
 from nuanxin.inspections.tests.conftest import people, watch
-from nuanxin.ledgers.actions import register_dispute
-from nuanxin.ledgers.exports import export_ledger
+from nuanxin.ledgers.disputes.actions import register_dispute
 from nuanxin.ledgers.models import DisputeSource
-from nuanxin.ledgers.registry import BY_CODE, Filters
+from nuanxin.ledgers.registry.exports import export_ledger
+from nuanxin.ledgers.registry.queries import BY_CODE, Filters
 from nuanxin.ledgers.tests.ledger_support import records
 from nuanxin.territory.models import Place
 

@@ -9,9 +9,9 @@ from nuanxin.accounts.scope import scope_of
 from nuanxin.core.models import AuditEntry
 from nuanxin.inspections.models import Visit
 from nuanxin.inspections.tests.conftest import people, watch
-from nuanxin.ledgers.imports import import_ledger
 from nuanxin.ledgers.models import Dispute, DisputeParty, Mediator
-from nuanxin.ledgers.registry import BY_CODE
+from nuanxin.ledgers.registry.imports import import_ledger
+from nuanxin.ledgers.registry.queries import BY_CODE
 from nuanxin.ledgers.tests.ledger_support import records, xlsx
 
 __all__ = ["people", "records", "watch"]

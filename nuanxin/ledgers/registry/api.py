@@ -15,9 +15,9 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.schemas import Count
 from nuanxin.core.scoping import deny, require
-from nuanxin.ledgers.exports import export_ledger
-from nuanxin.ledgers.imports import columns_for, import_ledger
-from nuanxin.ledgers.registry import Filters, Ledger, ledger_or_404, ledgers_for, page_rows
+from nuanxin.ledgers.registry.exports import export_ledger
+from nuanxin.ledgers.registry.imports import columns_for, import_ledger
+from nuanxin.ledgers.registry.queries import Filters, Ledger, ledger_or_404, ledgers_for, page_rows
 
 router = Router(tags=["ledgers"])
 

@@ -22,7 +22,7 @@ from openpyxl.styles import Font
 from nuanxin.core import audit
 from nuanxin.core.scoping import Scope
 from nuanxin.core.spreadsheets import SheetWriter
-from nuanxin.ledgers.registry import Filters, Ledger
+from nuanxin.ledgers.registry.queries import Filters, Ledger
 from nuanxin.territory.models import Area
 
 # A district's year of visits fits; beyond it the sheet says it was cut and the totals row

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from nuanxin.ledgers import views
+from nuanxin.ledgers.disputes import views
 
 app_name = "disputes"
 urlpatterns = [

@@ -25,18 +25,9 @@ from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.scoping import Scope, deny, require
 from nuanxin.core.validators import is_ascii_digits
-from nuanxin.ledgers import actions
-from nuanxin.ledgers.actions import PartyIn
-from nuanxin.ledgers.models import (
-    Dispute,
-    DisputeKind,
-    DisputeParty,
-    DisputeSource,
-    Mediator,
-    Outcome,
-    SettledLevel,
-)
-from nuanxin.ledgers.queries import (
+from nuanxin.ledgers.disputes import actions
+from nuanxin.ledgers.disputes.actions import PartyIn
+from nuanxin.ledgers.disputes.queries import (
     DisputeFilters,
     dispute_or_404,
     disputes_for,
@@ -45,6 +36,15 @@ from nuanxin.ledgers.queries import (
     masked_party,
     mediator_candidates,
     record_grids,
+)
+from nuanxin.ledgers.models import (
+    Dispute,
+    DisputeKind,
+    DisputeParty,
+    DisputeSource,
+    Mediator,
+    Outcome,
+    SettledLevel,
 )
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import working_areas

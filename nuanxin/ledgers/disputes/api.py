@@ -21,9 +21,8 @@ from nuanxin.core.periods import parse_day
 from nuanxin.core.schemas import BoundedPagination, Id
 from nuanxin.core.scoping import require, sent_row
 from nuanxin.inspections.models import Visit
-from nuanxin.ledgers import actions
-from nuanxin.ledgers.models import Dispute, DisputeKind, DisputeParty, Outcome, SettledLevel
-from nuanxin.ledgers.queries import (
+from nuanxin.ledgers.disputes import actions
+from nuanxin.ledgers.disputes.queries import (
     DisputeFilters,
     dispute_or_404,
     disputes_for,
@@ -31,6 +30,7 @@ from nuanxin.ledgers.queries import (
     linked_visit_id,
     masked_party,
 )
+from nuanxin.ledgers.models import Dispute, DisputeKind, DisputeParty, Outcome, SettledLevel
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place
 

@@ -43,7 +43,7 @@ from nuanxin.core.spreadsheets import (
 )
 from nuanxin.core.validators import is_ascii_digits, plain_text
 from nuanxin.inspections.models import Category, ChecklistTemplate, Visit, WatchTarget
-from nuanxin.ledgers.actions import (
+from nuanxin.ledgers.disputes.actions import (
     LEVEL_REQUIRED,
     MAX_PARTIES,
     MEDIATOR_NAME_MAX,
@@ -63,7 +63,7 @@ from nuanxin.ledgers.models import (
     Outcome,
     SettledLevel,
 )
-from nuanxin.ledgers.registry import DisputeLedger, Ledger, VisitLedger
+from nuanxin.ledgers.registry.queries import DisputeLedger, Ledger, VisitLedger
 from nuanxin.territory.models import Area
 
 # Rows are validated one by one and written in bulk (no per-row action call), so a file may
