@@ -98,7 +98,7 @@ def volunteers(grid, target: int) -> str:
     """Insert accounts and volunteer registrations up to `target`; "" when none were needed."""
     from nuanxin.accounts.models import User
     from nuanxin.volunteers.models import ParticipantGroup, Volunteer
-    from nuanxin.volunteers.signups import phone_index
+    from nuanxin.volunteers.signups.actions import phone_index
 
     have = Volunteer.objects.filter(user__username__startswith="bench-vol-").count()
     if have >= target:
@@ -173,7 +173,8 @@ def credentials(target: int, mode: str) -> list[tuple[int, dict[str, str]]]:
 
 def new_activity(community, organiser, label: str):
     """A clean-up starting in 30 minutes (so its code is valid now), through the actions."""
-    from nuanxin.volunteers import actions, signups
+    from nuanxin.volunteers.activities import actions
+    from nuanxin.volunteers.signups import actions as signups
 
     begin = timezone.localtime() + timedelta(minutes=30)
     end = begin + timedelta(hours=2)
@@ -439,8 +440,8 @@ def in_process(community, organiser, people: list[tuple[int, dict[str, str]]]) -
     rows.append(measure("in-process, one thread: a duplicate check-in", lambda: post(people[0][1], 400)))
 
     # The action alone is one transaction: on SQLite, how long a check-in holds the write lock.
-    from nuanxin.volunteers import signups
     from nuanxin.volunteers.models import Volunteer
+    from nuanxin.volunteers.signups import actions as signups
 
     activity, _code = new_activity(community, organiser, "action")
     registered = iter(Volunteer.objects.filter(pk__in=[vid for vid, _h in people]).select_related("user"))

@@ -177,10 +177,10 @@ def _register() -> None:
     from nuanxin.people.api import router as people_router
     from nuanxin.stations.api import router as stations_router
     from nuanxin.territory.api import router as territory_router
-    from nuanxin.volunteers.api import router as activities_router
-    from nuanxin.volunteers.hours_api import router as hours_router
-    from nuanxin.volunteers.points_api import router as points_router
-    from nuanxin.volunteers.signup_api import router as volunteers_router
+    from nuanxin.volunteers.activities.api import router as activities_router
+    from nuanxin.volunteers.hours.api import router as hours_router
+    from nuanxin.volunteers.points.api import router as points_router
+    from nuanxin.volunteers.signups.api import router as volunteers_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/", territory_router)

@@ -26,7 +26,7 @@ from nuanxin.ledgers.disputes import actions as disputes
 from nuanxin.ledgers.models import DisputeKind, DisputeSource, Outcome, SettledLevel
 from nuanxin.people.models import ResidentTag
 from nuanxin.territory.models import Area, Place, StaffAssignment
-from nuanxin.volunteers import actions as activities
+from nuanxin.volunteers.activities import actions as activities
 from nuanxin.volunteers.models import ActivityKind, ParticipantGroup
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from nuanxin.territory.models import Area
-from nuanxin.volunteers import points
 from nuanxin.volunteers.models import Partner, Reward
+from nuanxin.volunteers.points import actions as points
 
 # (name, points, stock): everyday goods a community love supermarket (爱心超市) stocks.
 LOVE_SUPERMARKET = (

@@ -20,9 +20,9 @@ from nuanxin.accounts.models import User
 from nuanxin.accounts.roles import Role
 from nuanxin.core.errors import DomainError
 from nuanxin.territory.models import Area, Place
-from nuanxin.volunteers import actions as activities
-from nuanxin.volunteers import signups
+from nuanxin.volunteers.activities import actions as activities
 from nuanxin.volunteers.models import ActivityKind, ParticipantGroup, Partner
+from nuanxin.volunteers.signups import actions as signups
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PLATFORMS = (("美团外卖", "rider"), ("饿了么", "rider"), ("顺丰速运", "courier"), ("滴滴出行", "driver"))

@@ -83,8 +83,8 @@ def build_objects(world: World) -> Objects:
     from nuanxin.stations import actions as station_actions
     from nuanxin.territory import actions as territory_actions
     from nuanxin.territory.models import StaffAssignment
-    from nuanxin.volunteers import hours
-    from nuanxin.volunteers.actions import add_participant, create_activity
+    from nuanxin.volunteers.activities.actions import add_participant, create_activity
+    from nuanxin.volunteers.hours import actions as hours
     from nuanxin.volunteers.models import Activity, Partner, SignUp, Volunteer
     from nuanxin.volunteers.tests.test_hours import DAY, at, attend, make_activity, make_volunteer
 
@@ -344,9 +344,11 @@ def _build_more(
     from nuanxin.inspections.actions import add_visit_photos
     from nuanxin.inspections.models import VisitPhoto
     from nuanxin.stations.actions import add_station_photos
-    from nuanxin.volunteers import hours, points, signups
-    from nuanxin.volunteers.actions import create_activity
+    from nuanxin.volunteers.activities.actions import create_activity
+    from nuanxin.volunteers.hours import actions as hours
     from nuanxin.volunteers.models import Attendance, ServiceRecord
+    from nuanxin.volunteers.points import actions as points
+    from nuanxin.volunteers.signups import actions as signups
     from nuanxin.volunteers.tests.test_hours import at, attend
 
     activity, far_activity = activities

@@ -31,9 +31,10 @@ from nuanxin.stations.models import StationCheckIn
 from nuanxin.territory import actions as territory_actions
 from nuanxin.testing import World
 from nuanxin.tests_browser.conftest import DESKTOP, PHONE, screenshot, sign_in
-from nuanxin.volunteers import points, signups
-from nuanxin.volunteers.actions import create_activity
+from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Attendance, PointsEntry, Redemption, ServiceRecord, SignUp
+from nuanxin.volunteers.points import actions as points
+from nuanxin.volunteers.signups import actions as signups
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RIDER_NAME = "马骁骑"

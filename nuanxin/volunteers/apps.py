@@ -11,6 +11,6 @@ class VolunteersConfig(AppConfig):
         # A volunteer who reported a hazard under their own account earns its points when the
         # case is closed as fixed (core.changes: the cases app does not know the points).
         from nuanxin.core import changes
-        from nuanxin.volunteers.points import award_report_points
+        from nuanxin.volunteers.points.actions import award_report_points
 
         changes.on("cases.closed", award_report_points)

@@ -18,7 +18,7 @@ class PhoneBackend(ModelBackend):
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> Any:
         from nuanxin.volunteers.models import Volunteer
-        from nuanxin.volunteers.signups import phone_index
+        from nuanxin.volunteers.signups.actions import phone_index
 
         if not username or not password:
             return None

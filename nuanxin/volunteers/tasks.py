@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from nuanxin.volunteers import signups
+from nuanxin.volunteers.signups import actions as signups
 
 
 @task()

@@ -265,7 +265,7 @@ def test_a_phone_number_is_counted_under_a_keyed_hash_never_in_the_clear(volunte
 @pytest.fixture
 def volunteer_phone(world):
     """A volunteer who joined from the phone: they sign in with 19955501234."""
-    from nuanxin.volunteers import signups
+    from nuanxin.volunteers.signups import actions as signups
 
     signups.join(name="张三", phone="19955501234", password=PASSWORD, group="resident", home_grid=world.grid1)
     return "19955501234"

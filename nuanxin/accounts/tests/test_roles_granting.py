@@ -15,8 +15,8 @@ from nuanxin.core.audit import SYSTEM
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
 from nuanxin.testing import PERSONAS, World
-from nuanxin.volunteers import signups
 from nuanxin.volunteers.models import Partner, Volunteer
+from nuanxin.volunteers.signups import actions as signups
 
 # Who holds accounts.manage where (declared here, not derived from the code under test).
 ON_COMMUNITY = {"system_admin", "community_admin"}  # the community, its grids, its units

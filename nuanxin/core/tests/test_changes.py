@@ -76,7 +76,7 @@ def test_an_event_reaches_its_handlers_with_its_facts(calls: list[Any]) -> None:
 
 def test_the_installed_apps_registered_the_figures_and_the_points() -> None:
     from nuanxin.insights import rollups
-    from nuanxin.volunteers.points import award_report_points
+    from nuanxin.volunteers.points.actions import award_report_points
 
     assert rollups in changes._watchers
     assert award_report_points in changes._handlers["cases.closed"]

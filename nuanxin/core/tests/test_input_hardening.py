@@ -24,7 +24,7 @@ from nuanxin.stations import actions as station_actions
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Area
 from nuanxin.testing import World
-from nuanxin.volunteers.actions import create_activity
+from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Activity
 
 HUGE = "99999999999999999999"  # above 2**63

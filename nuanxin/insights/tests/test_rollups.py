@@ -22,7 +22,7 @@ from nuanxin.ledgers.models import Dispute
 from nuanxin.territory import actions as territory
 from nuanxin.territory.models import Place
 from nuanxin.testing import table_schema
-from nuanxin.volunteers import actions as volunteers
+from nuanxin.volunteers.activities import actions as volunteers
 from nuanxin.volunteers.models import Activity, Participant, ParticipantGroup
 
 SH = ZoneInfo("Asia/Shanghai")

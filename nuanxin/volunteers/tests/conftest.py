@@ -11,7 +11,7 @@ from nuanxin.inspections.tests.conftest import people, watch  # noqa: F401 (fixt
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Place
 from nuanxin.testing import World
-from nuanxin.volunteers.actions import create_activity
+from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Activity
 
 

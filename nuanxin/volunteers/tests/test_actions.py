@@ -11,7 +11,7 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
 from nuanxin.inspections.models import ChecklistTemplate, Rectification, Visit
 from nuanxin.testing import World
-from nuanxin.volunteers import actions
+from nuanxin.volunteers.activities import actions
 from nuanxin.volunteers.models import Activity, Participant
 from nuanxin.volunteers.tests.conftest import Campaigns
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from nuanxin.inspections.models import Visit
 from nuanxin.inspections.tests.conftest import Watch
 from nuanxin.testing import World
-from nuanxin.volunteers import actions
+from nuanxin.volunteers.activities import actions
 from nuanxin.volunteers.models import Activity, Participant
 from nuanxin.volunteers.tests.conftest import Campaigns
 from nuanxin.volunteers.tests.test_actions import CLEAN

@@ -14,8 +14,8 @@ from nuanxin.accounts.scope import scope_of
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry, Notification
 from nuanxin.testing import World
-from nuanxin.volunteers import signups
 from nuanxin.volunteers.models import Activity, SignUp
+from nuanxin.volunteers.signups import actions as signups
 from nuanxin.volunteers.tests.test_signups import Volunteering, local, volunteer, volunteering  # noqa: F401
 
 

@@ -20,9 +20,9 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
 from nuanxin.core.scoping import Scope
 from nuanxin.testing import World
-from nuanxin.volunteers import hours
-from nuanxin.volunteers.actions import create_activity
-from nuanxin.volunteers.certificates import certificate_for, render_docx, render_pdf
+from nuanxin.volunteers.activities.actions import create_activity
+from nuanxin.volunteers.hours import actions as hours
+from nuanxin.volunteers.hours.certificates import certificate_for, render_docx, render_pdf
 from nuanxin.volunteers.models import (
     Activity,
     Attendance,
@@ -162,9 +162,9 @@ def test_the_organiser_approves_and_points_follow(
     world: World, served: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     awarded: list[tuple[Any, Any]] = []
-    fake = types.ModuleType("nuanxin.volunteers.points")
+    fake = types.ModuleType("nuanxin.volunteers.points.actions")
     fake.award_service_points = lambda *, actor, record: awarded.append((actor, record))  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "nuanxin.volunteers.points", fake)
+    monkeypatch.setitem(sys.modules, "nuanxin.volunteers.points.actions", fake)
     record = hours.approve_record(actor=world.grid1_worker, record=served.record, scope=scope_of(world.grid1_worker))
     assert record.state == ServiceRecord.State.APPROVED and record.approved_by == world.grid1_worker
     assert awarded == [(world.grid1_worker, record)]

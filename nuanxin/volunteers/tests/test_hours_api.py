@@ -11,7 +11,7 @@ import pytest
 
 from nuanxin.core.models import AuditEntry
 from nuanxin.testing import World
-from nuanxin.volunteers import hours
+from nuanxin.volunteers.hours import actions as hours
 from nuanxin.volunteers.models import HoursCorrection, ServiceRecord
 from nuanxin.volunteers.tests.test_hours import Served, served  # noqa: F401
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from nuanxin.core.models import AuditEntry
 from nuanxin.testing import World
-from nuanxin.volunteers import hours
+from nuanxin.volunteers.hours import actions as hours
 from nuanxin.volunteers.models import HoursCorrection, ServiceRecord, StarLevels
 from nuanxin.volunteers.tests.test_hours import DAY, Served, at, attend, make_volunteer, served  # noqa: F401
 

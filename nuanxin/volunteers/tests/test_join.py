@@ -21,8 +21,8 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
 from nuanxin.core.validators import normalize_mobile
 from nuanxin.testing import World
-from nuanxin.volunteers import signups
 from nuanxin.volunteers.models import Volunteer
+from nuanxin.volunteers.signups import actions as signups
 from nuanxin.volunteers.tests.test_signups import Volunteering, local, volunteering  # noqa: F401
 
 PASSWORD = "warm-tea-4-riders"

@@ -14,8 +14,8 @@ from nuanxin.core.models import AuditEntry
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Place
 from nuanxin.testing import World
-from nuanxin.volunteers import signups
 from nuanxin.volunteers.models import Partner
+from nuanxin.volunteers.signups import actions as signups
 
 
 @dataclass

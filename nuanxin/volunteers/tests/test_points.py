@@ -15,8 +15,7 @@ from nuanxin.cases.models import Case, CaseClass
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
 from nuanxin.testing import World
-from nuanxin.volunteers import points
-from nuanxin.volunteers.actions import create_activity
+from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import (
     Activity,
     Attendance,
@@ -28,6 +27,7 @@ from nuanxin.volunteers.models import (
     ServiceRecord,
     Volunteer,
 )
+from nuanxin.volunteers.points import actions as points
 
 AT = datetime(2024, 6, 8, 2, 0, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from nuanxin.testing import World
-from nuanxin.volunteers import points
 from nuanxin.volunteers.models import PointsEntry, Redemption
+from nuanxin.volunteers.points import actions as points
 from nuanxin.volunteers.tests.test_points import PointsWorld, grant, pw  # noqa: F401 (fixture)
 
 API = "/api/v1/points"

@@ -14,9 +14,9 @@ from django.db.models import Sum
 from nuanxin.accounts import actions as account_actions
 from nuanxin.core.errors import DomainError
 from nuanxin.testing import PASSWORD, build_world
-from nuanxin.volunteers import points
-from nuanxin.volunteers.actions import create_activity
+from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Attendance, PointsEntry, Redemption, Reward, ServiceRecord, Volunteer
+from nuanxin.volunteers.points import actions as points
 from nuanxin.volunteers.tests.test_points import AT
 
 pytestmark = pytest.mark.skipif(

@@ -9,8 +9,8 @@ import pytest
 
 from nuanxin.core.models import AuditEntry
 from nuanxin.testing import World
-from nuanxin.volunteers import points
 from nuanxin.volunteers.models import PointsEntry, PointsRule, Redemption, Reward
+from nuanxin.volunteers.points import actions as points
 from nuanxin.volunteers.tests.test_points import PointsWorld, grant, pw  # noqa: F401 (fixture)
 
 HOME = "/volunteers/points/"

@@ -1,5 +1,5 @@
 """Volunteer registration, partners, publishing, sign-up with a waiting list, reminders and
-check-in/out (the actions in nuanxin/volunteers/signups.py)."""
+check-in/out (the actions in nuanxin/volunteers/signups/actions.py)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -17,9 +17,9 @@ from nuanxin.core.audit import SYSTEM
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry, Notification
 from nuanxin.testing import World
-from nuanxin.volunteers import signups
-from nuanxin.volunteers.actions import create_activity
+from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Activity, Attendance, Participant, Partner, ServiceRecord, SignUp, Volunteer
+from nuanxin.volunteers.signups import actions as signups
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -467,7 +467,7 @@ def test_walk_ins_check_in_by_code_and_existing_participants_are_not_doubled(
     volunteering: Volunteering, world: World
 ) -> None:
     a, day = volunteering.cleanup, volunteering.day
-    from nuanxin.volunteers.actions import add_participant
+    from nuanxin.volunteers.activities.actions import add_participant
 
     add_participant(actor=world.grid1_worker, activity=a, group="resident", user=world.resident)
     signups.check_in(actor=world.resident, activity=a, now=local(day, 9, 10))

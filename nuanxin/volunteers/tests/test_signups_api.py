@@ -8,8 +8,8 @@ import time_machine
 from django.test import Client
 
 from nuanxin.testing import World
-from nuanxin.volunteers import signups
 from nuanxin.volunteers.models import Attendance, Partner, SignUp, Volunteer
+from nuanxin.volunteers.signups import actions as signups
 from nuanxin.volunteers.tests.test_signups import Volunteering, local, make_user, volunteer, volunteering  # noqa: F401
 
 API = "/api/v1/volunteers"

@@ -11,9 +11,9 @@ from django.db import connection, connections
 from nuanxin.accounts import actions as account_actions
 from nuanxin.core.errors import DomainError
 from nuanxin.testing import build_world
-from nuanxin.volunteers import signups
-from nuanxin.volunteers.actions import create_activity
+from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Activity, Attendance, Participant, SignUp
+from nuanxin.volunteers.signups import actions as signups
 from nuanxin.volunteers.tests.test_signups import local
 
 pytestmark = pytest.mark.skipif(

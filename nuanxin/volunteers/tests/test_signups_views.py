@@ -9,8 +9,8 @@ import time_machine
 from django.urls import reverse
 
 from nuanxin.testing import World
-from nuanxin.volunteers import signups
 from nuanxin.volunteers.models import Attendance, ServiceRecord, SignUp, Volunteer
+from nuanxin.volunteers.signups import actions as signups
 from nuanxin.volunteers.tests.test_signups import Volunteering, local, make_user, volunteer, volunteering  # noqa: F401
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nuanxin.volunteers import views
+from nuanxin.volunteers.activities import views
 
 app_name = "activities"
 urlpatterns = [

@@ -16,7 +16,7 @@ from nuanxin.core.scoping import Scope, deny
 from nuanxin.core.validators import normalize_mobile
 from nuanxin.territory.models import Area
 from nuanxin.volunteers.models import Activity, Attendance, Partner, SignUp, Volunteer
-from nuanxin.volunteers.signups import starts_at
+from nuanxin.volunteers.signups.actions import starts_at
 
 ORGANISER_PERMISSIONS = ("activities.manage", "volunteers.manage")
 

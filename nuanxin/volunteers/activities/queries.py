@@ -18,7 +18,7 @@ from nuanxin.core.scoping import Scope, get_in_scope_or_404
 from nuanxin.inspections.models import CATEGORY_PERMISSION, ChecklistTemplate, Visit
 from nuanxin.territory.models import Area, Place
 from nuanxin.territory.queries import ancestor_paths
-from nuanxin.volunteers.actions import ACTIVITY_LEVELS
+from nuanxin.volunteers.activities.actions import ACTIVITY_LEVELS
 from nuanxin.volunteers.models import CAMPAIGN_KINDS, Activity, Participant, ParticipantGroup
 
 # Roles whose holders count as the community's staff when picking a participant's account.

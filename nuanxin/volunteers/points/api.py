@@ -14,9 +14,9 @@ from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.schemas import Id
 from nuanxin.core.scoping import deny
-from nuanxin.volunteers import points
 from nuanxin.volunteers.models import PointsEntry, Redemption, Reward, Volunteer
-from nuanxin.volunteers.signups import volunteer_of
+from nuanxin.volunteers.points import actions as points
+from nuanxin.volunteers.signups.actions import volunteer_of
 
 router = Router(tags=["points"])
 

@@ -1,7 +1,7 @@
 """Service hours over the API (/api/v1/hours): the caller's own records, total and stars;
 asking for a correction; for organisers, an activity's records, approving one or all and
 deciding corrections; the certificate in Word or PDF. The rules are in
-`nuanxin.volunteers.hours`; a caller who sees an activity but does not certify its hours
+`nuanxin.volunteers.hours.actions`; a caller who sees an activity but does not certify its hours
 gets a 403, anything out of reach a 404."""
 
 from datetime import datetime
@@ -15,10 +15,10 @@ from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.schemas import Id
 from nuanxin.core.scoping import deny, get_in_scope_or_404
-from nuanxin.volunteers import hours
-from nuanxin.volunteers.hours_views import certificate_response
+from nuanxin.volunteers.hours import actions as hours
+from nuanxin.volunteers.hours.views import certificate_response
 from nuanxin.volunteers.models import Activity, HoursCorrection, ServiceRecord, Volunteer
-from nuanxin.volunteers.signups import volunteer_of
+from nuanxin.volunteers.signups.actions import volunteer_of
 
 router = Router(tags=["hours"])
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nuanxin.volunteers import signup_views as views
+from nuanxin.volunteers.signups import views
 
 app_name = "volunteers"
 urlpatterns = [

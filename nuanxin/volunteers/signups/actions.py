@@ -629,7 +629,7 @@ def _add_participant(activity: Activity, volunteer: Volunteer, *, actor: Any) ->
     """Count the volunteer among the activity's participants with their group, once."""
     if Participant.objects.filter(activity=activity, user_id=volunteer.user_id).exists():
         return
-    from nuanxin.volunteers.actions import add_participant
+    from nuanxin.volunteers.activities.actions import add_participant
 
     add_participant(actor=actor, activity=activity, group=volunteer.group, user=volunteer.user, name=volunteer.name)
 
@@ -707,7 +707,7 @@ def check_out(
     now: datetime | None = None,
 ) -> Attendance:
     """Check a volunteer out (the actor's own volunteer, or by an organiser's hand), then
-    record the service hours (`nuanxin.volunteers.hours.record_service`).
+    record the service hours (`nuanxin.volunteers.hours.actions.record_service`).
 
     Refuses: given a scope, by hand outside the actor's reach (forbidden); an actor who is
     not a volunteer ("volunteer"); no check-in, or a check-out already ("volunteer")."""
@@ -744,9 +744,9 @@ def _record_service(*, actor: Any, attendance: Attendance) -> Any:
     """Hand the finished attendance to the hours module, which computes and keeps the
     service record (a build without that module records the attendance only)."""
     try:
-        from nuanxin.volunteers.hours import record_service
+        from nuanxin.volunteers.hours.actions import record_service
     except ModuleNotFoundError as exc:
-        if exc.name != "nuanxin.volunteers.hours":
+        if exc.name != "nuanxin.volunteers.hours.actions":
             raise
         return None
     return record_service(actor=actor, attendance=attendance)

@@ -2,7 +2,7 @@
 minute, the published activities with sign-up and cancellation, my sign-ups, and the check-in
 page the venue's QR code opens. In the console: the organiser's list, an activity's publish
 and cancel forms and roster, the QR code to show at the venue, checking people in and out by
-hand, and the partners. The rules stay in `nuanxin.volunteers.signups`; a refusal is shown at
+hand, and the partners. The rules stay in `nuanxin.volunteers.signups.actions`; a refusal is shown at
 the field it names."""
 
 import contextlib
@@ -32,9 +32,10 @@ from nuanxin.core.ratelimit import RateLimited, set_retry_after
 from nuanxin.core.scoping import Scope, deny, require
 from nuanxin.core.validators import normalize_mobile
 from nuanxin.territory.models import Area, Place
-from nuanxin.volunteers import signups
 from nuanxin.volunteers.models import Attendance, ParticipantGroup, Partner, SignUp, Volunteer
-from nuanxin.volunteers.signup_queries import (
+from nuanxin.volunteers.signups import actions as signups
+from nuanxin.volunteers.signups.actions import volunteer_of
+from nuanxin.volunteers.signups.queries import (
     attendance_of,
     home_grid_choices,
     kept_partner_or_404,
@@ -51,7 +52,6 @@ from nuanxin.volunteers.signup_queries import (
     signup_open,
     signup_or_404,
 )
-from nuanxin.volunteers.signups import volunteer_of
 
 # The groups a person registers as (community staff are not volunteers by their job).
 REGISTER_GROUPS = [(value, label) for value, label in ParticipantGroup.choices if value != ParticipantGroup.STAFF]

@@ -14,7 +14,7 @@ from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.scoping import Scope
 from nuanxin.inspections.models import ChecklistVersion, Visit
 from nuanxin.territory.models import Place
-from nuanxin.volunteers.actions import record_campaign_check
+from nuanxin.volunteers.activities.actions import record_campaign_check
 from nuanxin.volunteers.models import Activity
 
 NOTE_MAX = 500

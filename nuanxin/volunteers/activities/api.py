@@ -19,9 +19,15 @@ from nuanxin.core.schemas import BoundedPagination, Id
 from nuanxin.core.scoping import require, sent_row
 from nuanxin.inspections.models import ChecklistTemplate, Visit
 from nuanxin.territory.models import Area, Place
-from nuanxin.volunteers import actions
+from nuanxin.volunteers.activities import actions
+from nuanxin.volunteers.activities.queries import (
+    activities_for,
+    activity_or_404,
+    checks_of,
+    group_counts,
+    staff_accounts,
+)
 from nuanxin.volunteers.models import Activity, ActivityKind, OrganiserKind, Participant, ParticipantGroup
-from nuanxin.volunteers.queries import activities_for, activity_or_404, checks_of, group_counts, staff_accounts
 
 router = Router(tags=["activities"])
 

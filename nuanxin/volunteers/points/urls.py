@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nuanxin.volunteers import points_views as views
+from nuanxin.volunteers.points import views
 
 app_name = "points"
 urlpatterns = [

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from nuanxin.volunteers import hours_views as views
+from nuanxin.volunteers.hours import views
 
 app_name = "hours"
 urlpatterns = [

@@ -5,7 +5,7 @@ check-out by hand, cancel an activity with a reason; partners (listed with repre
 masked) for staff with volunteers.manage; new partners for partners.manage, and their
 representatives for accounts.manage where the partner is. Joining
 without an account stays a page (it needs the phone's sign-in).
-The rules stay in `nuanxin.volunteers.signups`; refusals are 400 naming the field."""
+The rules stay in `nuanxin.volunteers.signups.actions`; refusals are 400 naming the field."""
 
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -22,9 +22,10 @@ from nuanxin.core.masking import mask_phone
 from nuanxin.core.schemas import Count, Id, LocalTime
 from nuanxin.core.scoping import require, sent_row
 from nuanxin.territory.models import Area, Place
-from nuanxin.volunteers import signups
 from nuanxin.volunteers.models import Activity, Attendance, ParticipantGroup, Partner, SignUp, Volunteer
-from nuanxin.volunteers.signup_queries import (
+from nuanxin.volunteers.signups import actions as signups
+from nuanxin.volunteers.signups.actions import volunteer_of
+from nuanxin.volunteers.signups.queries import (
     kept_partner_or_404,
     kept_partners,
     my_signups,
@@ -35,7 +36,6 @@ from nuanxin.volunteers.signup_queries import (
     roster,
     signup_or_404,
 )
-from nuanxin.volunteers.signups import volunteer_of
 
 router = Router(tags=["volunteers"])
 

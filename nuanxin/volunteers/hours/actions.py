@@ -161,9 +161,9 @@ def record_service(*, actor: Any, attendance: Attendance, now: datetime | None =
 def _award_points(*, actor: Any, record: ServiceRecord, now: datetime | None = None) -> Any:
     """Points for an approved record, by the points ledger's own rules (when it is built)."""
     try:
-        points = importlib.import_module("nuanxin.volunteers.points")
+        points = importlib.import_module("nuanxin.volunteers.points.actions")
     except ModuleNotFoundError as exc:
-        if exc.name != "nuanxin.volunteers.points":
+        if exc.name != "nuanxin.volunteers.points.actions":
             raise
         return None
     award = getattr(points, "award_service_points", None)

@@ -5,7 +5,7 @@ volunteer's identity, the service recorded and certified (each approved record's
 activity, organiser and hours), the total, the issuing organisation and date, and a
 number. We keep no ID-card number for volunteers, so none is printed. The name is in full:
 it is the volunteer's own certificate. Who may download it and the audit entry of every
-download are the views' business (`nuanxin.volunteers.hours_views`).
+download are the views' business (`nuanxin.volunteers.hours.views`).
 """
 
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from nuanxin.territory.models import Area
-from nuanxin.volunteers.hours import community_of, hours_of, star_hours, stars_at
+from nuanxin.volunteers.hours.actions import community_of, hours_of, star_hours, stars_at
 from nuanxin.volunteers.models import OrganiserKind, ServiceRecord, Volunteer
 
 # The CJK faces the PDF asks for (Debian's fonts-noto-cjk); Word falls back the same way.

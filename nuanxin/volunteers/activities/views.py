@@ -24,10 +24,9 @@ from nuanxin.core.masking import mask_name
 from nuanxin.core.scoping import Scope, deny, require
 from nuanxin.inspections.models import ChecklistTemplate, ChecklistVersion
 from nuanxin.territory.models import Area, Place
-from nuanxin.volunteers import actions
-from nuanxin.volunteers.checks import ChecklistForm, record_check_from_form
-from nuanxin.volunteers.models import Activity, ActivityKind, OrganiserKind, Participant, ParticipantGroup
-from nuanxin.volunteers.queries import (
+from nuanxin.volunteers.activities import actions
+from nuanxin.volunteers.activities.checks import ChecklistForm, record_check_from_form
+from nuanxin.volunteers.activities.queries import (
     activities_for,
     activity_or_404,
     managed_areas,
@@ -37,6 +36,7 @@ from nuanxin.volunteers.queries import (
     reached_areas,
     staff_accounts,
 )
+from nuanxin.volunteers.models import Activity, ActivityKind, OrganiserKind, Participant, ParticipantGroup
 
 PAGE_SIZE = 50
 CAMPAIGN_CHOICES = [(k.value, k.label) for k in ActivityKind]

@@ -1,7 +1,7 @@
 """Service-hour pages: the volunteer's "my hours" phone page (records, total, stars, a
 correction form per record, the certificate), the organiser's approval page of an activity
 (pending records, approve one or all, corrections to decide), a community's star levels, and
-the certificate downloads. The rules stay in `nuanxin.volunteers.hours`; a refusal is shown at its field."""
+the certificate downloads. The rules stay in `nuanxin.volunteers.hours.actions`; a refusal is shown at its field."""
 
 from typing import Any
 
@@ -21,10 +21,10 @@ from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.scoping import deny, get_in_scope_or_404
-from nuanxin.volunteers import hours
-from nuanxin.volunteers.certificates import certificate_for, render_docx, render_pdf
+from nuanxin.volunteers.hours import actions as hours
+from nuanxin.volunteers.hours.certificates import certificate_for, render_docx, render_pdf
 from nuanxin.volunteers.models import Activity, HoursCorrection, ServiceRecord, Volunteer
-from nuanxin.volunteers.signups import volunteer_of
+from nuanxin.volunteers.signups.actions import volunteer_of
 
 CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

@@ -1,7 +1,7 @@
 """Points pages: the volunteer's phone page (balance, ledger, rewards, vouchers with their QR
 codes), the confirming page for merchants and stations (enter or scan a code, see the reward
 and the holder's masked name, confirm), and the staff pages for the rules and the rewards
-catalogue. The rules stay in `nuanxin.volunteers.points`; a refusal is shown at the field
+catalogue. The rules stay in `nuanxin.volunteers.points.actions`; a refusal is shown at the field
 it names."""
 
 from typing import Any
@@ -23,10 +23,10 @@ from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.scoping import Scope, deny, require
 from nuanxin.territory.models import Area
-from nuanxin.volunteers import points
 from nuanxin.volunteers.models import Partner, PointsRule, Redemption, Reward
-from nuanxin.volunteers.points import POINTS_MAX, REWARD_NAME_MAX, RULE_MAX, STOCK_MAX
-from nuanxin.volunteers.signups import volunteer_of
+from nuanxin.volunteers.points import actions as points
+from nuanxin.volunteers.points.actions import POINTS_MAX, REWARD_NAME_MAX, RULE_MAX, STOCK_MAX
+from nuanxin.volunteers.signups.actions import volunteer_of
 
 
 def voucher_qr(request: ScopedRequest, code: str) -> SafeString:
