@@ -20,7 +20,7 @@ from nuanxin.cases.models import Case, CaseClass, CaseEvent, CaseFollower, Level
 from nuanxin.core.geo import distance_m
 from nuanxin.core.periods import filter_period, moments_q
 from nuanxin.core.schemas import built_once
-from nuanxin.core.scoping import Scope, get_in_scope_or_404, replayed_count
+from nuanxin.core.scoping import Scope, get_in_scope_or_404, prepared_rows, replayed_count
 from nuanxin.core.validators import ascii_int
 
 
@@ -123,7 +123,7 @@ def case_rows(ids: list[int], scope: Scope | None = None) -> dict[int, dict[str,
     def rows_of(*chosen: int) -> Any:
         return _row_values().filter(pk__in=chosen)
 
-    rows = scope.prepared(("case rows", len(ids)), rows_of, *ids) if scope is not None and ids else rows_of(*ids)
+    rows = prepared_rows(scope, ("case rows", len(ids)), rows_of, *ids)
     return {row["id"]: row for row in rows}
 
 

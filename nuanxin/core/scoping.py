@@ -131,6 +131,14 @@ class Scope:
         return q
 
 
+def prepared_rows(
+    scope: Scope | None, key: tuple[Any, ...], build: Callable[..., QuerySet[Any, Any]], *values: Any
+) -> list[dict[str, Any]]:
+    """`scope.prepared(key, build, *values)`, or without a scope (a system caller) the query
+    built and run as it is."""
+    return scope.prepared(key, build, *values) if scope is not None else list(build(*values))
+
+
 @dataclass(frozen=True)
 class Scoping:
     """How a model's rows relate to a scope.

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from nuanxin.core.geo import distance_m
 from nuanxin.core.schemas import built_once
-from nuanxin.core.scoping import Scope, get_in_scope_or_404
+from nuanxin.core.scoping import Scope, get_in_scope_or_404, prepared_rows
 from nuanxin.stations.directions import open_now, route_links, walking
 from nuanxin.stations.hours import is_open_at
 from nuanxin.stations.models import GreenChannel, MealOffer, ParkingPoint, Station, StationCheckIn
@@ -89,7 +89,7 @@ def station_values(ids: list[int], scope: Scope | None = None) -> dict[int, dict
     def rows_of(*chosen: int) -> Any:
         return _station_rows().filter(pk__in=chosen).order_by("pk", "photo_id")
 
-    rows = scope.prepared(("station values", len(ids)), rows_of, *ids) if scope is not None and ids else rows_of(*ids)
+    rows = prepared_rows(scope, ("station values", len(ids)), rows_of, *ids)
     found: dict[int, dict[str, Any]] = {}
     for row in rows:
         photo_id = row.pop("photo_id")
@@ -174,10 +174,8 @@ def nearest_ids(lng: float, lat: float, limit: int = 5, *, scope: Scope | None =
     base = Station.objects.visible_to(scope) if scope is not None else Station.objects.all()
 
     def in_box(radius: float) -> list[tuple[float, int]]:
-        sides = _sides(lng, lat, radius)
-        if scope is None:
-            return by_distance(boxed(base, *sides))
-        return by_distance(scope.prepared(("nearest stations box",), lambda *box: boxed(base, *box), *sides))
+        box = _sides(lng, lat, radius)
+        return by_distance(prepared_rows(scope, ("nearest stations box",), lambda *sides: boxed(base, *sides), *box))
 
     def by_distance(points: Any) -> list[tuple[float, int]]:
         return sorted((distance_m(lng, lat, p["place__lng"], p["place__lat"]), p["pk"]) for p in points)
