@@ -18,7 +18,8 @@ What it does, all bounded:
   nothing is redirected and the cookies are the secure ones.
 - Per size: gunicorn on 127.0.0.1:<free port> with the repository's gunicorn.conf.py (gthread
   without keep-alive, gc.freeze() after loading; BENCH_WORKERS 5 × BENCH_WORKER_THREADS 4,
-  BENCH_WORKER_CLASS to try another; the same for every measurement) first serves the ceiling
+  BENCH_WORKER_CLASS to try another, BENCH_WORKER_CONNECTIONS for gunicorn's --worker-connections;
+  the same for every measurement) first serves the ceiling
   (benchmarks/bare: same Django, only CommonMiddleware, JsonResponse({"ok": True})), then
   nuanxin. Each endpoint gets a
   warm-up (BENCH_WARMUP, 3 s) and a run of BENCH_SECONDS (10 s) of wrk, 50 connections
@@ -84,6 +85,8 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
 WORKERS = int(os.environ.get("BENCH_WORKERS", "5"))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 WORKER_THREADS = int(os.environ.get("BENCH_WORKER_THREADS", "4"))
+# gunicorn's own default (1,000) unless given: how many connections a worker takes at once.
+WORKER_CONNECTIONS = os.environ.get("BENCH_WORKER_CONNECTIONS", "")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "50"))
 WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "2"))
 LEDGER = os.environ.get("BENCH_LEDGER", "1") == "1"
@@ -354,6 +357,8 @@ def start_server(app: str, *, bare: bool = False) -> Server:
     command += ["--workers", str(WORKERS), "--worker-class", WORKER_CLASS]
     if WORKER_CLASS == "gthread":  # gunicorn turns sync workers with threads into gthread ones
         command += ["--threads", str(WORKER_THREADS)]
+    if WORKER_CONNECTIONS:
+        command += ["--worker-connections", WORKER_CONNECTIONS]
     command += ["--timeout", "300", "--log-level", "warning"]
     if bare:
         env["DJANGO_SETTINGS_MODULE"] = "bare.settings"
@@ -675,25 +680,35 @@ def write_files(tmp: Path, items: list[Endpoint]) -> dict[str, str]:
 # --- the ledger export ----------------------------------------------------------------------------
 
 
-def ledger_exports(server: Server) -> list[dict]:
-    """The visit ledger with the most rows, exported by the city admin over HTTP for about
-    10,000 and 1,000,000 rows (a `from` day that leaves that many; the whole ledger when it is
-    smaller). Time to the last byte, and the serving worker's peak resident size against its
-    size before the request: with the rows streamed, it must not grow with them."""
+def largest_ledger() -> tuple[str, int, Any] | None:
+    """The visit ledger with the most rows: its code, its row count and its done visits."""
     from django.db.models import Count
-    from django.utils import timezone
 
-    from nuanxin.core.models import AuditEntry
     from nuanxin.inspections.models import Visit
-    from nuanxin.ledgers.registry.exports import MAX_EXPORT_ROWS
     from nuanxin.ledgers.registry.queries import BY_CODE
 
     done = Visit.objects.filter(state="done", version__template__code__in=list(BY_CODE))
     counts = done.values("version__template__code").annotate(n=Count("pk")).order_by("-n")
     if not counts:
+        return None
+    code = counts[0]["version__template__code"]
+    return code, counts[0]["n"], done.filter(version__template__code=code)
+
+
+def ledger_exports(server: Server) -> list[dict]:
+    """The visit ledger with the most rows, exported by the city admin over HTTP for about
+    10,000 and 1,000,000 rows (a `from` day that leaves that many; the whole ledger when it is
+    smaller). Time to the last byte, and the serving worker's peak resident size against its
+    size before the request: with the rows streamed, it must not grow with them."""
+    from django.utils import timezone
+
+    from nuanxin.core.models import AuditEntry
+    from nuanxin.ledgers.registry.exports import MAX_EXPORT_ROWS
+
+    largest = largest_ledger()
+    if largest is None:
         return []
-    code, total = counts[0]["version__template__code"], counts[0]["n"]
-    ledger = done.filter(version__template__code=code)
+    code, total, ledger = largest
     newest_first = ledger.order_by("-done_at").values_list("done_at", flat=True)
     token = bearer_token(server.port, CITY_ADMIN)
     out = []

@@ -48,7 +48,9 @@ each size it grows the city to that many cases with city.py's generate_city run
 (its own runs file thousands of reports), and measures; each size's table is appended with its
 case count in the header. Every measured database is VACUUM (ANALYZE)d first. Redis:
 BENCH_REDIS_URL (db 3 by default), flushed before each measurement and at the end. BENCH_DRY=1
-prints the tables instead of appending them to docs/performance.md.
+prints the tables instead of appending them to docs/performance.md. BENCH_SERVING_EXPORTS=<n>: n
+clients export the largest ledger from nuanxin, one export after another, while everything is
+measured (Exports); the workers' peak memory is reported either way.
 
 Endpoints: the grid worker's cases page, a case's detail (200 cases of the grid), visits due,
 the period figures of the grid and a rider's 5 nearest stations (500 random points) (the paths
@@ -80,6 +82,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -104,6 +107,8 @@ WARMUP = float(os.environ.get("BENCH_SERVING_WARMUP", "2"))
 ROUNDS = int(os.environ.get("BENCH_SERVING_ROUNDS", "2"))
 CONNECTIONS = [int(n) for n in os.environ.get("BENCH_SERVING_CONNECTIONS", "10,50").split(",") if n]
 INTAKE_CONNECTIONS = [int(n) for n in os.environ.get("BENCH_SERVING_INTAKE_CONNECTIONS", "1,5,20").split(",") if n]
+# Clients exporting the largest ledger from nuanxin while everything is measured (Exports).
+EXPORTS = int(os.environ.get("BENCH_SERVING_EXPORTS", "0"))
 SAMPLE = 20  # paths per endpoint whose bodies are compared before measuring; the reports intake sends
 TARGET = "≥ 60 % of the twin, p99 ≤ 100 ms at 10 connections"
 INTAKE_TARGET = "≥ 50 % of the twin at 20 connections, growing from 1 to 5 to 20"
@@ -419,6 +424,55 @@ def measure(nuanxin: Any, lean: Any, items: list[Measured], files: dict[str, str
                     )
 
 
+class Exports:
+    """BENCH_SERVING_EXPORTS clients, each exporting the largest visit ledger from nuanxin
+    (GET /api/v1/ledgers/<code>/export: as the city admin in the city, 200,000 rows and tens of
+    seconds; as the community admin in the demo), one export after another for as long as the
+    endpoints are measured: how the worker model takes a long request. Only nuanxin serves
+    exports, so they run on its server while both servers are measured: both share the machine
+    with them, and nuanxin also gives up the worker or thread each export holds."""
+
+    def __init__(self, server: Any, clients: int, login: str, password: str) -> None:
+        largest = city.largest_ledger()
+        if largest is None:
+            raise RuntimeError("BENCH_SERVING_EXPORTS: the database has no ledger to export")
+        self.path = f"/api/v1/ledgers/{largest[0]}/export"
+        self.headers = {"Authorization": f"Bearer {city.bearer_token(server.port, login, password)}"}
+        self.port = server.port
+        self.stopping = threading.Event()
+        self.done: list[tuple[int, float, int]] = []  # status, seconds, bytes
+        self.threads = [threading.Thread(target=self._export, daemon=True) for _ in range(clients)]
+        for thread in self.threads:
+            thread.start()
+
+    def _export(self) -> None:
+        while not self.stopping.is_set():
+            started = time.perf_counter()
+            status, _h, body = city.request(self.port, "GET", self.path, headers=self.headers)
+            self.done.append((status, time.perf_counter() - started, len(body)))
+
+    def finish(self) -> str:
+        """Stop after the exports under way; what they did, as a sentence."""
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join()
+        failed = sum(1 for status, _s, _b in self.done if status != 200)
+        seconds = statistics.median(s for _st, s, _b in self.done) if self.done else 0.0
+        megabytes = statistics.median(b for _st, _s, b in self.done) / 1e6 if self.done else 0.0
+        return (
+            f"While measuring, {len(self.threads)} client(s) exported {self.path} from nuanxin one export "
+            f"after another: {len(self.done)} exports, {seconds:.1f} s and {megabytes:.1f} MB each (medians)"
+            + (f", **{failed} not 200**" if failed else "")
+            + "."
+        )
+
+
+def memory(server: Any) -> str:
+    """The workers' peak resident size since the last reset: all of them, and the largest."""
+    peaks = server.memory()
+    return f"{sum(peaks.values()):,.0f} MB in all, {max(peaks.values(), default=0):,.0f} MB the largest"
+
+
 # --- the report -----------------------------------------------------------------------------------
 
 
@@ -495,7 +549,17 @@ def serve() -> int:
             for measured in items:
                 check_bodies(nuanxin, lean, measured)
             print("  answers checked; measuring", flush=True)
-            measure(nuanxin, lean, items, city.write_files(Path(tmp), [m.endpoint for m in items]))
+            for server in (nuanxin, lean):
+                server.reset_peaks()
+            exports = None
+            if EXPORTS:
+                exporter = people.community_admin if people == DEMO_LOGINS else city.CITY_ADMIN
+                exports = Exports(nuanxin, EXPORTS, exporter, people.password)
+            try:
+                measure(nuanxin, lean, items, city.write_files(Path(tmp), [m.endpoint for m in items]))
+            finally:
+                exported = exports.finish() if exports else ""
+            memories = f"Workers' peak resident memory: nuanxin {memory(nuanxin)}; the twin {memory(lean)}."
     except Exception:
         for server in (nuanxin, lean):
             if server is not None:
@@ -519,14 +583,17 @@ def serve() -> int:
             "for each path replayed, the same bytes, checked before measuring; for intake, the statements of "
             "each report replayed in one transaction with its own time, number, ids and audit link, the status "
             "and the answer's layout checked) under the same gunicorn "
-            f"({city.WORKERS} workers × {city.WORKER_THREADS} threads, {city.WORKER_CLASS}), production settings, "
+            f"({city.WORKERS} workers × {city.WORKER_THREADS} threads, {city.WORKER_CLASS}"
+            + (f", {city.WORKER_CONNECTIONS} connections a worker" if city.WORKER_CONNECTIONS else "")
+            + "), production settings, "
             f"DB_CONN_MAX_AGE 60. Client: wrk, {city.WRK_THREADS} threads, {WARMUP:g} s warm-up per server and "
             f"endpoint, then {ROUNDS} rounds of {SECONDS:g} s, nuanxin then the twin, per connection count "
             f"(intake: {SAMPLE} reports' bodies, each request with its own Idempotency-Key). "
             "Requests/s: medians; nuanxin/twin: the median of the paired ratios; p50, p99, CPU: medians, "
             "nuanxin / twin. CPU per request: utime + stime of the gunicorn workers, and of the PostgreSQL "
             "backends serving the database, over the run. Queries: nuanxin's per request in-process "
-            f"(its authentication included) / the twin's. Capturing, checking and measuring took {minutes:.0f} min.",
+            f"(its authentication included) / the twin's. Capturing, checking and measuring took {minutes:.0f} min. "
+            f"{memories}" + (f" {exported}" if exported else ""),
             "",
             *table(items),
         ),
