@@ -175,6 +175,7 @@ def new_activity(community, organiser, label: str):
     """A clean-up starting in 30 minutes (so its code is valid now), through the actions."""
     from nuanxin.volunteers.activities import actions
     from nuanxin.volunteers.signups import actions as signups
+    from nuanxin.volunteers.signups import checkins
 
     begin = timezone.localtime() + timedelta(minutes=30)
     end = begin + timedelta(hours=2)
@@ -191,7 +192,7 @@ def new_activity(community, organiser, label: str):
         actor=organiser, activity=activity, start_time=begin.time(), end_time=end.time(), capacity=None
     )
     activity.refresh_from_db()
-    return activity, signups.checkin_token(activity)
+    return activity, checkins.checkin_token(activity)
 
 
 # --- the server ---------------------------------------------------------------------------------
@@ -441,14 +442,14 @@ def in_process(community, organiser, people: list[tuple[int, dict[str, str]]]) -
 
     # The action alone is one transaction: on SQLite, how long a check-in holds the write lock.
     from nuanxin.volunteers.models import Volunteer
-    from nuanxin.volunteers.signups import actions as signups
+    from nuanxin.volunteers.signups import checkins
 
     activity, _code = new_activity(community, organiser, "action")
     registered = iter(Volunteer.objects.filter(pk__in=[vid for vid, _h in people]).select_related("user"))
 
     def action() -> None:
         volunteer = next(registered)
-        signups.check_in(actor=volunteer.user, activity=activity, method="qr")
+        checkins.check_in(actor=volunteer.user, activity=activity, method="qr")
 
     rows.append(measure("the check_in action alone (one transaction)", action, max_runs=len(people) - 2))
     return rows

@@ -35,6 +35,7 @@ from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Attendance, PointsEntry, Redemption, ServiceRecord, SignUp
 from nuanxin.volunteers.points import actions as points
 from nuanxin.volunteers.signups import actions as signups
+from nuanxin.volunteers.signups import checkins
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RIDER_NAME = "马骁骑"
@@ -201,7 +202,7 @@ def test_rider_station_report_cleanup_hours_points_and_a_confirmed_meal_voucher(
         desk.goto(f"/volunteers/activities/{activity.pk}/qr/")
         expect(desk.locator("[data-qr] svg")).to_have_count(1)
         checkin_url = desk.locator("[data-url]").inner_text().strip()
-        assert checkin_url == f"{live_server.url}/volunteers/checkin/{signups.checkin_token(activity)}/"
+        assert checkin_url == f"{live_server.url}/volunteers/checkin/{checkins.checkin_token(activity)}/"
         screenshot(desk, "rider-09-venue-qr")
 
         # At the venue the rider scans it: check in, and at 11:45 check out.

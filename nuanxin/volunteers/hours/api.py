@@ -18,7 +18,7 @@ from nuanxin.core.scoping import deny, get_in_scope_or_404
 from nuanxin.volunteers.hours import actions as hours
 from nuanxin.volunteers.hours.views import certificate_response
 from nuanxin.volunteers.models import Activity, HoursCorrection, ServiceRecord, Volunteer
-from nuanxin.volunteers.signups.actions import volunteer_of
+from nuanxin.volunteers.signups.queries import volunteer_of
 
 router = Router(tags=["hours"])
 

@@ -24,7 +24,7 @@ from nuanxin.core.scoping import deny, get_in_scope_or_404
 from nuanxin.volunteers.hours import actions as hours
 from nuanxin.volunteers.hours.certificates import certificate_for, render_docx, render_pdf
 from nuanxin.volunteers.models import Activity, HoursCorrection, ServiceRecord, Volunteer
-from nuanxin.volunteers.signups.actions import volunteer_of
+from nuanxin.volunteers.signups.queries import volunteer_of
 
 CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

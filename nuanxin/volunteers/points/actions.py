@@ -51,7 +51,7 @@ from nuanxin.volunteers.models import (
     ServiceRecord,
     Volunteer,
 )
-from nuanxin.volunteers.signups.actions import volunteer_of
+from nuanxin.volunteers.signups.queries import volunteer_of
 
 HAZARD_REPORT = "hazard_report"
 # The defaults `install_default_rules` writes: one point an hour for every kind, five for a

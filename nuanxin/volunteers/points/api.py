@@ -16,7 +16,7 @@ from nuanxin.core.schemas import Id
 from nuanxin.core.scoping import deny
 from nuanxin.volunteers.models import PointsEntry, Redemption, Reward, Volunteer
 from nuanxin.volunteers.points import actions as points
-from nuanxin.volunteers.signups.actions import volunteer_of
+from nuanxin.volunteers.signups.queries import volunteer_of
 
 router = Router(tags=["points"])
 

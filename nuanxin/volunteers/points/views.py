@@ -26,7 +26,7 @@ from nuanxin.territory.models import Area
 from nuanxin.volunteers.models import Partner, PointsRule, Redemption, Reward
 from nuanxin.volunteers.points import actions as points
 from nuanxin.volunteers.points.actions import POINTS_MAX, REWARD_NAME_MAX, RULE_MAX, STOCK_MAX
-from nuanxin.volunteers.signups.actions import volunteer_of
+from nuanxin.volunteers.signups.queries import volunteer_of
 
 
 def voucher_qr(request: ScopedRequest, code: str) -> SafeString:

@@ -1,12 +1,12 @@
 """Writes on volunteers and their activities: registration (a real name and a phone, once
 each), partners and their representatives, publishing an activity for sign-up, signing up
-with a waiting list that moves up by itself, reminders the day before, and check-in and
-check-out at the venue (by the activity's QR code or by the organiser's hand).
+with a waiting list that moves up by itself, reminders the day before, joining without an
+account and cancelling an activity. Check-in and check-out at the venue are in
+`signups.checkins`; the reads, the user's own registration among them, in `signups.queries`.
 
 Each write runs in one transaction and leaves an audit entry without names or phones.
 Refusals are DomainErrors naming the field. Counting places locks the activity's row, so
-parallel sign-ups never pass its capacity; an attendance is unique per volunteer and
-activity in the database, so 500 people scanning at once check in once each.
+parallel sign-ups never pass its capacity.
 """
 
 import re
@@ -16,10 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -32,18 +29,17 @@ from nuanxin.core.crypto import blind_index
 from nuanxin.core.errors import DomainError
 from nuanxin.core.notifications import notify
 from nuanxin.core.scoping import Scope
-from nuanxin.core.validators import ascii_int, normalize_mobile, plain_text
+from nuanxin.core.validators import normalize_mobile, plain_text
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.models import (
     NEW_EMPLOYMENT_GROUPS,
     Activity,
-    Attendance,
-    Participant,
     ParticipantGroup,
     Partner,
     SignUp,
     Volunteer,
 )
+from nuanxin.volunteers.signups.queries import community_of, ends_at, local_tz, registered_volunteer, starts_at
 
 PHONE_PURPOSE = "volunteers.phone"
 NAME_MAX = 30
@@ -52,20 +48,10 @@ AVAILABILITY_MAX = 200
 SKILL_MAX, SKILLS_MAX = 30, 20
 ROLE_MAX, ROLES_MAX = 60, 20
 RESOURCE_TEXT_MAX = 200
-# The venue's code opens this long before the start and closes at the end.
-CHECKIN_OPENS_BEFORE = timedelta(hours=1)
-# The venue's code still checks people out for an hour after the end (a clean-up that ran
-# late, a queue at the door); check-in itself closes at the end.
-CHECKOUT_CLOSES_AFTER = timedelta(hours=1)
-_CHECKIN_SALT = "nuanxin.volunteers.checkin"
 _MARKUP = re.compile(r"[<>]")
 # Besides letters and combining marks, a real name may hold the middle dot of minority and
 # foreign names (阿卜杜热合曼·买买提), spaces, hyphens and apostrophes.
 _NAME_PUNCTUATION = set("·•・.．-‐'’ ")
-
-
-def _local_tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 def clean_real_name(name: str, *, field: str = "name") -> str:
@@ -117,7 +103,7 @@ def _acting_scope(actor: Any, scope: Scope | None) -> Scope | None:
     return scope_of(actor)
 
 
-def _check_organises(scope: Scope | None, activity: Activity) -> None:
+def check_organises(scope: Scope | None, activity: Activity) -> None:
     """Organisers of the activity's area: activities.manage or volunteers.manage there."""
     _check(scope, ("activities.manage", "volunteers.manage"), activity.area.path)
 
@@ -136,12 +122,6 @@ def _skills(skills: Iterable[str]) -> list[str]:
     if len(cleaned) > SKILLS_MAX:
         raise DomainError(_("At most %(n)d skills.") % {"n": SKILLS_MAX}, field="skills")
     return cleaned
-
-
-def community_of(grid: Area) -> Area | None:
-    """The community a grid lies in (its parent)."""
-    parent = grid.parent
-    return parent if parent is not None and parent.level == Area.Level.COMMUNITY else None
 
 
 @transaction.atomic
@@ -294,20 +274,6 @@ def add_representative(*, actor: Any, partner: Partner, user: Any, scope: Scope 
 # --- publishing ---------------------------------------------------------------------------------
 
 
-def starts_at(activity: Activity) -> datetime | None:
-    """The activity's start as an aware datetime (local time), if it has a time."""
-    if activity.start_time is None:
-        return None
-    return datetime.combine(activity.starts_on, activity.start_time, tzinfo=_local_tz())
-
-
-def ends_at(activity: Activity) -> datetime | None:
-    """The activity's end as an aware datetime (local time), if it has a time."""
-    if activity.end_time is None:
-        return None
-    return datetime.combine(activity.ends_on, activity.end_time, tzinfo=_local_tz())
-
-
 def _roles(roles: Iterable[str]) -> list[str]:
     if isinstance(roles, str):
         roles = re.split(r"[,，、;；\n]", roles)
@@ -377,8 +343,8 @@ def publish_activity(
         raise DomainError(_("A start time is required."), field="start_time")
     if end_time is None:
         raise DomainError(_("An end time is required."), field="end_time")
-    begin = datetime.combine(activity.starts_on, start_time, tzinfo=_local_tz())
-    end = datetime.combine(activity.ends_on, end_time, tzinfo=_local_tz())
+    begin = datetime.combine(activity.starts_on, start_time, tzinfo=local_tz())
+    end = datetime.combine(activity.ends_on, end_time, tzinfo=local_tz())
     if end <= begin:
         raise DomainError(_("The end must come after the start."), field="end_time")
     if begin <= now:
@@ -411,25 +377,6 @@ def publish_activity(
 
 
 # --- sign-up ------------------------------------------------------------------------------------
-
-
-def volunteer_of(user: Any) -> Volunteer | None:
-    """The user's own volunteer registration (with the home grid and the partner), if any:
-    the one lookup the sign-up, hours and points pages and endpoints share."""
-    if user is None or not getattr(user, "pk", None):
-        return None
-    found: Volunteer | None = (
-        Volunteer.objects.select_related("home_grid", "partner").defer("home_grid__boundary").filter(user=user).first()
-    )
-    return found
-
-
-def registered_volunteer(user: Any, *, field: str = "volunteer") -> Volunteer:
-    """The user's volunteer registration, or a refusal asking them to register first."""
-    volunteer = volunteer_of(user)
-    if volunteer is None:
-        raise DomainError(_("Register as a volunteer first."), field=field)
-    return volunteer
 
 
 def _open_for_signup(activity: Activity, now: datetime) -> None:
@@ -484,7 +431,7 @@ def cancel_signup(*, actor: Any, signup: SignUp, scope: Scope | None = None, now
     activity = Activity.objects.select_for_update().select_related("area").get(pk=signup.activity_id)
     signup = SignUp.objects.select_related("volunteer").get(pk=signup.pk)
     if signup.volunteer.user_id != getattr(actor, "pk", None):
-        _check_organises(scope, activity)
+        check_organises(scope, activity)
     if signup.state == SignUp.State.CANCELLED:
         raise DomainError(_("This sign-up is cancelled already."), field="signup")
     begin = starts_at(activity)
@@ -533,7 +480,7 @@ def send_reminders(*, now: datetime | None = None) -> int:
     time) that has not started yet, once each (reminded_at). Safe to run twice or in
     parallel: a sign-up is claimed by a conditional update before its notice is written."""
     now = now or timezone.now()
-    today = timezone.localtime(now, _local_tz()).date()
+    today = timezone.localtime(now, local_tz()).date()
     tomorrow = today + timedelta(days=1)
     due = (
         SignUp.objects.filter(
@@ -574,182 +521,6 @@ def send_reminders(*, now: datetime | None = None) -> int:
     if sent:
         audit.record("volunteers.reminders_sent", detail={"count": sent})
     return sent
-
-
-# --- check-in -----------------------------------------------------------------------------------
-
-
-def _signer(activity: Activity) -> signing.Signer:
-    return signing.Signer(salt=f"{_CHECKIN_SALT}:{activity.checkin_secret}")
-
-
-def checkin_token(activity: Activity) -> str:
-    """The token in the venue's QR code: the activity's id signed with its check-in secret
-    (a new secret voids every printed code)."""
-    if not activity.checkin_secret:
-        raise DomainError(_("This activity is not open for sign-up."), field="activity")
-    return _signer(activity).sign(str(activity.pk))
-
-
-def checkin_window(activity: Activity) -> tuple[datetime, datetime] | None:
-    begin, end = starts_at(activity), ends_at(activity)
-    if begin is None or end is None:
-        return None
-    return begin - CHECKIN_OPENS_BEFORE, end
-
-
-def activity_for_token(token: str, *, now: datetime | None = None) -> Activity:
-    """The activity a venue code belongs to, if the code is genuine and valid now (from an
-    hour before the start to an hour after the end, for checking out; `check_in` itself closes
-    at the end). Refuses a forged, mangled or voided code, and one used outside its time,
-    naming "token"."""
-    now = now or timezone.now()
-    value, _sep, _signature = (token or "").partition(":")
-    activity = Activity.objects.select_related("area").filter(pk=ascii_int(value)).first() if ascii_int(value) else None
-    if activity is None or not activity.checkin_secret:
-        raise DomainError(_("This check-in code is not genuine."), field="token")
-    try:
-        _signer(activity).unsign(token)
-    except signing.BadSignature:
-        raise DomainError(_("This check-in code is not genuine."), field="token") from None
-    window = checkin_window(activity)
-    if activity.cancelled or not activity.published or window is None:
-        raise DomainError(_("This activity is not open for check-in."), field="token")
-    if now < window[0]:
-        raise DomainError(
-            _("Check-in opens at %(at)s.") % {"at": timezone.localtime(window[0]).strftime("%Y-%m-%d %H:%M")},
-            field="token",
-        )
-    if now > window[1] + CHECKOUT_CLOSES_AFTER:
-        raise DomainError(_("This check-in code has expired: the activity is over."), field="token")
-    return activity
-
-
-def _add_participant(activity: Activity, volunteer: Volunteer, *, actor: Any) -> None:
-    """Count the volunteer among the activity's participants with their group, once."""
-    if Participant.objects.filter(activity=activity, user_id=volunteer.user_id).exists():
-        return
-    from nuanxin.volunteers.activities.actions import add_participant
-
-    add_participant(actor=actor, activity=activity, group=volunteer.group, user=volunteer.user, name=volunteer.name)
-
-
-@transaction.atomic
-def check_in(
-    *,
-    actor: Any,
-    activity: Activity,
-    volunteer: Volunteer | None = None,
-    method: str = Attendance.Method.QR,
-    scope: Scope | None = None,
-    now: datetime | None = None,
-) -> Attendance:
-    """Check a volunteer in at the activity, once: by the venue's code (the actor's own
-    volunteer; the caller has checked the code with `activity_for_token`) or by an organiser's
-    hand (a volunteer signed up for it). The database allows one attendance per volunteer
-    and activity; whoever comes second is told they are checked in already. The volunteer
-    becomes a participant of the activity with their group.
-
-    Refuses: given a scope, a check-in by hand outside the actor's reach (forbidden); an
-    unknown method ("method"); an actor who is not a volunteer ("volunteer"); by hand, a
-    volunteer not signed up ("volunteer"); outside the check-in time ("activity"); a volunteer
-    checked in already ("volunteer")."""
-    now = now or timezone.now()
-    if method == Attendance.Method.BY_HAND:
-        _check_organises(scope, activity)
-        if volunteer is None:
-            raise DomainError(_("Choose a volunteer."), field="volunteer")
-        signed = SignUp.objects.filter(activity=activity, volunteer=volunteer).exclude(state=SignUp.State.CANCELLED)
-        if not signed.exists():
-            raise DomainError(_("This volunteer is not signed up for the activity."), field="volunteer")
-    elif method == Attendance.Method.QR:
-        volunteer = registered_volunteer(actor)
-    else:
-        raise DomainError(_("Unknown method."), field="method")
-    window = checkin_window(activity)
-    if activity.cancelled or not activity.published or window is None:
-        raise DomainError(_("This activity is not open for check-in."), field="activity")
-    if not window[0] <= now <= window[1]:
-        raise DomainError(_("Check-in is open from an hour before the start to the end."), field="activity")
-    try:
-        with transaction.atomic():
-            attendance, created = Attendance.objects.get_or_create(
-                activity=activity,
-                volunteer=volunteer,
-                defaults={
-                    "checked_in_at": now,
-                    "method": method,
-                    "recorded_by": actor if method == Attendance.Method.BY_HAND else None,
-                },
-            )
-    except IntegrityError:
-        created = False
-    if not created:
-        raise DomainError(_("Checked in already."), field="volunteer", code="duplicate")
-    _add_participant(activity, volunteer, actor=actor)
-    audit.record(
-        "volunteers.checked_in",
-        actor=actor,
-        obj=activity,
-        detail={"attendance": attendance.pk, "volunteer": volunteer.pk, "method": method},
-    )
-    return attendance
-
-
-@transaction.atomic
-def check_out(
-    *,
-    actor: Any,
-    activity: Activity,
-    volunteer: Volunteer | None = None,
-    by_hand: bool = False,
-    scope: Scope | None = None,
-    now: datetime | None = None,
-) -> Attendance:
-    """Check a volunteer out (the actor's own volunteer, or by an organiser's hand), then
-    record the service hours (`nuanxin.volunteers.hours.actions.record_service`).
-
-    Refuses: given a scope, by hand outside the actor's reach (forbidden); an actor who is
-    not a volunteer ("volunteer"); no check-in, or a check-out already ("volunteer")."""
-    now = now or timezone.now()
-    if by_hand:
-        _check_organises(scope, activity)
-        if volunteer is None:
-            raise DomainError(_("Choose a volunteer."), field="volunteer")
-    else:
-        volunteer = registered_volunteer(actor)
-    attendance = (
-        Attendance.objects.select_for_update()
-        .select_related("activity__area", "volunteer")
-        .filter(activity=activity, volunteer=volunteer)
-        .first()
-    )
-    if attendance is None:
-        raise DomainError(_("Not checked in."), field="volunteer")
-    if attendance.checked_out_at is not None:
-        raise DomainError(_("Checked out already."), field="volunteer", code="duplicate")
-    attendance.checked_out_at = max(now, attendance.checked_in_at)
-    attendance.save(update_fields=["checked_out_at"])
-    audit.record(
-        "volunteers.checked_out",
-        actor=actor,
-        obj=activity,
-        detail={"attendance": attendance.pk, "volunteer": volunteer.pk, "by_hand": by_hand},
-    )
-    _record_service(actor=actor, attendance=attendance)
-    return attendance
-
-
-def _record_service(*, actor: Any, attendance: Attendance) -> Any:
-    """Hand the finished attendance to the hours module, which computes and keeps the
-    service record (a build without that module records the attendance only)."""
-    try:
-        from nuanxin.volunteers.hours.actions import record_service
-    except ModuleNotFoundError as exc:
-        if exc.name != "nuanxin.volunteers.hours.actions":
-            raise
-        return None
-    return record_service(actor=actor, attendance=attendance)
 
 
 # --- joining without an account -----------------------------------------------------------------

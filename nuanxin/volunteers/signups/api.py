@@ -24,7 +24,7 @@ from nuanxin.core.scoping import require, sent_row
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.models import Activity, Attendance, ParticipantGroup, Partner, SignUp, Volunteer
 from nuanxin.volunteers.signups import actions as signups
-from nuanxin.volunteers.signups.actions import volunteer_of
+from nuanxin.volunteers.signups import checkins
 from nuanxin.volunteers.signups.queries import (
     kept_partner_or_404,
     kept_partners,
@@ -35,6 +35,7 @@ from nuanxin.volunteers.signups.queries import (
     published_activity_or_404,
     roster,
     signup_or_404,
+    volunteer_of,
 )
 
 router = Router(tags=["volunteers"])
@@ -274,10 +275,10 @@ def mine(request: ScopedRequest) -> list[SignUp]:
 def checkin(request: ScopedRequest, payload: CheckInIn) -> Attendance:
     """Check in (step "in") or out ("out") with the venue's code; a forged or expired code
     is a 400 naming "token"; a second check-in is a 400 "Checked in already"."""
-    target = signups.activity_for_token(payload.token)
+    target = checkins.activity_for_token(payload.token)
     if payload.step == "in":
-        return signups.check_in(actor=request.user, activity=target, method=Attendance.Method.QR)
-    return signups.check_out(actor=request.user, activity=target)
+        return checkins.check_in(actor=request.user, activity=target, method=Attendance.Method.QR)
+    return checkins.check_out(actor=request.user, activity=target)
 
 
 # --- organisers ---------------------------------------------------------------------------------
@@ -320,14 +321,14 @@ def by_hand(request: ScopedRequest, activity_id: Id, payload: HandIn) -> Attenda
         raise DomainError(_("This volunteer is not signed up for the activity."), field="volunteer_id")
     with api_field_names(_JSON_NAMES):
         if payload.step == "in":
-            return signups.check_in(
+            return checkins.check_in(
                 actor=request.user,
                 activity=target,
                 volunteer=volunteer,
                 method=Attendance.Method.BY_HAND,
                 scope=request.scope,
             )
-        return signups.check_out(
+        return checkins.check_out(
             actor=request.user, activity=target, volunteer=volunteer, by_hand=True, scope=request.scope
         )
 

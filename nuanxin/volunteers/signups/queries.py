@@ -6,9 +6,12 @@ volunteers.manage at its area), with names masked; a volunteer sees only their o
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from nuanxin.core.errors import DomainError
 from nuanxin.core.masking import mask_name, mask_phone
@@ -16,9 +19,51 @@ from nuanxin.core.scoping import Scope, deny
 from nuanxin.core.validators import normalize_mobile
 from nuanxin.territory.models import Area
 from nuanxin.volunteers.models import Activity, Attendance, Partner, SignUp, Volunteer
-from nuanxin.volunteers.signups.actions import starts_at
 
 ORGANISER_PERMISSIONS = ("activities.manage", "volunteers.manage")
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def starts_at(activity: Activity) -> datetime | None:
+    """The activity's start as an aware datetime (local time), if it has a time."""
+    if activity.start_time is None:
+        return None
+    return datetime.combine(activity.starts_on, activity.start_time, tzinfo=local_tz())
+
+
+def ends_at(activity: Activity) -> datetime | None:
+    """The activity's end as an aware datetime (local time), if it has a time."""
+    if activity.end_time is None:
+        return None
+    return datetime.combine(activity.ends_on, activity.end_time, tzinfo=local_tz())
+
+
+def volunteer_of(user: Any) -> Volunteer | None:
+    """The user's own volunteer registration (with the home grid and the partner), if any:
+    the one lookup the sign-up, hours and points pages and endpoints share."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    found: Volunteer | None = (
+        Volunteer.objects.select_related("home_grid", "partner").defer("home_grid__boundary").filter(user=user).first()
+    )
+    return found
+
+
+def registered_volunteer(user: Any, *, field: str = "volunteer") -> Volunteer:
+    """The user's volunteer registration, or a refusal asking them to register first."""
+    volunteer = volunteer_of(user)
+    if volunteer is None:
+        raise DomainError(_("Register as a volunteer first."), field=field)
+    return volunteer
+
+
+def community_of(grid: Area) -> Area | None:
+    """The community a grid lies in (its parent)."""
+    parent = grid.parent
+    return parent if parent is not None and parent.level == Area.Level.COMMUNITY else None
 
 
 def home_grid_choices(user: Any) -> QuerySet[Area]:

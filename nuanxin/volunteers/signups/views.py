@@ -34,9 +34,10 @@ from nuanxin.core.validators import normalize_mobile
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.models import Attendance, ParticipantGroup, Partner, SignUp, Volunteer
 from nuanxin.volunteers.signups import actions as signups
-from nuanxin.volunteers.signups.actions import volunteer_of
+from nuanxin.volunteers.signups import checkins
 from nuanxin.volunteers.signups.queries import (
     attendance_of,
+    ends_at,
     home_grid_choices,
     kept_partner_or_404,
     kept_partners,
@@ -51,6 +52,8 @@ from nuanxin.volunteers.signups.queries import (
     roster,
     signup_open,
     signup_or_404,
+    starts_at,
+    volunteer_of,
 )
 
 # The groups a person registers as (community staff are not volunteers by their job).
@@ -361,8 +364,8 @@ def _activity_page(
         "signup": my_signup(volunteer, activity),
         "open": signup_open(activity),
         "form": form or SignUpForm(roles=activity.roles_needed or []),
-        "starts_at": signups.starts_at(activity),
-        "ends_at": signups.ends_at(activity),
+        "starts_at": starts_at(activity),
+        "ends_at": ends_at(activity),
         "may_organise": may_organise(request.scope, activity),
     }
     return render(request, "volunteers/signups/activity.html", context, status=status)
@@ -416,7 +419,7 @@ def checkin(request: ScopedRequest, token: str) -> HttpResponse:
     or expired code gets a 400 page saying so. A visitor who is not signed in sees the
     activity's title with "join" and "sign in", both coming back here."""
     try:
-        activity = signups.activity_for_token(token)
+        activity = checkins.activity_for_token(token)
     except DomainError as exc:
         return render(request, "volunteers/signups/checkin_invalid.html", {"error": exc.message}, status=400)
     if not request.user.is_authenticated:
@@ -430,10 +433,10 @@ def checkin(request: ScopedRequest, token: str) -> HttpResponse:
         step = request.POST.get("step")
         try:
             if step == "in":
-                signups.check_in(actor=request.user, activity=activity, method=Attendance.Method.QR)
+                checkins.check_in(actor=request.user, activity=activity, method=Attendance.Method.QR)
                 messages.success(request, _("Checked in. Welcome!"))
             elif step == "out":
-                signups.check_out(actor=request.user, activity=activity)
+                checkins.check_out(actor=request.user, activity=activity)
                 messages.success(request, _("Checked out. Thank you!"))
             else:
                 raise DomainError(_("Unknown step."), field="step")
@@ -536,7 +539,7 @@ def _manage_page(
     cancel_form: CancelActivityForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    end = signups.ends_at(activity)
+    end = ends_at(activity)
     context = {
         "activity": activity,
         "form": form,
@@ -547,7 +550,7 @@ def _manage_page(
         and (end is None or end > timezone.now()),
         "cancel_form": cancel_form or CancelActivityForm(),
         "roster": roster(activity),
-        "starts_at": signups.starts_at(activity),
+        "starts_at": starts_at(activity),
         "ends_at": end,
     }
     return render(request, "volunteers/signups/manage.html", context, status=status)
@@ -580,10 +583,10 @@ def qr(request: ScopedRequest, activity_id: int) -> HttpResponse:
     activity = organised_activity_or_404(request.scope, activity_id)
     context: dict[str, Any] = {"activity": activity, "svg": "", "url": "", "window": None}
     if activity.published and activity.checkin_secret and not activity.cancelled:
-        url = request.build_absolute_uri(reverse("volunteers:checkin", args=[signups.checkin_token(activity)]))
+        url = request.build_absolute_uri(reverse("volunteers:checkin", args=[checkins.checkin_token(activity)]))
         context["url"] = url
         context["svg"] = segno.make(url, error="m").svg_inline(scale=8, border=2, omitsize=False)
-        context["window"] = signups.checkin_window(activity)
+        context["window"] = checkins.checkin_window(activity)
     return render(request, "volunteers/signups/qr.html", context)
 
 
@@ -610,7 +613,7 @@ def attendance(request: ScopedRequest, activity_id: int) -> HttpResponse:
             volunteer = form.cleaned_data["volunteer"]
             try:
                 if form.cleaned_data["step"] == "in":
-                    signups.check_in(
+                    checkins.check_in(
                         actor=request.user,
                         activity=activity,
                         volunteer=volunteer,
@@ -618,7 +621,7 @@ def attendance(request: ScopedRequest, activity_id: int) -> HttpResponse:
                         scope=request.scope,
                     )
                 else:
-                    signups.check_out(
+                    checkins.check_out(
                         actor=request.user, activity=activity, volunteer=volunteer, by_hand=True, scope=request.scope
                     )
             except DomainError as exc:

@@ -16,6 +16,7 @@ from nuanxin.core.models import AuditEntry, Notification
 from nuanxin.testing import World
 from nuanxin.volunteers.models import Activity, SignUp
 from nuanxin.volunteers.signups import actions as signups
+from nuanxin.volunteers.signups import checkins
 from nuanxin.volunteers.tests.test_signups import Volunteering, local, volunteer, volunteering  # noqa: F401
 
 
@@ -59,7 +60,7 @@ def test_cancel_tells_confirmed_and_waiting_and_closes_everything(volunteering: 
         signups.sign_up(actor=late.user, activity=a, now=v.now)
     assert exc.value.field == "activity"
     with pytest.raises(DomainError) as exc:
-        signups.activity_for_token(signups.checkin_token(a), now=local(v.day, 9))
+        checkins.activity_for_token(checkins.checkin_token(a), now=local(v.day, 9))
     assert exc.value.field == "token"
     assert signups.send_reminders(now=local(v.day - timedelta(days=1), 9)) == 0
 

@@ -23,6 +23,7 @@ from nuanxin.core.validators import normalize_mobile
 from nuanxin.testing import World
 from nuanxin.volunteers.models import Volunteer
 from nuanxin.volunteers.signups import actions as signups
+from nuanxin.volunteers.signups import checkins
 from nuanxin.volunteers.tests.test_signups import Volunteering, local, volunteering  # noqa: F401
 
 PASSWORD = "warm-tea-4-riders"
@@ -360,7 +361,7 @@ def test_join_needs_the_csrf_token(world: World) -> None:
 
 
 def test_join_from_a_checkin_code_comes_back_to_it(volunteering: Volunteering, world: World) -> None:
-    token = signups.checkin_token(volunteering.cleanup)
+    token = checkins.checkin_token(volunteering.cleanup)
     checkin = reverse("volunteers:checkin", args=[token])
     with time_machine.travel(local(volunteering.day, 9), tick=False):
         client = Client()

@@ -20,6 +20,7 @@ from nuanxin.testing import World
 from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Activity, Attendance, Participant, Partner, ServiceRecord, SignUp, Volunteer
 from nuanxin.volunteers.signups import actions as signups
+from nuanxin.volunteers.signups import checkins
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -416,19 +417,19 @@ def test_reminders_the_day_before_once(volunteering: Volunteering, world: World)
 
 def test_the_code_is_valid_from_an_hour_before_to_an_hour_after_the_end(volunteering: Volunteering) -> None:
     a, day = volunteering.cleanup, volunteering.day
-    token = signups.checkin_token(a)
-    assert signups.activity_for_token(token, now=local(day, 8, 0)) == a
-    assert signups.activity_for_token(token, now=local(day, 12, 0)) == a  # checking out
+    token = checkins.checkin_token(a)
+    assert checkins.activity_for_token(token, now=local(day, 8, 0)) == a
+    assert checkins.activity_for_token(token, now=local(day, 12, 0)) == a  # checking out
     for moment in (local(day, 7, 59), local(day, 12, 1)):
         with pytest.raises(DomainError) as exc:
-            signups.activity_for_token(token, now=moment)
+            checkins.activity_for_token(token, now=moment)
         assert exc.value.field == "token"
 
 
 @pytest.mark.parametrize("mangle", ["forged", "other_activity", "garbage", "voided"])
 def test_forged_codes_are_refused(volunteering: Volunteering, mangle: str) -> None:
     a = volunteering.cleanup
-    token = signups.checkin_token(a)
+    token = checkins.checkin_token(a)
     if mangle == "forged":
         token = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
     elif mangle == "other_activity":
@@ -438,26 +439,26 @@ def test_forged_codes_are_refused(volunteering: Volunteering, mangle: str) -> No
     else:
         Activity.objects.filter(pk=a.pk).update(checkin_secret="a-new-secret")
     with pytest.raises(DomainError) as exc:
-        signups.activity_for_token(token, now=local(volunteering.day, 9))
+        checkins.activity_for_token(token, now=local(volunteering.day, 9))
     assert exc.value.field == "token"
     with pytest.raises(signing.BadSignature):
-        signing.Signer(salt="other").unsign(signups.checkin_token(volunteering.cleanup))
+        signing.Signer(salt="other").unsign(checkins.checkin_token(volunteering.cleanup))
 
 
 def test_check_in_once_then_out_records_service_and_participation(volunteering: Volunteering, world: World) -> None:
     a, day = volunteering.cleanup, volunteering.day
     signups.sign_up(actor=world.rider, activity=a, now=volunteering.now)
-    attendance = signups.check_in(actor=world.rider, activity=a, now=local(day, 8, 50))
+    attendance = checkins.check_in(actor=world.rider, activity=a, now=local(day, 8, 50))
     assert attendance.method == "qr" and attendance.recorded_by is None
     with pytest.raises(DomainError) as exc:
-        signups.check_in(actor=world.rider, activity=a, now=local(day, 8, 55))
+        checkins.check_in(actor=world.rider, activity=a, now=local(day, 8, 55))
     assert exc.value.field == "volunteer"
     participant = Participant.objects.get(activity=a, user=world.rider)
     assert participant.group == "rider" and participant.name == "何伟"
-    out = signups.check_out(actor=world.rider, activity=a, now=local(day, 10, 30))
+    out = checkins.check_out(actor=world.rider, activity=a, now=local(day, 10, 30))
     assert out.checked_out_at == local(day, 10, 30)
     with pytest.raises(DomainError):
-        signups.check_out(actor=world.rider, activity=a, now=local(day, 10, 31))
+        checkins.check_out(actor=world.rider, activity=a, now=local(day, 10, 31))
     record = ServiceRecord.objects.get(attendance=attendance)
     assert record.minutes == 90 and record.state == "pending"
     assert Attendance.objects.count() == 1 and Participant.objects.filter(activity=a).count() == 1
@@ -470,7 +471,7 @@ def test_walk_ins_check_in_by_code_and_existing_participants_are_not_doubled(
     from nuanxin.volunteers.activities.actions import add_participant
 
     add_participant(actor=world.grid1_worker, activity=a, group="resident", user=world.resident)
-    signups.check_in(actor=world.resident, activity=a, now=local(day, 9, 10))
+    checkins.check_in(actor=world.resident, activity=a, now=local(day, 9, 10))
     assert Participant.objects.filter(activity=a, user=world.resident).count() == 1
 
 
@@ -478,7 +479,7 @@ def test_check_in_by_hand(volunteering: Volunteering, world: World) -> None:
     a, day = volunteering.cleanup, volunteering.day
     signups.sign_up(actor=world.resident, activity=a, now=volunteering.now)
     with pytest.raises(DomainError) as exc:
-        signups.check_in(
+        checkins.check_in(
             actor=world.grid2_worker,
             scope=scope_of(world.grid2_worker),
             activity=a,
@@ -488,7 +489,7 @@ def test_check_in_by_hand(volunteering: Volunteering, world: World) -> None:
         )
     assert exc.value.code == "forbidden"
     with pytest.raises(DomainError) as exc:
-        signups.check_in(
+        checkins.check_in(
             actor=world.grid1_worker,
             scope=scope_of(world.grid1_worker),
             activity=a,
@@ -497,7 +498,7 @@ def test_check_in_by_hand(volunteering: Volunteering, world: World) -> None:
             now=local(day, 9),
         )
     assert exc.value.field == "volunteer"
-    attendance = signups.check_in(
+    attendance = checkins.check_in(
         actor=world.grid1_worker,
         scope=scope_of(world.grid1_worker),
         activity=a,
@@ -506,7 +507,7 @@ def test_check_in_by_hand(volunteering: Volunteering, world: World) -> None:
         now=local(day, 9),
     )
     assert attendance.method == "by_hand" and attendance.recorded_by == world.grid1_worker
-    signups.check_out(
+    checkins.check_out(
         actor=world.grid1_worker,
         scope=scope_of(world.grid1_worker),
         activity=a,
@@ -519,6 +520,6 @@ def test_check_in_by_hand(volunteering: Volunteering, world: World) -> None:
 
 def test_check_in_outside_the_time_is_refused(volunteering: Volunteering, world: World) -> None:
     with pytest.raises(DomainError) as exc:
-        signups.check_in(actor=world.rider, activity=volunteering.cleanup, now=local(volunteering.day, 7))
+        checkins.check_in(actor=world.rider, activity=volunteering.cleanup, now=local(volunteering.day, 7))
     assert exc.value.field == "activity"
     assert not Attendance.objects.exists()

@@ -10,6 +10,7 @@ from django.test import Client
 from nuanxin.testing import World
 from nuanxin.volunteers.models import Attendance, Partner, SignUp, Volunteer
 from nuanxin.volunteers.signups import actions as signups
+from nuanxin.volunteers.signups import checkins
 from nuanxin.volunteers.tests.test_signups import Volunteering, local, make_user, volunteer, volunteering  # noqa: F401
 
 API = "/api/v1/volunteers"
@@ -88,7 +89,7 @@ def test_activities_sign_up_mine_and_cancel(volunteering: Volunteering, client_f
 
 def test_checkin_by_token(volunteering: Volunteering, client_for) -> None:
     a, day = volunteering.cleanup, volunteering.day
-    token = signups.checkin_token(a)
+    token = checkins.checkin_token(a)
     rider = client_for("rider")
     with time_machine.travel(local(day, 9), tick=False):
         answer = rider.post(f"{API}/checkin", {"token": token}, content_type="application/json")
@@ -205,7 +206,7 @@ def test_partner_endpoints(world: World, client_for) -> None:
 def test_a_volunteer_checks_out_by_the_code_after_the_end(volunteering: Volunteering, client_for) -> None:
     """The clean-up ran late: the venue's code still checks people out for an hour."""
     a, day = volunteering.cleanup, volunteering.day
-    token = signups.checkin_token(a)
+    token = checkins.checkin_token(a)
     rider = client_for("rider")
     with time_machine.travel(local(day, 9), tick=False):
         assert rider.post(f"{API}/checkin", {"token": token}, content_type="application/json").status_code == 200

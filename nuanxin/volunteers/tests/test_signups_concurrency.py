@@ -14,6 +14,7 @@ from nuanxin.testing import build_world
 from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Activity, Attendance, Participant, SignUp
 from nuanxin.volunteers.signups import actions as signups
+from nuanxin.volunteers.signups import checkins
 from nuanxin.volunteers.tests.test_signups import local
 
 pytestmark = pytest.mark.skipif(
@@ -70,12 +71,12 @@ def test_fifty_scans_by_one_volunteer_check_in_once() -> None:
     signups.register_volunteer(
         actor=user, user=user, name="何伟", phone="13700005555", group="rider", home_grid=activity.area
     )
-    token = signups.checkin_token(activity)
+    token = checkins.checkin_token(activity)
     at = local(day, 9, 5)
 
     def scan(_i: int) -> None:
-        found = signups.activity_for_token(token, now=at)
-        signups.check_in(actor=user, activity=found, now=at)
+        found = checkins.activity_for_token(token, now=at)
+        checkins.check_in(actor=user, activity=found, now=at)
 
     outcomes = _run(50, scan)
     assert outcomes.count("ok") == 1 and outcomes.count("refused") == 49

@@ -11,6 +11,7 @@ from django.urls import reverse
 from nuanxin.testing import World
 from nuanxin.volunteers.models import Attendance, ServiceRecord, SignUp, Volunteer
 from nuanxin.volunteers.signups import actions as signups
+from nuanxin.volunteers.signups import checkins
 from nuanxin.volunteers.tests.test_signups import Volunteering, local, make_user, volunteer, volunteering  # noqa: F401
 
 
@@ -55,7 +56,7 @@ def test_pages_need_a_login(world: World, volunteering: Volunteering) -> None:
     from django.test import Client
 
     a = volunteering.cleanup
-    token = signups.checkin_token(a)
+    token = checkins.checkin_token(a)
     for url in (
         reverse("volunteers:register"),
         reverse("volunteers:me"),
@@ -170,7 +171,7 @@ def test_qr_page_shows_an_svg_of_the_absolute_checkin_link(volunteering: Volunte
 
 def test_checkin_page_checks_in_then_out(volunteering: Volunteering, client_for) -> None:
     a, day = volunteering.cleanup, volunteering.day
-    url = reverse("volunteers:checkin", args=[signups.checkin_token(a)])
+    url = reverse("volunteers:checkin", args=[checkins.checkin_token(a)])
     client = client_for("rider")
     with time_machine.travel(local(day, 8, 45), tick=False):
         assert client.get(url).status_code == 200
@@ -187,7 +188,7 @@ def test_checkin_page_checks_in_then_out(volunteering: Volunteering, client_for)
 
 def test_checkin_page_refuses_expired_and_forged_codes(volunteering: Volunteering, client_for) -> None:
     a, day = volunteering.cleanup, volunteering.day
-    token = signups.checkin_token(a)
+    token = checkins.checkin_token(a)
     client = client_for("rider")
     with time_machine.travel(local(day, 12, 1), tick=False):  # an hour after the 11:00 end
         expired = client.post(reverse("volunteers:checkin", args=[token]), {"step": "in"})
@@ -200,7 +201,7 @@ def test_checkin_page_refuses_expired_and_forged_codes(volunteering: Volunteerin
 
 
 def test_checkin_page_for_someone_not_registered_offers_the_form(volunteering: Volunteering, client_for) -> None:
-    url = reverse("volunteers:checkin", args=[signups.checkin_token(volunteering.cleanup)])
+    url = reverse("volunteers:checkin", args=[checkins.checkin_token(volunteering.cleanup)])
     with time_machine.travel(local(volunteering.day, 9), tick=False):
         page = client_for("stranger").get(url)
         assert page.status_code == 200 and reverse("volunteers:register") in page.content.decode()
