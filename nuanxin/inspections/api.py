@@ -132,6 +132,7 @@ class VisitOut(Schema):
 class VisitFilter(Schema):
     mine: bool = Field(False, description="Only the caller's own visits")
     due_by: date | None = Field(None, description="Only visits due on or before this day")
+    state: Visit.State | None = Field(None, description="Only visits in this state: due (still to do), done or missed")
 
 
 # The actions name their inputs as models; the API by their JSON keys ("place" is "place_id").
@@ -209,8 +210,9 @@ def _visit_answers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def list_visits(request: ScopedRequest, filters: Query[VisitFilter]) -> Any:
     require(request.scope, "inspections.view")
     worker_id = request.scope.user_id if filters.mine else None
-    visits = visits_for(request.scope, worker_id=worker_id, due_by=filters.due_by)
-    kept = (request.scope, ("visits", worker_id, filters.due_by))
+    state = filters.state or ""
+    visits = visits_for(request.scope, worker_id=worker_id, due_by=filters.due_by, state=state)
+    kept = (request.scope, ("visits", worker_id, filters.due_by, state))
     return Rows(visits.values(*_VISIT_COLUMNS), _visit_answers, kept=kept)
 
 

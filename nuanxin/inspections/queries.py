@@ -37,11 +37,16 @@ def changes_of(target: WatchTarget) -> QuerySet[WatchChange]:
     return WatchChange.objects.filter(target=target).select_related("actor").order_by("at", "id")
 
 
-def visits_for(scope: Scope, *, worker_id: int | None = None, due_by: date | None = None) -> QuerySet[Visit]:
-    """The visits the viewer reaches, optionally one worker's and those due by a day."""
+def visits_for(
+    scope: Scope, *, worker_id: int | None = None, due_by: date | None = None, state: str = ""
+) -> QuerySet[Visit]:
+    """The visits the viewer reaches, optionally one worker's, those due by a day and those in
+    one state (a worker's to-do is `state="due"`)."""
     visits = Visit.objects.reached_by(scope)
     if worker_id is not None:
         visits = visits.filter(worker_id=worker_id)
+    if state:
+        visits = visits.filter(state=state)
     if due_by is not None:
         visits = visits.filter(due_on__lte=due_by)
     return visits.select_related("target", "grid").defer("grid__boundary").order_by("due_on", "id")

@@ -93,3 +93,32 @@ def test_the_count_of_visits_due_is_kept_per_worker_and_day_and_follows_new_visi
     assert counts[DUE["due_by"]] != counts[MONDAY.isoformat()]
     actions.generate_due_visits(today=date(2024, 5, 6))
     assert client.get(URL, DUE, **_bearer(token)).json()["count"] == mine.filter(due_on__lte=date(2024, 6, 30)).count()
+
+
+def test_a_workers_to_do_is_the_visits_still_due_and_its_count_is_kept_per_state(
+    token: str, world: World, watch: Watch
+) -> None:
+    """state=due leaves out the done and missed visits; the kept count of one state is not
+    another's."""
+    done = actions.record_visit(
+        actor=world.grid1_worker, visit=due(watch.restaurant_target), answers=FOOD_CLEAN, lng=102.71, lat=24.98
+    )
+    client = Client()
+    _warm(client, token)
+    mine = Visit.objects.filter(worker=world.grid1_worker, due_on__lte=date(2024, 6, 30))
+    answers = {
+        state: client.get(URL, {**DUE, "state": state} if state else DUE, **_bearer(token)).json()
+        for state in ("", "due", "done", "")
+    }
+    assert answers[""]["count"] == mine.count()
+    assert answers["done"]["count"] == mine.filter(state=Visit.State.DONE).count() >= 1
+    assert answers["due"]["count"] == mine.filter(state=Visit.State.DUE).count() >= 1
+    assert {item["state"] for item in answers["due"]["items"]} == {"due"}
+    assert done.pk in {item["id"] for item in answers["done"]["items"]}
+    assert done.pk not in {item["id"] for item in answers["due"]["items"]}
+
+
+def test_a_state_that_is_not_one_is_refused_naming_the_field(token: str, world: World) -> None:
+    answer = Client().get(URL, {**DUE, "state": "overdue"}, **_bearer(token))
+    assert answer.status_code == 422
+    assert answer.json()["field"] == "state"
