@@ -34,6 +34,7 @@ from nuanxin.tests_browser.conftest import DESKTOP, PHONE, screenshot, sign_in
 from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Attendance, PointsEntry, Redemption, ServiceRecord, SignUp
 from nuanxin.volunteers.points import actions as points
+from nuanxin.volunteers.points.queries import balance
 from nuanxin.volunteers.signups import actions as signups
 from nuanxin.volunteers.signups import checkins
 
@@ -233,7 +234,7 @@ def test_rider_station_report_cleanup_hours_points_and_a_confirmed_meal_voucher(
         record.refresh_from_db()
         assert record.state == ServiceRecord.State.APPROVED
         expect(desk.locator("#approved")).to_contain_text(mask_name(RIDER_NAME))
-        assert points.balance(volunteer) == 2  # one point an hour, 165 minutes rounded down
+        assert balance(volunteer) == 2  # one point an hour, 165 minutes rounded down
         assert PointsEntry.objects.filter(volunteer=volunteer, record=record, delta=2).count() == 1
 
         # 4. The rider sees the hours and the points, and redeems the meal voucher.
@@ -250,7 +251,7 @@ def test_rider_station_report_cleanup_hours_points_and_a_confirmed_meal_voucher(
             phone.locator("#rewards button.big-button", has_text=MEAL).click()
         voucher = Redemption.objects.select_related("reward").get(volunteer=volunteer)
         assert (voucher.reward.name, voucher.state, voucher.points) == (MEAL, Redemption.State.ISSUED, 2)
-        assert points.balance(volunteer) == 0
+        assert balance(volunteer) == 0
         card = phone.locator("#vouchers .voucher", has_text=MEAL)
         expect(card).to_contain_text(voucher.code)
         expect(card.locator(".qr svg")).to_have_count(1)

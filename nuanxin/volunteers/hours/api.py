@@ -16,6 +16,7 @@ from nuanxin.core.masking import mask_name
 from nuanxin.core.schemas import Id
 from nuanxin.core.scoping import deny, get_in_scope_or_404
 from nuanxin.volunteers.hours import actions as hours
+from nuanxin.volunteers.hours import queries
 from nuanxin.volunteers.hours.views import certificate_response
 from nuanxin.volunteers.models import Activity, HoursCorrection, ServiceRecord, Volunteer
 from nuanxin.volunteers.signups.queries import volunteer_of
@@ -60,7 +61,7 @@ class RecordOut(Schema):
 
     @staticmethod
     def resolve_hours(obj: ServiceRecord) -> Decimal:
-        return hours.hours_of(obj.minutes)
+        return queries.hours_of(obj.minutes)
 
     @staticmethod
     def resolve_corrections(obj: ServiceRecord) -> list[HoursCorrection]:
@@ -127,7 +128,7 @@ def my_hours(request: ScopedRequest) -> dict[str, Any]:
     volunteer = volunteer_of(request.user)
     if volunteer is None:
         return {"registered": False}
-    standing = hours.standing_of(volunteer)
+    standing = queries.standing_of(volunteer)
     return {
         "registered": True,
         "minutes": standing.minutes,
@@ -135,7 +136,7 @@ def my_hours(request: ScopedRequest) -> dict[str, Any]:
         "stars": standing.stars,
         "star_hours": list(standing.thresholds),
         "next_star_hours": standing.next_star_hours,
-        "records": list(hours.records_of(volunteer)),
+        "records": list(queries.records_of(volunteer)),
     }
 
 
@@ -143,7 +144,7 @@ def my_hours(request: ScopedRequest) -> dict[str, Any]:
 def request_correction(request: ScopedRequest, record_id: Id, payload: CorrectionIn) -> Status[HoursCorrection]:
     """Ask for a correction of one's own record (404 for anyone else's); beyond the
     activity's time is a 400 naming "minutes"."""
-    record = hours.own_record_or_404(request.user, record_id)
+    record = queries.own_record_or_404(request.user, record_id)
     correction = hours.request_correction(
         actor=request.user, record=record, minutes=payload.minutes, reason=payload.reason
     )
@@ -156,7 +157,7 @@ def activity_records(request: ScopedRequest, activity_id: Id, filters: Query[Rec
     sees the activity, 404 out of reach); names masked."""
     activity = _activity_in_reach(request, activity_id)
     hours.check_certifies(request.scope, activity)
-    records = hours.activity_records(activity).select_related("activity")
+    records = queries.activity_records(activity).select_related("activity")
     if filters.state:
         records = records.filter(state=filters.state)
     return list(records)
@@ -173,14 +174,14 @@ def approve_all(request: ScopedRequest, activity_id: Id) -> dict[str, int]:
 def approve_record(request: ScopedRequest, record_id: Id) -> ServiceRecord:
     """Certify a record (403 unless the caller certifies hours at the activity's area; 409
     when already approved; 400 "corrections" while a correction is open)."""
-    record = hours.record_in_reach_or_404(request.scope, record_id)
+    record = queries.record_in_reach_or_404(request.scope, record_id)
     hours.approve_record(actor=request.user, record=record, scope=request.scope)
-    return hours.records_of(record.volunteer).get(pk=record.pk)
+    return queries.records_of(record.volunteer).get(pk=record.pk)
 
 
 @router.post("/corrections/{correction_id}/decide", response=CorrectionOut)
 def decide_correction(request: ScopedRequest, correction_id: Id, payload: DecisionIn) -> HoursCorrection:
-    correction = hours.correction_in_reach_or_404(request.scope, correction_id)
+    correction = queries.correction_in_reach_or_404(request.scope, correction_id)
     return hours.decide_correction(
         actor=request.user, correction=correction, approve=payload.approve, note=payload.note, scope=request.scope
     )

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from nuanxin.territory.models import Area
-from nuanxin.volunteers.hours.actions import community_of, hours_of, star_hours, stars_at
+from nuanxin.volunteers.hours.queries import community_containing, hours_of, star_hours, stars_at
 from nuanxin.volunteers.models import OrganiserKind, ServiceRecord, Volunteer
 
 # The CJK faces the PDF asks for (Debian's fonts-noto-cjk); Word falls back the same way.
@@ -53,7 +53,7 @@ def certificate_for(volunteer: Volunteer, *, today: date | None = None) -> Certi
     The number is the issuing community's code, the day and the volunteer's id, so the
     audit entry of the download identifies the document."""
     today = today or timezone.localdate()
-    community = community_of(volunteer.home_grid)
+    community = community_containing(volunteer.home_grid)
     records = list(
         ServiceRecord.objects.filter(volunteer=volunteer, state=ServiceRecord.State.APPROVED)
         .select_related("activity__area", "activity__organiser_unit")
@@ -68,7 +68,7 @@ def certificate_for(volunteer: Volunteer, *, today: date | None = None) -> Certi
             organiser = activity.organiser_unit.name
         else:
             if activity.area_id not in communities:
-                found = community_of(activity.area)
+                found = community_containing(activity.area)
                 communities[activity.area_id] = found.name if found is not None else activity.area.name
             organiser = communities[activity.area_id]
         lines.append(

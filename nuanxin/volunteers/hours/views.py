@@ -23,6 +23,25 @@ from nuanxin.core.masking import mask_name
 from nuanxin.core.scoping import deny, get_in_scope_or_404
 from nuanxin.volunteers.hours import actions as hours
 from nuanxin.volunteers.hours.certificates import certificate_for, render_docx, render_pdf
+from nuanxin.volunteers.hours.queries import (
+    STARS,
+    activity_for_organiser_or_404,
+    activity_minutes,
+    activity_records,
+    activity_window,
+    correction_in_reach_or_404,
+    default_star_hours,
+    has_own_star_levels,
+    hours_of,
+    may_certify,
+    own_record_or_404,
+    record_in_reach_or_404,
+    records_of,
+    standing_of,
+    star_communities,
+    star_community_for,
+    star_hours,
+)
 from nuanxin.volunteers.models import Activity, HoursCorrection, ServiceRecord, Volunteer
 from nuanxin.volunteers.signups.queries import volunteer_of
 
@@ -53,14 +72,14 @@ def _mine(request: ScopedRequest, status: int = 200, bound: tuple[int, Correctio
     context: dict[str, Any] = {"volunteer": volunteer}
     if volunteer is not None:
         rows = []
-        for record in hours.records_of(volunteer):
+        for record in records_of(volunteer):
             corrections = list(record.corrections.all())
             is_open = any(c.state == HoursCorrection.State.REQUESTED for c in corrections)
             form = bound[1] if bound and bound[0] == record.pk else CorrectionForm(prefix=f"r{record.pk}")
             rows.append(
                 {
                     "record": record,
-                    "hours": hours.hours_of(record.minutes),
+                    "hours": hours_of(record.minutes),
                     "organiser": record.activity.organiser_unit.name
                     if record.activity.organiser_unit
                     else record.activity.area.name,
@@ -69,7 +88,7 @@ def _mine(request: ScopedRequest, status: int = 200, bound: tuple[int, Correctio
                     "form": None if is_open else form,
                 }
             )
-        context |= {"rows": rows, "standing": hours.standing_of(volunteer)}
+        context |= {"rows": rows, "standing": standing_of(volunteer)}
     return render(request, "volunteers/hours/mine.html", context, status=status)
 
 
@@ -84,7 +103,7 @@ def mine(request: ScopedRequest) -> HttpResponse:
 @require_POST
 def correct(request: ScopedRequest, record_id: int) -> HttpResponse:
     """Ask for a correction of one's own record (404 for anyone else's)."""
-    record = hours.own_record_or_404(request.user, record_id)
+    record = own_record_or_404(request.user, record_id)
     form = CorrectionForm(request.POST, prefix=f"r{record.pk}")
     if form.is_valid():
         try:
@@ -103,7 +122,7 @@ def correct(request: ScopedRequest, record_id: int) -> HttpResponse:
 def _activity_page(
     request: ScopedRequest, activity: Activity, status: int = 200, bound: tuple[int, DecisionForm] | None = None
 ) -> HttpResponse:
-    records = list(hours.activity_records(activity))
+    records = list(activity_records(activity))
     pending: list[dict[str, Any]] = []
     approved: list[dict[str, Any]] = []
     for record in records:
@@ -111,7 +130,7 @@ def _activity_page(
             "record": record,
             "name": mask_name(record.volunteer.name),
             "group": record.volunteer.get_group_display(),
-            "hours": hours.hours_of(record.minutes),
+            "hours": hours_of(record.minutes),
             "open": any(c.state == HoursCorrection.State.REQUESTED for c in record.corrections.all()),
             "own": record.volunteer.user_id == request.user.pk,
         }
@@ -126,19 +145,19 @@ def _activity_page(
                         "correction": correction,
                         "record": record,
                         "name": mask_name(record.volunteer.name),
-                        "from_hours": hours.hours_of(record.minutes),
-                        "to_hours": hours.hours_of(correction.minutes),
+                        "from_hours": hours_of(record.minutes),
+                        "to_hours": hours_of(correction.minutes),
                         "form": form,
                     }
                 )
     context = {
         "activity": activity,
-        "stars_community": hours.star_community_for(request.scope, activity.area),
+        "stars_community": star_community_for(request.scope, activity.area),
         "pending": pending,
         "approved": approved,
         "corrections": corrections,
-        "longest": hours.activity_minutes(activity),
-        "window": hours.activity_window(activity),
+        "longest": activity_minutes(activity),
+        "window": activity_window(activity),
     }
     return render(request, "volunteers/hours/activity.html", context, status=status)
 
@@ -147,7 +166,7 @@ def _activity_page(
 def activity(request: ScopedRequest, activity_id: int) -> HttpResponse:
     """An activity's service records for its organisers (activities.manage or
     volunteers.manage at its area; 404 for anyone else)."""
-    return _activity_page(request, hours.activity_for_organiser_or_404(request.scope, activity_id))
+    return _activity_page(request, activity_for_organiser_or_404(request.scope, activity_id))
 
 
 def _refused(request: ScopedRequest, exc: DomainError) -> None:
@@ -160,7 +179,7 @@ def _refused(request: ScopedRequest, exc: DomainError) -> None:
 @login_required
 @require_POST
 def approve(request: ScopedRequest, record_id: int) -> HttpResponse:
-    record = hours.record_in_reach_or_404(request.scope, record_id)
+    record = record_in_reach_or_404(request.scope, record_id)
     try:
         hours.approve_record(actor=request.user, record=record, scope=request.scope)
     except DomainError as exc:
@@ -173,7 +192,7 @@ def approve(request: ScopedRequest, record_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def approve_all(request: ScopedRequest, activity_id: int) -> HttpResponse:
-    activity = hours.activity_for_organiser_or_404(request.scope, activity_id)
+    activity = activity_for_organiser_or_404(request.scope, activity_id)
     done = hours.approve_all(actor=request.user, activity=activity, scope=request.scope)
     messages.success(request, _("%(n)d records approved.") % {"n": len(done.approved)})
     if done.skipped:
@@ -184,9 +203,9 @@ def approve_all(request: ScopedRequest, activity_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def decide(request: ScopedRequest, correction_id: int) -> HttpResponse:
-    correction = hours.correction_in_reach_or_404(request.scope, correction_id)
+    correction = correction_in_reach_or_404(request.scope, correction_id)
     activity = correction.record.activity
-    if not hours.may_certify(request.scope, activity):
+    if not may_certify(request.scope, activity):
         raise deny(request.scope, f"hours correction {correction.pk}")
     form = DecisionForm(request.POST, prefix=f"c{correction.pk}")
     decision = request.POST.get("decision")
@@ -223,7 +242,7 @@ class StarLevelsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for n in range(1, hours.STARS + 1):
+        for n in range(1, STARS + 1):
             self.fields[f"star{n}"] = forms.IntegerField(
                 label=_("Hours for %(n)d★") % {"n": n}, min_value=1, max_value=1_000_000
             )
@@ -231,7 +250,7 @@ class StarLevelsForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         previous: int | None = None
-        for n in range(1, hours.STARS + 1):
+        for n in range(1, STARS + 1):
             value = data.get(f"star{n}")
             if value is None:
                 previous = None  # its own error is shown already
@@ -245,14 +264,14 @@ class StarLevelsForm(forms.Form):
         return data
 
     def thresholds(self) -> list[int]:
-        return [self.cleaned_data[f"star{n}"] for n in range(1, hours.STARS + 1)]
+        return [self.cleaned_data[f"star{n}"] for n in range(1, STARS + 1)]
 
 
 def _chosen_community(request: ScopedRequest) -> tuple[Any, list[Any]]:
     """The community whose levels are shown, chosen among those the viewer sets ("community"
     in the query or the form; the first by default); 404, audited, when there is none or the
     one asked for is not among them."""
-    communities = list(hours.star_communities(request.scope)[:500])
+    communities = list(star_communities(request.scope)[:500])
     if not communities:
         raise deny(request.scope, "hours star levels")
     wanted = request.POST.get("community") or request.GET.get("community")
@@ -270,7 +289,7 @@ def stars(request: ScopedRequest) -> HttpResponse:
     default) and a form to set five rising numbers; for community admins and staff with
     volunteers.manage at the community or above (404 for anyone else, grid staff too)."""
     community, communities = _chosen_community(request)
-    current = hours.star_hours(community)
+    current = star_hours(community)
     status = 200
     if request.method == "POST":
         form = StarLevelsForm(request.POST)
@@ -293,8 +312,8 @@ def stars(request: ScopedRequest) -> HttpResponse:
         "community": community,
         "communities": communities,
         "current": current,
-        "default": hours.default_star_hours(),
-        "own": hours.has_own_star_levels(community),
+        "default": default_star_hours(),
+        "own": has_own_star_levels(community),
         "form": form,
     }
     return render(request, "volunteers/hours/stars.html", context, status=status)

@@ -16,6 +16,16 @@ from nuanxin.core.schemas import Id
 from nuanxin.core.scoping import deny
 from nuanxin.volunteers.models import PointsEntry, Redemption, Reward, Volunteer
 from nuanxin.volunteers.points import actions as points
+from nuanxin.volunteers.points.queries import (
+    balance,
+    entry_label,
+    find_voucher,
+    ledger,
+    may_confirm_any,
+    own_voucher_or_404,
+    rewards_for,
+    vouchers,
+)
 from nuanxin.volunteers.signups.queries import volunteer_of
 
 router = Router(tags=["points"])
@@ -30,7 +40,7 @@ class EntryOut(Schema):
 
     @staticmethod
     def resolve_about(obj: PointsEntry) -> str:
-        return points.entry_label(obj)
+        return entry_label(obj)
 
 
 class BalanceOut(Schema):
@@ -101,7 +111,7 @@ def _volunteer(request: ScopedRequest) -> Volunteer:
 
 
 def _confirmer(request: ScopedRequest) -> None:
-    if not points.may_confirm_any(request.user, request.scope):
+    if not may_confirm_any(request.user, request.scope):
         raise deny(request.scope, "volunteers.confirm_redemption")
 
 
@@ -109,7 +119,7 @@ def _confirmer(request: ScopedRequest) -> None:
 def my_points(request: ScopedRequest) -> dict[str, Any]:
     """The caller's balance and their newest 100 ledger lines."""
     volunteer = _volunteer(request)
-    return {"balance": points.balance(volunteer), "entries": list(points.ledger(volunteer)[:100])}
+    return {"balance": balance(volunteer), "entries": list(ledger(volunteer)[:100])}
 
 
 @router.get("/rewards", response=list[RewardOut])
@@ -117,8 +127,8 @@ def rewards(request: ScopedRequest) -> list[Reward]:
     """The rewards offered where the caller belongs, in stock, each with whether the balance
     affords it."""
     volunteer = _volunteer(request)
-    have = points.balance(volunteer)
-    offered = [r for r in points.rewards_for(volunteer) if r.stock > 0]
+    have = balance(volunteer)
+    offered = [r for r in rewards_for(volunteer) if r.stock > 0]
     for reward in offered:
         reward.affordable = reward.points <= have  # type: ignore[attr-defined]
     return offered
@@ -126,7 +136,7 @@ def rewards(request: ScopedRequest) -> list[Reward]:
 
 @router.get("/vouchers", response=list[VoucherOut])
 def my_vouchers(request: ScopedRequest) -> list[Redemption]:
-    return list(points.vouchers(_volunteer(request))[:100])
+    return list(vouchers(_volunteer(request))[:100])
 
 
 @router.post("/vouchers", response={201: VoucherOut})
@@ -134,7 +144,7 @@ def redeem(request: ScopedRequest, payload: RedeemIn) -> Status[Redemption]:
     """Redeem a reward: 400 naming "points" beyond the balance, "stock" when none is left,
     "reward_id" for a reward not offered to the caller."""
     volunteer = _volunteer(request)
-    reward = points.rewards_for(volunteer).filter(pk=payload.reward_id).first()
+    reward = rewards_for(volunteer).filter(pk=payload.reward_id).first()
     if reward is None:
         reward = Reward(pk=payload.reward_id)  # the action refuses it, naming the field
     with api_field_names({"reward": "reward_id"}):
@@ -145,7 +155,7 @@ def redeem(request: ScopedRequest, payload: RedeemIn) -> Status[Redemption]:
 @router.post("/vouchers/{redemption_id}/cancel", response=VoucherOut)
 def cancel(request: ScopedRequest, redemption_id: Id) -> Redemption:
     """Give a voucher back before it is confirmed; the points are refunded."""
-    redemption = points.own_voucher_or_404(request.scope, request.user, redemption_id)
+    redemption = own_voucher_or_404(request.scope, request.user, redemption_id)
     return points.cancel_redemption(actor=request.user, redemption=redemption)
 
 
@@ -153,7 +163,7 @@ def cancel(request: ScopedRequest, redemption_id: Id) -> Redemption:
 def lookup(request: ScopedRequest, payload: CodeIn) -> Redemption:
     """What a code is for, before confirming it (a POST, so codes stay out of logged URLs)."""
     _confirmer(request)
-    return points.find_voucher(actor=request.user, scope=request.scope, code=payload.code)
+    return find_voucher(actor=request.user, scope=request.scope, code=payload.code)
 
 
 @router.post("/confirm", response=LookupOut)

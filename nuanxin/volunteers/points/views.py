@@ -26,6 +26,18 @@ from nuanxin.territory.models import Area
 from nuanxin.volunteers.models import Partner, PointsRule, Redemption, Reward
 from nuanxin.volunteers.points import actions as points
 from nuanxin.volunteers.points.actions import POINTS_MAX, REWARD_NAME_MAX, RULE_MAX, STOCK_MAX
+from nuanxin.volunteers.points.queries import (
+    catalogue_for,
+    entry_label,
+    find_voucher,
+    managed_reward_areas,
+    may_confirm_any,
+    may_manage_rules,
+    own_voucher_or_404,
+    rewards_for,
+    rule_kinds,
+    summary,
+)
 from nuanxin.volunteers.signups.queries import volunteer_of
 
 
@@ -47,8 +59,8 @@ def home(request: ScopedRequest) -> HttpResponse:
     volunteer = volunteer_of(request.user)
     if volunteer is None:
         return render(request, "volunteers/points/not_registered.html")
-    data = points.summary(volunteer)
-    lines = [{"entry": e, "label": points.entry_label(e)} for e in data.entries]
+    data = summary(volunteer)
+    lines = [{"entry": e, "label": entry_label(e)} for e in data.entries]
     cards = [
         {"voucher": v, "qr": voucher_qr(request, v.code) if v.state == Redemption.State.ISSUED else None}
         for v in data.vouchers
@@ -60,7 +72,7 @@ def _own_reward(request: ScopedRequest, reward_id: int) -> Reward:
     volunteer = volunteer_of(request.user)
     if volunteer is None:
         raise Http404
-    reward = points.rewards_for(volunteer).filter(pk=reward_id).first()
+    reward = rewards_for(volunteer).filter(pk=reward_id).first()
     if reward is None:
         raise deny(request.scope, f"volunteers.reward {reward_id}")
     return reward
@@ -85,7 +97,7 @@ def redeem(request: ScopedRequest, reward_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: ScopedRequest, redemption_id: int) -> HttpResponse:
-    redemption = points.own_voucher_or_404(request.scope, request.user, redemption_id)
+    redemption = own_voucher_or_404(request.scope, request.user, redemption_id)
     try:
         points.cancel_redemption(actor=request.user, redemption=redemption)
     except DomainError as exc:
@@ -107,7 +119,7 @@ def confirm(request: ScopedRequest) -> HttpResponse:
     """For a partner's representatives and staff managing volunteers: a code entered (or
     arriving from a scanned QR code) shows the reward and the holder's masked name; the
     button confirms it. Anyone else: 404."""
-    if not points.may_confirm_any(request.user, request.scope):
+    if not may_confirm_any(request.user, request.scope):
         raise deny(request.scope, "volunteers.confirm_redemption")
     data = request.POST if request.method == "POST" else (request.GET if "code" in request.GET else None)
     form = CodeForm(data)
@@ -125,7 +137,7 @@ def confirm(request: ScopedRequest) -> HttpResponse:
                     % {"code": done.code, "reward": done.reward.name},
                 )
                 return redirect("points:confirm")
-            voucher = points.find_voucher(actor=request.user, scope=request.scope, code=form.cleaned_data["code"])
+            voucher = find_voucher(actor=request.user, scope=request.scope, code=form.cleaned_data["code"])
         except DomainError as exc:
             show_on_form(form, exc)
     if form.is_bound and form.errors:
@@ -148,11 +160,11 @@ class RuleForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = points.rule_kinds()  # type: ignore[attr-defined]
+        self.fields["kind"].choices = rule_kinds()  # type: ignore[attr-defined]
 
 
 def _require_rules(scope: Scope) -> None:
-    if not points.may_manage_rules(scope):
+    if not may_manage_rules(scope):
         raise deny(scope, "volunteers.points_rules")
 
 
@@ -171,7 +183,7 @@ def rules(request: ScopedRequest) -> HttpResponse:
         else:
             messages.success(request, _("Rule saved."))
             return redirect("points:rules")
-    labels = dict(points.rule_kinds())
+    labels = dict(rule_kinds())
     rows = [{"rule": r, "label": labels.get(r.kind, r.kind)} for r in PointsRule.objects.all()]
     return render(
         request,
@@ -205,7 +217,7 @@ class RewardForm(forms.Form):
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = points.managed_reward_areas(scope)  # type: ignore[attr-defined]
+        self.fields["area"].queryset = managed_reward_areas(scope)  # type: ignore[attr-defined]
 
 
 class StockForm(forms.Form):
@@ -216,7 +228,7 @@ class StockForm(forms.Form):
 def _catalogue_page(
     request: ScopedRequest, form: RewardForm, *, failed: Reward | None = None, error: str = "", status: int = 200
 ) -> HttpResponse:
-    rewards = list(points.catalogue_for(request.scope))
+    rewards = list(catalogue_for(request.scope))
     context = {"form": form, "rewards": rewards, "failed": failed.pk if failed else None, "stock_error": error}
     return render(request, "volunteers/points/catalogue.html", context, status=status)
 
@@ -243,7 +255,7 @@ def catalogue(request: ScopedRequest) -> HttpResponse:
 def update_reward(request: ScopedRequest, reward_id: int) -> HttpResponse:
     """Set a reward's stock and whether it is offered; a bad stock shows at its row (400)."""
     require(request.scope, "volunteers.manage")
-    reward = points.catalogue_for(request.scope).filter(pk=reward_id).first()
+    reward = catalogue_for(request.scope).filter(pk=reward_id).first()
     if reward is None:
         raise deny(request.scope, f"volunteers.reward {reward_id}")
     form = StockForm(request.POST)

@@ -23,6 +23,15 @@ from nuanxin.testing import World
 from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.hours import actions as hours
 from nuanxin.volunteers.hours.certificates import certificate_for, render_docx, render_pdf
+from nuanxin.volunteers.hours.queries import (
+    DEFAULT_STAR_HOURS,
+    activity_minutes,
+    hours_total,
+    standing_of,
+    star_hours,
+    stars_at,
+    stars_for,
+)
 from nuanxin.volunteers.models import (
     Activity,
     Attendance,
@@ -129,7 +138,7 @@ def test_an_activity_without_times_counts_its_whole_days(world: World) -> None:
         actor=None, attendance=attend(activity, rider, at(date(2024, 6, 7), 23), at(date(2024, 6, 9), 0, 30))
     )
     assert record.minutes == 24 * 60
-    assert hours.activity_minutes(activity) == 24 * 60
+    assert activity_minutes(activity) == 24 * 60
 
 
 def test_time_outside_the_activity_is_still_recorded_as_zero(world: World) -> None:
@@ -313,8 +322,8 @@ def test_records_are_never_deleted(served: Served) -> None:
 
 
 def test_default_star_thresholds() -> None:
-    levels = hours.DEFAULT_STAR_HOURS
-    assert [hours.stars_at(h, levels) for h in (0, Decimal("99.9"), 100, 299, 300, 600, 999, 1000, 1500, 9000)] == [
+    levels = DEFAULT_STAR_HOURS
+    assert [stars_at(h, levels) for h in (0, Decimal("99.9"), 100, 299, 300, 600, 999, 1000, 1500, 9000)] == [
         0,
         0,
         1,
@@ -330,9 +339,9 @@ def test_default_star_thresholds() -> None:
 
 def test_star_thresholds_from_the_settings(world: World, settings: Any) -> None:
     settings.NUANXIN_STAR_HOURS = [10, 20, 30, 40, 50]
-    assert hours.star_hours(world.community) == (10, 20, 30, 40, 50)
+    assert star_hours(world.community) == (10, 20, 30, 40, 50)
     settings.NUANXIN_STAR_HOURS = [10, 5]  # unsound: the national default holds
-    assert hours.star_hours(world.community) == hours.DEFAULT_STAR_HOURS
+    assert star_hours(world.community) == DEFAULT_STAR_HOURS
 
 
 def test_a_community_sets_its_own_star_levels(world: World, served: Served) -> None:
@@ -342,13 +351,13 @@ def test_a_community_sets_its_own_star_levels(world: World, served: Served) -> N
         hours=[1, 2, 3, 4, 5],
         scope=scope_of(world.community_admin),
     )
-    assert hours.star_hours(world.community) == (1, 2, 3, 4, 5)
-    assert hours.star_hours(world.other_community) == hours.DEFAULT_STAR_HOURS
-    assert hours.stars_for(served.rider) == 0  # nothing approved yet
+    assert star_hours(world.community) == (1, 2, 3, 4, 5)
+    assert star_hours(world.other_community) == DEFAULT_STAR_HOURS
+    assert stars_for(served.rider) == 0  # nothing approved yet
     hours.approve_record(actor=world.grid1_worker, record=served.record)  # 2.5 hours
-    assert hours.hours_total(served.rider) == Decimal("2.5")
-    assert hours.stars_for(served.rider) == 2
-    standing = hours.standing_of(served.rider)
+    assert hours_total(served.rider) == Decimal("2.5")
+    assert stars_for(served.rider) == 2
+    standing = standing_of(served.rider)
     assert standing.stars == 2 and standing.next_star_hours == 1
 
 

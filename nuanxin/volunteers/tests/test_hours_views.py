@@ -13,6 +13,7 @@ from django.urls import reverse
 from nuanxin.core.models import AuditEntry
 from nuanxin.testing import World
 from nuanxin.volunteers.hours import actions as hours
+from nuanxin.volunteers.hours.queries import DEFAULT_STAR_HOURS, star_hours, stars_for
 from nuanxin.volunteers.models import HoursCorrection, ServiceRecord, StarLevels
 from nuanxin.volunteers.tests.test_hours import DAY, Served, at, attend, make_volunteer, served  # noqa: F401
 
@@ -267,13 +268,13 @@ def test_star_levels_of_another_community_are_404(client_for: Any, world: World)
 
 def test_setting_star_levels_changes_the_volunteers_stars(client_for: Any, world: World, served: Served) -> None:
     hours.approve_record(actor=world.grid1_worker, record=served.record)  # 2.5 hours
-    assert hours.stars_for(served.rider) == 0
+    assert stars_for(served.rider) == 0
     client = client_for("community_admin")
     response = client.post(url("stars"), {"community": world.community.pk, **stars_form(1, 2, 3, 4, 5)})
     assert response.status_code == 302
     assert response["Location"] == f"{url('stars')}?community={world.community.pk}"
     assert StarLevels.objects.get(community=world.community).hours == [1, 2, 3, 4, 5]
-    assert hours.stars_for(served.rider) == 2
+    assert stars_for(served.rider) == 2
     entry = AuditEntry.objects.get(action="hours.star_levels_set")
     assert entry.actor_id == world.community_admin.pk and entry.detail == {"hours": [1, 2, 3, 4, 5]}
     page = client.get(url("stars"))
@@ -323,5 +324,5 @@ def test_an_admin_above_chooses_the_community(client_for: Any, world: World) -> 
     assert other.status_code == 200 and other.context["community"] == world.other_community
     saved = client.post(url("stars"), {"community": world.other_community.pk, **stars_form(10, 20, 30, 40, 50)})
     assert saved.status_code == 302
-    assert hours.star_hours(world.other_community) == (10, 20, 30, 40, 50)
-    assert hours.star_hours(world.community) == hours.DEFAULT_STAR_HOURS
+    assert star_hours(world.other_community) == (10, 20, 30, 40, 50)
+    assert star_hours(world.community) == DEFAULT_STAR_HOURS

@@ -28,6 +28,7 @@ from nuanxin.volunteers.models import (
     Volunteer,
 )
 from nuanxin.volunteers.points import actions as points
+from nuanxin.volunteers.points.queries import balance, ledger, may_manage_rules, rewards_for
 
 AT = datetime(2024, 6, 8, 2, 0, tzinfo=UTC)
 
@@ -168,8 +169,8 @@ def test_a_grid_worker_does_not_change_the_rules(world: World) -> None:
         bonus=0,
     )
     assert error.code == "forbidden"
-    assert points.may_manage_rules(scope_of(world.community_admin))
-    assert not points.may_manage_rules(scope_of(world.rider))
+    assert may_manage_rules(scope_of(world.community_admin))
+    assert not may_manage_rules(scope_of(world.rider))
 
 
 # Earning
@@ -180,7 +181,7 @@ def test_service_points_are_rounded_down_once_per_record(world: World, pw: Point
     entry = points.award_service_points(actor=world.grid1_worker, record=record)
     assert entry is not None and entry.delta == 2 and entry.reason == "service"
     assert points.award_service_points(actor=world.grid1_worker, record=record) is None
-    assert points.balance(pw.rider) == 2
+    assert balance(pw.rider) == 2
     audit = AuditEntry.objects.get(action="points.awarded")
     assert audit.detail == {"volunteer": pw.rider.pk, "record": record.pk, "points": 2, "minutes": 150}
 
@@ -222,7 +223,7 @@ def test_a_verified_hazard_report_earns_the_bonus_once(world: World, pw: PointsW
     entry = points.award_report_points(actor=world.community_admin, case=case)
     assert entry is not None and entry.delta == 5 and entry.case_id == case.pk and entry.reason == "hazard_report"
     assert points.award_report_points(actor=world.community_admin, case=case) is None
-    assert points.balance(pw.rider) == 5
+    assert balance(pw.rider) == 5
 
 
 def test_no_report_points_unless_fixed_by_a_volunteer_account(world: World, pw: PointsWorld) -> None:
@@ -249,7 +250,7 @@ def test_redeeming_writes_a_negative_entry_a_voucher_and_takes_stock(world: Worl
     redemption = points.redeem(actor=world.rider, reward=pw.soap)
     assert len(redemption.code) == 10 and set(redemption.code) <= set(points.CODE_ALPHABET)
     assert redemption.state == "issued" and redemption.points == 10
-    assert points.balance(pw.rider) == 15
+    assert balance(pw.rider) == 15
     assert Reward.objects.get(pk=pw.soap.pk).stock == 4
     spent = PointsEntry.objects.get(redemption=redemption)
     assert (spent.delta, spent.reason) == (-10, "redemption")
@@ -260,7 +261,7 @@ def test_redeeming_writes_a_negative_entry_a_voucher_and_takes_stock(world: Worl
 def test_redeeming_beyond_the_balance_names_points_and_writes_nothing(world: World, pw: PointsWorld) -> None:
     grant(world, pw, pw.rider, 15)
     refused("points", points.redeem, actor=world.rider, reward=pw.meal)
-    assert points.balance(pw.rider) == 15
+    assert balance(pw.rider) == 15
 
 
 def test_redeeming_beyond_the_stock_names_stock_and_writes_nothing(world: World, pw: PointsWorld) -> None:
@@ -268,7 +269,7 @@ def test_redeeming_beyond_the_stock_names_stock_and_writes_nothing(world: World,
     points.redeem(actor=world.rider, reward=pw.meal)
     points.redeem(actor=world.rider, reward=pw.meal)
     refused("stock", points.redeem, actor=world.rider, reward=pw.meal)
-    assert points.balance(pw.rider) == 60
+    assert balance(pw.rider) == 60
 
 
 def test_an_inactive_or_foreign_reward_is_refused(world: World, pw: PointsWorld) -> None:
@@ -287,10 +288,10 @@ def test_cancelling_refunds_and_restores_the_stock_once(world: World, pw: Points
     grant(world, pw, pw.rider, 30)
     redemption = points.redeem(actor=world.rider, reward=pw.meal)
     points.cancel_redemption(actor=world.rider, redemption=redemption)
-    assert points.balance(pw.rider) == 30
+    assert balance(pw.rider) == 30
     assert Reward.objects.get(pk=pw.meal.pk).stock == 2
     assert Redemption.objects.get(pk=redemption.pk).state == "cancelled"
-    assert [e.delta for e in points.ledger(pw.rider)] == [20, -20, 30]
+    assert [e.delta for e in ledger(pw.rider)] == [20, -20, 30]
     refused("redemption", points.cancel_redemption, actor=world.rider, redemption=redemption)
     refused("code", points.confirm_redemption, actor=world.partner, code=redemption.code)
 
@@ -347,20 +348,20 @@ def test_points_entries_cannot_be_changed_or_deleted(world: World, pw: PointsWor
         PointsEntry.objects.filter(pk=entry.pk).update(delta=300)
     with pytest.raises(PermissionError):
         PointsEntry.objects.all().delete()
-    assert points.balance(pw.rider) == 3
+    assert balance(pw.rider) == 3
 
 
 # Rewards
 
 
 def test_rewards_offered_where_the_volunteer_belongs(world: World, pw: PointsWorld) -> None:
-    assert {r.name for r in points.rewards_for(pw.rider)} == {"洗衣皂", "骑手爱心餐"}
-    assert {r.name for r in points.rewards_for(pw.outsider)} == {"毛巾"}
+    assert {r.name for r in rewards_for(pw.rider)} == {"洗衣皂", "骑手爱心餐"}
+    assert {r.name for r in rewards_for(pw.outsider)} == {"毛巾"}
     pw.rider.home_grid = None
     pw.rider.save()
-    assert not points.rewards_for(Volunteer.objects.get(pk=pw.rider.pk)).exists()
+    assert not rewards_for(Volunteer.objects.get(pk=pw.rider.pk)).exists()
     served(pw.activity, pw.rider, 60)  # serving in grid 1 brings the community's rewards
-    assert {r.name for r in points.rewards_for(Volunteer.objects.get(pk=pw.rider.pk))} == {"洗衣皂", "骑手爱心餐"}
+    assert {r.name for r in rewards_for(Volunteer.objects.get(pk=pw.rider.pk))} == {"洗衣皂", "骑手爱心餐"}
 
 
 def test_creating_a_reward_checks_its_fields_and_the_scope(world: World, pw: PointsWorld) -> None:

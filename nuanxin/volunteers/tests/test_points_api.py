@@ -8,6 +8,7 @@ from typing import Any
 from nuanxin.testing import World
 from nuanxin.volunteers.models import PointsEntry, Redemption
 from nuanxin.volunteers.points import actions as points
+from nuanxin.volunteers.points.queries import balance
 from nuanxin.volunteers.tests.test_points import PointsWorld, grant, pw  # noqa: F401 (fixture)
 
 API = "/api/v1/points"
@@ -59,7 +60,7 @@ def test_redeem_then_list_and_cancel(client_for: Any, world: World, pw: PointsWo
     assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
     again = post(client, f"/vouchers/{voucher['id']}/cancel")
     assert again.status_code == 400 and again.json()["field"] == "redemption"
-    assert points.balance(pw.rider) == 20
+    assert balance(pw.rider) == 20
 
 
 def test_redeem_refusals_name_the_field_and_write_nothing(client_for: Any, world: World, pw: PointsWorld) -> None:

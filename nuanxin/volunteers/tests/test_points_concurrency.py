@@ -17,6 +17,7 @@ from nuanxin.testing import PASSWORD, build_world
 from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Attendance, PointsEntry, Redemption, Reward, ServiceRecord, Volunteer
 from nuanxin.volunteers.points import actions as points
+from nuanxin.volunteers.points.queries import balance
 from nuanxin.volunteers.tests.test_points import AT
 
 pytestmark = pytest.mark.skipif(
@@ -78,7 +79,7 @@ def test_twenty_redemptions_with_a_balance_for_three_give_exactly_three() -> Non
     world, rider, soap = _setup()
     outcomes = at_once(20, lambda i: points.redeem(actor=world.rider, reward=soap))
     assert outcomes.count("won") == 3 and outcomes.count("points") == 17, outcomes
-    assert points.balance(rider) == 0
+    assert balance(rider) == 0
     assert Redemption.objects.filter(volunteer=rider).count() == 3
     assert Reward.objects.get(pk=soap.pk).stock == 97
     # Never below zero at any point of the ledger.

@@ -11,6 +11,7 @@ from nuanxin.core.models import AuditEntry
 from nuanxin.testing import World
 from nuanxin.volunteers.models import PointsEntry, PointsRule, Redemption, Reward
 from nuanxin.volunteers.points import actions as points
+from nuanxin.volunteers.points.queries import balance
 from nuanxin.volunteers.tests.test_points import PointsWorld, grant, pw  # noqa: F401 (fixture)
 
 HOME = "/volunteers/points/"
@@ -75,7 +76,7 @@ def test_redeeming_from_the_page(client_for: Any, world: World, pw: PointsWorld)
     response = client_for("rider").post(redeem_url(pw.meal))
     assert response.status_code == 302
     assert Redemption.objects.filter(volunteer=pw.rider, reward=pw.meal).count() == 1
-    assert points.balance(pw.rider) == 0
+    assert balance(pw.rider) == 0
 
 
 def test_redeeming_beyond_the_balance_says_so_and_writes_nothing(
@@ -84,7 +85,7 @@ def test_redeeming_beyond_the_balance_says_so_and_writes_nothing(
     grant(world, pw, pw.rider, 5)
     client = client_for("rider")
     response = client.post(redeem_url(pw.soap), follow=True)
-    assert Redemption.objects.count() == 0 and points.balance(pw.rider) == 5
+    assert Redemption.objects.count() == 0 and balance(pw.rider) == 5
     assert [str(m) for m in response.context["messages"]] and "10" in response.content.decode()
 
 
@@ -105,7 +106,7 @@ def test_cancelling_own_voucher_only(client_for: Any, world: World, pw: PointsWo
     assert Redemption.objects.get(pk=redemption.pk).state == "issued"
     assert client_for("rider").post(url).status_code == 302
     assert Redemption.objects.get(pk=redemption.pk).state == "cancelled"
-    assert points.balance(pw.rider) == 20
+    assert balance(pw.rider) == 20
 
 
 # Confirming
