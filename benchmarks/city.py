@@ -18,8 +18,7 @@ What it does, all bounded:
   nothing is redirected and the cookies are the secure ones.
 - Per size: gunicorn on 127.0.0.1:<free port> with the repository's gunicorn.conf.py (gthread
   without keep-alive, gc.freeze() after loading; BENCH_WORKERS 5 × BENCH_WORKER_THREADS 4,
-  BENCH_WORKER_CLASS to try another, BENCH_WORKER_CONNECTIONS for gunicorn's --worker-connections;
-  the same for every measurement) first serves the ceiling
+  BENCH_WORKER_CLASS to try another; the same for every measurement) first serves the ceiling
   (benchmarks/bare: same Django, only CommonMiddleware, JsonResponse({"ok": True})), then
   nuanxin. Each endpoint gets a
   warm-up (BENCH_WARMUP, 3 s) and a run of BENCH_SECONDS (10 s) of wrk, 50 connections
@@ -85,8 +84,6 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
 WORKERS = int(os.environ.get("BENCH_WORKERS", "5"))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 WORKER_THREADS = int(os.environ.get("BENCH_WORKER_THREADS", "4"))
-# gunicorn's own default (1,000) unless given: how many connections a worker takes at once.
-WORKER_CONNECTIONS = os.environ.get("BENCH_WORKER_CONNECTIONS", "")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "50"))
 WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "2"))
 LEDGER = os.environ.get("BENCH_LEDGER", "1") == "1"
@@ -345,6 +342,13 @@ class Server:
         return self.log.read()[-3000:]
 
 
+def worker_model() -> str:
+    """The benchmark's gunicorn workers, as the reports name them."""
+    if WORKER_CLASS == "gthread":
+        return f"{WORKERS} workers × {WORKER_THREADS} threads, gthread"
+    return f"{WORKERS} {WORKER_CLASS} workers"
+
+
 def start_server(app: str, *, bare: bool = False) -> Server:
     """gunicorn on a free loopback port, the same configuration for the ceiling and nuanxin:
     the repository's gunicorn.conf.py (its worker model and its gc.freeze() after loading, so
@@ -357,8 +361,6 @@ def start_server(app: str, *, bare: bool = False) -> Server:
     command += ["--workers", str(WORKERS), "--worker-class", WORKER_CLASS]
     if WORKER_CLASS == "gthread":  # gunicorn turns sync workers with threads into gthread ones
         command += ["--threads", str(WORKER_THREADS)]
-    if WORKER_CONNECTIONS:
-        command += ["--worker-connections", WORKER_CONNECTIONS]
     command += ["--timeout", "300", "--log-level", "warning"]
     if bare:
         env["DJANGO_SETTINGS_MODULE"] = "bare.settings"
@@ -950,7 +952,7 @@ def main() -> None:
         f"VACUUM (ANALYZE) of the tables it wrote ({', '.join(_vacuumed(g) for g in grown)}).",
         [],
         notes=(
-            f"Server: gunicorn {WORKERS} workers × {WORKER_THREADS} threads ({WORKER_CLASS}; gunicorn.conf.py: no "
+            f"Server: gunicorn {worker_model()} (gunicorn.conf.py: no "
             "keep-alive, gc.freeze() after loading) on 127.0.0.1, the same "
             "for the ceiling and for nuanxin; settings NUANXIN_PRODUCTION=1 (benchmark-only keys), DEBUG off, "
             "SECURE_SSL_REDIRECT on with X-Forwarded-Proto: https on every request (as nginx sends it), "

@@ -583,9 +583,7 @@ def serve() -> int:
             "for each path replayed, the same bytes, checked before measuring; for intake, the statements of "
             "each report replayed in one transaction with its own time, number, ids and audit link, the status "
             "and the answer's layout checked) under the same gunicorn "
-            f"({city.WORKERS} workers × {city.WORKER_THREADS} threads, {city.WORKER_CLASS}"
-            + (f", {city.WORKER_CONNECTIONS} connections a worker" if city.WORKER_CONNECTIONS else "")
-            + "), production settings, "
+            f"({city.worker_model()}), production settings, "
             f"DB_CONN_MAX_AGE 60. Client: wrk, {city.WRK_THREADS} threads, {WARMUP:g} s warm-up per server and "
             f"endpoint, then {ROUNDS} rounds of {SECONDS:g} s, nuanxin then the twin, per connection count "
             f"(intake: {SAMPLE} reports' bodies, each request with its own Idempotency-Key). "
