@@ -49,7 +49,7 @@ run: $(RUN_STAMP) $(NPM_STAMP)
 	@trap 'kill 0' EXIT INT TERM; \
 	$(PY) manage.py $(if $(REDIS_URL),rqworker default,db_worker --no-reload -v 0) & \
 	$(PY) manage.py run_periodic -v 0 >/dev/null & \
-	$(VENV)/bin/gunicorn -c gunicorn.conf.py nuanxin.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --timeout 300
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py nuanxin.wsgi --bind 127.0.0.1:$(PORT) --workers 4 --timeout 300
 
 test: $(DEV_STAMP) $(NPM_STAMP)
 	@bash scripts/debian-packages.sh cjk-font gettext chromium pango

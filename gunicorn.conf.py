@@ -7,22 +7,26 @@ explicitly, the hooks cannot silently go missing from a unit with another Workin
 whoever reads the command sees where the rest of the settings come from.
 
 What differs per deployment stays on the command line or in GUNICORN_CMD_ARGS, which win over
-this file: --bind, --workers, --threads (each thread holds a database connection), --timeout,
---max-requests, the logs.
+this file: --bind, --workers (each holds a database connection), --timeout, --max-requests, the
+logs. Not --threads: with more than one, gunicorn runs gthread workers whatever this file says
+(why not, below).
 """
 
 import gc
 from typing import Any
 
-# Threads, so that a long request (an export) holds one thread, not a whole worker.
-worker_class = "gthread"
-# No keep-alive: a gthread worker keeps serving every connection it has accepted, so with
-# keep-alive one or two of five workers held 90-100 % of the connections (of wrk, or of nginx's
-# upstream pool) while the others idled, and the p99 went to seconds. Closing after each answer
-# sends every request back through accept(), where the workers share them evenly. The client's
-# keep-alive is nginx's (docs/deploy.md); on the loopback a new connection costs little.
-# Measured in docs/performance.md, "Serving: the worker model, 2026-12-06".
-keepalive = 0
+# Sync workers: a process per request in flight, no threads. A sync worker calls accept() only
+# when it is free, so the kernel hands each new connection to an idle worker, and a long request
+# (an export, an import) holds its own process while the others keep answering. Threaded
+# (gthread) workers measured worse on both counts: a worker's threads wait for one interpreter
+# lock behind each other's Python (the p99 at 10 connections was 1.2-4 times the same-work
+# twin's), and a gthread worker keeps accepting connections while its threads are busy, so
+# requests queued behind an export (at 10 workers x 1 thread, throughput fell to 4-24 % of the
+# twin). A sync worker answers and closes: no keep-alive, the client's keep-alive is nginx's
+# (docs/deploy.md), which also buffers slow clients. --timeout ends any request that outlives
+# it, so it is set above the longest export or import (300 s).
+# Measured in docs/performance.md; decided in docs/decisions/0006-sync-workers.md.
+worker_class = "sync"
 
 
 def post_worker_init(worker: Any) -> None:

@@ -16,9 +16,10 @@ What it does, all bounded:
   NUANXIN_FIELD_KEY, DEBUG off, REDIS_URL, persistent connections (DB_CONN_MAX_AGE 60),
   SECURE_SSL_REDIRECT on; every request carries X-Forwarded-Proto: https as nginx sets it, so
   nothing is redirected and the cookies are the secure ones.
-- Per size: gunicorn on 127.0.0.1:<free port> with the repository's gunicorn.conf.py (gthread
-  without keep-alive, gc.freeze() after loading; BENCH_WORKERS 5 × BENCH_WORKER_THREADS 4,
-  BENCH_WORKER_CLASS to try another; the same for every measurement) first serves the ceiling
+- Per size: gunicorn on 127.0.0.1:<free port> with the repository's gunicorn.conf.py (its
+  gc.freeze() after loading; BENCH_WORKERS 10 sync workers as docs/deploy.md sizes a 2-core
+  server, BENCH_WORKER_CLASS=gthread with BENCH_WORKER_THREADS to try threads; the same for
+  every measurement) first serves the ceiling
   (benchmarks/bare: same Django, only CommonMiddleware, JsonResponse({"ok": True})), then
   nuanxin. Each endpoint gets a
   warm-up (BENCH_WARMUP, 3 s) and a run of BENCH_SECONDS (10 s) of wrk, 50 connections
@@ -81,8 +82,8 @@ CITY_ARGS = shlex.split(os.environ.get("BENCH_CITY_ARGS", ""))
 DATABASE = os.environ.get("BENCH_DATABASE", "nuanxin_bench")
 REUSE = os.environ.get("BENCH_REUSE", "") == "1"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
-WORKERS = int(os.environ.get("BENCH_WORKERS", "5"))
-WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
+WORKERS = int(os.environ.get("BENCH_WORKERS", "10"))
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
 WORKER_THREADS = int(os.environ.get("BENCH_WORKER_THREADS", "4"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "50"))
 WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "2"))

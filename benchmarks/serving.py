@@ -10,14 +10,15 @@ nuanxin's own authentication (the token lookup, its last-use update, the session
 the twin replays. Before measuring, the bodies of both servers are compared for a sample of 20
 paths per endpoint; any difference stops the run with the first differing bytes.
 
-Then both run under gunicorn at once (city.py's start_server: BENCH_WORKERS × BENCH_WORKER_THREADS,
-production settings) and wrk measures them in turn, nuanxin then its twin, BENCH_SERVING_ROUNDS
-(2) times per endpoint at each of BENCH_SERVING_CONNECTIONS (10,50), BENCH_SERVING_SECONDS
-(5 s) a run after a warm-up of BENCH_SERVING_WARMUP (2 s) per server and endpoint. Reported:
-median requests/s and the median of the paired ratios nuanxin/twin, p50 and p99, CPU ms per
-request of the gunicorn workers and of the PostgreSQL backends serving the database
-(utime + stime from /proc over the run), and queries per request (nuanxin's, counted in-process
-with its authentication; the twin's, its token query and the replayed statements).
+Then both run under gunicorn at once (city.py's start_server: BENCH_WORKERS sync workers, or
+BENCH_WORKER_CLASS=gthread with BENCH_WORKER_THREADS; production settings) and wrk measures them in
+turn, nuanxin then its twin, BENCH_SERVING_ROUNDS (2) times per endpoint at each of
+BENCH_SERVING_CONNECTIONS (10,50), BENCH_SERVING_SECONDS (5 s) a run after a warm-up of
+BENCH_SERVING_WARMUP (2 s) per server and endpoint. Reported: median requests/s and the median of
+the paired ratios nuanxin/twin, p50 and p99, CPU ms per request of the gunicorn workers and of the
+PostgreSQL backends serving the database (utime + stime from /proc over the run), and queries per
+request (nuanxin's, counted in-process with its authentication; the twin's, its token query and the
+replayed statements).
 
 Intake (POST /api/v1/cases, the rider's reports of city.report_bodies, the first 20 of them,
 each sent with its own Idempotency-Key) has a twin too (benchmarks/lean/intake.py): each body is

@@ -357,6 +357,12 @@ def _jieba() -> Any:
     return jieba
 
 
+def load_segmenter() -> None:
+    """Load jieba's dictionary now (0.7 s), not in the first report's duplicate check: the WSGI
+    application calls it as a server process starts (nuanxin/wsgi.py)."""
+    _jieba().initialize()
+
+
 # Content words per text, kept per process: the open cases near a spot are the candidates of
 # every report made there, so the same descriptions are segmented again and again (a street
 # light reported by twenty passers-by), and jieba is the costliest part of a report.

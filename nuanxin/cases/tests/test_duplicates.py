@@ -3,10 +3,14 @@ single-use token to follow one (earned only by filing a report like it), and mer
 the staff case page."""
 
 import json
+import os
+import subprocess
+import sys
 import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import signing
 
 from nuanxin.accounts.scope import scope_of
@@ -369,3 +373,21 @@ def test_only_managers_see_duplicates_and_merge(world, report, client_for):
     assert client_for("community_staff").post(f"/cases/{second.pk}/merge/", {"into": "x"}).status_code == 302
     second.refresh_from_db()
     assert second.state == "reported"
+
+
+def test_a_server_process_loads_the_segmenter_with_the_application() -> None:
+    """nuanxin.wsgi loads jieba's dictionary as a gunicorn worker imports it, so no report pays
+    for it; a plain Django start does not. In fresh interpreters: this one has loaded it long ago."""
+
+    def loaded_after(module: str) -> str:
+        code = f"import {module}, jieba; print(jieba.dt.initialized)"
+        if module == "django":
+            code = "import django; django.setup(); import jieba; print(jieba.dt.initialized)"
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "nuanxin.settings"}
+        done = subprocess.run(  # noqa: S603 (this interpreter, fixed code)
+            [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    assert loaded_after("nuanxin.wsgi") == "True"
+    assert loaded_after("django") == "False"

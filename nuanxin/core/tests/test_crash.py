@@ -94,7 +94,8 @@ def _workers(master: int) -> set[int]:
 
 
 class Server:
-    """gunicorn as `make run` starts it (2 workers, 4 threads), on a free port, in its own session.
+    """gunicorn with gunicorn.conf.py's sync workers as `make run` starts it (2 of them here), on a
+    free port, in its own session.
 
     `--preload` loads the app once in the master, so a killed worker's replacement is forked
     ready in a fraction of a second and the test stays short; a request meets the same code."""
@@ -108,8 +109,9 @@ class Server:
             "LOG_LEVEL": "CRITICAL",
         }
         gunicorn = Path(sys.executable).with_name("gunicorn")
-        command = [str(gunicorn), "nuanxin.wsgi", "--bind", f"{HOST}:{self.port}", "--workers", "2"]
-        command += ["--threads", "4", "--timeout", "300", "--graceful-timeout", "2", "--preload"]
+        config = str(settings.BASE_DIR / "gunicorn.conf.py")
+        command = [str(gunicorn), "-c", config, "nuanxin.wsgi", "--bind", f"{HOST}:{self.port}", "--workers", "2"]
+        command += ["--timeout", "300", "--graceful-timeout", "2", "--preload"]
         self.log = log.open("wb")
         self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
             command, cwd=settings.BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
