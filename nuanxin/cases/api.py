@@ -33,13 +33,14 @@ from nuanxin.cases.queries import (
     timeline_of,
 )
 from nuanxin.core import ratelimit
+from nuanxin.core.access import require
 from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import check_point
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.idempotency import idempotent
 from nuanxin.core.masking import mask_phone
 from nuanxin.core.schemas import DbInt, Id, Moment, RowPages, Rows, built_answer
-from nuanxin.core.scoping import Scope, require, sent_row
+from nuanxin.core.scoping import Scope, sent_row
 from nuanxin.territory.models import Area, Place
 
 router = Router(tags=["cases"])

@@ -14,9 +14,10 @@ from nuanxin.cases.models import Case, CaseClass
 from nuanxin.cases.queries import case_or_404, cases_for
 from nuanxin.cases.views import EMERGENCY_NUMBERS, report_form_error
 from nuanxin.core import ratelimit
+from nuanxin.core.access import deny
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.scoping import Scope, deny
+from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import is_ascii_digits
 from nuanxin.territory.models import Place
 

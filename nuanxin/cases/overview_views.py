@@ -16,8 +16,8 @@ from nuanxin.cases.figures import case_figures, chart_data, figure_nodes, node_o
 from nuanxin.cases.models import Case, CaseClass, Level
 from nuanxin.cases.queries import CaseFilters, filtered_cases
 from nuanxin.core import ratelimit
+from nuanxin.core.access import require
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.scoping import require
 from nuanxin.core.spreadsheets import XLSX_CONTENT_TYPE
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import figures_choice, working_areas

@@ -17,10 +17,11 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from nuanxin.cases.models import Case, CaseClass, CaseEvent, CaseFollower, Level
+from nuanxin.core.access import get_in_scope_or_404
 from nuanxin.core.geo import distance_m
 from nuanxin.core.periods import filter_period, moments_q
 from nuanxin.core.schemas import built_once
-from nuanxin.core.scoping import Scope, get_in_scope_or_404, prepared_rows, replayed_count
+from nuanxin.core.scoping import Scope, prepared_rows, replayed_count
 from nuanxin.core.validators import ascii_int
 
 

@@ -34,10 +34,10 @@ from nuanxin.cases.queries import (
     timeline_for,
 )
 from nuanxin.core import ratelimit
+from nuanxin.core.access import require
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.photos import photo_response
-from nuanxin.core.scoping import require
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import staff_on, working_areas
 

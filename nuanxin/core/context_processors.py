@@ -3,6 +3,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from nuanxin.core.notifications import UNREAD_CAP, unread_count
+
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
     """The top bar's unread badge: one COUNT query, run only when a template shows it."""
@@ -11,8 +13,6 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
         return {}
 
     def badge() -> str:
-        from nuanxin.core.notifications import UNREAD_CAP, unread_count
-
         count = unread_count(user)
         return "" if count == 0 else ("99+" if count >= UNREAD_CAP else str(count))
 

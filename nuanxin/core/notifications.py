@@ -37,6 +37,7 @@ from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
@@ -273,8 +274,6 @@ def notify(
 
 
 def _enqueue(delivery_ids: list[int]) -> None:
-    from nuanxin.core.tasks import deliver_notifications
-
     try:
         deliver_notifications.enqueue(delivery_ids=delivery_ids)
     except Exception:  # the queue is down: the deliveries stay pending for the retry job
@@ -284,6 +283,13 @@ def _enqueue(delivery_ids: list[int]) -> None:
 def deliver(delivery_ids: Iterable[int], *, now: datetime | None = None) -> int:
     """Send these deliveries (the task's body); returns how many went out."""
     return sum(attempt_delivery(pk, now=now) for pk in delivery_ids)
+
+
+@task()
+def deliver_notifications(delivery_ids: list[int]) -> int:
+    """Send the external deliveries (e-mail, webhook) of notifications just committed. A task
+    of its own module, which queues it (core.tasks holds the periodic ones)."""
+    return deliver(delivery_ids)
 
 
 def attempt_delivery(delivery_id: int, *, now: datetime | None = None) -> bool:

@@ -34,6 +34,7 @@ from django.shortcuts import render
 from django.utils.timezone import now as tz_now
 from django.utils.translation import gettext as _
 
+from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
 from nuanxin.core.middleware import client_ip
 
@@ -124,8 +125,6 @@ def wait_message(retry_after: int) -> str:
 
 def _refuse(name: str, retry_after: int, *, field: str | None, first: bool) -> RateLimited:
     if first:  # one audit entry per spent window, not one per refused request of a flood
-        from nuanxin.core import audit
-
         audit.record("ratelimit.refused", result="denied", object_repr=name, detail={"limit": name})
     return RateLimited(wait_message(retry_after), retry_after=retry_after, field=field)
 

@@ -4,7 +4,7 @@ A viewer's `Scope` says, for each permission, which territory subtrees it reache
 held on a node grants its permissions on that node's subtree only), plus the partner units
 they speak for and their own user id. Each scoped model declares a `Scoping`
 saying how its rows relate to those; `ScopedQuerySet.visible_to(scope)` and
-`get_in_scope_or_404()` are the only ways views, the API and exports read scoped rows.
+`access.get_in_scope_or_404()` are the only ways views, the API and exports read scoped rows.
 Deny by default: a scope with nothing in it sees nothing but public rows.
 """
 
@@ -15,7 +15,6 @@ from typing import Any, TypeVar, overload
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models import Lookup, Q, QuerySet
-from django.http import Http404
 
 from nuanxin.core.errors import DomainError
 
@@ -311,22 +310,6 @@ class ScopedQuerySet(models.QuerySet[M]):
         return self.filter(scoping.owner_q(scope, self.model))
 
 
-def get_in_scope_or_404(queryset: Any, scope: Scope, **lookup: Any) -> Any:
-    """The object matching `lookup` if the scope reaches it; Http404 otherwise (never 403)."""
-    qs: Any = queryset.objects.all() if hasattr(queryset, "DoesNotExist") else queryset  # a model class, or a queryset
-    try:
-        return qs.visible_to(scope).get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        pass
-    try:
-        exists = qs.filter(**lookup).exists()
-    except (ValueError, TypeError):
-        exists = False
-    if exists:  # it is there, but not for this viewer
-        raise deny(scope, f"{qs.model._meta.label_lower} " + " ".join(f"{k}={v}" for k, v in lookup.items()))
-    raise Http404
-
-
 @overload
 def sent_row(rows: QuerySet[M], pk: int, *, field: str, message: str) -> M: ...
 @overload
@@ -342,23 +325,3 @@ def sent_row(rows: QuerySet[M], pk: int | None, *, field: str, message: str) -> 
     if found is None:
         raise DomainError(message, field=field)
     return found
-
-
-def deny(scope: Scope, what: str) -> Http404:
-    """Record a denial in the audit log and return the 404 to raise."""
-    from nuanxin.core import audit
-
-    audit.record("access.denied", result="denied", object_repr=what[:200])
-    return Http404()
-
-
-def require(scope: Scope, permission: str) -> None:
-    """Refuse (404, audited) a viewer who holds `permission` nowhere."""
-    if not scope.has(permission):
-        raise deny(scope, permission)
-
-
-def require_at(scope: Scope, permission: str, obj: models.Model, path: str) -> None:
-    """Refuse (404, audited) a viewer without `permission` on the area at `path`, where `obj` lies."""
-    if not scope.has_at(permission, path):
-        raise deny(scope, f"{permission} {obj._meta.label_lower} {obj.pk}")

@@ -1,4 +1,5 @@
-"""Background work of core: thin wrappers that call core's functions."""
+"""Background work of core: thin wrappers that call core's functions. The notifications' own
+delivery task is in core.notifications, which queues it."""
 
 from django_tasks import task
 
@@ -9,12 +10,6 @@ from nuanxin.core import audit, idempotency, notifications
 def purge_idempotency_records() -> int:
     """Delete Idempotency-Key records past their replay window."""
     return idempotency.purge_expired()
-
-
-@task()
-def deliver_notifications(delivery_ids: list[int]) -> int:
-    """Send the external deliveries (e-mail, webhook) of notifications just committed."""
-    return notifications.deliver(delivery_ids)
 
 
 @task()

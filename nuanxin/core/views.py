@@ -13,9 +13,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nuanxin.core import notifications
+from nuanxin.core.access import require
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.models import AuditEntry
-from nuanxin.core.scoping import require
 
 
 @login_required

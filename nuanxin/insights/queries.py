@@ -23,8 +23,9 @@ from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
 from nuanxin.core import periods
+from nuanxin.core.access import deny
 from nuanxin.core.periods import day_start
-from nuanxin.core.scoping import Scope, deny
+from nuanxin.core.scoping import Scope
 from nuanxin.insights import rollups
 from nuanxin.insights.rollups import FIRE_SAFETY_TEMPLATE, FOOD_SAFETY_TEMPLATE
 from nuanxin.inspections.models import ChecklistVersion, Hazard, Rectification, Visit

@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, FilterSchema, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
+from nuanxin.core.access import require
 from nuanxin.core.errors import api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.schemas import BoundedPagination, Id, RowPages, Rows, built_answer
-from nuanxin.core.scoping import require, sent_row
+from nuanxin.core.scoping import sent_row
 from nuanxin.inspections import actions
 from nuanxin.inspections.models import (
     Category,

@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from nuanxin.core.scoping import Scope, get_in_scope_or_404
+from nuanxin.core.access import get_in_scope_or_404
+from nuanxin.core.scoping import Scope
 from nuanxin.inspections.models import Hazard, Rectification, Visit, WatchChange, WatchTarget
 from nuanxin.territory.models import Area
 

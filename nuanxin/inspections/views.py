@@ -20,11 +20,12 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from nuanxin.accounts.views import login_or_bearer_required
 from nuanxin.core import audit
+from nuanxin.core.access import deny, require
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.photos import photo_response
-from nuanxin.core.scoping import Scope, deny, require
+from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import ascii_int, is_ascii_digits
 from nuanxin.inspections import actions
 from nuanxin.inspections.answers import check_answers, is_hazard

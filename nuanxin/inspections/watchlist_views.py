@@ -22,10 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nuanxin.core.access import require
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
-from nuanxin.core.scoping import Scope, require
+from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import ascii_int
 from nuanxin.inspections import actions
 from nuanxin.inspections.models import (

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from nuanxin.core import audit, ratelimit
+from nuanxin.core.access import get_in_scope_or_404
 from nuanxin.core.errors import DomainError
 from nuanxin.core.ratelimit import RateLimited, set_retry_after
-from nuanxin.core.scoping import get_in_scope_or_404
 from nuanxin.open311 import actions, answers, queries
 from nuanxin.open311.models import ApiKey
 from nuanxin.open311.protocol import (

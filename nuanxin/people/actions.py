@@ -12,10 +12,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from nuanxin.core import audit, ratelimit
+from nuanxin.core.access import deny
 from nuanxin.core.crypto import blind_index
 from nuanxin.core.errors import DomainError
 from nuanxin.core.ratelimit import RateLimited
-from nuanxin.core.scoping import Scope, deny
+from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import normalize_id_number, normalize_mobile, plain_name, plain_text
 from nuanxin.people.models import (
     HOME_KINDS,

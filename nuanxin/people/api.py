@@ -13,10 +13,11 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import field_validator
 
+from nuanxin.core.access import deny, require
 from nuanxin.core.errors import api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.schemas import BoundedPagination, Id
-from nuanxin.core.scoping import Scope, deny, require, sent_row
+from nuanxin.core.scoping import Scope, sent_row
 from nuanxin.people import actions
 from nuanxin.people.models import Household, Resident, ResidentTag
 from nuanxin.people.queries import (

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from nuanxin.core.access import require
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.scoping import require
 from nuanxin.core.spreadsheets import import_page, template_response
 from nuanxin.people import imports
 

@@ -3,9 +3,10 @@
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from nuanxin.core.access import deny, get_in_scope_or_404
 from nuanxin.core.crypto import blind_index
 from nuanxin.core.errors import DomainError
-from nuanxin.core.scoping import Scope, ScopedQuerySet, deny, get_in_scope_or_404
+from nuanxin.core.scoping import Scope, ScopedQuerySet
 from nuanxin.core.validators import normalize_id_number, normalize_mobile
 from nuanxin.people.models import (
     ID_NUMBER_PURPOSE,

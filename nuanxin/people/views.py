@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from nuanxin.core.access import deny
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.ratelimit import RateLimited, set_retry_after
-from nuanxin.core.scoping import deny
 from nuanxin.people import actions
 from nuanxin.people.models import Resident
 from nuanxin.people.queries import (

@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nuanxin.core.access import get_in_scope_or_404, require, require_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.photos import photo_response
-from nuanxin.core.scoping import get_in_scope_or_404, require, require_at
 from nuanxin.stations import actions
 from nuanxin.stations.forms import (
     ChannelForm,

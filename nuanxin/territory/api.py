@@ -8,9 +8,9 @@ from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Stat
 from ninja.pagination import paginate
 from pydantic import model_validator
 
+from nuanxin.core.access import get_in_scope_or_404, require, require_at
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.schemas import BoundedPagination, Id
-from nuanxin.core.scoping import get_in_scope_or_404, require, require_at
 from nuanxin.territory import actions
 from nuanxin.territory.models import Area, Place, StaffAssignment
 

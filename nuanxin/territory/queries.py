@@ -14,9 +14,10 @@ from django.dispatch import receiver
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from nuanxin.core.access import deny
 from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import PolygonIndex, parse_boundary
-from nuanxin.core.scoping import Scope, deny
+from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import ascii_int
 from nuanxin.territory.models import Area, Place, StaffAssignment
 

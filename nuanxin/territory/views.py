@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nuanxin.core.access import get_in_scope_or_404, require, require_at
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.scoping import get_in_scope_or_404, require, require_at
 from nuanxin.core.spreadsheets import import_page, template_response
 from nuanxin.territory import actions, imports
 from nuanxin.territory.forms import AssignStaffForm, EndAssignmentForm, PlaceForm

@@ -180,13 +180,11 @@ def test_retries_stop_after_the_maximum(world, settings, django_capture_on_commi
 def test_a_lost_queue_leaves_the_delivery_pending_for_the_retry_job(
     world, receiver, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from nuanxin.core import tasks
-
     class BrokenQueue:
         def enqueue(self, **kwargs: Any) -> None:
             raise ConnectionError("queue down")
 
-    monkeypatch.setattr(tasks, "deliver_notifications", BrokenQueue())
+    monkeypatch.setattr(notifications, "deliver_notifications", BrokenQueue())
     with django_capture_on_commit_callbacks(execute=True):
         _notify(world.grid1_worker)  # does not raise
     assert Delivery.objects.get().status == "pending"

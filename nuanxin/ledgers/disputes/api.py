@@ -14,12 +14,13 @@ from ninja.pagination import paginate
 
 from nuanxin.accounts.models import User
 from nuanxin.cases.models import Case
+from nuanxin.core.access import require
 from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.idempotency import idempotent
 from nuanxin.core.periods import parse_day
 from nuanxin.core.schemas import BoundedPagination, Id
-from nuanxin.core.scoping import require, sent_row
+from nuanxin.core.scoping import sent_row
 from nuanxin.inspections.models import Visit
 from nuanxin.ledgers.disputes import actions
 from nuanxin.ledgers.disputes.queries import (

@@ -13,9 +13,10 @@ from urllib.parse import urlencode
 
 from django.db.models import Prefetch, QuerySet
 
+from nuanxin.core.access import get_in_scope_or_404
 from nuanxin.core.masking import mask_name, mask_phone
 from nuanxin.core.periods import days_q, filter_period
-from nuanxin.core.scoping import Scope, get_in_scope_or_404
+from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import ascii_int
 from nuanxin.ledgers.models import (
     Dispute,

@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy
 from nuanxin.accounts.models import User
 from nuanxin.cases.models import Case
 from nuanxin.core import audit
+from nuanxin.core.access import deny, require
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.scoping import Scope, deny, require
+from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import is_ascii_digits
 from nuanxin.ledgers.disputes import actions
 from nuanxin.ledgers.disputes.actions import PartyIn

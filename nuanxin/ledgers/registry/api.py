@@ -11,10 +11,10 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from nuanxin.core import ratelimit
+from nuanxin.core.access import deny, require
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.schemas import Count
-from nuanxin.core.scoping import deny, require
 from nuanxin.ledgers.registry.exports import export_ledger
 from nuanxin.ledgers.registry.imports import columns_for, import_ledger
 from nuanxin.ledgers.registry.queries import Filters, Ledger, ledger_or_404, ledgers_for, page_rows

@@ -43,10 +43,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from nuanxin.core.access import deny
 from nuanxin.core.errors import DomainError
 from nuanxin.core.masking import mask_name
 from nuanxin.core.periods import days_q, filter_period, moments_q
-from nuanxin.core.scoping import Scope, deny
+from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import is_ascii_digits
 from nuanxin.inspections.models import Category, Hazard, Rectification, Visit
 from nuanxin.ledgers.models import (

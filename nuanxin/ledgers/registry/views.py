@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nuanxin.core import ratelimit
+from nuanxin.core.access import deny, require
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.scoping import deny, require
 from nuanxin.core.spreadsheets import Column, import_page, template_response
 from nuanxin.ledgers.registry.exports import export_ledger
 from nuanxin.ledgers.registry.imports import columns_for, import_ledger

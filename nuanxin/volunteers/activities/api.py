@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from nuanxin.core.access import require
 from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.schemas import BoundedPagination, Id
-from nuanxin.core.scoping import require, sent_row
+from nuanxin.core.scoping import sent_row
 from nuanxin.inspections.models import ChecklistTemplate, Visit
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.activities import actions

@@ -13,8 +13,9 @@ from django.db.models.functions import Coalesce
 
 from nuanxin.accounts.models import User
 from nuanxin.accounts.roles import Role
+from nuanxin.core.access import get_in_scope_or_404
 from nuanxin.core.masking import mask_name
-from nuanxin.core.scoping import Scope, get_in_scope_or_404
+from nuanxin.core.scoping import Scope
 from nuanxin.inspections.models import CATEGORY_PERMISSION, ChecklistTemplate, Visit
 from nuanxin.territory.models import Area, Place
 from nuanxin.territory.queries import ancestor_paths

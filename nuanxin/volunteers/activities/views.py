@@ -18,10 +18,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nuanxin.accounts.models import User
+from nuanxin.core.access import deny, require
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
-from nuanxin.core.scoping import Scope, deny, require
+from nuanxin.core.scoping import Scope
 from nuanxin.inspections.models import ChecklistTemplate, ChecklistVersion
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.activities import actions

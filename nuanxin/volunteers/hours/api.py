@@ -11,10 +11,10 @@ from typing import Any
 from django.http import Http404, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
+from nuanxin.core.access import deny, get_in_scope_or_404
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.schemas import Id
-from nuanxin.core.scoping import deny, get_in_scope_or_404
 from nuanxin.volunteers.hours import actions as hours
 from nuanxin.volunteers.hours import queries
 from nuanxin.volunteers.hours.views import certificate_response

@@ -15,7 +15,8 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from nuanxin.core.scoping import Scope, deny
+from nuanxin.core.access import deny
+from nuanxin.core.scoping import Scope
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import ancestor_paths
 from nuanxin.volunteers.models import (

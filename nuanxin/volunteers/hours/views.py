@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nuanxin.core import audit
+from nuanxin.core.access import deny, get_in_scope_or_404
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
-from nuanxin.core.scoping import deny, get_in_scope_or_404
 from nuanxin.volunteers.hours import actions as hours
 from nuanxin.volunteers.hours.certificates import certificate_for, render_docx, render_pdf
 from nuanxin.volunteers.hours.queries import (

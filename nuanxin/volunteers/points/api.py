@@ -9,11 +9,11 @@ from typing import Any
 
 from ninja import Field, Router, Schema, Status
 
+from nuanxin.core.access import deny
 from nuanxin.core.errors import api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.schemas import Id
-from nuanxin.core.scoping import deny
 from nuanxin.volunteers.models import PointsEntry, Redemption, Reward, Volunteer
 from nuanxin.volunteers.points import actions as points
 from nuanxin.volunteers.points.queries import (

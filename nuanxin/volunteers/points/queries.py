@@ -14,8 +14,9 @@ from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from nuanxin.accounts.scope import scope_of
+from nuanxin.core.access import deny
 from nuanxin.core.errors import DomainError
-from nuanxin.core.scoping import Scope, deny
+from nuanxin.core.scoping import Scope
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import ancestor_paths
 from nuanxin.volunteers.models import (

@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from nuanxin.core.access import deny, require
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
-from nuanxin.core.scoping import Scope, deny, require
+from nuanxin.core.scoping import Scope
 from nuanxin.territory.models import Area
 from nuanxin.volunteers.models import Partner, PointsRule, Redemption, Reward
 from nuanxin.volunteers.points import actions as points

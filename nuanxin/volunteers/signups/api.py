@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from nuanxin.accounts.models import User
+from nuanxin.core.access import require
 from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_phone
 from nuanxin.core.schemas import Count, Id, LocalTime
-from nuanxin.core.scoping import require, sent_row
+from nuanxin.core.scoping import sent_row
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.models import Activity, Attendance, ParticipantGroup, Partner, SignUp, Volunteer
 from nuanxin.volunteers.signups import actions as signups

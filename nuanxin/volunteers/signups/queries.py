@@ -13,9 +13,10 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nuanxin.core.access import deny
 from nuanxin.core.errors import DomainError
 from nuanxin.core.masking import mask_name, mask_phone
-from nuanxin.core.scoping import Scope, deny
+from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import normalize_mobile
 from nuanxin.territory.models import Area
 from nuanxin.volunteers.models import Activity, Attendance, Partner, SignUp, Volunteer

@@ -25,11 +25,12 @@ from django.views.decorators.http import require_POST
 
 from nuanxin.accounts.models import User
 from nuanxin.core import audit, phone_codes, ratelimit
+from nuanxin.core.access import deny, require
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_phone
 from nuanxin.core.ratelimit import RateLimited, set_retry_after
-from nuanxin.core.scoping import Scope, deny, require
+from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import normalize_mobile
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.models import Attendance, ParticipantGroup, Partner, SignUp, Volunteer
