@@ -111,16 +111,19 @@ def check_organises(scope: Scope | None, activity: Activity) -> None:
 # --- volunteers and partners --------------------------------------------------------------------
 
 
-def _skills(skills: Iterable[str]) -> list[str]:
-    if isinstance(skills, str):
-        skills = re.split(r"[,，、;；\n]", skills)
+def _text_list(values: Iterable[str], *, field: str, limit: int, most: int, too_many: str) -> list[str]:
+    """Short plain texts (a list, or one text split at commas, 、, semicolons or new lines),
+    each at most `limit` characters, without repeats; more than `most` is refused with
+    `too_many` (a message taking %(n)d)."""
+    if isinstance(values, str):
+        values = re.split(r"[,，、;；\n]", values)
     cleaned: list[str] = []
-    for skill in skills:
-        text = plain_text(str(skill), field="skills", limit=SKILL_MAX)
+    for value in values:
+        text = plain_text(str(value), field=field, limit=limit)
         if text and text not in cleaned:
             cleaned.append(text)
-    if len(cleaned) > SKILLS_MAX:
-        raise DomainError(_("At most %(n)d skills.") % {"n": SKILLS_MAX}, field="skills")
+    if len(cleaned) > most:
+        raise DomainError(too_many % {"n": most}, field=field)
     return cleaned
 
 
@@ -163,7 +166,9 @@ def register_volunteer(
         raise DomainError(_("Unknown group."), field="group")
     employer = plain_text(employer, field="employer", limit=EMPLOYER_MAX)
     availability = plain_text(availability, field="availability", limit=AVAILABILITY_MAX)
-    cleaned_skills = _skills(skills)
+    cleaned_skills = _text_list(
+        skills, field="skills", limit=SKILL_MAX, most=SKILLS_MAX, too_many=_("At most %(n)d skills.")
+    )
     if home_grid is not None and home_grid.level != Area.Level.GRID:
         raise DomainError(_("Choose a grid."), field="home_grid")
     if home_grid is None and group in NEW_EMPLOYMENT_GROUPS:
@@ -274,19 +279,6 @@ def add_representative(*, actor: Any, partner: Partner, user: Any, scope: Scope 
 # --- publishing ---------------------------------------------------------------------------------
 
 
-def _roles(roles: Iterable[str]) -> list[str]:
-    if isinstance(roles, str):
-        roles = re.split(r"[,，、;；\n]", roles)
-    cleaned: list[str] = []
-    for role in roles:
-        text = plain_text(str(role), field="roles_needed", limit=ROLE_MAX)
-        if text and text not in cleaned:
-            cleaned.append(text)
-    if len(cleaned) > ROLES_MAX:
-        raise DomainError(_("At most %(n)d roles.") % {"n": ROLES_MAX}, field="roles_needed")
-    return cleaned
-
-
 def _resources(resources: Mapping[str, Any] | None) -> dict[str, Any]:
     """{"venue": text, "money": yuan (a number ≥ 0, two decimals), "goods": text}; empty
     entries left out."""
@@ -358,7 +350,9 @@ def publish_activity(
                 _("%(n)d people are confirmed already: the capacity cannot be lower.") % {"n": confirmed},
                 field="capacity",
             )
-    activity.roles_needed = _roles(roles_needed)
+    activity.roles_needed = _text_list(
+        roles_needed, field="roles_needed", limit=ROLE_MAX, most=ROLES_MAX, too_many=_("At most %(n)d roles.")
+    )
     activity.resources = _resources(resources)
     activity.start_time, activity.end_time, activity.capacity = start_time, end_time, capacity
     first_time = not activity.published
