@@ -13,10 +13,14 @@ from PIL import Image
 
 from nuanxin.accounts import actions as account_actions
 from nuanxin.core.audit import SYSTEM
+from nuanxin.core.scoping import system_scope
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Area, Place
 
 PASSWORD = "a-long-test-passphrase-42"
+# The scope of a test that sets things up as the installation itself (whose actions' checks
+# are not what it tests): the actions take no call without a scope.
+SYSTEM_SCOPE = system_scope("a test setting up its world")
 
 # The keys of World.users: one account per persona, each with its role (see build_world).
 PERSONAS = (
@@ -74,6 +78,7 @@ def build_world() -> World:
     """The territory, places and one user per persona, each with their role."""
     district = territory_actions.create_area(
         actor=None,
+        scope=SYSTEM_SCOPE,
         level="district",
         code="T01",
         name="测试区",
@@ -82,6 +87,7 @@ def build_world() -> World:
     )
     street = territory_actions.create_area(
         actor=None,
+        scope=SYSTEM_SCOPE,
         level="street",
         code="S01",
         name="测试街道",
@@ -90,6 +96,7 @@ def build_world() -> World:
     )
     community = territory_actions.create_area(
         actor=None,
+        scope=SYSTEM_SCOPE,
         level="community",
         code="C01",
         name="测试社区",
@@ -97,22 +104,52 @@ def build_world() -> World:
         parent=street,
     )
     grid1 = territory_actions.create_area(
-        actor=None, level="grid", code="G1", name="一网格", boundary=square(102.700, 24.980), parent=community
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        level="grid",
+        code="G1",
+        name="一网格",
+        boundary=square(102.700, 24.980),
+        parent=community,
     )
     grid2 = territory_actions.create_area(
-        actor=None, level="grid", code="G2", name="二网格", boundary=square(102.702, 24.980), parent=community
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        level="grid",
+        code="G2",
+        name="二网格",
+        boundary=square(102.702, 24.980),
+        parent=community,
     )
     other_community = territory_actions.create_area(
-        actor=None, level="community", code="C02", name="另一社区", boundary=square(102.71, 24.99), parent=street
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        level="community",
+        code="C02",
+        name="另一社区",
+        boundary=square(102.71, 24.99),
+        parent=street,
     )
     other_grid = territory_actions.create_area(
-        actor=None, level="grid", code="G1", name="另一网格", boundary=square(102.71, 24.99), parent=other_community
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        level="grid",
+        code="G1",
+        name="另一网格",
+        boundary=square(102.71, 24.99),
+        parent=other_community,
     )
-    compound1 = territory_actions.create_place(actor=None, kind="compound", name="一号院", lng=102.701, lat=24.981)
-    compound2 = territory_actions.create_place(actor=None, kind="compound", name="二号院", lng=102.703, lat=24.981)
-    station = territory_actions.create_place(actor=None, kind="station", name="温新驿站一号", lng=102.7035, lat=24.9815)
+    compound1 = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="compound", name="一号院", lng=102.701, lat=24.981
+    )
+    compound2 = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="compound", name="二号院", lng=102.703, lat=24.981
+    )
+    station = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="station", name="温新驿站一号", lng=102.7035, lat=24.9815
+    )
     other_compound = territory_actions.create_place(
-        actor=None, kind="compound", name="外社区院", lng=102.711, lat=24.991
+        actor=None, scope=SYSTEM_SCOPE, kind="compound", name="外社区院", lng=102.711, lat=24.991
     )
 
     users: dict[str, Any] = {}
@@ -140,13 +177,28 @@ def build_world() -> World:
     persona("auditor", "auditor")
     persona("stranger", None)
     territory_actions.assign_staff(
-        actor=None, grid=grid1, person=users["grid1_leader"], duty="grid_leader", starts_on=date(2024, 1, 1)
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        grid=grid1,
+        person=users["grid1_leader"],
+        duty="grid_leader",
+        starts_on=date(2024, 1, 1),
     )
     territory_actions.assign_staff(
-        actor=None, grid=grid1, person=users["grid1_worker"], duty="grid_worker", starts_on=date(2024, 1, 1)
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        grid=grid1,
+        person=users["grid1_worker"],
+        duty="grid_worker",
+        starts_on=date(2024, 1, 1),
     )
     territory_actions.assign_staff(
-        actor=None, grid=grid2, person=users["grid2_worker"], duty="grid_worker", starts_on=date(2024, 1, 1)
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        grid=grid2,
+        person=users["grid2_worker"],
+        duty="grid_worker",
+        starts_on=date(2024, 1, 1),
     )
     return World(
         district=district,

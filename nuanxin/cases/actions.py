@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from nuanxin.cases import notices
 from nuanxin.cases.models import (
@@ -27,10 +28,11 @@ from nuanxin.cases.models import (
     Level,
 )
 from nuanxin.core import audit, changes
+from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import check_point
 from nuanxin.core.photos import StoredPhoto, accept_photo
-from nuanxin.core.scoping import Scope
+from nuanxin.core.scoping import Scope, system_scope
 from nuanxin.core.validators import normalize_mobile, plain_text
 from nuanxin.territory.models import Area, Place, StaffAssignment
 from nuanxin.territory.queries import ancestor_paths, locate_grid, on_duty
@@ -191,10 +193,10 @@ def report_case(
     if channel not in Case.Channel.values:
         raise DomainError(_("Unknown channel."), field="channel")
     on_behalf = channel == Case.Channel.STAFF
-    if on_behalf and actor is not None:
+    if on_behalf:
         from nuanxin.accounts.scope import scope_of
 
-        staff_scope = scope_of(actor)
+        staff_scope = scope_of(actor) if actor is not None else Scope()
         if not (staff_scope.has("cases.handle") or staff_scope.has("cases.manage")):
             raise DomainError(_("Only staff who work on cases can enter one for a caller."), code="forbidden")
     description = _clean_text(description, field="description", required=True)
@@ -264,9 +266,12 @@ def report_case(
     return case
 
 
-def _require(scope: Scope | None, permission: str, case: Case) -> None:
-    if scope is not None and not scope.has_at(permission, case.grid.path):
-        raise DomainError(_("You may not do this to this case."), field=None, code="forbidden")
+# A step the viewer may not take on this case (it does not say why).
+REFUSED = gettext_noop("You may not do this to this case.")
+
+
+def _require(scope: Scope, permission: str, case: Case) -> None:
+    check_at(scope, case.grid.path, permission, message=_(REFUSED))
 
 
 # Street and district staff handle the cases escalated to them (docs/scope.md): their
@@ -276,18 +281,18 @@ ESCALATED_ONLY_ROLES = frozenset({"street_staff", "district_staff"})
 ESCALATED_LEVELS = frozenset({Level.STREET, Level.AGENCY})
 
 
-def _require_manager(scope: Scope | None, case: Case, actor: Any) -> None:
+def _require_manager(scope: Scope, case: Case, actor: Any) -> None:
     """cases.manage at the case's grid, through a role that acts at the case's level."""
     from nuanxin.accounts.roles import PERMISSIONS
 
     _require(scope, "cases.manage", case)
-    if scope is None or scope.everything or case.level in ESCALATED_LEVELS:
+    if scope.everything or case.level in ESCALATED_LEVELS:
         return
     above = ancestor_paths(case.grid.path)  # the grid and its ancestors
     roles = getattr(actor, "role_grants", None)
     held = set(roles.filter(area__path__in=above).values_list("role", flat=True)) if roles is not None else set()
     if not any(r not in ESCALATED_ONLY_ROLES and "cases.manage" in PERMISSIONS.get(r, ()) for r in held):
-        raise DomainError(_("You may not do this to this case."), field=None, code="forbidden")
+        raise DomainError(_(REFUSED), code="forbidden")
 
 
 def _move(
@@ -346,7 +351,7 @@ def _move(
 
 
 @transaction.atomic
-def accept_case(*, actor: Any, scope: Scope | None, case: Case, note: str = "", now: datetime | None = None) -> Case:
+def accept_case(*, actor: Any, scope: Scope, case: Case, note: str = "", now: datetime | None = None) -> Case:
     """Take a reported case on (community staff, grid leaders, admins)."""
     _require_manager(scope, case, actor)
     return _move(
@@ -356,7 +361,7 @@ def accept_case(*, actor: Any, scope: Scope | None, case: Case, note: str = "", 
 
 @transaction.atomic
 def reject_case(
-    *, actor: Any, scope: Scope | None, case: Case, reason: str, closure: str, now: datetime | None = None
+    *, actor: Any, scope: Scope, case: Case, reason: str, closure: str, now: datetime | None = None
 ) -> Case:
     """Refuse a reported case with a reason and an honest closure code (never "fixed")."""
     _require_manager(scope, case, actor)
@@ -370,7 +375,7 @@ def reject_case(
 
 @transaction.atomic
 def dispatch_case(
-    *, actor: Any, scope: Scope | None, case: Case, handler: Any, note: str = "", now: datetime | None = None
+    *, actor: Any, scope: Scope, case: Case, handler: Any, note: str = "", now: datetime | None = None
 ) -> Case:
     """Send an accepted case to a handler who may handle cases where it lies."""
     from nuanxin.accounts.scope import scope_of
@@ -460,7 +465,7 @@ def _keep_photo(case: Case, photo: StoredPhoto, *, stage: str, event: CaseEvent 
 
 
 @transaction.atomic
-def verify_case(*, actor: Any, scope: Scope | None, case: Case, note: str = "", now: datetime | None = None) -> Case:
+def verify_case(*, actor: Any, scope: Scope, case: Case, note: str = "", now: datetime | None = None) -> Case:
     """Someone other than the handler confirms the result."""
     _require_manager(scope, case, actor)
     if getattr(actor, "pk", None) == case.handler_id:
@@ -471,7 +476,7 @@ def verify_case(*, actor: Any, scope: Scope | None, case: Case, note: str = "", 
 
 
 @transaction.atomic
-def close_case(*, actor: Any, scope: Scope | None, case: Case, now: datetime | None = None) -> Case:
+def close_case(*, actor: Any, scope: Scope, case: Case, now: datetime | None = None) -> Case:
     """Close a verified case as fixed: only a verified case counts as fixed. Whoever reacts to
     a closed case hears of it in this transaction ("cases.closed", core.changes: the
     volunteers' points for a verified hazard report)."""
@@ -483,7 +488,7 @@ def close_case(*, actor: Any, scope: Scope | None, case: Case, now: datetime | N
 
 
 @transaction.atomic
-def reopen_case(*, actor: Any, scope: Scope | None, case: Case, note: str, now: datetime | None = None) -> Case:
+def reopen_case(*, actor: Any, scope: Scope, case: Case, note: str, now: datetime | None = None) -> Case:
     """ "Not fixed": the reporter (or staff managing the case) sends it back to the handler."""
     is_reporter = case.reporter_id is not None and getattr(actor, "pk", None) == case.reporter_id
     if not is_reporter:
@@ -515,9 +520,9 @@ def evaluate_case(*, actor: Any, case: Case, satisfaction: int, now: datetime | 
 
 
 @transaction.atomic
-def escalate_case(*, actor: Any, scope: Scope | None, case: Case, reason: str, now: datetime | None = None) -> Case:
+def escalate_case(*, actor: Any, scope: Scope, case: Case, reason: str, now: datetime | None = None) -> Case:
     """Move a case one level up (grid → community → street → outside agency) with a reason.
-    `scope` None is the time-limit job acting on its own."""
+    With a system scope it is the time-limit job acting on its own."""
     _require_manager(scope, case, actor)
     position = LEVEL_ORDER.index(Level(case.level))
     if position + 1 >= len(LEVEL_ORDER):
@@ -532,28 +537,28 @@ def escalate_case(*, actor: Any, scope: Scope | None, case: Case, reason: str, n
         level=LEVEL_ORDER[position + 1],
         handler=None,
     )
-    if scope is not None:  # the time-limit job sends one supervision notice instead
+    if not scope.system:  # the time-limit job sends one supervision notice instead
         notices.case_escalated(case, actor=actor)
     return case
 
 
 @transaction.atomic
 def transfer_case(
-    *, actor: Any, scope: Scope | None, case: Case, grid: Area, reason: str, now: datetime | None = None
+    *, actor: Any, scope: Scope, case: Case, grid: Area, reason: str, now: datetime | None = None
 ) -> Case:
     """Hand a case to another grid (both must be within the actor's reach)."""
     _require_manager(scope, case, actor)
     if grid.level != Area.Level.GRID or grid.pk == case.grid_id:
         raise DomainError(_("Choose another grid."), field="grid")
-    if scope is not None and not scope.has_at("cases.manage", grid.path):
-        raise DomainError(_("You may not do this to this case."), field="grid", code="forbidden")
+    if not scope.has_at("cases.manage", grid.path):
+        raise DomainError(_(REFUSED), field="grid", code="forbidden")
     reason = _clean_text(reason, field="reason", required=True)
     handler = responsible_worker(grid, timezone.localtime(now).date()) if case.level == Level.GRID else None
     return _move(case, actor=actor, kind=CaseEvent.Kind.TRANSFERRED, note=reason, grid=grid, handler=handler, now=now)
 
 
 @transaction.atomic
-def merge_case(*, actor: Any, scope: Scope | None, case: Case, into: Case, now: datetime | None = None) -> Case:
+def merge_case(*, actor: Any, scope: Scope, case: Case, into: Case, now: datetime | None = None) -> Case:
     """Close `case` as a duplicate of `into`, an open case of the same class. The merged
     case's reporter and followers follow `into` from now on."""
     _require_manager(scope, case, actor)
@@ -658,6 +663,10 @@ def add_host_followers(*, actor: Any, case: Case, users: list[Any], now: datetim
     return added
 
 
+# The time-limit job escalates as the installation itself, not as anyone's role.
+TIME_LIMITS = system_scope("the time-limit job")
+
+
 def escalate_overdue_cases(*, now: datetime | None = None) -> int:
     """The time-limit job: every open case whose stage deadline has passed gets a supervision
     notice (督办) and moves one level up; a case already with an outside agency is supervised
@@ -688,7 +697,7 @@ def escalate_overdue_cases(*, now: datetime | None = None) -> int:
             audit.record("cases.supervised", obj=case, detail={"deadline": case.deadline.isoformat()})
             handler = case.handler
             if case.level != Level.AGENCY:
-                escalate_case(actor=None, scope=None, case=case, reason=_("Escalated on time-out."), now=now)
+                escalate_case(actor=None, scope=TIME_LIMITS, case=case, reason=_("Escalated on time-out."), now=now)
             else:
                 Case.objects.filter(pk=case.pk).update(
                     deadline=deadline_for(case.case_class, case.state, now), version=F("version") + 1

@@ -183,11 +183,14 @@ SYSTEM: Any = _System()
 
 def _actor_and_ip(actor: Any) -> tuple[Any, str]:
     """Whom an entry names, and from where: NOBODY is no one from nowhere; None is the
-    current request's user."""
+    current request's user, and outside a request (a periodic job, a command) the
+    installation itself, recorded as SYSTEM (role "system"), as its system scope acts."""
     ctx = current_context()
     if actor is NOBODY:
         return None, ""
-    if actor is None and ctx.request is not None:
+    if actor is None and ctx.request is None:
+        return SYSTEM, ctx.ip
+    if actor is None:
         user = getattr(ctx.request, "user", None)
         if user is not None and user.is_authenticated:
             return user, ctx.ip

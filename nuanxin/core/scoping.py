@@ -58,6 +58,8 @@ class Scope:
     # permission -> area path prefixes where it holds
     reach: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unit_ids: tuple[int, ...] = ()
+    # Why the installation itself acts, for a system scope (`system_scope`); "" for a viewer.
+    system: str = ""
     # What was built for this scope: its filters per model and kind (Scoping.q and its parts)
     # and the statements `replayed` keeps. A scope is read-only, and building a filter with its
     # subqueries cost a third of a millisecond per scoped statement, compiling a list's count or
@@ -128,6 +130,15 @@ class Scope:
         for path in self.paths_for(permission):
             q |= Q(**{f"{lookup}__startswith": path})
         return q
+
+
+def system_scope(reason: str) -> Scope:
+    """The scope of the installation acting on its own (a periodic job, a command, the test
+    world), which reaches everything: said in the code where it is used, with `reason`. An
+    action's scope is never left out: without one, its checks refuse (core.access.check_at)."""
+    if not reason:
+        raise ValueError("a system scope says why the installation acts")
+    return Scope(everything=True, system=reason)
 
 
 def prepared_rows(

@@ -27,6 +27,7 @@ from nuanxin.core.validators import id_check_digit
 from nuanxin.demo.cases import build_case_history
 from nuanxin.demo.inspections import build_inspection_history
 from nuanxin.demo.rewards import build_rewards_demo
+from nuanxin.demo.scopes import Scopes
 from nuanxin.demo.stations import build_stations_demo
 from nuanxin.demo.volunteers import build_volunteers_demo
 from nuanxin.inspections.checklists import install_demo_templates
@@ -311,6 +312,7 @@ class _Builder:
         self.say = say
         self.names = Names(rng)
         self.admin: Any = None
+        self.scope = Scopes()
         self.logins: list[DemoLogin] = []
         self.users: dict[str, User] = {}
         self.grids: list[Area] = []
@@ -351,6 +353,7 @@ class _Builder:
         create = territory_actions.create_area
         district = create(
             actor=self.admin,
+            scope=self.scope(self.admin),
             level="district",
             code=REGION,
             name="西山区",
@@ -359,6 +362,7 @@ class _Builder:
         )
         self.street = create(
             actor=self.admin,
+            scope=self.scope(self.admin),
             level="street",
             code="001",
             name="前卫街道",
@@ -367,6 +371,7 @@ class _Builder:
         )
         self.community = create(
             actor=self.admin,
+            scope=self.scope(self.admin),
             level="community",
             code="001",
             name="怡心桥社区",
@@ -376,6 +381,7 @@ class _Builder:
         for n, cell in enumerate(cells, start=1):
             grid = create(
                 actor=self.admin,
+                scope=self.scope(self.admin),
                 level="grid",
                 code=f"G{n}",
                 name=f"第{'一二三四五六'[n - 1]}网格",
@@ -406,6 +412,7 @@ class _Builder:
         )
         place = territory_actions.create_place(
             actor=self.admin,
+            scope=self.scope(self.admin),
             kind=kind,
             name=name,
             lng=lng,
@@ -530,26 +537,55 @@ class _Builder:
         duty = StaffAssignment.Duty
         for n, grid in enumerate(self.grids, start=1):
             leader = self.users.get(f"grid{n}-leader") or self.staff_user(f"staff-g{n}-leader", Role.GRID_LEADER, grid)
-            assign(actor=self.admin, grid=grid, person=leader, duty=duty.GRID_LEADER, starts_on=FOUNDED)
+            assign(
+                actor=self.admin,
+                scope=self.scope(self.admin),
+                grid=grid,
+                person=leader,
+                duty=duty.GRID_LEADER,
+                starts_on=FOUNDED,
+            )
             # Advisors are community cadres: they work across the community.
             advisor = self.staff_user(f"staff-g{n}-advisor", Role.COMMUNITY_STAFF, self.community)
-            assign(actor=self.admin, grid=grid, person=advisor, duty=duty.GRID_ADVISOR, starts_on=FOUNDED)
+            assign(
+                actor=self.admin,
+                scope=self.scope(self.admin),
+                grid=grid,
+                person=advisor,
+                duty=duty.GRID_ADVISOR,
+                starts_on=FOUNDED,
+            )
             for k in (1, 2):
                 worker = (self.users.get(f"grid{n}-worker") if k == 1 else None) or self.staff_user(
                     f"staff-g{n}-worker{k}", Role.GRID_WORKER, grid
                 )
-                assign(actor=self.admin, grid=grid, person=worker, duty=duty.GRID_WORKER, starts_on=FOUNDED)
+                assign(
+                    actor=self.admin,
+                    scope=self.scope(self.admin),
+                    grid=grid,
+                    person=worker,
+                    duty=duty.GRID_WORKER,
+                    starts_on=FOUNDED,
+                )
             part_timer = self.staff_user(f"staff-g{n}-parttime", Role.GRID_WORKER, grid)
             first = assign(
-                actor=self.admin, grid=grid, person=part_timer, duty=duty.PART_TIME_WORKER, starts_on=FOUNDED
+                actor=self.admin,
+                scope=self.scope(self.admin),
+                grid=grid,
+                person=part_timer,
+                duty=duty.PART_TIME_WORKER,
+                starts_on=FOUNDED,
             )
             if n == 3:
                 # History: grid 3's first part-time worker handed over in spring 2024.
                 handover = date(2024, 3, 31)
-                territory_actions.end_assignment(actor=self.admin, assignment=first, ends_on=handover)
+                territory_actions.end_assignment(
+                    actor=self.admin, scope=self.scope(self.admin), assignment=first, ends_on=handover
+                )
                 successor = self.staff_user(f"staff-g{n}-parttime2", Role.GRID_WORKER, grid)
                 assign(
                     actor=self.admin,
+                    scope=self.scope(self.admin),
                     grid=grid,
                     person=successor,
                     duty=duty.PART_TIME_WORKER,
@@ -557,7 +593,14 @@ class _Builder:
                 )
             for k in range(1, self.rng.randint(2, 4) + 1):
                 helper = self.staff_user(f"staff-g{n}-helper{k}", Role.GRID_HELPER, grid)
-                assign(actor=self.admin, grid=grid, person=helper, duty=duty.GRID_HELPER, starts_on=FOUNDED)
+                assign(
+                    actor=self.admin,
+                    scope=self.scope(self.admin),
+                    grid=grid,
+                    person=helper,
+                    duty=duty.GRID_HELPER,
+                    starts_on=FOUNDED,
+                )
         self.say("staffing: every grid by 2+3(1)+N from 2023-07-01")
 
     def demo_logins(self) -> None:
@@ -722,7 +765,9 @@ class _Builder:
                 raise ValueError("more residents than the demo's buildings can house")
             building, number = rooms[households]
             size = self.rng.choices((1, 2, 3, 4, 5), weights=(15, 25, 30, 20, 10))[0]
-            household = people_actions.register_household(actor=self.admin, place=building.place, number=number)
+            household = people_actions.register_household(
+                actor=self.admin, scope=self.scope(self.admin), place=building.place, number=number
+            )
             households += 1
             # The first household is resident1's, who heads it.
             head = (self.resident1_name, self.resident1_gender) if households == 1 else None
@@ -730,6 +775,7 @@ class _Builder:
                 user = self.users["resident1"] if head and position == 0 else None
                 resident = people_actions.register_resident(
                     actor=self.admin,
+                    scope=self.scope(self.admin),
                     name=name,
                     place=building.place,
                     household=household,
@@ -743,6 +789,7 @@ class _Builder:
                 if group:
                     people_actions.tag_resident(
                         actor=self.admin,
+                        scope=self.scope(self.admin),
                         resident=resident,
                         kind=ResidentTag.Kind.SPECIAL_GROUP,
                         category=group,
@@ -752,6 +799,7 @@ class _Builder:
                 elif 20 <= age <= 60 and self.rng.random() < 0.004:
                     people_actions.tag_resident(
                         actor=self.admin,
+                        scope=self.scope(self.admin),
                         resident=resident,
                         kind=ResidentTag.Kind.KEY_PERSON,
                         category=self.rng.choice(KeyPersonCategory.values),
@@ -792,5 +840,11 @@ def build_demo(
             counts |= {f"cases {what}": n for what, n in builder.case_history(*history).items()}
             counts |= builder.inspection_history(*history)
         counts |= builder.partners_in_action(*(history or (FOUNDED, HISTORY_END)))
-        issue_api_key(actor=builder.admin, name="演示客户端 (demo)", area=builder.community, raw_key=DEMO_OPEN311_KEY)
+        issue_api_key(
+            actor=builder.admin,
+            scope=builder.scope(builder.admin),
+            name="演示客户端 (demo)",
+            area=builder.community,
+            raw_key=DEMO_OPEN311_KEY,
+        )
     return Demo(community=builder.community, grids=builder.grids, logins=builder.logins, counts=counts)

@@ -23,11 +23,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from nuanxin.accounts.models import User
-from nuanxin.accounts.scope import scope_of
 from nuanxin.cases import actions
 from nuanxin.cases.models import Case, CaseClass, Level
 from nuanxin.core.errors import DomainError
 from nuanxin.core.notifications import mark_all_read
+from nuanxin.demo.scopes import Scopes
 from nuanxin.territory.models import Area, Place, StaffAssignment
 from nuanxin.territory.queries import staff_on
 
@@ -137,7 +137,7 @@ class _History:
         self.seq = 0
         self.counts: dict[str, int] = {}
         self.duties: dict[tuple[int, date, str], Any] = {}
-        self.scopes: dict[int, Any] = {}
+        self.scope = Scopes()
 
     # who
 
@@ -146,11 +146,6 @@ class _History:
         if key not in self.duties:
             self.duties[key] = next((a.person for a in staff_on(grid, day) if a.duty == duty), None)
         return self.duties[key]
-
-    def scope(self, user: Any) -> Any:
-        if user.pk not in self.scopes:
-            self.scopes[user.pk] = scope_of(user)
-        return self.scopes[user.pk]
 
     def manager(self, case: Case, day: date) -> Any:
         """Who accepts, dispatches and verifies at the case's level."""

@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from nuanxin.demo.scopes import Scopes
 from nuanxin.inspections import actions as inspections
 from nuanxin.inspections.checklists import template_for
 from nuanxin.inspections.models import Category, ChecklistTemplate, Visit, WatchTarget
@@ -114,6 +115,7 @@ class History:
             Place.objects.filter(grid__path__startswith=community.path).select_related("grid").order_by("pk")
         )
         self.counts: dict[str, int] = {}
+        self.scope = Scopes()
 
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
@@ -151,6 +153,7 @@ class History:
         worker = self.leaders[grid_id] if category == Category.KEY_PERSON else self.worker_of(grid_id)
         inspections.add_target(
             actor=self.manager,
+            scope=self.scope(self.manager),
             category=category,
             tier=tier,
             worker=worker,
@@ -207,6 +210,7 @@ class History:
         place = visit.place
         inspections.record_visit(
             actor=visit.worker,
+            scope=self.scope(visit.worker),
             visit=visit,
             answers=answers_for(items, self.rng, hazard_chance=chance),
             note="",
@@ -264,6 +268,7 @@ class History:
         findings = self.rng.choice(CLEANUP_FINDINGS) if kind == ActivityKind.CLEANUP else ""
         activity = activities.create_activity(
             actor=self.manager,
+            scope=self.scope(self.manager),
             kind=kind,
             title=f"{area.name}{CAMPAIGN_TITLES[kind]}",
             area=area,
@@ -275,19 +280,35 @@ class History:
         grid_ids = [area.pk] if area.level == "grid" else [g.pk for g in self.grids]
         staff = {self.worker_of(grid_id) for grid_id in grid_ids[:3]}
         for person in staff:
-            activities.add_participant(actor=self.manager, activity=activity, group=ParticipantGroup.STAFF, user=person)
+            activities.add_participant(
+                actor=self.manager,
+                scope=self.scope(self.manager),
+                activity=activity,
+                group=ParticipantGroup.STAFF,
+                user=person,
+            )
         for _ in range(self.rng.randint(3, 12)):
             group = self.rng.choice(
                 [ParticipantGroup.VOLUNTEER, ParticipantGroup.RESIDENT, ParticipantGroup.PARTY_MEMBER]
             )
-            activities.add_participant(actor=self.manager, activity=activity, group=group, name=self.name())
+            activities.add_participant(
+                actor=self.manager, scope=self.scope(self.manager), activity=activity, group=group, name=self.name()
+            )
         if riders:
             for rider in self.rng.sample(self.riders, min(len(self.riders), self.rng.randint(1, 3))):
                 activities.add_participant(
-                    actor=self.manager, activity=activity, group=ParticipantGroup.RIDER, user=rider
+                    actor=self.manager,
+                    scope=self.scope(self.manager),
+                    activity=activity,
+                    group=ParticipantGroup.RIDER,
+                    user=rider,
                 )
             activities.add_participant(
-                actor=self.manager, activity=activity, group=ParticipantGroup.COURIER, name=self.name()
+                actor=self.manager,
+                scope=self.scope(self.manager),
+                activity=activity,
+                group=ParticipantGroup.COURIER,
+                name=self.name(),
             )
         self.count(f"campaigns {kind}")
         return activity
@@ -295,8 +316,10 @@ class History:
     def check(self, activity: Any, place: Place, template: ChecklistTemplate, day: date) -> None:
         version = template.current_version()
         assert version is not None
+        worker = self.worker_of(place.grid_id)
         inspections.record_check(
-            actor=self.worker_of(place.grid_id),
+            actor=worker,
+            scope=self.scope(worker),
             activity=activity,
             place=place,
             template=template,
@@ -353,6 +376,7 @@ class History:
             mediator = self.worker_of(grid.pk)
             dispute = disputes.register_dispute(
                 actor=mediator,
+                scope=self.scope(mediator),
                 kind=kind,
                 summary=self.rng.choice(DISPUTE_SUMMARIES[kind]),
                 source=self.rng.choice(list(DisputeSource.values)),
@@ -360,19 +384,28 @@ class History:
                 received_on=received,
                 parties=[{"kind": "person", "name": self.name()}, {"kind": "person", "name": self.name()}],
             )
-            disputes.add_mediator(actor=mediator, dispute=dispute, user=mediator, group="staff")
+            disputes.add_mediator(
+                actor=mediator, scope=self.scope(mediator), dispute=dispute, user=mediator, group="staff"
+            )
             if self.rng.random() < 0.4:
-                disputes.add_mediator(actor=mediator, dispute=dispute, name=self.name(), group="volunteer")
+                disputes.add_mediator(
+                    actor=mediator, scope=self.scope(mediator), dispute=dispute, name=self.name(), group="volunteer"
+                )
             held = received
             for _ in range(self.rng.randint(1, 3)):
                 held = min(end, held + timedelta(days=self.rng.randint(0, 5)))
                 disputes.record_session(
-                    actor=mediator, dispute=dispute, held_on=held, summary=self.rng.choice(SESSION_NOTES)
+                    actor=mediator,
+                    scope=self.scope(mediator),
+                    dispute=dispute,
+                    held_on=held,
+                    summary=self.rng.choice(SESSION_NOTES),
                 )
             if n < len(outcomes):
                 outcome, level = outcomes[n]
                 disputes.close_dispute(
                     actor=mediator,
+                    scope=self.scope(mediator),
                     dispute=dispute,
                     outcome=outcome,
                     settled_level=level,

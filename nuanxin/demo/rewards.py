@@ -9,6 +9,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from nuanxin.accounts.scope import scope_of
 from nuanxin.territory.models import Area
 from nuanxin.volunteers.models import Partner, Reward
 from nuanxin.volunteers.points import actions as points
@@ -37,9 +38,12 @@ def build_rewards_demo(
 ) -> dict[str, int]:
     """Rules, the community's goods and the partners' coupons and meal vouchers; returns
     what was made, counted. `partners` defaults to every merchant partner on record."""
-    counts = {"points rules": len(points.install_default_rules(actor=actor))}
+    scope = scope_of(actor)
+    counts = {"points rules": len(points.install_default_rules(actor=actor, scope=scope))}
     for name, cost, stock in LOVE_SUPERMARKET:
-        points.create_reward(actor=actor, name=name, kind=Reward.Kind.GOODS, points=cost, stock=stock, area=community)
+        points.create_reward(
+            actor=actor, scope=scope, name=name, kind=Reward.Kind.GOODS, points=cost, stock=stock, area=community
+        )
     counts["love supermarket goods"] = len(LOVE_SUPERMARKET)
     if partners is None:
         partners = list(Partner.objects.filter(kind=Partner.Kind.MERCHANT).order_by("name"))
@@ -48,6 +52,7 @@ def build_rewards_demo(
         if rng.random() < 0.6:
             points.create_reward(
                 actor=actor,
+                scope=scope,
                 name=f"{partner.name} {rng.choice(COUPONS)}",
                 kind=Reward.Kind.COUPON,
                 points=rng.choice((20, 30, 40)),
@@ -59,6 +64,7 @@ def build_rewards_demo(
         if i == 0 or rng.random() < 0.5:  # the first always: the rider's journey needs one
             points.create_reward(
                 actor=actor,
+                scope=scope,
                 name=f"{partner.name} {rng.choice(MEALS)}",
                 kind=Reward.Kind.MEAL_VOUCHER,
                 points=rng.choice((15, 20, 25)),

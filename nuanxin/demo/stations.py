@@ -11,6 +11,7 @@ import random
 from datetime import date
 from typing import Any
 
+from nuanxin.accounts.scope import scope_of
 from nuanxin.stations import actions
 from nuanxin.stations.models import Amenity, Station
 from nuanxin.territory.models import Area, Place
@@ -53,6 +54,7 @@ def build_stations_demo(
 ) -> dict[str, int]:
     """Station records for the community's station places, and the rider services. Returns
     counts by kind. Only actions write; the same seed gives the same result."""
+    scope = scope_of(actor)
     today = today or date(2024, 1, 1)
     in_community = {"grid__path__startswith": community.path}
     places = Place.objects.filter(**in_community)
@@ -67,6 +69,7 @@ def build_stations_demo(
         amenities.append(Amenity.SEATS)
         actions.create_station(
             actor=actor,
+            scope=scope,
             place=place,
             code=f"YXQ-{number:02d}",
             host=host,
@@ -87,6 +90,7 @@ def build_stations_demo(
     ):
         actions.create_meal_offer(
             actor=actor,
+            scope=scope,
             merchant=merchant,
             title=title,
             price=price,
@@ -100,6 +104,7 @@ def build_stations_demo(
         for side, (dlng, dlat) in enumerate(((0.0003, 0.0), (-0.0003, 0.0002))):
             actions.create_parking_point(
                 actor=actor,
+                scope=scope,
                 name=f"{centre.name}骑手临时停靠点{side + 1}",
                 lng=round(centre.lng + dlng, 6),
                 lat=round(centre.lat + dlat, 6),
@@ -112,6 +117,7 @@ def build_stations_demo(
     for (gate, route, hours), compound in zip(CHANNELS, rng.sample(compounds, min(4, len(compounds))), strict=False):
         actions.create_green_channel(
             actor=actor,
+            scope=scope,
             compound=compound,
             gate=gate,
             route=route,

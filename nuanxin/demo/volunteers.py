@@ -18,7 +18,9 @@ from django.utils import timezone
 from nuanxin.accounts import actions as account_actions
 from nuanxin.accounts.models import User
 from nuanxin.accounts.roles import Role
+from nuanxin.accounts.scope import scope_of
 from nuanxin.core.errors import DomainError
+from nuanxin.demo.scopes import Scopes
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.activities import actions as activities
 from nuanxin.volunteers.models import ActivityKind, ParticipantGroup, Partner
@@ -103,14 +105,18 @@ def _moment(rng: random.Random, start: date, end: date) -> datetime:
 
 
 def _partners(*, community: Area, organiser: Any) -> tuple[dict[str, Partner], list[Partner]]:
+    organiser_scope = scope_of(organiser)
     platforms = {
-        name: signups.create_partner(actor=organiser, name=name, kind=Partner.Kind.PLATFORM) for name, _g in PLATFORMS
+        name: signups.create_partner(actor=organiser, scope=organiser_scope, name=name, kind=Partner.Kind.PLATFORM)
+        for name, _g in PLATFORMS
     }
     merchants = list(
         Place.objects.filter(kind=Place.Kind.MERCHANT, grid__path__startswith=community.path).order_by("name")[:4]
     )
     shops = [
-        signups.create_partner(actor=organiser, name=place.name, kind=Partner.Kind.MERCHANT, place=place)
+        signups.create_partner(
+            actor=organiser, scope=organiser_scope, name=place.name, kind=Partner.Kind.MERCHANT, place=place
+        )
         for place in merchants
         if not Partner.objects.filter(name__iexact=place.name).exists()
     ]
@@ -120,7 +126,7 @@ def _partners(*, community: Area, organiser: Any) -> tuple[dict[str, Partner], l
     if shops:
         first = min(shops, key=lambda p: p.name)
         for user in reps:
-            signups.add_representative(actor=organiser, partner=first, user=user)
+            signups.add_representative(actor=organiser, scope=organiser_scope, partner=first, user=user)
     return platforms, shops
 
 
@@ -139,6 +145,7 @@ def build_volunteers_demo(
     start). Returns what was made, counted."""
     grids = list(community.children.filter(level=Area.Level.GRID).defer("boundary").order_by("code"))
     platforms, shops = _partners(community=community, organiser=organiser)
+    scope = Scopes()
     volunteers = []
     n = 0
     for i, user in enumerate(riders):
@@ -152,6 +159,7 @@ def build_volunteers_demo(
         volunteers.append(
             signups.register_volunteer(
                 actor=user,
+                scope=scope(user),
                 user=user,
                 name=name,
                 phone=_phone(rng, n),
@@ -173,6 +181,7 @@ def build_volunteers_demo(
             volunteers.append(
                 signups.register_volunteer(
                     actor=organiser,
+                    scope=scope(organiser),
                     user=user,
                     name=name,
                     phone=_phone(rng, n),
@@ -192,6 +201,7 @@ def build_volunteers_demo(
         day = today + timedelta(days=ahead)
         activity = activities.create_activity(
             actor=organiser,
+            scope=scope(organiser),
             kind=kind,
             title=title,
             area=community,
@@ -202,6 +212,7 @@ def build_volunteers_demo(
         published.append(
             signups.publish_activity(
                 actor=organiser,
+                scope=scope(organiser),
                 activity=activity,
                 start_time=begins,
                 end_time=ends,

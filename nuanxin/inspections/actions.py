@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.core import audit, changes
+from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import check_point, distance_m
 from nuanxin.core.photos import accept_photo
@@ -36,6 +37,7 @@ from nuanxin.inspections.models import (
     VisitPhoto,
     WatchChange,
     WatchTarget,
+    with_category,
 )
 from nuanxin.people.models import Resident, ResidentTag
 from nuanxin.territory.models import Area, Place, StaffAssignment
@@ -84,18 +86,11 @@ def _check_tier(tier: str) -> None:
         raise DomainError(_("Unknown risk tier."), field="tier")
 
 
-def _check_manages(scope: Scope | None, grid: Area, category: str, *, field: str | None) -> None:
-    """Given a scope, inspections.manage at the grid and, for a resident category, its
-    permission there; the message does not tell which is missing."""
-    if scope is None:
-        return
-    needed = ["inspections.manage"] + ([CATEGORY_PERMISSION[category]] if category in CATEGORY_PERMISSION else [])
-    if not all(scope.has_at(permission, grid.path) for permission in needed):
-        raise DomainError(
-            _("%(grid)s is outside the area where you manage the watchlist.") % {"grid": grid.name},
-            field=field,
-            code="invalid" if field else "forbidden",
-        )
+def _check_manages(scope: Scope, grid: Area, category: str, *, field: str | None) -> None:
+    """inspections.manage at the grid and, for a resident category, its permission there;
+    the message does not tell which is missing."""
+    message = _("%(grid)s is outside the area where you manage the watchlist.") % {"grid": grid.name}
+    check_at(scope, grid.path, *with_category("inspections.manage", category), message=message, field=field)
 
 
 def _check_worker(worker: Any, grid: Area, category: str, day: date) -> None:
@@ -123,7 +118,7 @@ def add_target(
     resident: Resident | None = None,
     note: str = "",
     reason: str = "",
-    scope: Scope | None = None,
+    scope: Scope,
     today: date | None = None,
 ) -> WatchTarget:
     """Put a place or a resident on the watchlist in a category, at a risk tier, with a
@@ -135,7 +130,7 @@ def add_target(
     category or a resident for a place category, or neither ("place"/"resident"); a
     resident without a tag of the category's kind ("resident"); a target already watched
     in this category ("category"); an unknown tier ("tier"); a worker not on the grid's
-    staff ("worker"); a note over 500 characters ("note"); given a scope, a grid where the
+    staff ("worker"); a note over 500 characters ("note"); a grid where the
     viewer lacks inspections.manage or the category's permission ("place"/"resident")."""
     if category not in Category.values:
         raise DomainError(_("Unknown category."), field="category")
@@ -192,7 +187,7 @@ def change_tier(
     target: WatchTarget,
     tier: str,
     reason: str,
-    scope: Scope | None = None,
+    scope: Scope,
     today: date | None = None,
 ) -> WatchChange:
     """Move an active target to another risk tier; its frequency follows category × tier.
@@ -200,7 +195,7 @@ def change_tier(
     frequency changes, the visit still due is planned again for the new period.
 
     Refuses, naming the field: an empty or over-long reason ("reason"); an unknown tier or
-    the target's present tier ("tier"); an ended target (no field); given a scope, a grid
+    the target's present tier ("tier"); an ended target (no field); a grid
     where the viewer may not manage this target (no field)."""
     _check_manages(scope, target.grid, target.category, field=None)
     if not target.is_active:
@@ -234,13 +229,11 @@ def change_tier(
 
 
 @transaction.atomic
-def end_target(
-    *, actor: Any, target: WatchTarget, reason: str, scope: Scope | None = None, today: date | None = None
-) -> WatchTarget:
+def end_target(*, actor: Any, target: WatchTarget, reason: str, scope: Scope, today: date | None = None) -> WatchTarget:
     """Take a target off the watchlist from today. Its visits still due are dropped (they
     were only planned); done and missed visits stay in the record.
 
-    Refuses: an empty or over-long reason ("reason"); an ended target; given a scope, a
+    Refuses: an empty or over-long reason ("reason"); an ended target; a
     grid where the viewer may not manage this target."""
     _check_manages(scope, target.grid, target.category, field=None)
     if not target.is_active:
@@ -257,13 +250,11 @@ def end_target(
 
 
 @transaction.atomic
-def publish_checklist_version(
-    *, actor: Any, template: ChecklistTemplate, items: Any, scope: Scope | None = None
-) -> ChecklistVersion:
+def publish_checklist_version(*, actor: Any, template: ChecklistTemplate, items: Any, scope: Scope) -> ChecklistVersion:
     """Publish a new version of a template; earlier versions (and the visits that used
-    them) are never changed. Refuses malformed items (field "items"); given a scope, a
+    them) are never changed. Refuses malformed items (field "items"); a
     viewer without inspections.manage anywhere."""
-    if scope is not None and not scope.has("inspections.manage"):
+    if not scope.has("inspections.manage"):
         raise DomainError(_("You may not publish checklists."), code="forbidden")
     items = clean_items(items)
     last = template.current_version()
@@ -385,18 +376,14 @@ def is_far_distance(checked_in_distance: int | None) -> bool:
     return checked_in_distance is not None and checked_in_distance > checkin_radius_m()
 
 
-def _check_records(scope: Scope | None, actor: Any, visit: Visit) -> None:
-    """Given a scope: the visit's own worker, or inspections.record at its grid; and for a
-    resident category, that category's permission there too (a worker who may not know
-    that a person is watched cannot record a visit to them)."""
-    if scope is None:
-        return
-    path = visit.grid.path
+def _check_records(scope: Scope, actor: Any, visit: Visit) -> None:
+    """The visit's own worker, or inspections.record at its grid; and for a resident
+    category, that category's permission there too (a worker who may not know that a person
+    is watched cannot record a visit to them)."""
     own = getattr(actor, "pk", None) is not None and actor.pk == visit.worker_id
-    allowed = own or scope.has_at("inspections.record", path)
-    permission = CATEGORY_PERMISSION.get(visit.category)
-    if not allowed or (permission and not scope.has_at(permission, path)):
-        raise DomainError(_("This visit is for a target outside your grid: you may not record it."), code="forbidden")
+    needed = with_category("inspections.record", visit.category)[1 if own else 0 :]
+    message = _("This visit is for a target outside your grid: you may not record it.")
+    check_at(scope, visit.grid.path, *needed, message=message)
 
 
 def _clean_location(lng: Any, lat: Any) -> tuple[float, float] | None:
@@ -553,7 +540,7 @@ def record_visit(
     lng: float | None = None,
     lat: float | None = None,
     photos: Photos = (),
-    scope: Scope | None = None,
+    scope: Scope,
     now: datetime | None = None,
 ) -> Visit:
     """Record a planned visit (routine or re-check) as done: answers, check-in location,
@@ -561,7 +548,7 @@ def record_visit(
     visit may still be recorded (done late). Far from the target (more than
     NUANXIN_VISIT_CHECKIN_RADIUS_M metres) it is recorded all the same and flagged.
 
-    Refuses: a visit already done; given a scope, an actor who is neither the visit's
+    Refuses: a visit already done; an actor who is neither the visit's
     worker nor holds inspections.record at its grid ("forbidden"); answers that do not fit
     the checklist ("answers.<item code>"); a bad location ("lng"/"lat"); a bad or extra
     photo ("photos" or the item); a note over 2000 characters ("note")."""
@@ -585,7 +572,7 @@ def record_check(
     lng: float | None = None,
     lat: float | None = None,
     photos: Photos = (),
-    scope: Scope | None = None,
+    scope: Scope,
     now: datetime | None = None,
 ) -> Visit:
     """Record a campaign's check of a place (a fire-safety sweep, a food-safety check): a
@@ -593,13 +580,18 @@ def record_check(
     category of the place's active watch target if it has one. Answers, photos, location,
     hazards and rectification as for `record_visit`.
 
-    Refuses: a template without a version ("template"); given a scope, a place outside the
+    Refuses: a template without a version ("template"); a place outside the
     grids where the actor holds inspections.record or activities.manage ("place")."""
     now = now or timezone.now()
-    if scope is not None and not (
-        scope.has_at("inspections.record", place.grid.path) or scope.has_at("activities.manage", place.grid.path)
-    ):
-        raise DomainError(_("This place is outside the area where you may record checks."), field="place")
+    check_at(
+        scope,
+        place.grid.path,
+        "inspections.record",
+        "activities.manage",
+        any_of=True,
+        message=_("This place is outside the area where you may record checks."),
+        field="place",
+    )
     version = template.current_version() if template is not None else None
     if version is None:
         raise DomainError(_("This checklist has no published version."), field="template")
@@ -624,12 +616,12 @@ def add_visit_photos(
     visit: Visit,
     photos: list[IO[bytes]],
     item: str = "",
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> list[VisitPhoto]:
     """Add photos to a visit before recording it (the API's way: upload, then record), for
     a photo item ("item") or the visit as a whole (""). Recording counts them for the item.
 
-    Refuses: given a scope, an actor who may not record the visit ("forbidden"); a visit
+    Refuses: an actor who may not record the visit ("forbidden"); a visit
     already recorded; no photo, too many, a bad photo ("photos"); an item that takes no
     photo ("answers.<item>", or "photos" for a code the checklist does not have)."""
     visit = Visit.objects.select_for_update(of=("self",)).select_related("grid", "version").get(pk=visit.pk)

@@ -56,6 +56,11 @@ CATEGORY_PERMISSION: dict[str, str] = {
 }
 
 
+def with_category(permission: str, category: str) -> tuple[str, ...]:
+    """`permission` and, for a resident category, the permission to know of it."""
+    return (permission, CATEGORY_PERMISSION[category]) if category in CATEGORY_PERMISSION else (permission,)
+
+
 class Tier(models.TextChoices):
     HIGH = "high", _("high risk")
     MEDIUM = "medium", _("medium risk")

@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.core import audit, changes
+from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.masking import mask_name
 from nuanxin.core.numbering import create_numbered, next_in_sequence
 from nuanxin.core.scoping import Scope
 from nuanxin.inspections.answers import is_hazard, worst
-from nuanxin.inspections.models import CATEGORY_PERMISSION, Hazard, Rectification, Visit
+from nuanxin.inspections.models import CATEGORY_PERMISSION, Hazard, Rectification, Visit, with_category
 from nuanxin.territory.models import Place
 
 # The class of an unfixed order whose template NUANXIN_RECTIFICATION_CASE_CLASSES does not name.
@@ -212,21 +213,17 @@ def change_deadline(
     order: Rectification,
     deadline: date,
     reason: str,
-    scope: Scope | None = None,
+    scope: Scope,
     today: date | None = None,
 ) -> Rectification:
     """Move an open order's deadline (an agreed extension, or a shorter one), with a reason;
     the re-check still due moves with it.
 
-    Refuses: given a scope, a viewer without inspections.record at the order's grid (and
+    Refuses: a viewer without inspections.record at the order's grid (and
     the category's permission for a resident); a closed order; a missing reason
     ("reason"); a deadline that is not a date, before today or unchanged ("deadline")."""
-    if scope is not None:
-        needed = ["inspections.record"] + (
-            [CATEGORY_PERMISSION[order.category]] if order.category in CATEGORY_PERMISSION else []
-        )
-        if not all(scope.has_at(p, order.grid.path) for p in needed):
-            raise DomainError(_("You may not change this order's deadline."), code="forbidden")
+    needed = with_category("inspections.record", order.category)
+    check_at(scope, order.grid.path, *needed, message=_("You may not change this order's deadline."))
     order = Rectification.objects.select_for_update().get(pk=order.pk)
     if order.state != Rectification.State.OPEN:
         raise DomainError(_("This rectification order is already closed."))

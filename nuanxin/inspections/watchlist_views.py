@@ -38,6 +38,7 @@ from nuanxin.inspections.models import (
     Tier,
     Visit,
     WatchTarget,
+    with_category,
 )
 from nuanxin.inspections.queries import changes_of, target_or_404, targets_for, visits_for
 from nuanxin.people.actions import look_up_residents
@@ -82,9 +83,7 @@ def is_raised(target: WatchTarget) -> bool:
 
 def may_manage(scope: Scope, target: WatchTarget) -> bool:
     """Whether the tier and end forms are offered (the actions check again)."""
-    needed = ["inspections.manage"] + (
-        [CATEGORY_PERMISSION[target.category]] if target.category in CATEGORY_PERMISSION else []
-    )
+    needed = with_category("inspections.manage", target.category)
     return target.is_active and all(scope.has_at(permission, target.grid.path) for permission in needed)
 
 

@@ -8,12 +8,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from nuanxin.cases.actions import report_case
 from nuanxin.cases.models import Case, CaseClass
 from nuanxin.core import audit
+from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import check_point
+from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_name
 from nuanxin.open311.models import ApiKey
 from nuanxin.territory.models import Area
@@ -26,11 +29,17 @@ def digest_of(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
+# Keeping keys outside the viewer's accounts.manage.
+OUTSIDE = gettext_noop("This area is outside the area where you manage accounts.")
+
+
 @transaction.atomic
-def issue_api_key(*, actor: Any, name: str, area: Area, raw_key: str | None = None) -> tuple[ApiKey, str]:
+def issue_api_key(*, actor: Any, scope: Scope, name: str, area: Area, raw_key: str | None = None) -> tuple[ApiKey, str]:
     """Issue a key reaching `area`'s subtree; returns the key row and the key itself, which
     is shown once and never stored (only its digest is). `raw_key` is for the demo's
-    published key only. Refuses an empty name and a key already issued."""
+    published key only. A key gives access, so issuing one needs accounts.manage at the area
+    ("area"). Refuses an empty name and a key already issued."""
+    check_at(scope, area.path, "accounts.manage", message=_(OUTSIDE), field="area")
     name = (name or "").strip()
     if not name:
         raise DomainError(_("Name the key after who will use it."), field="name")
@@ -51,8 +60,10 @@ def issue_api_key(*, actor: Any, name: str, area: Area, raw_key: str | None = No
 
 
 @transaction.atomic
-def revoke_api_key(*, actor: Any, key: ApiKey) -> ApiKey:
-    """Revoke a key: from now on it is refused. Revoking twice changes nothing more."""
+def revoke_api_key(*, actor: Any, scope: Scope, key: ApiKey) -> ApiKey:
+    """Revoke a key: from now on it is refused. Revoking twice changes nothing more. Needs
+    accounts.manage at the key's area, as issuing it did."""
+    check_at(scope, key.area.path, "accounts.manage", message=_(OUTSIDE))
     updated = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     key.refresh_from_db()
     if updated:

@@ -35,7 +35,12 @@ class ApiKeyAdmin(AuditedModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        key, raw = actions.issue_api_key(actor=request.user, name=obj.name, area=obj.area)
+        key, raw = actions.issue_api_key(
+            actor=request.user,
+            scope=request.scope,  # type: ignore[attr-defined]
+            name=obj.name,
+            area=obj.area,
+        )
         for field in ApiKey._meta.concrete_fields:
             setattr(obj, field.attname, getattr(key, field.attname))
         obj._state.adding = False
@@ -47,5 +52,5 @@ class ApiKeyAdmin(AuditedModelAdmin):
     @admin.action(description=gettext_lazy("Revoke the selected keys"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for key in queryset.filter(revoked_at__isnull=True):
-            actions.revoke_api_key(actor=request.user, key=key)
+            actions.revoke_api_key(actor=request.user, scope=request.scope, key=key)  # type: ignore[attr-defined]
         messages.success(request, _("The selected keys are revoked."))

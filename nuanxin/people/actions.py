@@ -10,9 +10,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from nuanxin.core import audit, ratelimit
-from nuanxin.core.access import deny
+from nuanxin.core.access import check_at, deny
 from nuanxin.core.crypto import blind_index
 from nuanxin.core.errors import DomainError
 from nuanxin.core.ratelimit import RateLimited
@@ -80,17 +81,14 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def _check_home(place: Place, scope: Scope | None) -> None:
+def _check_home(place: Place, scope: Scope) -> None:
     if place.kind not in HOME_KINDS:
         raise DomainError(_("People are registered at a residential compound or a building."), field="place")
-    _check_manages(scope, place.grid, field="place")
+    check_at(scope, place.grid.path, "people.manage", message=_outside(place.grid), field="place")
 
 
-def _check_manages(scope: Scope | None, grid: Area, *, field: str | None) -> None:
-    if scope is not None and not scope.has_at("people.manage", grid.path):
-        raise DomainError(
-            _("%(grid)s is outside the area where you manage residents.") % {"grid": grid.name}, field=field
-        )
+def _outside(grid: Area) -> str:
+    return _("%(grid)s is outside the area where you manage residents.") % {"grid": grid.name}
 
 
 def _id_number_facts(id_number: str) -> tuple[str, int, str]:
@@ -117,11 +115,11 @@ def _check_gender(gender: str, from_id: str | None) -> str:
 
 
 @transaction.atomic
-def register_household(*, actor: Any, place: Place, number: str, scope: Scope | None = None) -> Household:
+def register_household(*, actor: Any, place: Place, number: str, scope: Scope) -> Household:
     """Register a household (e.g. "3-2-501") at a compound or building.
 
-    Refuses another kind of place or, given the viewer's scope, a place in a grid where they
-    do not hold people.manage (field "place"); an empty, over-long or already used number at
+    Refuses another kind of place or a place in a grid where the viewer does
+    not hold people.manage (field "place"); an empty, over-long or already used number at
     this place (field "number")."""
     number = " ".join((number or "").split())
     if not number:
@@ -148,7 +146,7 @@ def register_resident(
     id_number: str = "",
     phone: str = "",
     user: Any = None,
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> Resident:
     """Register a resident living at `place` (a compound or building), optionally in one of
     its households and linked to their own account.
@@ -196,7 +194,7 @@ def change_resident(
     *,
     actor: Any,
     resident: Resident,
-    scope: Scope | None = None,
+    scope: Scope,
     name: str | None = None,
     gender: str | None = None,
     id_number: str | None = None,
@@ -207,9 +205,9 @@ def change_resident(
     """Edit a resident. A field left out (None) stays; "" clears a phone or ID number,
     household=None takes the resident out of their household. Moving to another place
     needs a household at that place or none. The same checks as `register_resident` apply
-    to every new value; given a scope, both the old and the new grid must be where the
-    viewer holds people.manage."""
-    _check_manages(scope, resident.grid, field=None)
+    to every new value; both the old and the new grid must be where the viewer holds
+    people.manage."""
+    check_at(scope, resident.grid.path, "people.manage", message=_outside(resident.grid))
     changed: list[str] = []
     if name is not None:
         name = _clean_name(name)
@@ -252,21 +250,18 @@ def change_resident(
     return resident
 
 
-def _check_may_tag(scope: Scope | None, resident: Resident, kind: str) -> None:
-    """Setting or removing a tag needs people.manage and the kind's view permission at the
-    resident's grid (field "kind")."""
-    path = resident.grid.path
-    if scope is not None and not (scope.has_at("people.manage", path) and scope.has_at(TAG_PERMISSION[kind], path)):
-        raise DomainError(_("You may not set or remove this kind of tag here."), field="kind")
+# Setting or removing a tag needs people.manage and the kind's view permission at the
+# resident's grid (refused at the field "kind").
+TAG_REFUSED = gettext_noop("You may not set or remove this kind of tag here.")
 
 
 @transaction.atomic
 def tag_resident(
-    *, actor: Any, resident: Resident, kind: str, category: str, note: str = "", scope: Scope | None = None
+    *, actor: Any, resident: Resident, kind: str, category: str, note: str = "", scope: Scope
 ) -> ResidentTag:
     """Tag a resident as one of a special group or a key person. Refuses an unknown kind or
     a category not of that kind, a category the resident already has (field "category"),
-    a note over 500 characters; given a scope, a viewer without people.manage and the
+    a note over 500 characters; a viewer without people.manage and the
     kind's view permission at the resident's grid (field "kind"). The audit entry holds the
     tag's id only: its kind alone would tell that the resident is a key person."""
     if kind not in TAG_CATEGORIES:
@@ -277,7 +272,7 @@ def tag_resident(
     if len(note) > 500:
         raise DomainError(_("A note has at most 500 characters."), field="note")
     note = plain_text(note, field="note", limit=500)
-    _check_may_tag(scope, resident, kind)
+    check_at(scope, resident.grid.path, "people.manage", TAG_PERMISSION[kind], message=_(TAG_REFUSED), field="kind")
     index = blind_index(category, purpose=TAG_CATEGORY_PURPOSE)
     if resident.tags.filter(category_index=index).exists():
         raise DomainError(_("The resident already has this tag."), field="category")
@@ -287,10 +282,11 @@ def tag_resident(
 
 
 @transaction.atomic
-def untag_resident(*, actor: Any, tag: ResidentTag, scope: Scope | None = None) -> None:
-    """Remove a tag; given a scope, the same permission as for setting it (field "kind").
+def untag_resident(*, actor: Any, tag: ResidentTag, scope: Scope) -> None:
+    """Remove a tag; the same permission as for setting it (field "kind").
     Audited with the tag's id only."""
-    _check_may_tag(scope, tag.resident, tag.kind)
+    path = tag.resident.grid.path
+    check_at(scope, path, "people.manage", TAG_PERMISSION[tag.kind], message=_(TAG_REFUSED), field="kind")
     audit.record("people.resident_untagged", actor=actor, obj=tag.resident, detail={"tag_id": tag.pk})
     tag.delete()
 

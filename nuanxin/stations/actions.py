@@ -1,9 +1,10 @@
 """Writes on warm stations, their photos and check-ins, rider meal offers, parking points and
 green delivery channels; feedback and reports made at a station become cases.
 
-Each write runs in one transaction with an audit entry. Given a `scope`, writing needs
-stations.manage on the grid where the thing lies (refused with the field at fault, or
-code "forbidden" when no field is). Refusals are DomainError naming the field.
+Each write runs in one transaction with an audit entry. Every write that keeps the stations
+takes the actor's `scope` (or a system scope) and needs stations.manage on the grid where the
+thing lies (refused with the field at fault, or code "forbidden" when no field is). Refusals
+are DomainError naming the field.
 """
 
 import re
@@ -15,8 +16,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from nuanxin.core import audit
+from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
@@ -33,6 +36,8 @@ from nuanxin.stations.models import (
 )
 from nuanxin.territory.models import Area, Place
 
+# The refusal of a write outside stations.manage (it does not say who holds it).
+OUTSIDE = gettext_noop("This is outside the area where you keep stations and rider services.")
 CHECKIN_WINDOW = timedelta(minutes=30)
 MAX_PHOTOS = 12
 FEEDBACK_MAX = 500
@@ -43,18 +48,6 @@ FEEDBACK_CLASS = "damaged-facility"
 RESERVED_CODES = {"NEAR", "MEALS", "PARKING", "CHANNELS", "MANAGE"}
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,18}[0-9]$")
-
-
-def _check_manages(scope: Scope | None, grid: Area | None, *, field: str | None) -> None:
-    """Given a scope, stations.manage on the grid (the message does not say who holds it)."""
-    if scope is None:
-        return
-    if grid is None or not scope.has_at("stations.manage", grid.path):
-        raise DomainError(
-            _("This is outside the area where you keep stations and rider services."),
-            field=field,
-            code="invalid" if field else "forbidden",
-        )
 
 
 def _check_located(place: Place | None, *, field: str) -> None:
@@ -128,19 +121,19 @@ def create_station(
     capacity: int | None = None,
     contact_name: str = "",
     contact_phone: str = "",
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> Station:
     """Make a station's record on top of its place (kind "station").
 
     Refuses, naming the field: a place that is not a station or has no coordinates, or
-    already has a station ("place"); given a scope, a place outside the area where the
+    already has a station ("place"); a place outside the area where the
     actor holds stations.manage ("place"); a malformed or taken code ("code"); hours that do
     not parse ("opening_hours"); an unknown amenity ("amenities"); a station as host ("host");
     a bad capacity, contact or phone."""
     if place is None or place.kind != Place.Kind.STATION:
         raise DomainError(_("Choose a place of kind warm station."), field="place")
     _check_located(place, field="place")
-    _check_manages(scope, place.grid, field="place")
+    check_at(scope, place.grid.path, "stations.manage", message=_(OUTSIDE), field="place")
     if Station.objects.filter(place=place).exists():
         raise DomainError(_("This place already has a station record."), field="place")
     code = _clean_code(code)
@@ -182,11 +175,11 @@ def update_station(
     capacity: Any = _UNSET,
     contact_name: str | None = None,
     contact_phone: str | None = None,
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> Station:
     """Change what is given (None leaves a field as it is; `host`/`capacity` may be set to
     None). Same checks as create_station; audited with the names of the changed fields."""
-    _check_manages(scope, station.place.grid, field=None)
+    check_at(scope, station.place.grid.path, "stations.manage", message=_(OUTSIDE))
     changed: list[str] = []
     if opening_hours_text is not None:
         station.opening_hours = parse_hours(opening_hours_text)
@@ -214,12 +207,10 @@ def update_station(
 
 
 @transaction.atomic
-def set_station_status(
-    *, actor: Any, station: Station, status: str, note: str = "", scope: Scope | None = None
-) -> Station:
+def set_station_status(*, actor: Any, station: Station, status: str, note: str = "", scope: Scope) -> Station:
     """Open a station or close it for a while, with a note riders see ("closed for repairs
     until Monday"). Refuses an unknown status ("status") and a note over 200 characters."""
-    _check_manages(scope, station.place.grid, field=None)
+    check_at(scope, station.place.grid.path, "stations.manage", message=_(OUTSIDE))
     if status not in Station.Status.values:
         raise DomainError(_("Unknown status."), field="status")
     station.status = status
@@ -230,12 +221,10 @@ def set_station_status(
 
 
 @transaction.atomic
-def add_station_photos(
-    *, actor: Any, station: Station, photos: list[Any], scope: Scope | None = None
-) -> list[StationPhoto]:
+def add_station_photos(*, actor: Any, station: Station, photos: list[Any], scope: Scope) -> list[StationPhoto]:
     """Add photos (checked, re-encoded and stripped by core.photos); at most MAX_PHOTOS per
     station. A refused photo refuses them all (field "photos")."""
-    _check_manages(scope, station.place.grid, field=None)
+    check_at(scope, station.place.grid.path, "stations.manage", message=_(OUTSIDE))
     if not photos:
         raise DomainError(_("Choose at least one photo."), field="photos")
     if station.photos.count() + len(photos) > MAX_PHOTOS:
@@ -247,9 +236,9 @@ def add_station_photos(
 
 
 @transaction.atomic
-def remove_station_photo(*, actor: Any, photo: StationPhoto, scope: Scope | None = None) -> None:
+def remove_station_photo(*, actor: Any, photo: StationPhoto, scope: Scope) -> None:
     station = photo.station
-    _check_manages(scope, station.place.grid, field=None)
+    check_at(scope, station.place.grid.path, "stations.manage", message=_(OUTSIDE))
     photo.delete()
     audit.record("stations.photo_removed", actor=actor, obj=station, detail={"photo": photo.pk})
 
@@ -363,16 +352,16 @@ def create_meal_offer(
     valid_until: date | None = None,
     price: Any = None,
     discount: str = "",
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> MealOffer:
     """A merchant's meal offer for riders. Refuses a place that is not a merchant or has no
-    coordinates ("merchant"), given a scope one outside stations.manage ("merchant"); no
+    coordinates ("merchant"), one outside stations.manage ("merchant"); no
     title ("title"); neither price nor discount, or a bad price ("price"); hours that do not
     parse ("hours"); an end before the start ("valid_until")."""
     if merchant is None or merchant.kind not in (Place.Kind.MERCHANT, Place.Kind.ENTERPRISE):
         raise DomainError(_("Choose a merchant."), field="merchant")
     _check_located(merchant, field="merchant")
-    _check_manages(scope, merchant.grid, field="merchant")
+    check_at(scope, merchant.grid.path, "stations.manage", message=_(OUTSIDE), field="merchant")
     title = plain_text(title, field="title", limit=120, required=True)
     value = _clean_price(price)
     discount = plain_text(discount, field="discount", limit=60)
@@ -406,10 +395,10 @@ def update_meal_offer(
     price: Any = _UNSET,
     discount: str | None = None,
     active: bool | None = None,
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> MealOffer:
     """Change what is given; the same checks as create_meal_offer. `active=False` withdraws it."""
-    _check_manages(scope, offer.merchant.grid, field=None)
+    check_at(scope, offer.merchant.grid.path, "stations.manage", message=_(OUTSIDE))
     if title is not None:
         offer.title = plain_text(title, field="title", limit=120, required=True)
     if price is not _UNSET:
@@ -460,14 +449,14 @@ def create_parking_point(
     lat: float,
     capacity: int,
     note: str = "",
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> ParkingPoint:
     """A free temporary parking point, in the grid containing its location. Refuses a
-    location outside every grid or, given a scope, outside stations.manage ("location"); no
+    location outside every grid or outside stations.manage ("location"); no
     name ("name"); a missing or bad capacity ("capacity")."""
     name = plain_text(name, field="name", limit=120, required=True)
     grid = _grid_at(lng, lat)
-    _check_manages(scope, grid, field="location")
+    check_at(scope, grid.path, "stations.manage", message=_(OUTSIDE), field="location")
     point = ParkingPoint.objects.create(
         name=name,
         lng=float(lng),
@@ -490,17 +479,17 @@ def update_parking_point(
     lat: float | None = None,
     capacity: Any = None,
     note: str | None = None,
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> ParkingPoint:
     """Change what is given; a move must stay within the actor's area."""
-    _check_manages(scope, point.grid, field=None)
+    check_at(scope, point.grid.path, "stations.manage", message=_(OUTSIDE))
     if name is not None:
         point.name = plain_text(name, field="name", limit=120, required=True)
     if lng is not None or lat is not None:
         new_lng = point.lng if lng is None else lng
         new_lat = point.lat if lat is None else lat
         grid = _grid_at(new_lng, new_lat)
-        _check_manages(scope, grid, field="location")
+        check_at(scope, grid.path, "stations.manage", message=_(OUTSIDE), field="location")
         point.lng, point.lat, point.grid = float(new_lng), float(new_lat), grid
     if capacity is not None:
         point.capacity = _clean_capacity(capacity, required=True) or 0
@@ -524,15 +513,15 @@ def create_green_channel(
     hours_text: str,
     rules: str = "",
     contact: str = "",
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> GreenChannel:
     """An agreed fast entry route for deliveries into a compound. Refuses a place that is not
-    a compound or has no coordinates, or given a scope one outside stations.manage
+    a compound or has no coordinates, or one outside stations.manage
     ("compound"); no gate ("gate") or route ("route"); hours that do not parse ("hours")."""
     if compound is None or compound.kind != Place.Kind.COMPOUND:
         raise DomainError(_("Choose a residential compound."), field="compound")
     _check_located(compound, field="compound")
-    _check_manages(scope, compound.grid, field="compound")
+    check_at(scope, compound.grid.path, "stations.manage", message=_(OUTSIDE), field="compound")
     channel = GreenChannel.objects.create(
         compound=compound,
         gate=plain_text(gate, field="gate", limit=60, required=True),
@@ -556,10 +545,10 @@ def update_green_channel(
     hours_text: str | None = None,
     rules: str | None = None,
     contact: str | None = None,
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> GreenChannel:
     """Change what is given; the same checks as create_green_channel."""
-    _check_manages(scope, channel.compound.grid, field=None)
+    check_at(scope, channel.compound.grid.path, "stations.manage", message=_(OUTSIDE))
     if gate is not None:
         channel.gate = plain_text(gate, field="gate", limit=60, required=True)
     if route is not None:

@@ -6,14 +6,19 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from nuanxin.core import audit, changes
+from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.geo import PolygonIndex, check_point, parse_boundary
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_name, plain_text
 from nuanxin.territory.models import CHILD_LEVEL, Area, Place, StaffAssignment
 from nuanxin.territory.queries import forget_grid_index, locate_grid
+
+# Staffing a grid outside the viewer's staffing.manage.
+OUTSIDE_STAFFING = gettext_noop("This grid is outside the area where you assign staff.")
 
 
 def _forget_grid_index_now_and_on_commit() -> None:
@@ -37,9 +42,14 @@ def _check_grid_overlap(geometry: Any, *, exclude_id: int | None = None) -> None
 
 
 @transaction.atomic
-def create_area(*, actor: Any, level: str, code: str, name: str, boundary: dict, parent: Area | None) -> Area:
-    """Add a node to the tree. Checks the level fits under the parent, the code is unique
-    among its siblings, and the boundary is a valid polygon (grids must not overlap)."""
+def create_area(
+    *, actor: Any, scope: Scope, level: str, code: str, name: str, boundary: dict, parent: Area | None
+) -> Area:
+    """Add a node to the tree, under a parent where the viewer holds territory.manage (a top
+    node: everywhere). Checks the level fits under the parent, the code is unique among its
+    siblings, and the boundary is a valid polygon (grids must not overlap)."""
+    message = _("This is outside the area where you keep the territory.")
+    check_at(scope, parent.path if parent is not None else "", "territory.manage", message=message, field="parent")
     code = plain_name(code, field="code", limit=32, required=False)
     name = plain_name(name, field="name", limit=100, message=_("A name is required."))
     if level not in Area.Level.values:
@@ -80,9 +90,10 @@ def create_area(*, actor: Any, level: str, code: str, name: str, boundary: dict,
 
 
 @transaction.atomic
-def change_area(*, actor: Any, area: Area, name: str | None = None, boundary: dict | None = None) -> Area:
-    """Rename an area or redraw its boundary. A grid's new boundary must still contain
-    every place in it and must not overlap another grid."""
+def change_area(*, actor: Any, scope: Scope, area: Area, name: str | None = None, boundary: dict | None = None) -> Area:
+    """Rename an area or redraw its boundary, where the viewer holds territory.manage. A grid's
+    new boundary must still contain every place in it and must not overlap another grid."""
+    check_at(scope, area.path, "territory.manage", message=_("This is outside the area where you keep the territory."))
     changed = []
     if name is not None:
         name = plain_name(name, field="name", limit=100, message=_("A name is required."))
@@ -112,16 +123,14 @@ def change_area(*, actor: Any, area: Area, name: str | None = None, boundary: di
     return area
 
 
-def _grid_for_point(lng: float, lat: float, scope: Scope | None) -> Area:
-    """The grid containing the point; with a scope, it must be one the viewer manages places in."""
+def _grid_for_point(lng: float, lat: float, scope: Scope) -> Area:
+    """The grid containing the point, one where the viewer manages places."""
     check_point(lng, lat)
     grid = locate_grid(lng, lat)
     if grid is None:
         raise DomainError(_("This location lies outside every grid; check the coordinates."), field="location")
-    if scope is not None and not scope.has_at("places.manage", grid.path):
-        raise DomainError(
-            _("This location is in %(grid)s, outside the area you manage.") % {"grid": grid.name}, field="location"
-        )
+    message = _("This location is in %(grid)s, outside the area you manage.") % {"grid": grid.name}
+    check_at(scope, grid.path, "places.manage", message=message, field="location")
     return grid
 
 
@@ -136,10 +145,10 @@ def create_place(
     address: str = "",
     attributes: dict | None = None,
     parent: Place | None = None,
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> Place:
     """Add a place; its grid is the grid containing its location (refused when none does,
-    or, given the viewer's scope, when that grid is outside it)."""
+    or when that grid is outside where the viewer manages places)."""
     if kind not in Place.Kind.values:
         raise DomainError(_("Unknown kind of place."), field="kind")
     name = plain_name(name, field="name", limit=120, message=_("A name is required."))
@@ -169,9 +178,11 @@ def change_place(
     lng: float | None = None,
     lat: float | None = None,
     attributes: dict | None = None,
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> Place:
-    """Edit a place; a new location re-assigns it to the grid containing it."""
+    """Edit a place where the viewer manages places; a new location re-assigns it to the grid
+    containing it, which must be one of those too."""
+    check_at(scope, place.grid.path, "places.manage", message=_("This place is outside the area you manage."))
     changed = []
     if name is not None:
         name = plain_name(name, field="name", limit=120, message=_("A name is required."))
@@ -221,12 +232,22 @@ def _carry_grid(place: Place) -> None:
 
 @transaction.atomic
 def assign_staff(
-    *, actor: Any, grid: Area, person: Any, duty: str, starts_on: date, ends_on: date | None = None, note: str = ""
+    *,
+    actor: Any,
+    scope: Scope,
+    grid: Area,
+    person: Any,
+    duty: str,
+    starts_on: date,
+    ends_on: date | None = None,
+    note: str = "",
 ) -> StaffAssignment:
-    """Put a person on a grid's duty from a date. Refuses a non-grid area, reversed dates,
-    and a period overlapping the same person's same duty on the same grid."""
+    """Put a person on a grid's duty from a date. Refuses a non-grid area or one where the
+    viewer does not hold staffing.manage ("grid"), reversed dates, and a period overlapping
+    the same person's same duty on the same grid."""
     if grid.level != Area.Level.GRID:
         raise DomainError(_("Staff are assigned to a grid."), field="grid")
+    check_at(scope, grid.path, "staffing.manage", message=_(OUTSIDE_STAFFING), field="grid")
     if duty not in StaffAssignment.Duty.values:
         raise DomainError(_("Unknown duty."), field="duty")
     if ends_on is not None and ends_on < starts_on:
@@ -251,8 +272,10 @@ def assign_staff(
 
 
 @transaction.atomic
-def end_assignment(*, actor: Any, assignment: StaffAssignment, ends_on: date) -> StaffAssignment:
-    """Close a duty on a date (the record stays: history says who was responsible when)."""
+def end_assignment(*, actor: Any, scope: Scope, assignment: StaffAssignment, ends_on: date) -> StaffAssignment:
+    """Close a duty on a date (the record stays: history says who was responsible when), where
+    the viewer holds staffing.manage."""
+    check_at(scope, assignment.grid.path, "staffing.manage", message=_(OUTSIDE_STAFFING))
     if ends_on < assignment.starts_on:
         raise DomainError(_("The end date is before the start date."), field="ends_on")
     if assignment.ends_on is not None and assignment.ends_on <= ends_on:

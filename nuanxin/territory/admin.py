@@ -20,7 +20,12 @@ class AreaAdmin(AuditedModelAdmin):
     readonly_fields = ("level", "code", "path")
 
     def save_model(self, request: HttpRequest, obj: Area, form: Any, change: bool) -> None:
-        actions.change_area(actor=request.user, area=Area.objects.get(pk=obj.pk), name=obj.name)
+        actions.change_area(
+            actor=request.user,
+            scope=request.scope,  # type: ignore[attr-defined]
+            area=Area.objects.get(pk=obj.pk),
+            name=obj.name,
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -40,7 +45,13 @@ class PlaceAdmin(AuditedModelAdmin):
     readonly_fields = ("kind", "grid", "lng", "lat", "attributes")
 
     def save_model(self, request: HttpRequest, obj: Place, form: Any, change: bool) -> None:
-        actions.change_place(actor=request.user, place=Place.objects.get(pk=obj.pk), name=obj.name, address=obj.address)
+        actions.change_place(
+            actor=request.user,
+            scope=request.scope,  # type: ignore[attr-defined]
+            place=Place.objects.get(pk=obj.pk),
+            name=obj.name,
+            address=obj.address,
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -123,7 +123,7 @@ def change_area(request: ScopedRequest, area_id: Id, payload: AreaPatch) -> Area
     """Rename an area or redraw its boundary (a grid must keep its places and not overlap another)."""
     area = get_in_scope_or_404(Area, request.scope, pk=area_id)
     require_at(request.scope, "territory.manage", area, area.path)
-    return actions.change_area(actor=request.user, area=area, **payload.dict(exclude_unset=True))
+    return actions.change_area(actor=request.user, scope=request.scope, area=area, **payload.dict(exclude_unset=True))
 
 
 @router.get("/places", response=list[PlaceOut])

@@ -124,6 +124,7 @@ def assign_staff(request: ScopedRequest, area_id: int) -> HttpResponse:
             try:
                 actions.assign_staff(
                     actor=request.user,
+                    scope=request.scope,
                     grid=grid,
                     person=person,
                     duty=form.cleaned_data["duty"],
@@ -147,7 +148,9 @@ def end_assignment(request: ScopedRequest, assignment_id: int) -> HttpResponse:
     form = EndAssignmentForm(request.POST)
     if form.is_valid():
         try:
-            actions.end_assignment(actor=request.user, assignment=assignment, ends_on=form.cleaned_data["ends_on"])
+            actions.end_assignment(
+                actor=request.user, scope=request.scope, assignment=assignment, ends_on=form.cleaned_data["ends_on"]
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:

@@ -38,7 +38,7 @@ from django.conf import settings
 from django.db import transaction
 from django.test import Client, override_settings
 
-from nuanxin.testing import PASSWORD, World, build_world, photo_upload
+from nuanxin.testing import PASSWORD, SYSTEM_SCOPE, World, build_world, photo_upload
 from nuanxin.tests.matrix_support import (
     ANONYMOUS,
     API,
@@ -93,19 +93,25 @@ def build_objects(world: World) -> Objects:
     people = build_people(world)
     zhao = people_actions.register_resident(
         actor=None,
+        scope=SYSTEM_SCOPE,
         name="赵六",
         place=world.other_compound,
         id_number=make_id("53011219660606123"),
         phone="13677778888",
     )
-    zhao_tag = people_actions.tag_resident(actor=None, resident=zhao, kind="special_group", category="elderly_alone")
+    zhao_tag = people_actions.tag_resident(
+        actor=None, scope=SYSTEM_SCOPE, resident=zhao, kind="special_group", category="elderly_alone"
+    )
     # inspections: a restaurant in grid 1 and one in the other community, each on the watchlist
-    restaurant = territory_actions.create_place(actor=None, kind="merchant", name="小面馆", lng=102.7005, lat=24.9805)
+    restaurant = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="merchant", name="小面馆", lng=102.7005, lat=24.9805
+    )
     far_restaurant = territory_actions.create_place(
-        actor=None, kind="merchant", name="外面馆", lng=102.7105, lat=24.9905
+        actor=None, scope=SYSTEM_SCOPE, kind="merchant", name="外面馆", lng=102.7105, lat=24.9905
     )
     target = inspection_actions.add_target(
         actor=world.community_admin,
+        scope=SYSTEM_SCOPE,
         category="catering",
         tier="high",
         worker=world.grid1_worker,
@@ -113,10 +119,16 @@ def build_objects(world: World) -> Objects:
         today=date(2024, 3, 4),
     )
     territory_actions.assign_staff(
-        actor=None, grid=world.other_grid, person=world.other_admin, duty="grid_worker", starts_on=date(2024, 1, 1)
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        grid=world.other_grid,
+        person=world.other_admin,
+        duty="grid_worker",
+        starts_on=date(2024, 1, 1),
     )
     far_target = inspection_actions.add_target(
         actor=world.other_admin,
+        scope=SYSTEM_SCOPE,
         category="catering",
         tier="high",
         worker=world.other_admin,
@@ -166,6 +178,7 @@ def build_objects(world: World) -> Objects:
     activity = make_activity(world)
     far_activity = create_activity(
         actor=world.other_admin,
+        scope=SYSTEM_SCOPE,
         kind="festival",
         title="中秋游园",
         area=world.other_community,
@@ -173,8 +186,12 @@ def build_objects(world: World) -> Objects:
         ends_on=DAY,
     )
     Activity.objects.filter(pk=far_activity.pk).update(start_time=time(9), end_time=time(11, 30))
-    participant = add_participant(actor=world.grid1_worker, activity=activity, group="resident", name="老张")
-    far_participant = add_participant(actor=world.other_admin, activity=far_activity, group="resident", name="老孙")
+    participant = add_participant(
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, activity=activity, group="resident", name="老张"
+    )
+    far_participant = add_participant(
+        actor=world.other_admin, scope=SYSTEM_SCOPE, activity=far_activity, group="resident", name="老孙"
+    )
     rider_volunteer = make_volunteer(world.rider, "李小龙", world.grid1, 1)
     resident_volunteer = make_volunteer(world.resident, "王芳", world.grid2, 2)  # its phone: for the canary
     far_user = account_actions.create_user(actor=None, username="far-volunteer", password="x" * 20, display_name="孙")
@@ -193,18 +210,23 @@ def build_objects(world: World) -> Objects:
     far_partner = Partner.objects.create(name="外物业", kind="property")
     # stations: one in grid 1, one in the other community; a merchant, parking and a channel each
     station_place = territory_actions.create_place(
-        actor=None, kind="station", name="一网格驿站", lng=102.7008, lat=24.9808
+        actor=None, scope=SYSTEM_SCOPE, kind="station", name="一网格驿站", lng=102.7008, lat=24.9808
     )
-    far_place = territory_actions.create_place(actor=None, kind="station", name="外驿站", lng=102.7108, lat=24.9908)
-    bare = territory_actions.create_place(actor=None, kind="station", name="空驿站", lng=102.7009, lat=24.9809)
+    far_place = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="station", name="外驿站", lng=102.7108, lat=24.9908
+    )
+    bare = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="station", name="空驿站", lng=102.7009, lat=24.9809
+    )
     station = station_actions.create_station(
-        actor=None, place=station_place, code="IN-01", opening_hours_text="24h", amenities=[]
+        actor=None, scope=SYSTEM_SCOPE, place=station_place, code="IN-01", opening_hours_text="24h", amenities=[]
     )
     far_station = station_actions.create_station(
-        actor=None, place=far_place, code="OUT-01", opening_hours_text="24h", amenities=[]
+        actor=None, scope=SYSTEM_SCOPE, place=far_place, code="OUT-01", opening_hours_text="24h", amenities=[]
     )
     offer = station_actions.create_meal_offer(
         actor=None,
+        scope=SYSTEM_SCOPE,
         merchant=restaurant,
         title="套餐",
         hours_text="11:00-14:00",
@@ -213,19 +235,29 @@ def build_objects(world: World) -> Objects:
     )
     far_offer = station_actions.create_meal_offer(
         actor=None,
+        scope=SYSTEM_SCOPE,
         merchant=far_restaurant,
         title="套餐",
         hours_text="11:00-14:00",
         valid_from=date(2024, 1, 1),
         discount="九折",
     )
-    point = station_actions.create_parking_point(actor=None, name="临停", lng=102.7011, lat=24.9811, capacity=4)
-    far_point = station_actions.create_parking_point(actor=None, name="外临停", lng=102.7111, lat=24.9911, capacity=4)
+    point = station_actions.create_parking_point(
+        actor=None, scope=SYSTEM_SCOPE, name="临停", lng=102.7011, lat=24.9811, capacity=4
+    )
+    far_point = station_actions.create_parking_point(
+        actor=None, scope=SYSTEM_SCOPE, name="外临停", lng=102.7111, lat=24.9911, capacity=4
+    )
     channel = station_actions.create_green_channel(
-        actor=None, compound=world.compound1, gate="东门", route="直行", hours_text="00:00-24:00"
+        actor=None, scope=SYSTEM_SCOPE, compound=world.compound1, gate="东门", route="直行", hours_text="00:00-24:00"
     )
     far_channel = station_actions.create_green_channel(
-        actor=None, compound=world.other_compound, gate="东门", route="直行", hours_text="00:00-24:00"
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        compound=world.other_compound,
+        gate="东门",
+        route="直行",
+        hours_text="00:00-24:00",
     )
     notice = notify(recipients=[world.grid1_worker], kind="test", title="通知", body="内容")[0]
     far_notice = notify(recipients=[world.other_admin], kind="test", title="通知", body="内容")[0]
@@ -357,9 +389,11 @@ def _build_more(
     before = timezone.make_aware(datetime.combine(today - timedelta(days=3), time(0)))
 
     def published(actor: Any, area: Any, first: date, last: date, start: time, end: time) -> Any:
-        made = create_activity(actor=actor, kind="cleanup", title="志愿清扫", area=area, starts_on=first, ends_on=last)
+        made = create_activity(
+            actor=actor, scope=SYSTEM_SCOPE, kind="cleanup", title="志愿清扫", area=area, starts_on=first, ends_on=last
+        )
         return signups.publish_activity(
-            actor=actor, activity=made, start_time=start, end_time=end, capacity=None, now=before
+            actor=actor, scope=SYSTEM_SCOPE, activity=made, start_time=start, end_time=end, capacity=None, now=before
         )
 
     ahead = today + timedelta(days=30)
@@ -381,12 +415,13 @@ def _build_more(
     signups.sign_up(actor=far.user, activity=far_running, now=before)
     signups.sign_up(actor=rider.user, activity=far_running, now=before)
     # points: ten hours served each (approved, then awarded), a reward of a point in each community
-    points.install_default_rules(actor=None)
+    points.install_default_rules(actor=None, scope=SYSTEM_SCOPE)
     admin, far_admin = world.community_admin, world.other_admin
     for volunteer, where, by in ((rider, activity, admin), (resident, activity, admin), (far, far_activity, far_admin)):
         served = Attendance.objects.create(
             activity=create_activity(
                 actor=by,
+                scope=SYSTEM_SCOPE,
                 kind="festival",
                 title="游园",
                 area=where.area,
@@ -406,10 +441,22 @@ def _build_more(
         )
         points.award_service_points(actor=world.community_admin, record=record)
     reward = points.create_reward(
-        actor=world.community_admin, name="洗衣皂", kind="goods", points=1, stock=5, area=world.community
+        actor=world.community_admin,
+        scope=SYSTEM_SCOPE,
+        name="洗衣皂",
+        kind="goods",
+        points=1,
+        stock=5,
+        area=world.community,
     )
     far_reward = points.create_reward(
-        actor=world.other_admin, name="毛巾", kind="goods", points=1, stock=5, area=world.other_community
+        actor=world.other_admin,
+        scope=SYSTEM_SCOPE,
+        name="毛巾",
+        kind="goods",
+        points=1,
+        stock=5,
+        area=world.other_community,
     )
     voucher = points.redeem(actor=rider.user, reward=reward)
     far_voucher = points.redeem(actor=far.user, reward=far_reward)
@@ -420,6 +467,7 @@ def _build_more(
     )
     far_day = create_activity(
         actor=world.other_admin,
+        scope=SYSTEM_SCOPE,
         kind="festival",
         title="游园",
         area=world.other_grid,
@@ -435,10 +483,10 @@ def _build_more(
     visit, far_visit = visits
     station, far_station = stations
     case, far_case = cases
-    add_visit_photos(actor=world.grid1_worker, visit=visit, photos=[photo_upload()])
-    add_visit_photos(actor=world.other_admin, visit=far_visit, photos=[photo_upload()])
-    add_station_photos(actor=None, station=station, photos=[photo_upload()])
-    add_station_photos(actor=None, station=far_station, photos=[photo_upload()])
+    add_visit_photos(actor=world.grid1_worker, scope=SYSTEM_SCOPE, visit=visit, photos=[photo_upload()])
+    add_visit_photos(actor=world.other_admin, scope=SYSTEM_SCOPE, visit=far_visit, photos=[photo_upload()])
+    add_station_photos(actor=None, scope=SYSTEM_SCOPE, station=station, photos=[photo_upload()])
+    add_station_photos(actor=None, scope=SYSTEM_SCOPE, station=far_station, photos=[photo_upload()])
 
     def first(rows: Any) -> int:
         return int(rows.order_by("pk").values_list("pk", flat=True)[0])

@@ -4,6 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from nuanxin.testing import SYSTEM_SCOPE
+
 # URLs that anyone may open without signing in: joining as a volunteer (it makes the
 # account), and the warm stations and rider services a rider looks up before having one.
 PUBLIC = {
@@ -108,8 +110,8 @@ def test_console_renders_in_english_when_chosen(client_for, world):
 def test_resident_field_home_links_to_their_own_record_only(client_for, world):
     from nuanxin.people.actions import register_resident
 
-    own = register_resident(actor=None, name="居民本人", place=world.compound1, user=world.resident)
-    other = register_resident(actor=None, name="邻居", place=world.compound1)
+    own = register_resident(actor=None, scope=SYSTEM_SCOPE, name="居民本人", place=world.compound1, user=world.resident)
+    other = register_resident(actor=None, scope=SYSTEM_SCOPE, name="邻居", place=world.compound1)
     page = client_for("resident").get("/field/").content.decode()
     assert f"/people/{own.pk}/" in page and f"/people/{other.pk}/" not in page
     assert client_for("rider").get("/field/").content.decode().count("/people/") == 0
@@ -118,9 +120,9 @@ def test_resident_field_home_links_to_their_own_record_only(client_for, world):
 def test_console_chart_counts_places_and_residents_per_grid_in_scope(client_for, world):
     from nuanxin.people.actions import register_resident
 
-    register_resident(actor=None, name="甲", place=world.compound1)
-    register_resident(actor=None, name="乙", place=world.compound2)
-    register_resident(actor=None, name="丙", place=world.compound2)
+    register_resident(actor=None, scope=SYSTEM_SCOPE, name="甲", place=world.compound1)
+    register_resident(actor=None, scope=SYSTEM_SCOPE, name="乙", place=world.compound2)
+    register_resident(actor=None, scope=SYSTEM_SCOPE, name="丙", place=world.compound2)
     chart = client_for("community_admin").get("/console/").context["grid_chart"]
     assert chart["categories"] == ["一网格", "二网格"]
     assert [s["data"] for s in chart["series"]] == [[1, 2], [1, 2]]  # places (compound; compound+station), residents

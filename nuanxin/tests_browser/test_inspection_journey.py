@@ -27,7 +27,7 @@ from nuanxin.inspections.checklists import install_demo_templates
 from nuanxin.inspections.models import Rectification, Visit
 from nuanxin.ledgers.registry.queries import LEDGERS
 from nuanxin.territory import actions as territory_actions
-from nuanxin.testing import World, image_bytes
+from nuanxin.testing import SYSTEM_SCOPE, World, image_bytes
 from nuanxin.tests_browser.conftest import DESKTOP, PHONE, screenshot, sign_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -94,10 +94,21 @@ def test_fire_safety_visit_with_a_hazard_notice_recheck_ledger_and_figures(
         # Set up through the actions: the checklists, a small hotel in grid 1 on the watchlist.
         install_demo_templates(actor=None)
         hotel = territory_actions.create_place(
-            actor=None, kind="merchant", name=HOTEL_NAME, lng=HOTEL_LNG, lat=HOTEL_LAT, address="测试路8号"
+            actor=None,
+            scope=SYSTEM_SCOPE,
+            kind="merchant",
+            name=HOTEL_NAME,
+            lng=HOTEL_LNG,
+            lat=HOTEL_LAT,
+            address="测试路8号",
         )
         target = actions.add_target(
-            actor=world.community_admin, category="small_hotel", tier="high", worker=world.grid1_worker, place=hotel
+            actor=world.community_admin,
+            scope=SYSTEM_SCOPE,
+            category="small_hotel",
+            tier="high",
+            worker=world.grid1_worker,
+            place=hotel,
         )
         visit = Visit.objects.get(target=target, kind=Visit.Kind.ROUTINE)
         assert visit.due_on == wednesday + timedelta(days=4)  # weekly: the ISO week's Sunday

@@ -6,15 +6,15 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from nuanxin.people.actions import register_resident
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.tests_browser.conftest import PHONE, screenshot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_grid_worker_sees_own_grid_places_and_residents_but_not_another_grids_resident(world: World, open_page):
-    own = register_resident(actor=None, name="张晓梅", place=world.compound1)
-    other = register_resident(actor=None, name="李建国", place=world.compound2)
+    own = register_resident(actor=None, scope=SYSTEM_SCOPE, name="张晓梅", place=world.compound1)
+    other = register_resident(actor=None, scope=SYSTEM_SCOPE, name="李建国", place=world.compound2)
     page = open_page()
     sign_in(page, "grid1-worker")
 

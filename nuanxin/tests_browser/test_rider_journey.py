@@ -22,6 +22,7 @@ import time_machine
 from django.utils import timezone, translation
 from playwright.sync_api import Geolocation, Page, expect
 
+from nuanxin.accounts.scope import scope_of
 from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.cases.models import Case
 from nuanxin.core.coords import wgs84_to_gcj02
@@ -29,7 +30,7 @@ from nuanxin.core.masking import mask_name
 from nuanxin.stations import actions as station_actions
 from nuanxin.stations.models import StationCheckIn
 from nuanxin.territory import actions as territory_actions
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.tests_browser.conftest import DESKTOP, PHONE, screenshot, sign_in
 from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Attendance, PointsEntry, Redemption, ServiceRecord, SignUp
@@ -82,6 +83,7 @@ def test_rider_station_report_cleanup_hours_points_and_a_confirmed_meal_voucher(
         install_catalogue(actor=None)
         station = station_actions.create_station(
             actor=world.community_admin,
+            scope=SYSTEM_SCOPE,
             place=world.station,
             code="YXQ-01",
             opening_hours_text="24小时",
@@ -91,13 +93,25 @@ def test_rider_station_report_cleanup_hours_points_and_a_confirmed_meal_voucher(
             contact_phone="0871-65123456",
         )
         farther = territory_actions.create_place(
-            actor=None, kind="station", name="温新驿站二号", lng=102.7005, lat=24.9805, address="测试路1号"
+            actor=None,
+            scope=SYSTEM_SCOPE,
+            kind="station",
+            name="温新驿站二号",
+            lng=102.7005,
+            lat=24.9805,
+            address="测试路1号",
         )
         station_actions.create_station(
-            actor=world.community_admin, place=farther, code="YXQ-02", opening_hours_text="08:00-20:00", amenities=[]
+            actor=world.community_admin,
+            scope=SYSTEM_SCOPE,
+            place=farther,
+            code="YXQ-02",
+            opening_hours_text="08:00-20:00",
+            amenities=[],
         )
         volunteer = signups.register_volunteer(
             actor=world.rider,
+            scope=scope_of(world.rider),
             user=world.rider,
             name=RIDER_NAME,
             phone="13912345678",
@@ -107,6 +121,7 @@ def test_rider_station_report_cleanup_hours_points_and_a_confirmed_meal_voucher(
         )
         activity = create_activity(
             actor=world.community_admin,
+            scope=SYSTEM_SCOPE,
             kind="cleanup",
             title="二网格环境卫生清扫",
             area=world.grid2,
@@ -115,17 +130,45 @@ def test_rider_station_report_cleanup_hours_points_and_a_confirmed_meal_voucher(
             location="二号院门口",
         )
         activity = signups.publish_activity(
-            actor=world.community_admin, activity=activity, start_time=time(9), end_time=time(12), capacity=20
+            actor=world.community_admin,
+            scope=SYSTEM_SCOPE,
+            activity=activity,
+            start_time=time(9),
+            end_time=time(12),
+            capacity=20,
         )
-        points.install_default_rules(actor=None)
-        shop = territory_actions.create_place(actor=None, kind="merchant", name="好味面馆", lng=102.7032, lat=24.9812)
-        partner = signups.create_partner(actor=world.community_admin, name="好味面馆", kind="merchant", place=shop)
-        signups.add_representative(actor=world.community_admin, partner=partner, user=world.partner)
-        points.create_reward(
-            actor=None, name=MEAL, kind="meal_voucher", points=2, stock=10, area=world.community, provider=partner
+        points.install_default_rules(actor=None, scope=SYSTEM_SCOPE)
+        shop = territory_actions.create_place(
+            actor=None, scope=SYSTEM_SCOPE, kind="merchant", name="好味面馆", lng=102.7032, lat=24.9812
+        )
+        partner = signups.create_partner(
+            actor=world.community_admin,
+            scope=scope_of(world.community_admin),
+            name="好味面馆",
+            kind="merchant",
+            place=shop,
+        )
+        signups.add_representative(
+            actor=world.community_admin, scope=scope_of(world.community_admin), partner=partner, user=world.partner
         )
         points.create_reward(
-            actor=None, name="爱心超市大米一袋", kind="goods", points=50, stock=5, area=world.community
+            actor=None,
+            scope=SYSTEM_SCOPE,
+            name=MEAL,
+            kind="meal_voucher",
+            points=2,
+            stock=10,
+            area=world.community,
+            provider=partner,
+        )
+        points.create_reward(
+            actor=None,
+            scope=SYSTEM_SCOPE,
+            name="爱心超市大米一袋",
+            kind="goods",
+            points=50,
+            stock=5,
+            area=world.community,
         )
 
         # 2. The rider's phone, near the station: the field home, then the nearest station.

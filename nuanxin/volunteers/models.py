@@ -61,6 +61,9 @@ class ParticipantGroup(models.TextChoices):
     STUDENT = "student", _("student")
 
 
+# The permissions of an activity's organisers at its area (either one): they check people in and
+# out, keep its sign-ups and certify its volunteers' hours.
+ORGANISER_PERMISSIONS = ("activities.manage", "volunteers.manage")
 NEW_EMPLOYMENT_GROUPS = (ParticipantGroup.RIDER, ParticipantGroup.COURIER, ParticipantGroup.DRIVER)
 
 

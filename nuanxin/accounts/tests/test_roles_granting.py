@@ -11,10 +11,11 @@ from django.core.management import call_command
 
 from nuanxin.accounts import actions
 from nuanxin.accounts.models import RoleGrant, User
+from nuanxin.accounts.scope import scope_of
 from nuanxin.core.audit import SYSTEM
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
-from nuanxin.testing import PERSONAS, World
+from nuanxin.testing import PERSONAS, SYSTEM_SCOPE, World
 from nuanxin.volunteers.models import Partner, Volunteer
 from nuanxin.volunteers.signups import actions as signups
 
@@ -109,7 +110,7 @@ def test_revoking_checks_the_stored_grant_not_an_edited_instance(world: World) -
 @pytest.fixture
 def station_partner(world: World) -> Partner:
     """A partner at the station, which lies in grid 2 (where grid2-worker keeps volunteers)."""
-    return signups.create_partner(actor=SYSTEM, name="驿站伙伴", kind="unit", place=world.station)
+    return signups.create_partner(actor=SYSTEM, scope=SYSTEM_SCOPE, name="驿站伙伴", kind="unit", place=world.station)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -162,11 +163,11 @@ def test_registering_someone_else_as_a_rider_needs_accounts_manage(world: World,
         "home_grid": world.grid1,
     }
     if persona in ON_COMMUNITY:
-        signups.register_volunteer(actor=world.users[persona], **register)
+        signups.register_volunteer(actor=world.users[persona], scope=scope_of(world.users[persona]), **register)
         assert newcomer.role_grants.filter(role="mobile_reporter", area=world.community).exists()
     else:
         with pytest.raises(DomainError):
-            signups.register_volunteer(actor=world.users[persona], **register)
+            signups.register_volunteer(actor=world.users[persona], scope=scope_of(world.users[persona]), **register)
         assert not newcomer.role_grants.exists()
         assert not Volunteer.objects.filter(user=newcomer).exists()
 

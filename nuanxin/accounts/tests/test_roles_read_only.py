@@ -20,7 +20,7 @@ from nuanxin.core.audit import SYSTEM
 from nuanxin.core.models import AuditEntry
 from nuanxin.core.notifications import notify
 from nuanxin.stations import actions as station_actions
-from nuanxin.testing import PASSWORD, World
+from nuanxin.testing import PASSWORD, SYSTEM_SCOPE, World
 
 UNSAFE = ("post", "put", "patch", "delete")
 # Where a read-only account may still write: its session, its second factor, its tokens.
@@ -132,7 +132,12 @@ def test_the_writes_the_probe_found_are_refused_but_work_for_others(world: World
     at a station, mark notifications read. The auditor gets 404 and nothing changes."""
     install_catalogue(actor=SYSTEM)
     station_actions.create_station(
-        actor=None, place=world.station, code="YXQ-01", opening_hours_text="00:00-24:00", amenities=[]
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        place=world.station,
+        code="YXQ-01",
+        opening_hours_text="00:00-24:00",
+        amenities=[],
     )
     for persona in ("auditor", "rider"):
         notify(recipients=[world.users[persona]], kind="test", title="t", body="b")

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from nuanxin.cases.actions import escalate_overdue_cases
 from nuanxin.cases.models import Case
 from nuanxin.cases.tasks import escalate_overdue
+from nuanxin.core.models import AuditEntry
 
 
 def test_acceptance_deadline_follows_the_class_time_limit(world, report):
@@ -23,6 +24,12 @@ def test_overdue_case_is_supervised_and_escalated_once(world, report):
     assert case.level == "community" and case.handler is None
     assert list(case.events.values_list("kind", flat=True)) == ["reported", "supervised", "escalated"]
     assert case.deadline > later
+    # The job acts with its system scope; its entries name the installation, never no one.
+    entries = AuditEntry.objects.filter(object_id=str(case.pk), action__in=("cases.supervised", "cases.escalated"))
+    assert sorted(entries.values_list("action", "actor_id", "role")) == [
+        ("cases.escalated", None, "system"),
+        ("cases.supervised", None, "system"),
+    ]
     assert escalate_overdue_cases(now=later) == 0  # idempotent
 
 
@@ -74,10 +81,10 @@ def test_emergency_limits_run_around_the_clock_and_others_on_the_work_calendar(w
 
 
 def _escalate_to_street(case):
-    from nuanxin.cases.actions import escalate_case
+    from nuanxin.cases.actions import TIME_LIMITS, escalate_case
 
     for _step in range(2):  # grid -> community -> street (the time-limit job's way)
-        case = escalate_case(actor=None, scope=None, case=case, reason="逾期")
+        case = escalate_case(actor=None, scope=TIME_LIMITS, case=case, reason="逾期")
     assert case.level == "street"
     return case
 

@@ -12,6 +12,7 @@ from nuanxin.accounts.scope import scope_of
 from nuanxin.cases.exports import export_cases
 from nuanxin.cases.queries import CaseFilters
 from nuanxin.open311.actions import issue_api_key
+from nuanxin.testing import SYSTEM_SCOPE
 
 LINK = '=HYPERLINK("http://evil.example","click me")'
 HERE = {"lng": 102.7011, "lat": 24.9811}
@@ -30,7 +31,7 @@ def test_hostile_text_from_every_channel_is_exported_as_text(world, report, clie
         content_type="application/json",
     )
     assert response.status_code == 201
-    _key, raw = issue_api_key(actor=world.system_admin, name="12345", area=world.community)
+    _key, raw = issue_api_key(actor=world.system_admin, scope=SYSTEM_SCOPE, name="12345", area=world.community)
     answer = Client().post(
         "/open311/v2/requests.json",
         {

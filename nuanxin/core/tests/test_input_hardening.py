@@ -23,7 +23,7 @@ from nuanxin.people import actions as people_actions
 from nuanxin.stations import actions as station_actions
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Area
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Activity
 
@@ -45,7 +45,13 @@ def catalogue(world: World) -> None:
 def activity(world: World) -> Activity:
     day = date.today() + timedelta(days=7)
     return create_activity(
-        actor=world.grid1_worker, kind="cleanup", title="楼道杂物清理", area=world.grid1, starts_on=day, ends_on=day
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        kind="cleanup",
+        title="楼道杂物清理",
+        area=world.grid1,
+        starts_on=day,
+        ends_on=day,
     )
 
 
@@ -232,17 +238,26 @@ def test_case_text_with_a_hidden_character_is_refused_and_nothing_is_written(cli
 def _stores_text(world: World, app: str, text: str) -> None:
     """Store `text` through the action of `app` that keeps a name or a text."""
     if app == "territory":
-        territory_actions.create_place(actor=None, kind="merchant", name=text, lng=102.7011, lat=24.9811)
+        territory_actions.create_place(
+            actor=None, scope=SYSTEM_SCOPE, kind="merchant", name=text, lng=102.7011, lat=24.9811
+        )
     elif app == "people":
-        people_actions.register_household(actor=None, place=world.compound1, number=text)
+        people_actions.register_household(actor=None, scope=SYSTEM_SCOPE, place=world.compound1, number=text)
     elif app == "volunteers":
         day = date(2024, 6, 8)
         create_activity(
-            actor=world.grid1_worker, kind="cleanup", title=text, area=world.grid1, starts_on=day, ends_on=day
+            actor=world.grid1_worker,
+            scope=SYSTEM_SCOPE,
+            kind="cleanup",
+            title=text,
+            area=world.grid1,
+            starts_on=day,
+            ends_on=day,
         )
     elif app == "ledgers":
         ledger_actions.register_dispute(
             actor=world.grid1_worker,
+            scope=SYSTEM_SCOPE,
             kind="neighbour",
             summary=text,
             source="walk_in",
@@ -252,11 +267,13 @@ def _stores_text(world: World, app: str, text: str) -> None:
             today=date(2024, 6, 14),
         )
     elif app == "stations":
-        station_actions.create_parking_point(actor=None, name=text, lng=102.7011, lat=24.9811, capacity=5)
+        station_actions.create_parking_point(
+            actor=None, scope=SYSTEM_SCOPE, name=text, lng=102.7011, lat=24.9811, capacity=5
+        )
     elif app == "accounts":
         account_actions.create_user(actor=None, username=f"u{len(text)}", password=None, display_name=text)
     elif app == "open311":
-        issue_api_key(actor=None, name=text, area=world.community)
+        issue_api_key(actor=None, scope=SYSTEM_SCOPE, name=text, area=world.community)
     elif app == "inspections":
         _clean, errors = check_answers([{"code": "note", "kind": "text", "label": "备注"}], {"note": text}, {})
         if errors:

@@ -18,7 +18,7 @@ from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.core import ratelimit
 from nuanxin.core.models import AuditEntry
 from nuanxin.core.ratelimit import RateLimited
-from nuanxin.testing import PASSWORD
+from nuanxin.testing import PASSWORD, SYSTEM_SCOPE
 
 # A moment 100 s into a ten-minute window and 100 s into a clock hour.
 AT = datetime(2026, 3, 2, 1, 1, 40, tzinfo=UTC)
@@ -274,8 +274,8 @@ def test_open311_posts_are_capped_per_key(world: Any, catalogue: Any, settings: 
     from nuanxin.open311.actions import issue_api_key
 
     settings.RATE_LIMIT_OPEN311_POST = (2, 60)
-    _key, raw = issue_api_key(actor=world.system_admin, name="12345", area=world.community)
-    _key, other = issue_api_key(actor=world.system_admin, name="app", area=world.community)
+    _key, raw = issue_api_key(actor=world.system_admin, scope=SYSTEM_SCOPE, name="12345", area=world.community)
+    _key, other = issue_api_key(actor=world.system_admin, scope=SYSTEM_SCOPE, name="app", area=world.community)
     form = {"service_code": "sanitation", "lat": "24.9811", "long": "102.7011", "description": "楼道里堆满了纸箱"}
     for _n in range(2):
         assert Client().post("/open311/v2/requests.json", form | {"api_key": raw}).status_code == 200

@@ -6,6 +6,7 @@ import pytest
 
 from nuanxin.territory import actions
 from nuanxin.territory.models import Place
+from nuanxin.testing import SYSTEM_SCOPE
 
 
 @pytest.mark.parametrize(
@@ -57,7 +58,9 @@ def test_pages_send_a_content_security_policy_without_inline_scripts(client_for,
 def test_a_place_name_with_markup_reaches_the_map_as_data_not_html(client_for, world):
     # The actions refuse markup in a name (core.validators.plain_text); a row written before
     # that rule, or by an import, must still reach the page as text.
-    place = actions.create_place(actor=None, kind="merchant", name="小卖部", lng=102.7011, lat=24.9811)
+    place = actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="merchant", name="小卖部", lng=102.7011, lat=24.9811
+    )
     Place.objects.filter(pk=place.pk).update(name="<img src=x onerror=alert(1)>")
     page = client_for("grid1_worker").get(f"/territory/areas/{world.grid1.pk}/").content.decode()
     assert "<img src=x" not in page  # escaped in the table and inside the JSON data block

@@ -30,7 +30,7 @@ from nuanxin.people.models import Household, Resident, ResidentTag
 from nuanxin.stations.models import Station
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Area, Place, StaffAssignment
-from nuanxin.testing import table_schema
+from nuanxin.testing import SYSTEM_SCOPE, table_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -201,6 +201,7 @@ def test_the_app_writes_on_after_a_build() -> None:
 def test_refuses_a_database_holding_another_territory() -> None:
     territory_actions.create_area(
         actor=None,
+        scope=SYSTEM_SCOPE,
         level="district",
         code="530112",
         name="西山区",

@@ -12,6 +12,7 @@ from nuanxin.core.errors import DomainError
 from nuanxin.insights.queries import MAX_PERIOD_DAYS, parse_period, period_figures
 from nuanxin.insights.tests import factories as make
 from nuanxin.territory import actions as territory_actions
+from nuanxin.testing import SYSTEM_SCOPE
 
 TZ = ZoneInfo("Asia/Shanghai")
 START, END = date(2024, 3, 1), date(2024, 3, 31)
@@ -31,7 +32,9 @@ def history(world, watch):
     g1, g2, other = world.grid1, world.grid2, world.other_grid
     admin, worker = world.community_admin, world.grid1_worker
     noodle, hotel = watch.restaurant, watch.hotel  # grid 1, grid 2
-    bakery = territory_actions.create_place(actor=None, kind="merchant", name="面包房", lng=102.7006, lat=24.9806)
+    bakery = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="merchant", name="面包房", lng=102.7006, lat=24.9806
+    )
 
     # Disputes.
     make.dispute(

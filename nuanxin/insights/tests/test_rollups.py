@@ -21,7 +21,7 @@ from nuanxin.ledgers.disputes import actions as ledgers
 from nuanxin.ledgers.models import Dispute
 from nuanxin.territory import actions as territory
 from nuanxin.territory.models import Place
-from nuanxin.testing import table_schema
+from nuanxin.testing import SYSTEM_SCOPE, table_schema
 from nuanxin.volunteers.activities import actions as volunteers
 from nuanxin.volunteers.models import Activity, Participant, ParticipantGroup
 
@@ -111,6 +111,7 @@ def _step(world, watch, op: str, a: int, b: int) -> None:
     if op == "dispute":
         ledgers.register_dispute(
             actor=admin,
+            scope=SYSTEM_SCOPE,
             kind="neighbour",
             summary="楼上漏水",
             source="walk_in",
@@ -126,6 +127,7 @@ def _step(world, watch, op: str, a: int, b: int) -> None:
         if dispute is not None:
             ledgers.close_dispute(
                 actor=admin,
+                scope=SYSTEM_SCOPE,
                 dispute=dispute,
                 outcome=outcome,
                 settled_level=level,
@@ -136,22 +138,25 @@ def _step(world, watch, op: str, a: int, b: int) -> None:
         area = (world.grid1, world.grid2, world.community)[a % 3]
         day = _day(b)
         kind = ("fire_check", "cleanup", "anti_fraud")[b % 3]
-        volunteers.create_activity(actor=admin, kind=kind, title="活动", area=area, starts_on=day, ends_on=day)
+        volunteers.create_activity(
+            actor=admin, scope=SYSTEM_SCOPE, kind=kind, title="活动", area=area, starts_on=day, ends_on=day
+        )
     elif op == "join":
         activity = _pick(list(Activity.objects.order_by("pk")), a)
         group = ParticipantGroup.values[b % len(ParticipantGroup.values)]
         if activity is not None:
-            volunteers.add_participant(actor=admin, activity=activity, group=group, name="某某")
+            volunteers.add_participant(actor=admin, scope=SYSTEM_SCOPE, activity=activity, group=group, name="某某")
     elif op == "leave":
         participant = _pick(list(Participant.objects.order_by("pk")), a)
         if participant is not None:
-            volunteers.remove_participant(actor=admin, participant=participant)
+            volunteers.remove_participant(actor=admin, scope=SYSTEM_SCOPE, participant=participant)
     elif op == "check":
         place = (watch.restaurant, watch.hotel)[a % 2]
         code = ("fire-safety", "food-safety")[b % 2]
         worker = world.grid1_worker if place.grid_id == world.grid1.pk else world.grid2_worker
         inspections.record_check(
             actor=worker,
+            scope=SYSTEM_SCOPE,
             activity=None,
             place=place,
             template=ChecklistTemplate.objects.get(code=code),
@@ -168,6 +173,7 @@ def _step(world, watch, op: str, a: int, b: int) -> None:
             code = visit.version.template.code
             inspections.record_visit(
                 actor=visit.worker,
+                scope=SYSTEM_SCOPE,
                 visit=visit,
                 answers=ANSWERS[code][b % 2],
                 now=datetime.combine(_day(visit.due_on.day - 3 + b % 7), time(9), tzinfo=SH),
@@ -176,12 +182,17 @@ def _step(world, watch, op: str, a: int, b: int) -> None:
         order = _pick(list(Rectification.objects.filter(state=Rectification.State.OPEN).order_by("pk")), a)
         if order is not None:
             rectifications.change_deadline(
-                actor=admin, order=order, deadline=_day(b) + timedelta(days=2), reason="协商延期", today=_day(b)
+                actor=admin,
+                scope=SYSTEM_SCOPE,
+                order=order,
+                deadline=_day(b) + timedelta(days=2),
+                reason="协商延期",
+                today=_day(b),
             )
     elif op == "move":
         place = watch.restaurant
         lng = 102.7025 if place.grid_id == world.grid1.pk else 102.7005
-        territory.change_place(actor=admin, place=place, lng=lng, lat=place.lat)
+        territory.change_place(actor=admin, scope=SYSTEM_SCOPE, place=place, lng=lng, lat=place.lat)
 
 
 def _assert_rollups_match_a_recount(world) -> None:
@@ -268,6 +279,7 @@ def test_a_refused_action_moves_no_figure(world, watch):
     with pytest.raises(DomainError):
         ledgers.close_dispute(
             actor=world.community_admin,
+            scope=SYSTEM_SCOPE,
             dispute=dispute,
             outcome="agreement",
             settled_level="grid",

@@ -9,7 +9,7 @@ from nuanxin.inspections.models import WatchTarget
 from nuanxin.people.tests.sample import People, build_people
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Place
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 # A Monday: its week runs to Sunday 10 March, its month to 31 March, its quarter to 31 March.
 MONDAY = date(2024, 3, 4)
@@ -34,12 +34,18 @@ def people(world: World) -> People:
 @pytest.fixture
 def watch(world: World, people: People) -> Watch:
     install_demo_templates(actor=None)
-    restaurant = territory_actions.create_place(actor=None, kind="merchant", name="小面馆", lng=102.7005, lat=24.9805)
-    hotel = territory_actions.create_place(actor=None, kind="merchant", name="快捷旅馆", lng=102.7025, lat=24.9805)
+    restaurant = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="merchant", name="小面馆", lng=102.7005, lat=24.9805
+    )
+    hotel = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="merchant", name="快捷旅馆", lng=102.7025, lat=24.9805
+    )
     admin = world.community_admin
 
     def add(category: str, tier: str, worker: object, **subject: object) -> WatchTarget:
-        return actions.add_target(actor=admin, category=category, tier=tier, worker=worker, today=MONDAY, **subject)  # type: ignore[arg-type]
+        return actions.add_target(
+            actor=admin, scope=SYSTEM_SCOPE, category=category, tier=tier, worker=worker, today=MONDAY, **subject
+        )  # type: ignore[arg-type]
 
     return Watch(
         people=people,

@@ -8,7 +8,7 @@ from nuanxin.core.models import AuditEntry
 from nuanxin.inspections import actions
 from nuanxin.inspections.models import Frequency, Visit, WatchChange, WatchTarget
 from nuanxin.inspections.tests.conftest import MONDAY, Watch
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 
 def test_adding_a_place_takes_its_grid_and_the_frequency_of_its_tier(world: World, watch: Watch) -> None:
@@ -36,7 +36,13 @@ def test_adding_a_target_plans_its_first_visit(world: World, watch: Watch) -> No
 def test_the_frequency_table_can_be_configured_per_category(world: World, watch: Watch, settings: object) -> None:
     settings.NUANXIN_VISIT_FREQUENCIES = {"catering": {"low": "monthly"}}  # type: ignore[attr-defined]
     shop = actions.add_target(
-        actor=None, category="catering", tier="low", worker=world.grid2_worker, place=watch.hotel, today=MONDAY
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        category="catering",
+        tier="low",
+        worker=world.grid2_worker,
+        place=watch.hotel,
+        today=MONDAY,
     )
     assert shop.frequency == Frequency.MONTHLY
     assert actions.frequency_for("small_hotel", "low") == Frequency.QUARTERLY
@@ -54,7 +60,9 @@ def test_the_frequency_table_can_be_configured_per_category(world: World, watch:
 def test_bad_input_names_the_field_and_writes_nothing(world: World, watch: Watch, kwargs: dict, field: str) -> None:
     before = (WatchTarget.objects.count(), WatchChange.objects.count(), Visit.objects.count())
     with pytest.raises(DomainError) as refused:
-        actions.add_target(actor=None, worker=world.grid2_worker, place=watch.hotel, today=MONDAY, **kwargs)
+        actions.add_target(
+            actor=None, scope=SYSTEM_SCOPE, worker=world.grid2_worker, place=watch.hotel, today=MONDAY, **kwargs
+        )
     assert refused.value.field == field
     assert (WatchTarget.objects.count(), WatchChange.objects.count(), Visit.objects.count()) == before
 
@@ -62,7 +70,12 @@ def test_bad_input_names_the_field_and_writes_nothing(world: World, watch: Watch
 def test_a_resident_is_watched_only_in_a_category_they_are_tagged_with(world: World, watch: Watch) -> None:
     with pytest.raises(DomainError) as refused:
         actions.add_target(
-            actor=None, category="key_person", tier="high", worker=world.grid1_leader, resident=watch.people.li
+            actor=None,
+            scope=SYSTEM_SCOPE,
+            category="key_person",
+            tier="high",
+            worker=world.grid1_leader,
+            resident=watch.people.li,
         )
     assert refused.value.field == "resident"
 
@@ -70,7 +83,12 @@ def test_a_resident_is_watched_only_in_a_category_they_are_tagged_with(world: Wo
 def test_a_target_is_watched_once_per_category(world: World, watch: Watch) -> None:
     with pytest.raises(DomainError) as refused:
         actions.add_target(
-            actor=None, category="catering", tier="low", worker=world.grid1_worker, place=watch.restaurant
+            actor=None,
+            scope=SYSTEM_SCOPE,
+            category="catering",
+            tier="low",
+            worker=world.grid1_worker,
+            place=watch.restaurant,
         )
     assert refused.value.field == "category"
 
@@ -78,7 +96,12 @@ def test_a_target_is_watched_once_per_category(world: World, watch: Watch) -> No
 def test_the_worker_must_be_on_the_staff_of_the_targets_grid(world: World, watch: Watch) -> None:
     with pytest.raises(DomainError) as refused:
         actions.add_target(
-            actor=None, category="crowded_venue", tier="high", worker=world.grid2_worker, place=watch.restaurant
+            actor=None,
+            scope=SYSTEM_SCOPE,
+            category="crowded_venue",
+            tier="high",
+            worker=world.grid2_worker,
+            place=watch.restaurant,
         )
     assert refused.value.field == "worker"
 
@@ -142,7 +165,7 @@ def test_a_tier_change_needs_a_reason_and_a_new_tier(
 ) -> None:
     target = watch.hotel_target
     with pytest.raises(DomainError) as refused:
-        actions.change_tier(actor=None, target=target, tier=tier, reason=reason)
+        actions.change_tier(actor=None, scope=SYSTEM_SCOPE, target=target, tier=tier, reason=reason)
     assert refused.value.field == field
     target.refresh_from_db()
     assert target.tier == "low"
@@ -178,15 +201,15 @@ def test_ending_a_target_drops_its_due_visits_and_keeps_the_record(world: World,
     entry = AuditEntry.objects.get(action="inspections.target_ended")
     assert entry.detail == {"reason": "已停业", "visits_dropped": 1}
     with pytest.raises(DomainError):
-        actions.end_target(actor=admin, target=target, reason="again")
+        actions.end_target(actor=admin, scope=SYSTEM_SCOPE, target=target, reason="again")
     with pytest.raises(DomainError):
-        actions.change_tier(actor=admin, target=target, tier="low", reason="原因")
+        actions.change_tier(actor=admin, scope=SYSTEM_SCOPE, target=target, tier="low", reason="原因")
 
 
 def test_ending_needs_a_reason_and_the_right_to_manage(world: World, watch: Watch) -> None:
     target = watch.restaurant_target
     with pytest.raises(DomainError) as refused:
-        actions.end_target(actor=None, target=target, reason="")
+        actions.end_target(actor=None, scope=SYSTEM_SCOPE, target=target, reason="")
     assert refused.value.field == "reason"
     worker = world.grid1_worker
     with pytest.raises(DomainError):

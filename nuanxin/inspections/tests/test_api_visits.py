@@ -10,7 +10,7 @@ from nuanxin.inspections import actions
 from nuanxin.inspections.models import Rectification, Visit, VisitPhoto
 from nuanxin.inspections.tests.conftest import Watch
 from nuanxin.inspections.tests.test_record import FIRE_CLEAN, FIRE_HAZARD, FOOD_CLEAN, due
-from nuanxin.testing import World, image_bytes
+from nuanxin.testing import SYSTEM_SCOPE, World, image_bytes
 
 API = "/api/v1/inspections"
 
@@ -119,9 +119,12 @@ def test_a_bad_photo_names_its_item(client_for: Any, watch: Watch) -> None:
 
 @pytest.fixture
 def orders(world: World, watch: Watch) -> tuple[Rectification, Rectification]:
-    actions.record_visit(actor=world.grid2_worker, visit=due(watch.hotel_target), answers=FIRE_HAZARD)
+    actions.record_visit(
+        actor=world.grid2_worker, scope=SYSTEM_SCOPE, visit=due(watch.hotel_target), answers=FIRE_HAZARD
+    )
     actions.record_visit(
         actor=world.grid1_leader,
+        scope=SYSTEM_SCOPE,
         visit=due(watch.key_target),
         answers={"met_in_person": False, "stable": True, "address_same": True},
     )
@@ -172,7 +175,9 @@ def test_moving_a_deadline_over_the_api(client_for: Any, orders: Any) -> None:
 
 def test_the_visit_list_flags_a_far_check_in(client_for: Any, world: World, watch: Watch) -> None:
     visit = due(watch.restaurant_target)
-    actions.record_visit(actor=world.grid1_worker, visit=visit, answers=FOOD_CLEAN, lng=102.72, lat=24.9805)
+    actions.record_visit(
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, visit=visit, answers=FOOD_CLEAN, lng=102.72, lat=24.9805
+    )
     rows = client_for("grid1_worker").get(f"{API}/visits?mine=true").json()["items"]
     row = next(r for r in rows if r["id"] == visit.pk)
     assert row["far"] is True and row["checked_in_distance"] > 1000

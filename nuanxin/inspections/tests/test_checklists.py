@@ -9,7 +9,7 @@ from nuanxin.inspections import actions
 from nuanxin.inspections.checklists import DEMO_TEMPLATES, install_demo_templates, template_for
 from nuanxin.inspections.models import ChecklistTemplate, ChecklistVersion, Visit
 from nuanxin.inspections.tests.conftest import Watch
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 
 def test_the_demo_templates_install_once(db: Any) -> None:
@@ -105,6 +105,6 @@ def test_only_a_watchlist_manager_publishes_checklists(world: World, watch: Watc
 def test_malformed_items_are_refused_and_nothing_is_published(world: World, watch: Watch, items: Any) -> None:
     template = ChecklistTemplate.objects.get(code="generic")
     with pytest.raises(DomainError) as refused:
-        actions.publish_checklist_version(actor=None, template=template, items=items)
+        actions.publish_checklist_version(actor=None, scope=SYSTEM_SCOPE, template=template, items=items)
     assert refused.value.field == "items"
     assert ChecklistVersion.objects.filter(template=template).count() == 1

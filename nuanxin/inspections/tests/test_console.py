@@ -12,7 +12,7 @@ from nuanxin.inspections import actions
 from nuanxin.inspections.models import Rectification, Visit
 from nuanxin.inspections.tests.conftest import Watch
 from nuanxin.inspections.tests.test_record import FIRE_HAZARD, FOOD_CLEAN, due
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 SH = ZoneInfo("Asia/Shanghai")
 MARCH = "?from=2024-03-01&to=2024-03-31"
@@ -30,18 +30,24 @@ def worked(world: World, watch: Watch) -> Watch:
     open, deadline 8 March), the key person visited by the leader with a hazard."""
     actions.record_visit(
         actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
         visit=due(watch.restaurant_target),
         answers=FOOD_CLEAN,
         now=datetime(2024, 3, 6, 10, tzinfo=SH),
     )
     actions.record_visit(
         actor=world.grid2_worker,
+        scope=SYSTEM_SCOPE,
         visit=due(watch.hotel_target),
         answers=FIRE_HAZARD,
         now=datetime(2024, 3, 5, tzinfo=SH),
     )
     actions.record_visit(
-        actor=world.grid1_leader, visit=due(watch.key_target), answers=KEY_HAZARD, now=datetime(2024, 3, 5, tzinfo=SH)
+        actor=world.grid1_leader,
+        scope=SYSTEM_SCOPE,
+        visit=due(watch.key_target),
+        answers=KEY_HAZARD,
+        now=datetime(2024, 3, 5, tzinfo=SH),
     )
     return watch
 

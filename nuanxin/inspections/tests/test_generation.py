@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from nuanxin.inspections import actions, tasks
 from nuanxin.inspections.models import ChecklistTemplate, Visit
 from nuanxin.inspections.tests.conftest import MONDAY, Watch
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 NEXT_MONDAY = date(2024, 3, 11)
 
@@ -42,7 +42,7 @@ def test_the_next_month_and_quarter_get_their_visits(watch: Watch) -> None:
 
 
 def test_ended_targets_get_no_visits(world: World, watch: Watch) -> None:
-    actions.end_target(actor=None, target=watch.restaurant_target, reason="已停业", today=MONDAY)
+    actions.end_target(actor=None, scope=SYSTEM_SCOPE, target=watch.restaurant_target, reason="已停业", today=MONDAY)
     actions.generate_due_visits(today=NEXT_MONDAY)
     assert not Visit.objects.filter(target=watch.restaurant_target).exists()
 
@@ -56,7 +56,10 @@ def test_the_database_refuses_a_second_visit_on_the_same_day(world: World, watch
 def test_new_visits_use_the_current_checklist_version(watch: Watch) -> None:
     template = ChecklistTemplate.objects.get(code="food-safety")
     second = actions.publish_checklist_version(
-        actor=None, template=template, items=[{"code": "clean", "label": "后厨整洁", "kind": "yes_no"}]
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        template=template,
+        items=[{"code": "clean", "label": "后厨整洁", "kind": "yes_no"}],
     )
     actions.generate_due_visits(today=NEXT_MONDAY)
     versions = list(

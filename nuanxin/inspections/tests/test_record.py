@@ -22,7 +22,7 @@ from nuanxin.inspections.models import (
     WatchTarget,
 )
 from nuanxin.inspections.tests.conftest import Watch
-from nuanxin.testing import World, photo_upload
+from nuanxin.testing import SYSTEM_SCOPE, World, photo_upload
 
 SH = ZoneInfo("Asia/Shanghai")
 TUESDAY = datetime(2024, 3, 5, 10, 0, tzinfo=SH)
@@ -76,7 +76,12 @@ def test_a_clean_visit_is_recorded_with_its_answers_and_distance(world: World, w
 def test_a_far_check_in_is_recorded_and_flagged(world: World, watch: Watch) -> None:
     visit = due(watch.restaurant_target)
     done = actions.record_visit(
-        actor=world.grid1_worker, visit=visit, answers=FOOD_CLEAN, lng=watch.restaurant.lng + 0.01, lat=24.9805
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        visit=visit,
+        answers=FOOD_CLEAN,
+        lng=watch.restaurant.lng + 0.01,
+        lat=24.9805,
     )
     assert done.state == "done"
     assert 950 < done.checked_in_distance < 1050  # type: ignore[operator]
@@ -86,13 +91,20 @@ def test_a_far_check_in_is_recorded_and_flagged(world: World, watch: Watch) -> N
 def test_the_radius_comes_from_the_settings(world: World, watch: Watch, settings: Any) -> None:
     settings.NUANXIN_VISIT_CHECKIN_RADIUS_M = 2000
     done = actions.record_visit(
-        actor=world.grid1_worker, visit=due(watch.restaurant_target), answers=FOOD_CLEAN, lng=102.7105, lat=24.9805
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        visit=due(watch.restaurant_target),
+        answers=FOOD_CLEAN,
+        lng=102.7105,
+        lat=24.9805,
     )
     assert not actions.is_far(done)
 
 
 def test_without_a_location_there_is_no_distance(world: World, watch: Watch) -> None:
-    done = actions.record_visit(actor=world.grid1_worker, visit=due(watch.restaurant_target), answers=FOOD_CLEAN)
+    done = actions.record_visit(
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, visit=due(watch.restaurant_target), answers=FOOD_CLEAN
+    )
     assert done.checked_in_distance is None and not actions.is_far(done)
 
 
@@ -100,7 +112,12 @@ def test_a_resident_visit_measures_from_their_home(world: World, watch: Watch) -
     visit = due(watch.special_target)
     answers = {"met_in_person": True, "health": "good", "gas_safe": True, "needs_help": False}
     done = actions.record_visit(
-        actor=world.grid1_worker, visit=visit, answers=answers, lng=world.compound1.lng, lat=world.compound1.lat
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        visit=visit,
+        answers=answers,
+        lng=world.compound1.lng,
+        lat=world.compound1.lat,
     )
     assert done.checked_in_distance == 0
     for entry in AuditEntry.objects.filter(action="inspections.visit_recorded"):
@@ -123,7 +140,7 @@ def test_a_resident_visit_measures_from_their_home(world: World, watch: Watch) -
 def test_bad_answers_name_the_item_and_write_nothing(world: World, watch: Watch, answers: Any, field: str) -> None:
     visit = due(watch.restaurant_target)
     with pytest.raises(DomainError) as error:
-        actions.record_visit(actor=world.grid1_worker, visit=visit, answers=answers)
+        actions.record_visit(actor=world.grid1_worker, scope=SYSTEM_SCOPE, visit=visit, answers=answers)
     assert error.value.field == field
     visit.refresh_from_db()
     assert visit.state == "due" and visit.answers == {}
@@ -142,13 +159,16 @@ def test_bad_answers_name_the_item_and_write_nothing(world: World, watch: Watch,
 def test_numbers_and_choices_are_checked(world: World, watch: Watch, answers: Any, field: str) -> None:
     visit = due(watch.hotel_target)
     with pytest.raises(DomainError) as error:
-        actions.record_visit(actor=world.grid2_worker, visit=visit, answers=answers)
+        actions.record_visit(actor=world.grid2_worker, scope=SYSTEM_SCOPE, visit=visit, answers=answers)
     assert error.value.field == field
 
 
 def test_a_float_number_is_accepted(world: World, watch: Watch) -> None:
     done = actions.record_visit(
-        actor=world.grid2_worker, visit=due(watch.hotel_target), answers=FIRE_CLEAN | {"extinguisher_count": 2.0}
+        actor=world.grid2_worker,
+        scope=SYSTEM_SCOPE,
+        visit=due(watch.hotel_target),
+        answers=FIRE_CLEAN | {"extinguisher_count": 2.0},
     )
     assert done.answers["extinguisher_count"] == 2.0
 
@@ -160,7 +180,9 @@ def test_a_float_number_is_accepted(world: World, watch: Watch) -> None:
 def test_a_bad_location_names_the_coordinate(world: World, watch: Watch, lng: Any, lat: Any, field: str) -> None:
     visit = due(watch.restaurant_target)
     with pytest.raises(DomainError) as error:
-        actions.record_visit(actor=world.grid1_worker, visit=visit, answers=FOOD_CLEAN, lng=lng, lat=lat)
+        actions.record_visit(
+            actor=world.grid1_worker, scope=SYSTEM_SCOPE, visit=visit, answers=FOOD_CLEAN, lng=lng, lat=lat
+        )
     assert error.value.field == field
     assert Visit.objects.get(pk=visit.pk).state == "due"
 
@@ -168,7 +190,11 @@ def test_a_bad_location_names_the_coordinate(world: World, watch: Watch, lng: An
 def test_a_long_note_is_refused(world: World, watch: Watch) -> None:
     with pytest.raises(DomainError) as error:
         actions.record_visit(
-            actor=world.grid1_worker, visit=due(watch.restaurant_target), answers=FOOD_CLEAN, note="x" * 2001
+            actor=world.grid1_worker,
+            scope=SYSTEM_SCOPE,
+            visit=due(watch.restaurant_target),
+            answers=FOOD_CLEAN,
+            note="x" * 2001,
         )
     assert error.value.field == "note"
 
@@ -176,6 +202,7 @@ def test_a_long_note_is_refused(world: World, watch: Watch) -> None:
 def test_photos_are_kept_for_their_item(world: World, watch: Watch) -> None:
     done = actions.record_visit(
         actor=world.grid2_worker,
+        scope=SYSTEM_SCOPE,
         visit=due(watch.hotel_target),
         answers=FIRE_CLEAN,
         photos=[("photo", photo_upload()), ("", photo_upload())],
@@ -192,14 +219,20 @@ def test_a_required_photo_item_needs_a_photo(world: World, watch: Watch) -> None
         {"code": "ok", "label": "正常", "kind": "yes_no", "required": True},
         {"code": "pic", "label": "门头照片", "kind": "photo", "required": True},
     ]
-    actions.publish_checklist_version(actor=None, template=template, items=items)
+    actions.publish_checklist_version(actor=None, scope=SYSTEM_SCOPE, template=template, items=items)
     with pytest.raises(DomainError) as error:
         actions.record_check(
-            actor=world.grid1_worker, activity=None, place=watch.restaurant, template=template, answers={"ok": True}
+            actor=world.grid1_worker,
+            scope=SYSTEM_SCOPE,
+            activity=None,
+            place=watch.restaurant,
+            template=template,
+            answers={"ok": True},
         )
     assert error.value.field == "answers.pic"
     visit = actions.record_check(
         actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
         activity=None,
         place=watch.restaurant,
         template=template,
@@ -214,7 +247,11 @@ def test_a_photo_for_an_item_that_takes_none_is_refused(world: World, watch: Wat
     for code, field in (("exits_clear", "answers.exits_clear"), ("nothing", "photos")):
         with pytest.raises(DomainError) as error:
             actions.record_visit(
-                actor=world.grid2_worker, visit=visit, answers=FIRE_CLEAN, photos=[(code, photo_upload())]
+                actor=world.grid2_worker,
+                scope=SYSTEM_SCOPE,
+                visit=visit,
+                answers=FIRE_CLEAN,
+                photos=[(code, photo_upload())],
             )
         assert error.value.field == field
     assert not VisitPhoto.objects.exists()
@@ -222,9 +259,9 @@ def test_a_photo_for_an_item_that_takes_none_is_refused(world: World, watch: Wat
 
 def test_a_visit_is_recorded_once(world: World, watch: Watch) -> None:
     visit = due(watch.restaurant_target)
-    actions.record_visit(actor=world.grid1_worker, visit=visit, answers=FOOD_CLEAN)
+    actions.record_visit(actor=world.grid1_worker, scope=SYSTEM_SCOPE, visit=visit, answers=FOOD_CLEAN)
     with pytest.raises(DomainError):
-        actions.record_visit(actor=world.grid1_worker, visit=visit, answers=FOOD_CLEAN)
+        actions.record_visit(actor=world.grid1_worker, scope=SYSTEM_SCOPE, visit=visit, answers=FOOD_CLEAN)
 
 
 def test_a_missed_visit_may_still_be_recorded_late(world: World, watch: Watch) -> None:
@@ -233,7 +270,11 @@ def test_a_missed_visit_may_still_be_recorded_late(world: World, watch: Watch) -
     visit.refresh_from_db()
     assert visit.state == "missed"
     done = actions.record_visit(
-        actor=world.grid1_worker, visit=visit, answers=FOOD_CLEAN, now=datetime(2024, 3, 11, 9, tzinfo=SH)
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        visit=visit,
+        answers=FOOD_CLEAN,
+        now=datetime(2024, 3, 11, 9, tzinfo=SH),
     )
     assert done.state == "done"
 
@@ -270,7 +311,7 @@ def test_a_worker_without_the_key_person_permission_cannot_record_such_a_visit(w
 
 def test_a_hazard_opens_an_order_with_a_recheck(world: World, watch: Watch) -> None:
     visit = due(watch.hotel_target)
-    actions.record_visit(actor=world.grid2_worker, visit=visit, answers=FIRE_HAZARD, now=TUESDAY)
+    actions.record_visit(actor=world.grid2_worker, scope=SYSTEM_SCOPE, visit=visit, answers=FIRE_HAZARD, now=TUESDAY)
     order = Rectification.objects.get(visit=visit)
     assert order.number == "ZG202400001"
     assert (order.responsible_party, order.severity, order.state) == ("快捷旅馆", "major", "open")
@@ -305,12 +346,14 @@ def test_a_minor_hazard_gets_the_longer_deadline_and_numbers_follow_on(
     settings.NUANXIN_RECTIFICATION_DAYS = {"major": 2, "minor": 10}
     actions.record_visit(
         actor=world.grid2_worker,
+        scope=SYSTEM_SCOPE,
         visit=due(watch.hotel_target),
         answers=FIRE_CLEAN | {"extinguishers_ok": False},
         now=TUESDAY,
     )
     actions.record_visit(
         actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
         visit=due(watch.restaurant_target),
         answers=FOOD_CLEAN | {"expired_food": True},
         now=TUESDAY,
@@ -323,14 +366,16 @@ def test_a_minor_hazard_gets_the_longer_deadline_and_numbers_follow_on(
 
 def test_a_number_below_its_limit_is_a_hazard(world: World, watch: Watch) -> None:
     visit = due(watch.hotel_target)
-    actions.record_visit(actor=world.grid2_worker, visit=visit, answers=FIRE_CLEAN | {"extinguisher_count": 0})
+    actions.record_visit(
+        actor=world.grid2_worker, scope=SYSTEM_SCOPE, visit=visit, answers=FIRE_CLEAN | {"extinguisher_count": 0}
+    )
     assert Hazard.objects.get().item == "extinguisher_count"
 
 
 def test_a_resident_order_names_the_party_masked(world: World, watch: Watch) -> None:
     visit = due(watch.special_target)
     answers = {"met_in_person": True, "health": "poor", "gas_safe": True, "needs_help": False}
-    actions.record_visit(actor=world.grid1_worker, visit=visit, answers=answers)
+    actions.record_visit(actor=world.grid1_worker, scope=SYSTEM_SCOPE, visit=visit, answers=answers)
     order = Rectification.objects.get(visit=visit)
     assert order.responsible_party == "张*" and order.place is None
     for entry in AuditEntry.objects.filter(action__startswith="inspections."):
@@ -342,7 +387,9 @@ def test_a_resident_order_names_the_party_masked(world: World, watch: Watch) -> 
 
 def test_a_hazard_raises_the_frequency_and_clean_visits_lower_it(world: World, watch: Watch) -> None:
     target = watch.hotel_target  # low tier: quarterly
-    actions.record_visit(actor=world.grid2_worker, visit=due(target), answers=FIRE_HAZARD, now=TUESDAY)
+    actions.record_visit(
+        actor=world.grid2_worker, scope=SYSTEM_SCOPE, visit=due(target), answers=FIRE_HAZARD, now=TUESDAY
+    )
     target.refresh_from_db()
     assert (target.frequency, target.clean_streak) == (Frequency.MONTHLY, 0)
     change = WatchChange.objects.filter(target=target).order_by("-id").first()
@@ -351,7 +398,9 @@ def test_a_hazard_raises_the_frequency_and_clean_visits_lower_it(world: World, w
     assert change.reason.startswith("hazard found on visit #")
     # The re-check does not move the frequency.
     recheck = Visit.objects.get(kind="recheck", target=target)
-    actions.record_visit(actor=world.grid2_worker, visit=recheck, answers=FIRE_CLEAN, now=TUESDAY + timedelta(days=2))
+    actions.record_visit(
+        actor=world.grid2_worker, scope=SYSTEM_SCOPE, visit=recheck, answers=FIRE_CLEAN, now=TUESDAY + timedelta(days=2)
+    )
     target.refresh_from_db()
     assert (target.frequency, target.clean_streak) == (Frequency.MONTHLY, 0)
     # April and May visits (monthly now), both clean: back to quarterly.
@@ -359,13 +408,21 @@ def test_a_hazard_raises_the_frequency_and_clean_visits_lower_it(world: World, w
     april = due(target)
     assert april.due_on == date(2024, 4, 30)
     actions.record_visit(
-        actor=world.grid2_worker, visit=april, answers=FIRE_CLEAN, now=datetime(2024, 4, 20, tzinfo=SH)
+        actor=world.grid2_worker,
+        scope=SYSTEM_SCOPE,
+        visit=april,
+        answers=FIRE_CLEAN,
+        now=datetime(2024, 4, 20, tzinfo=SH),
     )
     target.refresh_from_db()
     assert (target.frequency, target.clean_streak) == (Frequency.MONTHLY, 1)
     actions.generate_due_visits(today=date(2024, 5, 1))
     actions.record_visit(
-        actor=world.grid2_worker, visit=due(target), answers=FIRE_CLEAN, now=datetime(2024, 5, 20, tzinfo=SH)
+        actor=world.grid2_worker,
+        scope=SYSTEM_SCOPE,
+        visit=due(target),
+        answers=FIRE_CLEAN,
+        now=datetime(2024, 5, 20, tzinfo=SH),
     )
     target.refresh_from_db()
     assert (target.frequency, target.clean_streak) == (Frequency.QUARTERLY, 0)
@@ -377,7 +434,9 @@ def test_a_hazard_on_a_weekly_target_only_resets_the_streak(world: World, watch:
     target = watch.restaurant_target  # high tier: weekly already
     WatchTarget.objects.filter(pk=target.pk).update(clean_streak=1)
     before = WatchChange.objects.filter(target=target).count()
-    actions.record_visit(actor=world.grid1_worker, visit=due(target), answers=FOOD_CLEAN | {"expired_food": True})
+    actions.record_visit(
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, visit=due(target), answers=FOOD_CLEAN | {"expired_food": True}
+    )
     target.refresh_from_db()
     assert (target.frequency, target.clean_streak) == ("weekly", 0)
     assert WatchChange.objects.filter(target=target).count() == before
@@ -385,10 +444,16 @@ def test_a_hazard_on_a_weekly_target_only_resets_the_streak(world: World, watch:
 
 def test_clean_visits_never_go_below_the_tiers_frequency(world: World, watch: Watch) -> None:
     target = watch.restaurant_target
-    actions.record_visit(actor=world.grid1_worker, visit=due(target), answers=FOOD_CLEAN, now=TUESDAY)
+    actions.record_visit(
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, visit=due(target), answers=FOOD_CLEAN, now=TUESDAY
+    )
     actions.generate_due_visits(today=date(2024, 3, 11))
     actions.record_visit(
-        actor=world.grid1_worker, visit=due(target), answers=FOOD_CLEAN, now=datetime(2024, 3, 12, tzinfo=SH)
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        visit=due(target),
+        answers=FOOD_CLEAN,
+        now=datetime(2024, 3, 12, tzinfo=SH),
     )
     target.refresh_from_db()
     assert target.frequency == "weekly" and target.clean_streak == 2
@@ -401,7 +466,11 @@ def test_raising_the_frequency_replans_the_due_visit(world: World, watch: Watch)
     visit = due(target)
     assert visit.due_on == date(2024, 3, 31)
     actions.record_visit(
-        actor=world.grid2_worker, visit=visit, answers=FIRE_HAZARD, now=datetime(2024, 3, 5, tzinfo=SH)
+        actor=world.grid2_worker,
+        scope=SYSTEM_SCOPE,
+        visit=visit,
+        answers=FIRE_HAZARD,
+        now=datetime(2024, 3, 5, tzinfo=SH),
     )
     routine = Visit.objects.filter(target=target, kind="routine").order_by("due_on")
     assert [(v.state, v.due_on) for v in routine] == [("done", date(2024, 3, 31))]
@@ -441,7 +510,13 @@ def test_a_campaign_check_with_a_hazard_opens_an_order(world: World, watch: Watc
     template = ChecklistTemplate.objects.get(code="fire-safety")
     shop = world.compound1  # not on the watchlist
     visit = actions.record_check(
-        actor=world.grid1_worker, activity=None, place=shop, template=template, answers=FIRE_HAZARD, now=TUESDAY
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        activity=None,
+        place=shop,
+        template=template,
+        answers=FIRE_HAZARD,
+        now=TUESDAY,
     )
     order = Rectification.objects.get(visit=visit)
     assert (order.place, order.category, order.responsible_party) == (shop, "", "一号院")
@@ -468,7 +543,12 @@ def test_a_campaign_check_with_bad_answers_writes_nothing(world: World, watch: W
     template = ChecklistTemplate.objects.get(code="fire-safety")
     with pytest.raises(DomainError) as error:
         actions.record_check(
-            actor=world.grid1_worker, activity=None, place=watch.restaurant, template=template, answers={"wiring": 3}
+            actor=world.grid1_worker,
+            scope=SYSTEM_SCOPE,
+            activity=None,
+            place=watch.restaurant,
+            template=template,
+            answers={"wiring": 3},
         )
     assert error.value.field.startswith("answers.")  # type: ignore[union-attr]
     assert not Visit.objects.filter(kind="campaign").exists()

@@ -16,7 +16,7 @@ from nuanxin.inspections.models import Hazard, Rectification, Visit
 from nuanxin.inspections.rectifications import change_deadline
 from nuanxin.inspections.tests.conftest import Watch
 from nuanxin.inspections.tests.test_record import FIRE_CLEAN, FIRE_HAZARD, due
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 SH = ZoneInfo("Asia/Shanghai")
 TUESDAY = datetime(2024, 3, 5, 10, 0, tzinfo=SH)
@@ -32,7 +32,7 @@ def _media(settings: Any, tmp_path: Any) -> None:
 def order(world: World, watch: Watch) -> Rectification:
     install_catalogue(actor=None)
     visit = due(watch.hotel_target)
-    actions.record_visit(actor=world.grid2_worker, visit=visit, answers=FIRE_HAZARD, now=TUESDAY)
+    actions.record_visit(actor=world.grid2_worker, scope=SYSTEM_SCOPE, visit=visit, answers=FIRE_HAZARD, now=TUESDAY)
     return Rectification.objects.get(visit=visit)
 
 
@@ -51,7 +51,7 @@ def test_a_clean_recheck_fixes_the_order(world: World, order: Rectification) -> 
 def test_an_unfixed_recheck_escalates_into_a_case(world: World, order: Rectification) -> None:
     recheck = Visit.objects.get(recheck_of=order)
     still = FIRE_CLEAN | {"wiring": "aged"}  # exits and extinguishers fixed, wiring not
-    actions.record_visit(actor=world.grid2_worker, visit=recheck, answers=still, now=FRIDAY)
+    actions.record_visit(actor=world.grid2_worker, scope=SYSTEM_SCOPE, visit=recheck, answers=still, now=FRIDAY)
     order.refresh_from_db()
     assert order.state == "escalated" and order.case is not None
     case = order.case
@@ -71,7 +71,11 @@ def test_an_unfixed_recheck_escalates_into_a_case(world: World, order: Rectifica
 def test_a_new_hazard_on_a_recheck_opens_its_own_order(world: World, order: Rectification) -> None:
     recheck = Visit.objects.get(recheck_of=order)
     actions.record_visit(
-        actor=world.grid2_worker, visit=recheck, answers=FIRE_CLEAN | {"ebike_indoor": True}, now=FRIDAY
+        actor=world.grid2_worker,
+        scope=SYSTEM_SCOPE,
+        visit=recheck,
+        answers=FIRE_CLEAN | {"ebike_indoor": True},
+        now=FRIDAY,
     )
     order.refresh_from_db()
     assert order.state == "fixed"
@@ -84,12 +88,18 @@ def test_a_key_person_case_tells_nothing_about_the_person(world: World, watch: W
     visit = due(watch.key_target)
     leader = world.grid1_leader
     actions.record_visit(
-        actor=leader, visit=visit, answers={"met_in_person": False, "stable": True, "address_same": True}
+        actor=leader,
+        scope=SYSTEM_SCOPE,
+        visit=visit,
+        answers={"met_in_person": False, "stable": True, "address_same": True},
     )
     order = Rectification.objects.get(visit=visit)
     recheck = Visit.objects.get(recheck_of=order)
     actions.record_visit(
-        actor=leader, visit=recheck, answers={"met_in_person": False, "stable": True, "address_same": True}
+        actor=leader,
+        scope=SYSTEM_SCOPE,
+        visit=recheck,
+        answers={"met_in_person": False, "stable": True, "address_same": True},
     )
     order.refresh_from_db()
     assert order.state == "escalated"
@@ -101,7 +111,7 @@ def test_a_key_person_case_tells_nothing_about_the_person(world: World, watch: W
 def test_escalation_falls_back_without_the_mapped_class(world: World, order: Rectification, settings: Any) -> None:
     settings.NUANXIN_RECTIFICATION_CASE_CLASSES = {"fire-safety": "no-such-class"}
     recheck = Visit.objects.get(recheck_of=order)
-    actions.record_visit(actor=world.grid2_worker, visit=recheck, answers=FIRE_HAZARD, now=FRIDAY)
+    actions.record_visit(actor=world.grid2_worker, scope=SYSTEM_SCOPE, visit=recheck, answers=FIRE_HAZARD, now=FRIDAY)
     order.refresh_from_db()
     assert order.case is not None and order.case.case_class.code == "other"
 
@@ -125,7 +135,14 @@ def test_the_deadline_moves_with_its_recheck(world: World, order: Rectification)
 def test_a_missed_recheck_is_due_again_on_the_new_deadline(world: World, order: Rectification) -> None:
     actions.generate_due_visits(today=date(2024, 3, 9))
     assert Visit.objects.get(recheck_of=order).state == "missed"
-    change_deadline(actor=None, order=order, deadline=date(2024, 3, 12), reason="再给三天", today=date(2024, 3, 9))
+    change_deadline(
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        order=order,
+        deadline=date(2024, 3, 12),
+        reason="再给三天",
+        today=date(2024, 3, 9),
+    )
     recheck = Visit.objects.get(recheck_of=order)
     assert (recheck.state, recheck.due_on) == ("due", date(2024, 3, 12))
 
@@ -143,7 +160,9 @@ def test_a_bad_deadline_change_names_the_field(
     world: World, order: Rectification, deadline: Any, reason: str, field: str
 ) -> None:
     with pytest.raises(DomainError) as error:
-        change_deadline(actor=None, order=order, deadline=deadline, reason=reason, today=date(2024, 3, 6))
+        change_deadline(
+            actor=None, scope=SYSTEM_SCOPE, order=order, deadline=deadline, reason=reason, today=date(2024, 3, 6)
+        )
     assert error.value.field == field
     order.refresh_from_db()
     assert order.deadline == date(2024, 3, 8)
@@ -164,6 +183,13 @@ def test_only_field_staff_of_the_grid_change_a_deadline(world: World, order: Rec
 
 def test_a_closed_order_keeps_its_deadline(world: World, order: Rectification) -> None:
     recheck = Visit.objects.get(recheck_of=order)
-    actions.record_visit(actor=world.grid2_worker, visit=recheck, answers=FIRE_CLEAN, now=FRIDAY)
+    actions.record_visit(actor=world.grid2_worker, scope=SYSTEM_SCOPE, visit=recheck, answers=FIRE_CLEAN, now=FRIDAY)
     with pytest.raises(DomainError):
-        change_deadline(actor=None, order=order, deadline=date(2024, 3, 20), reason="晚了", today=date(2024, 3, 9))
+        change_deadline(
+            actor=None,
+            scope=SYSTEM_SCOPE,
+            order=order,
+            deadline=date(2024, 3, 20),
+            reason="晚了",
+            today=date(2024, 3, 9),
+        )

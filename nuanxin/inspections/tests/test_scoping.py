@@ -5,7 +5,7 @@ from nuanxin.accounts.scope import scope_of
 from nuanxin.inspections import queries
 from nuanxin.inspections.models import Visit, WatchTarget
 from nuanxin.inspections.tests.conftest import Watch
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 
 def _seen(world: World, persona: str) -> set[int]:
@@ -69,7 +69,7 @@ def test_a_target_of_another_grid_is_a_404(world: World, watch: Watch) -> None:
 def test_ended_targets_leave_the_list_but_stay_readable_in_history(world: World, watch: Watch) -> None:
     from nuanxin.inspections import actions
 
-    actions.end_target(actor=None, target=watch.restaurant_target, reason="已停业")
+    actions.end_target(actor=None, scope=SYSTEM_SCOPE, target=watch.restaurant_target, reason="已停业")
     scope = scope_of(world.grid1_worker)
     assert watch.restaurant_target.pk not in _seen(world, "grid1_worker")
     assert watch.restaurant_target.pk in set(queries.targets_for(scope, active_only=False).values_list("pk", flat=True))

@@ -15,7 +15,7 @@ from nuanxin.inspections.api import VisitOut
 from nuanxin.inspections.models import Visit
 from nuanxin.inspections.tests.conftest import MONDAY, Watch
 from nuanxin.inspections.tests.test_record import FOOD_CLEAN, due
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 URL = "/api/v1/inspections/visits"
 DUE = {"mine": "true", "due_by": "2024-06-30", "limit": 50}
@@ -53,11 +53,17 @@ def test_a_visit_due_is_the_schema_exactly_and_far_as_the_actions_say(
     settings.NUANXIN_VISIT_CHECKIN_RADIUS_M = 500
     restaurant = watch.restaurant
     far = actions.record_visit(
-        actor=world.grid1_worker, visit=due(watch.restaurant_target), answers=FOOD_CLEAN, lng=102.7105, lat=24.9805
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        visit=due(watch.restaurant_target),
+        answers=FOOD_CLEAN,
+        lng=102.7105,
+        lat=24.9805,
     )
     actions.generate_due_visits(today=date(2024, 3, 11))  # the restaurant's next week
     near = actions.record_visit(
         actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
         visit=due(watch.restaurant_target),
         answers=FOOD_CLEAN,
         lng=restaurant.lng,
@@ -101,7 +107,12 @@ def test_a_workers_to_do_is_the_visits_still_due_and_its_count_is_kept_per_state
     """state=due leaves out the done and missed visits; the kept count of one state is not
     another's."""
     done = actions.record_visit(
-        actor=world.grid1_worker, visit=due(watch.restaurant_target), answers=FOOD_CLEAN, lng=102.71, lat=24.98
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        visit=due(watch.restaurant_target),
+        answers=FOOD_CLEAN,
+        lng=102.71,
+        lat=24.98,
     )
     client = Client()
     _warm(client, token)

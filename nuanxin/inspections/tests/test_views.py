@@ -11,7 +11,7 @@ from nuanxin.core.errors import DomainError
 from nuanxin.inspections import actions
 from nuanxin.inspections.models import Visit, WatchTarget
 from nuanxin.inspections.tests.conftest import MONDAY, Watch
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 URL = "/inspections/visits/"
 # Targets added on Monday 4 March 2024; the daily job run on Monday 29 April 2024 marks the
@@ -66,11 +66,12 @@ def test_another_workers_visits_do_not_show(client_for: Any, watch: Watch) -> No
 def test_a_key_person_cannot_be_given_to_a_worker_who_may_not_know_of_them(world: World, watch: Watch) -> None:
     """So no worker's list of visits can ever hold a visit they may not see."""
     admin = world.community_admin
-    actions.end_target(actor=admin, target=watch.key_target, reason="换人负责", today=MONDAY)
+    actions.end_target(actor=admin, scope=SYSTEM_SCOPE, target=watch.key_target, reason="换人负责", today=MONDAY)
     before = WatchTarget.objects.count()
     with pytest.raises(DomainError) as refused:
         actions.add_target(
             actor=admin,
+            scope=SYSTEM_SCOPE,
             category="key_person",
             tier="high",
             worker=world.grid1_worker,

@@ -11,7 +11,7 @@ from nuanxin.inspections import actions
 from nuanxin.inspections.models import Rectification, Visit, VisitPhoto
 from nuanxin.inspections.tests.conftest import Watch
 from nuanxin.inspections.tests.test_record import FIRE_HAZARD, due
-from nuanxin.testing import World, image_bytes
+from nuanxin.testing import SYSTEM_SCOPE, World, image_bytes
 
 NOW = "2024-03-05 10:00:00+08:00"
 FOOD_FORM = {
@@ -93,7 +93,7 @@ def test_a_bad_location_is_shown_at_the_location(client_for: Any, watch: Watch) 
 
 def test_a_hazard_shows_the_order_and_the_notice_prints(client_for: Any, world: World, watch: Watch) -> None:
     visit = due(watch.hotel_target)
-    actions.record_visit(actor=world.grid2_worker, visit=visit, answers=FIRE_HAZARD)
+    actions.record_visit(actor=world.grid2_worker, scope=SYSTEM_SCOPE, visit=visit, answers=FIRE_HAZARD)
     order = Rectification.objects.get(visit=visit)
     client = client_for("grid2_worker")
     html = client.get(url(visit)).content.decode()
@@ -149,6 +149,6 @@ def test_the_record_page_and_result_take_few_queries(
     client.get(url(visit))
     with django_assert_max_num_queries(12):
         assert client.get(url(visit)).status_code == 200
-    actions.record_visit(actor=world.grid2_worker, visit=visit, answers=FIRE_HAZARD)
+    actions.record_visit(actor=world.grid2_worker, scope=SYSTEM_SCOPE, visit=visit, answers=FIRE_HAZARD)
     with django_assert_max_num_queries(14):
         assert client.get(url(visit)).status_code == 200

@@ -16,7 +16,7 @@ from nuanxin.inspections.tests.test_record import FIRE_HAZARD, due
 from nuanxin.inspections.watchlist_views import addable_categories, known_categories
 from nuanxin.people import actions as people_actions
 from nuanxin.territory import actions as territory_actions
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 SH = ZoneInfo("Asia/Shanghai")
 LIST = "/inspections/watchlist/"
@@ -116,7 +116,7 @@ def test_filters(client_for: Any, world: World, watch: Watch) -> None:
     assert listed(client.get(LIST + f"?worker={world.grid1_leader.pk}")) == {watch.key_target.pk}
     assert listed(client.get(LIST + "?category=catering")) == {watch.restaurant_target.pk}
     assert listed(client.get(LIST + "?tier=bogus&grid=abc&worker=-1&status=x")) == listed(client.get(LIST))
-    actions.end_target(actor=world.community_admin, target=watch.restaurant_target, reason="关停")
+    actions.end_target(actor=world.community_admin, scope=SYSTEM_SCOPE, target=watch.restaurant_target, reason="关停")
     assert watch.restaurant_target.pk not in listed(client.get(LIST))
     assert listed(client.get(LIST + "?status=ended")) == {watch.restaurant_target.pk}
     assert watch.restaurant_target.pk in listed(client.get(LIST + "?status=all"))
@@ -125,6 +125,7 @@ def test_filters(client_for: Any, world: World, watch: Watch) -> None:
 def test_last_visit_next_due_and_raised_frequency(client_for: Any, world: World, watch: Watch) -> None:
     actions.record_visit(
         actor=world.grid2_worker,
+        scope=SYSTEM_SCOPE,
         visit=due(watch.hotel_target),
         answers=FIRE_HAZARD,
         now=datetime(2024, 3, 5, 10, tzinfo=SH),
@@ -145,6 +146,7 @@ def _more_targets(world: World, n: int) -> None:
         grid1 = i % 2 == 0
         place = territory_actions.create_place(
             actor=None,
+            scope=SYSTEM_SCOPE,
             kind="merchant",
             name=f"商户{i}",
             lng=(102.7004 if grid1 else 102.7024) + 0.00001 * i,
@@ -152,6 +154,7 @@ def _more_targets(world: World, n: int) -> None:
         )
         actions.add_target(
             actor=world.community_admin,
+            scope=SYSTEM_SCOPE,
             category="catering",
             tier=["high", "medium", "low"][i % 3],
             worker=world.grid1_worker if grid1 else world.grid2_worker,
@@ -190,7 +193,11 @@ def test_the_list_is_paged_by_50(client_for: Any, world: World, watch: Watch) ->
 def test_the_target_page_shows_history_and_visits(client_for: Any, world: World, watch: Watch) -> None:
     visit = due(watch.hotel_target)
     actions.record_visit(
-        actor=world.grid2_worker, visit=visit, answers=FIRE_HAZARD, now=datetime(2024, 3, 5, tzinfo=SH)
+        actor=world.grid2_worker,
+        scope=SYSTEM_SCOPE,
+        visit=visit,
+        answers=FIRE_HAZARD,
+        now=datetime(2024, 3, 5, tzinfo=SH),
     )
     visit.refresh_from_db()
     order = visit.rectification
@@ -318,6 +325,7 @@ def test_the_target_page_query_count(
 ) -> None:
     actions.record_visit(
         actor=world.grid2_worker,
+        scope=SYSTEM_SCOPE,
         visit=due(watch.hotel_target),
         answers=FIRE_HAZARD,
         now=datetime(2024, 3, 5, tzinfo=SH),
@@ -389,7 +397,9 @@ def test_adding_a_place(client_for: Any, world: World, watch: Watch) -> None:
 
 def test_adding_a_tagged_resident(client_for: Any, world: World, watch: Watch) -> None:
     wang = watch.people.wang
-    people_actions.tag_resident(actor=None, resident=wang, kind="special_group", category="disabled")
+    people_actions.tag_resident(
+        actor=None, scope=SYSTEM_SCOPE, resident=wang, kind="special_group", category="disabled"
+    )
     client = client_for("community_admin")
     chosen = client.get(NEW + f"?resident={wang.pk}")
     assert "王*" in chosen.content.decode() and "王五" not in chosen.content.decode()

@@ -1,8 +1,8 @@
 """Writes on disputes (矛盾纠纷) and their mediation.
 
 Each action runs in one transaction and leaves an audit entry whose detail never holds a
-party's name or phone (a dispute is named by its number, a party by its count only). Given
-a `scope`, an action refuses an actor without disputes.record at the dispute's grid. A
+party's name or phone (a dispute is named by its number, a party by its count only). An
+action refuses a `scope` without disputes.record at the dispute's grid. A
 closed dispute is final: no mediator, session or second closing is added to it.
 """
 
@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.core import audit, changes
+from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.numbering import create_numbered, next_in_sequence
 from nuanxin.core.photos import accept_photo
@@ -65,15 +66,11 @@ class PartyIn:
     place: Any = None
 
 
-def check_records(scope: Scope | None, grid: Area, *, field: str | None) -> None:
-    """Given a scope, disputes.record at the grid: 400 at `field` when choosing a grid,
+def check_records(scope: Scope, grid: Area, *, field: str | None) -> None:
+    """disputes.record at the grid: 400 at `field` when choosing a grid,
     403 (code forbidden) when acting on an existing dispute."""
-    if scope is not None and not scope.has_at("disputes.record", grid.path):
-        raise DomainError(
-            _("%(grid)s is outside the area where you record disputes.") % {"grid": grid.name},
-            field=field,
-            code="invalid" if field else "forbidden",
-        )
+    message = _("%(grid)s is outside the area where you record disputes.") % {"grid": grid.name}
+    check_at(scope, grid.path, "disputes.record", message=message, field=field)
 
 
 def _check_open(dispute: Dispute) -> None:
@@ -94,7 +91,7 @@ def check_day(day: Any, *, field: str, today: date, not_before: date | None = No
     return day
 
 
-def clean_parties(parties: list[Any], scope: Scope | None) -> list[DisputeParty]:
+def clean_parties(parties: list[Any], scope: Scope) -> list[DisputeParty]:
     """At least one named party (the other side may be unknown, e.g. an anonymous
     neighbour), at most MAX_PARTIES; errors name `parties.<n>.<key>`."""
     if not parties:
@@ -115,12 +112,12 @@ def clean_parties(parties: list[Any], scope: Scope | None) -> list[DisputeParty]
             raise DomainError(_("Only a person can be a resident."), field=f"{prefix}.resident")
         if party.place is not None and party.kind != DisputeParty.Kind.UNIT:
             raise DomainError(_("Only a unit can be a place."), field=f"{prefix}.place")
-        if scope is not None and party.resident is not None:
+        if party.resident is not None:
             from nuanxin.people.models import Resident
 
             if not Resident.objects.visible_to(scope).filter(pk=party.resident.pk).exists():
                 raise DomainError(_("Unknown resident."), field=f"{prefix}.resident")
-        if scope is not None and party.place is not None:
+        if party.place is not None:
             from nuanxin.territory.models import Place
 
             if not Place.objects.visible_to(scope).filter(pk=party.place.pk).exists():
@@ -149,7 +146,7 @@ def register_dispute(
     parties: list[Any],
     case: Any = None,
     visit: Any = None,
-    scope: Scope | None = None,
+    scope: Scope,
     today: date | None = None,
 ) -> Dispute:
     """Register a dispute received on a day in a grid, with its parties.
@@ -172,12 +169,12 @@ def register_dispute(
     if case is not None:
         if source != DisputeSource.REPORT:
             raise DomainError(_("Only a dispute from a report comes from a case."), field="case")
-        if scope is not None and not type(case).objects.visible_to(scope).filter(pk=case.pk).exists():
+        if not type(case).objects.visible_to(scope).filter(pk=case.pk).exists():
             raise DomainError(_("Unknown case."), field="case")
     if visit is not None:
         if source != DisputeSource.VISIT:
             raise DomainError(_("Only a dispute from a visit comes from a visit."), field="visit")
-        if scope is not None and not type(visit).objects.visible_to(scope).filter(pk=visit.pk).exists():
+        if not type(visit).objects.visible_to(scope).filter(pk=visit.pk).exists():
             raise DomainError(_("Unknown visit."), field="visit")
     received_on = check_day(received_on, field="received_on", today=today)
     summary = plain_text(summary, field="summary", required=True, limit=SUMMARY_MAX)
@@ -215,7 +212,7 @@ def add_mediator(
     group: str,
     user: Any = None,
     name: str = "",
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> Mediator:
     """Add a mediator: a staff member by account (once per dispute, and only someone who
     records disputes at its grid), or a staff member or volunteer by name.
@@ -257,7 +254,7 @@ def record_session(
     held_on: date,
     summary: str,
     location: str = "",
-    scope: Scope | None = None,
+    scope: Scope,
     today: date | None = None,
 ) -> MediationSession:
     """Record a mediation session of an open dispute.
@@ -346,7 +343,7 @@ def close_dispute(
     settled_level: str = "",
     closed_on: date,
     agreement: IO[bytes] | None = None,
-    scope: Scope | None = None,
+    scope: Scope,
     today: date | None = None,
 ) -> Dispute:
     """Close a dispute with its outcome; closing is final.

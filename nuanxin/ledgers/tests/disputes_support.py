@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from nuanxin.ledgers.disputes import actions
 from nuanxin.ledgers.models import Dispute
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 TODAY = date(2024, 6, 14)
 RECEIVED = date(2024, 6, 3)
@@ -22,6 +22,7 @@ PARTIES = [
 def register(world: World, *, by: Any = None, **extra: Any) -> Dispute:
     """A neighbour dispute in grid 1 received on RECEIVED, unless told otherwise."""
     values: dict[str, Any] = {
+        "scope": SYSTEM_SCOPE,
         "kind": "neighbour",
         "summary": "楼上漏水，双方对维修费用有争议",
         "source": "walk_in",

@@ -12,7 +12,7 @@ from nuanxin.core.models import AuditEntry
 from nuanxin.ledgers.disputes import actions
 from nuanxin.ledgers.models import Dispute, DisputeParty, MediationSession, Mediator
 from nuanxin.ledgers.tests.disputes_support import PARTIES, RECEIVED, TODAY, _media, pdf_upload, register
-from nuanxin.testing import gps_exif, image_bytes
+from nuanxin.testing import SYSTEM_SCOPE, gps_exif, image_bytes
 
 __all__ = ["_media"]
 
@@ -119,12 +119,18 @@ def test_a_case_only_with_a_report_and_a_visit_only_with_a_visit(world):
 
 def test_mediators_staff_by_account_once_and_volunteers_by_name(world):
     dispute = register(world)
-    staff = actions.add_mediator(actor=world.grid1_worker, dispute=dispute, group="staff", user=world.grid1_leader)
+    staff = actions.add_mediator(
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, dispute=dispute, group="staff", user=world.grid1_leader
+    )
     assert staff.name == "grid1_leader"
-    volunteer = actions.add_mediator(actor=world.grid1_worker, dispute=dispute, group="volunteer", name="老周")
+    volunteer = actions.add_mediator(
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, dispute=dispute, group="volunteer", name="老周"
+    )
     assert (volunteer.user, volunteer.name) == (None, "老周")
     with pytest.raises(DomainError) as refused:
-        actions.add_mediator(actor=world.grid1_worker, dispute=dispute, group="staff", user=world.grid1_leader)
+        actions.add_mediator(
+            actor=world.grid1_worker, scope=SYSTEM_SCOPE, dispute=dispute, group="staff", user=world.grid1_leader
+        )
     assert refused.value.field == "user"
     assert Mediator.objects.count() == 2
 
@@ -143,7 +149,13 @@ def test_mediators_staff_by_account_once_and_volunteers_by_name(world):
 def test_bad_mediators_are_refused(world, who, extra, field):
     dispute = register(world)
     with pytest.raises(DomainError) as refused:
-        actions.add_mediator(actor=world.grid1_worker, dispute=dispute, user=world.users[who] if who else None, **extra)
+        actions.add_mediator(
+            actor=world.grid1_worker,
+            scope=SYSTEM_SCOPE,
+            dispute=dispute,
+            user=world.users[who] if who else None,
+            **extra,
+        )
     assert refused.value.field == field
     assert not Mediator.objects.exists()
 
@@ -151,19 +163,34 @@ def test_bad_mediators_are_refused(world, who, extra, field):
 def test_sessions_between_receipt_and_today(world):
     dispute = register(world)
     session = actions.record_session(
-        actor=world.grid1_worker, dispute=dispute, held_on=RECEIVED, summary="双方同意先查漏点", today=TODAY
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        dispute=dispute,
+        held_on=RECEIVED,
+        summary="双方同意先查漏点",
+        today=TODAY,
     )
     assert session.held_on == RECEIVED
     for day, field in ((RECEIVED - timedelta(days=1), "held_on"), (TODAY + timedelta(days=1), "held_on")):
         with pytest.raises(DomainError) as refused:
-            actions.record_session(actor=world.grid1_worker, dispute=dispute, held_on=day, summary="x", today=TODAY)
+            actions.record_session(
+                actor=world.grid1_worker, scope=SYSTEM_SCOPE, dispute=dispute, held_on=day, summary="x", today=TODAY
+            )
         assert refused.value.field == field
     with pytest.raises(DomainError) as refused:
-        actions.record_session(actor=world.grid1_worker, dispute=dispute, held_on=TODAY, summary=" ", today=TODAY)
+        actions.record_session(
+            actor=world.grid1_worker, scope=SYSTEM_SCOPE, dispute=dispute, held_on=TODAY, summary=" ", today=TODAY
+        )
     assert refused.value.field == "summary"
     with pytest.raises(DomainError) as refused:
         actions.record_session(
-            actor=world.grid1_worker, dispute=dispute, held_on=TODAY, summary="x", location="<a>", today=TODAY
+            actor=world.grid1_worker,
+            scope=SYSTEM_SCOPE,
+            dispute=dispute,
+            held_on=TODAY,
+            summary="x",
+            location="<a>",
+            today=TODAY,
         )
     assert refused.value.field == "location"
     assert MediationSession.objects.count() == 1
@@ -173,6 +200,7 @@ def test_close_with_an_agreement_and_a_pdf(world):
     dispute = register(world)
     actions.close_dispute(
         actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
         dispute=dispute,
         outcome="agreement",
         settled_level="grid",
@@ -200,6 +228,7 @@ def test_a_photo_of_the_agreement_is_re_encoded_without_its_location(world):
     photo = SimpleUploadedFile("agreement.jpg", image_bytes(exif=gps_exif()), content_type="image/jpeg")
     actions.close_dispute(
         actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
         dispute=dispute,
         outcome="agreement",
         settled_level="community",
@@ -217,11 +246,18 @@ def test_referred_needs_the_level_it_was_referred_from_and_failed_does_not(world
     dispute = register(world)
     with pytest.raises(DomainError) as refused:
         actions.close_dispute(
-            actor=world.grid1_worker, dispute=dispute, outcome="referred", closed_on=TODAY, today=TODAY
+            actor=world.grid1_worker,
+            scope=SYSTEM_SCOPE,
+            dispute=dispute,
+            outcome="referred",
+            closed_on=TODAY,
+            today=TODAY,
         )
     assert refused.value.field == "settled_level"
     other = register(world)
-    actions.close_dispute(actor=world.grid1_worker, dispute=other, outcome="failed", closed_on=TODAY, today=TODAY)
+    actions.close_dispute(
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, dispute=other, outcome="failed", closed_on=TODAY, today=TODAY
+    )
     other.refresh_from_db()
     assert (other.outcome, other.settled_level, other.resolved) == ("failed", "", False)
 
@@ -246,7 +282,12 @@ def test_bad_closing_names_the_field_and_writes_nothing(world, settings, change,
     settings.NUANXIN_AGREEMENT_MAX_BYTES = 4096
     dispute = register(world)
     actions.record_session(
-        actor=world.grid1_worker, dispute=dispute, held_on=date(2024, 6, 10), summary="调解一次", today=TODAY
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        dispute=dispute,
+        held_on=date(2024, 6, 10),
+        summary="调解一次",
+        today=TODAY,
     )
     files = {
         "pdf": pdf_upload(),
@@ -259,7 +300,7 @@ def test_bad_closing_names_the_field_and_writes_nothing(world, settings, change,
     if "agreement" in values:
         values["agreement"] = files[values["agreement"]]
     with pytest.raises(DomainError) as refused:
-        actions.close_dispute(actor=world.grid1_worker, dispute=dispute, today=TODAY, **values)
+        actions.close_dispute(actor=world.grid1_worker, scope=SYSTEM_SCOPE, dispute=dispute, today=TODAY, **values)
     assert refused.value.field == field
     dispute.refresh_from_db()
     assert dispute.state == "open" and not dispute.agreement_name
@@ -268,15 +309,24 @@ def test_bad_closing_names_the_field_and_writes_nothing(world, settings, change,
 
 def test_closed_is_final(world):
     dispute = register(world)
-    actions.close_dispute(actor=world.grid1_worker, dispute=dispute, outcome="failed", closed_on=TODAY, today=TODAY)
+    actions.close_dispute(
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, dispute=dispute, outcome="failed", closed_on=TODAY, today=TODAY
+    )
     for attempt in (
         lambda: actions.close_dispute(
-            actor=world.grid1_worker, dispute=dispute, outcome="failed", closed_on=TODAY, today=TODAY
+            actor=world.grid1_worker,
+            scope=SYSTEM_SCOPE,
+            dispute=dispute,
+            outcome="failed",
+            closed_on=TODAY,
+            today=TODAY,
         ),
         lambda: actions.record_session(
-            actor=world.grid1_worker, dispute=dispute, held_on=TODAY, summary="x", today=TODAY
+            actor=world.grid1_worker, scope=SYSTEM_SCOPE, dispute=dispute, held_on=TODAY, summary="x", today=TODAY
         ),
-        lambda: actions.add_mediator(actor=world.grid1_worker, dispute=dispute, group="volunteer", name="老周"),
+        lambda: actions.add_mediator(
+            actor=world.grid1_worker, scope=SYSTEM_SCOPE, dispute=dispute, group="volunteer", name="老周"
+        ),
     ):
         with pytest.raises(DomainError) as refused:
             attempt()
@@ -286,10 +336,13 @@ def test_closed_is_final(world):
 def test_a_dispute_closed_by_someone_else_a_moment_ago_is_stale(world):
     dispute = register(world)
     stale = Dispute.objects.get(pk=dispute.pk)
-    actions.close_dispute(actor=world.grid1_worker, dispute=dispute, outcome="failed", closed_on=TODAY, today=TODAY)
+    actions.close_dispute(
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, dispute=dispute, outcome="failed", closed_on=TODAY, today=TODAY
+    )
     with pytest.raises(DomainError) as refused:
         actions.close_dispute(
             actor=world.grid1_leader,
+            scope=SYSTEM_SCOPE,
             dispute=stale,
             outcome="agreement",
             settled_level="grid",
@@ -320,7 +373,13 @@ def test_period_figures_count_received_resolved_and_levels(world):
 
     def close(dispute, outcome, level="", on=TODAY):
         actions.close_dispute(
-            actor=world.grid1_worker, dispute=dispute, outcome=outcome, settled_level=level, closed_on=on, today=TODAY
+            actor=world.grid1_worker,
+            scope=SYSTEM_SCOPE,
+            dispute=dispute,
+            outcome=outcome,
+            settled_level=level,
+            closed_on=on,
+            today=TODAY,
         )
 
     close(register(world), "agreement", "grid")

@@ -10,6 +10,7 @@ from nuanxin.inspections.tests.conftest import people, watch
 from nuanxin.ledgers.disputes import actions
 from nuanxin.ledgers.models import Dispute, MediationSession, Mediator
 from nuanxin.ledgers.tests.disputes_support import TODAY, _media, pdf_upload, register
+from nuanxin.testing import SYSTEM_SCOPE
 
 __all__ = ["_media", "people", "watch"]
 
@@ -72,8 +73,10 @@ def test_anonymous_is_401(world, client):
 
 def test_detail_in_scope_and_404_outside(world, client_for):
     dispute = register(world)
-    actions.add_mediator(actor=world.grid1_worker, dispute=dispute, group="volunteer", name="老周")
-    actions.record_session(actor=world.grid1_worker, dispute=dispute, held_on=TODAY, summary="谈了一次", today=TODAY)
+    actions.add_mediator(actor=world.grid1_worker, scope=SYSTEM_SCOPE, dispute=dispute, group="volunteer", name="老周")
+    actions.record_session(
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, dispute=dispute, held_on=TODAY, summary="谈了一次", today=TODAY
+    )
     answer = client_for("grid1_worker").get(f"{API}/{dispute.pk}").json()
     assert answer["mediators"][0]["name"] == "老周" and answer["sessions"][0]["summary"] == "谈了一次"
     assert "张三丰" not in json.dumps(answer, ensure_ascii=False) and "13812345678" not in json.dumps(answer)

@@ -11,6 +11,7 @@ from nuanxin.inspections.tests.conftest import people, watch
 from nuanxin.ledgers.disputes import actions
 from nuanxin.ledgers.models import Dispute, MediationSession, Mediator
 from nuanxin.ledgers.tests.disputes_support import TODAY, _media, pdf_upload, register
+from nuanxin.testing import SYSTEM_SCOPE
 
 __all__ = ["_media", "people", "watch"]
 
@@ -59,6 +60,7 @@ def test_list_filters(world, client_for):
     family = register(world, kind="family", received_on=date(2024, 5, 2))
     actions.close_dispute(
         actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
         dispute=family,
         outcome="agreement",
         settled_level="grid",
@@ -145,9 +147,14 @@ def test_bad_registration_shows_the_error_at_its_field_and_writes_nothing(world,
 
 def test_detail_shows_parties_masked_mediators_and_sessions(world, client_for):
     dispute = register(world)
-    actions.add_mediator(actor=world.grid1_worker, dispute=dispute, group="volunteer", name="老周")
+    actions.add_mediator(actor=world.grid1_worker, scope=SYSTEM_SCOPE, dispute=dispute, group="volunteer", name="老周")
     actions.record_session(
-        actor=world.grid1_worker, dispute=dispute, held_on=TODAY, summary="双方同意先查漏点", today=TODAY
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        dispute=dispute,
+        held_on=TODAY,
+        summary="双方同意先查漏点",
+        today=TODAY,
     )
     response = client_for("grid1_worker").get(f"/disputes/{dispute.pk}/")
     page = response.content.decode()
@@ -262,6 +269,7 @@ def test_agreement_is_served_in_scope_as_a_sandboxed_download_and_audited(world,
     dispute = register(world)
     actions.close_dispute(
         actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
         dispute=dispute,
         outcome="agreement",
         settled_level="grid",

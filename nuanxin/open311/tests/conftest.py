@@ -6,6 +6,7 @@ from django.test import Client
 from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.cases.models import CaseClass
 from nuanxin.open311.actions import issue_api_key
+from nuanxin.testing import SYSTEM_SCOPE
 
 # Points inside grid 1, grid 2 and the other community's grid of nuanxin.testing.build_world.
 IN_GRID1 = {"lng": 102.7011, "lat": 24.9811}
@@ -22,12 +23,12 @@ def catalogue(world: Any) -> dict[str, CaseClass]:
 @pytest.fixture
 def keys(world: Any, catalogue: Any) -> dict[str, str]:
     """Raw API keys: one reaching the community, one reaching grid 1 only, one revoked."""
-    _key, community = issue_api_key(actor=world.system_admin, name="12345", area=world.community)
-    _key, grid1 = issue_api_key(actor=world.system_admin, name="grid 1 app", area=world.grid1)
-    revoked_key, revoked = issue_api_key(actor=world.system_admin, name="old", area=world.community)
+    _key, community = issue_api_key(actor=world.system_admin, scope=SYSTEM_SCOPE, name="12345", area=world.community)
+    _key, grid1 = issue_api_key(actor=world.system_admin, scope=SYSTEM_SCOPE, name="grid 1 app", area=world.grid1)
+    revoked_key, revoked = issue_api_key(actor=world.system_admin, scope=SYSTEM_SCOPE, name="old", area=world.community)
     from nuanxin.open311.actions import revoke_api_key
 
-    revoke_api_key(actor=world.system_admin, key=revoked_key)
+    revoke_api_key(actor=world.system_admin, scope=SYSTEM_SCOPE, key=revoked_key)
     return {"community": community, "grid1": grid1, "revoked": revoked}
 
 

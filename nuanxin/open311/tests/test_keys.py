@@ -8,10 +8,11 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
 from nuanxin.open311.actions import issue_api_key, revoke_api_key
 from nuanxin.open311.models import ApiKey
+from nuanxin.testing import SYSTEM_SCOPE
 
 
 def test_issued_key_is_stored_only_as_its_digest_and_audited(world):
-    key, raw = issue_api_key(actor=world.system_admin, name="12345", area=world.community)
+    key, raw = issue_api_key(actor=world.system_admin, scope=SYSTEM_SCOPE, name="12345", area=world.community)
     assert raw.startswith("o311_") and len(raw) > 40
     assert key.digest == hashlib.sha256(raw.encode()).hexdigest()
     assert raw not in str(ApiKey.objects.filter(pk=key.pk).values().get())
@@ -21,16 +22,16 @@ def test_issued_key_is_stored_only_as_its_digest_and_audited(world):
 
 def test_key_needs_a_name_and_a_fresh_value(world):
     with pytest.raises(DomainError):
-        issue_api_key(actor=None, name=" ", area=world.community)
-    issue_api_key(actor=None, name="a", area=world.community, raw_key="fixed-key")
+        issue_api_key(actor=None, scope=SYSTEM_SCOPE, name=" ", area=world.community)
+    issue_api_key(actor=None, scope=SYSTEM_SCOPE, name="a", area=world.community, raw_key="fixed-key")
     with pytest.raises(DomainError):
-        issue_api_key(actor=None, name="b", area=world.community, raw_key="fixed-key")
+        issue_api_key(actor=None, scope=SYSTEM_SCOPE, name="b", area=world.community, raw_key="fixed-key")
 
 
 def test_revoking_is_audited_once(world):
-    key, _raw = issue_api_key(actor=None, name="a", area=world.community)
-    revoke_api_key(actor=world.system_admin, key=key)
-    revoke_api_key(actor=world.system_admin, key=key)
+    key, _raw = issue_api_key(actor=None, scope=SYSTEM_SCOPE, name="a", area=world.community)
+    revoke_api_key(actor=world.system_admin, scope=SYSTEM_SCOPE, key=key)
+    revoke_api_key(actor=world.system_admin, scope=SYSTEM_SCOPE, key=key)
     assert key.revoked_at is not None
     assert AuditEntry.objects.filter(action="open311.key_revoked").count() == 1
 
@@ -60,7 +61,7 @@ def test_admin_issues_a_key_and_shows_it_once(world):
 
 
 def test_admin_revokes_keys_with_the_action(world):
-    key, _raw = issue_api_key(actor=None, name="a", area=world.community)
+    key, _raw = issue_api_key(actor=None, scope=SYSTEM_SCOPE, name="a", area=world.community)
     client = admin_client(world)
     client.post("/admin/open311/apikey/", {"action": "revoke", "_selected_action": [key.pk]})
     key.refresh_from_db()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from nuanxin.core.validators import id_check_digit
 from nuanxin.people import actions
 from nuanxin.people.models import Household, Resident, ResidentTag
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 
 def make_id(first17: str) -> str:
@@ -35,20 +35,43 @@ class People:
 
 
 def build_people(world: World) -> People:
-    household = actions.register_household(actor=None, place=world.compound1, number="3-2-501")
+    household = actions.register_household(actor=None, scope=SYSTEM_SCOPE, place=world.compound1, number="3-2-501")
     zhang = actions.register_resident(
-        actor=None, name="张三", place=world.compound1, household=household, id_number=ZHANG_ID, phone=ZHANG_PHONE
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        name="张三",
+        place=world.compound1,
+        household=household,
+        id_number=ZHANG_ID,
+        phone=ZHANG_PHONE,
     )
     li = actions.register_resident(
-        actor=None, name="李四", place=world.compound1, household=household, id_number=LI_ID, phone=LI_PHONE
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        name="李四",
+        place=world.compound1,
+        household=household,
+        id_number=LI_ID,
+        phone=LI_PHONE,
     )
     wang = actions.register_resident(
-        actor=None, name="王五", place=world.compound2, id_number=WANG_ID, phone=WANG_PHONE
+        actor=None, scope=SYSTEM_SCOPE, name="王五", place=world.compound2, id_number=WANG_ID, phone=WANG_PHONE
     )
-    rider_self = actions.register_resident(actor=None, name="骑手小赵", place=world.compound1, user=world.rider)
-    resident_self = actions.register_resident(actor=None, name="居民小钱", place=world.compound2, user=world.resident)
-    special = actions.tag_resident(actor=None, resident=zhang, kind="special_group", category="elderly_alone")
+    rider_self = actions.register_resident(
+        actor=None, scope=SYSTEM_SCOPE, name="骑手小赵", place=world.compound1, user=world.rider
+    )
+    resident_self = actions.register_resident(
+        actor=None, scope=SYSTEM_SCOPE, name="居民小钱", place=world.compound2, user=world.resident
+    )
+    special = actions.tag_resident(
+        actor=None, scope=SYSTEM_SCOPE, resident=zhang, kind="special_group", category="elderly_alone"
+    )
     key = actions.tag_resident(
-        actor=None, resident=zhang, kind="key_person", category="community_correction", note="每周报到"
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        resident=zhang,
+        kind="key_person",
+        category="community_correction",
+        note="每周报到",
     )
     return People(household, zhang, li, wang, rider_self, resident_self, special, key)

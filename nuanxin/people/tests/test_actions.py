@@ -12,6 +12,7 @@ from nuanxin.core.scoping import Scope
 from nuanxin.people import actions
 from nuanxin.people.models import Household, Resident, ResidentTag
 from nuanxin.people.tests.sample import LI_ID, WANG_ID, ZHANG_ID, ZHANG_PHONE, make_id
+from nuanxin.testing import SYSTEM_SCOPE
 
 
 def test_registration_derives_pinyin_birth_year_and_gender(people):
@@ -73,37 +74,39 @@ def test_audit_entries_never_hold_id_numbers_phones_or_categories(people):
 def test_bad_input_is_refused_naming_the_field_and_writes_nothing(people, world, fields, field):
     before = (Resident.objects.count(), AuditEntry.objects.count())
     with pytest.raises(DomainError) as error:
-        actions.register_resident(actor=None, place=world.compound1, **{"name": "赵六", **fields})
+        actions.register_resident(actor=None, scope=SYSTEM_SCOPE, place=world.compound1, **{"name": "赵六", **fields})
     assert error.value.field == field
     assert (Resident.objects.count(), AuditEntry.objects.count()) == before
 
 
 def test_a_household_at_another_place_is_refused(people, world):
     with pytest.raises(DomainError) as error:
-        actions.register_resident(actor=None, name="赵六", place=world.compound2, household=people.household)
+        actions.register_resident(
+            actor=None, scope=SYSTEM_SCOPE, name="赵六", place=world.compound2, household=people.household
+        )
     assert error.value.field == "household"
 
 
 def test_people_live_in_compounds_and_buildings_only(world):
     with pytest.raises(DomainError) as error:
-        actions.register_resident(actor=None, name="赵六", place=world.station)
+        actions.register_resident(actor=None, scope=SYSTEM_SCOPE, name="赵六", place=world.station)
     assert error.value.field == "place"
     with pytest.raises(DomainError) as error:
-        actions.register_household(actor=None, place=world.station, number="1")
+        actions.register_household(actor=None, scope=SYSTEM_SCOPE, place=world.station, number="1")
     assert error.value.field == "place"
 
 
 def test_household_numbers_are_unique_per_place(people, world):
     with pytest.raises(DomainError) as error:
-        actions.register_household(actor=None, place=world.compound1, number=" 3-2-501 ")
+        actions.register_household(actor=None, scope=SYSTEM_SCOPE, place=world.compound1, number=" 3-2-501 ")
     assert error.value.field == "number"
-    other = actions.register_household(actor=None, place=world.compound2, number="3-2-501")
+    other = actions.register_household(actor=None, scope=SYSTEM_SCOPE, place=world.compound2, number="3-2-501")
     assert other.grid == world.grid2
 
 
 def test_an_account_links_to_one_resident_only(people, world):
     with pytest.raises(DomainError) as error:
-        actions.register_resident(actor=None, name="赵六", place=world.compound1, user=world.rider)
+        actions.register_resident(actor=None, scope=SYSTEM_SCOPE, name="赵六", place=world.compound1, user=world.rider)
     assert error.value.field == "user"
 
 
@@ -120,7 +123,7 @@ def test_with_a_scope_only_grids_one_manages_are_accepted(world):
 
 
 def test_change_resident_updates_keys_and_audits_field_names_only(people, world):
-    actions.change_resident(actor=None, resident=people.li, name="曾小妹", phone="139 0000 1111")
+    actions.change_resident(actor=None, scope=SYSTEM_SCOPE, resident=people.li, name="曾小妹", phone="139 0000 1111")
     li = Resident.objects.get(pk=people.li.pk)
     assert (li.name_pinyin, li.name_initials, li.phone) == ("zengxiaomei", "zxm", "13900001111")
     entry = AuditEntry.objects.filter(action="people.resident_changed").first()
@@ -129,21 +132,21 @@ def test_change_resident_updates_keys_and_audits_field_names_only(people, world)
 
 def test_change_resident_id_number_rederives_birth_year_and_clears(people):
     new_id = make_id("53011220010203004")
-    actions.change_resident(actor=None, resident=people.li, id_number=new_id)
+    actions.change_resident(actor=None, scope=SYSTEM_SCOPE, resident=people.li, id_number=new_id)
     assert (Resident.objects.get(pk=people.li.pk).birth_year, people.li.gender) == (2001, "female")
     with pytest.raises(DomainError) as error:
-        actions.change_resident(actor=None, resident=people.li, id_number=WANG_ID)
+        actions.change_resident(actor=None, scope=SYSTEM_SCOPE, resident=people.li, id_number=WANG_ID)
     assert error.value.field == "id_number"
-    actions.change_resident(actor=None, resident=people.li, id_number="")
+    actions.change_resident(actor=None, scope=SYSTEM_SCOPE, resident=people.li, id_number="")
     li = Resident.objects.get(pk=people.li.pk)
     assert (li.id_number, li.id_number_index, li.birth_year) == ("", "", None)
 
 
 def test_moving_place_needs_a_household_there(people, world):
     with pytest.raises(DomainError) as error:
-        actions.change_resident(actor=None, resident=people.li, place=world.compound2)
+        actions.change_resident(actor=None, scope=SYSTEM_SCOPE, resident=people.li, place=world.compound2)
     assert error.value.field == "household"
-    actions.change_resident(actor=None, resident=people.li, place=world.compound2, household=None)
+    actions.change_resident(actor=None, scope=SYSTEM_SCOPE, resident=people.li, place=world.compound2, household=None)
     li = Resident.objects.get(pk=people.li.pk)
     assert (li.grid, li.household) == (world.grid2, None)
 
@@ -156,13 +159,17 @@ def test_change_is_refused_outside_the_scope(people, world):
 
 def test_tags_are_checked_and_unique(people, world):
     with pytest.raises(DomainError) as error:
-        actions.tag_resident(actor=None, resident=people.li, kind="special_group", category="community_correction")
+        actions.tag_resident(
+            actor=None, scope=SYSTEM_SCOPE, resident=people.li, kind="special_group", category="community_correction"
+        )
     assert error.value.field == "category"
     with pytest.raises(DomainError) as error:
-        actions.tag_resident(actor=None, resident=people.zhang, kind="special_group", category="elderly_alone")
+        actions.tag_resident(
+            actor=None, scope=SYSTEM_SCOPE, resident=people.zhang, kind="special_group", category="elderly_alone"
+        )
     assert error.value.field == "category"
     with pytest.raises(DomainError) as error:
-        actions.tag_resident(actor=None, resident=people.li, kind="vip", category="elderly_alone")
+        actions.tag_resident(actor=None, scope=SYSTEM_SCOPE, resident=people.li, kind="vip", category="elderly_alone")
     assert error.value.field == "kind"
 
 
@@ -263,7 +270,7 @@ def test_revealing_tags_gives_categories_and_notes_of_the_kinds_one_may_see(peop
 
 
 def test_revealing_tags_one_may_not_see_is_refused_like_nothing_recorded(people, world):
-    actions.untag_resident(actor=None, tag=people.special_tag)  # only the key-person tag is left
+    actions.untag_resident(actor=None, scope=SYSTEM_SCOPE, tag=people.special_tag)  # only the key-person tag is left
     worker = scope_of(world.grid1_worker)
     for resident in (people.zhang, people.li):  # a hidden kind, and no tags at all
         with pytest.raises(DomainError) as error:

@@ -10,6 +10,7 @@ from nuanxin.core.models import AuditEntry
 from nuanxin.people import actions
 from nuanxin.people.models import Resident, ResidentTag
 from nuanxin.people.tests.sample import LI_ID, LI_PHONE, WANG_ID, ZHANG_ID, ZHANG_PHONE, make_id
+from nuanxin.testing import SYSTEM_SCOPE
 
 API = "/api/v1/people"
 
@@ -46,7 +47,9 @@ def test_worker_lists_grid1_residents_masked_with_special_tags_only(client_for, 
     [("grid1_worker", "zhang", 1980), ("grid1_helper", "zhang", None), ("rider", "rider_self", None)],
 )
 def test_the_birth_year_goes_only_to_callers_who_may_reveal(client_for, people, persona, resident, birth_year):
-    actions.change_resident(actor=None, resident=people.rider_self, id_number=make_id("53011219990101001"))
+    actions.change_resident(
+        actor=None, scope=SYSTEM_SCOPE, resident=people.rider_self, id_number=make_id("53011219990101001")
+    )
     client = client_for(persona)
     assert client.get(f"{API}/residents/{getattr(people, resident).pk}").json()["birth_year"] == birth_year
     listed = client.get(f"{API}/residents").json()["items"]
@@ -235,7 +238,7 @@ def test_reveal_is_404_without_the_permission_there(client_for, people, persona,
 
 
 def test_households_are_scoped_and_filtered(client_for, people, world):
-    actions.register_household(actor=None, place=world.compound2, number="1-1-101")
+    actions.register_household(actor=None, scope=SYSTEM_SCOPE, place=world.compound2, number="1-1-101")
     items = client_for("grid1_worker").get(f"{API}/households").json()["items"]
     assert [(i["number"], i["place_name"]) for i in items] == [("3-2-501", "一号院")]
     admin = client_for("community_admin")
@@ -273,7 +276,7 @@ def patch(client, url, payload):
 
 
 def test_a_worker_changes_a_resident_in_their_grid(client_for, people, world):
-    other = actions.register_household(actor=None, place=world.compound1, number="1-1-101")
+    other = actions.register_household(actor=None, scope=SYSTEM_SCOPE, place=world.compound1, number="1-1-101")
     response = patch(
         client_for("grid1_worker"),
         f"{API}/residents/{people.li.pk}",
@@ -326,8 +329,14 @@ def test_changing_needs_people_manage_at_the_residents_grid(client_for, people, 
 )
 def test_bad_changes_name_the_field_and_write_nothing(client_for, people, world, change, status, field):
     if change.get("household_id") == "compound2":
-        change = {"household_id": actions.register_household(actor=None, place=world.compound1, number="9").pk}
-        actions.change_resident(actor=None, resident=people.li, place=world.compound2, household=None)
+        change = {
+            "household_id": actions.register_household(
+                actor=None, scope=SYSTEM_SCOPE, place=world.compound1, number="9"
+            ).pk
+        }
+        actions.change_resident(
+            actor=None, scope=SYSTEM_SCOPE, resident=people.li, place=world.compound2, household=None
+        )
     client = client_for("community_admin")  # signing in is audited: before counting
     before = Resident.objects.filter(pk=people.li.pk).values().get()
     audit_count = AuditEntry.objects.count()

@@ -6,6 +6,7 @@ from nuanxin.accounts.scope import scope_of
 from nuanxin.people import actions
 from nuanxin.people.queries import residents_for, search_residents, visible_tags, with_tag
 from nuanxin.people.tests.sample import LI_ID, LI_PHONE, WANG_PHONE, ZHANG_ID
+from nuanxin.testing import SYSTEM_SCOPE
 
 
 @pytest.fixture
@@ -46,17 +47,19 @@ def test_search_stays_inside_the_scope(people, world):
 
 
 def test_lists_are_sorted_by_pinyin(people, world, admin_scope):
-    actions.register_resident(actor=None, name="艾米", place=world.compound1)
-    actions.register_resident(actor=None, name="曾一", place=world.compound1)
+    actions.register_resident(actor=None, scope=SYSTEM_SCOPE, name="艾米", place=world.compound1)
+    actions.register_resident(actor=None, scope=SYSTEM_SCOPE, name="曾一", place=world.compound1)
     assert names(residents_for(admin_scope)) == ["艾米", "居民小钱", "李四", "骑手小赵", "王五", "曾一", "张三"]
 
 
 def test_the_list_query_count_does_not_grow_with_residents(people, world, admin_scope, django_assert_max_num_queries):
     for n in range(30):
         resident = actions.register_resident(
-            actor=None, name=f"测试{'甲乙丙丁戊己庚辛壬癸'[n % 10]}", place=world.compound1
+            actor=None, scope=SYSTEM_SCOPE, name=f"测试{'甲乙丙丁戊己庚辛壬癸'[n % 10]}", place=world.compound1
         )
-        actions.tag_resident(actor=None, resident=resident, kind="special_group", category="disabled")
+        actions.tag_resident(
+            actor=None, scope=SYSTEM_SCOPE, resident=resident, kind="special_group", category="disabled"
+        )
     with django_assert_max_num_queries(2):
         rows = [
             (r.name, r.place.name, r.grid.path, r.household, visible_tags(admin_scope, r))

@@ -13,6 +13,7 @@ from nuanxin.core.spreadsheets import workbook_bytes
 from nuanxin.people.imports import import_residents
 from nuanxin.people.models import Household, Resident, ResidentTag
 from nuanxin.people.tests.sample import LI_ID, ZHANG_ID, make_id
+from nuanxin.testing import SYSTEM_SCOPE
 
 HEADER = ["姓名", "性别", "身份证号", "手机号", "所属小区", "户号", "特殊群体"]
 URL = "/people/imports/"
@@ -53,7 +54,7 @@ def test_valid_roster_imports_residents_households_and_special_groups(world):
 def test_an_existing_household_is_reused(world):
     from nuanxin.people.actions import register_household
 
-    household = register_household(actor=None, place=world.compound1, number="1-1-101")
+    household = register_household(actor=None, scope=SYSTEM_SCOPE, place=world.compound1, number="1-1-101")
     assert _import(world, roster(["张三", None, None, None, "一号院", "1-1-101"])).ok
     assert Resident.objects.get(name="张三").household == household
 

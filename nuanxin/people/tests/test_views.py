@@ -10,6 +10,7 @@ from nuanxin.core.models import AuditEntry
 from nuanxin.people import actions
 from nuanxin.people.models import KeyPersonCategory, ResidentTag, SpecialGroup
 from nuanxin.people.tests.sample import LI_ID, LI_PHONE, WANG_ID, WANG_PHONE, ZHANG_ID, ZHANG_PHONE
+from nuanxin.testing import SYSTEM_SCOPE
 
 FULL_VALUES = (ZHANG_ID, ZHANG_PHONE, LI_ID, LI_PHONE, WANG_ID, WANG_PHONE)
 
@@ -211,7 +212,10 @@ def test_revealing_a_value_never_recorded_is_refused(client_for, people):
 def test_the_list_pages_by_fifty(client_for, people, world):
     for n in range(50):
         actions.register_resident(
-            actor=None, name=f"赵{'甲乙丙丁戊己庚辛壬癸'[n % 10]}{'子丑寅卯辰'[n // 10]}", place=world.compound1
+            actor=None,
+            scope=SYSTEM_SCOPE,
+            name=f"赵{'甲乙丙丁戊己庚辛壬癸'[n % 10]}{'子丑寅卯辰'[n // 10]}",
+            place=world.compound1,
         )
     client = client_for("grid1_worker")  # 53 in grid 1
     assert text(client.get("/people/")).count('class="card"') == 50

@@ -8,7 +8,7 @@ from nuanxin.stations import actions
 from nuanxin.stations.models import Station
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Place
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 
 @dataclass
@@ -22,10 +22,15 @@ class Stations:
 @pytest.fixture
 def stations(world: World) -> Stations:
     install_catalogue(actor=None)
-    merchant = territory_actions.create_place(actor=None, kind="merchant", name="小锅米线", lng=102.7012, lat=24.9812)
-    bare = territory_actions.create_place(actor=None, kind="station", name="温新驿站二号", lng=102.7008, lat=24.9808)
+    merchant = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="merchant", name="小锅米线", lng=102.7012, lat=24.9812
+    )
+    bare = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="station", name="温新驿站二号", lng=102.7008, lat=24.9808
+    )
     station = actions.create_station(
         actor=None,
+        scope=SYSTEM_SCOPE,
         place=world.station,
         code="YXQ-01",
         host=world.compound2,
@@ -38,8 +43,10 @@ def stations(world: World) -> Stations:
 
 
 def make_station(world: World, name: str, lng: float, lat: float, code: str, hours: str = "24h") -> Station:
-    place = territory_actions.create_place(actor=None, kind="station", name=name, lng=lng, lat=lat)
-    return actions.create_station(actor=None, place=place, code=code, opening_hours_text=hours, amenities=[])
+    place = territory_actions.create_place(actor=None, scope=SYSTEM_SCOPE, kind="station", name=name, lng=lng, lat=lat)
+    return actions.create_station(
+        actor=None, scope=SYSTEM_SCOPE, place=place, code=code, opening_hours_text=hours, amenities=[]
+    )
 
 
 def error_of(response: Any) -> dict[str, Any]:

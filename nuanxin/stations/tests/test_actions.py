@@ -14,7 +14,7 @@ from nuanxin.stations.models import GreenChannel, MealOffer, ParkingPoint, Stati
 from nuanxin.stations.queries import nearest_stations
 from nuanxin.stations.tests.conftest import Stations, make_station
 from nuanxin.territory.models import Place
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,7 @@ def refused(field: str | None, call: Any, **kwargs: Any) -> DomainError:
 def station_kwargs(place: Place, **extra: Any) -> dict[str, Any]:
     return {
         "actor": None,
+        "scope": SYSTEM_SCOPE,
         "place": place,
         "code": "YXQ-02",
         "opening_hours_text": "09:00-22:00",
@@ -79,14 +80,20 @@ def test_manage_is_needed_where_the_place_is(world: World, stations: Stations) -
 
 def test_update_and_status(world: World, stations: Stations) -> None:
     station = actions.update_station(
-        actor=world.community_admin, station=stations.station, opening_hours_text="24小时", amenities=["first_aid"]
+        actor=world.community_admin,
+        scope=SYSTEM_SCOPE,
+        station=stations.station,
+        opening_hours_text="24小时",
+        amenities=["first_aid"],
     )
     assert station.opening_hours == [["00:00", "24:00"]] and station.amenities == ["first_aid"]
-    refused("opening_hours", actions.update_station, actor=None, station=station, opening_hours_text="x")
-    actions.set_station_status(actor=None, station=station, status="closed", note="维修中")
+    refused(
+        "opening_hours", actions.update_station, actor=None, scope=SYSTEM_SCOPE, station=station, opening_hours_text="x"
+    )
+    actions.set_station_status(actor=None, scope=SYSTEM_SCOPE, station=station, status="closed", note="维修中")
     station.refresh_from_db()
     assert station.status == "closed" and station.note == "维修中" and station.amenities == ["first_aid"]
-    refused("status", actions.set_station_status, actor=None, station=station, status="gone")
+    refused("status", actions.set_station_status, actor=None, scope=SYSTEM_SCOPE, station=station, status="gone")
 
 
 def test_check_in_once_per_half_hour(world: World, stations: Stations) -> None:
@@ -116,6 +123,7 @@ def test_feedback_becomes_a_case_at_the_station_for_its_host(world: World, stati
 def test_meal_offer_checks(world: World, stations: Stations) -> None:
     kwargs = {
         "actor": None,
+        "scope": SYSTEM_SCOPE,
         "merchant": stations.merchant,
         "title": "骑手套餐",
         "hours_text": "11:00-14:00,17:00-20:00",
@@ -131,16 +139,36 @@ def test_meal_offer_checks(world: World, stations: Stations) -> None:
     refused("valid_until", actions.create_meal_offer, **(kwargs | {"valid_until": date(2023, 12, 31)}))
     refused("merchant", actions.create_meal_offer, **(kwargs | {"scope": scope_of(world.grid1_worker)}))
     assert MealOffer.objects.count() == 1
-    actions.update_meal_offer(actor=None, offer=offer, discount="八折", price=None)
+    actions.update_meal_offer(actor=None, scope=SYSTEM_SCOPE, offer=offer, discount="八折", price=None)
     offer.refresh_from_db()
     assert offer.price is None and offer.discount == "八折"
 
 
 def test_parking_point_lies_in_a_grid(world: World, stations: Stations) -> None:
-    point = actions.create_parking_point(actor=None, name="临时停靠点", lng=102.7005, lat=24.9805, capacity=10)
+    point = actions.create_parking_point(
+        actor=None, scope=SYSTEM_SCOPE, name="临时停靠点", lng=102.7005, lat=24.9805, capacity=10
+    )
     assert point.grid_id == world.grid1.pk
-    refused("location", actions.create_parking_point, actor=None, name="远", lng=100.0, lat=20.0, capacity=3)
-    refused("capacity", actions.create_parking_point, actor=None, name="x", lng=102.7005, lat=24.9805, capacity=None)
+    refused(
+        "location",
+        actions.create_parking_point,
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        name="远",
+        lng=100.0,
+        lat=20.0,
+        capacity=3,
+    )
+    refused(
+        "capacity",
+        actions.create_parking_point,
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        name="x",
+        lng=102.7005,
+        lat=24.9805,
+        capacity=None,
+    )
     refused(
         "location",
         actions.create_parking_point,
@@ -157,6 +185,7 @@ def test_parking_point_lies_in_a_grid(world: World, stations: Stations) -> None:
 def test_green_channel_checks(world: World, stations: Stations) -> None:
     kwargs = {
         "actor": None,
+        "scope": SYSTEM_SCOPE,
         "compound": world.compound1,
         "gate": "东门",
         "route": "东门进，沿主路到各楼",
@@ -183,7 +212,7 @@ def test_nearest_orders_by_distance_with_walking_figures(world: World, stations:
 
 
 def test_closed_station_is_listed_but_not_open(world: World, stations: Stations) -> None:
-    actions.set_station_status(actor=None, station=stations.station, status="closed")
+    actions.set_station_status(actor=None, scope=SYSTEM_SCOPE, station=stations.station, status="closed")
     rows = nearest_stations(102.7035, 24.9815, limit=1)
     assert rows[0].obj.pk == stations.station.pk and rows[0].open_now is False
 

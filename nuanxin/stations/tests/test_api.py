@@ -7,7 +7,7 @@ from nuanxin.cases.models import Case
 from nuanxin.stations import actions
 from nuanxin.stations.models import GreenChannel, MealOffer, ParkingPoint, Station, StationCheckIn
 from nuanxin.stations.tests.conftest import Stations
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/stations"
@@ -24,7 +24,7 @@ def test_list_and_detail_for_any_signed_in_person(stations: Stations, client_for
 
 
 def test_anonymous_visitor_reads_stations_and_services(world: World, stations: Stations, client: Any) -> None:
-    actions.create_parking_point(actor=None, name="停靠点", lng=102.7005, lat=24.9805, capacity=8)
+    actions.create_parking_point(actor=None, scope=SYSTEM_SCOPE, name="停靠点", lng=102.7005, lat=24.9805, capacity=8)
     assert [r["code"] for r in client.get(f"{API}/").json()] == ["YXQ-01"]
     assert [r["code"] for r in client.get(f"{API}/nearest", {"lng": 102.7, "lat": 24.98}).json()] == ["YXQ-01"]
     assert client.get(f"{API}/yxq-01").json()["host_name"] == "二号院"
@@ -50,7 +50,9 @@ def test_a_bad_bearer_token_on_a_read_is_401(stations: Stations, client: Any) ->
 
 
 def test_nearest_with_walking_and_links(world: World, stations: Stations, client_for: Any) -> None:
-    actions.create_station(actor=None, place=stations.bare, code="YXQ-02", opening_hours_text="24h", amenities=[])
+    actions.create_station(
+        actor=None, scope=SYSTEM_SCOPE, place=stations.bare, code="YXQ-02", opening_hours_text="24h", amenities=[]
+    )
     rows = client_for("rider").get(f"{API}/nearest", {"lng": 102.7008, "lat": 24.9808, "limit": 2}).json()
     assert [r["code"] for r in rows] == ["YXQ-02", "YXQ-01"]
     assert rows[0]["distance_m"] == 0 and rows[1]["walking_minutes"] >= 1
@@ -174,15 +176,23 @@ def test_services_read_and_write(world: World, stations: Stations, client_for: A
 def test_services_of_another_community_are_404_to_write(world: World, stations: Stations, client_for: Any) -> None:
     offer = actions.create_meal_offer(
         actor=None,
+        scope=SYSTEM_SCOPE,
         merchant=stations.merchant,
         title="骑手套餐",
         price="12.00",
         hours_text="24h",
         valid_from=date(2024, 1, 1),
     )
-    point = actions.create_parking_point(actor=None, name="停靠点", lng=102.7005, lat=24.9805, capacity=8)
+    point = actions.create_parking_point(
+        actor=None, scope=SYSTEM_SCOPE, name="停靠点", lng=102.7005, lat=24.9805, capacity=8
+    )
     channel = actions.create_green_channel(
-        actor=None, compound=world.compound1, gate="北门", route="北门直行", hours_text="07:00-23:00"
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        compound=world.compound1,
+        gate="北门",
+        route="北门直行",
+        hours_text="07:00-23:00",
     )
     other, staff = client_for("other_admin"), client_for("community_staff")
     for url, body in (

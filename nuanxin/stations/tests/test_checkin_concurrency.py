@@ -7,7 +7,7 @@ from django.db import connection, connections
 
 from nuanxin.stations import actions
 from nuanxin.stations.models import Station, StationCheckIn
-from nuanxin.testing import build_world
+from nuanxin.testing import SYSTEM_SCOPE, build_world
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="SQLite test databases are in memory; real concurrency needs a server"
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(
 def test_parallel_scans_count_once() -> None:
     world = build_world()
     station = actions.create_station(
-        actor=None, place=world.station, code="YXQ-01", opening_hours_text="24h", amenities=[]
+        actor=None, scope=SYSTEM_SCOPE, place=world.station, code="YXQ-01", opening_hours_text="24h", amenities=[]
     )
     n = 8
     barrier = threading.Barrier(n)

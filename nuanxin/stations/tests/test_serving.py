@@ -13,7 +13,7 @@ from nuanxin.stations import actions
 from nuanxin.stations.api import NearbyStationOut
 from nuanxin.stations.models import Station, StationPhoto
 from nuanxin.stations.tests.conftest import Stations, make_station
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 
 URL = "/api/v1/stations/nearest"
 # Beside the bare place, with YXQ-01 about 300 m away: both inside the first 500 m box.
@@ -34,7 +34,9 @@ def _photo(station: Station) -> int:
 def test_the_nearest_stations_cost_three_statements_however_many_photos(
     token: str, stations: Stations, django_assert_num_queries: Any
 ) -> None:
-    actions.create_station(actor=None, place=stations.bare, code="YXQ-02", opening_hours_text="24h", amenities=[])
+    actions.create_station(
+        actor=None, scope=SYSTEM_SCOPE, place=stations.bare, code="YXQ-02", opening_hours_text="24h", amenities=[]
+    )
     client = Client()
     for _ in range(2):  # the first request notes whose the token is, the second remembers it
         assert client.get(URL, HERE, **_bearer(token)).status_code == 200
@@ -51,7 +53,9 @@ def test_the_nearest_stations_cost_three_statements_however_many_photos(
 def test_a_nearest_station_is_the_schema_exactly(token: str, stations: Stations) -> None:
     hosted = stations.station
     photo = _photo(hosted)
-    actions.create_station(actor=None, place=stations.bare, code="YXQ-02", opening_hours_text="24h", amenities=[])
+    actions.create_station(
+        actor=None, scope=SYSTEM_SCOPE, place=stations.bare, code="YXQ-02", opening_hours_text="24h", amenities=[]
+    )
     rows = Client().get(URL, HERE, **_bearer(token)).json()
     for row in rows:
         assert list(row) == list(NearbyStationOut.model_fields)

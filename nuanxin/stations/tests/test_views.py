@@ -7,7 +7,7 @@ from nuanxin.cases.models import Case
 from nuanxin.stations import actions
 from nuanxin.stations.models import MealOffer, ParkingPoint, Station, StationCheckIn
 from nuanxin.stations.tests.conftest import Stations
-from nuanxin.testing import World, photo_upload
+from nuanxin.testing import SYSTEM_SCOPE, World, photo_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,12 @@ def test_a_visitor_sees_the_station_and_is_asked_to_sign_in_to_act(stations: Sta
 
 def test_near_sorts_by_distance_and_links_routes(world: World, stations: Stations, client_for: Any) -> None:
     actions.create_station(
-        actor=None, place=stations.bare, code="YXQ-02", opening_hours_text="09:00-10:00", amenities=["toilet"]
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        place=stations.bare,
+        code="YXQ-02",
+        opening_hours_text="09:00-10:00",
+        amenities=["toilet"],
     )
     response = client_for("rider").get(reverse("stations:near"), {"lng": "102.7008", "lat": "24.9808"})
     body = response.content.decode()

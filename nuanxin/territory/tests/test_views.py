@@ -2,6 +2,8 @@
 
 import pytest
 
+from nuanxin.testing import SYSTEM_SCOPE
+
 
 def test_grid_worker_sees_own_grid_page_with_places_and_staff(client_for, world):
     response = client_for("grid1_worker").get(f"/territory/areas/{world.grid1.pk}/")
@@ -200,7 +202,12 @@ def test_staffing_and_place_routes_refuse_get(client_for, world):
 def test_place_attributes_show_translated_labels_and_joined_lists(client_for, world):
     from nuanxin.territory.actions import change_place
 
-    change_place(actor=None, place=world.station, attributes={"amenities": ["热水", "充电"], "联系人": "王女士"})
+    change_place(
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        place=world.station,
+        attributes={"amenities": ["热水", "充电"], "联系人": "王女士"},
+    )
     page = client_for("rider").get(f"/territory/places/{world.station.pk}/").content.decode()
     assert "热水、充电" in page and "联系人" in page and "amenities" not in page
 

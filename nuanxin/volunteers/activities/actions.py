@@ -3,8 +3,9 @@ it found. Campaigns (专项行动) are activities of a campaign kind; the checks
 recorded as visits by `nuanxin.inspections.actions.record_check`, not here.
 
 Each write runs in one transaction and leaves an audit entry whose detail never holds a
-participant's name (only ids, groups and counts). Given a `scope`, a write needs
-activities.manage at the activity's area; refusals are DomainErrors naming the field.
+participant's name (only ids, groups and counts). A write needs the actor's `scope` (or a
+system scope) to hold activities.manage at the activity's area; refusals are DomainErrors
+naming the field.
 """
 
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from nuanxin.core import audit, changes
+from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.numbering import create_numbered, next_in_sequence
 from nuanxin.core.scoping import Scope
@@ -30,16 +32,11 @@ NAME_MAX = 30
 ACTIVITY_LEVELS = (Area.Level.GRID, Area.Level.COMMUNITY)
 
 
-def _check_manages(scope: Scope | None, area: Area, *, field: str | None) -> None:
-    """Given a scope, activities.manage at the area. With a field (choosing the area of a new
-    activity) it is bad input; without one (acting on an existing activity) it is forbidden."""
-    if scope is None or scope.has_at("activities.manage", area.path):
-        return
-    raise DomainError(
-        _("%(area)s is outside the area where you manage activities.") % {"area": area.name},
-        field=field,
-        code="invalid" if field else "forbidden",
-    )
+def _check_manages(scope: Scope, area: Area, *, field: str | None) -> None:
+    """activities.manage at the area. With a field (choosing the area of a new activity) it is
+    bad input; without one (acting on an existing activity) it is forbidden."""
+    message = _("%(area)s is outside the area where you manage activities.") % {"area": area.name}
+    check_at(scope, area.path, "activities.manage", message=message, field=field)
 
 
 def _next_number(year: int) -> str:
@@ -60,13 +57,13 @@ def create_activity(
     organiser_kind: str = OrganiserKind.COMMUNITY,
     organiser_unit: Place | None = None,
     findings: str = "",
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> Activity:
     """Record an activity organised by `actor` (a campaign when its kind is a campaign kind).
     The number is HD + the start year + a five-digit sequence.
 
     Refuses, naming the field: an unknown kind ("kind"); an empty, over-long or marked-up
-    title ("title"); no area, an area that is not a grid or a community, or, given a scope,
+    title ("title"); no area, an area that is not a grid or a community, or
     one outside the actor's activities.manage reach ("area"); a missing start ("starts_on");
     a missing end or one before the start ("ends_on"); an unknown organiser kind
     ("organiser_kind"); an organising unit for an activity the community organises
@@ -116,13 +113,13 @@ def add_participant(
     group: str,
     user: Any = None,
     name: str = "",
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> Participant:
     """Record one person who took part, in the group they came as: an account (once per
     activity; the name defaults to the account's) or a name alone. Names are taken as
     written, of any length up to 30 characters (Chinese names are often two characters).
 
-    Refuses: given a scope, an activity outside the actor's activities.manage reach
+    Refuses: an activity outside the actor's activities.manage reach
     (forbidden); an unknown group ("group"); no account and no name, or a name too long or
     marked up ("name"); an account already taking part ("user")."""
     _check_manages(scope, activity.area, field=None)
@@ -147,8 +144,8 @@ def add_participant(
 
 
 @transaction.atomic
-def remove_participant(*, actor: Any, participant: Participant, scope: Scope | None = None) -> None:
-    """Take a participant off an activity (recorded by mistake). Refuses, given a scope, an
+def remove_participant(*, actor: Any, participant: Participant, scope: Scope) -> None:
+    """Take a participant off an activity (recorded by mistake). Refuses an
     activity outside the actor's activities.manage reach (forbidden)."""
     activity = participant.activity
     _check_manages(scope, activity.area, field=None)
@@ -159,10 +156,10 @@ def remove_participant(*, actor: Any, participant: Participant, scope: Scope | N
 
 
 @transaction.atomic
-def cover_places(*, actor: Any, activity: Activity, places: Iterable[Place], scope: Scope | None = None) -> Activity:
+def cover_places(*, actor: Any, activity: Activity, places: Iterable[Place], scope: Scope) -> Activity:
     """Add places to those the activity covered (a clean-up's compounds, a sweep's shops).
 
-    Refuses: given a scope, an activity outside the actor's reach (forbidden); no place, or
+    Refuses: an activity outside the actor's reach (forbidden); no place, or
     a place outside the activity's area, named in the message ("places")."""
     _check_manages(scope, activity.area, field=None)
     places = list(places)
@@ -179,9 +176,9 @@ def cover_places(*, actor: Any, activity: Activity, places: Iterable[Place], sco
 
 
 @transaction.atomic
-def record_findings(*, actor: Any, activity: Activity, findings: str, scope: Scope | None = None) -> Activity:
+def record_findings(*, actor: Any, activity: Activity, findings: str, scope: Scope) -> Activity:
     """Set what the activity found (a summary in the office's words; checks of places are
-    visits and carry their own hazards). Refuses: given a scope, an activity outside the
+    visits and carry their own hazards). Refuses: an activity outside the
     actor's reach (forbidden); findings too long or marked up ("findings")."""
     _check_manages(scope, activity.area, field=None)
     activity.findings = plain_text(findings, field="findings", limit=FINDINGS_MAX)
@@ -201,7 +198,7 @@ def record_campaign_check(
     lng: float | None = None,
     lat: float | None = None,
     photos: Iterable[tuple[str, Any]] = (),
-    scope: Scope | None = None,
+    scope: Scope,
     now: datetime | None = None,
 ) -> Any:
     """Record a check the activity made of a place, as a visit with this activity, through

@@ -19,12 +19,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.core import audit
+from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_text
 from nuanxin.territory.models import Area
-from nuanxin.volunteers.hours.queries import activity_minutes, clean_thresholds, may_certify, served_minutes
+from nuanxin.volunteers.hours.queries import (
+    activity_minutes,
+    clean_thresholds,
+    served_minutes,
+)
 from nuanxin.volunteers.models import (
+    ORGANISER_PERMISSIONS,
     Activity,
     Attendance,
     HoursCorrection,
@@ -39,12 +45,10 @@ NOTE_MAX = 500
 # Checks
 
 
-def check_certifies(scope: Scope | None, activity: Activity) -> None:
-    if not may_certify(scope, activity):
-        raise DomainError(
-            _("%(area)s is outside the area where you certify volunteer hours.") % {"area": activity.area.name},
-            code="forbidden",
-        )
+def check_certifies(scope: Scope, activity: Activity) -> None:
+    """activities.manage or volunteers.manage at the activity's area (forbidden otherwise)."""
+    message = _("%(area)s is outside the area where you certify volunteer hours.") % {"area": activity.area.name}
+    check_at(scope, activity.area.path, *ORGANISER_PERMISSIONS, any_of=True, message=message)
 
 
 def _check_not_own(actor: Any, record: ServiceRecord) -> None:
@@ -119,9 +123,7 @@ def _award_points(*, actor: Any, record: ServiceRecord, now: datetime | None = N
 
 
 @transaction.atomic
-def approve_record(
-    *, actor: Any, record: ServiceRecord, scope: Scope | None = None, now: datetime | None = None
-) -> ServiceRecord:
+def approve_record(*, actor: Any, record: ServiceRecord, scope: Scope, now: datetime | None = None) -> ServiceRecord:
     """The organiser certifies a record's minutes; then the points ledger awards its points.
 
     Refuses (403) a viewer without activities.manage or volunteers.manage at the activity's
@@ -157,7 +159,7 @@ class Approved:
 
 
 @transaction.atomic
-def approve_all(*, actor: Any, activity: Activity, scope: Scope | None = None, now: datetime | None = None) -> Approved:
+def approve_all(*, actor: Any, activity: Activity, scope: Scope, now: datetime | None = None) -> Approved:
     """Approve every pending record of an activity, except those with an open correction
     and the actor's own; each approval is audited on its own, all in one transaction."""
     check_certifies(scope, activity)
@@ -218,7 +220,7 @@ def decide_correction(
     correction: HoursCorrection,
     approve: bool,
     note: str = "",
-    scope: Scope | None = None,
+    scope: Scope,
     now: datetime | None = None,
 ) -> HoursCorrection:
     """The organiser approves a correction (the record takes its minutes; the old minutes
@@ -264,13 +266,13 @@ def decide_correction(
 
 
 @transaction.atomic
-def set_star_levels(*, actor: Any, community: Area, hours: Any, scope: Scope | None = None) -> StarLevels:
+def set_star_levels(*, actor: Any, community: Area, hours: Any, scope: Scope) -> StarLevels:
     """A community's own star levels: five increasing whole numbers of hours ("hours").
-    Given a scope, needs volunteers.manage at the community (403 otherwise)."""
+    Needs volunteers.manage at the community (403 otherwise)."""
     if community.level != Area.Level.COMMUNITY:
         raise DomainError(_("Choose a community."), field="community")
-    if scope is not None and not scope.has_at("volunteers.manage", community.path):
-        raise DomainError(_("%(area)s is outside your area.") % {"area": community.name}, code="forbidden")
+    message = _("%(area)s is outside your area.") % {"area": community.name}
+    check_at(scope, community.path, "volunteers.manage", message=message)
     cleaned = clean_thresholds(hours)
     if cleaned is None:
         raise DomainError(_("Give five increasing whole numbers of hours, one for each star."), field="hours")

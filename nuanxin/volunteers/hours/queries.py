@@ -20,6 +20,7 @@ from nuanxin.core.scoping import Scope
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import ancestor_paths
 from nuanxin.volunteers.models import (
+    ORGANISER_PERMISSIONS,
     Activity,
     HoursCorrection,
     ServiceRecord,
@@ -31,8 +32,6 @@ from nuanxin.volunteers.models import (
 # overrides the default, a community's StarLevels row overrides both.
 DEFAULT_STAR_HOURS: tuple[int, ...] = (100, 300, 600, 1000, 1500)
 STARS = 5
-# The permissions that make someone an organiser who certifies hours at an area.
-CERTIFYING_PERMISSIONS = ("activities.manage", "volunteers.manage")
 
 
 # The activity's time
@@ -73,12 +72,10 @@ def hours_of(minutes: int) -> Decimal:
 # Permissions
 
 
-def may_certify(scope: Scope | None, activity: Activity) -> bool:
+def may_certify(scope: Scope, activity: Activity) -> bool:
     """Whether the viewer certifies hours of this activity: activities.manage or
-    volunteers.manage at its area (no scope: a trusted caller such as the demo)."""
-    if scope is None:
-        return True
-    return any(scope.has_at(p, activity.area.path) for p in CERTIFYING_PERMISSIONS)
+    volunteers.manage at its area."""
+    return any(scope.has_at(p, activity.area.path) for p in ORGANISER_PERMISSIONS)
 
 
 # Star levels

@@ -33,8 +33,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.accounts.scope import scope_of
 from nuanxin.core import audit
+from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_name
@@ -75,8 +75,8 @@ CODE_LENGTH = 10
 # --- rules --------------------------------------------------------------------------------
 
 
-def _check_rules(scope: Scope | None) -> None:
-    if scope is not None and not may_manage_rules(scope):
+def _check_rules(scope: Scope) -> None:
+    if not may_manage_rules(scope):
         raise DomainError(_("Only a community's staff change the points rules."), code="forbidden")
 
 
@@ -92,10 +92,10 @@ def _number(value: Any, *, field: str, limit: int, minimum: int = 0) -> int:
 
 
 @transaction.atomic
-def set_points_rule(*, actor: Any, kind: str, per_hour: int, bonus: int, scope: Scope | None = None) -> PointsRule:
+def set_points_rule(*, actor: Any, kind: str, per_hour: int, bonus: int, scope: Scope) -> PointsRule:
     """Set the points a kind earns: `per_hour` for each approved hour and a fixed `bonus`
     (for "hazard_report", the bonus is what a verified report earns). Applies to awards from
-    now on; entries already written stay. Refuses: given a scope, a viewer who does not
+    now on; entries already written stay. Refuses: a viewer who does not
     manage volunteers of a whole community (forbidden); an unknown kind ("kind"); numbers
     that are negative, not whole or above 1000 ("per_hour", "bonus")."""
     _check_rules(scope)
@@ -120,7 +120,7 @@ def set_points_rule(*, actor: Any, kind: str, per_hour: int, bonus: int, scope: 
 
 
 @transaction.atomic
-def install_default_rules(*, actor: Any, scope: Scope | None = None) -> list[PointsRule]:
+def install_default_rules(*, actor: Any, scope: Scope) -> list[PointsRule]:
     """Write the default rules where none is set yet (one point an hour for every activity
     kind; five points for a verified hazard report). Rules already set are kept; running it
     twice writes nothing the second time."""
@@ -235,15 +235,11 @@ def award_report_points(*, actor: Any, case: Any, now: datetime | None = None) -
 # --- the catalogue ------------------------------------------------------------------------
 
 
-def _check_reward_area(scope: Scope | None, area: Area | None, *, field: str | None) -> None:
+def _check_reward_area(scope: Scope, area: Area | None, *, field: str | None) -> None:
     if area is None or area.level not in REWARD_LEVELS:
         raise DomainError(_("Choose a community or a grid."), field=field or "area")
-    if scope is not None and not scope.has_at("volunteers.manage", area.path):
-        raise DomainError(
-            _("%(area)s is outside the area where you manage volunteers.") % {"area": area.name},
-            field=field,
-            code="invalid" if field else "forbidden",
-        )
+    message = _("%(area)s is outside the area where you manage volunteers.") % {"area": area.name}
+    check_at(scope, area.path, "volunteers.manage", message=message, field=field)
 
 
 @transaction.atomic
@@ -256,13 +252,13 @@ def create_reward(
     stock: int,
     area: Area | None,
     provider: Partner | None = None,
-    scope: Scope | None = None,
+    scope: Scope,
 ) -> Reward:
     """Offer a reward: love supermarket goods of the community (no provider: its staff
     confirm), a merchant's coupon or a rider's meal voucher (a partner provides it and its
     representatives confirm). Refuses, naming the field: an empty or over-long name
     ("name"), an unknown kind ("kind"), points below 1 ("points"), a negative stock
-    ("stock"), an area that is not a community or grid or, given a scope, one outside the
+    ("stock"), an area that is not a community or grid or, one outside the
     actor's volunteers.manage reach ("area")."""
     name = (name or "").strip()
     if not name:
@@ -288,9 +284,9 @@ def create_reward(
 
 
 @transaction.atomic
-def update_reward(*, actor: Any, reward: Reward, stock: int, active: bool, scope: Scope | None = None) -> Reward:
+def update_reward(*, actor: Any, reward: Reward, stock: int, active: bool, scope: Scope) -> Reward:
     """Set a reward's stock (after a delivery, or a count) and whether it is offered.
-    Vouchers already issued stay valid. Refuses: given a scope, a reward outside the actor's
+    Vouchers already issued stay valid. Refuses: a reward outside the actor's
     volunteers.manage reach (forbidden); a negative stock ("stock")."""
     _check_reward_area(scope, reward.area, field=None)
     stock = _number(stock, field="stock", limit=STOCK_MAX)
@@ -419,14 +415,13 @@ def cancel_redemption(*, actor: Any, redemption: Redemption, now: datetime | Non
 
 
 @transaction.atomic
-def confirm_redemption(*, actor: Any, code: str, scope: Scope | None = None, now: datetime | None = None) -> Redemption:
+def confirm_redemption(*, actor: Any, code: str, scope: Scope, now: datetime | None = None) -> Redemption:
     """The merchant or station hands the reward over: the voucher is redeemed, exactly once
     even when confirmed from two phones at once (the row is locked and its state checked
     under the lock). Who confirms: a representative of the reward's provider or, for the
-    community's own rewards, staff with volunteers.manage at the reward's area (the scope is
-    the actor's own when not given). Refuses ("code"): a code unknown or not the actor's to
-    confirm (one message for both), one redeemed already, one cancelled."""
-    scope = scope if scope is not None else scope_of(actor)
+    community's own rewards, staff with volunteers.manage at the reward's area. Refuses
+    ("code"): a code unknown or not the actor's to confirm (one message for both), one
+    redeemed already, one cancelled."""
     found = find_voucher(actor=actor, code=code, scope=scope)
     locked = Redemption.objects.select_for_update().get(pk=found.pk)
     if locked.state == Redemption.State.CONFIRMED:

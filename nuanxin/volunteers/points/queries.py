@@ -13,7 +13,6 @@ from typing import Any
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from nuanxin.accounts.scope import scope_of
 from nuanxin.core.access import deny
 from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope
@@ -149,10 +148,9 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in (code or "").upper() if ch.isalnum())
 
 
-def find_voucher(*, actor: Any, code: str, scope: Scope | None = None) -> Redemption:
+def find_voucher(*, actor: Any, code: str, scope: Scope) -> Redemption:
     """The redemption with this code, for the confirming page to show before confirming;
     refuses a code unknown or not the actor's to confirm with one message ("code")."""
-    scope = scope if scope is not None else scope_of(actor)
     code = normalise_code(code)
     redemption = (
         Redemption.objects.select_related("reward__area", "reward__provider", "volunteer").filter(code=code).first()

@@ -21,9 +21,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from nuanxin.accounts.roles import GLOBAL_ROLES, Role
 from nuanxin.core import audit
+from nuanxin.core.access import check_at
 from nuanxin.core.audit import SYSTEM
 from nuanxin.core.crypto import blind_index
 from nuanxin.core.errors import DomainError
@@ -33,6 +35,7 @@ from nuanxin.core.validators import normalize_mobile, plain_text
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.models import (
     NEW_EMPLOYMENT_GROUPS,
+    ORGANISER_PERMISSIONS,
     Activity,
     ParticipantGroup,
     Partner,
@@ -80,32 +83,13 @@ def phone_index(phone: str) -> str:
     return blind_index(phone, purpose=PHONE_PURPOSE)
 
 
-def _check(scope: Scope | None, permissions: Iterable[str], path: str, *, field: str | None = None) -> None:
-    """Given a scope, one of `permissions` at the area with this path; bad input with a
-    field, forbidden without."""
-    if scope is None or any(scope.has_at(p, path) for p in permissions):
-        return
-    raise DomainError(
-        _("This is outside the area where you may do this."), field=field, code="invalid" if field else "forbidden"
-    )
+# An organiser's action outside their reach (the message does not say who holds what).
+OUTSIDE = gettext_noop("This is outside the area where you may do this.")
 
 
-def _acting_scope(actor: Any, scope: Scope | None) -> Scope | None:
-    """The scope an authorisation check uses: the one given, else the actor's own. Fails
-    closed: only `SYSTEM` (the installation itself, named on purpose) gets None, which passes
-    `_check`; an actor of None gets the empty scope."""
-    if scope is not None:
-        return scope
-    if actor is SYSTEM:
-        return None
-    from nuanxin.accounts.scope import scope_of
-
-    return scope_of(actor)
-
-
-def check_organises(scope: Scope | None, activity: Activity) -> None:
+def check_organises(scope: Scope, activity: Activity) -> None:
     """Organisers of the activity's area: activities.manage or volunteers.manage there."""
-    _check(scope, ("activities.manage", "volunteers.manage"), activity.area.path)
+    check_at(scope, activity.area.path, *ORGANISER_PERMISSIONS, any_of=True, message=_(OUTSIDE))
 
 
 # --- volunteers and partners --------------------------------------------------------------------
@@ -140,7 +124,7 @@ def register_volunteer(
     skills: Iterable[str] = (),
     availability: str = "",
     home_grid: Area | None = None,
-    scope: Scope | None = None,
+    scope: Scope,
     now: datetime | None = None,
 ) -> Volunteer:
     """Register `user` as a volunteer: one registration per account and per phone (found by
@@ -154,7 +138,7 @@ def register_volunteer(
     not a mainland mobile or is registered already ("phone"); an unknown group ("group");
     over-long or marked-up employer, skills, availability; a home grid that is not a grid, or
     none for a rider, courier or driver ("home_grid"); registering someone else outside
-    one's volunteers.manage reach ("user"; the actor's own scope when none is given).
+    one's volunteers.manage reach ("user").
     The mobile-reporter role of one's own registration is granted by the system (a rule of
     registering, not a power of the registrant); registering someone else grants it as the
     actor, who then needs accounts.manage on the community (`grant_role` refuses otherwise)."""
@@ -174,13 +158,10 @@ def register_volunteer(
     if home_grid is None and group in NEW_EMPLOYMENT_GROUPS:
         raise DomainError(_("Choose the grid you mostly work in."), field="home_grid")
     registers_self = actor is not SYSTEM and getattr(actor, "pk", None) == user.pk
-    scope = None if registers_self else _acting_scope(actor, scope)
-    if scope is not None:
-        if home_grid is None:
-            if not scope.has("volunteers.manage"):
-                raise DomainError(_("You may register only yourself."), field="user")
-        else:
-            _check(scope, ("volunteers.manage",), home_grid.path, field="user")
+    if not registers_self and home_grid is None and not scope.has("volunteers.manage"):
+        raise DomainError(_("You may register only yourself."), field="user")
+    if not registers_self and home_grid is not None:
+        check_at(scope, home_grid.path, "volunteers.manage", message=_(OUTSIDE), field="user")
     if Volunteer.objects.filter(user=user).exists():
         raise DomainError(_("This account is registered as a volunteer already."), field="user")
     index = phone_index(phone)
@@ -223,19 +204,16 @@ def register_volunteer(
 
 
 @transaction.atomic
-def create_partner(
-    *, actor: Any, name: str, kind: str, place: Place | None = None, scope: Scope | None = None
-) -> Partner:
+def create_partner(*, actor: Any, name: str, kind: str, place: Place | None = None, scope: Scope) -> Partner:
     """An organisation that brings volunteers (a unit, a merchant, a delivery platform).
     Needs partners.manage (community admins and above) at the place's grid when one is named,
-    or anywhere for a partner without a place; the actor's own scope when none is given.
-    Refuses: a place out of reach ("place"), no partners.manage at all ("forbidden"); an
-    empty, long, marked-up or taken name ("name"); an unknown kind ("kind")."""
-    scope = _acting_scope(actor, scope)
-    if scope is not None and not scope.has("partners.manage"):
+    or anywhere for a partner without a place. Refuses: a place out of reach ("place"), no
+    partners.manage at all ("forbidden"); an empty, long, marked-up or taken name ("name");
+    an unknown kind ("kind")."""
+    if not scope.has("partners.manage"):
         raise DomainError(_("You may not add partners."), code="forbidden")
     if place is not None:
-        _check(scope, ("partners.manage",), place.grid.path, field="place")
+        check_at(scope, place.grid.path, "partners.manage", message=_(OUTSIDE), field="place")
     name = plain_text(name, field="name", limit=120, required=True)
     if kind not in Partner.Kind.values:
         raise DomainError(_("Unknown kind of partner."), field="kind")
@@ -247,19 +225,17 @@ def create_partner(
 
 
 @transaction.atomic
-def add_representative(*, actor: Any, partner: Partner, user: Any, scope: Scope | None = None) -> Partner:
+def add_representative(*, actor: Any, partner: Partner, user: Any, scope: Scope) -> Partner:
     """An account that speaks for the partner (confirms its vouchers, brings its people).
     With a place, the account also holds the partner-representative role on it. Needs
     volunteers.manage and accounts.manage at the place's grid (a partner without a place:
-    both somewhere); the actor's own scope when none is given. The role itself is granted
+    both somewhere). The role itself is granted
     through `grant_role`, which checks accounts.manage again. Refuses: no permission
     ("forbidden"); no account, one that represents the partner already, or one holding a
     global role (a system admin or an auditor speaks for no partner) ("user")."""
-    scope = _acting_scope(actor, scope)
     if partner.place is not None:
-        _check(scope, ("volunteers.manage",), partner.place.grid.path)
-        _check(scope, ("accounts.manage",), partner.place.grid.path)
-    elif scope is not None and not (scope.has("volunteers.manage") and scope.has("accounts.manage")):
+        check_at(scope, partner.place.grid.path, "volunteers.manage", "accounts.manage", message=_(OUTSIDE))
+    elif not (scope.has("volunteers.manage") and scope.has("accounts.manage")):
         raise DomainError(_("You may not keep partners."), code="forbidden")
     if user is None:
         raise DomainError(_("Choose an account."), field="user")
@@ -313,7 +289,7 @@ def publish_activity(
     capacity: int | None,
     roles_needed: Iterable[str] = (),
     resources: Mapping[str, Any] | None = None,
-    scope: Scope | None = None,
+    scope: Scope,
     now: datetime | None = None,
 ) -> Activity:
     """Open an activity for sign-up (or change a published one): its times on its first and
@@ -321,12 +297,12 @@ def publish_activity(
     It gets the secret its venue code is signed with. Raising the capacity moves the waiting
     list up; lowering it below the confirmed sign-ups is refused.
 
-    Refuses: given a scope, an activity outside the actor's activities.manage reach
+    Refuses: an activity outside the actor's activities.manage reach
     (forbidden); a cancelled activity ("activity"); no start or end time ("start_time",
     "end_time"); an end not after the start ("end_time"); a start not in the future
     ("start_time"); a capacity below 1 or below the confirmed sign-ups ("capacity");
     over-long or marked-up roles ("roles_needed") or resources ("venue", "money", "goods")."""
-    _check(scope, ("activities.manage",), activity.area.path)
+    check_at(scope, activity.area.path, "activities.manage", message=_(OUTSIDE))
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     now = now or timezone.now()
     if activity.cancelled:
@@ -416,10 +392,10 @@ def sign_up(*, actor: Any, activity: Activity, role: str = "", now: datetime | N
 
 
 @transaction.atomic
-def cancel_signup(*, actor: Any, signup: SignUp, scope: Scope | None = None, now: datetime | None = None) -> SignUp:
+def cancel_signup(*, actor: Any, signup: SignUp, scope: Scope, now: datetime | None = None) -> SignUp:
     """Cancel a sign-up (it stays on record): by the volunteer, or by an organiser of the
     activity's area. A confirmed place that frees goes to the first on the waiting list, who
-    is told. Refuses: given a scope, someone else's sign-up outside one's reach (forbidden);
+    is told. Refuses: someone else's sign-up outside one's reach (forbidden);
     a sign-up cancelled already, or an activity that has started ("signup")."""
     now = now or timezone.now()
     activity = Activity.objects.select_for_update().select_related("area").get(pk=signup.activity_id)
@@ -587,6 +563,7 @@ def join(
             group=group,
             employer=employer,
             home_grid=home_grid,
+            scope=Scope(user_id=user.pk),  # a new account holds nothing: it registers itself
             now=now,
         )
     except DomainError as exc:
@@ -607,7 +584,7 @@ def cancel_activity(
     actor: Any,
     activity: Activity,
     reason: str,
-    scope: Scope | None = None,
+    scope: Scope,
     now: datetime | None = None,
 ) -> Activity:
     """Cancel a published activity (rain, a venue lost): it takes no more sign-ups or
@@ -616,10 +593,10 @@ def cancel_activity(
     (`cancel_reason`, `cancelled_at`) for its pages. The activity's row is locked, so a
     sign-up at the same moment either comes first (and is told) or is refused.
 
-    Refuses: given a scope, an activity outside the actor's activities.manage reach
+    Refuses: an activity outside the actor's activities.manage reach
     (forbidden); an unpublished or cancelled activity, or one that has ended ("activity"); an
     empty, over-long or marked-up reason ("reason")."""
-    _check(scope, ("activities.manage",), activity.area.path)
+    check_at(scope, activity.area.path, "activities.manage", message=_(OUTSIDE))
     now = now or timezone.now()
     activity = Activity.objects.select_for_update().select_related("area").get(pk=activity.pk)
     if activity.cancelled:

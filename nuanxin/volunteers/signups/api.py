@@ -278,8 +278,8 @@ def checkin(request: ScopedRequest, payload: CheckInIn) -> Attendance:
     is a 400 naming "token"; a second check-in is a 400 "Checked in already"."""
     target = checkins.activity_for_token(payload.token)
     if payload.step == "in":
-        return checkins.check_in(actor=request.user, activity=target, method=Attendance.Method.QR)
-    return checkins.check_out(actor=request.user, activity=target)
+        return checkins.check_in(actor=request.user, scope=request.scope, activity=target, method=Attendance.Method.QR)
+    return checkins.check_out(actor=request.user, scope=request.scope, activity=target)
 
 
 # --- organisers ---------------------------------------------------------------------------------

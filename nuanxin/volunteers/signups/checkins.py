@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from nuanxin.core import audit
 from nuanxin.core.errors import DomainError
-from nuanxin.core.scoping import Scope
+from nuanxin.core.scoping import Scope, system_scope
 from nuanxin.core.validators import ascii_int
 from nuanxin.volunteers.activities.actions import add_participant
 from nuanxin.volunteers.hours.actions import record_service
@@ -80,7 +80,14 @@ def _add_participant(activity: Activity, volunteer: Volunteer, *, actor: Any) ->
     """Count the volunteer among the activity's participants with their group, once."""
     if Participant.objects.filter(activity=activity, user_id=volunteer.user_id).exists():
         return
-    add_participant(actor=actor, activity=activity, group=volunteer.group, user=volunteer.user, name=volunteer.name)
+    add_participant(
+        actor=actor,
+        activity=activity,
+        group=volunteer.group,
+        user=volunteer.user,
+        name=volunteer.name,
+        scope=system_scope("a volunteer checked in is a participant"),
+    )
 
 
 @transaction.atomic
@@ -90,7 +97,7 @@ def check_in(
     activity: Activity,
     volunteer: Volunteer | None = None,
     method: str = Attendance.Method.QR,
-    scope: Scope | None = None,
+    scope: Scope,
     now: datetime | None = None,
 ) -> Attendance:
     """Check a volunteer in at the activity, once: by the venue's code (the actor's own
@@ -99,7 +106,7 @@ def check_in(
     and activity; whoever comes second is told they are checked in already. The volunteer
     becomes a participant of the activity with their group.
 
-    Refuses: given a scope, a check-in by hand outside the actor's reach (forbidden); an
+    Refuses: a check-in by hand outside the actor's reach (forbidden); an
     unknown method ("method"); an actor who is not a volunteer ("volunteer"); by hand, a
     volunteer not signed up ("volunteer"); outside the check-in time ("activity"); a volunteer
     checked in already ("volunteer")."""
@@ -152,13 +159,13 @@ def check_out(
     activity: Activity,
     volunteer: Volunteer | None = None,
     by_hand: bool = False,
-    scope: Scope | None = None,
+    scope: Scope,
     now: datetime | None = None,
 ) -> Attendance:
     """Check a volunteer out (the actor's own volunteer, or by an organiser's hand), then
     record the service hours (`nuanxin.volunteers.hours.actions.record_service`).
 
-    Refuses: given a scope, by hand outside the actor's reach (forbidden); an actor who is
+    Refuses: by hand outside the actor's reach (forbidden); an actor who is
     not a volunteer ("volunteer"); no check-in, or a check-out already ("volunteer")."""
     now = now or timezone.now()
     if by_hand:

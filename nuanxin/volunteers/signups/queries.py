@@ -19,9 +19,7 @@ from nuanxin.core.masking import mask_name, mask_phone
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import normalize_mobile
 from nuanxin.territory.models import Area
-from nuanxin.volunteers.models import Activity, Attendance, Partner, SignUp, Volunteer
-
-ORGANISER_PERMISSIONS = ("activities.manage", "volunteers.manage")
+from nuanxin.volunteers.models import ORGANISER_PERMISSIONS, Activity, Attendance, Partner, SignUp, Volunteer
 
 
 def local_tz() -> ZoneInfo:

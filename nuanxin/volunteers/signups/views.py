@@ -434,10 +434,12 @@ def checkin(request: ScopedRequest, token: str) -> HttpResponse:
         step = request.POST.get("step")
         try:
             if step == "in":
-                checkins.check_in(actor=request.user, activity=activity, method=Attendance.Method.QR)
+                checkins.check_in(
+                    actor=request.user, scope=request.scope, activity=activity, method=Attendance.Method.QR
+                )
                 messages.success(request, _("Checked in. Welcome!"))
             elif step == "out":
-                checkins.check_out(actor=request.user, activity=activity)
+                checkins.check_out(actor=request.user, scope=request.scope, activity=activity)
                 messages.success(request, _("Checked out. Thank you!"))
             else:
                 raise DomainError(_("Unknown step."), field="step")

@@ -10,7 +10,7 @@ from nuanxin.inspections.checklists import install_demo_templates
 from nuanxin.inspections.tests.conftest import people, watch  # noqa: F401 (fixtures)
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Place
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Activity
 
@@ -26,9 +26,12 @@ class Campaigns:
 @pytest.fixture
 def campaigns(world: World) -> Campaigns:
     install_demo_templates(actor=None)
-    shop = territory_actions.create_place(actor=None, kind="merchant", name="小卖部", lng=102.7008, lat=24.9808)
+    shop = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="merchant", name="小卖部", lng=102.7008, lat=24.9808
+    )
     sweep = create_activity(
         actor=world.community_admin,
+        scope=SYSTEM_SCOPE,
         kind="fire_check",
         title="冬季消防安全大排查",
         area=world.community,
@@ -37,6 +40,7 @@ def campaigns(world: World) -> Campaigns:
     )
     cleanup = create_activity(
         actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
         kind="cleanup",
         title="楼道杂物清理",
         area=world.grid1,
@@ -45,6 +49,7 @@ def campaigns(world: World) -> Campaigns:
     )
     elsewhere = create_activity(
         actor=world.other_admin,
+        scope=SYSTEM_SCOPE,
         kind="food_safety_check",
         title="餐饮店食品安全检查",
         area=world.other_community,

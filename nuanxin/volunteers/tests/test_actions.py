@@ -10,7 +10,7 @@ from nuanxin.accounts.scope import scope_of
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
 from nuanxin.inspections.models import ChecklistTemplate, Rectification, Visit
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.activities import actions
 from nuanxin.volunteers.models import Activity, Participant
 from nuanxin.volunteers.tests.conftest import Campaigns
@@ -104,10 +104,16 @@ def test_an_organising_unit_is_for_units(world: World) -> None:
 
 def test_participants_by_account_and_by_name(world: World, campaigns: Campaigns) -> None:
     sweep = campaigns.sweep
-    staff = actions.add_participant(actor=world.community_admin, activity=sweep, group="staff", user=world.grid1_worker)
+    staff = actions.add_participant(
+        actor=world.community_admin, scope=SYSTEM_SCOPE, activity=sweep, group="staff", user=world.grid1_worker
+    )
     assert staff.name == "grid1_worker"
-    wang = actions.add_participant(actor=world.community_admin, activity=sweep, group="volunteer", name="王")
-    ouyang = actions.add_participant(actor=world.community_admin, activity=sweep, group="rider", name=" 欧阳娜娜 ")
+    wang = actions.add_participant(
+        actor=world.community_admin, scope=SYSTEM_SCOPE, activity=sweep, group="volunteer", name="王"
+    )
+    ouyang = actions.add_participant(
+        actor=world.community_admin, scope=SYSTEM_SCOPE, activity=sweep, group="rider", name=" 欧阳娜娜 "
+    )
     assert (wang.name, ouyang.name) == ("王", "欧阳娜娜")
     entry = AuditEntry.objects.filter(action="activities.participant_added").order_by("id").last()
     assert entry is not None and entry.detail == {"participant": ouyang.pk, "group": "rider", "account": False}
@@ -115,7 +121,13 @@ def test_participants_by_account_and_by_name(world: World, campaigns: Campaigns)
 
 
 def test_an_account_takes_part_once(world: World, campaigns: Campaigns) -> None:
-    args = {"actor": world.community_admin, "activity": campaigns.sweep, "group": "staff", "user": world.grid1_worker}
+    args = {
+        "actor": world.community_admin,
+        "scope": scope_of(world.community_admin),
+        "activity": campaigns.sweep,
+        "group": "staff",
+        "user": world.grid1_worker,
+    }
     actions.add_participant(**args)
     refused("user", actions.add_participant, **args)
 
@@ -131,7 +143,13 @@ def test_an_account_takes_part_once(world: World, campaigns: Campaigns) -> None:
 )
 def test_bad_participants_are_refused(world: World, campaigns: Campaigns, group: str, name: str, field: str) -> None:
     refused(
-        field, actions.add_participant, actor=world.community_admin, activity=campaigns.sweep, group=group, name=name
+        field,
+        actions.add_participant,
+        actor=world.community_admin,
+        scope=SYSTEM_SCOPE,
+        activity=campaigns.sweep,
+        group=group,
+        name=name,
     )
 
 
@@ -162,7 +180,7 @@ def test_only_a_manager_of_the_area_changes_an_activity(world: World, campaigns:
 
 def test_removing_a_participant(world: World, campaigns: Campaigns) -> None:
     participant = actions.add_participant(
-        actor=world.grid1_worker, activity=campaigns.cleanup, group="resident", name="赵六"
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, activity=campaigns.cleanup, group="resident", name="赵六"
     )
     participant_id = participant.pk
     actions.remove_participant(actor=world.grid1_worker, participant=participant, scope=scope_of(world.grid1_worker))
@@ -177,24 +195,37 @@ def test_places_covered_lie_in_the_area(world: World, campaigns: Campaigns) -> N
         "places",
         actions.cover_places,
         actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
         activity=cleanup,
         places=[world.compound1, world.compound2],
     )
     assert not cleanup.places.exists()
-    refused("places", actions.cover_places, actor=world.grid1_worker, activity=cleanup, places=[])
-    actions.cover_places(actor=world.grid1_worker, activity=cleanup, places=[world.compound1, campaigns.shop])
-    actions.cover_places(actor=world.grid1_worker, activity=cleanup, places=[world.compound1])
+    refused("places", actions.cover_places, actor=world.grid1_worker, scope=SYSTEM_SCOPE, activity=cleanup, places=[])
+    actions.cover_places(
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, activity=cleanup, places=[world.compound1, campaigns.shop]
+    )
+    actions.cover_places(actor=world.grid1_worker, scope=SYSTEM_SCOPE, activity=cleanup, places=[world.compound1])
     assert set(cleanup.places.all()) == {world.compound1, campaigns.shop}
     actions.cover_places(
-        actor=world.community_admin, activity=campaigns.sweep, places=[world.compound1, world.compound2]
+        actor=world.community_admin,
+        scope=SYSTEM_SCOPE,
+        activity=campaigns.sweep,
+        places=[world.compound1, world.compound2],
     )
 
 
 def test_findings(world: World, campaigns: Campaigns) -> None:
     refused(
-        "findings", actions.record_findings, actor=world.grid1_worker, activity=campaigns.cleanup, findings="<a href=x>"
+        "findings",
+        actions.record_findings,
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        activity=campaigns.cleanup,
+        findings="<a href=x>",
     )
-    actions.record_findings(actor=world.grid1_worker, activity=campaigns.cleanup, findings="清理杂物 12 处")
+    actions.record_findings(
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, activity=campaigns.cleanup, findings="清理杂物 12 处"
+    )
     campaigns.cleanup.refresh_from_db()
     assert campaigns.cleanup.findings == "清理杂物 12 处"
     assert AuditEntry.objects.get(action="activities.findings_recorded").detail == {"length": 9}
@@ -223,6 +254,7 @@ def test_a_check_of_a_place_outside_the_area_is_refused(world: World, campaigns:
     with pytest.raises(DomainError) as caught:
         actions.record_campaign_check(
             actor=world.grid1_worker,
+            scope=SYSTEM_SCOPE,
             activity=campaigns.cleanup,
             place=world.compound2,
             template=ChecklistTemplate.objects.get(code="fire-safety"),

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from nuanxin.inspections.models import Visit
 from nuanxin.inspections.tests.conftest import Watch
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.activities import actions
 from nuanxin.volunteers.models import Activity, Participant
 from nuanxin.volunteers.tests.conftest import Campaigns
@@ -64,7 +64,7 @@ def test_bad_list_filters_name_the_field(client_for: Any, world: World, campaign
 def test_the_detail_counts_groups_and_masks_names(client_for: Any, world: World, campaigns: Campaigns) -> None:
     sweep = campaigns.sweep
     for group, name in (("rider", "欧阳娜娜"), ("rider", "李四"), ("volunteer", "王")):
-        actions.add_participant(actor=world.community_admin, activity=sweep, group=group, name=name)
+        actions.add_participant(actor=world.community_admin, scope=SYSTEM_SCOPE, activity=sweep, group=group, name=name)
     response = client_for("community_admin").get(f"{API}/{sweep.pk}")
     assert response.status_code == 200
     body = response.json()
@@ -160,7 +160,7 @@ def test_participants_are_refused_to_those_who_do_not_manage(
     client_for: Any, world: World, campaigns: Campaigns
 ) -> None:
     participant = actions.add_participant(
-        actor=world.community_admin, activity=campaigns.sweep, group="staff", name="李四"
+        actor=world.community_admin, scope=SYSTEM_SCOPE, activity=campaigns.sweep, group="staff", name="李四"
     )
     path = f"{API}/{campaigns.sweep.pk}/participants"
     street = client_for("street_staff")

@@ -13,7 +13,7 @@ from django.urls import reverse
 from nuanxin.accounts.scope import scope_of
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry, Notification
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.models import Activity, SignUp
 from nuanxin.volunteers.signups import actions as signups
 from nuanxin.volunteers.signups import checkins
@@ -29,7 +29,7 @@ def _fill(v: Volunteering) -> tuple[SignUp, SignUp, SignUp, SignUp]:
     waiting = signups.sign_up(actor=third_v.user, activity=a, now=v.now)
     fourth_v = volunteer(4)
     gone = signups.sign_up(actor=fourth_v.user, activity=a, now=v.now)
-    signups.cancel_signup(actor=fourth_v.user, signup=gone, now=v.now)
+    signups.cancel_signup(actor=fourth_v.user, scope=SYSTEM_SCOPE, signup=gone, now=v.now)
     return first, second, waiting, gone
 
 
@@ -83,7 +83,9 @@ def test_bad_cancellations_name_the_field_and_change_nothing(
     before = Notification.objects.count()
     now = local(v.day, 12) if when == "ended" else v.now
     with pytest.raises(DomainError) as exc:
-        signups.cancel_activity(actor=world.grid1_worker, activity=v.cleanup, reason=reason, now=now)
+        signups.cancel_activity(
+            actor=world.grid1_worker, scope=SYSTEM_SCOPE, activity=v.cleanup, reason=reason, now=now
+        )
     assert exc.value.field == field
     assert not Activity.objects.get(pk=v.cleanup.pk).cancelled
     assert Notification.objects.count() == before
@@ -92,14 +94,18 @@ def test_bad_cancellations_name_the_field_and_change_nothing(
 
 def test_an_activity_under_way_may_still_be_cancelled(volunteering: Volunteering, world: World) -> None:
     v = volunteering
-    signups.cancel_activity(actor=world.grid1_worker, activity=v.cleanup, reason="停电", now=local(v.day, 10))
+    signups.cancel_activity(
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, activity=v.cleanup, reason="停电", now=local(v.day, 10)
+    )
     assert Activity.objects.get(pk=v.cleanup.pk).cancelled
 
 
 def test_drafts_twice_and_outsiders_are_refused(volunteering: Volunteering, world: World) -> None:
     v = volunteering
     with pytest.raises(DomainError) as exc:
-        signups.cancel_activity(actor=world.grid1_worker, activity=v.draft, reason="不办了", now=v.now)
+        signups.cancel_activity(
+            actor=world.grid1_worker, scope=SYSTEM_SCOPE, activity=v.draft, reason="不办了", now=v.now
+        )
     assert exc.value.field == "activity"
     for persona in ("grid2_worker", "other_admin", "rider"):
         user = world.users[persona]
@@ -107,9 +113,13 @@ def test_drafts_twice_and_outsiders_are_refused(volunteering: Volunteering, worl
             signups.cancel_activity(actor=user, activity=v.cleanup, reason="x", scope=scope_of(user), now=v.now)
         assert exc.value.code == "forbidden"
     assert not Activity.objects.get(pk=v.cleanup.pk).cancelled
-    signups.cancel_activity(actor=world.community_admin, activity=v.cleanup, reason="下雨", now=v.now)
+    signups.cancel_activity(
+        actor=world.community_admin, scope=SYSTEM_SCOPE, activity=v.cleanup, reason="下雨", now=v.now
+    )
     with pytest.raises(DomainError) as exc:
-        signups.cancel_activity(actor=world.community_admin, activity=v.cleanup, reason="下雨", now=v.now)
+        signups.cancel_activity(
+            actor=world.community_admin, scope=SYSTEM_SCOPE, activity=v.cleanup, reason="下雨", now=v.now
+        )
     assert exc.value.field == "activity"
 
 
@@ -147,7 +157,9 @@ def test_cancel_form_on_the_organisers_page(volunteering: Volunteering, world: W
 def test_the_reason_and_time_are_kept_and_shown(volunteering: Volunteering, world: World, client_for) -> None:
     v = volunteering
     _fill(v)
-    signups.cancel_activity(actor=world.grid1_worker, activity=v.cleanup, reason=" 暴雨预警 ", now=v.now)
+    signups.cancel_activity(
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, activity=v.cleanup, reason=" 暴雨预警 ", now=v.now
+    )
     a = Activity.objects.get(pk=v.cleanup.pk)
     assert a.cancel_reason == "暴雨预警" and a.cancelled_at == v.now
     with time_machine.travel(v.now, tick=False):
@@ -160,7 +172,9 @@ def test_the_reason_and_time_are_kept_and_shown(volunteering: Volunteering, worl
 def test_a_refused_cancellation_keeps_no_reason(volunteering: Volunteering, world: World) -> None:
     v = volunteering
     with pytest.raises(DomainError):
-        signups.cancel_activity(actor=world.grid1_worker, activity=v.cleanup, reason="<b>x</b>", now=v.now)
+        signups.cancel_activity(
+            actor=world.grid1_worker, scope=SYSTEM_SCOPE, activity=v.cleanup, reason="<b>x</b>", now=v.now
+        )
     a = Activity.objects.get(pk=v.cleanup.pk)
     assert a.cancel_reason == "" and a.cancelled_at is None
 

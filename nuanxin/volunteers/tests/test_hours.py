@@ -19,7 +19,7 @@ from django.utils import timezone
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
 from nuanxin.core.scoping import Scope
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.hours import actions as hours
 from nuanxin.volunteers.hours.certificates import certificate_for, render_docx, render_pdf
@@ -67,6 +67,7 @@ def make_activity(
 ) -> Activity:
     activity = create_activity(
         actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
         kind="cleanup",
         title="楼道杂物清理",
         area=area or world.grid1,
@@ -110,6 +111,7 @@ def served(world: World) -> Served:
     )
     far = create_activity(
         actor=world.other_admin,
+        scope=SYSTEM_SCOPE,
         kind="festival",
         title="中秋游园",
         area=world.other_community,
@@ -185,7 +187,7 @@ def test_approval_writes_the_points_of_the_activitys_kind(world: World, served: 
     from nuanxin.volunteers.models import PointsEntry, PointsRule
 
     PointsRule.objects.create(kind="cleanup", per_hour=1)
-    hours.approve_record(actor=world.grid1_worker, record=served.record)  # 150 minutes
+    hours.approve_record(actor=world.grid1_worker, scope=SYSTEM_SCOPE, record=served.record)  # 150 minutes
     entry = PointsEntry.objects.get(record=served.record)
     assert entry.delta == 2 and entry.volunteer == served.rider
 
@@ -212,9 +214,9 @@ def test_only_organisers_of_the_area_approve(world: World, served: Served, perso
 
 
 def test_approving_twice_is_stale(world: World, served: Served) -> None:
-    hours.approve_record(actor=world.grid1_worker, record=served.record)
+    hours.approve_record(actor=world.grid1_worker, scope=SYSTEM_SCOPE, record=served.record)
     with pytest.raises(DomainError) as error:
-        hours.approve_record(actor=world.grid1_worker, record=served.record)
+        hours.approve_record(actor=world.grid1_worker, scope=SYSTEM_SCOPE, record=served.record)
     assert error.value.code == "stale"
 
 
@@ -232,7 +234,7 @@ def test_approve_all_skips_records_with_an_open_correction(world: World, served:
     done = hours.approve_all(actor=world.grid1_worker, activity=served.activity, scope=scope_of(world.grid1_worker))
     assert [r.pk for r in done.approved] == [served.record.pk] and done.skipped == 1
     with pytest.raises(DomainError) as error:
-        hours.approve_record(actor=world.grid1_worker, record=served.other)
+        hours.approve_record(actor=world.grid1_worker, scope=SYSTEM_SCOPE, record=served.other)
     assert error.value.field == "corrections"
 
 
@@ -288,13 +290,15 @@ def test_an_approved_correction_sets_the_minutes_and_keeps_the_history(world: Wo
     entry = AuditEntry.objects.get(action="hours.correction_approved")
     assert entry.detail["from"] == 60 and entry.detail["to"] == 90
     with pytest.raises(DomainError) as error:
-        hours.decide_correction(actor=world.grid1_worker, correction=correction, approve=False)
+        hours.decide_correction(actor=world.grid1_worker, scope=SYSTEM_SCOPE, correction=correction, approve=False)
     assert error.value.code == "stale"
 
 
 def test_a_declined_correction_keeps_the_minutes(world: World, served: Served) -> None:
     correction = hours.request_correction(actor=world.resident, record=served.other, minutes=90, reason="原因")
-    hours.decide_correction(actor=world.community_admin, correction=correction, approve=False, note="签到记录为准")
+    hours.decide_correction(
+        actor=world.community_admin, scope=SYSTEM_SCOPE, correction=correction, approve=False, note="签到记录为准"
+    )
     served.other.refresh_from_db()
     correction.refresh_from_db()
     assert served.other.minutes == 60 and correction.state == HoursCorrection.State.DECLINED
@@ -354,7 +358,7 @@ def test_a_community_sets_its_own_star_levels(world: World, served: Served) -> N
     assert star_hours(world.community) == (1, 2, 3, 4, 5)
     assert star_hours(world.other_community) == DEFAULT_STAR_HOURS
     assert stars_for(served.rider) == 0  # nothing approved yet
-    hours.approve_record(actor=world.grid1_worker, record=served.record)  # 2.5 hours
+    hours.approve_record(actor=world.grid1_worker, scope=SYSTEM_SCOPE, record=served.record)  # 2.5 hours
     assert hours_total(served.rider) == Decimal("2.5")
     assert stars_for(served.rider) == 2
     standing = standing_of(served.rider)
@@ -364,7 +368,7 @@ def test_a_community_sets_its_own_star_levels(world: World, served: Served) -> N
 @pytest.mark.parametrize("bad", [[1, 2, 3, 4], [5, 4, 3, 2, 1], [0, 1, 2, 3, 4], "100", [1, 2, 3, 4, True]])
 def test_star_levels_refuse_bad_input(world: World, bad: Any) -> None:
     with pytest.raises(DomainError) as error:
-        hours.set_star_levels(actor=world.community_admin, community=world.community, hours=bad)
+        hours.set_star_levels(actor=world.community_admin, scope=SYSTEM_SCOPE, community=world.community, hours=bad)
     assert error.value.field == "hours"
     assert not StarLevels.objects.exists()
 
@@ -390,7 +394,7 @@ def pdf_text(content: bytes) -> bytes:
 
 
 def test_the_certificate_lists_the_approved_records(world: World, served: Served) -> None:
-    hours.approve_record(actor=world.grid1_worker, record=served.record)
+    hours.approve_record(actor=world.grid1_worker, scope=SYSTEM_SCOPE, record=served.record)
     certificate = certificate_for(served.rider, today=date(2024, 12, 1))
     assert certificate.name == "李小龙"
     assert certificate.total_hours == Decimal("2.5")
@@ -403,7 +407,7 @@ def test_the_certificate_lists_the_approved_records(world: World, served: Served
 def test_the_word_certificate_opens(world: World, served: Served) -> None:
     from docx import Document
 
-    hours.approve_record(actor=world.grid1_worker, record=served.record)
+    hours.approve_record(actor=world.grid1_worker, scope=SYSTEM_SCOPE, record=served.record)
     document = Document(BytesIO(render_docx(certificate_for(served.rider))))
     text = "\n".join(p.text for p in document.paragraphs)
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
@@ -412,7 +416,7 @@ def test_the_word_certificate_opens(world: World, served: Served) -> None:
 
 
 def test_the_pdf_certificate_opens(world: World, served: Served) -> None:
-    hours.approve_record(actor=world.grid1_worker, record=served.record)
+    hours.approve_record(actor=world.grid1_worker, scope=SYSTEM_SCOPE, record=served.record)
     content = render_pdf(certificate_for(served.rider))
     assert content.startswith(b"%PDF")
     assert b"total 2.5 h" in pdf_text(content)

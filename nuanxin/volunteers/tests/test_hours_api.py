@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from nuanxin.core.models import AuditEntry
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.hours import actions as hours
 from nuanxin.volunteers.models import HoursCorrection, ServiceRecord
 from nuanxin.volunteers.tests.test_hours import Served, served  # noqa: F401
@@ -26,7 +26,7 @@ def post(client: Any, path: str, payload: dict[str, Any] | None = None) -> Any:
 
 
 def test_my_hours(client_for: Any, world: World, served: Served) -> None:
-    hours.approve_record(actor=world.grid1_worker, record=served.record)
+    hours.approve_record(actor=world.grid1_worker, scope=SYSTEM_SCOPE, record=served.record)
     body = client_for("rider").get(f"{API}/mine").json()
     assert body["registered"] is True
     assert body["minutes"] == 150 and body["hours"] == "2.5" and body["stars"] == 0
@@ -144,7 +144,7 @@ def test_deciding_a_correction_over_the_api(client_for: Any, world: World, serve
 
 
 def test_certificates_over_the_api(client_for: Any, world: World, served: Served) -> None:
-    hours.approve_record(actor=world.grid1_worker, record=served.record)
+    hours.approve_record(actor=world.grid1_worker, scope=SYSTEM_SCOPE, record=served.record)
     own = client_for("rider").get(f"{API}/certificate.pdf")
     assert own.status_code == 200 and own.content.startswith(b"%PDF")
     staff = client_for("grid1_worker").get(f"{API}/volunteers/{served.rider.pk}/certificate.docx")

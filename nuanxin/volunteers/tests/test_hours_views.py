@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from nuanxin.core.models import AuditEntry
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.hours import actions as hours
 from nuanxin.volunteers.hours.queries import DEFAULT_STAR_HOURS, star_hours, stars_for
 from nuanxin.volunteers.models import HoursCorrection, ServiceRecord, StarLevels
@@ -32,7 +32,7 @@ def html(response: Any) -> str:
 def test_my_hours_shows_records_total_and_stars(
     client_for: Any, world: World, served: Served, django_assert_max_num_queries: Any
 ) -> None:
-    hours.approve_record(actor=world.grid1_worker, record=served.record)
+    hours.approve_record(actor=world.grid1_worker, scope=SYSTEM_SCOPE, record=served.record)
     client = client_for("rider")
     with django_assert_max_num_queries(11):
         response = client.get(url("mine"))
@@ -182,7 +182,7 @@ def test_deciding_is_denied_to_others(client_for: Any, world: World, served: Ser
 def test_my_certificate_in_word_and_pdf(client_for: Any, world: World, served: Served) -> None:
     from docx import Document
 
-    hours.approve_record(actor=world.grid1_worker, record=served.record)
+    hours.approve_record(actor=world.grid1_worker, scope=SYSTEM_SCOPE, record=served.record)
     client = client_for("rider")
     word = client.get(url("certificate_docx"))
     assert word.status_code == 200 and "attachment" in word["Content-Disposition"]
@@ -267,7 +267,7 @@ def test_star_levels_of_another_community_are_404(client_for: Any, world: World)
 
 
 def test_setting_star_levels_changes_the_volunteers_stars(client_for: Any, world: World, served: Served) -> None:
-    hours.approve_record(actor=world.grid1_worker, record=served.record)  # 2.5 hours
+    hours.approve_record(actor=world.grid1_worker, scope=SYSTEM_SCOPE, record=served.record)  # 2.5 hours
     assert stars_for(served.rider) == 0
     client = client_for("community_admin")
     response = client.post(url("stars"), {"community": world.community.pk, **stars_form(1, 2, 3, 4, 5)})

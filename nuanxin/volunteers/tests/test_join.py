@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from nuanxin.accounts.models import User
+from nuanxin.accounts.scope import scope_of
 from nuanxin.core import notifications
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
@@ -92,7 +93,12 @@ def test_join_page_is_for_visitors(world: World, client_for) -> None:
     # Signed in already: a volunteer goes home, anyone else to the registration form.
     assert client_for("stranger").get(URL)["Location"] == reverse("volunteers:register")
     signups.register_volunteer(
-        actor=world.resident, user=world.resident, name="欧阳娜娜", phone="13912345678", group="resident"
+        actor=world.resident,
+        scope=scope_of(world.resident),
+        user=world.resident,
+        name="欧阳娜娜",
+        phone="13912345678",
+        group="resident",
     )
     assert client_for("resident").get(URL)["Location"] == reverse("field")
 
@@ -229,7 +235,13 @@ def test_codes_to_one_number_are_limited(world: World, settings) -> None:
 
 def _existing_volunteer(world: World) -> None:
     signups.register_volunteer(
-        actor=world.rider, user=world.rider, name="何伟", phone="13700001111", group="rider", home_grid=world.grid1
+        actor=world.rider,
+        scope=scope_of(world.rider),
+        user=world.rider,
+        name="何伟",
+        phone="13700001111",
+        group="rider",
+        home_grid=world.grid1,
     )
 
 

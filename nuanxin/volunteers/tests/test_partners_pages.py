@@ -10,10 +10,11 @@ from django.urls import reverse
 
 from nuanxin.accounts.actions import create_user
 from nuanxin.accounts.models import RoleGrant
+from nuanxin.accounts.scope import scope_of
 from nuanxin.core.models import AuditEntry
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Place
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.models import Partner
 from nuanxin.volunteers.signups import actions as signups
 
@@ -29,18 +30,31 @@ class Partners:
 
 @pytest.fixture
 def partners(world: World) -> Partners:
-    shop_place = territory_actions.create_place(actor=None, kind="merchant", name="好味面馆", lng=102.7008, lat=24.9808)
-    far_place = territory_actions.create_place(actor=None, kind="merchant", name="远方超市", lng=102.7105, lat=24.9905)
-    platform = signups.create_partner(actor=world.system_admin, name="美团外卖", kind="platform")
-    shop = signups.create_partner(actor=world.system_admin, name="好味面馆", kind="merchant", place=shop_place)
-    far = signups.create_partner(actor=world.system_admin, name="远方超市", kind="merchant", place=far_place)
+    shop_place = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="merchant", name="好味面馆", lng=102.7008, lat=24.9808
+    )
+    far_place = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="merchant", name="远方超市", lng=102.7105, lat=24.9905
+    )
+    platform = signups.create_partner(
+        actor=world.system_admin, scope=scope_of(world.system_admin), name="美团外卖", kind="platform"
+    )
+    shop = signups.create_partner(
+        actor=world.system_admin, scope=scope_of(world.system_admin), name="好味面馆", kind="merchant", place=shop_place
+    )
+    far = signups.create_partner(
+        actor=world.system_admin, scope=scope_of(world.system_admin), name="远方超市", kind="merchant", place=far_place
+    )
     world.partner.display_name = "王小明"
     world.partner.save(update_fields=["display_name"])
-    signups.add_representative(actor=world.system_admin, partner=shop, user=world.partner)
+    signups.add_representative(
+        actor=world.system_admin, scope=scope_of(world.system_admin), partner=shop, user=world.partner
+    )
     for n, grid in enumerate([world.grid1, world.grid1, world.other_grid]):
         user = create_user(actor=None, username=f"p{n}", password=None)
         signups.register_volunteer(
             actor=user,
+            scope=scope_of(user),
             user=user,
             name="骑手甲",
             phone=f"1360000000{n}",
@@ -164,7 +178,9 @@ def test_staff_without_accounts_manage_cannot_add_a_representative(
 ) -> None:
     """Making someone a representative grants a role: accounts.manage where the partner is,
     even for staff who keep the partner (volunteers.manage at its place)."""
-    station = signups.create_partner(actor=world.system_admin, name="驿站伙伴", kind="unit", place=world.station)
+    station = signups.create_partner(
+        actor=world.system_admin, scope=scope_of(world.system_admin), name="驿站伙伴", kind="unit", place=world.station
+    )
     target = station if persona == "grid2_worker" else partners.shop  # a partner they keep
     url = reverse("volunteers:partner", args=[target.pk])
     client = client_for(persona)
@@ -277,7 +293,7 @@ def test_api_partner_creation_needs_partners_manage(partners: Partners, client_f
 def test_api_grid_worker_cannot_make_anyone_a_representative(partners: Partners, world: World, client_for) -> None:
     """The probe's finding: grid2-worker made itself and the system admin representatives."""
     station_partner = signups.create_partner(
-        actor=world.system_admin, name="驿站伙伴", kind="unit", place=world.station
+        actor=world.system_admin, scope=scope_of(world.system_admin), name="驿站伙伴", kind="unit", place=world.station
     )  # the station lies in grid 2, where grid2-worker holds volunteers.manage
     url = f"{API}/partners/{station_partner.pk}/representatives"
     for user in (world.grid2_worker, world.system_admin, world.stranger):

@@ -14,7 +14,7 @@ from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.cases.models import Case, CaseClass
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import (
     Activity,
@@ -53,7 +53,7 @@ def volunteer(user: Any, name: str, grid: Any, n: int) -> Volunteer:
 
 @pytest.fixture
 def pw(world: World) -> PointsWorld:
-    points.install_default_rules(actor=None)
+    points.install_default_rules(actor=None, scope=SYSTEM_SCOPE)
     partner = Partner.objects.create(name="好味餐厅", kind=Partner.Kind.MERCHANT)
     partner.representatives.add(world.partner)
     admin = world.community_admin
@@ -62,9 +62,12 @@ def pw(world: World) -> PointsWorld:
         resident=volunteer(world.resident, "王芳", world.grid2, 2),
         outsider=volunteer(world.stranger, "赵六", world.other_grid, 3),
         partner=partner,
-        soap=points.create_reward(actor=admin, name="洗衣皂", kind="goods", points=10, stock=5, area=world.community),
+        soap=points.create_reward(
+            actor=admin, scope=SYSTEM_SCOPE, name="洗衣皂", kind="goods", points=10, stock=5, area=world.community
+        ),
         meal=points.create_reward(
             actor=admin,
+            scope=SYSTEM_SCOPE,
             name="骑手爱心餐",
             kind="meal_voucher",
             points=20,
@@ -73,10 +76,17 @@ def pw(world: World) -> PointsWorld:
             provider=partner,
         ),
         elsewhere=points.create_reward(
-            actor=world.other_admin, name="毛巾", kind="goods", points=5, stock=9, area=world.other_community
+            actor=world.other_admin,
+            scope=SYSTEM_SCOPE,
+            name="毛巾",
+            kind="goods",
+            points=5,
+            stock=9,
+            area=world.other_community,
         ),
         activity=create_activity(
             actor=world.grid1_worker,
+            scope=SYSTEM_SCOPE,
             kind="cleanup",
             title="楼道杂物清理",
             area=world.grid1,
@@ -102,6 +112,7 @@ def grant(world: World, pw: PointsWorld, vol: Volunteer, amount: int) -> None:
     """Give a volunteer `amount` points through approved hours (one point an hour)."""
     activity = create_activity(
         actor=world.community_admin,
+        scope=SYSTEM_SCOPE,
         kind="festival",
         title="中秋游园",
         area=world.community,
@@ -138,12 +149,12 @@ def test_default_rules_are_one_point_an_hour_and_five_for_a_hazard_report(pw: Po
     rules = {r.kind: (r.per_hour, r.bonus) for r in PointsRule.objects.all()}
     assert rules["cleanup"] == rules["fire_check"] == rules["charity_meal"] == (1, 0)
     assert rules["hazard_report"] == (0, 5)
-    assert points.install_default_rules(actor=None) == []  # twice: nothing new
+    assert points.install_default_rules(actor=None, scope=SYSTEM_SCOPE) == []  # twice: nothing new
 
 
 def test_installing_keeps_rules_already_set(world: World) -> None:
-    points.set_points_rule(actor=world.community_admin, kind="cleanup", per_hour=3, bonus=2)
-    points.install_default_rules(actor=None)
+    points.set_points_rule(actor=world.community_admin, scope=SYSTEM_SCOPE, kind="cleanup", per_hour=3, bonus=2)
+    points.install_default_rules(actor=None, scope=SYSTEM_SCOPE)
     assert PointsRule.objects.get(kind="cleanup").per_hour == 3
 
 
@@ -153,9 +164,9 @@ def test_setting_a_rule_is_audited_and_checked(world: World) -> None:
     assert (rule.per_hour, rule.bonus) == (2, 5)
     entry = AuditEntry.objects.get(action="points.rule_set")
     assert entry.detail["per_hour"] == 2 and entry.detail["before"] is None
-    refused("kind", points.set_points_rule, actor=None, kind="nonsense", per_hour=1, bonus=0)
-    refused("per_hour", points.set_points_rule, actor=None, kind="cleanup", per_hour=-1, bonus=0)
-    refused("bonus", points.set_points_rule, actor=None, kind="cleanup", per_hour=1, bonus=100000)
+    refused("kind", points.set_points_rule, actor=None, scope=SYSTEM_SCOPE, kind="nonsense", per_hour=1, bonus=0)
+    refused("per_hour", points.set_points_rule, actor=None, scope=SYSTEM_SCOPE, kind="cleanup", per_hour=-1, bonus=0)
+    refused("bonus", points.set_points_rule, actor=None, scope=SYSTEM_SCOPE, kind="cleanup", per_hour=1, bonus=100000)
 
 
 def test_a_grid_worker_does_not_change_the_rules(world: World) -> None:
@@ -187,7 +198,7 @@ def test_service_points_are_rounded_down_once_per_record(world: World, pw: Point
 
 
 def test_the_bonus_is_added_and_the_rule_of_the_kind_applies(world: World, pw: PointsWorld) -> None:
-    points.set_points_rule(actor=None, kind="cleanup", per_hour=3, bonus=4)
+    points.set_points_rule(actor=None, scope=SYSTEM_SCOPE, kind="cleanup", per_hour=3, bonus=4)
     entry = points.award_service_points(actor=None, record=served(pw.activity, pw.rider, 45))
     assert entry is not None and entry.delta == 3 * 45 // 60 + 4
 
@@ -274,7 +285,7 @@ def test_redeeming_beyond_the_stock_names_stock_and_writes_nothing(world: World,
 
 def test_an_inactive_or_foreign_reward_is_refused(world: World, pw: PointsWorld) -> None:
     grant(world, pw, pw.rider, 100)
-    points.update_reward(actor=world.community_admin, reward=pw.soap, stock=5, active=False)
+    points.update_reward(actor=world.community_admin, scope=SYSTEM_SCOPE, reward=pw.soap, stock=5, active=False)
     refused("reward", points.redeem, actor=world.rider, reward=pw.soap)
     refused("reward", points.redeem, actor=world.rider, reward=pw.elsewhere)
 
@@ -293,14 +304,14 @@ def test_cancelling_refunds_and_restores_the_stock_once(world: World, pw: Points
     assert Redemption.objects.get(pk=redemption.pk).state == "cancelled"
     assert [e.delta for e in ledger(pw.rider)] == [20, -20, 30]
     refused("redemption", points.cancel_redemption, actor=world.rider, redemption=redemption)
-    refused("code", points.confirm_redemption, actor=world.partner, code=redemption.code)
+    refused("code", points.confirm_redemption, actor=world.partner, scope=scope_of(world.partner), code=redemption.code)
 
 
 def test_only_the_holder_cancels_and_not_after_confirmation(world: World, pw: PointsWorld) -> None:
     grant(world, pw, pw.rider, 30)
     redemption = points.redeem(actor=world.rider, reward=pw.meal)
     refused("redemption", points.cancel_redemption, actor=world.resident, redemption=redemption)
-    points.confirm_redemption(actor=world.partner, code=redemption.code)
+    points.confirm_redemption(actor=world.partner, scope=scope_of(world.partner), code=redemption.code)
     refused("redemption", points.cancel_redemption, actor=world.rider, redemption=redemption)
 
 
@@ -311,9 +322,11 @@ def test_the_providers_representative_confirms_a_meal_voucher_once(world: World,
     grant(world, pw, pw.rider, 30)
     redemption = points.redeem(actor=world.rider, reward=pw.meal)
     typed = f" {redemption.code[:5].lower()}-{redemption.code[5:]} "
-    done = points.confirm_redemption(actor=world.partner, code=typed)
+    done = points.confirm_redemption(actor=world.partner, scope=scope_of(world.partner), code=typed)
     assert done.state == "confirmed" and done.confirmed_by == world.partner and done.confirmed_at is not None
-    error = refused("code", points.confirm_redemption, actor=world.partner, code=redemption.code)
+    error = refused(
+        "code", points.confirm_redemption, actor=world.partner, scope=scope_of(world.partner), code=redemption.code
+    )
     assert error.code == "used"
 
 
@@ -321,16 +334,37 @@ def test_staff_confirm_the_communitys_own_rewards_but_not_a_partners(world: Worl
     grant(world, pw, pw.rider, 40)
     soap = points.redeem(actor=world.rider, reward=pw.soap)
     meal = points.redeem(actor=world.rider, reward=pw.meal)
-    unknown = refused("code", points.confirm_redemption, actor=world.community_staff, code=meal.code)
+    unknown = refused(
+        "code",
+        points.confirm_redemption,
+        actor=world.community_staff,
+        scope=scope_of(world.community_staff),
+        code=meal.code,
+    )
     assert (
         unknown.message
-        == refused("code", points.confirm_redemption, actor=world.community_staff, code="ZZZZZZZZZZ").message
+        == refused(
+            "code",
+            points.confirm_redemption,
+            actor=world.community_staff,
+            scope=scope_of(world.community_staff),
+            code="ZZZZZZZZZZ",
+        ).message
     )
-    refused("code", points.confirm_redemption, actor=world.other_admin, code=soap.code)
-    refused("code", points.confirm_redemption, actor=world.partner, code=soap.code)
-    refused("code", points.confirm_redemption, actor=world.rider, code=soap.code)
-    refused("code", points.confirm_redemption, actor=world.grid2_worker, code=soap.code)  # a grid's reach only
-    assert points.confirm_redemption(actor=world.community_staff, code=soap.code).state == "confirmed"
+    refused(
+        "code", points.confirm_redemption, actor=world.other_admin, scope=scope_of(world.other_admin), code=soap.code
+    )
+    refused("code", points.confirm_redemption, actor=world.partner, scope=scope_of(world.partner), code=soap.code)
+    refused("code", points.confirm_redemption, actor=world.rider, scope=scope_of(world.rider), code=soap.code)
+    refused(
+        "code", points.confirm_redemption, actor=world.grid2_worker, scope=scope_of(world.grid2_worker), code=soap.code
+    )  # a grid's reach only
+    assert (
+        points.confirm_redemption(
+            actor=world.community_staff, scope=scope_of(world.community_staff), code=soap.code
+        ).state
+        == "confirmed"
+    )
 
 
 # The ledger is append-only
@@ -378,7 +412,7 @@ def test_creating_a_reward_checks_its_fields_and_the_scope(world: World, pw: Poi
         None, points.update_reward, actor=world.grid1_worker, scope=scope, reward=pw.soap, stock=9, active=True
     )
     assert error.code == "forbidden"
-    refused("stock", points.update_reward, actor=None, reward=pw.soap, stock=-3, active=True)
+    refused("stock", points.update_reward, actor=None, scope=SYSTEM_SCOPE, reward=pw.soap, stock=-3, active=True)
 
 
 # The demo

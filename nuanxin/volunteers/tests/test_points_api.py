@@ -5,7 +5,7 @@ and confirming; allowed and denied for each, refusals naming the field and writi
 import json
 from typing import Any
 
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.models import PointsEntry, Redemption
 from nuanxin.volunteers.points import actions as points
 from nuanxin.volunteers.points.queries import balance
@@ -74,7 +74,7 @@ def test_redeem_refusals_name_the_field_and_write_nothing(client_for: Any, world
     missing = post(client, "/vouchers", {"reward_id": 999999})
     assert missing.status_code == 400 and missing.json()["field"] == "reward_id"
     assert post(client, "/vouchers", {"reward_id": "soap"}).status_code == 422
-    points.update_reward(actor=None, reward=pw.soap, stock=0, active=True)
+    points.update_reward(actor=None, scope=SYSTEM_SCOPE, reward=pw.soap, stock=0, active=True)
     hidden = post(client, "/vouchers", {"reward_id": pw.soap.pk})
     assert hidden.status_code == 400 and hidden.json()["field"] == "stock"
     assert (PointsEntry.objects.count(), Redemption.objects.count()) == before

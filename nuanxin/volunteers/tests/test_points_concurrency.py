@@ -12,8 +12,9 @@ from django.db import connection, connections
 from django.db.models import Sum
 
 from nuanxin.accounts import actions as account_actions
+from nuanxin.accounts.scope import scope_of
 from nuanxin.core.errors import DomainError
-from nuanxin.testing import PASSWORD, build_world
+from nuanxin.testing import PASSWORD, SYSTEM_SCOPE, build_world
 from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Attendance, PointsEntry, Redemption, Reward, ServiceRecord, Volunteer
 from nuanxin.volunteers.points import actions as points
@@ -53,12 +54,13 @@ def at_once(count: int, work: Callable[[int], Any]) -> list[str]:
 
 def _setup() -> tuple[Any, Volunteer, Reward]:
     world = build_world()
-    points.install_default_rules(actor=None)
+    points.install_default_rules(actor=None, scope=SYSTEM_SCOPE)
     rider = Volunteer.objects.create(
         user=world.rider, name="李小明", phone="13800000001", phone_index="c-1", group="rider", home_grid=world.grid1
     )
     activity = create_activity(
         actor=world.community_admin,
+        scope=SYSTEM_SCOPE,
         kind="cleanup",
         title="清理",
         area=world.grid1,
@@ -70,7 +72,9 @@ def _setup() -> tuple[Any, Volunteer, Reward]:
         attendance=attendance, activity=activity, volunteer=rider, minutes=30 * 60, state="approved"
     )
     points.award_service_points(actor=world.community_admin, record=record)  # 30 points
-    soap = points.create_reward(actor=None, name="洗衣皂", kind="goods", points=10, stock=100, area=world.community)
+    soap = points.create_reward(
+        actor=None, scope=SYSTEM_SCOPE, name="洗衣皂", kind="goods", points=10, stock=100, area=world.community
+    )
     return world, rider, soap
 
 
@@ -94,7 +98,12 @@ def test_twenty_redemptions_with_a_balance_for_three_give_exactly_three() -> Non
 def test_twenty_confirmations_of_one_code_give_exactly_one() -> None:
     world, rider, soap = _setup()
     code = points.redeem(actor=world.rider, reward=soap).code
-    outcomes = at_once(20, lambda i: points.confirm_redemption(actor=world.community_staff, code=code))
+    outcomes = at_once(
+        20,
+        lambda i: points.confirm_redemption(
+            actor=world.community_staff, scope=scope_of(world.community_staff), code=code
+        ),
+    )
     assert outcomes.count("won") == 1 and outcomes.count("code") == 19, outcomes
     assert Redemption.objects.get(code=code).state == "confirmed"
 
@@ -102,7 +111,9 @@ def test_twenty_confirmations_of_one_code_give_exactly_one() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_stock_of_two_goes_to_exactly_two_volunteers() -> None:
     world, rider, soap = _setup()
-    meal = points.create_reward(actor=None, name="爱心餐", kind="meal_voucher", points=1, stock=2, area=world.community)
+    meal = points.create_reward(
+        actor=None, scope=SYSTEM_SCOPE, name="爱心餐", kind="meal_voucher", points=1, stock=2, area=world.community
+    )
     users = [world.rider]
     for i in range(9):
         user = account_actions.create_user(actor=None, username=f"rider-{i}", password=PASSWORD, display_name=f"r{i}")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from nuanxin.core.models import AuditEntry
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.models import PointsEntry, PointsRule, Redemption, Reward
 from nuanxin.volunteers.points import actions as points
 from nuanxin.volunteers.points.queries import balance
@@ -196,7 +196,9 @@ def test_staff_see_and_add_rewards_of_their_area(
     client = client_for("community_staff")
     client.get(CATALOGUE)  # the session's first request
     for i in range(5):
-        points.create_reward(actor=None, name=f"奖品{i}", kind="goods", points=5, stock=1, area=world.grid1)
+        points.create_reward(
+            actor=None, scope=SYSTEM_SCOPE, name=f"奖品{i}", kind="goods", points=5, stock=1, area=world.grid1
+        )
     with django_assert_max_num_queries(11):
         page = client.get(CATALOGUE)
     assert page.status_code == 200

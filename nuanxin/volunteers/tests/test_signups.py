@@ -16,7 +16,8 @@ from nuanxin.accounts.scope import scope_of
 from nuanxin.core.audit import SYSTEM
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry, Notification
-from nuanxin.testing import World
+from nuanxin.core.scoping import Scope
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Activity, Attendance, Participant, Partner, ServiceRecord, SignUp, Volunteer
 from nuanxin.volunteers.signups import actions as signups
@@ -49,6 +50,7 @@ def volunteering(world: World) -> Volunteering:
     now = local(day - timedelta(days=7), 8)
     cleanup = create_activity(
         actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
         kind="cleanup",
         title="楼道杂物清理",
         area=world.grid1,
@@ -58,6 +60,7 @@ def volunteering(world: World) -> Volunteering:
     )
     signups.publish_activity(
         actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
         activity=cleanup,
         start_time=time(9),
         end_time=time(11),
@@ -67,10 +70,17 @@ def volunteering(world: World) -> Volunteering:
         now=now,
     )
     draft = create_activity(
-        actor=world.grid1_worker, kind="festival", title="中秋游园", area=world.grid1, starts_on=day, ends_on=day
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        kind="festival",
+        title="中秋游园",
+        area=world.grid1,
+        starts_on=day,
+        ends_on=day,
     )
     rider = signups.register_volunteer(
         actor=world.rider,
+        scope=scope_of(world.rider),
         user=world.rider,
         name="何伟",
         phone="13812345678",
@@ -79,7 +89,12 @@ def volunteering(world: World) -> Volunteering:
         home_grid=world.grid1,
     )
     resident = signups.register_volunteer(
-        actor=world.resident, user=world.resident, name="欧阳娜娜", phone="13912345678", group="resident"
+        actor=world.resident,
+        scope=scope_of(world.resident),
+        user=world.resident,
+        name="欧阳娜娜",
+        phone="13912345678",
+        group="resident",
     )
     cleanup.refresh_from_db()
     return Volunteering(day=day, cleanup=cleanup, draft=draft, rider=rider, resident=resident, now=now)
@@ -88,7 +103,12 @@ def volunteering(world: World) -> Volunteering:
 def volunteer(n: int, group: str = "resident") -> Volunteer:
     user = make_user(f"vol{n}")
     return signups.register_volunteer(
-        actor=user, user=user, name=f"志愿者{'甲乙丙丁戊己庚辛壬癸'[n % 10]}", phone=f"137{n:08d}", group=group
+        actor=user,
+        scope=scope_of(user),
+        user=user,
+        name=f"志愿者{'甲乙丙丁戊己庚辛壬癸'[n % 10]}",
+        phone=f"137{n:08d}",
+        group=group,
     )
 
 
@@ -98,7 +118,9 @@ def volunteer(n: int, group: str = "resident") -> Volunteer:
 @pytest.mark.parametrize("name", ["何伟", "欧阳娜娜", "阿卜杜热合曼·买买提", "王", "Anna Müller", "玛丽·居里"])
 def test_names_of_any_script_and_length_are_accepted(world: World, name: str) -> None:
     user = make_user("someone")
-    v = signups.register_volunteer(actor=user, user=user, name=name, phone="13700000001", group="resident")
+    v = signups.register_volunteer(
+        actor=user, scope=scope_of(user), user=user, name=name, phone="13700000001", group="resident"
+    )
     assert v.name == name
 
 
@@ -106,7 +128,9 @@ def test_names_of_any_script_and_length_are_accepted(world: World, name: str) ->
 def test_bad_names_are_refused_naming_the_field(world: World, name: str) -> None:
     user = make_user("someone")
     with pytest.raises(DomainError) as exc:
-        signups.register_volunteer(actor=user, user=user, name=name, phone="13700000001", group="resident")
+        signups.register_volunteer(
+            actor=user, scope=scope_of(user), user=user, name=name, phone="13700000001", group="resident"
+        )
     assert exc.value.field == "name"
     assert not Volunteer.objects.exists()
 
@@ -120,11 +144,19 @@ def test_phone_is_encrypted_indexed_and_registers_once(volunteering: Volunteerin
     assert Volunteer.objects.get(pk=volunteering.rider.pk).phone == "13812345678"
     other = make_user("other")
     with pytest.raises(DomainError) as exc:
-        signups.register_volunteer(actor=other, user=other, name="李雷", phone="138-1234-5678", group="resident")
+        signups.register_volunteer(
+            actor=other, scope=scope_of(other), user=other, name="李雷", phone="138-1234-5678", group="resident"
+        )
     assert exc.value.field == "phone"
     with pytest.raises(DomainError) as exc:
         signups.register_volunteer(
-            actor=world.rider, user=world.rider, name="何伟", phone="13800000000", group="rider", home_grid=world.grid1
+            actor=world.rider,
+            scope=scope_of(world.rider),
+            user=world.rider,
+            name="何伟",
+            phone="13800000000",
+            group="rider",
+            home_grid=world.grid1,
         )
     assert exc.value.field == "user"
     assert Volunteer.objects.count() == 2
@@ -144,7 +176,7 @@ def test_bad_registration_input_names_the_field(world: World, changes: dict, fie
     user = make_user("newrider")
     data = {"name": "张三", "phone": "13700000002", "group": "rider", "home_grid": world.grid1} | changes
     with pytest.raises(DomainError) as exc:
-        signups.register_volunteer(actor=user, user=user, **data)
+        signups.register_volunteer(actor=user, scope=scope_of(user), user=user, **data)
     assert exc.value.field == field
     assert not Volunteer.objects.exists()
 
@@ -152,12 +184,24 @@ def test_bad_registration_input_names_the_field(world: World, changes: dict, fie
 def test_a_rider_becomes_a_mobile_reporter_of_the_home_grids_community(world: World) -> None:
     user = make_user("newrider")
     signups.register_volunteer(
-        actor=user, user=user, name="张三", phone="13700000003", group="courier", home_grid=world.grid2
+        actor=user,
+        scope=scope_of(user),
+        user=user,
+        name="张三",
+        phone="13700000003",
+        group="courier",
+        home_grid=world.grid2,
     )
     assert user.role_grants.filter(role="mobile_reporter", area=world.community).exists()
     resident = make_user("newresident")
     signups.register_volunteer(
-        actor=resident, user=resident, name="李四", phone="13700000004", group="resident", home_grid=world.grid2
+        actor=resident,
+        scope=scope_of(resident),
+        user=resident,
+        name="李四",
+        phone="13700000004",
+        group="resident",
+        home_grid=world.grid2,
     )
     assert not resident.role_grants.exists()
     entry = AuditEntry.objects.filter(action="volunteers.registered").last()
@@ -206,12 +250,18 @@ def test_partners_and_representatives(world: World) -> None:
         actor=world.community_admin, scope=scope_of(world.community_admin), name="美团外卖", kind="platform"
     )
     with pytest.raises(DomainError) as exc:
-        signups.create_partner(actor=world.community_admin, name="美团外卖", kind="platform")
+        signups.create_partner(
+            actor=world.community_admin, scope=scope_of(world.community_admin), name="美团外卖", kind="platform"
+        )
     assert exc.value.field == "name"
-    signups.add_representative(actor=world.community_admin, partner=partner, user=world.partner)
+    signups.add_representative(
+        actor=world.community_admin, scope=scope_of(world.community_admin), partner=partner, user=world.partner
+    )
     assert list(partner.representatives.all()) == [world.partner]
     with pytest.raises(DomainError) as exc:
-        signups.add_representative(actor=world.community_admin, partner=partner, user=world.partner)
+        signups.add_representative(
+            actor=world.community_admin, scope=scope_of(world.community_admin), partner=partner, user=world.partner
+        )
     assert exc.value.field == "user"
     unit = signups.create_partner(
         actor=world.community_admin,
@@ -233,30 +283,39 @@ def test_partners_and_representatives(world: World) -> None:
 
 @pytest.mark.parametrize("persona", ["grid2_worker", "community_staff", "street_staff", "rider", "stranger"])
 def test_keeping_partners_fails_closed_without_the_permissions(world: World, persona: str) -> None:
-    """No scope given is no pass: the actor's own scope is used. A grid worker keeps
-    volunteers (volunteers.manage) but adds no partner (partners.manage) and grants no role
-    (accounts.manage), even where the partner's place lies in their grid."""
+    """A grid worker keeps volunteers (volunteers.manage) but adds no partner (partners.manage)
+    and grants no role (accounts.manage), even where the partner's place lies in their grid;
+    and a caller that leaves the scope out is refused before anything is read."""
     actor = world.users[persona]
+    scope = scope_of(actor)
     with pytest.raises(DomainError) as exc:
-        signups.create_partner(actor=actor, name="网格伙伴", kind="unit", place=world.station)
+        signups.create_partner(actor=actor, scope=scope, name="网格伙伴", kind="unit", place=world.station)
     assert exc.value.code in ("forbidden", "invalid")
     with pytest.raises(DomainError) as exc:
-        signups.create_partner(actor=None, name="无人伙伴", kind="platform")
+        signups.create_partner(actor=actor, scope=scope, name="无人伙伴", kind="platform")
     assert exc.value.code == "forbidden"
-    unit = signups.create_partner(actor=world.community_admin, name="驿站", kind="unit", place=world.station)
+    with pytest.raises(TypeError):
+        signups.create_partner(actor=actor, name="无人伙伴", kind="platform")  # type: ignore[call-arg]
+    unit = signups.create_partner(
+        actor=world.community_admin,
+        scope=scope_of(world.community_admin),
+        name="驿站",
+        kind="unit",
+        place=world.station,
+    )
     for user in (actor, world.system_admin, world.stranger):
         with pytest.raises(DomainError) as exc:
-            signups.add_representative(actor=actor, partner=unit, user=user)
+            signups.add_representative(actor=actor, scope=scope, partner=unit, user=user)
         assert exc.value.code == "forbidden"
     with pytest.raises(DomainError):
-        signups.add_representative(actor=None, partner=unit, user=world.stranger)
+        signups.add_representative(actor=None, scope=Scope(), partner=unit, user=world.stranger)
     assert not unit.representatives.exists()
     assert not RoleGrant.objects.filter(role="partner_rep", unit=world.station).exclude(user=world.partner).exists()
 
 
 def test_the_system_keeps_partners_only_when_named(world: World) -> None:
-    unit = signups.create_partner(actor=SYSTEM, name="驿站", kind="unit", place=world.station)
-    signups.add_representative(actor=SYSTEM, partner=unit, user=world.stranger)
+    unit = signups.create_partner(actor=SYSTEM, scope=SYSTEM_SCOPE, name="驿站", kind="unit", place=world.station)
+    signups.add_representative(actor=SYSTEM, scope=SYSTEM_SCOPE, partner=unit, user=world.stranger)
     assert world.stranger.role_grants.filter(role="partner_rep", unit=world.station).exists()
     entry = AuditEntry.objects.filter(action="accounts.role_granted", object_id=str(world.stranger.pk)).get()
     assert entry.actor_id is None and entry.role == "system"
@@ -286,7 +345,9 @@ def test_publishing_sets_times_capacity_roles_resources_and_a_secret(volunteerin
 def test_bad_publishing_names_the_field(volunteering: Volunteering, world: World, changes: dict, field: str) -> None:
     data = {"start_time": time(9), "end_time": time(11), "capacity": 5} | changes
     with pytest.raises(DomainError) as exc:
-        signups.publish_activity(actor=world.grid1_worker, activity=volunteering.draft, now=volunteering.now, **data)
+        signups.publish_activity(
+            actor=world.grid1_worker, scope=SYSTEM_SCOPE, activity=volunteering.draft, now=volunteering.now, **data
+        )
     assert exc.value.field == field
     volunteering.draft.refresh_from_db()
     assert not volunteering.draft.published and volunteering.draft.checkin_secret == ""
@@ -297,6 +358,7 @@ def test_publishing_needs_a_future_start_and_the_organisers_reach(volunteering: 
     with pytest.raises(DomainError) as exc:
         signups.publish_activity(
             actor=world.grid1_worker,
+            scope=SYSTEM_SCOPE,
             activity=volunteering.draft,
             start_time=time(9),
             end_time=time(11),
@@ -371,11 +433,11 @@ def test_cancel_refusals(volunteering: Volunteering, world: World) -> None:
         signups.cancel_signup(actor=world.grid2_worker, signup=signup, scope=scope_of(world.grid2_worker))
     assert exc.value.code == "forbidden"
     with pytest.raises(DomainError) as exc:
-        signups.cancel_signup(actor=world.rider, signup=signup, now=local(volunteering.day, 9, 5))
+        signups.cancel_signup(actor=world.rider, scope=SYSTEM_SCOPE, signup=signup, now=local(volunteering.day, 9, 5))
     assert exc.value.field == "signup"
     signups.cancel_signup(actor=world.grid1_worker, signup=signup, scope=scope_of(world.grid1_worker))
     with pytest.raises(DomainError) as exc:
-        signups.cancel_signup(actor=world.rider, signup=signup)
+        signups.cancel_signup(actor=world.rider, scope=SYSTEM_SCOPE, signup=signup)
     assert exc.value.field == "signup"
 
 
@@ -386,11 +448,23 @@ def test_raising_the_capacity_moves_the_waiting_list_up(volunteering: Volunteeri
     waiting = signups.sign_up(actor=volunteer(5).user, activity=a, now=now)
     with pytest.raises(DomainError) as exc:
         signups.publish_activity(
-            actor=world.grid1_worker, activity=a, start_time=time(9), end_time=time(11), capacity=1, now=now
+            actor=world.grid1_worker,
+            scope=SYSTEM_SCOPE,
+            activity=a,
+            start_time=time(9),
+            end_time=time(11),
+            capacity=1,
+            now=now,
         )
     assert exc.value.field == "capacity"
     signups.publish_activity(
-        actor=world.grid1_worker, activity=a, start_time=time(9), end_time=time(11), capacity=3, now=now
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        activity=a,
+        start_time=time(9),
+        end_time=time(11),
+        capacity=3,
+        now=now,
     )
     waiting.refresh_from_db()
     assert waiting.state == "confirmed"
@@ -448,17 +522,17 @@ def test_forged_codes_are_refused(volunteering: Volunteering, mangle: str) -> No
 def test_check_in_once_then_out_records_service_and_participation(volunteering: Volunteering, world: World) -> None:
     a, day = volunteering.cleanup, volunteering.day
     signups.sign_up(actor=world.rider, activity=a, now=volunteering.now)
-    attendance = checkins.check_in(actor=world.rider, activity=a, now=local(day, 8, 50))
+    attendance = checkins.check_in(actor=world.rider, scope=SYSTEM_SCOPE, activity=a, now=local(day, 8, 50))
     assert attendance.method == "qr" and attendance.recorded_by is None
     with pytest.raises(DomainError) as exc:
-        checkins.check_in(actor=world.rider, activity=a, now=local(day, 8, 55))
+        checkins.check_in(actor=world.rider, scope=SYSTEM_SCOPE, activity=a, now=local(day, 8, 55))
     assert exc.value.field == "volunteer"
     participant = Participant.objects.get(activity=a, user=world.rider)
     assert participant.group == "rider" and participant.name == "何伟"
-    out = checkins.check_out(actor=world.rider, activity=a, now=local(day, 10, 30))
+    out = checkins.check_out(actor=world.rider, scope=SYSTEM_SCOPE, activity=a, now=local(day, 10, 30))
     assert out.checked_out_at == local(day, 10, 30)
     with pytest.raises(DomainError):
-        checkins.check_out(actor=world.rider, activity=a, now=local(day, 10, 31))
+        checkins.check_out(actor=world.rider, scope=SYSTEM_SCOPE, activity=a, now=local(day, 10, 31))
     record = ServiceRecord.objects.get(attendance=attendance)
     assert record.minutes == 90 and record.state == "pending"
     assert Attendance.objects.count() == 1 and Participant.objects.filter(activity=a).count() == 1
@@ -470,8 +544,8 @@ def test_walk_ins_check_in_by_code_and_existing_participants_are_not_doubled(
     a, day = volunteering.cleanup, volunteering.day
     from nuanxin.volunteers.activities.actions import add_participant
 
-    add_participant(actor=world.grid1_worker, activity=a, group="resident", user=world.resident)
-    checkins.check_in(actor=world.resident, activity=a, now=local(day, 9, 10))
+    add_participant(actor=world.grid1_worker, scope=SYSTEM_SCOPE, activity=a, group="resident", user=world.resident)
+    checkins.check_in(actor=world.resident, scope=SYSTEM_SCOPE, activity=a, now=local(day, 9, 10))
     assert Participant.objects.filter(activity=a, user=world.resident).count() == 1
 
 
@@ -520,6 +594,8 @@ def test_check_in_by_hand(volunteering: Volunteering, world: World) -> None:
 
 def test_check_in_outside_the_time_is_refused(volunteering: Volunteering, world: World) -> None:
     with pytest.raises(DomainError) as exc:
-        checkins.check_in(actor=world.rider, activity=volunteering.cleanup, now=local(volunteering.day, 7))
+        checkins.check_in(
+            actor=world.rider, scope=SYSTEM_SCOPE, activity=volunteering.cleanup, now=local(volunteering.day, 7)
+        )
     assert exc.value.field == "activity"
     assert not Attendance.objects.exists()

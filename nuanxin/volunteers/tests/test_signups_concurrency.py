@@ -9,8 +9,9 @@ import pytest
 from django.db import connection, connections
 
 from nuanxin.accounts import actions as account_actions
+from nuanxin.accounts.scope import scope_of
 from nuanxin.core.errors import DomainError
-from nuanxin.testing import build_world
+from nuanxin.testing import SYSTEM_SCOPE, build_world
 from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Activity, Attendance, Participant, SignUp
 from nuanxin.volunteers.signups import actions as signups
@@ -26,10 +27,17 @@ def _published(capacity: int | None) -> tuple[Activity, date]:
     world = build_world()
     day = date.today() + timedelta(days=3)
     activity = create_activity(
-        actor=world.grid1_worker, kind="cleanup", title="清扫", area=world.grid1, starts_on=day, ends_on=day
+        actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
+        kind="cleanup",
+        title="清扫",
+        area=world.grid1,
+        starts_on=day,
+        ends_on=day,
     )
     activity = signups.publish_activity(
         actor=world.grid1_worker,
+        scope=SYSTEM_SCOPE,
         activity=activity,
         start_time=time(9),
         end_time=time(11),
@@ -69,14 +77,20 @@ def test_fifty_scans_by_one_volunteer_check_in_once() -> None:
     activity, day = _published(None)
     user = account_actions.create_user(actor=None, username="scanner", password=None)
     signups.register_volunteer(
-        actor=user, user=user, name="何伟", phone="13700005555", group="rider", home_grid=activity.area
+        actor=user,
+        scope=scope_of(user),
+        user=user,
+        name="何伟",
+        phone="13700005555",
+        group="rider",
+        home_grid=activity.area,
     )
     token = checkins.checkin_token(activity)
     at = local(day, 9, 5)
 
     def scan(_i: int) -> None:
         found = checkins.activity_for_token(token, now=at)
-        checkins.check_in(actor=user, activity=found, now=at)
+        checkins.check_in(actor=user, scope=SYSTEM_SCOPE, activity=found, now=at)
 
     outcomes = _run(50, scan)
     assert outcomes.count("ok") == 1 and outcomes.count("refused") == 49
@@ -90,7 +104,9 @@ def test_twenty_sign_ups_for_five_places_confirm_five() -> None:
     users = []
     for i in range(20):
         user = account_actions.create_user(actor=None, username=f"v{i}", password=None)
-        signups.register_volunteer(actor=user, user=user, name="志愿者", phone=f"137{i:08d}", group="resident")
+        signups.register_volunteer(
+            actor=user, scope=scope_of(user), user=user, name="志愿者", phone=f"137{i:08d}", group="resident"
+        )
         users.append(user)
     at = local(day - timedelta(days=1), 12)
 

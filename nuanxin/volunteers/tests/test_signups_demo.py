@@ -5,12 +5,14 @@ from datetime import date
 
 from nuanxin.demo.volunteers import build_volunteers_demo
 from nuanxin.territory import actions as territory_actions
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.models import Activity, Partner, SignUp, Volunteer
 
 
 def test_demo_registers_volunteers_and_publishes_upcoming_activities(world: World) -> None:
-    territory_actions.create_place(actor=None, kind="merchant", name="米线店", lng=102.7008, lat=24.9808)
+    territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="merchant", name="米线店", lng=102.7008, lat=24.9808
+    )
     counts = build_volunteers_demo(
         rng=random.Random(7),
         community=world.community,

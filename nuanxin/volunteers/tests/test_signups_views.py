@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.models import Attendance, ServiceRecord, SignUp, Volunteer
 from nuanxin.volunteers.signups import actions as signups
 from nuanxin.volunteers.signups import checkins
@@ -242,6 +242,7 @@ def test_key_pages_pin_their_query_counts(
         signups.sign_up(actor=v.user, activity=a, now=volunteering.now + timedelta(minutes=n))
     signups.publish_activity(
         actor=a.organiser,
+        scope=SYSTEM_SCOPE,
         activity=volunteering.draft,
         start_time=time(14),
         end_time=time(16),

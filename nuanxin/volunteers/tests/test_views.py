@@ -11,7 +11,7 @@ from django.utils import timezone
 from nuanxin.core.models import AuditEntry
 from nuanxin.inspections.models import Visit
 from nuanxin.inspections.tests.conftest import Watch
-from nuanxin.testing import World
+from nuanxin.testing import SYSTEM_SCOPE, World
 from nuanxin.volunteers.activities import actions
 from nuanxin.volunteers.models import Activity, Participant
 from nuanxin.volunteers.tests.conftest import Campaigns
@@ -74,13 +74,16 @@ def test_the_list_query_count_is_bounded(
     for n in range(20):
         activity = actions.create_activity(
             actor=world.community_admin,
+            scope=SYSTEM_SCOPE,
             kind="cleanup",
             title=f"清扫 {n}",
             area=world.grid2,
             starts_on=date(2024, 4, 1),
             ends_on=date(2024, 4, 1),
         )
-        actions.add_participant(actor=world.community_admin, activity=activity, group="volunteer", name="李四")
+        actions.add_participant(
+            actor=world.community_admin, scope=SYSTEM_SCOPE, activity=activity, group="volunteer", name="李四"
+        )
     client = client_for("community_admin")
     with django_assert_max_num_queries(12):
         assert client.get(url("list")).status_code == 200
@@ -147,8 +150,12 @@ def test_bad_input_is_shown_at_its_field_and_writes_nothing(
 
 
 def test_the_campaign_page_masks_names(client_for: Any, world: World, campaigns: Campaigns) -> None:
-    actions.add_participant(actor=world.community_admin, activity=campaigns.sweep, group="rider", name="欧阳娜娜")
-    actions.add_participant(actor=world.community_admin, activity=campaigns.sweep, group="volunteer", name="王")
+    actions.add_participant(
+        actor=world.community_admin, scope=SYSTEM_SCOPE, activity=campaigns.sweep, group="rider", name="欧阳娜娜"
+    )
+    actions.add_participant(
+        actor=world.community_admin, scope=SYSTEM_SCOPE, activity=campaigns.sweep, group="volunteer", name="王"
+    )
     response = client_for("community_admin").get(url("detail", campaigns.sweep.pk))
     assert response.status_code == 200
     page = html(response)
@@ -203,7 +210,7 @@ def test_an_account_from_elsewhere_cannot_be_picked(client_for: Any, world: Worl
 
 def test_removing_a_participant(client_for: Any, world: World, campaigns: Campaigns) -> None:
     participant = actions.add_participant(
-        actor=world.grid1_worker, activity=campaigns.cleanup, group="resident", name="赵六"
+        actor=world.grid1_worker, scope=SYSTEM_SCOPE, activity=campaigns.cleanup, group="resident", name="赵六"
     )
     path = url("remove_participant", campaigns.cleanup.pk, participant.pk)
     assert client_for("grid2_worker").post(path).status_code == 404
@@ -238,14 +245,23 @@ def test_the_campaign_page_query_count_is_bounded(
 ) -> None:
     sweep = campaigns.sweep
     for n in range(15):
-        actions.add_participant(actor=world.community_admin, activity=sweep, group="volunteer", name=f"志愿者{n}")
-    actions.cover_places(actor=world.community_admin, activity=sweep, places=[world.compound1, world.compound2])
+        actions.add_participant(
+            actor=world.community_admin, scope=SYSTEM_SCOPE, activity=sweep, group="volunteer", name=f"志愿者{n}"
+        )
+    actions.cover_places(
+        actor=world.community_admin, scope=SYSTEM_SCOPE, activity=sweep, places=[world.compound1, world.compound2]
+    )
     from nuanxin.inspections.models import ChecklistTemplate
 
     template = ChecklistTemplate.objects.get(code="fire-safety")
     for place in (campaigns.shop, world.compound1, world.compound2):
         actions.record_campaign_check(
-            actor=world.community_admin, activity=sweep, place=place, template=template, answers=CLEAN
+            actor=world.community_admin,
+            scope=SYSTEM_SCOPE,
+            activity=sweep,
+            place=place,
+            template=template,
+            answers=CLEAN,
         )
     client = client_for("community_admin")
     with django_assert_max_num_queries(16):
@@ -260,7 +276,11 @@ def on_sweep(world: World, campaigns: Campaigns) -> Participant:
     """The grid 1 worker takes part in the community's sweep: that is how a grid worker, who
     reaches only grid 1, opens a community-wide campaign (as a participant)."""
     return actions.add_participant(
-        actor=world.community_admin, activity=campaigns.sweep, group="staff", user=world.grid1_worker
+        actor=world.community_admin,
+        scope=SYSTEM_SCOPE,
+        activity=campaigns.sweep,
+        group="staff",
+        user=world.grid1_worker,
     )
 
 
