@@ -1,14 +1,16 @@
-"""The city generator (nuanxin/demo/city.py): a small city on the test database, its
+"""The city generator (nuanxin/demo/city/): a small city on the test database, its
 determinism, the top-up of cases, the scope of a generated grid worker, and the refusal of a
 database holding another territory. Runs on SQLite and on PostgreSQL (DATABASE_URL)."""
 
 import io
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
 from hypothesis import given
@@ -22,8 +24,9 @@ from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.cases.models import Case, CaseClass, CaseCounter, CaseEvent
 from nuanxin.core.audit import verify_chain
 from nuanxin.core.validators import normalize_id_number
-from nuanxin.demo import city
-from nuanxin.demo.city import BEIJING, CityPlan, database_digest, generate_city
+from nuanxin.demo.city import database_digest, generate_city, sink
+from nuanxin.demo.city.moments import BEIJING, dt, moment, moment_at
+from nuanxin.demo.city.plan import CityPlan
 from nuanxin.inspections.checklists import install_demo_templates
 from nuanxin.inspections.models import Visit, WatchTarget
 from nuanxin.people.models import Household, Resident, ResidentTag
@@ -221,11 +224,14 @@ def test_refuses_a_database_holding_another_territory() -> None:
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="bulk loading drops indexes on PostgreSQL only")
 def test_bulk_loading_puts_every_index_and_constraint_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(city, "BULK_MINIMUM", 1)
+    monkeypatch.setattr(sink, "BULK_MINIMUM", 1)
     tables = ["cases_case", "cases_caseevent", "people_resident", "inspections_visit", "territory_place"]
     before = table_schema(tables)
     assert len(before) > 30
-    generate_city(SMALL)
+    said: list[str] = []
+    generate_city(SMALL, say=said.append)
+    # The patch reached the sink (where the threshold is read): the indexes were dropped and rebuilt.
+    assert any("constraints rebuilt" in line for line in said)
     assert table_schema(tables) == before
     with pytest.raises(IntegrityError), transaction.atomic():
         # The rebuilt unique constraint holds.
@@ -244,9 +250,19 @@ def test_worker_processes_write_the_rows_one_process_makes(monkeypatch: pytest.M
     install_catalogue(actor=None)
     install_demo_templates(actor=None)
     one_process = generate_city(SMALL, dry=True).digests
-    monkeypatch.setattr(city, "PARALLEL_MINIMUM", 1)
-    monkeypatch.setattr(city, "WORKERS", 2)
+    monkeypatch.setattr(sink, "PARALLEL_MINIMUM", 1)
+    monkeypatch.setattr(sink, "WORKERS", 2)
+    # What the worker processes hand back is written by write_encoded: seen here, the rows were made there.
+    handed_back: list[str] = []
+    write_encoded = sink.Sink.write_encoded
+
+    def seen(self: sink.Sink, model: type[Model], columns: Sequence[str], parts: Iterable[sink.Encoded]) -> int:
+        handed_back.append(model._meta.db_table)
+        return write_encoded(self, model, columns, parts)
+
+    monkeypatch.setattr(sink.Sink, "write_encoded", seen)
     made_in_workers = generate_city(SMALL, digest=True).digests
+    assert {"people_resident", "inspections_visit"} <= set(handed_back)
     assert made_in_workers == one_process
     stored = database_digest(SMALL.seed)
     assert stored["people_resident"] == one_process["people_resident"]
@@ -264,10 +280,10 @@ def test_copy_text_carries_tabs_newlines_backslashes_and_nulls() -> None:
 
     awkward = ["tab\there", "line\nbreak\r", "back\\slash \\N", "\\N", "普通"]
     at = datetime(2025, 1, 2, 3, 4, 5, tzinfo=BEIJING)
-    sink = city.Sink(lambda _m: None, digest=True)
+    writer = sink.Sink(lambda _m: None, digest=True)
     rows = [(k + 1, job, k, at, "") for k, job in enumerate(awkward)]
     columns = ("id", "job", "period", "claimed_at", "claimed_by")
-    assert sink.write_encoded(PeriodicClaim, columns, [sink.encode(PeriodicClaim, columns, rows)]) == len(rows)
+    assert writer.write_encoded(PeriodicClaim, columns, [writer.encode(PeriodicClaim, columns, rows)]) == len(rows)
     stored = list(PeriodicClaim.objects.order_by("id").values_list("job", "period", "claimed_at", "claimed_by"))
     assert stored == [(job, k, at, "") for k, job in enumerate(awkward)]
 
@@ -280,8 +296,8 @@ def test_copy_text_carries_tabs_newlines_backslashes_and_nulls() -> None:
 def test_a_moment_made_as_text_is_the_text_of_its_datetime(day: date, seconds: int, postgres: bool) -> None:
     # Visits carry their moments as text made without a datetime; the digests and the
     # columns read them back as datetimes, so the two texts must agree to the character.
-    expected = city._moment(city._dt(day, seconds), postgres=postgres)
-    assert city._moment_at(day, seconds, postgres=postgres) == expected
+    expected = moment(dt(day, seconds), postgres=postgres)
+    assert moment_at(day, seconds, postgres=postgres) == expected
 
 
 @postgres_only

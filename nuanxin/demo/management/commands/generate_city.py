@@ -1,4 +1,4 @@
-"""Generate a city of benchmark data (nuanxin/demo/city.py), or top up its cases."""
+"""Generate a city of benchmark data (the package nuanxin/demo/city/), or top up its cases."""
 
 import time
 from datetime import date
@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from nuanxin.demo.city import DEFAULT_PASSWORD, DEFAULTS, CityError, CityPlan, generate_city
+from nuanxin.demo.city import generate_city
+from nuanxin.demo.city.plan import DEFAULT_PASSWORD, DEFAULTS, CityError, CityPlan
 
 
 class Command(BaseCommand):
