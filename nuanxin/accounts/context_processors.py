@@ -4,11 +4,10 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from nuanxin.core.http import ScopedRequest
+from nuanxin.navigation import CAPABILITIES
 
 
 def _capabilities(request: ScopedRequest) -> list:
-    from nuanxin.navigation import CAPABILITIES
-
     user = request.user
     if not user.is_authenticated or not user.works_in_console:
         return []

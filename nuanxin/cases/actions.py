@@ -10,12 +10,15 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from nuanxin.accounts.roles import PERMISSIONS
+from nuanxin.accounts.scope import scope_of
 from nuanxin.cases import notices
 from nuanxin.cases.models import (
     LEVEL_ORDER,
@@ -25,8 +28,10 @@ from nuanxin.cases.models import (
     CaseEvent,
     CaseFollower,
     CasePhoto,
+    FollowTokenUse,
     Level,
 )
+from nuanxin.cases.queries import FOLLOW_MAX_AGE, FOLLOW_SALT
 from nuanxin.core import audit, changes
 from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
@@ -34,6 +39,7 @@ from nuanxin.core.geo import check_point
 from nuanxin.core.photos import StoredPhoto, accept_photo
 from nuanxin.core.scoping import Scope, system_scope
 from nuanxin.core.validators import normalize_mobile, plain_text
+from nuanxin.core.workcalendar import add_working_days, add_working_hours
 from nuanxin.territory.models import Area, Place, StaffAssignment
 from nuanxin.territory.queries import ancestor_paths, locate_grid, on_duty
 
@@ -72,7 +78,6 @@ def deadline_for(case_class: CaseClass, state: str, start: datetime) -> datetime
     """When the stage that runs in `state` is due: on the work calendar, except emergencies,
     whose limits run around the clock (a gas leak at 5 a.m. on a Sunday cannot wait for
     Monday). None without a limit."""
-    from nuanxin.core.workcalendar import add_working_days, add_working_hours
 
     limit = case_class.time_limits.get(STAGE_OF_STATE.get(state, ""), {})
     if case_class.emergency:
@@ -194,8 +199,6 @@ def report_case(
         raise DomainError(_("Unknown channel."), field="channel")
     on_behalf = channel == Case.Channel.STAFF
     if on_behalf:
-        from nuanxin.accounts.scope import scope_of
-
         staff_scope = scope_of(actor) if actor is not None else Scope()
         if not (staff_scope.has("cases.handle") or staff_scope.has("cases.manage")):
             raise DomainError(_("Only staff who work on cases can enter one for a caller."), code="forbidden")
@@ -283,7 +286,6 @@ ESCALATED_LEVELS = frozenset({Level.STREET, Level.AGENCY})
 
 def _require_manager(scope: Scope, case: Case, actor: Any) -> None:
     """cases.manage at the case's grid, through a role that acts at the case's level."""
-    from nuanxin.accounts.roles import PERMISSIONS
 
     _require(scope, "cases.manage", case)
     if scope.everything or case.level in ESCALATED_LEVELS:
@@ -378,7 +380,6 @@ def dispatch_case(
     *, actor: Any, scope: Scope, case: Case, handler: Any, note: str = "", now: datetime | None = None
 ) -> Case:
     """Send an accepted case to a handler who may handle cases where it lies."""
-    from nuanxin.accounts.scope import scope_of
 
     _require_manager(scope, case, actor)
     if handler is None or not scope_of(handler).has_at("cases.handle", case.grid.path):
@@ -606,10 +607,6 @@ def follow_case(*, actor: Any, token: str, now: datetime | None = None) -> Case:
     closed as a duplicate of the followed case ("instead of reporting it again"), as a
     merge would. A case merged meanwhile is followed where it was merged into; a closed or
     rejected one cannot be followed. The follower sees the case's public view."""
-    from django.core import signing
-
-    from nuanxin.cases.models import FollowTokenUse
-    from nuanxin.cases.queries import FOLLOW_MAX_AGE, FOLLOW_SALT
 
     if not getattr(actor, "is_authenticated", False):
         raise DomainError(_("Sign in to follow a case."), field=None, code="forbidden")

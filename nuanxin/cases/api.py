@@ -170,8 +170,6 @@ class CaseFilter(FilterSchema):
     overdue: bool | None = None
 
     def filter_overdue(self, value: bool | None) -> Q:
-        from django.utils import timezone
-
         if value is None:
             return Q()
         late = Q(deadline__lt=timezone.now())

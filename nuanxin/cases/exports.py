@@ -4,14 +4,16 @@ The same filters as the list and the map (`CaseFilters`), through the same scope
 shows masked (张**, 138****5678) and an anonymous report as "anonymous"; the description,
 photos and the reporter's account are never exported. At most `MAX_EXPORT_ROWS` cases, the
 newest first; a larger selection says so in the sheet's second row. Every export is audited
-(`cases.exported` with the filters and the row count). The sheet is written by the shared,
-formula-safe `core.spreadsheets.SheetWriter` (through `workbook_bytes`): an address or a name
-typed as `=HYPERLINK(…)` arrives as text, never as a formula.
+(`cases.exported` with the filters and the row count). The sheet is streamed, as every
+export is, by the shared, formula-safe `core.spreadsheets.SheetWriter` into a temporary file
+the response sends: the cases are read in chunks, so memory does not grow with the rows. An
+address or a name typed as `=HYPERLINK(…)` arrives as text, never as a formula.
 """
 
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,16 +24,18 @@ from nuanxin.cases.queries import CaseFilters, filtered_cases
 from nuanxin.core import audit
 from nuanxin.core.masking import mask_name, mask_phone
 from nuanxin.core.scoping import Scope
-from nuanxin.core.spreadsheets import workbook_bytes
+from nuanxin.core.spreadsheets import SheetWriter
 
 # Enough for a community's year (the demo community reports a few thousand a year); a
 # street or district exports per community or per period.
 MAX_EXPORT_ROWS = 10_000
+# Cases read from the database at a time while the sheet is written.
+EXPORT_CHUNK = 2_000
 
 
 @dataclass(frozen=True)
 class CaseExport:
-    content: bytes
+    file: IO[bytes]  # the .xlsx, from its start
     rows: int
     truncated: bool
     filename: str
@@ -113,25 +117,28 @@ def export_cases(*, actor: Any, scope: Scope, filters: CaseFilters, now: datetim
     `cases.exported` audit entry with the filters and the row count. The caller checks the
     permission (`cases.view`); the scope decides which cases."""
     now = now or timezone.now()
-    cases = (
-        filtered_cases(scope, filters, now=now)
-        .select_related("reporter")
-        .order_by("-reported_at", "-id")[: MAX_EXPORT_ROWS + 1]
-    )
-    rows = [_row(case) for case in cases]
-    truncated = len(rows) > MAX_EXPORT_ROWS
-    rows = rows[:MAX_EXPORT_ROWS]
-    content = workbook_bytes(
-        [*_title_rows(filters, len(rows), truncated, now), _headers(), *rows], sheet_title=_("Cases")
-    )
+    selected = filtered_cases(scope, filters, now=now)
+    # The title says how many: counted first (at most one more than listed), then streamed.
+    counted = selected.order_by()[: MAX_EXPORT_ROWS + 1].count()
+    truncated = counted > MAX_EXPORT_ROWS
+    rows = min(counted, MAX_EXPORT_ROWS)
+    sheet = SheetWriter(_("Cases"))
+    for row in [*_title_rows(filters, rows, truncated, now), _headers()]:
+        sheet.append(row)
+    cases = selected.select_related("reporter").order_by("-reported_at", "-id")[:rows]
+    for case in cases.iterator(chunk_size=EXPORT_CHUNK):
+        sheet.append(_row(case))
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
+    sheet.save(out)
+    out.seek(0)
     audit.record(
         "cases.exported",
         actor=actor,
-        detail={"filters": filters.active(), "rows": len(rows), "truncated": truncated},
+        detail={"filters": filters.active(), "rows": rows, "truncated": truncated},
     )
     return CaseExport(
-        content=content,
-        rows=len(rows),
+        file=out,
+        rows=rows,
         truncated=truncated,
         filename=f"cases-{timezone.localtime(now):%Y%m%d-%H%M}.xlsx",
     )

@@ -2,10 +2,9 @@
 and its GeoJSON, the masked .xlsx export, and the figures page. All through the scope."""
 
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -117,7 +116,7 @@ def map_geojson(request: ScopedRequest) -> JsonResponse:
 
 
 @login_required
-def export(request: ScopedRequest) -> HttpResponse:
+def export(request: ScopedRequest) -> HttpResponse | FileResponse:
     """The filtered cases as a masked .xlsx (see cases/exports.py); audited."""
     require(request.scope, "cases.view")
     filters = CaseFilters.from_query(request.GET)
@@ -126,9 +125,7 @@ def export(request: ScopedRequest) -> HttpResponse:
         return HttpResponse(f"{field}: {message}", status=400, content_type="text/plain; charset=utf-8")
     ratelimit.limit(request, "export")
     result = export_cases(actor=request.user, scope=request.scope, filters=filters)
-    response = HttpResponse(result.content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(result.filename)}"
-    return response
+    return FileResponse(result.file, as_attachment=True, filename=result.filename, content_type=XLSX_CONTENT_TYPE)
 
 
 @login_required

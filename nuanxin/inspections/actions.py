@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nuanxin.accounts.scope import scope_of
 from nuanxin.core import audit, changes
 from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
@@ -100,11 +101,8 @@ def _check_worker(worker: Any, grid: Area, category: str, day: date) -> None:
     if worker is None or not on_duty.exists():
         raise DomainError(_("The responsible worker must be on the staff of the target's grid."), field="worker")
     permission = CATEGORY_PERMISSION.get(category)
-    if permission:
-        from nuanxin.accounts.scope import scope_of
-
-        if not scope_of(worker).has_at(permission, grid.path):
-            raise DomainError(_("This worker may not visit targets of this category."), field="worker")
+    if permission and not scope_of(worker).has_at(permission, grid.path):
+        raise DomainError(_("This worker may not visit targets of this category."), field="worker")
 
 
 @transaction.atomic

@@ -41,6 +41,7 @@ from nuanxin.inspections.queries import (
     visits_for,
 )
 from nuanxin.inspections.rectifications import change_deadline
+from nuanxin.inspections.views import target_name
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Place
 
@@ -269,8 +270,6 @@ def _photo_out(photo: VisitPhoto) -> dict[str, Any]:
 
 
 def _visit_out(visit: Visit) -> dict[str, Any]:
-    from nuanxin.inspections.views import target_name
-
     order = Rectification.objects.filter(visit=visit).values_list("pk", flat=True).first()
     return {
         "id": visit.pk,

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nuanxin.cases.actions import report_case
+from nuanxin.cases.models import CaseClass
 from nuanxin.core import audit, changes
 from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
@@ -150,7 +152,6 @@ def close_order(*, actor: Any, recheck: Visit, items: list[dict[str, Any]], now:
 def case_class_for(order: Rectification) -> Any:
     """The case class an unfixed order becomes, by its checklist template (None if no case
     class is installed at all)."""
-    from nuanxin.cases.models import CaseClass
 
     mapping = settings.NUANXIN_RECTIFICATION_CASE_CLASSES
     version = order.visit.version
@@ -164,8 +165,6 @@ def case_class_for(order: Rectification) -> Any:
 
 
 def _escalate(*, actor: Any, order: Rectification, recheck: Visit, unfixed: list[Hazard], now: datetime) -> Any:
-    from nuanxin.cases.actions import report_case
-
     case_class = case_class_for(order)
     place = subject_place(recheck)
     if case_class is None or place is None:

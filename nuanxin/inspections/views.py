@@ -26,9 +26,10 @@ from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.photos import photo_response
 from nuanxin.core.scoping import Scope
-from nuanxin.core.validators import ascii_int, is_ascii_digits
+from nuanxin.core.validators import ascii_int
 from nuanxin.inspections import actions
-from nuanxin.inspections.answers import check_answers, is_hazard
+from nuanxin.inspections.answers import is_hazard
+from nuanxin.inspections.checklist_form import ChecklistForm
 from nuanxin.inspections.models import Rectification, Visit, VisitPhoto
 from nuanxin.inspections.queries import (
     console_figures,
@@ -114,38 +115,6 @@ def _may_record(scope: Scope, user: Any, visit: Visit) -> bool:
     )
 
 
-def _parse_number(raw: str) -> Any:
-    try:
-        return int(raw) if is_ascii_digits(raw.removeprefix("-")) else float(raw)
-    except ValueError:
-        return raw  # refused by the checklist check, at its item
-
-
-def _posted_answers(items: list[dict[str, Any]], data: Any) -> dict[str, Any]:
-    """The form's answers as the action takes them: yes/no as bools, numbers as numbers."""
-    answers: dict[str, Any] = {}
-    for item in items:
-        if item["kind"] == "photo":
-            continue
-        raw = (data.get(f"a-{item['code']}") or "").strip()
-        if not raw:
-            continue
-        if item["kind"] == "yes_no":
-            answers[item["code"]] = {"yes": True, "no": False}.get(raw, raw)
-        elif item["kind"] == "number":
-            answers[item["code"]] = _parse_number(raw)
-        else:
-            answers[item["code"]] = raw
-    return answers
-
-
-def _posted_photos(items: list[dict[str, Any]], files: Any) -> list[tuple[str, Any]]:
-    photos = [
-        (item["code"], f) for item in items if item["kind"] == "photo" for f in files.getlist(f"p-{item['code']}")
-    ]
-    return photos + [("", f) for f in files.getlist("photos")]
-
-
 def _coordinate(raw: str | None) -> Any:
     raw = (raw or "").strip()
     if not raw:
@@ -154,13 +123,6 @@ def _coordinate(raw: str | None) -> Any:
         return float(raw)
     except ValueError:
         return raw  # refused by the action, naming the coordinate
-
-
-def _form_items(items: list[dict[str, Any]], data: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
-    return [
-        item | {"value": (data.get(f"a-{item['code']}") or "") if data else "", "error": errors.get(item["code"], "")}
-        for item in items
-    ]
 
 
 def _answer_rows(visit: Visit) -> list[dict[str, Any]]:
@@ -190,41 +152,34 @@ def visit_page(request: ScopedRequest, visit_id: int) -> HttpResponse:
     require(request.scope, "inspections.view")
     visit = visit_or_404(request.scope, visit_id)
     items: list[dict[str, Any]] = list(visit.version.items) if visit.version is not None else []
-    errors: dict[str, str] = {}
+    posted = request.method == "POST"
+    checklist = ChecklistForm(items, request.POST if posted else None, request.FILES if posted else None)
     status = 200
     may_record = _may_record(request.scope, request.user, visit)
-    if request.method == "POST":
+    if posted:
         if not may_record:
             if visit.state == Visit.State.DONE:
                 return redirect("inspections:visit", visit.pk)
             raise deny(request.scope, f"inspections.record visit {visit.pk}")
-        answers = _posted_answers(items, request.POST)
-        photos = _posted_photos(items, request.FILES)
-        counts: dict[str, int] = {}
-        for code, _upload in photos:
-            counts[code] = counts.get(code, 0) + 1
-        _clean, errors = check_answers(items, answers, counts)
-        if not errors:
+        status = 400
+        if checklist.is_valid():
             try:
                 actions.record_visit(
                     actor=request.user,
                     scope=request.scope,
                     visit=visit,
-                    answers=answers,
-                    note=request.POST.get("note", ""),
+                    answers=checklist.answers(),
+                    note=checklist.note,
                     lng=_coordinate(request.POST.get("lng")),
                     lat=_coordinate(request.POST.get("lat")),
-                    photos=photos,
+                    photos=checklist.photos(),
                 )
             except DomainError as exc:
-                key = (exc.field or "").removeprefix("answers.") if (exc.field or "").startswith("answers.") else ""
-                errors[key if key else (exc.field or "")] = exc.message
+                checklist.show(exc)
                 status = 403 if exc.code == "forbidden" else 400
             else:
                 messages.success(request, _("Visit recorded."))
                 return redirect("inspections:visit", visit.pk)
-        else:
-            status = 400
     visit.target_name = target_name(visit)  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "visit": visit,
@@ -243,12 +198,7 @@ def visit_page(request: ScopedRequest, visit_id: int) -> HttpResponse:
             "photos": list(visit.photos.all()),
         }
     else:
-        item_codes = {item["code"] for item in items}
-        context |= {
-            "items": _form_items(items, request.POST if request.method == "POST" else None, errors),
-            "errors": {(k or "form"): v for k, v in errors.items() if k not in item_codes},
-            "posted": request.POST,
-        }
+        context |= {"checklist": checklist, "posted": request.POST}
     return render(request, "inspections/visit.html", context, status=status)
 
 

@@ -18,9 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from nuanxin.accounts.models import RoleGrant, User
+from nuanxin.accounts.roles import Role
+from nuanxin.cases import actions as cases
+from nuanxin.cases.models import Case, CaseClass
 from nuanxin.core import audit
 from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
+from nuanxin.core.geo import check_point
 from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_text
@@ -35,6 +40,8 @@ from nuanxin.stations.models import (
     StationPhoto,
 )
 from nuanxin.territory.models import Area, Place
+from nuanxin.territory.queries import locate_grid
+from nuanxin.volunteers.models import Partner
 
 # The refusal of a write outside stations.manage (it does not say who holds it).
 OUTSIDE = gettext_noop("This is outside the area where you keep stations and rider services.")
@@ -263,8 +270,6 @@ def check_in(*, actor: Any, station: Station, now: datetime | None = None) -> tu
 
 
 def _feedback_class() -> Any:
-    from nuanxin.cases.models import CaseClass
-
     case_class = CaseClass.objects.filter(code=FEEDBACK_CLASS, active=True).first()
     if case_class is None:
         raise DomainError(_("Feedback cannot be taken now: the case catalogue has no facility class."))
@@ -278,8 +283,6 @@ def give_feedback(*, actor: Any, station: Station, message: str, now: datetime |
     phone_page, class "damaged-facility"), the host named in the case, and the host's
     representatives following it (they see it and hear how it ends). Refuses an empty or
     over-long message or markup ("message")."""
-    from nuanxin.cases import actions as cases
-    from nuanxin.cases.models import Case
 
     text = plain_text(message, field="message", limit=FEEDBACK_MAX, required=True)
     place = station.place
@@ -310,9 +313,6 @@ def give_feedback(*, actor: Any, station: Station, message: str, now: datetime |
 def host_representatives(host: Place) -> list[Any]:
     """Who speaks for a host unit: partner representatives of the unit (their role held on
     it) and the representatives of a partner organisation at that place."""
-    from nuanxin.accounts.models import RoleGrant, User
-    from nuanxin.accounts.roles import Role
-    from nuanxin.volunteers.models import Partner
 
     by_role = RoleGrant.objects.filter(role=Role.PARTNER_REP, unit=host).values("user_id")
     by_partner = Partner.representatives.through.objects.filter(partner__place=host).values("user_id")
@@ -426,9 +426,6 @@ def update_meal_offer(
 
 
 def _grid_at(lng: Any, lat: Any) -> Area:
-    from nuanxin.core.geo import check_point
-    from nuanxin.territory.queries import locate_grid
-
     try:
         lng, lat = float(lng), float(lat)
     except (TypeError, ValueError):

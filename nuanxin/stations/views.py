@@ -16,6 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nuanxin.cases import actions as cases
+from nuanxin.cases.forms import ReportForm
+from nuanxin.cases.models import Case
+from nuanxin.cases.views import EMERGENCY_NUMBERS, report_form_error
 from nuanxin.core.access import get_in_scope_or_404, require, require_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
@@ -207,10 +211,6 @@ def feedback(request: ScopedRequest, code: str) -> HttpResponse:
 def report(request: ScopedRequest, code: str) -> HttpResponse:
     """Report a case here: the place and location are the station's, so a rider only picks
     what it is and says a few words (the second tap sends it)."""
-    from nuanxin.cases import actions as cases
-    from nuanxin.cases.forms import ReportForm
-    from nuanxin.cases.models import Case
-    from nuanxin.cases.views import EMERGENCY_NUMBERS, report_form_error
 
     station = station_or_404(request.scope, code)
     place = station.place

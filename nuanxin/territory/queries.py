@@ -108,7 +108,6 @@ def forget_rosters(**kwargs: Any) -> None:
 
 def formula_gaps(grid: Area, day: date) -> list[str]:
     """Which slots of "2+3(1)+N" are empty on `day` (see docs/territory.md)."""
-    from django.utils.translation import gettext as _
 
     duties = [a.duty for a in staff_on(grid, day)]
     gaps = []

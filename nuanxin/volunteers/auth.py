@@ -8,6 +8,8 @@ from django.http import HttpRequest
 
 from nuanxin.core.errors import DomainError
 from nuanxin.core.validators import normalize_mobile
+from nuanxin.volunteers.models import Volunteer
+from nuanxin.volunteers.signups.actions import phone_index
 
 
 class PhoneBackend(ModelBackend):
@@ -17,9 +19,6 @@ class PhoneBackend(ModelBackend):
     def authenticate(
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> Any:
-        from nuanxin.volunteers.models import Volunteer
-        from nuanxin.volunteers.signups.actions import phone_index
-
         if not username or not password:
             return None
         try:

@@ -47,7 +47,7 @@ def test_hostile_text_from_every_channel_is_exported_as_text(world, report, clie
 
     admin = world.community_admin
     result = export_cases(actor=admin, scope=scope_of(admin), filters=CaseFilters())
-    cells = _cells(result.content)
+    cells = _cells(result.file.read())
     assert result.rows == 4
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     texts = {c.value for c in cells if c.data_type == "s"}
@@ -66,7 +66,7 @@ def test_an_address_starting_with_a_tab_or_a_carriage_return_is_exported_as_text
     for address in ("\t=1+2", "\r@SUM(A1)"):
         report("sanitation", by=world.resident, address=address)
     admin = world.community_admin
-    cells = _cells(export_cases(actor=admin, scope=scope_of(admin), filters=CaseFilters()).content)
+    cells = _cells(export_cases(actor=admin, scope=scope_of(admin), filters=CaseFilters()).file.read())
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     texts = {c.value for c in cells if c.data_type == "s"}
     assert {"'=1+2", "'@SUM(A1)"} <= texts, texts
@@ -77,6 +77,6 @@ def test_the_export_page_answers_the_safe_sheet_and_others_are_refused(world, re
     report("sanitation", by=world.resident, address=LINK)
     response = client_for("community_admin").get("/cases/export.xlsx")
     assert response.status_code == 200
-    cells = _cells(response.content)
+    cells = _cells(b"".join(response.streaming_content))
     assert "'" + LINK in {c.value for c in cells} and not any(c.data_type == "f" for c in cells)
     assert client_for("rider").get("/cases/export.xlsx").status_code == 404

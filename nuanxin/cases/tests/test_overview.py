@@ -154,7 +154,7 @@ def test_geojson_denied_without_case_work(client_for, world, cases):
 def _sheet(response):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
-    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
     return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
 
 

@@ -37,6 +37,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
@@ -52,6 +53,8 @@ from nuanxin.demo.city.sink import KEY_COLUMNS, Ids, Say, Sink, TableStats, dige
 from nuanxin.demo.city.stations import StationsPart
 from nuanxin.demo.city.territory import TerritoryPart
 from nuanxin.demo.city.watchlist import WatchlistPart
+from nuanxin.insights import rollups as figure_rollups
+from nuanxin.insights.models import FigureCount
 from nuanxin.inspections.checklists import install_demo_templates
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import forget_grid_index
@@ -150,8 +153,6 @@ def finish(stats: dict[str, TableStats], say: Say, *, rollups: bool = True) -> f
     the heap as well (a grid's page of case ids read 1,931 heap buffers instead of 16-18 in a
     city of 1,000,000 cases), and an autovacuum may be hours away or off. VACUUM cannot run
     in a transaction block; a run inside one (the tests) gets the ANALYZE alone."""
-    from nuanxin.insights import rollups as figure_rollups
-    from nuanxin.insights.models import FigureCount
 
     written = [m for m in _all_models() if m._meta.db_table in stats]
     if connection.vendor == "postgresql":
@@ -174,8 +175,6 @@ def finish(stats: dict[str, TableStats], say: Say, *, rollups: bool = True) -> f
 
 
 def _all_models() -> list[type[models.Model]]:
-    from django.apps import apps
-
     return list(apps.get_models())
 
 

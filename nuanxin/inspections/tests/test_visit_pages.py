@@ -77,7 +77,7 @@ def test_a_missing_answer_is_shown_at_its_item_and_nothing_is_written(client_for
     form = {k: v for k, v in FOOD_FORM.items() if k != "a-gas_alarm_ok"} | {"a-expired_food": "maybe"}
     response = client_for("grid1_worker").post(url(visit), form)
     assert response.status_code == 400
-    items = {item["code"]: item for item in response.context["items"]}
+    items = {item["code"]: item for item in response.context["checklist"].rows()}
     assert items["gas_alarm_ok"]["error"] and items["expired_food"]["error"]
     assert not items["licence_shown"]["error"]
     assert items["licence_shown"]["value"] == "yes"  # what was typed stays
@@ -87,7 +87,7 @@ def test_a_missing_answer_is_shown_at_its_item_and_nothing_is_written(client_for
 def test_a_bad_location_is_shown_at_the_location(client_for: Any, watch: Watch) -> None:
     visit = due(watch.restaurant_target)
     response = client_for("grid1_worker").post(url(visit), FOOD_FORM | {"lng": "east", "lat": "24.98"})
-    assert response.status_code == 400 and response.context["errors"]["lng"]
+    assert response.status_code == 400 and response.context["checklist"].errors["lng"]
     assert Visit.objects.get(pk=visit.pk).state == "due"
 
 

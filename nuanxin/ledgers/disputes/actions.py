@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nuanxin.accounts.scope import scope_of
 from nuanxin.core import audit, changes
 from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
@@ -36,7 +37,8 @@ from nuanxin.ledgers.models import (
     Outcome,
     SettledLevel,
 )
-from nuanxin.territory.models import Area
+from nuanxin.people.models import Resident
+from nuanxin.territory.models import Area, Place
 
 MAX_PARTIES = 10
 SUMMARY_MAX = 2000
@@ -112,16 +114,10 @@ def clean_parties(parties: list[Any], scope: Scope) -> list[DisputeParty]:
             raise DomainError(_("Only a person can be a resident."), field=f"{prefix}.resident")
         if party.place is not None and party.kind != DisputeParty.Kind.UNIT:
             raise DomainError(_("Only a unit can be a place."), field=f"{prefix}.place")
-        if party.resident is not None:
-            from nuanxin.people.models import Resident
-
-            if not Resident.objects.visible_to(scope).filter(pk=party.resident.pk).exists():
-                raise DomainError(_("Unknown resident."), field=f"{prefix}.resident")
-        if party.place is not None:
-            from nuanxin.territory.models import Place
-
-            if not Place.objects.visible_to(scope).filter(pk=party.place.pk).exists():
-                raise DomainError(_("Unknown place."), field=f"{prefix}.place")
+        if party.resident is not None and not Resident.objects.visible_to(scope).filter(pk=party.resident.pk).exists():
+            raise DomainError(_("Unknown resident."), field=f"{prefix}.resident")
+        if party.place is not None and not Place.objects.visible_to(scope).filter(pk=party.place.pk).exists():
+            raise DomainError(_("Unknown place."), field=f"{prefix}.place")
         default = party.resident.name if party.resident is not None else party.place.name if party.place else ""
         name = plain_text(party.name or default, field=f"{prefix}.name", required=True, limit=PARTY_NAME_MAX)
         phone = normalize_mobile(party.phone, field=f"{prefix}.phone") if (party.phone or "").strip() else ""
@@ -225,8 +221,6 @@ def add_mediator(
     if group not in Mediator.Group.values:
         raise DomainError(_("A mediator is staff or a volunteer."), field="group")
     if user is not None:
-        from nuanxin.accounts.scope import scope_of
-
         if group != Mediator.Group.STAFF:
             raise DomainError(_("An account is given for staff only; name a volunteer."), field="user")
         if not user.is_active or not scope_of(user).has_at("disputes.record", dispute.grid.path):

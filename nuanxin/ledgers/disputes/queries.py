@@ -11,13 +11,18 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, QuerySet
 
+from nuanxin.accounts.models import RoleGrant
+from nuanxin.accounts.roles import PERMISSIONS
+from nuanxin.cases.models import Case
 from nuanxin.core.access import get_in_scope_or_404
 from nuanxin.core.masking import mask_name, mask_phone
 from nuanxin.core.periods import days_q, filter_period
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import ascii_int
+from nuanxin.inspections.models import Visit
 from nuanxin.ledgers.models import (
     Dispute,
     DisputeKind,
@@ -143,7 +148,6 @@ def linked_visit_id(scope: Scope, dispute: Dispute) -> int | None:
     visit stays unknown to a viewer without people.view_key_person)."""
     if dispute.visit_id is None:
         return None
-    from nuanxin.inspections.models import Visit
 
     return dispute.visit_id if Visit.objects.visible_to(scope).filter(pk=dispute.visit_id).exists() else None
 
@@ -152,7 +156,6 @@ def linked_case(scope: Scope, dispute: Dispute) -> Any:
     """The case a dispute came from, only if the viewer may see it."""
     if dispute.case_id is None:
         return None
-    from nuanxin.cases.models import Case
 
     return Case.objects.visible_to(scope).filter(pk=dispute.case_id).only("id", "number").first()
 
@@ -170,10 +173,6 @@ def record_grids(scope: Scope) -> QuerySet[Area]:
 def mediator_candidates(grid: Area) -> QuerySet[Any]:
     """Staff who may mediate in this grid: people holding a role with disputes.record on
     the grid or a node above it (the offer of the mediator form; the action checks again)."""
-    from django.contrib.auth import get_user_model
-
-    from nuanxin.accounts.models import RoleGrant
-    from nuanxin.accounts.roles import PERMISSIONS
 
     roles = [role for role, permissions in PERMISSIONS.items() if "disputes.record" in permissions]
     grants = RoleGrant.objects.filter(role__in=roles, area__path__in=ancestor_paths(grid.path)).values("user_id")
@@ -185,7 +184,6 @@ def dispute_figures(scope: Scope, *, node: Area, since: date, until: date) -> di
     days `since`..`until` both included: received (by received_on), closed by outcome and
     resolved (closed with an agreement, by closed_on), resolved by the level where it was
     settled. Three grouped queries whatever the number of disputes."""
-    from django.db.models import Count
 
     disputes = Dispute.objects.reached_by(scope).filter(grid__path__startswith=node.path)
     received = disputes.filter(received_on__gte=since, received_on__lte=until).count()

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
@@ -24,6 +25,7 @@ from nuanxin.core import audit
 from nuanxin.core.access import deny, require
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
+from nuanxin.core.photos import photo_response
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import is_ascii_digits
 from nuanxin.ledgers.disputes import actions
@@ -382,9 +384,6 @@ def agreement(request: ScopedRequest, dispute_id: int) -> HttpResponseBase:
 def agreement_response(dispute: Dispute) -> HttpResponseBase:
     """Serve a stored agreement: a photo through core.photos, a PDF as a download that
     the browser may not run (attachment, sandboxed, never sniffed or cached)."""
-    from django.core.files.storage import default_storage
-
-    from nuanxin.core.photos import photo_response
 
     name = dispute.agreement_name
     if not name.endswith(".pdf"):

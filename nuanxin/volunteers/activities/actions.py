@@ -21,6 +21,8 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.numbering import create_numbered, next_in_sequence
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_text
+from nuanxin.inspections.actions import record_check
+from nuanxin.inspections.models import CATEGORY_PERMISSION
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.models import Activity, ActivityKind, OrganiserKind, Participant, ParticipantGroup
 
@@ -206,8 +208,6 @@ def record_campaign_check(
     and opens a rectification order for hazards, and writes the audit entry). Adds the
     activity's own rules first: the place must lie in the activity's area ("place"), and the
     checklist must be one for places, not for visits of residents ("template")."""
-    from nuanxin.inspections.actions import record_check
-    from nuanxin.inspections.models import CATEGORY_PERMISSION
 
     if place is None or not place.grid.path.startswith(activity.area.path):
         raise DomainError(_("The place lies outside the activity's area."), field="place")

@@ -23,10 +23,11 @@ from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.scoping import Scope
+from nuanxin.inspections.checklist_form import ChecklistForm
 from nuanxin.inspections.models import ChecklistTemplate, ChecklistVersion
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.activities import actions
-from nuanxin.volunteers.activities.checks import ChecklistForm, record_check_from_form
+from nuanxin.volunteers.activities.checks import record_check_from_form
 from nuanxin.volunteers.activities.queries import (
     activities_for,
     activity_or_404,
@@ -330,9 +331,9 @@ def record_check(request: ScopedRequest, activity_id: int) -> HttpResponse:
         version = start.cleaned_data["template"].current_version()
         assert version is not None  # the choices are templates with a version
         checklist = ChecklistForm(
+            list(version.items),
             request.POST if request.method == "POST" else None,
             request.FILES if request.method == "POST" else None,
-            version=version,
         )
         if request.method == "POST":
             if checklist.is_valid():

@@ -33,6 +33,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nuanxin.cases.models import Case
 from nuanxin.core import audit
 from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
@@ -200,7 +201,6 @@ def award_report_points(*, actor: Any, case: Any, now: datetime | None = None) -
     reported under a volunteer's account (not anonymously) that staff closed as fixed; the
     "hazard_report" rule's bonus, once per case. None, writing nothing, for any other case,
     without a rule or a bonus, or when the case has earned its points already."""
-    from nuanxin.cases.models import Case
 
     if case.state != Case.State.CLOSED or case.closure != Case.Closure.FIXED or case.anonymous:
         return None

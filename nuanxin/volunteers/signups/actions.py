@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from nuanxin.accounts.actions import create_user, grant_role
+from nuanxin.accounts.models import RoleGrant, User
 from nuanxin.accounts.roles import GLOBAL_ROLES, Role
 from nuanxin.core import audit
 from nuanxin.core.access import check_at
@@ -193,13 +195,13 @@ def register_volunteer(
         detail={"group": group, "partner": partner.pk if partner else None, "home_grid": home_grid and home_grid.pk},
     )
     community = community_of(home_grid) if home_grid is not None else None
-    if group in NEW_EMPLOYMENT_GROUPS and community is not None:
-        from nuanxin.accounts.actions import grant_role
-        from nuanxin.accounts.models import RoleGrant
-
-        # A rider who already reports in this community keeps the one grant they have.
-        if not RoleGrant.objects.filter(user=user, role=Role.MOBILE_REPORTER, area=community).exists():
-            grant_role(actor=SYSTEM if registers_self else actor, user=user, role=Role.MOBILE_REPORTER, area=community)
+    # A rider who already reports in this community keeps the one grant they have.
+    if (
+        group in NEW_EMPLOYMENT_GROUPS
+        and community is not None
+        and not RoleGrant.objects.filter(user=user, role=Role.MOBILE_REPORTER, area=community).exists()
+    ):
+        grant_role(actor=SYSTEM if registers_self else actor, user=user, role=Role.MOBILE_REPORTER, area=community)
     return volunteer
 
 
@@ -245,8 +247,6 @@ def add_representative(*, actor: Any, partner: Partner, user: Any, scope: Scope)
         raise DomainError(_("This account represents the partner already."), field="user")
     partner.representatives.add(user)
     if partner.place is not None:
-        from nuanxin.accounts.actions import grant_role
-
         grant_role(actor=actor, user=user, role=Role.PARTNER_REP, unit=partner.place)
     audit.record("volunteers.representative_added", actor=actor, obj=partner, detail={"user": user.pk})
     return partner
@@ -523,8 +523,6 @@ def join(
     ("name", "phone", "group", "employer", "home_grid"); a phone that is already an account's
     username or a volunteer's phone ("phone", one message for both); a password Django's
     validators reject ("password")."""
-    from nuanxin.accounts.actions import create_user
-    from nuanxin.accounts.models import User
 
     name = clean_real_name(name)
     phone = normalize_mobile(phone, field="phone")

@@ -298,14 +298,14 @@ def test_recording_a_check_with_a_hazard(client_for: Any, world: World, campaign
     assert "key-person" not in html(page) and "fire-safety" in html(page)
     chosen = {"place": campaigns.shop.pk, "template": "fire-safety"}
     items = client.get(url("check", campaigns.sweep.pk), chosen)
-    assert items.status_code == 200 and "item_exits_clear" in html(items)
+    assert items.status_code == 200 and "a-exits_clear" in html(items)
     answers = {
-        "item_exits_clear": "no",
-        "item_extinguishers_ok": "yes",
-        "item_extinguisher_count": "2",
-        "item_emergency_lights_ok": "yes",
-        "item_ebike_indoor": "no",
-        "item_wiring": "messy",
+        "a-exits_clear": "no",
+        "a-extinguishers_ok": "yes",
+        "a-extinguisher_count": "2",
+        "a-emergency_lights_ok": "yes",
+        "a-ebike_indoor": "no",
+        "a-wiring": "messy",
         "note": "安全出口堆放杂物",
     }
     done = client.post(url("check", campaigns.sweep.pk), chosen | answers)
@@ -324,10 +324,10 @@ def test_recording_a_check_with_a_hazard(client_for: Any, world: World, campaign
 @pytest.mark.usefixtures("on_sweep")
 def test_a_bad_answer_is_shown_at_its_item(client_for: Any, campaigns: Campaigns) -> None:
     chosen = {"place": campaigns.shop.pk, "template": "fire-safety"}
-    response = client_for("grid1_worker").post(url("check", campaigns.sweep.pk), chosen | {"item_exits_clear": "yes"})
+    response = client_for("grid1_worker").post(url("check", campaigns.sweep.pk), chosen | {"a-exits_clear": "yes"})
     assert response.status_code == 400
     page = html(response)
-    assert page.index("field-error") > page.index("item_extinguishers_ok") > 0
+    assert page.index("field-error") > page.index("a-extinguishers_ok") > 0
     assert not Visit.objects.filter(activity__isnull=False).exists()
 
 
@@ -335,7 +335,7 @@ def test_a_bad_answer_is_shown_at_its_item(client_for: Any, campaigns: Campaigns
 def test_a_place_outside_the_reach_cannot_be_checked(client_for: Any, world: World, campaigns: Campaigns) -> None:
     # The grid 1 worker sees the community's sweep page, but records only in grid 1.
     chosen = {"place": world.compound2.pk, "template": "fire-safety"}
-    response = client_for("grid1_worker").post(url("check", campaigns.sweep.pk), chosen | {"item_exits_clear": "yes"})
+    response = client_for("grid1_worker").post(url("check", campaigns.sweep.pk), chosen | {"a-exits_clear": "yes"})
     assert response.status_code == 400 and not Visit.objects.exists()
 
 
