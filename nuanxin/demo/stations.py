@@ -1,7 +1,7 @@
 """The demo community's warm stations and rider services, made through the stations actions.
 
 The territory already holds the 8 warm stations as places of kind "station" with the seed's
-amenities (in Chinese), opening hours and host (builder.STATIONS); here each gets its station
+amenities (in Chinese), opening hours and host (words.STATIONS); here each gets its station
 record (codes YXQ-01…08 in the order they were placed), plus rider meal offers from catering
 merchants of the commercial centres, free parking points beside those centres and green
 delivery channels into a few compounds.

@@ -7,7 +7,7 @@ from datetime import date
 from itertools import accumulate
 
 from nuanxin.core.validators import id_check_of_sum, id_weighted_sum
-from nuanxin.demo.builder import GIVEN_FEMALE, GIVEN_MALE, MOBILE_PREFIXES, SURNAME_WEIGHTS, SURNAMES
+from nuanxin.demo.words import GIVEN_FEMALE, GIVEN_MALE, MOBILE_PREFIXES, SURNAME_WEIGHTS, SURNAMES
 from nuanxin.people.actions import SURNAME_READINGS, pinyin_keys
 
 _SURNAME_CUM = list(accumulate(SURNAME_WEIGHTS))

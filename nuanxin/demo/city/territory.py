@@ -12,13 +12,13 @@ from django.contrib.auth.hashers import make_password
 
 from nuanxin.accounts.models import RoleGrant, User
 from nuanxin.accounts.roles import Role
-from nuanxin.demo.builder import BRAND_FIRST, BRAND_SECOND, ENTERPRISE_TRADES, TRADES
 from nuanxin.demo.city.geometry import GridInfo, boundary, coordinate, grid_label, point, tiles
 from nuanxin.demo.city.moments import dt, moment
 from nuanxin.demo.city.names import mobile, numeral, person
 from nuanxin.demo.city.plan import city_code, random_stream
 from nuanxin.demo.city.sink import json_text
 from nuanxin.demo.city.state import GeneratorState
+from nuanxin.demo.words import BRAND_FIRST, BRAND_SECOND, ENTERPRISE_TRADES, TRADES
 from nuanxin.territory.models import Area, Place, StaffAssignment
 
 CITY_NAME = "春城市"
