@@ -12,7 +12,7 @@ from nuanxin.cases import actions
 from nuanxin.cases.forms import StaffIntakeForm
 from nuanxin.cases.models import Case, CaseClass
 from nuanxin.cases.queries import case_or_404, cases_for
-from nuanxin.cases.views import EMERGENCY_NUMBERS, report_form_error
+from nuanxin.cases.views import EMERGENCY_NUMBERS, report_from_form
 from nuanxin.core import ratelimit
 from nuanxin.core.access import deny
 from nuanxin.core.errors import DomainError
@@ -55,28 +55,16 @@ def staff_new(request: ScopedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         lng, lat = form.location()
         ratelimit.limit_report(request)
-        try:
-            case = actions.report_case(
-                actor=request.user,
-                case_class=form.chosen_class(),
-                description=form.cleaned_data["description"],
-                lng=lng,
-                lat=lat,
-                channel=Case.Channel.STAFF,
-                place=form.cleaned_data["place"],
-                address=form.cleaned_data["address"],
-                answers=form.answers(),
-                reporter_name=form.cleaned_data["reporter_name"],
-                reporter_phone=form.cleaned_data["reporter_phone"],
-                anonymous=form.cleaned_data["anonymous"],
-                photos=request.FILES.getlist("photos"),
-            )
-        except DomainError as exc:
-            if exc.field == "photos":
-                photo_error = exc.message
-            else:
-                report_form_error(form, exc, location_field="place")
-        else:
+        case, photo_error = report_from_form(
+            request,
+            form,
+            location_field="place",
+            channel=Case.Channel.STAFF,
+            lng=lng,
+            lat=lat,
+            place=form.cleaned_data["place"],
+        )
+        if case is not None:
             messages.success(request, _("Case %(number)s is entered.") % {"number": case.number})
             if cases_for(request.scope).filter(pk=case.pk).exists():
                 return redirect("cases:detail", case.pk)

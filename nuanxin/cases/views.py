@@ -60,6 +60,36 @@ def report_form_error(form: AsksClassQuestions, exc: DomainError, *, location_fi
     show_on_form(form, exc, field=field)
 
 
+def report_from_form(
+    request: ScopedRequest, form: Any, *, location_field: str, **given: Any
+) -> tuple[Case | None, str]:
+    """`report_case` by the signed-in user with what a report form holds (its class, words,
+    answers, address and reporter, the request's photos), `given` (channel, location, place)
+    added or put first. On a refusal, (None, the photo's message) for a photo, else the
+    message is put at its field on the form (the location's at `location_field`)."""
+    values = {
+        "description": form.cleaned_data["description"],
+        "address": form.cleaned_data["address"],
+        "reporter_name": form.cleaned_data["reporter_name"],
+        "reporter_phone": form.cleaned_data["reporter_phone"],
+        "anonymous": form.cleaned_data["anonymous"],
+    } | given
+    try:
+        case = actions.report_case(
+            actor=request.user,
+            case_class=form.chosen_class(),
+            answers=form.answers(),
+            photos=request.FILES.getlist("photos"),
+            **values,
+        )
+    except DomainError as exc:
+        if exc.field == "photos":
+            return None, exc.message
+        report_form_error(form, exc, location_field=location_field)
+        return None, ""
+    return case, ""
+
+
 @login_required
 def report(request: ScopedRequest) -> HttpResponse:
     """Report in under a minute: category, a few words, photos, the phone's location."""
@@ -67,27 +97,15 @@ def report(request: ScopedRequest) -> HttpResponse:
     photo_error = ""
     if request.method == "POST" and form.is_valid():
         ratelimit.limit_report(request)
-        try:
-            case = actions.report_case(
-                actor=request.user,
-                case_class=form.chosen_class(),
-                description=form.cleaned_data["description"],
-                lng=form.cleaned_data["lng"],
-                lat=form.cleaned_data["lat"],
-                channel=Case.Channel.PHONE_PAGE,
-                address=form.cleaned_data["address"],
-                answers=form.answers(),
-                reporter_name=form.cleaned_data["reporter_name"],
-                reporter_phone=form.cleaned_data["reporter_phone"],
-                anonymous=form.cleaned_data["anonymous"],
-                photos=request.FILES.getlist("photos"),
-            )
-        except DomainError as exc:
-            if exc.field == "photos":
-                photo_error = exc.message
-            else:
-                report_form_error(form, exc, location_field="lat")
-        else:
+        case, photo_error = report_from_form(
+            request,
+            form,
+            location_field="lat",
+            channel=Case.Channel.PHONE_PAGE,
+            lng=form.cleaned_data["lng"],
+            lat=form.cleaned_data["lat"],
+        )
+        if case is not None:
             messages.success(
                 request, _("Thank you. Your report %(number)s is with the grid.") % {"number": case.number}
             )

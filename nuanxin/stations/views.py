@@ -16,10 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nuanxin.cases import actions as cases
 from nuanxin.cases.forms import ReportForm
 from nuanxin.cases.models import Case
-from nuanxin.cases.views import EMERGENCY_NUMBERS, report_form_error
+from nuanxin.cases.views import EMERGENCY_NUMBERS, report_from_form
 from nuanxin.core.access import get_in_scope_or_404, require, require_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
@@ -220,25 +219,17 @@ def report(request: ScopedRequest, code: str) -> HttpResponse:
     form = ReportForm(data, initial={"lng": place.lng, "lat": place.lat})
     photo_error = ""
     if data is not None and form.is_valid():
-        try:
-            case = cases.report_case(
-                actor=request.user,
-                case_class=form.chosen_class(),
-                description=form.cleaned_data["description"],
-                lng=place.lng,
-                lat=place.lat,
-                channel=Case.Channel.PHONE_PAGE,
-                place=place,
-                address=place.address or place.name,
-                answers=form.answers(),
-                photos=request.FILES.getlist("photos"),
-            )
-        except DomainError as exc:
-            if exc.field == "photos":
-                photo_error = exc.message
-            else:
-                report_form_error(form, exc, location_field="description")
-        else:
+        case, photo_error = report_from_form(
+            request,
+            form,
+            location_field="description",
+            channel=Case.Channel.PHONE_PAGE,
+            lng=place.lng,
+            lat=place.lat,
+            place=place,
+            address=place.address or place.name,
+        )
+        if case is not None:
             messages.success(
                 request, _("Thank you. Your report %(number)s is with the grid.") % {"number": case.number}
             )

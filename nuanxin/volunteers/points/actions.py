@@ -152,14 +152,17 @@ def service_points(record: ServiceRecord, rule: PointsRule | None) -> int:
     return rule.per_hour * record.minutes // 60 + rule.bonus
 
 
-def _add_entry(**fields: Any) -> PointsEntry | None:
-    """Write one entry, or None when a constraint says it is written already (once per
-    record, once per case) — inside a savepoint so the caller's transaction carries on."""
+def _award(*, area_path: str, detail: dict[str, Any], **fields: Any) -> PointsEntry | None:
+    """Points earned: one entry, audited as `points.awarded`; None when a constraint says it
+    is written already (once per record, once per case), inside a savepoint so the caller's
+    transaction carries on."""
     try:
         with transaction.atomic():
-            return PointsEntry.objects.create(**fields)
+            entry = PointsEntry.objects.create(**fields)
     except IntegrityError:
         return None
+    audit.record("points.awarded", actor=fields["actor"], obj=entry, area_path=area_path, detail=detail)
+    return entry
 
 
 @transaction.atomic
@@ -175,7 +178,9 @@ def award_service_points(*, actor: Any, record: ServiceRecord, now: datetime | N
     points = service_points(record, PointsRule.objects.filter(kind=activity.kind).first())
     if points <= 0 or PointsEntry.objects.filter(record=record).exists():
         return None
-    entry = _add_entry(
+    return _award(
+        area_path=activity.area.path,
+        detail={"volunteer": record.volunteer_id, "record": record.pk, "points": points, "minutes": record.minutes},
         volunteer_id=record.volunteer_id,
         delta=points,
         reason=PointsEntry.Reason.SERVICE,
@@ -183,16 +188,6 @@ def award_service_points(*, actor: Any, record: ServiceRecord, now: datetime | N
         at=now or timezone.now(),
         actor=actor,
     )
-    if entry is None:
-        return None
-    audit.record(
-        "points.awarded",
-        actor=actor,
-        obj=entry,
-        area_path=activity.area.path,
-        detail={"volunteer": record.volunteer_id, "record": record.pk, "points": points, "minutes": record.minutes},
-    )
-    return entry
 
 
 @transaction.atomic
@@ -212,7 +207,9 @@ def award_report_points(*, actor: Any, case: Any, now: datetime | None = None) -
         return None
     if PointsEntry.objects.filter(case=case).exists():
         return None
-    entry = _add_entry(
+    return _award(
+        area_path=case.grid.path,
+        detail={"volunteer": volunteer.pk, "case": case.pk, "points": rule.bonus},
         volunteer=volunteer,
         delta=rule.bonus,
         reason=PointsEntry.Reason.HAZARD_REPORT,
@@ -220,16 +217,6 @@ def award_report_points(*, actor: Any, case: Any, now: datetime | None = None) -
         at=now or timezone.now(),
         actor=actor,
     )
-    if entry is None:
-        return None
-    audit.record(
-        "points.awarded",
-        actor=actor,
-        obj=entry,
-        area_path=case.grid.path,
-        detail={"volunteer": volunteer.pk, "case": case.pk, "points": rule.bonus},
-    )
-    return entry
 
 
 # --- the catalogue ------------------------------------------------------------------------
