@@ -24,11 +24,16 @@ from nuanxin.core.validators import ascii_int
 
 
 class KnownChoiceField(forms.ChoiceField):
-    """One of the choices, or "" (not chosen) for anything else: an unknown value is ignored."""
+    """One of the choices, or `fallback` ("": not chosen) for anything else: an unknown value
+    is ignored."""
+
+    def __init__(self, *args: Any, fallback: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fallback = fallback
 
     def clean(self, value: Any) -> str:
         text = str(value or "").strip()
-        return text if text and self.valid_value(text) else ""
+        return text if text and self.valid_value(text) else self.fallback
 
 
 class KnownChoiceFilter(django_filters.ChoiceFilter):
