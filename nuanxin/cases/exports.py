@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 
 from nuanxin.cases.filters import CaseFilters
 from nuanxin.cases.models import Case
+from nuanxin.cases.queries import territory_cases
 from nuanxin.core import audit
 from nuanxin.core.masking import mask_name, mask_phone
+from nuanxin.core.scoping import Scope
 from nuanxin.core.spreadsheets import workbook_bytes
 
 # Enough for a community's year (the demo community reports a few thousand a year); a
@@ -108,13 +110,18 @@ def _title_rows(filters: CaseFilters, rows: int, truncated: bool, now: datetime)
 
 
 @transaction.atomic
-def export_cases(*, actor: Any, filters: CaseFilters) -> CaseExport:
+def export_cases(*, actor: Any, scope: Scope, filters: CaseFilters) -> CaseExport:
     """The viewer's filtered cases as an .xlsx (newest first, at most MAX_EXPORT_ROWS), and a
     `cases.exported` audit entry with the filters and the row count. The caller checks the
-    permission (`cases.view`); the filters were built on the viewer's scope, which decides
-    which cases, and their `now` is the moment the sheet is of."""
+    permission (`cases.view`); the scope decides which cases, the filters narrow them, and
+    their `now` is the moment the sheet is of."""
     now = filters.now
-    cases = filters.qs.select_related("reporter").order_by("-reported_at", "-id")[: MAX_EXPORT_ROWS + 1]
+    filters.is_valid()
+    cases = (
+        filters.filter_queryset(territory_cases(scope))
+        .select_related("reporter")
+        .order_by("-reported_at", "-id")[: MAX_EXPORT_ROWS + 1]
+    )
     rows = [_row(case) for case in cases]
     truncated = len(rows) > MAX_EXPORT_ROWS
     rows = rows[:MAX_EXPORT_ROWS]

@@ -124,7 +124,7 @@ def export(request: ScopedRequest) -> HttpResponse:
         field, message = next(iter(filters.field_errors.items()))
         return HttpResponse(f"{field}: {message}", status=400, content_type="text/plain; charset=utf-8")
     ratelimit.limit(request, "export")
-    result = export_cases(actor=request.user, filters=filters)
+    result = export_cases(actor=request.user, scope=request.scope, filters=filters)
     response = HttpResponse(result.content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(result.filename)}"
     return response
