@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 
 from nuanxin.accounts.models import User
 from nuanxin.cases import actions, figures
+from nuanxin.cases.filters import CLASS_LOOKUP, overdue_q
 from nuanxin.cases.models import Case, CaseClass, CasePhoto, Category, Level
 from nuanxin.cases.queries import (
     Pages,
@@ -159,12 +160,15 @@ def _similar_out(suggestion: Suggestion, now: datetime) -> dict[str, Any]:
 
 
 class CaseFilter(FilterSchema):
+    """The API's list filters: the console's (cases/filters.py) with typed values, so a bad
+    one is a 422 naming it; `since`/`until` are moments, the class and overdue mean the same."""
+
     state: Case.State | None = None
     level: Level | None = None
     grid_id: Id | None = None
     channel: Case.Channel | None = None
     emergency: bool | None = None
-    class_code: Annotated[str | None, FilterLookup("case_class__code")] = None
+    class_code: Annotated[str | None, FilterLookup(CLASS_LOOKUP)] = None
     since: Annotated[Moment | None, FilterLookup("reported_at__gte")] = None
     until: Annotated[Moment | None, FilterLookup("reported_at__lt")] = None
     overdue: bool | None = None
@@ -172,7 +176,7 @@ class CaseFilter(FilterSchema):
     def filter_overdue(self, value: bool | None) -> Q:
         if value is None:
             return Q()
-        late = Q(deadline__lt=timezone.now())
+        late = overdue_q()
         return late if value else ~late
 
 

@@ -19,8 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nuanxin.cases.filters import CaseFilters
 from nuanxin.cases.models import Case
-from nuanxin.cases.queries import CaseFilters, filtered_cases
+from nuanxin.cases.queries import territory_cases
 from nuanxin.core import audit
 from nuanxin.core.masking import mask_name, mask_phone
 from nuanxin.core.scoping import Scope
@@ -95,8 +96,9 @@ def _row(case: Case) -> list[Any]:
 
 
 def _title_rows(filters: CaseFilters, rows: int, truncated: bool, now: datetime) -> list[list[str]]:
-    since = filters.since.isoformat() if filters.since else _("the beginning")
-    until = filters.until.isoformat() if filters.until else timezone.localtime(now).date().isoformat()
+    chosen = filters.chosen()
+    since = chosen["since"] or _("the beginning")
+    until = chosen["until"] or timezone.localtime(now).date().isoformat()
     title = _("Cases reported from %(since)s to %(until)s (exported %(at)s)") % {
         "since": since,
         "until": until,
@@ -112,12 +114,14 @@ def _title_rows(filters: CaseFilters, rows: int, truncated: bool, now: datetime)
 
 
 @transaction.atomic
-def export_cases(*, actor: Any, scope: Scope, filters: CaseFilters, now: datetime | None = None) -> CaseExport:
+def export_cases(*, actor: Any, scope: Scope, filters: CaseFilters) -> CaseExport:
     """The viewer's filtered cases as an .xlsx (newest first, at most MAX_EXPORT_ROWS), and a
     `cases.exported` audit entry with the filters and the row count. The caller checks the
-    permission (`cases.view`); the scope decides which cases."""
-    now = now or timezone.now()
-    selected = filtered_cases(scope, filters, now=now)
+    permission (`cases.view`); the scope decides which cases, the filters narrow them, and
+    their `now` is the moment the sheet is of."""
+    now = filters.now
+    filters.is_valid()
+    selected = filters.filter_queryset(territory_cases(scope))
     # The title says how many: counted first (at most one more than listed), then streamed.
     counted = selected.order_by()[: MAX_EXPORT_ROWS + 1].count()
     truncated = counted > MAX_EXPORT_ROWS

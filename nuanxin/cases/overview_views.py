@@ -7,13 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.cases.exports import MAX_EXPORT_ROWS, export_cases
 from nuanxin.cases.figures import case_figures, chart_data, figure_nodes, node_or_404, parse_period
+from nuanxin.cases.filters import CaseFilters
 from nuanxin.cases.models import Case, CaseClass, Level
-from nuanxin.cases.queries import CaseFilters, filtered_cases
 from nuanxin.core import ratelimit
 from nuanxin.core.access import require
 from nuanxin.core.http import ScopedRequest
@@ -43,7 +42,7 @@ def filter_context(request: ScopedRequest, filters: CaseFilters) -> dict[str, An
     """What the shared filter form (cases/_filters.html) needs."""
     return {
         "chosen": filters.chosen(),
-        "filter_errors": filters.errors,
+        "filter_errors": filters.field_errors,
         "query": filters.query_string(),
         "states": Case.State.choices,
         "levels": Level.choices,
@@ -58,7 +57,7 @@ def filter_context(request: ScopedRequest, filters: CaseFilters) -> dict[str, An
 def case_map(request: ScopedRequest) -> HttpResponse:
     """The filtered cases as points over the viewer's grids; the points come from map_geojson."""
     require(request.scope, "cases.view")
-    filters = CaseFilters.from_query(request.GET)
+    filters = CaseFilters(request.GET, scope=request.scope)
     grids = working_areas(request.scope).filter(level=Area.Level.GRID).only("id", "name", "level", "boundary")
     features = [
         {"type": "Feature", "geometry": g.boundary, "properties": {"id": g.pk, "name": g.name, "level": g.level}}
@@ -74,7 +73,7 @@ def case_map(request: ScopedRequest) -> HttpResponse:
             "geojson_url": source,
             "map_limit": MAP_POINTS,
         },
-        status=400 if filters.errors else 200,
+        status=400 if filters.field_errors else 200,
     )
 
 
@@ -83,15 +82,15 @@ def map_geojson(request: ScopedRequest) -> JsonResponse:
     """The filtered cases in scope as GeoJSON points, newest first, at most MAP_POINTS.
     Number, class, state and flags only: never the reporter or the description."""
     require(request.scope, "cases.view")
-    filters = CaseFilters.from_query(request.GET)
-    if filters.errors:
-        field, message = next(iter(filters.errors.items()))
+    filters = CaseFilters(request.GET, scope=request.scope)
+    if filters.field_errors:
+        field, message = next(iter(filters.field_errors.items()))
         return JsonResponse({"error": message, "field": field, "code": "invalid"}, status=400)
-    now = timezone.now()
+    now = filters.now
     rows = list(
-        filtered_cases(request.scope, filters, now=now)
-        .order_by("-reported_at", "-id")
-        .values("id", "number", "lng", "lat", "state", "urgent", "deadline", "case_class__name")[: MAP_POINTS + 1]
+        filters.qs.order_by("-reported_at", "-id").values(
+            "id", "number", "lng", "lat", "state", "urgent", "deadline", "case_class__name"
+        )[: MAP_POINTS + 1]
     )
     states = {value: str(label) for value, label in Case.State.choices}
     features = [
@@ -119,9 +118,9 @@ def map_geojson(request: ScopedRequest) -> JsonResponse:
 def export(request: ScopedRequest) -> HttpResponse | FileResponse:
     """The filtered cases as a masked .xlsx (see cases/exports.py); audited."""
     require(request.scope, "cases.view")
-    filters = CaseFilters.from_query(request.GET)
-    if filters.errors:
-        field, message = next(iter(filters.errors.items()))
+    filters = CaseFilters(request.GET, scope=request.scope)
+    if filters.field_errors:
+        field, message = next(iter(filters.field_errors.items()))
         return HttpResponse(f"{field}: {message}", status=400, content_type="text/plain; charset=utf-8")
     ratelimit.limit(request, "export")
     result = export_cases(actor=request.user, scope=request.scope, filters=filters)

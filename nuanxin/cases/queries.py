@@ -1,28 +1,25 @@
-"""Reads on cases: scoped lists with the related rows preloaded, the console's filters (shared
-by the list, the map and the export), and the timeline a viewer may read."""
+"""Reads on cases: scoped lists with the related rows preloaded, and the timeline a viewer
+may read. The console's filters over these lists are in cases/filters.py."""
 
 import logging
 import math
 import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any
-from urllib.parse import urlencode
 
 from django.core import signing
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from nuanxin.cases.models import Case, CaseClass, CaseEvent, CaseFollower, Level
+from nuanxin.cases.models import Case, CaseClass, CaseEvent, CaseFollower
 from nuanxin.core.access import get_in_scope_or_404
 from nuanxin.core.geo import distance_m
-from nuanxin.core.periods import filter_period, moments_q
 from nuanxin.core.schemas import built_once
 from nuanxin.core.scoping import Scope, prepared_rows, replayed_count
-from nuanxin.core.validators import ascii_int
 
 
 def _listed(cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -211,108 +208,6 @@ def timeline_of(scope: Scope, case_id: int, grid_path: str) -> QuerySet[CaseEven
     """`timeline_for` by the case's id and its grid's path (a case read as values)."""
     events = CaseEvent.objects.filter(case_id=case_id).order_by("at", "id")
     return events if staff_sees(scope, grid_path) else events.filter(internal=False)
-
-
-def overdue(cases: QuerySet[Case], *, now: datetime | None = None) -> QuerySet[Case]:
-    """Cases whose current stage has passed its deadline (closed cases have none)."""
-    return cases.filter(deadline__lt=now or timezone.now())
-
-
-# The console's filters, shared by the list, the map and the export (one parsing, one meaning).
-_CODE = re.compile(r"^[-a-z0-9_]{1,40}$")
-FILTER_KEYS = ("state", "category", "class", "grid", "level", "channel", "emergency", "overdue", "since", "until")
-
-
-@dataclass(frozen=True)
-class CaseFilters:
-    """What the viewer asked for on the list, the map or the export.
-
-    Unknown choices (a state, level, channel or grid that does not parse) are ignored, so an
-    old link still opens; a bad date, or a period that ends before it starts, is an error
-    naming its field (`errors`) and that bound is not applied. `since` and `until` are days,
-    both included, on the date a case was reported.
-    """
-
-    state: str = ""
-    category: str = ""
-    case_class: str = ""
-    grid: int | None = None
-    level: str = ""
-    channel: str = ""
-    emergency: bool = False
-    overdue: bool = False
-    since: date | None = None
-    until: date | None = None
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_query(cls, params: Mapping[str, Any]) -> "CaseFilters":
-        def text(key: str) -> str:
-            return str(params.get(key) or "").strip()
-
-        since, until, errors = filter_period(params, "since", "until")
-        grid = text("grid")
-        return cls(
-            state=text("state") if text("state") in Case.State.values else "",
-            category=text("category") if _CODE.match(text("category")) else "",
-            case_class=text("class") if _CODE.match(text("class")) else "",
-            grid=ascii_int(grid),
-            level=text("level") if text("level") in Level.values else "",
-            channel=text("channel") if text("channel") in Case.Channel.values else "",
-            emergency=text("emergency") == "1",
-            overdue=text("overdue") == "1",
-            since=since,
-            until=until,
-            errors=errors,
-        )
-
-    def apply(self, cases: QuerySet[Case], *, now: datetime | None = None) -> QuerySet[Case]:
-        if self.state:
-            cases = cases.filter(state=self.state)
-        if self.category:
-            cases = cases.filter(case_class__category__code=self.category)
-        if self.case_class:
-            cases = cases.filter(case_class__code=self.case_class)
-        if self.grid is not None:
-            cases = cases.filter(grid_id=self.grid)
-        if self.level:
-            cases = cases.filter(level=self.level)
-        if self.channel:
-            cases = cases.filter(channel=self.channel)
-        if self.emergency:
-            cases = cases.filter(emergency=True)
-        if self.overdue:
-            cases = overdue(cases, now=now)
-        return cases.filter(moments_q("reported_at", self.since, self.until))
-
-    def chosen(self) -> dict[str, str]:
-        """The applied values as the form's fields spell them ("" where not chosen)."""
-        return {
-            "state": self.state,
-            "category": self.category,
-            "class": self.case_class,
-            "grid": "" if self.grid is None else str(self.grid),
-            "level": self.level,
-            "channel": self.channel,
-            "emergency": "1" if self.emergency else "",
-            "overdue": "1" if self.overdue else "",
-            "since": self.since.isoformat() if self.since else "",
-            "until": self.until.isoformat() if self.until else "",
-        }
-
-    def active(self) -> dict[str, str]:
-        """Only the chosen filters: for links (map, export) and the audit entry of an export."""
-        return {key: value for key, value in self.chosen().items() if value}
-
-    def query_string(self) -> str:
-        return urlencode(self.active())
-
-
-def filtered_cases(scope: Scope, filters: CaseFilters, *, now: datetime | None = None) -> QuerySet[Case]:
-    """The console's cases (list, map, export): those the viewer sees through the territory,
-    narrowed by the filters, emergencies first, then the newest. Cases they see only as
-    reporter or follower stay on /cases/mine/, so no staff list shows them another reporter."""
-    return filters.apply(territory_cases(scope), now=now)
 
 
 def my_cases(scope: Scope) -> QuerySet[Case]:

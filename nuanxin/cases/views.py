@@ -16,14 +16,13 @@ from django.views.decorators.http import require_POST
 from nuanxin.accounts.models import User
 from nuanxin.accounts.views import login_or_bearer_required
 from nuanxin.cases import actions
+from nuanxin.cases.filters import CaseFilters
 from nuanxin.cases.forms import AsksClassQuestions, EvaluateForm, ReportForm, StepNoteForm
 from nuanxin.cases.models import Case, CasePhoto, Level
 from nuanxin.cases.overview_views import filter_context
 from nuanxin.cases.queries import (
-    CaseFilters,
     Pages,
     case_or_404,
-    filtered_cases,
     follow_offers,
     is_staff_viewer,
     my_cases,
@@ -136,14 +135,14 @@ def case_list(request: ScopedRequest) -> HttpResponse:
     """The console list: the cases the viewer sees through the territory, emergencies first,
     with the filters the map and the export share (CaseFilters); a bad date is shown at its field."""
     require(request.scope, "cases.view")
-    filters = CaseFilters.from_query(request.GET)
-    pages = Pages(filtered_cases(request.scope, filters))
+    filters = CaseFilters(request.GET, scope=request.scope)
+    pages = Pages(filters.qs)
     page: Page[Case] = Paginator(pages, 50).get_page(request.GET.get("page"))  # type: ignore[arg-type]
     return render(
         request,
         "cases/list.html",
         filter_context(request, filters) | {"page": page, "rows": _list_rows(page)},
-        status=400 if filters.errors else 200,
+        status=400 if filters.field_errors else 200,
     )
 
 

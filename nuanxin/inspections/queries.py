@@ -11,8 +11,26 @@ from django.utils import timezone
 
 from nuanxin.core.access import get_in_scope_or_404
 from nuanxin.core.scoping import Scope
-from nuanxin.inspections.models import Hazard, Rectification, Visit, WatchChange, WatchTarget
+from nuanxin.inspections.models import (
+    CATEGORY_PERMISSION,
+    Category,
+    Hazard,
+    Rectification,
+    Visit,
+    WatchChange,
+    WatchTarget,
+)
 from nuanxin.territory.models import Area
+
+
+def known_categories(scope: Scope) -> list[tuple[str, str]]:
+    """The categories a viewer may know of somewhere: every place category, and a resident
+    category only with its permission (a grid worker is never offered `key_person`)."""
+    return [
+        (code, str(label))
+        for code, label in Category.choices
+        if code not in CATEGORY_PERMISSION or scope.has(CATEGORY_PERMISSION[code])
+    ]
 
 
 def targets_for(scope: Scope, *, active_only: bool = True) -> QuerySet[WatchTarget]:

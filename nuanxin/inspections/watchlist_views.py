@@ -7,7 +7,6 @@ filters for a viewer without people.view_key_person, and its page is the same 40
 missing one. Writes go through the watchlist actions with `scope=request.scope`, so a
 viewer who may see but not manage a target is refused there (403 with the form shown)."""
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -29,10 +28,9 @@ from nuanxin.core.masking import mask_name
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import ascii_int
 from nuanxin.inspections import actions
+from nuanxin.inspections.filters import WatchlistFilters
 from nuanxin.inspections.models import (
-    CATEGORY_PERMISSION,
     CATEGORY_SUBJECT,
-    Category,
     Frequency,
     Subject,
     Tier,
@@ -40,7 +38,7 @@ from nuanxin.inspections.models import (
     WatchTarget,
     with_category,
 )
-from nuanxin.inspections.queries import changes_of, target_or_404, targets_for, visits_for
+from nuanxin.inspections.queries import changes_of, known_categories, target_or_404, visits_for
 from nuanxin.people.actions import look_up_residents
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place, StaffAssignment
@@ -51,18 +49,6 @@ RESIDENT_MATCHES = 20
 
 # How often each frequency visits, to tell a frequency raised by hazards above category × tier.
 FREQUENCY_RANK: dict[str, int] = {Frequency.QUARTERLY: 1, Frequency.MONTHLY: 2, Frequency.WEEKLY: 3}
-
-STATUSES = ("active", "ended", "all")
-
-
-def known_categories(scope: Scope) -> list[tuple[str, str]]:
-    """The categories a viewer may know of somewhere: every place category, and a resident
-    category only with its permission (a grid worker is never offered `key_person`)."""
-    return [
-        (code, str(label))
-        for code, label in Category.choices
-        if code not in CATEGORY_PERMISSION or scope.has(CATEGORY_PERMISSION[code])
-    ]
 
 
 def target_label(target: WatchTarget) -> str:
@@ -114,54 +100,8 @@ def _on_duty(grids: QuerySet[Area], day: date) -> QuerySet[StaffAssignment]:
 # The list.
 
 
-@dataclass
-class Filters:
-    category: str = ""
-    tier: str = ""
-    grid: int | None = None
-    worker: int | None = None
-    status: str = "active"
-
-    def query(self) -> dict[str, str]:
-        """The chosen values as the form shows them."""
-        return {
-            "category": self.category,
-            "tier": self.tier,
-            "grid": str(self.grid or ""),
-            "worker": str(self.worker or ""),
-            "status": self.status,
-        }
-
-
-def _filters(scope: Scope, data: Any) -> Filters:
-    """The filters asked for. A value the viewer may not choose (an unknown category, or a
-    resident category they may not know of) is ignored the same way, so trying
-    `category=key_person` tells nothing."""
-    category = data.get("category", "")
-    tier = data.get("tier", "")
-    status = data.get("status", "")
-    return Filters(
-        category=category if category in dict(known_categories(scope)) else "",
-        tier=tier if tier in Tier.values else "",
-        grid=_int(data.get("grid")),
-        worker=_int(data.get("worker")),
-        status=status if status in STATUSES else "active",
-    )
-
-
-def filtered_targets(scope: Scope, filters: Filters) -> QuerySet[WatchTarget]:
-    """The targets of the list, with the last visit done and the next one due annotated."""
-    targets = targets_for(scope, active_only=filters.status == "active")
-    if filters.status == "ended":
-        targets = targets.filter(ended_on__isnull=False)
-    if filters.category:
-        targets = targets.filter(category=filters.category)
-    if filters.tier:
-        targets = targets.filter(tier=filters.tier)
-    if filters.grid is not None:
-        targets = targets.filter(grid_id=filters.grid)
-    if filters.worker is not None:
-        targets = targets.filter(worker_id=filters.worker)
+def with_visits(targets: QuerySet[WatchTarget]) -> QuerySet[WatchTarget]:
+    """The list's targets with the last visit done and the next one due annotated."""
     visits = Visit.objects.filter(target=OuterRef("pk"))
     return targets.defer("resident__id_number", "resident__phone", "place__attributes").annotate(
         last_done=Subquery(visits.filter(state=Visit.State.DONE).order_by("-done_at").values("done_at")[:1]),
@@ -174,8 +114,8 @@ def watchlist(request: ScopedRequest) -> HttpResponse:
     """The targets the viewer reaches, filtered, 50 a page."""
     require(request.scope, "inspections.view")
     scope = request.scope
-    filters = _filters(scope, request.GET)
-    page: Page[WatchTarget] = Paginator(filtered_targets(scope, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = WatchlistFilters(request.GET, scope=scope)
+    page: Page[WatchTarget] = Paginator(with_visits(filters.qs), PAGE_SIZE).get_page(request.GET.get("page"))
     for target in page:
         target.label = target_label(target)  # type: ignore[attr-defined]
         target.raised = is_raised(target)  # type: ignore[attr-defined]
@@ -191,7 +131,7 @@ def watchlist(request: ScopedRequest) -> HttpResponse:
             "grids": grids,
             "workers": sorted(workers.values(), key=str),
             "statuses": [("active", _("On the list")), ("ended", _("Ended")), ("all", _("All"))],
-            "chosen": filters.query(),
+            "chosen": filters.chosen(),
             "may_add": scope.has("inspections.manage"),
         },
     )

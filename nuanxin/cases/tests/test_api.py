@@ -90,6 +90,14 @@ def test_filters(client_for, world, report):
     assert client.get("/api/v1/cases?state=exploded").status_code == 422
 
 
+@pytest.mark.parametrize(
+    ("query", "field"), [("since=May", "since"), ("grid_id=0", "grid_id"), ("overdue=x", "overdue")]
+)
+def test_a_bad_filter_is_a_422_naming_it(client_for, world, query, field):
+    bad = client_for("community_admin").get(f"/api/v1/cases?{query}")
+    assert bad.status_code == 422 and bad.json()["field"] == field
+
+
 def test_anonymous_reporter_is_hidden_from_staff(client_for, world, report):
     named = report("sanitation", by=world.rider, reporter_name="何伟", reporter_phone="13812345678")
     hidden = report("sanitation", by=world.rider, anonymous=True, reporter_name="李字春")

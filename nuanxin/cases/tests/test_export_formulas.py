@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from nuanxin.accounts.scope import scope_of
 from nuanxin.cases.exports import export_cases
-from nuanxin.cases.queries import CaseFilters
+from nuanxin.cases.filters import CaseFilters
 from nuanxin.open311.actions import issue_api_key
 from nuanxin.testing import SYSTEM_SCOPE
 
@@ -46,7 +46,7 @@ def test_hostile_text_from_every_channel_is_exported_as_text(world, report, clie
     assert answer.status_code in (200, 201), answer.content
 
     admin = world.community_admin
-    result = export_cases(actor=admin, scope=scope_of(admin), filters=CaseFilters())
+    result = export_cases(actor=admin, scope=scope_of(admin), filters=CaseFilters({}, scope=scope_of(admin)))
     cells = _cells(result.file.read())
     assert result.rows == 4
     assert not [c.coordinate for c in cells if c.data_type == "f"]
@@ -66,7 +66,9 @@ def test_an_address_starting_with_a_tab_or_a_carriage_return_is_exported_as_text
     for address in ("\t=1+2", "\r@SUM(A1)"):
         report("sanitation", by=world.resident, address=address)
     admin = world.community_admin
-    cells = _cells(export_cases(actor=admin, scope=scope_of(admin), filters=CaseFilters()).file.read())
+    cells = _cells(
+        export_cases(actor=admin, scope=scope_of(admin), filters=CaseFilters({}, scope=scope_of(admin))).file.read()
+    )
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     texts = {c.value for c in cells if c.data_type == "s"}
     assert {"'=1+2", "'@SUM(A1)"} <= texts, texts

@@ -9,8 +9,9 @@ import pytest
 from django.utils import translation
 from openpyxl import load_workbook
 
+from nuanxin.accounts.scope import scope_of
 from nuanxin.cases import exports, overview_views
-from nuanxin.cases.queries import CaseFilters
+from nuanxin.cases.filters import CaseFilters
 from nuanxin.core.models import AuditEntry
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -38,13 +39,14 @@ def cases(world, report):
 # The shared filters
 
 
-def test_filters_parse_every_field_and_ignore_unknown_choices():
-    filters = CaseFilters.from_query(
-        {"state": "nonsense", "grid": "abc", "channel": "api", "class": "noise", "since": "2024-04-01", "overdue": "1"}
+def test_filters_parse_every_field_and_ignore_unknown_choices(world):
+    filters = CaseFilters(
+        {"state": "nonsense", "grid": "abc", "channel": "api", "class": "noise", "since": "2024-04-01", "overdue": "1"},
+        scope=scope_of(world.community_admin),
     )
-    assert filters.state == "" and filters.grid is None
+    assert filters.chosen()["state"] == "" and filters.chosen()["grid"] == ""
     assert filters.active() == {"channel": "api", "class": "noise", "since": "2024-04-01", "overdue": "1"}
-    assert not filters.errors
+    assert not filters.field_errors
 
 
 @pytest.mark.parametrize(
@@ -55,8 +57,8 @@ def test_filters_parse_every_field_and_ignore_unknown_choices():
         ({"since": "2024-05-01", "until": "2024-04-01"}, "until"),
     ],
 )
-def test_filters_name_a_bad_date(params, field):
-    assert field in CaseFilters.from_query(params).errors
+def test_filters_name_a_bad_date(world, params, field):
+    assert field in CaseFilters(params, scope=scope_of(world.community_admin)).field_errors
 
 
 def test_list_filters_by_channel_and_period(client_for, world, cases):
@@ -76,6 +78,27 @@ def test_list_shows_a_bad_date_at_its_field_and_links_map_and_export_with_the_fi
     assert bad.status_code == 400 and "since" in bad.context["filter_errors"]
     page = admin.get("/cases/", {"channel": "api"}).content.decode()
     assert "/cases/map/?channel=api" in page and "/cases/export.xlsx?channel=api" in page
+
+
+def test_bad_filters_are_shown_at_their_field_and_unknown_choices_ignored_on_every_console_page(
+    client_for, world, cases
+):
+    admin = client_for("community_admin")
+    backwards = admin.get("/cases/", {"since": "2024-05-01", "until": "2024-04-01"})
+    assert backwards.status_code == 400
+    assert set(backwards.context["filter_errors"]) == {"until"}
+    assert f'class="field-error">{backwards.context["filter_errors"]["until"]}<' in backwards.content.decode()
+    # The start alone still applies: the May emergency is listed, the March report is not.
+    assert cases["urgent"].number in backwards.content.decode()
+    assert cases["named"].number not in backwards.content.decode()
+    assert admin.get("/cases/map/", {"until": "May"}).status_code == 400
+    geojson = admin.get("/cases/map.geojson", {"until": "May"})
+    assert geojson.status_code == 400 and geojson.json()["field"] == "until"
+    export = admin.get("/cases/export.xlsx", {"since": "2024-02-30"})
+    assert export.status_code == 400 and export.content.decode().startswith("since: ")
+    old_link = admin.get("/cases/", {"state": "exploded", "grid": "x", "class": "Not A Code", "overdue": "yes"})
+    assert old_link.status_code == 200 and not old_link.context["filter_errors"]
+    assert old_link.context["chosen"]["state"] == ""
 
 
 def test_list_query_count_does_not_grow_with_cases(client_for, world, cases, report, django_assert_num_queries):

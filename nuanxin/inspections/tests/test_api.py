@@ -33,6 +33,13 @@ def test_a_grid_worker_lists_the_targets_of_their_grid(client_for: Any, watch: W
     )
 
 
+def test_a_bad_target_filter_is_a_422_naming_it(client_for: Any, watch: Watch) -> None:
+    client = client_for("grid1_worker")
+    for query, field in (({"tier": "bogus"}, "tier"), ({"grid_id": "abc"}, "grid_id"), ({"category": "x"}, "category")):
+        bad = client.get(f"{API}/targets", query)
+        assert bad.status_code == 422 and bad.json()["field"] == field
+
+
 def test_a_worker_without_the_key_person_permission_learns_nothing_of_key_persons(
     client_for: Any, watch: Watch
 ) -> None:

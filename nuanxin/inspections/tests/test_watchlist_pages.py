@@ -116,6 +116,15 @@ def test_filters(client_for: Any, world: World, watch: Watch) -> None:
     assert listed(client.get(LIST + f"?worker={world.grid1_leader.pk}")) == {watch.key_target.pk}
     assert listed(client.get(LIST + "?category=catering")) == {watch.restaurant_target.pk}
     assert listed(client.get(LIST + "?tier=bogus&grid=abc&worker=-1&status=x")) == listed(client.get(LIST))
+    # Nothing the list is asked is an error: an unknown value is shown unchosen (status: active).
+    odd = client.get(LIST + "?tier=bogus&status=x")
+    assert odd.status_code == 200 and odd.context["chosen"] == {
+        "category": "",
+        "tier": "",
+        "grid": "",
+        "worker": "",
+        "status": "active",
+    }
     actions.end_target(actor=world.community_admin, scope=SYSTEM_SCOPE, target=watch.restaurant_target, reason="关停")
     assert watch.restaurant_target.pk not in listed(client.get(LIST))
     assert listed(client.get(LIST + "?status=ended")) == {watch.restaurant_target.pk}

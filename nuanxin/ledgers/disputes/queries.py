@@ -1,15 +1,11 @@
 """Reads on disputes, always through the viewer's scope, with related rows preloaded.
 
-The list page, the API list and the disputes ledger read the same filters
-(`DisputeFilters`): the period by the day a dispute was received, grid, kind, state,
-outcome and level.
+The list page and the API list filter these the same way (ledgers/disputes/filters.py):
+the period by the day a dispute was received, grid, kind, state, outcome and level.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, QuerySet
@@ -19,13 +15,10 @@ from nuanxin.accounts.roles import PERMISSIONS
 from nuanxin.cases.models import Case
 from nuanxin.core.access import get_in_scope_or_404
 from nuanxin.core.masking import mask_name, mask_phone
-from nuanxin.core.periods import days_q, filter_period
 from nuanxin.core.scoping import Scope
-from nuanxin.core.validators import ascii_int
 from nuanxin.inspections.models import Visit
 from nuanxin.ledgers.models import (
     Dispute,
-    DisputeKind,
     DisputeParty,
     MediationSession,
     Mediator,
@@ -36,75 +29,11 @@ from nuanxin.territory.models import Area
 from nuanxin.territory.queries import ancestor_paths
 
 
-@dataclass(frozen=True)
-class DisputeFilters:
-    """What the viewer asked for. An unknown choice is ignored (an old link still opens); a
-    bad date, or a period ending before it starts, is an error naming its field and that
-    bound is not applied. `since` and `until` are days, both included, on `received_on`."""
-
-    since: date | None = None
-    until: date | None = None
-    grid: int | None = None
-    kind: str = ""
-    state: str = ""
-    outcome: str = ""
-    level: str = ""
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_query(cls, params: Mapping[str, Any]) -> "DisputeFilters":
-        def text(key: str) -> str:
-            return str(params.get(key) or "").strip()
-
-        since, until, errors = filter_period(params, "since", "until")
-        grid = text("grid")
-        return cls(
-            since=since,
-            until=until,
-            grid=ascii_int(grid),
-            kind=text("kind") if text("kind") in DisputeKind.values else "",
-            state=text("state") if text("state") in Dispute.State.values else "",
-            outcome=text("outcome") if text("outcome") in Outcome.values else "",
-            level=text("level") if text("level") in SettledLevel.values else "",
-            errors=errors,
-        )
-
-    def apply(self, disputes: QuerySet[Dispute]) -> QuerySet[Dispute]:
-        disputes = disputes.filter(days_q("received_on", self.since, self.until))
-        if self.grid is not None:
-            disputes = disputes.filter(grid_id=self.grid)
-        if self.kind:
-            disputes = disputes.filter(kind=self.kind)
-        if self.state:
-            disputes = disputes.filter(state=self.state)
-        if self.outcome:
-            disputes = disputes.filter(outcome=self.outcome)
-        if self.level:
-            disputes = disputes.filter(settled_level=self.level)
-        return disputes
-
-    def chosen(self) -> dict[str, str]:
-        """The applied values as the form's fields spell them ("" where not chosen)."""
-        return {
-            "since": self.since.isoformat() if self.since else "",
-            "until": self.until.isoformat() if self.until else "",
-            "grid": "" if self.grid is None else str(self.grid),
-            "kind": self.kind,
-            "state": self.state,
-            "outcome": self.outcome,
-            "level": self.level,
-        }
-
-    def query_string(self) -> str:
-        return urlencode({key: value for key, value in self.chosen().items() if value})
-
-
-def disputes_for(scope: Scope, filters: DisputeFilters | None = None) -> QuerySet[Dispute]:
+def disputes_for(scope: Scope) -> QuerySet[Dispute]:
     """The disputes of the viewer's territory (disputes.view), newest first, with the grid
-    and the parties preloaded (the list shows masked party names)."""
+    and the parties preloaded (the list shows masked party names); the list's filters
+    (ledgers/disputes/filters.py) narrow these."""
     disputes: QuerySet[Dispute] = Dispute.objects.reached_by(scope)
-    if filters is not None:
-        disputes = filters.apply(disputes)
     return (
         disputes.select_related("grid")
         .defer("grid__boundary")

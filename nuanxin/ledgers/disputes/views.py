@@ -30,10 +30,9 @@ from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import is_ascii_digits
 from nuanxin.ledgers.disputes import actions
 from nuanxin.ledgers.disputes.actions import PartyIn
+from nuanxin.ledgers.disputes.filters import DisputeFilters
 from nuanxin.ledgers.disputes.queries import (
-    DisputeFilters,
     dispute_or_404,
-    disputes_for,
     linked_case,
     linked_visit_id,
     masked_party,
@@ -157,8 +156,8 @@ class CloseForm(forms.Form):
 def dispute_list(request: ScopedRequest) -> HttpResponse:
     """The disputes of the viewer's territory, newest first, with the shared filters."""
     require(request.scope, "disputes.view")
-    filters = DisputeFilters.from_query(request.GET)
-    page = Paginator(disputes_for(request.scope, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = DisputeFilters(request.GET, scope=request.scope)
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     kinds, states = dict(DisputeKind.choices), dict(Dispute.State.choices)
     outcomes, levels = dict(Outcome.choices), dict(SettledLevel.choices)
     rows = [
@@ -183,7 +182,7 @@ def dispute_list(request: ScopedRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "chosen": filters.chosen(),
-            "filter_errors": filters.errors,
+            "filter_errors": filters.field_errors,
             "kinds": DisputeKind.choices,
             "states": Dispute.State.choices,
             "outcomes": Outcome.choices,
@@ -191,7 +190,7 @@ def dispute_list(request: ScopedRequest) -> HttpResponse:
             "grids": working_areas(request.scope).filter(level=Area.Level.GRID).only("id", "name", "path"),
             "may_record": request.scope.has("disputes.record"),
         },
-        status=400 if filters.errors else 200,
+        status=400 if filters.field_errors else 200,
     )
 
 

@@ -57,6 +57,10 @@ def test_list_filters_and_a_bad_date_names_the_field(world, client_for):
     assert bad.status_code == 400 and bad.json()["field"] == "since"
     unknown = client.get(f"{API}?kind=unicorn")
     assert unknown.status_code == 422 and unknown.json()["field"] == "kind"
+    backwards = client.get(f"{API}?since=2024-07-01&until=2024-06-01")
+    assert backwards.status_code == 400 and backwards.json()["field"] == "until"
+    assert client.get(f"{API}?level=moon").json()["field"] == "level"
+    assert client.get(f"{API}?since=&until=").json()["count"] == 2  # empty is no filter, as before
 
 
 @pytest.mark.parametrize("persona", ["rider", "resident", "stranger", "auditor"])

@@ -81,6 +81,10 @@ def test_list_filters(world, client_for):
     assert numbers("kind=unicorn") == {neighbour.number, family.number}  # unknown choices are ignored
     response = client.get("/disputes/?since=2024-13-01")
     assert response.status_code == 400 and "since" in response.context["filter_errors"]
+    backwards = client.get("/disputes/?since=2024-06-01&until=2024-05-01")
+    assert backwards.status_code == 400 and set(backwards.context["filter_errors"]) == {"until"}
+    assert f'class="field-error">{backwards.context["filter_errors"]["until"]}<' in backwards.content.decode()
+    assert backwards.context["chosen"]["since"] == "2024-06-01" and backwards.context["chosen"]["until"] == ""
 
 
 def test_list_query_count_does_not_grow(world, client_for, django_assert_max_num_queries):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpResponse
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, FilterSchema, Query, Router, Schema, Status
 
 from nuanxin.core.access import deny, get_in_scope_or_404
 from nuanxin.core.http import ScopedRequest
@@ -117,7 +117,7 @@ class ApprovedAllOut(Schema):
     skipped: int
 
 
-class RecordFilter(Schema):
+class RecordFilter(FilterSchema):
     state: ServiceRecord.State | None = None
 
 
@@ -157,10 +157,7 @@ def activity_records(request: ScopedRequest, activity_id: Id, filters: Query[Rec
     sees the activity, 404 out of reach); names masked."""
     activity = _activity_in_reach(request, activity_id)
     hours.check_certifies(request.scope, activity)
-    records = queries.activity_records(activity).select_related("activity")
-    if filters.state:
-        records = records.filter(state=filters.state)
-    return list(records)
+    return list(filters.filter(queries.activity_records(activity).select_related("activity")))
 
 
 @router.post("/activities/{activity_id}/approve-all", response=ApprovedAllOut)

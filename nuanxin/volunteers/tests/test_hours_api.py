@@ -93,6 +93,14 @@ def test_an_activitys_records_for_its_organisers(client_for: Any, served: Served
     assert {r["volunteer_name"] for r in rows} == {"李**", "王*"}
 
 
+def test_an_activitys_records_by_state_and_a_bad_state_named(client_for: Any, served: Served) -> None:
+    client = client_for("grid1_worker")
+    url = f"{API}/activities/{served.activity.pk}/records"
+    assert client.get(url, {"state": "approved"}).json() == []
+    bad = client.get(url, {"state": "lost"})
+    assert bad.status_code == 422 and bad.json()["field"] == "state"
+
+
 def test_a_viewer_who_does_not_certify_gets_a_403(client_for: Any, served: Served) -> None:
     # The street's staff reach the activity (activities.view) but do not manage it.
     assert client_for("street_staff").get(f"{API}/activities/{served.activity.pk}/records").status_code == 403
