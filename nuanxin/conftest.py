@@ -79,7 +79,7 @@ def shared(request: Any, django_db_setup: Any, django_db_blocker: Any, tmp_path_
     checkpoints = tmp_path_factory.mktemp("shared") / "audit-checkpoints.log"
     with django_db_blocker.unblock():
         outer = transaction.atomic()
-        outer._from_testcase = True  # as TestCase's: an action's atomic(durable=True) nests in it
+        outer._from_testcase = True  # type: ignore[attr-defined]  # as TestCase's: atomic(durable=True) nests in it
         outer.__enter__()
     try:
         yield Shared(
