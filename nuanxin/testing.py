@@ -4,11 +4,14 @@ Territory: 测试区 → 测试街道 → 测试社区 with grid 1 and grid 2 si
 community (另一社区) with one grid, to prove cross-community isolation.
 """
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
-from typing import Any
+from typing import Any, TypeVar
 
+from django.test import override_settings
 from PIL import Image
 
 from nuanxin.accounts import actions as account_actions
@@ -214,6 +217,49 @@ def build_world() -> World:
         other_compound=other_compound,
         users=users,
     )
+
+
+T = TypeVar("T")
+
+# What every test runs under (a fast password hash, tasks run at once, files on disk, Chinese),
+# and so also the data a module shares, which is built before any test's own settings apply.
+FAST_SETTINGS: dict[str, Any] = {
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+    "STORAGES": {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    },
+    "LANGUAGE_CODE": "zh-hans",
+    "NUANXIN_MFA_REQUIRED": False,  # the MFA tests (accounts/tests/test_mfa.py) turn it on
+}
+
+
+@dataclass
+class Shared:
+    """A module's outer transaction: data built here (`shared.build`) is read by every test of
+    the module, each inside its own savepoint that pytest-django's `db` rolls back after it, and
+    is itself rolled back when the module ends (Django's TestCase.setUpTestData, per module).
+
+    Not open (`open` False, `build` returns None: each test builds its own) in a module where
+    any test commits, since a committing test cannot run inside another transaction. A fixture
+    other than the world is shared only where every test of the module that reads the world
+    asks for it too (`everyone`): no test sees rows that it did not ask for, whatever the order."""
+
+    open: bool
+    blocker: Any
+    settings: dict[str, Any]
+    everyone: frozenset[str] = frozenset()
+
+    def build(self, fixture: str, make: Callable[[], T]) -> T | None:
+        if not self.open or fixture not in self.everyone:
+            return None
+        with self.blocker.unblock(), override_settings(**self.settings):
+            return make()
+
+
+def own_copy(value: T, copies: dict[int, Any]) -> T:
+    return copy.deepcopy(value, copies)
 
 
 GPS_IFD = 0x8825

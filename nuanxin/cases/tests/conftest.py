@@ -2,14 +2,7 @@ from typing import Any
 
 import pytest
 
-from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.cases.models import CaseClass
-
-
-@pytest.fixture
-def catalogue(world: Any) -> dict[str, CaseClass]:
-    install_catalogue(actor=None)
-    return {c.code: c for c in CaseClass.objects.all()}
 
 
 @pytest.fixture

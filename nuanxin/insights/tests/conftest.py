@@ -1,1 +1,1 @@
-from nuanxin.inspections.tests.conftest import people, watch  # noqa: F401  (fixtures)
+from nuanxin.inspections.tests.conftest import shared_watch, watch  # noqa: F401 (fixtures)

@@ -1,15 +1,16 @@
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pytest
 
 from nuanxin.inspections import actions
 from nuanxin.inspections.checklists import install_demo_templates
 from nuanxin.inspections.models import WatchTarget
-from nuanxin.people.tests.sample import People, build_people
+from nuanxin.people.tests.sample import People
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Place
-from nuanxin.testing import SYSTEM_SCOPE, World
+from nuanxin.testing import SYSTEM_SCOPE, Shared, World, own_copy
 
 # A Monday: its week runs to Sunday 10 March, its month to 31 March, its quarter to 31 March.
 MONDAY = date(2024, 3, 4)
@@ -26,13 +27,18 @@ class Watch:
     key_target: WatchTarget  # zhang as a key person, high (weekly), grid 1
 
 
-@pytest.fixture
-def people(world: World) -> People:
-    return build_people(world)
+@pytest.fixture(scope="module")
+def shared_watch(shared: Shared, shared_world: World | None, shared_people: People | None) -> Watch | None:
+    return shared.build("watch", lambda: _watch(shared_world, shared_people))  # type: ignore[arg-type]
 
 
 @pytest.fixture
-def watch(world: World, people: People) -> Watch:
+def watch(world: World, people: People, shared_watch: Watch | None, copies: dict[int, Any]) -> Watch:
+    """The demo checklists and four watch targets in grids 1 and 2, shared like the world."""
+    return _watch(world, people) if shared_watch is None else own_copy(shared_watch, copies)
+
+
+def _watch(world: World, people: People) -> Watch:
     install_demo_templates(actor=None)
     restaurant = territory_actions.create_place(
         actor=None, scope=SYSTEM_SCOPE, kind="merchant", name="小面馆", lng=102.7005, lat=24.9805

@@ -7,13 +7,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from nuanxin.core.models import AuditEntry
 from nuanxin.inspections.models import Visit
-from nuanxin.inspections.tests.conftest import people, watch
+from nuanxin.inspections.tests.conftest import shared_watch, watch
 from nuanxin.ledgers.disputes import actions
 from nuanxin.ledgers.models import Dispute, MediationSession, Mediator
 from nuanxin.ledgers.tests.disputes_support import TODAY, _media, pdf_upload, register
 from nuanxin.testing import SYSTEM_SCOPE
 
-__all__ = ["_media", "people", "watch"]
+__all__ = ["_media", "shared_watch", "watch"]
 
 NEW = {
     "kind": "neighbour",

@@ -7,10 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from nuanxin.inspections.models import Visit
-from nuanxin.inspections.tests.conftest import people, watch
+from nuanxin.inspections.tests.conftest import shared_watch, watch
 from nuanxin.ledgers.tests.ledger_support import records, xlsx
 
-__all__ = ["people", "records", "watch"]
+__all__ = ["records", "shared_watch", "watch"]
 
 
 def test_list_gives_the_ledgers_the_caller_may_open(client_for, records):

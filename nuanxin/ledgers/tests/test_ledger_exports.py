@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from nuanxin.accounts.scope import scope_of
 from nuanxin.core.models import AuditEntry
 from nuanxin.inspections.models import Visit
-from nuanxin.inspections.tests.conftest import people, watch
+from nuanxin.inspections.tests.conftest import shared_watch, watch
 from nuanxin.ledgers.disputes.actions import register_dispute
 from nuanxin.ledgers.models import DisputeSource
 from nuanxin.ledgers.registry.exports import export_ledger
@@ -17,7 +17,7 @@ from nuanxin.ledgers.registry.queries import BY_CODE, Filters
 from nuanxin.ledgers.tests.ledger_support import records
 from nuanxin.territory.models import Place
 
-__all__ = ["people", "records", "watch"]
+__all__ = ["records", "shared_watch", "watch"]
 
 
 def _sheet(response):

@@ -8,13 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from nuanxin.accounts.scope import scope_of
 from nuanxin.core.models import AuditEntry
 from nuanxin.inspections.models import Visit
-from nuanxin.inspections.tests.conftest import people, watch
+from nuanxin.inspections.tests.conftest import shared_watch, watch
 from nuanxin.ledgers.models import Dispute, DisputeParty, Mediator
 from nuanxin.ledgers.registry.imports import import_ledger
 from nuanxin.ledgers.registry.queries import BY_CODE
 from nuanxin.ledgers.tests.ledger_support import records, xlsx
 
-__all__ = ["people", "records", "watch"]
+__all__ = ["records", "shared_watch", "watch"]
 
 TODAY = date(2024, 6, 1)
 VISIT_HEADER = ["巡查日期", "场所名称", "巡查人", "检查结果", "隐患数", "隐患情况", "备注"]

@@ -2,10 +2,10 @@
 
 import pytest
 
-from nuanxin.inspections.tests.conftest import people, watch
+from nuanxin.inspections.tests.conftest import shared_watch, watch
 from nuanxin.ledgers.tests.ledger_support import records
 
-__all__ = ["people", "records", "watch"]
+__all__ = ["records", "shared_watch", "watch"]
 
 
 def test_index_lists_the_ledgers_the_viewer_may_open(client_for, records):

@@ -3,10 +3,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.cases.models import CaseClass
 from nuanxin.open311.actions import issue_api_key
-from nuanxin.testing import SYSTEM_SCOPE
+from nuanxin.testing import SYSTEM_SCOPE, Shared
 
 # Points inside grid 1, grid 2 and the other community's grid of nuanxin.testing.build_world.
 IN_GRID1 = {"lng": 102.7011, "lat": 24.9811}
@@ -14,22 +13,26 @@ IN_GRID2 = {"lng": 102.7031, "lat": 24.9811}
 IN_OTHER = {"lng": 102.7111, "lat": 24.9911}
 
 
-@pytest.fixture
-def catalogue(world: Any) -> dict[str, CaseClass]:
-    install_catalogue(actor=None)
-    return {c.code: c for c in CaseClass.objects.all()}
+def _keys(world: Any) -> dict[str, str]:
+    from nuanxin.open311.actions import revoke_api_key
 
-
-@pytest.fixture
-def keys(world: Any, catalogue: Any) -> dict[str, str]:
-    """Raw API keys: one reaching the community, one reaching grid 1 only, one revoked."""
     _key, community = issue_api_key(actor=world.system_admin, scope=SYSTEM_SCOPE, name="12345", area=world.community)
     _key, grid1 = issue_api_key(actor=world.system_admin, scope=SYSTEM_SCOPE, name="grid 1 app", area=world.grid1)
     revoked_key, revoked = issue_api_key(actor=world.system_admin, scope=SYSTEM_SCOPE, name="old", area=world.community)
-    from nuanxin.open311.actions import revoke_api_key
-
     revoke_api_key(actor=world.system_admin, scope=SYSTEM_SCOPE, key=revoked_key)
     return {"community": community, "grid1": grid1, "revoked": revoked}
+
+
+@pytest.fixture(scope="module")
+def shared_keys(shared: Shared, shared_world: Any, shared_catalogue: Any) -> dict[str, str] | None:
+    return shared.build("keys", lambda: _keys(shared_world))
+
+
+@pytest.fixture
+def keys(world: Any, catalogue: Any, shared_keys: dict[str, str] | None) -> dict[str, str]:
+    """Raw API keys: one reaching the community, one reaching grid 1 only, one revoked (shared
+    like the world)."""
+    return dict(shared_keys) if shared_keys is not None else _keys(world)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from nuanxin.stations import actions
 from nuanxin.stations.models import Station
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Place
-from nuanxin.testing import SYSTEM_SCOPE, World
+from nuanxin.testing import SYSTEM_SCOPE, Shared, World, own_copy
 
 
 @dataclass
@@ -19,8 +19,7 @@ class Stations:
     bare: Place  # a station place in grid 1 with no record yet
 
 
-@pytest.fixture
-def stations(world: World) -> Stations:
+def _stations(world: World) -> Stations:
     install_catalogue(actor=None)
     merchant = territory_actions.create_place(
         actor=None, scope=SYSTEM_SCOPE, kind="merchant", name="小锅米线", lng=102.7012, lat=24.9812
@@ -40,6 +39,17 @@ def stations(world: World) -> Stations:
         contact_phone="0871-65551234",
     )
     return Stations(station=station, host=world.compound2, merchant=merchant, bare=bare)
+
+
+@pytest.fixture(scope="module")
+def shared_stations(shared: Shared, shared_world: World | None) -> Stations | None:
+    return shared.build("stations", lambda: _stations(shared_world))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def stations(world: World, shared_stations: Stations | None, copies: dict[int, Any]) -> Stations:
+    """The station YXQ-01 and its places on the world, shared like the world."""
+    return _stations(world) if shared_stations is None else own_copy(shared_stations, copies)
 
 
 def make_station(world: World, name: str, lng: float, lat: float, code: str, hours: str = "24h") -> Station:

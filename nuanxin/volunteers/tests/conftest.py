@@ -3,14 +3,15 @@ in the community, in grid 1 and in the other community, each made through the ac
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pytest
 
 from nuanxin.inspections.checklists import install_demo_templates
-from nuanxin.inspections.tests.conftest import people, watch  # noqa: F401 (fixtures)
+from nuanxin.inspections.tests.conftest import shared_watch, watch  # noqa: F401 (fixtures)
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Place
-from nuanxin.testing import SYSTEM_SCOPE, World
+from nuanxin.testing import SYSTEM_SCOPE, Shared, World, own_copy
 from nuanxin.volunteers.activities.actions import create_activity
 from nuanxin.volunteers.models import Activity
 
@@ -23,8 +24,7 @@ class Campaigns:
     shop: Place  # a merchant in grid 1
 
 
-@pytest.fixture
-def campaigns(world: World) -> Campaigns:
+def _campaigns(world: World) -> Campaigns:
     install_demo_templates(actor=None)
     shop = territory_actions.create_place(
         actor=None, scope=SYSTEM_SCOPE, kind="merchant", name="小卖部", lng=102.7008, lat=24.9808
@@ -57,3 +57,14 @@ def campaigns(world: World) -> Campaigns:
         ends_on=date(2024, 5, 3),
     )
     return Campaigns(sweep=sweep, cleanup=cleanup, elsewhere=elsewhere, shop=shop)
+
+
+@pytest.fixture(scope="module")
+def shared_campaigns(shared: Shared, shared_world: World | None) -> Campaigns | None:
+    return shared.build("campaigns", lambda: _campaigns(shared_world))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def campaigns(world: World, shared_campaigns: Campaigns | None, copies: dict[int, Any]) -> Campaigns:
+    """Three campaigns and a shop on the world, shared like the world."""
+    return _campaigns(world) if shared_campaigns is None else own_copy(shared_campaigns, copies)
