@@ -1,16 +1,18 @@
-"""The watchlist page's filters (django-filter), over the targets the viewer reaches.
+"""The inspections pages' filters (django-filter): the watchlist's, over the targets the
+viewer reaches, and the rectification orders'.
 
 A value the viewer may not choose (an unknown category, or a resident category they may not
 know of) is ignored the same way as a typo, so trying `category=key_person` tells nothing;
 an unknown status is "active" (the list's default). Nothing here is an error: every link
 opens. The API's `TargetFilter` (inspections/api.py) compares the same fields."""
 
+from datetime import date
 from typing import Any
 
-from nuanxin.core.filters import IdFilter, KnownChoiceFilter, ListFilters
+from nuanxin.core.filters import FlagFilter, IdFilter, KnownChoiceFilter, ListFilters
 from nuanxin.core.scoping import Scope
-from nuanxin.inspections.models import Tier
-from nuanxin.inspections.queries import known_categories, targets_for
+from nuanxin.inspections.models import Rectification, Tier
+from nuanxin.inspections.queries import known_categories, overdue_orders_q, rectifications_for, targets_for
 
 STATUSES = ("active", "ended", "all")
 
@@ -32,3 +34,20 @@ class WatchlistFilters(ListFilters):
         if value == "ended":
             return targets.filter(ended_on__isnull=False)
         return targets
+
+
+class RectificationFilters(ListFilters):
+    """The orders page: state, grid and overdue (still open after the deadline, as of
+    `today`); an unknown state or grid is ignored. The API's `RectificationFilter` reads the
+    same fields and the same overdue."""
+
+    state = KnownChoiceFilter(choices=Rectification.State.choices)
+    grid = IdFilter(field_name="grid_id")
+    overdue = FlagFilter(method="filter_overdue")
+
+    def __init__(self, data: Any, *, scope: Scope, today: date) -> None:
+        self.today = today
+        super().__init__(data, rectifications_for(scope))
+
+    def filter_overdue(self, orders: Any, name: str, value: bool) -> Any:
+        return orders.filter(overdue_orders_q(self.today))

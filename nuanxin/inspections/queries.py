@@ -94,25 +94,17 @@ def rectification_or_404(scope: Scope, order_id: int) -> Rectification:
     )
 
 
-def rectifications_for(
-    scope: Scope,
-    *,
-    state: str = "",
-    grid_id: int | None = None,
-    overdue: bool = False,
-    today: date | None = None,
-) -> QuerySet[Rectification]:
-    """The orders the viewer reaches, filtered, with their open hazards counted; overdue
-    means still open after the deadline."""
-    orders = Rectification.objects.reached_by(scope)
-    if state:
-        orders = orders.filter(state=state)
-    if grid_id is not None:
-        orders = orders.filter(grid_id=grid_id)
-    if overdue:
-        orders = orders.filter(state=Rectification.State.OPEN, deadline__lt=today or timezone.localdate())
+def overdue_orders_q(today: date | None = None) -> Q:
+    """Orders still open after their deadline (the page's and the API's "overdue")."""
+    return Q(state=Rectification.State.OPEN, deadline__lt=today or timezone.localdate())
+
+
+def rectifications_for(scope: Scope) -> QuerySet[Rectification]:
+    """The orders the viewer reaches, newest first, with their open hazards counted (the page
+    and the API narrow them with their filters)."""
     return (
-        orders.select_related("grid", "case")
+        Rectification.objects.reached_by(scope)
+        .select_related("grid", "case")
         .defer("grid__boundary")
         .annotate(open_hazards=Count("hazards", filter=Q(hazards__fixed=False)))
         .order_by("-issued_on", "-id")

@@ -26,15 +26,14 @@ from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.photos import photo_response
 from nuanxin.core.scoping import Scope
-from nuanxin.core.validators import ascii_int
 from nuanxin.inspections import actions
 from nuanxin.inspections.answers import is_hazard
 from nuanxin.inspections.checklist_form import ChecklistForm
+from nuanxin.inspections.filters import RectificationFilters
 from nuanxin.inspections.models import Rectification, Visit, VisitPhoto
 from nuanxin.inspections.queries import (
     console_figures,
     rectification_or_404,
-    rectifications_for,
     visit_or_404,
     visits_for,
 )
@@ -286,13 +285,8 @@ def rectification_list(request: ScopedRequest) -> HttpResponse:
     """The orders of the viewer's subtree, filtered by state, grid and overdue."""
     require(request.scope, "inspections.view")
     today = timezone.localdate()
-    state = request.GET.get("state", "")
-    state = state if state in Rectification.State.values else ""
-    grid_raw = request.GET.get("grid", "")
-    grid_id = ascii_int(grid_raw)
-    overdue = request.GET.get("overdue") == "1"
-    orders = rectifications_for(request.scope, state=state, grid_id=grid_id, overdue=overdue, today=today)
-    page: Page[Rectification] = Paginator(orders, 50).get_page(request.GET.get("page"))
+    filters = RectificationFilters(request.GET, scope=request.scope, today=today)
+    page: Page[Rectification] = Paginator(filters.qs, 50).get_page(request.GET.get("page"))
     grids = (
         Area.objects.filter(level=Area.Level.GRID)
         .filter(request.scope.q("inspections.view", "path"))
@@ -307,7 +301,7 @@ def rectification_list(request: ScopedRequest) -> HttpResponse:
             "today": today,
             "states": Rectification.State.choices,
             "grids": grids,
-            "chosen": {"state": state, "grid": grid_raw, "overdue": "1" if overdue else ""},
+            "chosen": filters.chosen(),
         },
     )
 

@@ -1,6 +1,7 @@
 """The API for one visit, its photos and recording, and rectification orders."""
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -142,6 +143,11 @@ def test_orders_list_and_detail(client_for: Any, world: World, orders: Any) -> N
     assert detail["responsible_party"] == "快捷旅馆" and len(detail["hazards"]) == 3
     assert len(detail["recheck_ids"]) == 1
     assert admin.get(f"{API}/rectifications?state=nonsense").status_code == 422
+    Rectification.objects.filter(pk=hotel.pk).update(deadline=date(2024, 1, 1))  # past, still open
+    late = admin.get(f"{API}/rectifications?overdue=true").json()
+    assert [o["number"] for o in late["items"]] == [hotel.number]
+    refused = admin.get(f"{API}/rectifications?overdue=maybe")
+    assert refused.status_code == 422 and "overdue" in refused.content.decode()
 
 
 def test_key_person_orders_are_invisible_to_a_worker(client_for: Any, orders: Any) -> None:

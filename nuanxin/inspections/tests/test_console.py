@@ -140,6 +140,10 @@ def test_the_order_list_filters_and_hides_key_persons(client_for: Any, world: Wo
     assert {o.pk for o in overdue.context["page"]} == {hotel.pk, key.pk}
     fixed = admin.get("/inspections/rectifications/?state=fixed")
     assert list(fixed.context["page"]) == []
+    # An old link with junk still opens: what is not a state or a grid id is ignored, unchosen.
+    junk = admin.get("/inspections/rectifications/?state=nonsense&grid=abc&overdue=yes")
+    assert junk.status_code == 200 and {o.pk for o in junk.context["page"]} == {hotel.pk, key.pk}
+    assert junk.context["chosen"] == {"state": "", "grid": "", "overdue": ""}
     worker = client_for("grid1_worker").get("/inspections/rectifications/")
     assert list(worker.context["page"]) == [] and key.number not in worker.content.decode()
     assert client_for("grid1_worker").get(f"/inspections/rectifications/{key.pk}/").status_code == 404
