@@ -482,9 +482,14 @@ NUANXIN_WORK_HOURS = [
     if period.strip()
 ]
 
-# Map tiles: empty means no external tiles (the map draws polygons on a blank canvas).
-# Example: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".
+# Map tiles (core/maps.py, docs/territory.md "Map tiles"). Empty: no tile server, the maps
+# draw the community's own basemap. "tianditu" (天地图, with NUANXIN_TIANDITU_KEY), "amap",
+# "tencent" (GCJ-02 tiles: points are drawn with the offset) or "osm"; or a tile URL template
+# of your own in NUANXIN_TILE_URL, with NUANXIN_TILE_CRS "wgs84" or "gcj02" and its attribution.
+NUANXIN_MAP_TILES = os.environ.get("NUANXIN_MAP_TILES", "")
+NUANXIN_TIANDITU_KEY = os.environ.get("NUANXIN_TIANDITU_KEY", "")
 NUANXIN_TILE_URL = os.environ.get("NUANXIN_TILE_URL", "")
+NUANXIN_TILE_CRS = os.environ.get("NUANXIN_TILE_CRS", "wgs84")
 NUANXIN_TILE_ATTRIBUTION = os.environ.get("NUANXIN_TILE_ATTRIBUTION", "")
 
 # Notifications (docs/notifications.md). Every notification is kept in the app; these are the

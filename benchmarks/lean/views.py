@@ -26,10 +26,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from nuanxin.core.coords import route_links
 from nuanxin.core.crypto import decrypt
 from nuanxin.core.geo import distance_m
 from nuanxin.core.masking import mask_phone
-from nuanxin.stations.directions import open_now, route_links, walking
+from nuanxin.stations.directions import open_now, walking
 
 # accounts_apitoken.digest is unique (indexed); the same conditions as ApiToken.objects.active.
 TOKEN_SQL = (

@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from nuanxin.core import maps
 from nuanxin.core.http import ScopedRequest
 from nuanxin.navigation import CAPABILITIES
 
@@ -21,6 +22,6 @@ def viewer(request: ScopedRequest) -> dict[str, Any]:
         "scope": getattr(request, "scope", None),
         "capabilities": SimpleLazyObject(lambda: _capabilities(request)),
         "demo_mode": settings.NUANXIN_DEMO,
-        "tile_url": settings.NUANXIN_TILE_URL,
-        "tile_attribution": settings.NUANXIN_TILE_ATTRIBUTION,
+        # Called by the template that draws a map, not on every page (core/maps.py).
+        "map_config": maps.map_config,
     }

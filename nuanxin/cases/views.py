@@ -32,7 +32,7 @@ from nuanxin.cases.queries import (
     territory_cases,
     timeline_for,
 )
-from nuanxin.core import ratelimit
+from nuanxin.core import maps, ratelimit
 from nuanxin.core.access import require
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
@@ -230,6 +230,7 @@ def _staff_detail(request: ScopedRequest, case: Case) -> HttpResponse:
         "cases/staff_detail.html",
         {
             "case": case,
+            "where": maps.location(case.address or case.case_class.name, case.lng, case.lat),
             "timeline": timeline_for(scope, case),
             "photos": case.photos.all(),
             "is_handler": case.handler_id == request.user.pk,

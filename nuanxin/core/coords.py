@@ -8,6 +8,9 @@ route in a map app. Outside China the providers use WGS-84 unchanged, so do we.
 """
 
 import math
+from urllib.parse import urlencode
+
+from django.conf import settings
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis
 _EE = 0.00669342162296594323  # its eccentricity squared
@@ -83,3 +86,50 @@ def wgs84_to_bd09(lng: float, lat: float) -> tuple[float, float]:
     if out_of_china(lng, lat):
         return lng, lat
     return gcj02_to_bd09(*wgs84_to_gcj02(lng, lat))
+
+
+def _referer() -> str:
+    return str(settings.NUANXIN_MAP_REFERER or "nuanxin")
+
+
+def route_links(
+    name: str, lng: float, lat: float, *, from_lng: float | None = None, from_lat: float | None = None
+) -> dict[str, str]:
+    """Walking-route links that open Amap, Baidu and Tencent maps (their web URI APIs, which
+    hand over to the app when installed). Each gets the coordinates it expects: GCJ-02 for
+    Amap and Tencent, BD-09 for Baidu. Without a start the apps use the phone's location."""
+    glng, glat = wgs84_to_gcj02(lng, lat)
+    blng, blat = wgs84_to_bd09(lng, lat)
+    # The name rides inside a list Amap splits at "," and Baidu at "|" and ":".
+    name = name.replace(",", "，").replace("|", " ").replace(":", "：")
+    src = _referer()
+    amap: dict[str, str] = {}
+    baidu: dict[str, str] = {}
+    tencent: dict[str, str] = {"type": "walk"}
+    if from_lng is not None and from_lat is not None:
+        fglng, fglat = wgs84_to_gcj02(from_lng, from_lat)
+        fblng, fblat = wgs84_to_bd09(from_lng, from_lat)
+        amap["from"] = f"{fglng:.6f},{fglat:.6f}"
+        baidu["origin"] = f"latlng:{fblat:.6f},{fblng:.6f}|name:我的位置"
+        tencent["from"] = "我的位置"
+        tencent["fromcoord"] = f"{fglat:.6f},{fglng:.6f}"
+    amap |= {
+        "to": f"{glng:.6f},{glat:.6f},{name}",
+        "mode": "walk",
+        "coordinate": "gaode",
+        "callnative": "1",
+        "src": src,
+    }
+    baidu |= {
+        "destination": f"latlng:{blat:.6f},{blng:.6f}|name:{name}",
+        "mode": "walking",
+        "coord_type": "bd09ll",
+        "output": "html",
+        "src": f"webapp.{src}.{src}",
+    }
+    tencent |= {"to": name, "tocoord": f"{glat:.6f},{glng:.6f}", "referer": src}
+    return {
+        "amap": "https://uri.amap.com/navigation?" + urlencode(amap),
+        "baidu": "https://api.map.baidu.com/direction?" + urlencode(baidu),
+        "tencent": "https://apis.map.qq.com/uri/v1/routeplan?" + urlencode(tencent),
+    }

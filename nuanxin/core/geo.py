@@ -37,6 +37,28 @@ def parse_boundary(geojson: Any, *, field: str = "boundary") -> BaseGeometry:
     return geometry
 
 
+LINE_TYPES = frozenset({"LineString", "MultiLineString", "Polygon", "MultiPolygon"})
+
+
+def parse_line(geojson: Any, *, field: str, max_points: int) -> BaseGeometry:
+    """A valid line or shape for a map (LineString, MultiLineString, Polygon or MultiPolygon)
+    of at most `max_points` points, within longitude/latitude range, or DomainError."""
+    if not isinstance(geojson, dict) or geojson.get("type") not in LINE_TYPES:
+        raise DomainError(_("the geometry must be a line or a polygon."), field=field)
+    try:
+        geometry = shape(geojson)
+    except Exception:
+        raise DomainError(_("its coordinates cannot be read."), field=field) from None
+    if geometry.is_empty or not geometry.is_valid:
+        raise DomainError(_("the geometry is empty or not valid."), field=field)
+    if shapely.get_num_coordinates(geometry) > max_points:
+        raise DomainError(_("more than %(n)d points.") % {"n": max_points}, field=field)
+    minx, miny, maxx, maxy = geometry.bounds
+    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+        raise DomainError(_("it lies outside longitude/latitude range."), field=field)
+    return geometry
+
+
 def check_point(lng: float, lat: float, *, field: str = "location") -> Point:
     if not (-180 <= lng <= 180 and -90 <= lat <= 90):
         raise DomainError(_("The location is not a valid longitude/latitude."), field=field)

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
+from nuanxin.core import maps
+
 _CHECKED_BODIES = ("application/json", "application/x-www-form-urlencoded")
 
 
@@ -87,15 +89,14 @@ class SecurityHeadersMiddleware:
 
     @staticmethod
     def policy() -> str:
-        tiles = settings.NUANXIN_TILE_URL
-        tile_origin = "/".join(tiles.split("/")[:3]).replace("{s}.", "*.") if tiles else ""
+        tile_origins = " ".join(maps.tile_origins())
         return "; ".join(
             [
                 "default-src 'self'",
                 "script-src 'self'",
                 # Leaflet positions map panes with inline styles.
                 "style-src 'self' 'unsafe-inline'",
-                f"img-src 'self' data: {tile_origin}".strip(),
+                f"img-src 'self' data: {tile_origins}".strip(),
                 "connect-src 'self'",
                 "frame-ancestors 'none'",
                 "base-uri 'self'",

@@ -24,6 +24,7 @@ from nuanxin.accounts.roles import Role
 from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.core.audit import SYSTEM
 from nuanxin.core.validators import id_check_digit
+from nuanxin.demo.basemap import import_demo_basemap
 from nuanxin.demo.cases import build_case_history
 from nuanxin.demo.inspections import build_inspection_history
 from nuanxin.demo.rewards import build_rewards_demo
@@ -302,7 +303,10 @@ class _Builder:
             )
             self.grids.append(grid)
             self.shapes.append(cell)
-        self.say(f"territory: 西山区 → 前卫街道 → 怡心桥社区, {len(self.grids)} grids")
+        lines = import_demo_basemap(
+            actor=self.admin, scope=self.scope(self.admin), community=self.community, cells=cells, columns=COLUMNS
+        )
+        self.say(f"territory: 西山区 → 前卫街道 → 怡心桥社区, {len(self.grids)} grids, {lines} basemap lines")
 
     # places
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from nuanxin.accounts.views import login_or_bearer_required
-from nuanxin.core import audit
+from nuanxin.core import audit, maps
 from nuanxin.core.access import deny, require
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
@@ -38,7 +38,11 @@ from nuanxin.inspections.queries import (
     visits_for,
 )
 from nuanxin.inspections.rectifications import change_deadline
-from nuanxin.territory.models import Area
+from nuanxin.territory.models import Area, Place
+
+
+def _where(place: Place | None) -> dict[str, Any] | None:
+    return maps.location(place.name, place.lng, place.lat) if place is not None else None
 
 
 def target_name(visit: Visit) -> str:
@@ -182,6 +186,7 @@ def visit_page(request: ScopedRequest, visit_id: int) -> HttpResponse:
     visit.target_name = target_name(visit)  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "visit": visit,
+        "where": _where(visit.target.place if visit.target is not None else visit.place),
         "may_record": may_record,
         "radius": actions.checkin_radius_m(),
     }
@@ -341,6 +346,7 @@ def rectification(request: ScopedRequest, order_id: int) -> HttpResponse:
         "inspections/rectification.html",
         {
             "order": order,
+            "where": _where(order.place),
             "hazards": list(order.hazards.all()),
             "rechecks": list(order.rechecks.select_related("worker").order_by("due_on")),
             "form": form,

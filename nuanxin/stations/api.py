@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from nuanxin.core.access import get_in_scope_or_404, require, require_at
+from nuanxin.core.coords import route_links
 from nuanxin.core.errors import api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.schemas import Id, built_answer
 from nuanxin.core.scoping import sent_row
 from nuanxin.stations import actions
-from nuanxin.stations.directions import route_links
 from nuanxin.stations.models import GreenChannel, MealOffer, ParkingPoint, Station
 from nuanxin.stations.queries import (
     Nearby,

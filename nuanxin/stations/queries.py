@@ -15,10 +15,11 @@ from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from nuanxin.core.access import get_in_scope_or_404
+from nuanxin.core.coords import route_links
 from nuanxin.core.geo import distance_m
 from nuanxin.core.schemas import built_once
 from nuanxin.core.scoping import Scope, prepared_rows
-from nuanxin.stations.directions import open_now, route_links, walking
+from nuanxin.stations.directions import open_now, walking
 from nuanxin.stations.hours import is_open_at
 from nuanxin.stations.models import GreenChannel, MealOffer, ParkingPoint, Station, StationCheckIn
 from nuanxin.territory.models import Place

@@ -20,6 +20,7 @@ from nuanxin.cases.forms import ReportForm
 from nuanxin.cases.models import Case
 from nuanxin.cases.views import EMERGENCY_NUMBERS, report_from_form
 from nuanxin.core.access import get_in_scope_or_404, require, require_at
+from nuanxin.core.coords import route_links
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.photos import photo_response
@@ -40,7 +41,6 @@ from nuanxin.stations.queries import (
     nearest_stations,
     offer_rows,
     parking_rows,
-    route_links,
     station_or_404,
     station_rows,
     stations_for,

@@ -11,12 +11,14 @@ from django.utils.translation import gettext_noop
 from nuanxin.core import audit, changes
 from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
-from nuanxin.core.geo import PolygonIndex, check_point, parse_boundary
+from nuanxin.core.geo import PolygonIndex, check_point, parse_boundary, parse_line
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_name, plain_text
-from nuanxin.territory.models import CHILD_LEVEL, Area, Place, StaffAssignment
+from nuanxin.territory.models import CHILD_LEVEL, Area, BasemapLine, Place, StaffAssignment
 from nuanxin.territory.queries import forget_grid_index, locate_grid
 
+# Keeping the territory outside the viewer's territory.manage.
+OUTSIDE_TERRITORY = gettext_noop("This is outside the area where you keep the territory.")
 # Staffing a grid outside the viewer's staffing.manage.
 OUTSIDE_STAFFING = gettext_noop("This grid is outside the area where you assign staff.")
 
@@ -48,7 +50,7 @@ def create_area(
     """Add a node to the tree, under a parent where the viewer holds territory.manage (a top
     node: everywhere). Checks the level fits under the parent, the code is unique among its
     siblings, and the boundary is a valid polygon (grids must not overlap)."""
-    message = _("This is outside the area where you keep the territory.")
+    message = _(OUTSIDE_TERRITORY)
     check_at(scope, parent.path if parent is not None else "", "territory.manage", message=message, field="parent")
     code = plain_name(code, field="code", limit=32, required=False)
     name = plain_name(name, field="name", limit=100, message=_("A name is required."))
@@ -93,7 +95,7 @@ def create_area(
 def change_area(*, actor: Any, scope: Scope, area: Area, name: str | None = None, boundary: dict | None = None) -> Area:
     """Rename an area or redraw its boundary, where the viewer holds territory.manage. A grid's
     new boundary must still contain every place in it and must not overlap another grid."""
-    check_at(scope, area.path, "territory.manage", message=_("This is outside the area where you keep the territory."))
+    check_at(scope, area.path, "territory.manage", message=_(OUTSIDE_TERRITORY))
     changed = []
     if name is not None:
         name = plain_name(name, field="name", limit=100, message=_("A name is required."))
@@ -284,3 +286,84 @@ def end_assignment(*, actor: Any, scope: Scope, assignment: StaffAssignment, end
     assignment.save(update_fields=["ends_on"])
     audit.record("territory.staff_ended", actor=actor, obj=assignment, detail={"ends_on": ends_on.isoformat()})
     return assignment
+
+
+# A community's basemap: at most this many lines, each at most BASEMAP_POINTS points.
+BASEMAP_LINES = 5000
+BASEMAP_POINTS = 2000
+# How far beyond the community's boundary a line may reach (degrees, about 2 km): a road
+# runs on past the edge.
+BASEMAP_REACH = 0.02
+
+
+@transaction.atomic
+def import_basemap(*, actor: Any, scope: Scope, community: Area, data: Any) -> int:
+    """Replace a community's basemap lines with those of a GeoJSON FeatureCollection, where
+    the viewer holds territory.manage: each feature a LineString, MultiLineString, Polygon or
+    MultiPolygon near the community, with an optional `kind` (BasemapLine.Kind, "other"
+    when absent) and `name`. All or nothing: the first bad feature refuses the file (field
+    "file", saying which feature and why). Returns how many lines the community now has."""
+    check_at(scope, community.path, "territory.manage", message=_(OUTSIDE_TERRITORY))
+    if community.level != Area.Level.COMMUNITY:
+        raise DomainError(_("A basemap belongs to a community."), field="community")
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
+        raise DomainError(_("The file must be a GeoJSON FeatureCollection."), field="file")
+    features = data["features"]
+    if not features:
+        raise DomainError(_("The file holds no features."), field="file")
+    if len(features) > BASEMAP_LINES:
+        raise DomainError(_("At most %(n)d lines per community.") % {"n": BASEMAP_LINES}, field="file")
+    west, south, east, north = parse_boundary(community.boundary).bounds
+    lines = []
+    for number, feature in enumerate(features, start=1):
+        try:
+            lines.append(_basemap_line(community, feature, (west, south, east, north)))
+        except DomainError as problem:
+            raise DomainError(
+                _("Feature %(n)d: %(reason)s") % {"n": number, "reason": problem.message}, field="file"
+            ) from None
+    community.basemap_lines.all().delete()
+    BasemapLine.objects.bulk_create(lines)
+    audit.record("territory.basemap_imported", actor=actor, obj=community, detail={"lines": len(lines)})
+    return len(lines)
+
+
+def _basemap_line(community: Area, feature: Any, bounds: tuple[float, float, float, float]) -> BasemapLine:
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise DomainError(_("not a GeoJSON Feature."), field="file")
+    properties = feature.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise DomainError(_("its properties are not an object."), field="file")
+    kind = properties.get("kind") or BasemapLine.Kind.OTHER
+    if kind not in BasemapLine.Kind.values:
+        raise DomainError(
+            _("unknown kind %(kind)s; use one of %(kinds)s.")
+            % {"kind": str(kind)[:20], "kinds": ", ".join(BasemapLine.Kind.values)},
+            field="file",
+        )
+    name = plain_name(str(properties.get("name") or ""), field="file", limit=60, required=False)
+    geometry = feature.get("geometry")
+    shape = parse_line(geometry, field="file", max_points=BASEMAP_POINTS)
+    min_lng, min_lat, max_lng, max_lat = shape.bounds
+    west, south, east, north = bounds
+    if (
+        min_lng < west - BASEMAP_REACH
+        or max_lng > east + BASEMAP_REACH
+        or min_lat < south - BASEMAP_REACH
+        or max_lat > north + BASEMAP_REACH
+    ):
+        raise DomainError(_("it lies too far outside %(name)s.") % {"name": community.name}, field="file")
+    return BasemapLine(
+        community=community,
+        kind=kind,
+        name=name,
+        geometry=geometry,
+        min_lng=min_lng,
+        min_lat=min_lat,
+        max_lng=max_lng,
+        max_lat=max_lat,
+    )

@@ -26,3 +26,7 @@ class PlaceForm(forms.Form):
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90)
     lng = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180)
+
+
+class BasemapForm(forms.Form):
+    file = forms.FileField(label=_("GeoJSON file"))

@@ -75,6 +75,8 @@ class Place(models.Model):
 
     # Kinds every signed-in user may see (the public map); the rest follow the territory.
     PUBLIC_KINDS = (Kind.COMMERCIAL_CENTRE, Kind.PUBLIC_UNIT, Kind.STATION)
+    # Kinds named on the basemap, for anyone (their names and points only: territory/basemap.py).
+    BASEMAP_KINDS = (Kind.COMPOUND, Kind.BUILDING, *PUBLIC_KINDS)
 
     # Indexed in Meta: only compared whole, so without the _like twin of db_index.
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -111,6 +113,11 @@ class Place(models.Model):
             models.Index(fields=["grid", "kind"]),
             models.Index(fields=["lng", "lat"], condition=Q(kind="station"), name="place_station_lng_lat"),
             models.Index(fields=["kind"], name="place_kind"),
+            models.Index(
+                fields=["lng", "lat"],
+                condition=Q(kind__in=["compound", "building", "commercial_centre", "public_unit", "station"]),
+                name="place_basemap_lng_lat",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -174,3 +181,52 @@ class StaffAssignment(models.Model):
     def active_on_q(day: date, prefix: str = "") -> Q:
         kw: dict[str, Any] = {f"{prefix}starts_on__lte": day}
         return Q(**kw) & (Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": day}))
+
+
+class BasemapLine(models.Model):
+    """A line or shape an office draws on its community's basemap: roads, paths, rivers,
+    railways, parks (docs/territory.md, "The basemap"). Imported as GeoJSON per community
+    (actions.import_basemap replaces the community's lines); coordinates WGS-84.
+
+    Like the wall map in the office, the basemap is public: anyone, signed in or not, reads
+    its lines (docs/decisions/0008-a-public-basemap.md)."""
+
+    class Kind(models.TextChoices):
+        ROAD = "road", _("road")
+        PATH = "path", _("path")
+        WATER = "water", _("water")
+        RAILWAY = "railway", _("railway")
+        GREEN = "green", _("green space")
+        OTHER = "other", _("other")
+
+    community = models.ForeignKey(
+        Area,
+        verbose_name=_("community"),
+        on_delete=models.CASCADE,
+        related_name="basemap_lines",
+        limit_choices_to={"level": "community"},
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    geometry = models.JSONField(_("geometry (GeoJSON)"))
+    # The geometry's bounds: the basemap is read a map view (a box) at a time.
+    min_lng = models.FloatField()
+    min_lat = models.FloatField()
+    max_lng = models.FloatField()
+    max_lat = models.FloatField()
+
+    scoping = Scoping(permission="territory.view", area="community__path", public=Q(pk__isnull=False), anonymous=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["community", "kind", "id"]
+        verbose_name = _("basemap line")
+        verbose_name_plural = _("basemap lines")
+        indexes = [models.Index(fields=["min_lng", "max_lng"], name="basemap_line_lng")]
+
+    def __str__(self) -> str:
+        return self.name or self.get_kind_display()
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.community.path

@@ -1,24 +1,28 @@
 """Territory pages: the tree, an area (a grid with its map, places and staff), places."""
 
+import json
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from nuanxin.core.access import get_in_scope_or_404, require, require_at
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.spreadsheets import import_page, template_response
+from nuanxin.core.validators import ascii_int
 from nuanxin.territory import actions, imports
-from nuanxin.territory.forms import AssignStaffForm, EndAssignmentForm, PlaceForm
+from nuanxin.territory.basemap import Box, find_places
+from nuanxin.territory.basemap import basemap as basemap_features
+from nuanxin.territory.forms import AssignStaffForm, BasemapForm, EndAssignmentForm, PlaceForm
 from nuanxin.territory.models import Area, Place, StaffAssignment
 from nuanxin.territory.queries import ancestor_paths, formula_gaps, places_for, staff_on, working_areas
 
@@ -78,6 +82,7 @@ def _render_area(
     *,
     staff_form: AssignStaffForm | None = None,
     place_form: PlaceForm | None = None,
+    basemap_form: BasemapForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     day = _day(request)
@@ -105,6 +110,9 @@ def _render_area(
         context["gaps"] = formula_gaps(area, day)
         if scope.has_at("staffing.manage", area.path):
             context["staff_form"] = staff_form or AssignStaffForm(initial={"starts_on": timezone.localdate()})
+    if area.level == Area.Level.COMMUNITY and scope.has_at("territory.manage", area.path):
+        context["basemap_form"] = basemap_form or BasemapForm()
+        context["basemap_lines"] = area.basemap_lines.count()
     if is_grid and scope.has_at("places.manage", area.path):
         context["place_form"] = place_form or PlaceForm(initial={"lat": area.center_lat, "lng": area.center_lng})
     return render(request, "territory/area.html", context, status=status)
@@ -246,3 +254,56 @@ def place_import(request: ScopedRequest) -> HttpResponse:
 def place_import_template(request: ScopedRequest) -> HttpResponse:
     require(request.scope, "places.import")
     return template_response(imports.COLUMNS, filename="places.xlsx", sheet_title="场所")
+
+
+@login_required
+@require_POST
+def import_basemap(request: ScopedRequest, area_id: int) -> HttpResponse:
+    community = _working_area_or_404(request, area_id)
+    require_at(request.scope, "territory.manage", community, community.path)
+    form = BasemapForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            data = json.loads(form.cleaned_data["file"].read())
+        except (ValueError, UnicodeDecodeError):
+            form.add_error("file", _("The file is not JSON: export it from your map tool as GeoJSON."))
+        else:
+            try:
+                count = actions.import_basemap(actor=request.user, scope=request.scope, community=community, data=data)
+            except DomainError as error:
+                show_on_form(form, error)
+            else:
+                messages.success(request, _("The basemap now has %(n)d lines.") % {"n": count})
+                return redirect("territory:area", community.pk)
+    return _render_area(request, community, basemap_form=form, status=400)
+
+
+def _bad_input(error: DomainError) -> JsonResponse:
+    return JsonResponse(error.as_dict(), status=400)
+
+
+@require_GET
+def basemap(request: ScopedRequest) -> HttpResponse:
+    """The basemap in a map's view, as GeoJSON, for anyone (territory/basemap.py): `bbox`
+    (west,south,east,north) and `zoom` (0-22). The same for every viewer, so caches keep it."""
+    try:
+        box = Box.parse(request.GET.get("bbox", ""))
+    except DomainError as error:
+        return _bad_input(error)
+    zoom = ascii_int(request.GET.get("zoom"), minimum=0, maximum=22)
+    if zoom is None:
+        return _bad_input(DomainError(_("The zoom must be a whole number from 0 to 22."), field="zoom"))
+    response = JsonResponse(basemap_features(request.scope, box, zoom))
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_GET
+def places_named(request: ScopedRequest) -> HttpResponse:
+    """Compounds, buildings and public places whose name holds `q`, near the map's view
+    (`bbox`), for a report made without GPS: anyone may ask, as they may read the basemap."""
+    try:
+        box = Box.parse(request.GET.get("bbox", ""))
+    except DomainError as error:
+        return _bad_input(error)
+    return JsonResponse({"places": find_places(request.scope, request.GET.get("q", ""), near=box)})

@@ -1,17 +1,13 @@
 // The case map: grid outlines from the page (json_script), case points fetched from the
-// scoped GeoJSON endpoint named in data-source. Popups are built from text nodes: case data
-// never becomes HTML. No external tiles unless a tile URL is configured.
+// scoped GeoJSON endpoint named in data-source, over the basemap (basemap.js). Popups are
+// built from text nodes: case data never becomes HTML.
 (function () {
   document.querySelectorAll("[data-case-map]").forEach(function (el) {
     var node = document.getElementById(el.dataset.grids);
     var grids = node ? JSON.parse(node.textContent) : null;
     var status = document.querySelector("[data-case-map-status]");
-    var map = L.map(el, { attributionControl: !!el.dataset.tileUrl, zoomControl: false }).setView([24.98, 102.70], 14);
-    L.control.zoom({ zoomInTitle: el.dataset.zoomIn || "+", zoomOutTitle: el.dataset.zoomOut || "-" }).addTo(map);
-    if (el.dataset.tileUrl) {
-      L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
-    }
-    var outline = L.geoJSON(grids, { style: function () { return { color: "#6b7280", weight: 1, fillOpacity: 0.04 }; } }).addTo(map);
+    var map = nuanxinMap(el, { zoom: 14 });
+    var outline = L.geoJSON(grids, { style: function () { return { color: "#6b7280", weight: 1, fillOpacity: 0 }; } }).addTo(map);
     var text = function (tag, value) { var e = document.createElement(tag); e.textContent = value; return e; };
     var popup = function (p) {
       var box = document.createElement("div");

@@ -1,5 +1,7 @@
-// The report page: the phone's location (or a tap on the map) fills the hidden lat/lng, and
-// choosing an emergency category shows the emergency numbers at once. Once the category and
+// The report page: the phone's location, a compound, building or place found by name, or a
+// tap on the map (which shows the community's basemap) fills the hidden lat/lng, and
+// choosing an emergency category shows the emergency numbers at once. Without a location
+// after a few seconds the form says so and offers the search and the map. Once the category and
 // the location are set, open cases like it nearby are shown (to follow one, send the report:
 // its page offers "this is the same: follow it").
 // The staff intake page uses the same file without the phone's GPS (data-no-gps).
@@ -16,7 +18,7 @@
   showBanner();
 
   var start = [lat.value || 24.98, lng.value || 102.70];
-  var map = L.map(form.querySelector("[data-pick-map]"), { attributionControl: false }).setView(start, 16);
+  var map = nuanxinMap(form.querySelector("[data-pick-map]"), { center: start, zoom: 16 });
   var pin = null;
   // Similar open cases: only class, state, distance and age come back (no token).
   var similar = document.querySelector("[data-similar]");
@@ -60,11 +62,66 @@
     status.textContent = text;
     lookUp();
   };
+  var where = function (latitude, longitude) { return "✓ " + latitude.toFixed(5) + ", " + longitude.toFixed(5); };
   if (lat.value && lng.value) { place(parseFloat(lat.value), parseFloat(lng.value), status.dataset.done || ""); }
-  map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, "✓ " + e.latlng.lat.toFixed(5) + ", " + e.latlng.lng.toFixed(5)); });
+  map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, where(e.latlng.lat, e.latlng.lng)); });
+  var noLocation = function () { if (!(lat.value && lng.value)) { status.textContent = status.dataset.none || ""; } };
   if (navigator.geolocation && !(lat.value && lng.value) && !("noGps" in form.dataset)) {
+    // A phone that never answers (permission not given yet, indoors) must not keep the form waiting.
+    var waiting = setTimeout(noLocation, 6000);
     navigator.geolocation.getCurrentPosition(function (p) {
-      place(p.coords.latitude, p.coords.longitude, "✓ " + p.coords.latitude.toFixed(5) + ", " + p.coords.longitude.toFixed(5));
-    }, function () { /* keep the map for a tap */ }, { enableHighAccuracy: true, timeout: 8000 });
+      clearTimeout(waiting);
+      if (!(lat.value && lng.value)) { place(p.coords.latitude, p.coords.longitude, where(p.coords.latitude, p.coords.longitude)); }
+    }, function () { clearTimeout(waiting); noLocation(); }, { enableHighAccuracy: true, timeout: 8000 });
+  } else {
+    noLocation();
+  }
+
+  // A compound, building or place found by name (the basemap's places, near the map's view).
+  var search = form.querySelector("[data-place-search]");
+  var results = form.querySelector("[data-place-results]");
+  var address = form.querySelector("[name=address]");
+  var searched = "", searchTimer = null;
+  var find = function () {
+    var text = search.value.trim();
+    var query = new URLSearchParams({ q: text, bbox: map.getBounds().toBBoxString() }).toString();
+    if (!text) { results.replaceChildren(); searched = ""; return; }
+    if (query === searched) { return; }
+    searched = query;
+    fetch(nuanxinMap.config.places + "?" + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : { places: [] }; })
+      .then(function (data) {
+        results.replaceChildren();
+        data.places.forEach(function (p) {
+          var button = document.createElement("button");
+          button.type = "button";
+          button.className = "place-choice";
+          button.textContent = p.name;
+          var meta = document.createElement("small");
+          meta.textContent = " " + p.kind_name + " · " + p.grid;
+          button.appendChild(meta);
+          button.addEventListener("click", function () {
+            place(p.lat, p.lng, "✓ " + p.name);
+            map.setView([p.lat, p.lng], 17);
+            if (address && !address.value) { address.value = p.name; }
+            results.replaceChildren();
+            search.value = p.name;
+          });
+          var item = document.createElement("li");
+          item.appendChild(button);
+          results.appendChild(item);
+        });
+        if (!data.places.length) {
+          var none = document.createElement("li");
+          none.className = "muted";
+          none.textContent = search.dataset.nothing || "";
+          results.appendChild(none);
+        }
+      })
+      .catch(function () { searched = ""; });
+  };
+  if (search) {
+    search.addEventListener("input", function () { clearTimeout(searchTimer); searchTimer = setTimeout(find, 300); });
+    search.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); find(); } });
   }
 })();

@@ -6,10 +6,11 @@ from django.utils import timezone
 
 from nuanxin.accounts.scope import scope_of
 from nuanxin.cases.models import Case
+from nuanxin.core.coords import route_links
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
 from nuanxin.stations import actions
-from nuanxin.stations.directions import route_links, walking
+from nuanxin.stations.directions import walking
 from nuanxin.stations.models import GreenChannel, MealOffer, ParkingPoint, Station, StationCheckIn
 from nuanxin.stations.queries import nearest_stations
 from nuanxin.stations.tests.conftest import Stations, make_station

@@ -3,11 +3,10 @@
 // from text nodes, never HTML.
 (function () {
   var el = document.querySelector("[data-stations-map]");
-  if (!el || !window.L) { return; }
+  if (!el || !window.nuanxinMap) { return; }
   var data = JSON.parse(document.getElementById(el.dataset.layers).textContent);
   var t = el.dataset;
-  var map = L.map(el, { attributionControl: !!t.tileUrl }).setView([24.98, 102.70], 15);
-  if (t.tileUrl) { L.tileLayer(t.tileUrl, { attribution: t.tileAttribution || "", maxZoom: 19 }).addTo(map); }
+  var map = nuanxinMap(el, { zoom: 15 });
   var popup = function (title, lines, link) {
     var box = document.createElement("div");
     var head = document.createElement(link ? "a" : "strong");
