@@ -13,6 +13,7 @@ urlpatterns = [
     path("console/", views.console, name="console"),
     path("console/<slug:capability>/", views.capability, name="capability"),
     path("field/", views.field, name="field"),
+    path("work/count/", views.work_count, name="work_count"),
     path("accounts/", include("nuanxin.accounts.urls")),
     path("territory/", include("nuanxin.territory.urls")),
     path("people/", include("nuanxin.people.urls")),

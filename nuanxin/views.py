@@ -1,10 +1,14 @@
 """Cross-app surfaces: the front door, the console home and the field home."""
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from nuanxin.accounts.roles import Role
+from nuanxin.core import workqueue
 from nuanxin.core.http import ScopedRequest
 from nuanxin.navigation import BY_SLUG
 from nuanxin.people.models import Resident
@@ -12,17 +16,40 @@ from nuanxin.territory.models import Area, Place
 from nuanxin.territory.queries import count_per_grid, working_areas
 from nuanxin.volunteers.models import Partner, Volunteer
 
+# A phone's or tablet's browser (what their user agents say of themselves).
+PHONE_AGENT = re.compile(r"Mobi|Android|iPhone|iPad|HarmonyOS|MicroMessenger")
+
+
+def on_phone(request: ScopedRequest) -> bool:
+    return bool(PHONE_AGENT.search(request.headers.get("User-Agent", "")))
+
 
 @login_required
 def home(request: ScopedRequest) -> HttpResponse:
-    return redirect("console" if request.user.works_in_console else "field")
+    """The console for office work at a desk; the phone home for everyone else, and for staff
+    on a phone (both homes link to each other). A partner's representative has their tools
+    on the phone home."""
+    roles = request.user.roles
+    at_desk = request.user.works_in_console and not on_phone(request) and not roles <= {Role.PARTNER_REP}
+    return redirect("console" if at_desk else "field")
 
 
 @login_required
 def console(request: ScopedRequest) -> HttpResponse:
     if not request.user.works_in_console:
         return redirect("field")
-    return render(request, "console/home.html", {"grid_chart": _grid_chart(request)})
+    return render(
+        request,
+        "console/home.html",
+        {"work": workqueue.waiting_for(request.scope, request.user), "grid_chart": _grid_chart(request)},
+    )
+
+
+@login_required
+def work_count(request: ScopedRequest) -> HttpResponse:
+    """The navigation's badge: how many things wait for the viewer (loaded after the page)."""
+    count = workqueue.total_for(request.scope, request.user)
+    return render(request, "_work_count.html", {"count": count})
 
 
 def _grid_chart(request: ScopedRequest) -> dict | None:
@@ -57,6 +84,7 @@ def field(request: ScopedRequest) -> HttpResponse:
         request,
         "field/home.html",
         {
+            "work": workqueue.waiting_for(request.scope, request.user),
             "grids": grids,
             "in_console": request.user.works_in_console,
             "can_see_people": request.scope.has("people.view"),

@@ -2,6 +2,7 @@
 the river south of it and a park, imported as an office would (territory.actions.import_basemap),
 so the demo's maps show the community without a tile server."""
 
+import math
 from typing import Any
 
 from shapely.geometry import LineString, Polygon, mapping
@@ -45,11 +46,10 @@ def basemap_features(cells: list[Polygon], columns: int) -> list[dict[str, Any]]
     outline = unary_union(cells)
     features.append(_feature(LineString(outline.exterior.coords), "road", next(names)))
     west, south, east, north = outline.bounds
+    # A gently winding river: a sine of about 600 m wavelength, 60 m amplitude.
+    step = (east - west + 0.008) / 24
     river = LineString(
-        [
-            (west - 0.004 + i * (east - west + 0.008) / 8, south - 0.0025 + (0.0006 if i % 2 else -0.0004))
-            for i in range(9)
-        ]
+        [(west - 0.004 + i * step, south - 0.0025 + 0.0006 * math.sin(i * math.pi / 6)) for i in range(25)]
     )
     features.append(_feature(river.buffer(0.00018), "water", "采莲河"))
     park = cells[(rows - 1) * columns + columns // 2].representative_point()

@@ -193,7 +193,7 @@ class BasemapLine(models.Model):
 
     class Kind(models.TextChoices):
         ROAD = "road", _("road")
-        PATH = "path", _("path")
+        PATH = "path", _("footpath")
         WATER = "water", _("water")
         RAILWAY = "railway", _("railway")
         GREEN = "green", _("green space")

@@ -14,3 +14,10 @@ class VolunteersConfig(AppConfig):
         from nuanxin.volunteers.points.actions import award_report_points
 
         changes.on("cases.closed", award_report_points)
+
+        # What waits for organisers and partners on the homes (core.workqueue).
+        from nuanxin.core import workqueue
+        from nuanxin.volunteers.work import HOURS, VOUCHERS
+
+        workqueue.register(HOURS)
+        workqueue.register(VOUCHERS)

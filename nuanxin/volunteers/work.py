@@ -1,0 +1,102 @@
+"""What waits for organisers and partners (core.workqueue): service hours to approve, per
+activity, for who certifies them (hours.queries.may_certify's permissions at the activity's
+area); vouchers holders may bring, for who confirms them (a partner's representatives, staff
+managing volunteers). Registered by VolunteersConfig.ready."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Min, Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from nuanxin.core.scoping import Scope
+from nuanxin.core.workqueue import Item, Source
+from nuanxin.volunteers.models import ORGANISER_PERMISSIONS, Partner, Redemption, ServiceRecord
+
+
+def _certifies(scope: Scope, user: Any) -> bool:
+    return any(scope.has(p) for p in ORGANISER_PERMISSIONS)
+
+
+def _pending_hours(scope: Scope) -> QuerySet[ServiceRecord]:
+    reach = Q(pk__in=[])
+    for permission in ORGANISER_PERMISSIONS:
+        reach |= scope.q(permission, "activity__area__path")
+    return ServiceRecord.objects.filter(reach, state=ServiceRecord.State.PENDING)
+
+
+def _hours_count(scope: Scope, user: Any, now: datetime) -> int:
+    return _pending_hours(scope).values("activity_id").distinct().count()
+
+
+def _hours_first(scope: Scope, user: Any, now: datetime, n: int) -> list[Item]:
+    rows = (
+        _pending_hours(scope)
+        .values("activity_id", "activity__title")
+        .annotate(records=Count("id"), since=Min("created_at"))
+        .order_by("since", "activity_id")[:n]
+    )
+    return [
+        Item(
+            title=row["activity__title"],
+            detail=_("%(n)d records to approve") % {"n": row["records"]},
+            url=reverse("hours:activity", args=[row["activity_id"]]),
+        )
+        for row in rows
+    ]
+
+
+def _confirms(scope: Scope, user: Any) -> bool:
+    return scope.has("volunteers.manage") or Partner.objects.filter(representatives=user).exists()
+
+
+def _issued(scope: Scope, user: Any) -> QuerySet[Redemption]:
+    """Vouchers issued and not yet redeemed that this viewer would confirm: their partners'
+    rewards, and (staff) the community's own rewards of their area."""
+    mine = Q(reward__provider__representatives=user) | (
+        Q(reward__provider__isnull=True) & scope.q("volunteers.manage", "reward__area__path")
+    )
+    return Redemption.objects.filter(mine, state=Redemption.State.ISSUED)
+
+
+def _vouchers_count(scope: Scope, user: Any, now: datetime) -> int:
+    return _issued(scope, user).values("reward_id").distinct().count()
+
+
+def _vouchers_first(scope: Scope, user: Any, now: datetime, n: int) -> list[Item]:
+    rows = (
+        _issued(scope, user)
+        .values("reward_id", "reward__name")
+        .annotate(vouchers=Count("id"), since=Min("issued_at"))
+        .order_by("since", "reward_id")[:n]
+    )
+    return [
+        Item(
+            title=row["reward__name"],
+            detail=_("%(n)d vouchers not yet redeemed: confirm each when it is brought") % {"n": row["vouchers"]},
+            url=reverse("points:confirm"),
+        )
+        for row in rows
+    ]
+
+
+HOURS = Source(
+    key="hours",
+    label=gettext_lazy("Service hours to approve"),
+    url="activities:list",
+    applies=_certifies,
+    count=_hours_count,
+    first=_hours_first,
+    order=30,
+)
+VOUCHERS = Source(
+    key="vouchers",
+    label=gettext_lazy("Vouchers to confirm"),
+    url="points:confirm",
+    applies=_confirms,
+    count=_vouchers_count,
+    first=_vouchers_first,
+    order=40,
+)
