@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nuanxin.core.appendonly import AppendOnlyModel, AppendOnlyQuerySet
 from nuanxin.core.models import PhotoRecord
@@ -408,7 +409,7 @@ class Rectification(models.Model):
     or escalates it into a case."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("a rectification order", "open")
         FIXED = "fixed", _("fixed")
         ESCALATED = "escalated", _("escalated to a case")
 

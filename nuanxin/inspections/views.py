@@ -60,11 +60,17 @@ class Sections:
     today: list[Visit] = field(default_factory=list)
     this_week: list[Visit] = field(default_factory=list)
     overdue: list[Visit] = field(default_factory=list)
+    later: list[Visit] = field(default_factory=list)
+
+
+# "Later" looks this many days ahead: the rest of the month and into the next.
+LATER_DAYS = 31
 
 
 def sort_visits(visits: list[Visit], today: date) -> Sections:
     """Missed, or due before today and not done: overdue; due today; due later this ISO
-    week (to Sunday). Done visits and those due after this week are left out."""
+    week (to Sunday); due after this week within LATER_DAYS: later. Done visits and those
+    due further ahead are left out."""
     week_end = today + timedelta(days=6 - today.weekday())
     sections = Sections()
     for visit in visits:
@@ -76,6 +82,8 @@ def sort_visits(visits: list[Visit], today: date) -> Sections:
             sections.today.append(visit)
         elif today < visit.due_on <= week_end:
             sections.this_week.append(visit)
+        elif visit.due_on <= today + timedelta(days=LATER_DAYS):
+            sections.later.append(visit)
     return sections
 
 
@@ -87,20 +95,20 @@ def my_visits(request: ScopedRequest) -> HttpResponse:
     """The viewer's own visits (key persons are already hidden by the query set)."""
     require(request.scope, "inspections.view")
     today = timezone.localdate()
-    week_end = today + timedelta(days=6 - today.weekday())
-    visits = visits_for(request.scope, worker_id=request.user.pk, due_by=week_end).select_related(
-        "target__place", "target__resident", "place"
-    )
+    visits = visits_for(
+        request.scope, worker_id=request.user.pk, due_by=today + timedelta(days=LATER_DAYS)
+    ).select_related("target__place", "target__resident", "place")
     # Overdue reaches back one quarter, the longest period: an older missed visit has been
     # followed by its target's next one and stays only in the record and the console figures.
     recent = visits.filter(due_on__gte=today - timedelta(days=OVERDUE_DAYS))
     sections = sort_visits(list(recent.exclude(state=Visit.State.DONE)), today)
-    for visit in [*sections.today, *sections.this_week, *sections.overdue]:
+    for visit in [*sections.today, *sections.this_week, *sections.overdue, *sections.later]:
         visit.target_name = target_name(visit)  # type: ignore[attr-defined]
     section_list = [
         ("today", _("Today"), sections.today, _("Nothing due today.")),
         ("this-week", _("This week"), sections.this_week, _("Nothing else due this week.")),
         ("overdue", _("Overdue"), sections.overdue, _("Nothing overdue.")),
+        ("later", _("Later"), sections.later, _("Nothing due in the next four weeks.")),
     ]
     return render(
         request, "inspections/visits.html", {"sections": sections, "section_list": section_list, "today": today}

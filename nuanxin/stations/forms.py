@@ -78,7 +78,7 @@ class MealOfferForm(forms.Form):
     title = forms.CharField(label=_("Offer"), max_length=120)
     price = forms.DecimalField(label=_("Price (yuan)"), required=False, max_digits=7, decimal_places=2, min_value=0)
     discount = forms.CharField(label=_("Discount"), max_length=60, required=False, help_text=_("e.g. 8折"))
-    hours_text = forms.CharField(label=_("Hours"), max_length=100)
+    hours_text = forms.CharField(label=_("Opening hours"), max_length=100)
     valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
     valid_until = forms.DateField(
         label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -108,7 +108,7 @@ class ChannelForm(forms.Form):
     compound = PlaceChoice(label=_("Compound"), queryset=Place.objects.none())
     gate = forms.CharField(label=_("Gate"), max_length=60)
     route = forms.CharField(label=_("Route"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
-    hours_text = forms.CharField(label=_("Hours"), max_length=100)
+    hours_text = forms.CharField(label=_("Opening hours"), max_length=100)
     rules = forms.CharField(label=_("Rules"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     contact = forms.CharField(label=_("Contact"), max_length=60, required=False)
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nuanxin.core.models import PhotoRecord
 from nuanxin.core.scoping import ScopedQuerySet, Scoping
@@ -38,7 +39,7 @@ PUBLIC = Q(pk__isnull=False)
 
 class Station(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("a station", "open")
         CLOSED = "closed", _("temporarily closed")
 
     place = models.OneToOneField(Place, verbose_name=_("place"), on_delete=models.PROTECT, related_name="station")

@@ -189,7 +189,7 @@ class Partner(models.Model):
     class Kind(models.TextChoices):
         UNIT = "unit", _("unit")
         MERCHANT = "merchant", _("merchant")
-        PLATFORM = "platform", _("delivery platform")
+        PLATFORM = "platform", _("platform company (delivery, ride-hailing, express)")
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)

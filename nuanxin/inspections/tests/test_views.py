@@ -39,6 +39,18 @@ def test_the_worker_sees_own_visits_sorted_into_today_this_week_and_overdue(clie
     assert "餐饮服务" in html and "高风险" in html and "2024-05-05" in html  # the labels, in Chinese
 
 
+def test_visits_due_after_this_week_are_one_tap_away_under_later(client_for: Any, watch: Watch) -> None:
+    actions.generate_due_visits(today=PLANNED_ON)
+    # The Thursday before: this week ends on Sunday 28 April; both planned visits come later.
+    with time_machine.travel("2024-04-25 09:00:00+08:00", tick=False):
+        response = client_for("grid1_worker").get(URL)
+    later = {(watch.special_target.pk, date(2024, 4, 30)), (watch.restaurant_target.pk, date(2024, 5, 5))}
+    assert section_visits(response, "later") == later
+    assert section_visits(response, "today") == section_visits(response, "this_week") == set()
+    html = response.content.decode()
+    assert 'href="#later"' in html and "稍后 (2)" in html
+
+
 def test_a_visit_still_due_from_before_today_is_overdue(client_for: Any, watch: Watch) -> None:
     actions.generate_due_visits(today=PLANNED_ON)
     # The next Monday, before the daily job has run: both planned visits are past due.
