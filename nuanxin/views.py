@@ -13,8 +13,10 @@ from nuanxin.territory.queries import count_per_grid, working_areas
 from nuanxin.volunteers.models import Partner, Volunteer
 
 
-@login_required
 def home(request: ScopedRequest) -> HttpResponse:
+    """Staff to the console, everyone else to the phone home (visitors too: they may report)."""
+    if not request.user.is_authenticated:
+        return redirect("field")
     return redirect("console" if request.user.works_in_console else "field")
 
 
@@ -49,9 +51,12 @@ def capability(request: ScopedRequest, capability: str) -> HttpResponse:
     return render(request, "console/not_built.html", {"capability": cap})
 
 
-@login_required
 def field(request: ScopedRequest) -> HttpResponse:
-    """The phone home: one column, big targets, what this person does in the field."""
+    """The phone home: one column, big targets, what this person does in the field. A visitor
+    without an account gets what needs none: reporting, the warm stations and rider offers,
+    and signing in or joining."""
+    if not request.user.is_authenticated:
+        return render(request, "field/visitor.html")
     grids = working_areas(request.scope).filter(level=Area.Level.GRID)
     return render(
         request,

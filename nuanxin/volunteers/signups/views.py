@@ -27,6 +27,7 @@ from nuanxin.accounts.models import User
 from nuanxin.core import audit, phone_codes, ratelimit
 from nuanxin.core.access import deny, require
 from nuanxin.core.errors import DomainError, show_on_form
+from nuanxin.core.forms import HoneypotForm
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_phone
 from nuanxin.core.ratelimit import RateLimited, set_retry_after
@@ -126,26 +127,14 @@ JOIN_PURPOSE = "join"
 _PHONE_TOKEN_SALT = "nuanxin.volunteers.join.phone"
 
 
-class JoinPhoneForm(forms.Form):
-    """Step one: the number the code goes to."""
+class JoinPhoneForm(HoneypotForm):
+    """Step one: the number the code goes to (and the honeypot)."""
 
     phone = forms.CharField(
         label=gettext_lazy("Mobile phone"),
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
-    # The honeypot: hidden from people (the `hidden` attribute), filled in by form-filling bots.
-    website = forms.CharField(
-        label=gettext_lazy("Website"),
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
-
-    def clean_website(self) -> str:
-        if self.cleaned_data.get("website"):
-            raise forms.ValidationError(_("This form was not sent by a person."))
-        return ""
-
     def clean_phone(self) -> str:
         try:
             return normalize_mobile(self.cleaned_data["phone"])
@@ -153,8 +142,8 @@ class JoinPhoneForm(forms.Form):
             raise forms.ValidationError(exc.message) from None
 
 
-class JoinForm(forms.Form):
-    """Step two: the code from the text message, and the rest of the registration."""
+class JoinForm(HoneypotForm):
+    """Step two: the code from the text message, and the rest of the registration (and the honeypot)."""
 
     code = forms.CharField(
         label=gettext_lazy("Code from the text message"),
@@ -179,12 +168,6 @@ class JoinForm(forms.Form):
         label=gettext_lazy("Platform or employer"), max_length=signups.EMPLOYER_MAX, required=False
     )
     home_grid = forms.ModelChoiceField(label=gettext_lazy("Grid I mostly work in"), queryset=Area.objects.none())
-    website = forms.CharField(
-        label=gettext_lazy("Website"),
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["home_grid"]
@@ -194,11 +177,6 @@ class JoinForm(forms.Form):
         field.label_from_instance = lambda area: (  # type: ignore[attr-defined]
             f"{area.parent.name} · {area.name}" if area.parent_id else area.name
         )
-
-    def clean_website(self) -> str:
-        if self.cleaned_data.get("website"):
-            raise forms.ValidationError(_("This form was not sent by a person."))
-        return ""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
