@@ -397,7 +397,8 @@ def follow_by_link(request: ScopedRequest, token: str) -> HttpResponse:
 
 @require_POST
 def evaluate_by_link(request: ScopedRequest, token: str) -> HttpResponse:
-    """The reporter without an account rates their closed case through its follow link."""
+    """The reporter without an account rates their closed case through its follow link (the
+    case the link shows: that of a merged report is someone else's, and refused)."""
     reported = follow_links.reported_case(token)
     if reported is None:
         raise Http404
@@ -405,7 +406,10 @@ def evaluate_by_link(request: ScopedRequest, token: str) -> HttpResponse:
     if form.is_valid():
         try:
             actions.evaluate_case(
-                actor=request.user, case=reported, satisfaction=form.cleaned_data["satisfaction"], link=token
+                actor=request.user,
+                case=surviving_case(reported),
+                satisfaction=form.cleaned_data["satisfaction"],
+                link=token,
             )
             messages.success(request, _("Thank you for your evaluation."))
         except DomainError as exc:
