@@ -266,7 +266,12 @@ def report_case(
         "cases.reported",
         actor=audit_actor,
         obj=case,
-        detail={"class": case_class.code, "channel": channel, "anonymous": anonymous, "account": bool(case.reporter_id)},
+        detail={
+            "class": case_class.code,
+            "channel": channel,
+            "anonymous": anonymous,
+            "account": case.reporter_id is not None,
+        },
     )
     return case
 
@@ -503,9 +508,7 @@ def reopen_case(*, actor: Any, scope: Scope, case: Case, note: str, now: datetim
 
 
 @transaction.atomic
-def evaluate_case(
-    *, actor: Any, case: Case, satisfaction: int, link: str = "", now: datetime | None = None
-) -> Case:
+def evaluate_case(*, actor: Any, case: Case, satisfaction: int, link: str = "", now: datetime | None = None) -> Case:
     """The reporter rates a closed case from 1 to 5. A case reported without an account is
     rated through its follow link (`link`, cases.follow_links) by whoever holds it, once; that
     evaluation names nobody, in the timeline and the audit log, even when its holder is

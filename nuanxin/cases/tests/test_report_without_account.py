@@ -299,9 +299,7 @@ def test_following_through_the_link_needs_an_account_and_a_good_link(client, cli
 # Staff ----------------------------------------------------------------------------------
 
 
-def test_staff_see_no_reporter_data_for_an_anonymous_report_without_an_account(
-    client, client_for, world, catalogue
-):
+def test_staff_see_no_reporter_data_for_an_anonymous_report_without_an_account(client, client_for, world, catalogue):
     case, _link = _visitor_reports(client)
     page = client_for("community_admin").get(f"/cases/{case.pk}/").content.decode()
     assert "匿名" in page and VISITOR_ADDRESS not in page

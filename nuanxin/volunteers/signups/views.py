@@ -135,6 +135,7 @@ class JoinPhoneForm(HoneypotForm):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
+
     def clean_phone(self) -> str:
         try:
             return normalize_mobile(self.cleaned_data["phone"])
@@ -168,6 +169,7 @@ class JoinForm(HoneypotForm):
         label=gettext_lazy("Platform or employer"), max_length=signups.EMPLOYER_MAX, required=False
     )
     home_grid = forms.ModelChoiceField(label=gettext_lazy("Grid I mostly work in"), queryset=Area.objects.none())
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["home_grid"]
