@@ -157,18 +157,16 @@ def test_visitors_reports_are_limited_per_device_across_addresses(client, settin
 # The follow link -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "token",
-    [
-        "1",
-        "not-a-token",
-        "x" * 500,
-        signing.dumps(1, salt="another.salt"),
-        signing.dumps("1", salt=FOLLOW_LINK_SALT),
-    ],
-)
-def test_anything_but_a_follow_link_is_404(client, world, catalogue, token):
-    _visitor_reports(client)
+@pytest.mark.parametrize("kind", ["id", "junk", "too long", "other salt", "id as text"])
+def test_anything_but_a_follow_link_is_404(client, world, catalogue, kind):
+    case, _link = _visitor_reports(client)
+    token = {
+        "id": str(case.pk),
+        "junk": "not-a-token",
+        "too long": "x" * 500,
+        "other salt": signing.dumps(case.pk, salt="another.salt"),
+        "id as text": signing.dumps(str(case.pk), salt=FOLLOW_LINK_SALT),
+    }[kind]
     assert client.get(f"/cases/follow/{token}/").status_code == 404
     assert client.post(f"/cases/follow/{token}/evaluate/", {"satisfaction": "5"}).status_code == 404
 
@@ -327,3 +325,10 @@ def test_the_front_door_and_the_phone_home_offer_reporting_to_visitors(client, w
         assert re.search(r'href="/cases/report/"[^>]*data-report-without-account', page), url
         assert "随手拍" in page, url
     assert "/people/" not in client.get("/field/").content.decode()
+
+
+def test_signing_in_or_joining_from_a_follow_link_comes_back_to_it(client, world, catalogue):
+    _case, link = _visitor_reports(client)
+    assert f'value="{link}"' in client.get("/volunteers/join/", {"next": link}).content.decode()
+    assert f'value="{link}"' in client.get("/accounts/login/", {"next": link}).content.decode()
+    assert 'value="/cases/mine/"' not in client.get("/volunteers/join/", {"next": "/cases/mine/"}).content.decode()

@@ -187,11 +187,16 @@ class JoinForm(HoneypotForm):
         return data
 
 
-def _next_checkin(request: HttpRequest) -> str:
-    """A check-in link to go back to after joining or registering (nothing else: no open
-    redirects)."""
+# Where joining may lead back to: an activity's check-in, and a report's follow link (to
+# follow the report made before having an account, docs/cases.md).
+_NEXT_AFTER_JOIN = ("/volunteers/checkin/", "/cases/follow/")
+
+
+def _next_after_join(request: HttpRequest) -> str:
+    """A check-in or follow link to go back to after joining or registering (nothing else: no
+    open redirects)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    return target if target.startswith("/volunteers/checkin/") and "//" not in target else ""
+    return target if target.startswith(_NEXT_AFTER_JOIN) and "//" not in target else ""
 
 
 def _phone_registered(phone: str) -> bool:
@@ -213,7 +218,7 @@ def join(request: HttpRequest) -> HttpResponse:
     address a few joins and posts an hour (429 with Retry-After beyond), a honeypot for bots."""
     if request.user.is_authenticated:
         return redirect("volunteers:register" if volunteer_of(request.user) is None else "field")
-    next_url = _next_checkin(request)
+    next_url = _next_after_join(request)
     if request.method != "POST":
         return _join_page(request, {"form": JoinPhoneForm(), "next": next_url, "step": "phone"})
     who = ratelimit.who_for(request, "join")
