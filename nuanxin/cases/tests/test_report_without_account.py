@@ -56,6 +56,12 @@ def test_a_visitor_reports_from_the_phone_page_and_lands_on_the_follow_link(clie
     assert case.number in page and "谢谢" in page  # the thanks, then the case's state
 
 
+def test_a_visitor_reporting_an_emergency_is_shown_the_numbers_again_on_the_follow_link(client, world, catalogue):
+    _case, link = _visitor_reports(client, case_class="stove-left-on", description="闻到煤气味")
+    page = client.get(link).content.decode()
+    assert "tel:119" in page and "tel:110" in page and "tel:120" in page
+
+
 def test_a_report_without_an_account_names_nobody_and_no_address_in_the_audit_log(client, world, catalogue):
     case, _link = _visitor_reports(client, reporter_name="张三丰", reporter_phone="13812345678")
     entry = AuditEntry.objects.get(action="cases.reported", object_id=str(case.pk))
