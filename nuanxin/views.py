@@ -24,11 +24,12 @@ def on_phone(request: ScopedRequest) -> bool:
     return bool(PHONE_AGENT.search(request.headers.get("User-Agent", "")))
 
 
-@login_required
 def home(request: ScopedRequest) -> HttpResponse:
-    """The console for office work at a desk; the phone home for everyone else, and for staff
-    on a phone (both homes link to each other). A partner's representative has their tools
-    on the phone home."""
+    """The console for office work at a desk; the phone home for everyone else, for staff on
+    a phone (both homes link to each other) and for visitors (they may report). A partner's
+    representative has their tools on the phone home."""
+    if not request.user.is_authenticated:
+        return redirect("field")
     roles = request.user.roles
     at_desk = request.user.works_in_console and not on_phone(request) and not roles <= {Role.PARTNER_REP}
     return redirect("console" if at_desk else "field")
@@ -76,9 +77,12 @@ def capability(request: ScopedRequest, capability: str) -> HttpResponse:
     return render(request, "console/not_built.html", {"capability": cap})
 
 
-@login_required
 def field(request: ScopedRequest) -> HttpResponse:
-    """The phone home: one column, big targets, what this person does in the field."""
+    """The phone home: one column, big targets, what this person does in the field. A visitor
+    without an account gets what needs none: reporting, the warm stations and rider offers,
+    and signing in or joining."""
+    if not request.user.is_authenticated:
+        return render(request, "field/visitor.html")
     grids = working_areas(request.scope).filter(level=Area.Level.GRID)
     return render(
         request,

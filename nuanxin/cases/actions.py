@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 
 from nuanxin.accounts.roles import PERMISSIONS
 from nuanxin.accounts.scope import scope_of
-from nuanxin.cases import notices
+from nuanxin.cases import follow_links, notices
 from nuanxin.cases.models import (
     LEVEL_ORDER,
     Case,
@@ -31,7 +31,7 @@ from nuanxin.cases.models import (
     FollowTokenUse,
     Level,
 )
-from nuanxin.cases.queries import FOLLOW_MAX_AGE, FOLLOW_SALT
+from nuanxin.cases.queries import FOLLOW_MAX_AGE, FOLLOW_SALT, surviving_case
 from nuanxin.core import audit, changes
 from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
@@ -185,7 +185,8 @@ def report_case(
     place) at its class's level, to the grid's responsible worker for grid-level cases, and
     starts the acceptance time limit. Refuses an inactive class, a missing description, HTML
     in text, a location outside every grid, unanswered required questions and a bad phone.
-    An anonymous report keeps no name or phone, and its audit entry names no actor.
+    An anonymous report keeps no name or phone, and its audit entry names no actor; nor does
+    that of a report without an account (no actor, no address; its detail says `account`).
     On the staff channel the actor is a staff member entering the case for a caller: the
     caller (name and phone, or nobody) is the reporter, never the staff member's account,
     and the staff member is the actor of the timeline entry and the audit entry. A reporter
@@ -254,7 +255,8 @@ def report_case(
     # The two rows every report locks until COMMIT come last (docs/decisions/0003): the day's
     # counter, then the audit chain head. Only an emergency's notices, which carry the
     # number, come between them; whom they go to is read before.
-    audit_actor = actor if on_behalf or not anonymous else audit.NOBODY
+    # A report without an account names nobody either: no actor and no address.
+    audit_actor = actor if on_behalf or (case.reporter_id is not None and not anonymous) else audit.NOBODY
     audit.load_actor(audit_actor)
     told = notices.emergency_recipients(case) if case.emergency else []
     _take_number(case, now)
@@ -264,7 +266,12 @@ def report_case(
         "cases.reported",
         actor=audit_actor,
         obj=case,
-        detail={"class": case_class.code, "channel": channel, "anonymous": anonymous},
+        detail={
+            "class": case_class.code,
+            "channel": channel,
+            "anonymous": anonymous,
+            "account": case.reporter_id is not None,
+        },
     )
     return case
 
@@ -501,9 +508,17 @@ def reopen_case(*, actor: Any, scope: Scope, case: Case, note: str, now: datetim
 
 
 @transaction.atomic
-def evaluate_case(*, actor: Any, case: Case, satisfaction: int, now: datetime | None = None) -> Case:
-    """The reporter rates a closed case from 1 to 5."""
-    if case.reporter_id is None or getattr(actor, "pk", None) != case.reporter_id:
+def evaluate_case(*, actor: Any, case: Case, satisfaction: int, link: str = "", now: datetime | None = None) -> Case:
+    """The reporter rates a closed case from 1 to 5. A case reported without an account is
+    rated through its follow link (`link`, cases.follow_links) by whoever holds it, once; that
+    evaluation names nobody, in the timeline and the audit log, even when its holder is
+    signed in, so an anonymous report stays anonymous."""
+    if link:
+        if not follow_links.opens(link, case):
+            raise DomainError(_("Only the reporter can evaluate the case."), field=None, code="forbidden")
+        if case.satisfaction is not None:
+            raise DomainError(_("This case has been evaluated already."), field="satisfaction", code="evaluated")
+    elif case.reporter_id is None or getattr(actor, "pk", None) != case.reporter_id:
         raise DomainError(_("Only the reporter can evaluate the case."), field=None, code="forbidden")
     if case.state != S.CLOSED:
         raise DomainError(_("Only a closed case can be evaluated."), field="state", code="invalid_transition")
@@ -515,8 +530,9 @@ def evaluate_case(*, actor: Any, case: Case, satisfaction: int, now: datetime | 
     if updated != 1:
         raise DomainError(_("Someone else changed this case meanwhile; reload it and try again."), code="stale")
     case.refresh_from_db()
-    CaseEvent.objects.create(case=case, at=now or timezone.now(), actor=actor, kind=CaseEvent.Kind.EVALUATED)
-    audit.record("cases.evaluated", actor=actor, obj=case, detail={"satisfaction": satisfaction})
+    by = None if link else actor
+    CaseEvent.objects.create(case=case, at=now or timezone.now(), actor=by, kind=CaseEvent.Kind.EVALUATED)
+    audit.record("cases.evaluated", actor=by or audit.NOBODY, obj=case, detail={"satisfaction": satisfaction})
     return case
 
 
@@ -624,8 +640,7 @@ def follow_case(*, actor: Any, token: str, now: datetime | None = None) -> Case:
     case = Case.objects.select_related("grid").filter(pk=case_id).first()
     if report is None or case is None:
         raise invalid
-    while case.merged_into_id is not None:
-        case = Case.objects.select_related("grid").get(pk=case.merged_into_id)
+    case = surviving_case(case)
     if case.state not in OPEN_STATES:
         raise DomainError(_("This case is already closed: report what you see as a new case."), field="token")
     try:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nuanxin.cases.models import CaseClass, Category
 from nuanxin.cases.questions import ClassQuestions
+from nuanxin.core.forms import HoneypotForm
 from nuanxin.territory.models import Place
 
 
@@ -38,7 +39,9 @@ class AsksClassQuestions(forms.Form):
         return self.questions.answers_for(self.chosen_class())
 
 
-class ReportForm(AsksClassQuestions):
+class ReportForm(AsksClassQuestions, HoneypotForm):
+    """The phone report page's form, for everyone: signed in or not (hence the honeypot)."""
+
     case_class = forms.ChoiceField(label=_("What is it?"))
     description = forms.CharField(
         label=_("What did you see?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})

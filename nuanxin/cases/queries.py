@@ -207,7 +207,21 @@ def timeline_for(scope: Scope, case: Case) -> QuerySet[CaseEvent]:
 def timeline_of(scope: Scope, case_id: int, grid_path: str) -> QuerySet[CaseEvent]:
     """`timeline_for` by the case's id and its grid's path (a case read as values)."""
     events = CaseEvent.objects.filter(case_id=case_id).order_by("at", "id")
-    return events if staff_sees(scope, grid_path) else events.filter(internal=False)
+    return events if staff_sees(scope, grid_path) else public_timeline(events)
+
+
+def public_timeline(events: QuerySet[CaseEvent]) -> QuerySet[CaseEvent]:
+    """The entries of a timeline anyone following the case may read: no internal ones (the
+    pages of the public view show their steps and dates only, never a note or an actor)."""
+    return events.filter(internal=False)
+
+
+def surviving_case(case: Case) -> Case:
+    """The case that carries on for `case`: itself, or the case it was merged into (again and
+    again, if that one was merged too)."""
+    while case.merged_into_id is not None:
+        case = Case.objects.select_related("grid", "case_class").get(pk=case.merged_into_id)
+    return case
 
 
 def my_cases(scope: Scope) -> QuerySet[Case]:

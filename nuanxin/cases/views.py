@@ -1,5 +1,6 @@
 """Case pages for reporters: the phone report page, their cases, and a case's progress."""
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -15,20 +16,23 @@ from django.views.decorators.http import require_POST
 
 from nuanxin.accounts.models import User
 from nuanxin.accounts.views import login_or_bearer_required
-from nuanxin.cases import actions
+from nuanxin.cases import actions, follow_links
 from nuanxin.cases.filters import CaseFilters
 from nuanxin.cases.forms import AsksClassQuestions, EvaluateForm, ReportForm, StepNoteForm
 from nuanxin.cases.models import Case, CasePhoto, Level
 from nuanxin.cases.overview_views import filter_context
 from nuanxin.cases.queries import (
     Pages,
+    Suggestion,
     case_or_404,
     follow_offers,
     is_staff_viewer,
     my_cases,
     public_point,
+    public_timeline,
     sees_whole_case,
     similar_open_cases,
+    surviving_case,
     territory_cases,
     timeline_for,
 )
@@ -89,25 +93,33 @@ def report_from_form(
     return case, ""
 
 
-@login_required
 def report(request: ScopedRequest) -> HttpResponse:
-    """Report in under a minute: category, a few words, photos, the phone's location."""
+    """Report in under a minute: category, a few words, photos, the phone's location. Anyone
+    may: a signed-in reporter follows the case and lands on its page; a visitor without an
+    account (limited per address and per device, refused by the honeypot if a bot fills it)
+    lands on the case's follow link, the one way back to it. A visitor who gives neither a
+    name nor a phone reports anonymously."""
     form = ReportForm(request.POST or None)
     photo_error = ""
+    signed_in = request.user.is_authenticated
     if request.method == "POST" and form.is_valid():
         ratelimit.limit_report(request)
+        data = form.cleaned_data
         case, photo_error = report_from_form(
             request,
             form,
             location_field="lat",
             channel=Case.Channel.PHONE_PAGE,
-            lng=form.cleaned_data["lng"],
-            lat=form.cleaned_data["lat"],
+            lng=data["lng"],
+            lat=data["lat"],
+            anonymous=data["anonymous"] or not (signed_in or data["reporter_name"] or data["reporter_phone"]),
         )
         if case is not None:
             messages.success(
                 request, _("Thank you. Your report %(number)s is with the grid.") % {"number": case.number}
             )
+            if not signed_in:
+                return redirect("cases:follow_link", follow_links.follow_link_token(case))
             return redirect("cases:detail", case.pk)
     status = 400 if request.method == "POST" else 200
     return render(
@@ -118,6 +130,7 @@ def report(request: ScopedRequest) -> HttpResponse:
             "photo_error": photo_error,
             "emergency_numbers": EMERGENCY_NUMBERS,
             "emergency_codes": form.emergency_codes(),
+            "signed_in": signed_in,
         },
         status=status,
     )
@@ -202,24 +215,26 @@ def _offer_rows(case: Case, user_id: int) -> list[dict[str, Any]]:
     """The open cases like the report just filed that its reporter may follow instead, with
     what a stranger may know of each and a single-use token (queries.follow_offers)."""
     now = timezone.now()
-    rows = []
-    for offer in follow_offers(case, user_id=user_id, now=now):
-        found = offer.suggestion.case
-        hours = max(0, int((now - found.reported_at).total_seconds() // 3600))
-        if hours < 1:
-            age = _("within the hour")
-        elif hours < 24:
-            age = _("%(n)s h ago") % {"n": hours}
-        else:
-            age = _("%(n)s days ago") % {"n": hours // 24}
-        rows.append(
-            {
-                "what": f"{found.case_class.name} · {found.get_state_display()}",
-                "meta": f"{_('%(n)s m away') % {'n': round(offer.suggestion.distance_m)}} · {age}",
-                "token": offer.token,
-            }
-        )
-    return rows
+    return [
+        _suggestion_row(offer.suggestion, now) | {"token": offer.token}
+        for offer in follow_offers(case, user_id=user_id, now=now)
+    ]
+
+
+def _suggestion_row(suggestion: Suggestion, now: datetime) -> dict[str, str]:
+    """What a stranger may know of a similar open case: class, state, distance and age."""
+    found = suggestion.case
+    hours = max(0, int((now - found.reported_at).total_seconds() // 3600))
+    if hours < 1:
+        age = _("within the hour")
+    elif hours < 24:
+        age = _("%(n)s h ago") % {"n": hours}
+    else:
+        age = _("%(n)s days ago") % {"n": hours // 24}
+    return {
+        "what": f"{found.case_class.name} · {found.get_state_display()}",
+        "meta": f"{_('%(n)s m away') % {'n': round(suggestion.distance_m)}} · {age}",
+    }
 
 
 def _staff_detail(request: ScopedRequest, case: Case) -> HttpResponse:
@@ -326,3 +341,80 @@ def photo(request: ScopedRequest, case_id: int, photo_id: int) -> HttpResponseBa
     if stored is None or not sees_whole_case(request.scope, case):
         raise Http404
     return photo_response(stored.name)
+
+
+def follow_link(request: ScopedRequest, token: str) -> HttpResponse:
+    """A follow link (cases.follow_links), open to anyone who holds it: the public view of the
+    case it was handed out for, or of the case that was merged into: its number, class,
+    state, result and dates, and its timeline's steps and dates. Never the description, the
+    place, the photos, a note, a staff member or a reporter. The reporter rates the case
+    here once it is closed; a signed-in holder may follow it; while the report is still
+    only reported, the open cases like it nearby are listed (what a stranger may know of
+    them). Anything but a follow link is a 404."""
+    reported = follow_links.reported_case(token)
+    if reported is None:
+        raise Http404
+    case = surviving_case(reported)
+    own = case.pk == reported.pk
+    user_id = request.user.pk if request.user.is_authenticated else None
+    nearby = []
+    if own and case.state == Case.State.REPORTED:
+        now = timezone.now()
+        found = similar_open_cases(
+            case_class=case.case_class, lng=case.lng, lat=case.lat, text=case.description, exclude_id=case.pk
+        )
+        nearby = [_suggestion_row(suggestion, now) for suggestion in found]
+    return render(
+        request,
+        "cases/follow_link.html",
+        {
+            "case": case,
+            "token": token,
+            "link": request.build_absolute_uri(),
+            "merged": not own,
+            "timeline": public_timeline(case.events.order_by("at", "id")),
+            "nearby": nearby,
+            "emergency_numbers": EMERGENCY_NUMBERS,
+            "following": user_id is not None and case.followers.filter(user_id=user_id).exists(),
+            "evaluate_form": EvaluateForm()
+            if own and case.state == Case.State.CLOSED and case.satisfaction is None
+            else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def follow_by_link(request: ScopedRequest, token: str) -> HttpResponse:
+    """ "Follow this case" from a follow link: the signed-in person follows it (public view)."""
+    ratelimit.limit(request, "cases_follow")
+    try:
+        case = follow_links.follow_by_link(actor=request.user, token=token)
+    except DomainError:
+        raise Http404 from None
+    messages.success(request, _("You follow this case now: its progress is in My reports."))
+    return redirect("cases:detail", case.pk)
+
+
+@require_POST
+def evaluate_by_link(request: ScopedRequest, token: str) -> HttpResponse:
+    """The reporter without an account rates their closed case through its follow link (the
+    case the link shows: that of a merged report is someone else's, and refused)."""
+    reported = follow_links.reported_case(token)
+    if reported is None:
+        raise Http404
+    form = EvaluateForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.evaluate_case(
+                actor=request.user,
+                case=surviving_case(reported),
+                satisfaction=form.cleaned_data["satisfaction"],
+                link=token,
+            )
+            messages.success(request, _("Thank you for your evaluation."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Choose from 1 to 5."))
+    return redirect("cases:follow_link", token)

@@ -19,6 +19,7 @@ allowance, which is fine for a coarse cap.
 """
 
 import base64
+import hashlib
 import pickle
 import time
 from collections.abc import Callable
@@ -58,6 +59,7 @@ LIMITS: dict[str, Limit] = {
     "phone_code": Limit("RATE_LIMIT_PHONE_CODE", KEY),
     "report": Limit("RATE_LIMIT_REPORT", ACCOUNT),
     "report_anonymous": Limit("RATE_LIMIT_REPORT_ANONYMOUS", ADDRESS),
+    "report_device": Limit("RATE_LIMIT_REPORT_DEVICE", KEY),
     "open311_post": Limit("RATE_LIMIT_OPEN311_POST", KEY),
     "people_search": Limit("RATE_LIMIT_PEOPLE_SEARCH", ACCOUNT),
     "reveal": Limit("RATE_LIMIT_REVEAL", ACCOUNT),
@@ -165,10 +167,28 @@ def limit_account(actor: Any, name: str, *, field: str | None = None) -> None:
     hit(name, f"u{getattr(actor, 'pk', None)}", field=field)
 
 
+def device_of(request: HttpRequest) -> str | None:
+    """The browser a request comes from, as a key: its CSRF secret (a random value in the
+    browser's cookie that every page POST must carry), hashed so the cache never holds it.
+    None without one. A script can drop the cookie and get a new one: the per-address limit
+    is the cap it cannot shed; this one is the finer cap for one phone among many that share
+    an address (a carrier's NAT, an event's Wi-Fi)."""
+    secret = request.META.get("CSRF_COOKIE")
+    if not secret:
+        return None
+    return "device:" + hashlib.sha256(str(secret).encode()).hexdigest()[:32]
+
+
 def limit_report(request: HttpRequest) -> None:
-    """Reports: per account when signed in, per address otherwise."""
+    """Reports: per account when signed in; without an account, per address and per device."""
     user = getattr(request, "user", None)
-    limit(request, "report" if user is not None and user.is_authenticated else "report_anonymous")
+    if user is not None and user.is_authenticated:
+        limit(request, "report")
+        return
+    limit(request, "report_anonymous")
+    device = device_of(request)
+    if device is not None:
+        hit("report_device", device)
 
 
 # --- answering ----------------------------------------------------------------------------------

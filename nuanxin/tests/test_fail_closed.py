@@ -42,6 +42,7 @@ UNSCOPED = {
     "nuanxin.cases.actions.evaluate_case": "only the reporter (checked)",
     "nuanxin.cases.actions.follow_case": "the actor follows a case they can see (the view looked it up in scope)",
     "nuanxin.cases.actions.add_host_followers": "a side effect of a report at a station",
+    "nuanxin.cases.follow_links.follow_by_link": "the follow link is the proof; its holder sees that view already",
     "nuanxin.cases.catalogue.install_catalogue": "the installation's own catalogue (a command)",
     "nuanxin.cases.notices.emergency_reported": "a notice sent inside a checked action",
     "nuanxin.cases.notices.case_dispatched": "a notice sent inside a checked action",

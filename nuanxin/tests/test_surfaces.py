@@ -7,9 +7,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from nuanxin.testing import SYSTEM_SCOPE
 
 # URLs that anyone may open without signing in: joining as a volunteer (it makes the
-# account), and the warm stations and rider services a rider looks up before having one.
+# account), the warm stations and rider services a rider looks up before having one, and
+# the phone home and report page (anyone reports; docs/cases.md).
 PUBLIC = {
     "/accounts/login/",
+    "/field/",
+    "/cases/report/",
     "/api/v1/openapi.json",
     "/api/v1/docs",
     "/volunteers/join/",
@@ -25,6 +28,8 @@ PUBLIC = {
 }
 # Public too, but asking for query parameters: without them a 422 naming the field.
 PUBLIC_WITH_QUERY = {"/api/v1/stations/nearest"}
+# Where the front door sends a visitor: the phone home, which offers reporting.
+PUBLIC_REDIRECTS = {"/": "/field/"}
 
 
 def _plain_urls(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:
@@ -51,6 +56,8 @@ def test_every_url_denies_anonymous_visitors_by_default(db):
             assert response.status_code == 200, url
         elif url in PUBLIC_WITH_QUERY:
             assert response.status_code == 422, url
+        elif url in PUBLIC_REDIRECTS:
+            assert (response.status_code, response["Location"]) == (302, PUBLIC_REDIRECTS[url]), url
         elif url.startswith("/api/"):
             assert response.status_code in (401, 404, 405), url
         else:

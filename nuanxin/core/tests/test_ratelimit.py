@@ -147,6 +147,31 @@ def test_anonymous_reports_count_per_address(world: Any, settings: Any) -> None:
     assert ratelimit.count("report_anonymous", "ip:10.0.0.1") == 3
 
 
+def test_anonymous_reports_count_per_browser_by_its_hashed_csrf_secret(world: Any, settings: Any) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    settings.RATE_LIMIT_REPORT_DEVICE = (1, 3600)
+    factory = RequestFactory()
+
+    def request(ip: str, secret: str | None) -> Any:
+        made = factory.post("/", REMOTE_ADDR=ip)
+        made.user = AnonymousUser()
+        if secret is not None:
+            made.META["CSRF_COOKIE"] = secret
+        return made
+
+    secret = "s" * 32
+    device = ratelimit.device_of(request("10.0.0.1", secret))
+    assert device is not None and secret not in device
+    ratelimit.limit_report(request("10.0.0.1", secret))
+    with pytest.raises(RateLimited):
+        ratelimit.limit_report(request("10.0.0.2", secret))  # the same phone on another address
+    ratelimit.limit_report(request("10.0.0.2", "t" * 32))  # another phone
+    ratelimit.limit_report(request("10.0.0.3", None))  # no browser to count: the address still counts
+    assert ratelimit.device_of(request("10.0.0.3", None)) is None
+    assert ratelimit.count("report_anonymous", "ip:10.0.0.3") == 1
+
+
 def test_limits_come_from_settings(settings: Any) -> None:
     for name, limit in ratelimit.LIMITS.items():  # each declared in settings.py, read as it is now
         count, seconds = getattr(settings, limit.setting)

@@ -27,6 +27,7 @@ from nuanxin.accounts.models import User
 from nuanxin.core import audit, phone_codes, ratelimit
 from nuanxin.core.access import deny, require
 from nuanxin.core.errors import DomainError, show_on_form
+from nuanxin.core.forms import HoneypotForm
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_phone
 from nuanxin.core.ratelimit import RateLimited, set_retry_after
@@ -126,25 +127,14 @@ JOIN_PURPOSE = "join"
 _PHONE_TOKEN_SALT = "nuanxin.volunteers.join.phone"
 
 
-class JoinPhoneForm(forms.Form):
-    """Step one: the number the code goes to."""
+class JoinPhoneForm(HoneypotForm):
+    """Step one: the number the code goes to (and the honeypot)."""
 
     phone = forms.CharField(
         label=gettext_lazy("Mobile phone"),
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
-    # The honeypot: hidden from people (the `hidden` attribute), filled in by form-filling bots.
-    website = forms.CharField(
-        label=gettext_lazy("Website"),
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
-
-    def clean_website(self) -> str:
-        if self.cleaned_data.get("website"):
-            raise forms.ValidationError(_("This form was not sent by a person."))
-        return ""
 
     def clean_phone(self) -> str:
         try:
@@ -153,8 +143,8 @@ class JoinPhoneForm(forms.Form):
             raise forms.ValidationError(exc.message) from None
 
 
-class JoinForm(forms.Form):
-    """Step two: the code from the text message, and the rest of the registration."""
+class JoinForm(HoneypotForm):
+    """Step two: the code from the text message, and the rest of the registration (and the honeypot)."""
 
     code = forms.CharField(
         label=gettext_lazy("Code from the text message"),
@@ -179,11 +169,6 @@ class JoinForm(forms.Form):
         label=gettext_lazy("Platform or employer"), max_length=signups.EMPLOYER_MAX, required=False
     )
     home_grid = forms.ModelChoiceField(label=gettext_lazy("Grid I mostly work in"), queryset=Area.objects.none())
-    website = forms.CharField(
-        label=gettext_lazy("Website"),
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -195,11 +180,6 @@ class JoinForm(forms.Form):
             f"{area.parent.name} · {area.name}" if area.parent_id else area.name
         )
 
-    def clean_website(self) -> str:
-        if self.cleaned_data.get("website"):
-            raise forms.ValidationError(_("This form was not sent by a person."))
-        return ""
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
@@ -207,11 +187,16 @@ class JoinForm(forms.Form):
         return data
 
 
-def _next_checkin(request: HttpRequest) -> str:
-    """A check-in link to go back to after joining or registering (nothing else: no open
-    redirects)."""
+# Where joining may lead back to: an activity's check-in, and a report's follow link (to
+# follow the report made before having an account, docs/cases.md).
+_NEXT_AFTER_JOIN = ("/volunteers/checkin/", "/cases/follow/")
+
+
+def _next_after_join(request: HttpRequest) -> str:
+    """A check-in or follow link to go back to after joining or registering (nothing else: no
+    open redirects)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    return target if target.startswith("/volunteers/checkin/") and "//" not in target else ""
+    return target if target.startswith(_NEXT_AFTER_JOIN) and "//" not in target else ""
 
 
 def _phone_registered(phone: str) -> bool:
@@ -233,7 +218,7 @@ def join(request: HttpRequest) -> HttpResponse:
     address a few joins and posts an hour (429 with Retry-After beyond), a honeypot for bots."""
     if request.user.is_authenticated:
         return redirect("volunteers:register" if volunteer_of(request.user) is None else "field")
-    next_url = _next_checkin(request)
+    next_url = _next_after_join(request)
     if request.method != "POST":
         return _join_page(request, {"form": JoinPhoneForm(), "next": next_url, "step": "phone"})
     who = ratelimit.who_for(request, "join")
