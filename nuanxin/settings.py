@@ -114,7 +114,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    # Django's staticfiles, leaving out what the npm packages ship and no page loads.
+    "nuanxin.core.staticfiles.StaticFilesConfig",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -296,7 +297,17 @@ STATICFILES_DIRS = [
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
-WHITENOISE_USE_FINDERS = True
+# NUANXIN_STATIC_MANIFEST=1 (make run, production): `collectstatic` has written every file under a
+# name holding its hash, gzip- and brotli-compressed, into STATIC_ROOT; pages link to those
+# names and whitenoise serves them compressed and cacheable for a year (docs/deploy.md). Without
+# it (tests, development) whitenoise serves the files from their folders as they are.
+NUANXIN_STATIC_MANIFEST = envbool("NUANXIN_STATIC_MANIFEST", "0")
+WHITENOISE_USE_FINDERS = not NUANXIN_STATIC_MANIFEST
+if NUANXIN_STATIC_MANIFEST:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "nuanxin.core.staticfiles.CompressedManifestStorage"},
+    }
 # Uploaded files (photos, attachments); back them up with the database (`make backup`).
 MEDIA_ROOT = Path(os.environ.get("NUANXIN_MEDIA_ROOT", "") or BASE_DIR / "var" / "media")
 
