@@ -43,7 +43,7 @@ UNSCOPED = {
     "nuanxin.cases.actions.follow_case": "the actor follows a case they can see (the view looked it up in scope)",
     "nuanxin.cases.actions.add_host_followers": "a side effect of a report at a station",
     "nuanxin.cases.catalogue.install_catalogue": "the installation's own catalogue (a command)",
-    "nuanxin.cases.notices.emergency_reported": "a notice sent inside a checked action",
+    "nuanxin.cases.notices.case_reported": "a notice sent inside a checked action",
     "nuanxin.cases.notices.case_dispatched": "a notice sent inside a checked action",
     "nuanxin.cases.notices.case_reopened": "a notice sent inside a checked action",
     "nuanxin.cases.notices.case_escalated": "a notice sent inside a checked action",

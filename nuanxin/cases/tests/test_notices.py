@@ -61,9 +61,11 @@ def test_an_emergency_tells_the_grid_staff_on_duty_and_the_community_managers(wo
     assert case.number in note.title and note.url == f"/cases/{case.pk}/"
 
 
-def test_an_ordinary_report_tells_nobody(world, report):
-    report("sanitation", by=world.rider)
-    assert Notification.objects.count() == 0
+def test_an_ordinary_report_tells_the_grids_worker_and_leader(world, report):
+    case = report("sanitation", by=world.rider)
+    assert told("cases.reported") == {"grid1-worker", "grid1-leader"}
+    note = Notification.objects.get(recipient=world.grid1_leader)
+    assert case.number in note.title and note.url == f"/cases/{case.pk}/" and note.read_at is None
 
 
 def test_an_emergency_in_another_community_tells_only_its_people(world, report):
@@ -146,8 +148,9 @@ def test_the_reporter_hears_of_resolution_and_closure(world, report):
 def test_a_report_without_an_account_tells_no_reporter(world, report):
     case = report("sanitation", by=None, reporter_name="李四", reporter_phone="13900001111")
     staff = world.community_staff
+    before = Notification.objects.count()  # the grid's people heard of the new case
     actions.reject_case(actor=staff, scope=_scope(staff), case=case, reason="无需处理", closure="no_action")
-    assert Notification.objects.count() == 0
+    assert Notification.objects.count() == before
 
 
 @pytest.mark.parametrize("answer", ["500", "closed"])

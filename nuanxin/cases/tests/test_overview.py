@@ -44,8 +44,15 @@ def test_filters_parse_every_field_and_ignore_unknown_choices(world):
         {"state": "nonsense", "grid": "abc", "channel": "api", "class": "noise", "since": "2024-04-01", "overdue": "1"},
         scope=scope_of(world.community_admin),
     )
-    assert filters.chosen()["state"] == "" and filters.chosen()["grid"] == ""
-    assert filters.active() == {"channel": "api", "class": "noise", "since": "2024-04-01", "overdue": "1"}
+    # An unknown state is the default: the open cases.
+    assert filters.chosen()["state"] == "open" and filters.chosen()["grid"] == ""
+    assert filters.active() == {
+        "state": "open",
+        "channel": "api",
+        "class": "noise",
+        "since": "2024-04-01",
+        "overdue": "1",
+    }
     assert not filters.field_errors
 
 
@@ -77,7 +84,7 @@ def test_list_shows_a_bad_date_at_its_field_and_links_map_and_export_with_the_fi
     bad = admin.get("/cases/", {"since": "2024-13-01"})
     assert bad.status_code == 400 and "since" in bad.context["filter_errors"]
     page = admin.get("/cases/", {"channel": "api"}).content.decode()
-    assert "/cases/map/?channel=api" in page and "/cases/export.xlsx?channel=api" in page
+    assert "/cases/map/?state=open&amp;channel=api" in page and "/cases/export.xlsx?state=open&amp;channel=api" in page
 
 
 def test_bad_filters_are_shown_at_their_field_and_unknown_choices_ignored_on_every_console_page(
@@ -98,7 +105,7 @@ def test_bad_filters_are_shown_at_their_field_and_unknown_choices_ignored_on_eve
     assert export.status_code == 400 and export.content.decode().startswith("since: ")
     old_link = admin.get("/cases/", {"state": "exploded", "grid": "x", "class": "Not A Code", "overdue": "yes"})
     assert old_link.status_code == 200 and not old_link.context["filter_errors"]
-    assert old_link.context["chosen"]["state"] == ""
+    assert old_link.context["chosen"]["state"] == "open"
 
 
 def test_list_query_count_does_not_grow_with_cases(client_for, world, cases, report, django_assert_num_queries):
@@ -120,7 +127,7 @@ def test_map_page_draws_from_the_geojson_endpoint_with_the_filters(client_for, w
     response = client_for("grid1_worker").get("/cases/map/", {"emergency": "1"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert 'data-source="/cases/map.geojson?emergency=1"' in page
+    assert 'data-source="/cases/map.geojson?state=open&amp;emergency=1"' in page
     assert "casemap.js" in page and "<script>" not in page.replace("<script src", "")
 
 
@@ -205,7 +212,8 @@ def test_export_is_audited_with_the_filters_and_the_row_count(client_for, world,
     client_for("community_admin").get("/cases/export.xlsx", {"channel": "api"})
     entry = AuditEntry.objects.filter(action="cases.exported").get()
     assert entry.actor_id == world.community_admin.pk
-    assert entry.detail == {"filters": {"channel": "api"}, "rows": 1, "truncated": False}
+    # The export names the state it took (open by default), so the entry says which cases left.
+    assert entry.detail == {"filters": {"state": "open", "channel": "api"}, "rows": 1, "truncated": False}
 
 
 def test_export_is_capped_and_says_so(client_for, world, cases, monkeypatch):
