@@ -10,9 +10,10 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from nuanxin.accounts.scope import scope_of
-from nuanxin.cases import exports, overview_views
+from nuanxin.cases import actions, exports, overview_views
 from nuanxin.cases.filters import CaseFilters
 from nuanxin.core.models import AuditEntry
+from nuanxin.testing import photo_upload
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -129,6 +130,42 @@ def test_map_page_draws_from_the_geojson_endpoint_with_the_filters(client_for, w
     page = response.content.decode()
     assert 'data-source="/cases/map.geojson?state=open&amp;emergency=1"' in page
     assert "casemap.js" in page and "<script>" not in page.replace("<script src", "")
+
+
+def test_list_and_map_open_on_the_open_cases_of_the_viewers_area_and_a_filter_shows_the_rest(
+    client_for, world, cases, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path  # the after-photo
+    admin = world.community_admin
+    rejected = actions.reject_case(
+        actor=admin, scope=scope_of(admin), case=cases["named"], reason="非本社区事务", closure="referred"
+    )
+    leader = world.grid1_leader
+    closed = cases["anonymous"]
+    for step in ("accept", "start"):
+        closed = actions.apply_step(
+            actor=world.grid1_worker, scope=scope_of(world.grid1_worker), case=closed, step=step
+        )
+    closed = actions.resolve_case(actor=world.grid1_worker, case=closed, note="已处理", photos=[photo_upload()])
+    closed = actions.verify_case(actor=leader, scope=scope_of(leader), case=closed)
+    closed = actions.close_case(actor=leader, scope=scope_of(leader), case=closed)
+    worker = client_for("grid1_worker")
+
+    def listed(**query: str) -> set[str]:
+        page = worker.get("/cases/", query).content.decode()
+        return {case.number for case in cases.values() if case.number in page}
+
+    def mapped(**query: str) -> set[str]:
+        return {f["properties"]["number"] for f in worker.get("/cases/map.geojson", query).json()["features"]}
+
+    # By default: the open cases of grid 1 only (not grid 2's, not the other community's).
+    assert listed() == mapped() == {cases["urgent"].number}
+    assert worker.get("/cases/").context["chosen"]["state"] == "open"
+    assert 'data-source="/cases/map.geojson?state=open"' in worker.get("/cases/map/").content.decode()
+    everything = {rejected.number, closed.number, cases["urgent"].number}
+    assert listed(state="any") == mapped(state="any") == everything
+    assert listed(state="closed") == mapped(state="closed") == {closed.number}
+    assert listed(state="rejected") == {rejected.number}
 
 
 def test_map_page_denied_without_case_work(client_for, world):
