@@ -569,15 +569,20 @@ def escalate_case(*, actor: Any, scope: Scope, case: Case, reason: str, now: dat
 def transfer_case(
     *, actor: Any, scope: Scope, case: Case, grid: Area, reason: str, now: datetime | None = None
 ) -> Case:
-    """Hand a case to another grid (both must be within the actor's reach)."""
+    """Hand a case to another grid (both must be within the actor's reach). A grid-level case
+    is routed to the new grid's responsible worker, who takes it on; the new grid's people
+    hear of it as of a new case (notices.report_recipients)."""
     _require_manager(scope, case, actor)
     if grid.level != Area.Level.GRID or grid.pk == case.grid_id:
         raise DomainError(_("Choose another grid."), field="grid")
     if not scope.has_at("cases.manage", grid.path):
         raise DomainError(_(REFUSED), field="grid", code="forbidden")
     reason = _clean_text(reason, field="reason", required=True)
-    handler = responsible_worker(grid, timezone.localtime(now).date()) if case.level == Level.GRID else None
-    return _move(case, actor=actor, kind=CaseEvent.Kind.TRANSFERRED, note=reason, grid=grid, handler=handler, now=now)
+    worker = responsible_worker(grid, timezone.localtime(now).date())
+    handler = worker if case.level == Level.GRID else None
+    case = _move(case, actor=actor, kind=CaseEvent.Kind.TRANSFERRED, note=reason, grid=grid, handler=handler, now=now)
+    notices.case_transferred(case, actor=actor, recipients=notices.report_recipients(case, worker=worker))
+    return case
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@
 |---|---|
 | a case is reported | the grid's responsible worker and its leaders, and the managers of the case's level |
 | ... an emergency, also | the grid's staff on duty that day, and the community's managers |
+| a case is transferred to a grid | as a new case there |
 | a case is dispatched | its new handler |
 | "not fixed" (reopened) | its handler |
 | a supervision notice (time-out) | the handler it had, and the managers at its (new) level |
@@ -114,13 +115,14 @@ def _facts(case: Case) -> dict[str, str]:
 
 
 def report_recipients(case: Case, *, worker: Any) -> list[Any]:
-    """Who hears of a new case: the grid's responsible worker `worker` (the case's handler at
-    the grid level) and the grid's leaders, and, for a case of a higher level, the managers of
-    that level: the people who take it on. A grid without a leader passes its part to the
-    community's managers, a level without managers to the next one up that has some (a case
-    never waits for a role that is not there). An emergency also reaches the grid's staff on
-    duty and the community's managers, at once. Read before the case takes its number, so
-    these reads do not run under the day's counter (docs/decisions/0003)."""
+    """Who hears of a new case (or of a case transferred to its grid): the grid's responsible
+    worker `worker` (the case's handler at the grid level) and the grid's leaders, and, for a
+    case of a higher level, the managers of that level: the people who take it on. A grid
+    without a leader passes its part to the community's managers, a level without managers to
+    the next one up that has some (a case never waits for a role that is not there). An
+    emergency also reaches the grid's staff on duty and the community's managers, at once.
+    Read before the case takes its number, so these reads do not run under the day's counter
+    (docs/decisions/0003)."""
     found = _managers(case)
     told = [worker, *_managers_from(found, Level.GRID)]
     if case.level != Level.GRID:
@@ -162,6 +164,20 @@ def case_reported(case: Case, *, actor: Any, recipients: list[Any]) -> None:
             ]
         for told, body in texts:
             _send(case, kind=kind, recipients=told, actor=actor, title=title, body=body % facts, now=case.reported_at)
+
+
+def case_transferred(case: Case, *, actor: Any, recipients: list[Any]) -> None:
+    """A case handed to another grid: its people (report_recipients) hear of it there."""
+    with translation.override(settings.LANGUAGE_CODE):
+        facts = _facts(case)
+        _send(
+            case,
+            kind="cases.transferred",
+            recipients=recipients,
+            actor=actor,
+            title=_("Case %(number)s was transferred to %(grid)s") % facts,
+            body=_("%(class)s is now with %(grid)s, at the %(level)s level.") % facts,
+        )
 
 
 def case_dispatched(case: Case, *, actor: Any) -> None:

@@ -45,6 +45,7 @@ UNSCOPED = {
     "nuanxin.cases.catalogue.install_catalogue": "the installation's own catalogue (a command)",
     "nuanxin.cases.notices.case_reported": "a notice sent inside a checked action",
     "nuanxin.cases.notices.case_dispatched": "a notice sent inside a checked action",
+    "nuanxin.cases.notices.case_transferred": "a notice sent inside a checked action",
     "nuanxin.cases.notices.case_reopened": "a notice sent inside a checked action",
     "nuanxin.cases.notices.case_escalated": "a notice sent inside a checked action",
     "nuanxin.cases.notices.tell_followers": "a notice sent inside a checked action",

@@ -9,5 +9,5 @@ register = template.Library()
 
 @register.filter
 def level_name(code: str) -> str:
-    """"community" -> 社区 (the level's translated name); an unknown code as it is."""
+    """ "community" -> 社区 (the level's translated name); an unknown code as it is."""
     return str(Level(code).label) if code in Level.values else code

@@ -241,6 +241,17 @@ def test_nobody_is_told_who_cannot_act_on_the_case(world, report):
     assert told(street, "cases.reported") == {"grid2-worker", "street-staff"}
 
 
+def test_a_case_transferred_to_another_grid_reaches_its_people_and_its_worker_takes_it_on(world, report):
+    staff, worker = world.community_staff, world.grid2_worker
+    case = report("sanitation", by=world.rider)
+    case = actions.transfer_case(actor=staff, scope=_scope(staff), case=case, grid=world.grid2, reason="在二网格")
+    assert (case.state, case.handler) == ("accepted", worker)
+    # Grid 2 has no leader: its worker and the community's managers (but the one who moved it).
+    assert told(case, "cases.transferred") == {"grid2-worker", "community-admin"}
+    case = actions.start_case(actor=worker, case=case)
+    assert case.state == "in_progress"
+
+
 def test_whoever_reports_is_not_told_of_their_own_report(world, report):
     case = report("sanitation", by=world.grid1_worker, channel="inspection")
     assert told(case) == {"grid1-leader"}
