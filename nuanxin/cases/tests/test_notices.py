@@ -68,6 +68,16 @@ def test_an_ordinary_report_tells_the_grids_worker_and_leader(world, report):
     assert case.number in note.title and note.url == f"/cases/{case.pk}/" and note.read_at is None
 
 
+def test_an_ordinary_report_reaches_the_grids_people_through_the_external_channels_too(
+    world, report, receiver, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = report("sanitation", by=world.rider)
+    sent = [json.loads(r["body"]) for r in receiver.requests]
+    assert sorted(b["recipient_id"] for b in sent) == sorted([world.grid1_worker.pk, world.grid1_leader.pk])
+    assert {b["kind"] for b in sent} == {"cases.reported"} and all(case.number in b["title"] for b in sent)
+
+
 def test_an_emergency_in_another_community_tells_only_its_people(world, report):
     report("stove-left-on", by=world.rider, lng=102.7105, lat=24.9905)
     assert told("cases.emergency") == {"other-admin"}
