@@ -10,7 +10,7 @@
 #   make restore FILE=x.tar.gz  restore such a backup (stop the app first); a database that
 #                               already holds data is replaced only with YES=1
 #
-# Static files: `make run` collects them into var/static (STATIC_ROOT) under hashed names,
+# Static files: `make run` collects them into var/collected-static (STATIC_ROOT) under hashed names,
 # gzip- and brotli-compressed (NUANXIN_STATIC_MANIFEST=1), again only when one of them changed;
 # whitenoise serves them cacheable for a year. Tests serve them from their folders
 # (WHITENOISE_USE_FINDERS); var/static is created there only because whitenoise warns without it.
@@ -27,7 +27,7 @@ DEV_STAMP := $(VENV)/.installed-requirements-dev
 NPM_STAMP := node_modules/.package-lock.json
 DEMO_LOGINS := admin street community grid1-leader grid1-worker grid2-worker rider1 resident1 partner1 auditor
 
-STATIC_MANIFEST := var/static/staticfiles.json
+STATIC_MANIFEST := var/collected-static/staticfiles.json
 STATIC_SOURCES := $(shell find nuanxin -path '*/static/*' -type f 2>/dev/null)
 
 .PHONY: run test lint bench bench-serving messages backup restore prod-check
@@ -57,7 +57,6 @@ run: $(RUN_STAMP) $(NPM_STAMP) $(STATIC_MANIFEST)
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py nuanxin.wsgi --bind 127.0.0.1:$(PORT) --workers 4 --timeout 300
 
 $(STATIC_MANIFEST): $(RUN_STAMP) $(NPM_STAMP) $(STATIC_SOURCES) nuanxin/core/staticfiles.py
-	@mkdir -p var/static
 	@NUANXIN_STATIC_MANIFEST=1 $(PY) manage.py collectstatic --no-input --clear -v 0
 
 test: $(DEV_STAMP) $(NPM_STAMP)

@@ -289,7 +289,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# Collected files (NUANXIN_STATIC_MANIFEST, below) live apart from the empty folder whitenoise
+# wants otherwise, so a run of `make run` never leaves old copies for the tests to serve.
+STATIC_ROOT = BASE_DIR / "var" / ("collected-static" if envbool("NUANXIN_STATIC_MANIFEST", "0") else "static")
 STATICFILES_DIRS = [
     BASE_DIR / "nuanxin" / "static",
     # Front-end packages come from npm at set-up (package.json); never committed.
