@@ -1,9 +1,12 @@
 """Reporting without an account in a real browser, on a phone: a visitor opens the site, taps
-"随手拍 / 我要反映", reports a blocked fire exit with the phone's location, lands on the report's
+"随手拍 / 我要反映", and with no location from the phone picks the compound on the basemap's
+search (the map shows the grids by name), reports a blocked fire exit, lands on the report's
 follow link and, after the grid has taken it on, opens the link again and sees its state."""
 
+import re
+
 import pytest
-from playwright.sync_api import Geolocation, expect
+from playwright.sync_api import expect
 
 from nuanxin.accounts.scope import scope_of
 from nuanxin.cases.actions import accept_case
@@ -14,15 +17,11 @@ from nuanxin.tests_browser.conftest import PHONE, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-GRID1_POINT = Geolocation(latitude=24.9811, longitude=102.7011)
-
 
 def test_a_visitor_reports_a_blocked_fire_exit_and_follows_it_by_its_link(world: World, open_page):
     install_catalogue(actor=None)
     page = open_page(viewport=PHONE)
-    # The location as the form takes it today: the phone's position fills the hidden lat/lng.
-    page.context.grant_permissions(["geolocation"])
-    page.context.set_geolocation(GRID1_POINT)
+    # No permission to read the phone's position: the form says so instead of waiting.
     page.goto("/")
     with page.expect_navigation():
         page.locator("a[data-report-without-account]").click()
@@ -31,7 +30,15 @@ def test_a_visitor_reports_a_blocked_fire_exit_and_follows_it_by_its_link(world:
     form.locator("select[name=case_class]").select_option("blocked-fire-exit")
     form.locator("fieldset[data-class='blocked-fire-exit'] select[name='attribute[what]']").select_option("goods")
     form.locator("textarea[name=description]").fill("3栋一楼消防通道堆满纸箱")
-    expect(form.locator("input[name=lat]")).not_to_have_value("")
+    expect(form.locator("[data-location-status]")).to_contain_text("还没有定位到您的位置", timeout=10_000)
+    # The map is the community's own basemap: the grids by name, no tile server.
+    expect(form.locator(".basemap-grid").filter(has_text=re.compile("^一网格$"))).to_have_count(1)
+    screenshot(page, "report-basemap-without-gps")
+    form.locator("input[data-place-search]").fill("一号院")
+    form.locator("button.place-choice").filter(has_text="一号院").click()
+    expect(form.locator("input[name=lat]")).to_have_value("24.981000")
+    expect(form.locator("input[name=address]")).to_have_value("一号院")
+    expect(form.locator("[data-location-status]")).to_contain_text("一号院")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     with page.expect_navigation():
         form.locator("button.primary[type=submit]").click()
