@@ -500,10 +500,11 @@ STATION = {"code": "station"}
 PAGE_PREFIXES_LEFT_OUT = ("admin/", "api/")
 
 PAGES: dict[str, Page] = {
-    "": _page(SIGNED_IN, accept=frozenset({302}), outside=False),
+    "": _page(EVERYONE, public=True, accept=frozenset({302}), outside=False, note="a visitor: the phone home"),
     "console/": _page(SIGNED_IN, accept=frozenset({200, 302}), outside=False),
     "console/<slug:capability>/": _page(STAFF, outside=False),
-    "field/": _page(SIGNED_IN, accept=frozenset({200, 302}), outside=False),
+    "field/": _page(EVERYONE, public=True, accept=frozenset({200, 302}), outside=False),
+    "work/count/": _page(SIGNED_IN, outside=False),
     "accounts/login/": _page(EVERYONE, public=True, accept=frozenset({200, 302}), outside=False),
     "accounts/logout/": _page(SIGNED_IN, accept=POST_ONLY, outside=False),
     "accounts/mfa/setup/": _page(SIGNED_IN, accept=frozenset({200, 302}), outside=False),
@@ -512,6 +513,11 @@ PAGES: dict[str, Page] = {
     "territory/areas/<int:area_id>/": _page(TERRITORY_VIEWERS),
     "territory/areas/<int:area_id>/staff/": _page(ADMINS, accept=POST_ONLY),
     "territory/areas/<int:area_id>/places/": _page(FIELD, accept=POST_ONLY),
+    "territory/areas/<int:area_id>/basemap/": _page(ADMINS, accept=POST_ONLY),
+    # The basemap is public (docs/decisions/0008); it answers a map view, so without one it is
+    # a 400 naming the box.
+    "territory/basemap.geojson": _page(EVERYONE, public=True, accept=frozenset({400}), outside=False),
+    "territory/basemap/places.json": _page(EVERYONE, public=True, accept=frozenset({400}), outside=False),
     "territory/assignments/<int:assignment_id>/end/": _page(ADMINS, accept=POST_ONLY),
     "territory/places/": _page(SIGNED_IN, outside=False),
     "territory/places/<int:place_id>/": _page(TERRITORY_VIEWERS),
@@ -523,7 +529,17 @@ PAGES: dict[str, Page] = {
     "people/imports/": _page(MANAGERS | {"other_admin"}, outside=False),
     "people/imports/template.xlsx": _page(MANAGERS | {"other_admin"}, outside=False),
     "cases/": _page(TERRITORY_VIEWERS | {"grid2_worker", "other_admin"}, outside=False),
-    "cases/report/": _page(SIGNED_IN, outside=False),
+    "cases/report/": _page(EVERYONE, public=True, outside=False, note="reporting needs no account"),
+    # A follow link is the signed token of a report made without an account: whoever holds it
+    # opens the report's public view (docs/cases.md); inside and outside do not apply.
+    "cases/follow/<str:token>/": _page(EVERYONE, public=True, params={"token": "follow_token"}, outside=False),
+    # The auditor's account writes nothing (accounts.middleware.ReadOnlyAccountMiddleware).
+    "cases/follow/<str:token>/evaluate/": _page(
+        EVERYONE - {"auditor"}, public=True, accept=POST_ONLY, params={"token": "follow_token"}, outside=False
+    ),
+    "cases/follow/<str:token>/follow/": _page(
+        SIGNED_IN - {"auditor"}, accept=POST_ONLY, params={"token": "follow_token"}, outside=False
+    ),
     "cases/mine/": _page(SIGNED_IN, outside=False),
     "cases/map/": _page(TERRITORY_VIEWERS | {"grid2_worker", "other_admin"}, outside=False),
     "cases/map.geojson": _page(TERRITORY_VIEWERS | {"grid2_worker", "other_admin"}, outside=False),

@@ -71,6 +71,7 @@ def build_objects(world: World) -> Objects:
     from nuanxin.accounts.models import ApiToken
     from nuanxin.cases.actions import report_case
     from nuanxin.cases.catalogue import install_catalogue
+    from nuanxin.cases.follow_links import follow_link_token
     from nuanxin.cases.models import Case, CaseClass
     from nuanxin.core.notifications import notify
     from nuanxin.insights.tests import factories
@@ -298,6 +299,7 @@ def build_objects(world: World) -> Objects:
         "fmt": "json",
         "missing": MISSING,
         "case_number": case.number,
+        "follow_token": follow_link_token(far_case),
     }
     outside = {
         "area_id": world.other_grid.pk,
@@ -331,6 +333,7 @@ def build_objects(world: World) -> Objects:
         "fmt": "json",
         "missing": MISSING,
         "case_number": far_case.number,
+        "follow_token": follow_link_token(far_case),
     }
     more_inside, more_outside = _build_more(
         world,

@@ -79,3 +79,5 @@ def test_a_missing_or_out_of_scope_page_is_a_friendly_404_in_the_layout(client_f
         assert "页面不存在" in page and 'name="viewport"' in page and 'href="/"' in page
     anonymous = Client().get("/no-such-page/").content.decode()
     assert "页面不存在" in anonymous and "/accounts/login/" in anonymous
+    # The same page for every address: nothing of the request is in it.
+    assert client.get("/no-such-page/").content == client.get("/another/missing/page/").content
