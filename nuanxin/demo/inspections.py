@@ -57,7 +57,7 @@ DISPUTES_REFERRED, DISPUTES_FAILED, DISPUTES_OPEN = 4, 2, 3
 # and how they end (mostly as the seed's did).
 LIVING_FOOD_SAFETY_CHECKS = 30
 LIVING_DISPUTES = 2
-RESOLVED_LEVELS_OUTCOMES = [(Outcome.AGREEMENT, level) for level in RESOLVED_LEVELS] + [
+LIVING_OUTCOMES = [(Outcome.AGREEMENT, level) for level in RESOLVED_LEVELS] + [
     (Outcome.REFERRED, SettledLevel.COMMUNITY)
 ] * DISPUTES_REFERRED
 # How many days before its re-check was due a demo grid worker's overdue hazard was found.
@@ -468,7 +468,7 @@ class History:
         while day <= end:
             received = day + timedelta(days=self.rng.randint(0, 29))
             if received <= end:
-                outcome = self.rng.choice(RESOLVED_LEVELS_OUTCOMES)
+                outcome = self.rng.choice(LIVING_OUTCOMES)
                 self.dispute(received, outcome if received < end - timedelta(days=10) else None, end)
             day += timedelta(days=30 // LIVING_DISPUTES)
 
