@@ -550,7 +550,9 @@ class Builder:
         start = self.seed_period[0] if self.seed_period else self.today
         counts: dict[str, int] = {}
         for step in demo_history.steps():
-            counts |= step.run(self, start, self.today)
+            made = step.run(self, start, self.today)
+            self.say(f"{step.name}: " + ", ".join(f"{what} {n}" for what, n in made.items()))
+            counts |= made
         return counts
 
     def reporter(self, username: str, role: str) -> User:

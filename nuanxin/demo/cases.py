@@ -2,7 +2,7 @@
 
 From the founding day to the build day people report what they see (riders and residents on
 the phone page and the API, callers through the staff: about one case a day in the seed's
-period, a few a week after it), and the staff take each case around the closed loop: the
+period, one or two a week after it), and the staff take each case around the closed loop: the
 grid leader accepts and dispatches, the worker handles and shows an after-photo, someone else
 verifies and closes, the reporter evaluates. Some cases are refused
 with an honest closure code, some are duplicates merged into an open one, big matters go up to
@@ -96,7 +96,7 @@ ANSWERS: dict[str, Callable[[random.Random], dict[str, Any]]] = {
 
 # Cases reported a day: in the seed's period, then after it (the living history's trickle).
 SEED_ARRIVALS = (0, 1, 1, 1, 2)
-LIVING_ARRIVALS = (0, 0, 0, 1, 1)
+LIVING_ARRIVALS = (0, 0, 0, 0, 1)
 # The build day's work: (hours before the present it was reported, the state it is left in,
 # its class or "" for any, whether nobody takes it on in time so the time-limit job steps in).
 PRESENT: tuple[tuple[float, str, str, bool], ...] = (
@@ -445,5 +445,4 @@ def case_history(builder: "Builder", start: date, end: date) -> dict[str, int]:
         now=builder.present,
         say=builder.say,
     )
-    builder.say(f"cases to {end}: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
     return {f"cases {what}": n for what, n in counts.items()}

@@ -10,10 +10,11 @@ raises the target's frequency until clean visits bring it down. Over the same mo
 community runs its campaigns, the seed's figures for 怡心桥社区: 62 fire-safety sweeps (riders
 took part in 14), 50 clean-ups (riders in 21), monthly food-safety checks that reach more than
 1,000 enterprises, a few anti-fraud campaigns; and it mediates disputes, 49 of them resolved.
-After the seed's period the rhythm is lighter (LIVING_*): a sweep and a clean-up a week, a
-food-safety check a month, an anti-fraud campaign a quarter, two disputes a month. Each demo
-grid worker comes to the build day with a re-check due that day and one overdue, from
-fire-safety sweeps that found hazards. The simulation only decides who does what and when;
+After the seed's period the rhythm is lighter (LIVING_*): the watchlist keeps the demo grid
+workers' targets and the key persons, the others leave it; a sweep and a clean-up a
+fortnight, a food-safety check a month, an anti-fraud campaign a quarter, two disputes a
+month. Each demo grid worker comes to the build day with a re-check due that day and one
+overdue, from fire-safety sweeps that found hazards. The simulation only decides who does what and when;
 every write is an action.
 """
 
@@ -55,7 +56,8 @@ RESOLVED_LEVELS = [SettledLevel.GRID] * 37 + [SettledLevel.COMMUNITY] * 11 + [Se
 DISPUTES_REFERRED, DISPUTES_FAILED, DISPUTES_OPEN = 4, 2, 3
 # After the seed's period: enterprises in each monthly food-safety check, disputes a month
 # and how they end (mostly as the seed's did).
-LIVING_FOOD_SAFETY_CHECKS = 30
+LIVING_FOOD_SAFETY_CHECKS = 10
+LIVING_CAMPAIGN_DAYS = 14  # a sweep and a clean-up this often
 LIVING_DISPUTES = 2
 LIVING_OUTCOMES = [(Outcome.AGREEMENT, level) for level in RESOLVED_LEVELS] + [
     (Outcome.REFERRED, SettledLevel.COMMUNITY)
@@ -187,13 +189,16 @@ class History:
 
     # visits
 
-    def visits(self, start: date, end: date) -> None:
+    def visits(self, start: date, end: date, *, trim_on: date, keep: list[Any]) -> None:
         """Day by day: plan, then record what each worker does that day (routine visits on a
-        day chosen in their period, re-checks on their deadline)."""
+        day chosen in their period, re-checks on their deadline). On `trim_on` the watchlist
+        keeps only the targets of `keep` and the key persons."""
         planned: dict[int, date | None] = {}
         seen = 0
         day = start
         while day <= end:
+            if day == trim_on:
+                self.trim_watchlist(day, keep)
             inspections.generate_due_visits(today=day)
             for visit in Visit.objects.filter(state=Visit.State.DUE, pk__gt=seen).select_related("recheck_of"):
                 seen = max(seen, visit.pk)
@@ -226,6 +231,21 @@ class History:
             day += timedelta(days=1)
             if day.day == 1:
                 self.say(f"visits: {day:%Y-%m}, {self.counts.get('visits', 0)} recorded")
+
+    def trim_watchlist(self, day: date, keep: list[Any]) -> None:
+        """The end of the seed's drive: the targets of the workers in `keep` and the key
+        persons stay on the watchlist, the others leave it."""
+        kept = {worker.pk for worker in keep}
+        targets = WatchTarget.objects.active().filter(grid__in=self.grids).exclude(worker_id__in=kept)
+        for target in targets.exclude(category=Category.KEY_PERSON).select_related("grid").order_by("pk"):
+            inspections.end_target(
+                actor=self.manager,
+                scope=self.scope(self.manager),
+                target=target,
+                reason="专项整治期结束，风险已降低，移出重点清单",
+                today=day,
+            )
+            self.count("watch targets ended")
 
     def record(self, visit: Visit, day: date) -> None:
         items = visit.version.items if visit.version else []
@@ -293,20 +313,22 @@ class History:
             self.check(activity, place, fire, day)
 
     def living_campaigns(self, start: date, end: date) -> None:
-        """After the seed's period, week by week: a fire-safety sweep and a clean-up in one of
-        the grids (riders in about a third of them); a food-safety check of the next thirty
-        enterprises on the 8th of each month, an anti-fraud campaign in each quarter."""
+        """After the seed's period, fortnight by fortnight: a fire-safety sweep and a clean-up
+        in one of the grids (riders in about a third of them); a food-safety check of the next
+        LIVING_FOOD_SAFETY_CHECKS enterprises on the 8th of each month, an anti-fraud campaign
+        in each quarter."""
         enterprises = [p for p in self.places if p.kind in (Place.Kind.MERCHANT, Place.Kind.ENTERPRISE)]
         food = ChecklistTemplate.objects.get(code="food-safety")
         week, checked = start, 0
         while week <= end:
             for kind in (ActivityKind.FIRE_CHECK, ActivityKind.CLEANUP):
-                day, grid = week + timedelta(days=self.rng.randint(0, 6)), self.rng.choice(self.grids)
+                day = week + timedelta(days=self.rng.randrange(LIVING_CAMPAIGN_DAYS))
+                grid = self.rng.choice(self.grids)
                 if day <= end:
                     activity = self.campaign(kind, day, grid, riders=self.rng.random() < 0.35)
                     if kind == ActivityKind.FIRE_CHECK:
                         self.sweep(activity, grid, day, enterprises)
-            for day in (week + timedelta(days=n) for n in range(7)):
+            for day in (week + timedelta(days=n) for n in range(LIVING_CAMPAIGN_DAYS)):
                 if day > end:
                     break
                 if day.day == 8 and enterprises:
@@ -316,7 +338,7 @@ class History:
                     checked += LIVING_FOOD_SAFETY_CHECKS
                 if day.day == 15 and day.month % 3 == 2:
                     self.campaign(ActivityKind.ANTI_FRAUD, day, self.rng.choice(self.grids), riders=False)
-            week += timedelta(days=7)
+            week += timedelta(days=LIVING_CAMPAIGN_DAYS)
 
     def present_sweeps(self, workers: list[Any], today: date, after: date) -> None:
         """The build day's visits for each of `workers` (the demo's grid-worker logins): two
@@ -541,7 +563,7 @@ def build_inspection_history(
     history.living_campaigns(living, today - timedelta(days=1))
     history.living_disputes(living, today - timedelta(days=1))
     history.present_sweeps(workers, today, seed_end)
-    history.visits(start, today - timedelta(days=1))
+    history.visits(start, today - timedelta(days=1), trim_on=living, keep=workers)
     # The present: the build day's run of the daily job plans the visits now due (and marks
     # what the history left undone as missed), as it does every day under `make run`.
     history.count("visits due now", inspections.generate_due_visits(today=today))
@@ -554,7 +576,7 @@ def inspection_history(builder: "Builder", start: date, end: date) -> dict[str, 
     if builder.seed_period is None:
         return {}
     users = get_user_model().objects
-    counts = build_inspection_history(
+    return build_inspection_history(
         rng=builder.rng,
         community=builder.community,
         manager=builder.users["community"],
@@ -565,5 +587,3 @@ def inspection_history(builder: "Builder", start: date, end: date) -> dict[str, 
         today=end,
         say=builder.say,
     )
-    builder.say("inspections: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
-    return counts
