@@ -2,20 +2,21 @@
 day, made through the actions a user triggers, with explicit days.
 
 On the founding day the community puts its key enterprises, special groups and key persons on
-the watchlist. Every day of the history the daily job plans the due visits, and each worker
-records their visits on a day they choose within the period (a few are missed, half of those
-made up a few days late); a visit that
-finds a hazard opens a rectification order, whose re-check on the deadline closes it, and
-raises the target's frequency until clean visits bring it down. Over the same months the
-community runs its campaigns, the seed's figures for 怡心桥社区: 62 fire-safety sweeps (riders
-took part in 14), 50 clean-ups (riders in 21), monthly food-safety checks that reach more than
-1,000 enterprises, a few anti-fraud campaigns; and it mediates disputes, 49 of them resolved.
+the watchlist. On each day a week or a month starts the daily job plans the due visits, and
+each worker records their visits on a day they choose within the period (a few are missed,
+half of those made up a few days late); a visit that finds a hazard opens a rectification
+order, whose re-check on the deadline closes it, and raises the target's frequency until
+clean visits bring it down. Over the same months the community runs its campaigns, the
+seed's figures for 怡心桥社区: 62 fire-safety sweeps (riders took part in 14), 50 clean-ups
+(riders in 21), monthly food-safety checks that reach more than 1,000 enterprises, a few
+anti-fraud campaigns; and it mediates disputes, 49 of them resolved.
+
 After the seed's period the rhythm is lighter (LIVING_*): the watchlist keeps the demo grid
-workers' targets and the key persons, the others leave it; a sweep and a clean-up a
-fortnight, a food-safety check a month, an anti-fraud campaign a quarter, two disputes a
-month. Each demo grid worker comes to the build day with a re-check due that day and one
-overdue, from fire-safety sweeps that found hazards. The simulation only decides who does what and when;
-every write is an action.
+workers' targets and the key persons, the others leave it; a sweep and a clean-up every four
+weeks, a food-safety check a month, an anti-fraud campaign a quarter, each with a small
+crowd, and two disputes a month. Each demo grid worker comes to the build day with a re-check
+due that day and one overdue, from fire-safety sweeps that found hazards. The simulation only
+decides who does what and when; every write is an action.
 """
 
 import random
@@ -57,7 +58,8 @@ DISPUTES_REFERRED, DISPUTES_FAILED, DISPUTES_OPEN = 4, 2, 3
 # After the seed's period: enterprises in each monthly food-safety check, disputes a month
 # and how they end (mostly as the seed's did).
 LIVING_FOOD_SAFETY_CHECKS = 10
-LIVING_CAMPAIGN_DAYS = 14  # a sweep and a clean-up this often
+LIVING_CAMPAIGN_DAYS = 28  # a sweep and a clean-up this often
+LIVING_CROWD = (1, 4)  # volunteers, residents and party members at each
 LIVING_DISPUTES = 2
 LIVING_OUTCOMES = [(Outcome.AGREEMENT, level) for level in RESOLVED_LEVELS] + [
     (Outcome.REFERRED, SettledLevel.COMMUNITY)
@@ -199,7 +201,11 @@ class History:
         while day <= end:
             if day == trim_on:
                 self.trim_watchlist(day, keep)
-            inspections.generate_due_visits(today=day)
+            if day == start or day.weekday() == 0 or day.day == 1:
+                # The daily job, on the days a week, month or quarter starts: the only days it
+                # has visits to plan (on the others it would only mark as missed what the next
+                # of these runs marks too, which the figures count the same).
+                inspections.generate_due_visits(today=day)
             for visit in Visit.objects.filter(state=Visit.State.DUE, pk__gt=seen).select_related("recheck_of"):
                 seen = max(seen, visit.pk)
                 if visit.pk in self.left:
@@ -313,8 +319,8 @@ class History:
             self.check(activity, place, fire, day)
 
     def living_campaigns(self, start: date, end: date) -> None:
-        """After the seed's period, fortnight by fortnight: a fire-safety sweep and a clean-up
-        in one of the grids (riders in about a third of them); a food-safety check of the next
+        """After the seed's period, every four weeks: a fire-safety sweep and a clean-up in one
+        of the grids (riders in about a third of them); a food-safety check of the next
         LIVING_FOOD_SAFETY_CHECKS enterprises on the 8th of each month, an anti-fraud campaign
         in each quarter."""
         enterprises = [p for p in self.places if p.kind in (Place.Kind.MERCHANT, Place.Kind.ENTERPRISE)]
@@ -325,19 +331,23 @@ class History:
                 day = week + timedelta(days=self.rng.randrange(LIVING_CAMPAIGN_DAYS))
                 grid = self.rng.choice(self.grids)
                 if day <= end:
-                    activity = self.campaign(kind, day, grid, riders=self.rng.random() < 0.35)
+                    activity = self.campaign(kind, day, grid, riders=self.rng.random() < 0.35, crowd=LIVING_CROWD)
                     if kind == ActivityKind.FIRE_CHECK:
                         self.sweep(activity, grid, day, enterprises)
             for day in (week + timedelta(days=n) for n in range(LIVING_CAMPAIGN_DAYS)):
                 if day > end:
                     break
                 if day.day == 8 and enterprises:
-                    activity = self.campaign(ActivityKind.FOOD_SAFETY_CHECK, day, self.community, riders=False)
+                    activity = self.campaign(
+                        ActivityKind.FOOD_SAFETY_CHECK, day, self.community, riders=False, crowd=LIVING_CROWD
+                    )
                     for n in range(min(LIVING_FOOD_SAFETY_CHECKS, len(enterprises))):
                         self.check(activity, enterprises[(checked + n) % len(enterprises)], food, day)
                     checked += LIVING_FOOD_SAFETY_CHECKS
                 if day.day == 15 and day.month % 3 == 2:
-                    self.campaign(ActivityKind.ANTI_FRAUD, day, self.rng.choice(self.grids), riders=False)
+                    self.campaign(
+                        ActivityKind.ANTI_FRAUD, day, self.rng.choice(self.grids), riders=False, crowd=LIVING_CROWD
+                    )
             week += timedelta(days=LIVING_CAMPAIGN_DAYS)
 
     def present_sweeps(self, workers: list[Any], today: date, after: date) -> None:
@@ -358,12 +368,15 @@ class History:
             for found in (today - timedelta(days=days + OVERDUE_DAYS), today - timedelta(days=days)):
                 if found <= after:
                     continue
-                activity = self.campaign(ActivityKind.FIRE_CHECK, found, grid, riders=False)
+                activity = self.campaign(ActivityKind.FIRE_CHECK, found, grid, riders=False, crowd=LIVING_CROWD)
                 visit = self.check(activity, self.rng.choice(places), fire, found, worker=worker, answers=answers)
                 order = Rectification.objects.get(visit=visit)
                 self.left.update(order.rechecks.values_list("pk", flat=True))
 
-    def campaign(self, kind: str, day: date, area: Area, *, riders: bool) -> Any:
+    def campaign(self, kind: str, day: date, area: Area, *, riders: bool, crowd: tuple[int, int] = (3, 12)) -> Any:
+        """An activity of `kind` on `day` in `area` with some of its grids' workers, `crowd`
+        (fewest, most) volunteers, residents and party members, and riders and a courier when
+        `riders`."""
         findings = self.rng.choice(CLEANUP_FINDINGS) if kind == ActivityKind.CLEANUP else ""
         activity = activities.create_activity(
             actor=self.manager,
@@ -386,7 +399,7 @@ class History:
                 group=ParticipantGroup.STAFF,
                 user=person,
             )
-        for _ in range(self.rng.randint(3, 12)):
+        for _ in range(self.rng.randint(*crowd)):
             group = self.rng.choice(
                 [ParticipantGroup.VOLUNTEER, ParticipantGroup.RESIDENT, ParticipantGroup.PARTY_MEMBER]
             )
