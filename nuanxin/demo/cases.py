@@ -383,6 +383,7 @@ class _History:
         return self.counts
 
     def read_notices(self, at: datetime) -> None:
+        """Everyone with unread notices reads them all at `at`."""
         for user in User.objects.filter(notifications__read_at__isnull=True).distinct().order_by("pk"):
             mark_all_read(actor=user, now=at)
 

@@ -11,10 +11,10 @@ seed's figures for 怡心桥社区: 62 fire-safety sweeps (riders took part in 1
 (riders in 21), monthly food-safety checks that reach more than 1,000 enterprises, a few
 anti-fraud campaigns; and it mediates disputes, 49 of them resolved.
 
-After the seed's period the rhythm is lighter (LIVING_*): the watchlist keeps the demo grid
-workers' targets and the key persons, the others leave it; a sweep and a clean-up every four
-weeks, a food-safety check a month, an anti-fraud campaign a quarter, each with a small
-crowd, and two disputes a month. Each demo grid worker comes to the build day with a re-check
+After the seed's period the rhythm is lighter (LIVING_*): the watchlist keeps the targets the
+demo logins look after (grid1-worker, grid2-worker, grid1-leader), the others leave it; a
+sweep and a clean-up every four weeks, a food-safety check a month, an anti-fraud campaign a
+quarter, each with a small crowd, and two disputes a month. Each demo grid worker comes to the build day with a re-check
 due that day and one overdue, from fire-safety sweeps that found hazards. The simulation only
 decides who does what and when; every write is an action.
 """
@@ -194,7 +194,7 @@ class History:
     def visits(self, start: date, end: date, *, trim_on: date, keep: list[Any]) -> None:
         """Day by day: plan, then record what each worker does that day (routine visits on a
         day chosen in their period, re-checks on their deadline). On `trim_on` the watchlist
-        keeps only the targets of `keep` and the key persons."""
+        keeps only the targets `keep` look after."""
         planned: dict[int, date | None] = {}
         seen = 0
         day = start
@@ -239,11 +239,11 @@ class History:
                 self.say(f"visits: {day:%Y-%m}, {self.counts.get('visits', 0)} recorded")
 
     def trim_watchlist(self, day: date, keep: list[Any]) -> None:
-        """The end of the seed's drive: the targets of the workers in `keep` and the key
-        persons stay on the watchlist, the others leave it."""
-        kept = {worker.pk for worker in keep}
+        """The end of the seed's drive: the targets the people in `keep` look after stay on
+        the watchlist, the others leave it."""
+        kept = {person.pk for person in keep}
         targets = WatchTarget.objects.active().filter(grid__in=self.grids).exclude(worker_id__in=kept)
-        for target in targets.exclude(category=Category.KEY_PERSON).select_related("grid").order_by("pk"):
+        for target in targets.select_related("grid").order_by("pk"):
             inspections.end_target(
                 actor=self.manager,
                 scope=self.scope(self.manager),
@@ -560,6 +560,7 @@ def build_inspection_history(
     manager: Any,
     riders: list[Any],
     workers: list[Any],
+    keep: list[Any],
     start: date,
     seed_end: date,
     today: date,
@@ -567,7 +568,8 @@ def build_inspection_history(
 ) -> dict[str, int]:
     """The watchlist from `start`; the seed's campaigns and disputes to `seed_end`, the living
     ones after it; the build day's sweeps for `workers`; the visits day by day to the eve of
-    the build day `today`. Returns what was made, counted."""
+    the build day `today`, of the targets `keep` look after once the seed's period is over.
+    Returns what was made, counted."""
     history = History(rng=rng, community=community, manager=manager, riders=riders, say=say)
     history.watchlist(start)
     history.campaigns(start, seed_end)
@@ -576,7 +578,7 @@ def build_inspection_history(
     history.living_campaigns(living, today - timedelta(days=1))
     history.living_disputes(living, today - timedelta(days=1))
     history.present_sweeps(workers, today, seed_end)
-    history.visits(start, today - timedelta(days=1), trim_on=living, keep=workers)
+    history.visits(start, today - timedelta(days=1), trim_on=living, keep=keep)
     # The present: the build day's run of the daily job plans the visits now due (and marks
     # what the history left undone as missed), as it does every day under `make run`.
     history.count("visits due now", inspections.generate_due_visits(today=today))
@@ -595,6 +597,7 @@ def inspection_history(builder: "Builder", start: date, end: date) -> dict[str, 
         manager=builder.users["community"],
         riders=list(users.filter(username__regex=r"^rider[0-9]+$").order_by("pk")),
         workers=[builder.users["grid1-worker"], builder.users["grid2-worker"]],
+        keep=[builder.users[name] for name in ("grid1-worker", "grid2-worker", "grid1-leader")],
         start=start,
         seed_end=builder.seed_period[1],
         today=end,
