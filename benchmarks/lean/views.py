@@ -220,7 +220,7 @@ def period(rows: Rows, user: int, request: HttpRequest) -> Any:
         return t.get(name, 0)
 
     start, end = date.fromisoformat(request.GET["from"]), date.fromisoformat(request.GET["to"])
-    done, on_time = n("visits_done"), n("visits_on_time")
+    done, on_time, missed = n("visits_done"), n("visits_on_time"), n("visits_missed")
     figures = {
         "node": {"id": node[at[0]], "name": node[at[1]], "level": node[at[2]]},
         "from": start,
@@ -243,8 +243,8 @@ def period(rows: Rows, user: int, request: HttpRequest) -> Any:
         "visits": {
             "done": done,
             "on_time": on_time,
-            "missed": n("visits_missed"),
-            "on_time_rate": round(on_time / done, 4) if done else None,
+            "missed": missed,
+            "on_time_rate": round(on_time / (done + missed), 4) if done + missed else None,
         },
         "participation": {
             "participants": sum(n(f"participants_{group}") for group in _GROUPS),

@@ -6,7 +6,7 @@ callers name their own parameters and apply the days to their own fields.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -81,6 +81,16 @@ def filter_period(
     return since, until, errors
 
 
+def year_start(day: date) -> date:
+    """1 January of `day`'s year."""
+    return day.replace(month=1, day=1)
+
+
+def quarter_start(day: date) -> date:
+    """The first day of `day`'s calendar quarter (1 January, 1 April, 1 July, 1 October)."""
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
 def parse_period(
     since_text: str | None,
     until_text: str | None,
@@ -88,15 +98,17 @@ def parse_period(
     today: date | None = None,
     max_days: int | None = None,
     too_long: str | Promise = "",
+    start_of: Callable[[date], date] = year_start,
 ) -> tuple[date, date]:
-    """A figures period from `from` and `to` (YYYY-MM-DD, both included); by default this
-    year up to today. A bad value is a DomainError naming `from` or `to`; with `max_days`, a
-    longer period is refused at `from` with the caller's message `too_long`."""
+    """A figures period from `from` and `to` (YYYY-MM-DD, both included); by default from
+    `start_of` the end (the year's first day unless the caller says otherwise) up to today.
+    A bad value is a DomainError naming `from` or `to`; with `max_days`, a longer period is
+    refused at `from` with the caller's message `too_long`."""
     today = today or timezone.localdate()
     until = parse_day(until_text) if until_text else today
     if until is None:
         raise DomainError(_("Enter a date as YYYY-MM-DD."), field="to")
-    since = parse_day(since_text) if since_text else until.replace(month=1, day=1)
+    since = parse_day(since_text) if since_text else start_of(until)
     if since is None:
         raise DomainError(_("Enter a date as YYYY-MM-DD."), field="from")
     if since > until:

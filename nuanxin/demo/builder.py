@@ -4,13 +4,19 @@ Everything comes from one `random.Random(seed)` and is written through the actio
 trigger (territory, accounts, people), so the demo obeys the same rules as real data and
 leaves a complete, verifiable audit trail. Shapes, names and numbers are synthetic:
 plausible, not survey data, and no real person's ID number or phone.
+
+What happened in the community, from its founding to the day the demo is built, is written
+by the steps registered in nuanxin.core.demo_history (this app's own: cases, inspections,
+stations, volunteers, rewards; registered in apps.py): the seed article's period with its
+exact figures, then a lighter living history up to the build day, which finds work to do.
 """
 
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,15 +28,11 @@ from nuanxin.accounts import actions as account_actions
 from nuanxin.accounts.models import User
 from nuanxin.accounts.roles import Role
 from nuanxin.cases.catalogue import install_catalogue
+from nuanxin.core import demo_history
 from nuanxin.core.audit import SYSTEM
 from nuanxin.core.validators import id_check_digit
 from nuanxin.demo.basemap import import_demo_basemap
-from nuanxin.demo.cases import build_case_history
-from nuanxin.demo.inspections import build_inspection_history
-from nuanxin.demo.rewards import build_rewards_demo
 from nuanxin.demo.scopes import Scopes
-from nuanxin.demo.stations import build_stations_demo
-from nuanxin.demo.volunteers import build_volunteers_demo
 from nuanxin.demo.words import (
     AMENITIES,
     BRAND_FIRST,
@@ -61,9 +63,13 @@ DEMO_OPEN311_KEY = "nuanxin-demo-open311-key"
 DEFAULT_SEED = 20230701
 DEFAULT_RESIDENTS = 3000
 DEFAULT_MERCHANTS = 1050
-# The community was founded in July 2023; staffing starts then.
+# The community was founded in July 2023; staffing starts then. The seed article's figures
+# are those of FOUNDED..HISTORY_END; the living history goes on from there to the build day.
 FOUNDED = date(2023, 7, 1)
 HISTORY_END = date(2024, 12, 31)
+# The history stops at this time of the build day (Beijing time), before the office opens: the
+# day's work is still to do, and nothing is dated after a build made later in the day.
+PRESENT_TIME = time(8, 0)
 # Ages are counted on a fixed day, not today, so a seed gives the same people on any day.
 AGE_REFERENCE = date(2024, 12, 1)
 # 西山区's division code: the first six digits of the demo residents' ID numbers.
@@ -219,10 +225,18 @@ class _Building:
     units: int
 
 
-class _Builder:
-    def __init__(self, rng: random.Random, say: Say) -> None:
+class Builder:
+    """The demo being built, and what a history step (nuanxin.core.demo_history) gets as its
+    context: `rng`, `community`, `grids`, `users` (the demo logins and the accounts made for
+    the history, by username), `admin`, `scope(user)`, `names`, `reporter()`, `mobile()`,
+    `say`, `seed_period` (None without history), `today` (the build day) and `present`."""
+
+    def __init__(self, rng: random.Random, say: Say, *, today: date, seed_period: tuple[date, date] | None) -> None:
         self.rng = rng
         self.say = say
+        self.today = today
+        self.seed_period = seed_period
+        self.present = datetime.combine(today, PRESENT_TIME, tzinfo=ZoneInfo("Asia/Shanghai"))
         self.names = Names(rng)
         self.admin: Any = None
         self.scope = Scopes()
@@ -532,67 +546,17 @@ class _Builder:
         self.login("partner1", person()[0], Role.PARTNER_REP, unit=self.places["星秀文化传媒(昆明)有限公司"])
         self.login("auditor", person()[0], Role.AUDITOR)
 
-    # cases
+    # history
 
-    def case_history(self, start: date, end: date) -> dict[str, int]:
-        """More riders and residents who report, callers who phone the office, then the history
-        (nuanxin/demo/cases.py)."""
-        reporters = [self.users["rider1"], self.users["resident1"]]
-        for n in range(2, 10):
-            reporters.append(self.reporter(f"rider{n}", Role.MOBILE_REPORTER))
-        for n in range(2, 7):
-            reporters.append(self.reporter(f"resident{n}", Role.RESIDENT))
-        callers = [(self.names.person()[0], self.mobile()) for _ in range(40)]
-        counts = build_case_history(
-            rng=self.rng,
-            community=self.community,
-            managers={"community": self.users["community"], "street": self.users["street"]},
-            reporters=reporters,
-            callers=callers,
-            start=start,
-            end=end,
-            now=timezone.now(),
-            say=self.say,
-        )
-        self.say("cases: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
-        return counts
-
-    # inspections, campaigns and disputes
-
-    def inspection_history(self, start: date, end: date) -> dict[str, int]:
-        """The watchlist, its visits, the campaigns and the disputes (nuanxin/demo/inspections.py);
-        the riders who reported cases take part in campaigns."""
-        riders = list(User.objects.filter(username__regex=r"^rider[0-9]+$").order_by("pk"))
-        counts = build_inspection_history(
-            rng=self.rng,
-            community=self.community,
-            manager=self.users["community"],
-            riders=riders,
-            start=start,
-            end=end,
-            say=self.say,
-        )
-        self.say("inspections: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
-        return counts
-
-    # partners in action: stations, volunteers, rewards
-
-    def partners_in_action(self, start: date, end: date) -> dict[str, int]:
-        """The warm stations' records and the rider services (nuanxin/demo/stations.py), the
-        volunteers and partners with activities open for sign-up (volunteers.py), and the
-        points rules and rewards (rewards.py)."""
-        counts = build_stations_demo(rng=self.rng, community=self.community, actor=self.admin)
-        riders = list(User.objects.filter(username__regex=r"^rider[0-9]+$").order_by("pk"))
-        counts |= build_volunteers_demo(
-            rng=self.rng,
-            community=self.community,
-            organiser=self.users["community"],
-            riders=riders,
-            start=start,
-            end=end,
-        )
-        counts |= build_rewards_demo(rng=self.rng, community=self.community, actor=self.users["community"])
-        self.say("partners in action: " + ", ".join(f"{what} {n}" for what, n in counts.items()))
+    def history(self) -> dict[str, int]:
+        """Every registered history step, from the founding day (the build day without a
+        history) to the build day."""
+        start = self.seed_period[0] if self.seed_period else self.today
+        counts: dict[str, int] = {}
+        for step in demo_history.steps():
+            made = step.run(self, start, self.today)
+            self.say(f"{step.name}: " + ", ".join(f"{what} {n}" for what, n in made.items()))
+            counts |= made
         return counts
 
     def reporter(self, username: str, role: str) -> User:
@@ -601,6 +565,7 @@ class _Builder:
             actor=self.admin, username=username, password=None, display_name=self.names.person()[0]
         )
         account_actions.grant_role(actor=self.admin, user=user, role=role, area=self.community)
+        self.users[username] = user
         return user
 
     # people
@@ -733,14 +698,20 @@ def build_demo(
     residents: int = DEFAULT_RESIDENTS,
     merchants: int = DEFAULT_MERCHANTS,
     history: tuple[date, date] | None = (FOUNDED, HISTORY_END),
+    today: date | None = None,
     say: Say | None = None,
 ) -> Demo:
-    """Build the demo community in an empty database, all or nothing: the same seed gives
-    the same territory, places, staff and people, and (unless `history` is None) what happened
-    between its two days: the cases reported and handled (plus a few open ones of the last two
-    days), the watchlist and its visits, the campaigns and the disputes.
-    Raises DomainError if an action refuses (for instance when the demo accounts already exist)."""
-    builder = _Builder(random.Random(seed), say or (lambda _message: None))
+    """Build the demo community in an empty database, all or nothing: the same seed and build
+    day `today` (default: today) give the same territory, places, staff and people, and the
+    history the registered steps write (nuanxin.core.demo_history): unless `history` is None,
+    the seed article's period `history` with its figures, then a lighter living history up
+    to the build day, which finds open cases, visits due and an activity under way.
+    Raises ValueError for a build day before the end of `history`, DomainError if an action
+    refuses (for instance when the demo accounts already exist)."""
+    today = today or timezone.localdate()
+    if history and today < history[1]:
+        raise ValueError(f"The demo's build day cannot come before the end of its history ({history[1]}).")
+    builder = Builder(random.Random(seed), say or (lambda _message: None), today=today, seed_period=history)
     with transaction.atomic():
         builder.create_admin()
         builder.territory()
@@ -752,10 +723,7 @@ def build_demo(
         classes = install_catalogue(actor=builder.admin)
         builder.say(f"case catalogue: {classes} classes")
         install_demo_templates(actor=builder.admin)
-        if history:
-            counts |= {f"cases {what}": n for what, n in builder.case_history(*history).items()}
-            counts |= builder.inspection_history(*history)
-        counts |= builder.partners_in_action(*(history or (FOUNDED, HISTORY_END)))
+        counts |= builder.history()
         issue_api_key(
             actor=builder.admin,
             scope=builder.scope(builder.admin),

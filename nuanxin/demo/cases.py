@@ -1,13 +1,17 @@
 """The demo community's case history, made through the case actions with explicit times.
 
-From the founding day to the end of 2024 people report what they see (riders and residents on
-the phone page and the API, callers through the staff), and the staff take each case around
-the closed loop: the grid leader accepts and dispatches, the worker handles and shows an
-after-photo, someone else verifies and closes, the reporter evaluates. Some cases are refused
+From the founding day to the build day people report what they see (riders and residents on
+the phone page and the API, callers through the staff: about one case a day in the seed's
+period, one or two a week after it), and the staff take each case around the closed loop: the
+grid leader accepts and dispatches, the worker handles and shows an after-photo, someone else
+verifies and closes, the reporter evaluates. Some cases are refused
 with an honest closure code, some are duplicates merged into an open one, big matters go up to
 the community, slow ones are escalated by the time-limit job (run every evening of the
-history), and a few come back "not fixed". Every step is the action a user would trigger; the
-simulation only decides who does what and when, in time order.
+history), and a few come back "not fixed". The history stops at the present, early on the
+build day, and leaves the cases wherever it finds them; among them the day's work (PRESENT):
+a case in every state of the loop, one emergency being handled, and cases nobody took on in
+time. Every step is the action a user would trigger; the simulation only decides who does
+what and when, in time order.
 """
 
 import heapq
@@ -16,13 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from nuanxin.accounts.models import User
+from nuanxin.accounts.roles import Role
 from nuanxin.cases import actions
 from nuanxin.cases.models import Case, CaseClass, Level
 from nuanxin.core.errors import DomainError
@@ -30,6 +35,9 @@ from nuanxin.core.notifications import mark_all_read
 from nuanxin.demo.scopes import Scopes
 from nuanxin.territory.models import Area, Place, StaffAssignment
 from nuanxin.territory.queries import staff_on
+
+if TYPE_CHECKING:
+    from nuanxin.demo.builder import Builder
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOUR = timedelta(hours=1)
@@ -86,6 +94,23 @@ ANSWERS: dict[str, Callable[[random.Random], dict[str, Any]]] = {
     "ebike-indoor-charging": lambda rng: {"count": rng.randint(1, 3)},
 }
 
+# Cases reported a day: in the seed's period, then after it (the living history's trickle).
+SEED_ARRIVALS = (0, 1, 1, 1, 2)
+LIVING_ARRIVALS = (0, 0, 0, 0, 1)
+# The build day's work: (hours before the present it was reported, the state it is left in,
+# its class or "" for any, whether nobody takes it on in time so the time-limit job steps in).
+PRESENT: tuple[tuple[float, str, str, bool], ...] = (
+    (0.5, Case.State.IN_PROGRESS, "stove-left-on", False),  # an emergency being handled now
+    (2, Case.State.REPORTED, "", False),
+    (15, Case.State.ACCEPTED, "", False),
+    (20, Case.State.DISPATCHED, "", False),
+    (40, Case.State.IN_PROGRESS, "", False),
+    (70, Case.State.RESOLVED, "", False),
+    (110, Case.State.CLOSED, "", False),
+    (80, Case.State.REPORTED, "", True),
+    (130, Case.State.DISPATCHED, "", True),
+)
+
 
 @dataclass
 class _Plan:
@@ -99,6 +124,7 @@ class _Plan:
     not_fixed: bool = False
     reopened: bool = False
     evaluate: bool = True
+    stop: str = ""  # the state the case is left in for the present ("": round the whole loop)
 
 
 @dataclass(order=True)
@@ -177,13 +203,15 @@ class _History:
 
     # what
 
-    def report(self, at: datetime) -> None:
+    def report(self, at: datetime, present: tuple[str, str, bool] | None = None) -> Case | None:
+        """Someone reports a case at `at`; with `present` (state, class, slow), one of the
+        build day's cases, left in that state. None when the point fell outside every grid."""
         rng = self.rng
-        twin = self._recent_open(at) if rng.random() < 0.06 else None
+        twin = self._recent_open(at) if present is None and rng.random() < 0.06 else None
         if twin is not None:  # someone else reports what is already reported
             code, place = twin.case_class.code, twin.place or rng.choice(self.places)
         else:
-            code = rng.choices(list(CLASS_WEIGHTS), weights=list(CLASS_WEIGHTS.values()))[0]
+            code = (present and present[1]) or rng.choices(list(CLASS_WEIGHTS), weights=list(CLASS_WEIGHTS.values()))[0]
             place = rng.choice(self.places)
         case_class = self.classes[code]
         lng, lat = place.lng + rng.uniform(-0.0002, 0.0002), place.lat + rng.uniform(-0.00015, 0.00015)
@@ -215,17 +243,21 @@ class _History:
                 **extra,
             )
         except DomainError:
-            return  # a point that fell outside every grid: the reporter would try again
+            return None  # a point that fell outside every grid: the reporter would try again
         roll = rng.random()
-        plan = _Plan(
-            reporter=reporter,
-            refuse=rng.choice(["referred", "no_action"]) if roll < 0.05 and twin is None else "",
-            twin=twin.pk if twin is not None else None,
-            escalate=0.09 <= roll < 0.13 and case.level == Level.GRID,
-            slow=0.13 <= roll < 0.16 and not case.emergency,
-            not_fixed=0.16 <= roll < 0.21,
-            evaluate=reporter is not None and rng.random() < 0.7,
-        )
+        if present is not None:
+            stop, _code, slow = present
+            plan = _Plan(reporter=reporter, slow=slow, stop=stop, evaluate=False)
+        else:
+            plan = _Plan(
+                reporter=reporter,
+                refuse=rng.choice(["referred", "no_action"]) if roll < 0.05 and twin is None else "",
+                twin=twin.pk if twin is not None else None,
+                escalate=0.09 <= roll < 0.13 and case.level == Level.GRID,
+                slow=0.13 <= roll < 0.16 and not case.emergency,
+                not_fixed=0.16 <= roll < 0.21,
+                evaluate=reporter is not None and rng.random() < 0.7,
+            )
         self.plans[case.pk] = plan
         if case.emergency:
             self.schedule(case, at + timedelta(minutes=rng.randint(3, 20)))
@@ -234,6 +266,7 @@ class _History:
         else:
             self.schedule(case, self.later(at, 0.2, 3))
         self._count("reported")
+        return case
 
     def manager_for_place(self, place: Place, day: date) -> Any:
         return self._duty(place.grid, day, StaffAssignment.Duty.GRID_LEADER) or self.managers["community"]
@@ -241,6 +274,8 @@ class _History:
     def step(self, step: _Step) -> None:
         case = Case.objects.select_related("case_class", "grid").get(pk=step.case_id)
         plan = self.plans[case.pk]
+        if case.state == plan.stop:
+            return  # left as the present finds it
         rng, at, day = self.rng, step.at, step.at.date()
         manager = self.manager(case, day)
         scope = self.scope(manager)
@@ -311,31 +346,46 @@ class _History:
     def _count(self, what: str) -> None:
         self.counts[what] = self.counts.get(what, 0) + 1
 
-    def run(self, start: date, end: date, say: Callable[[str], None]) -> dict[str, int]:
+    def run(self, start: date, seed_end: date, now: datetime, say: Callable[[str], None]) -> dict[str, int]:
+        """Day by day from `start` to the present `now`: the day's reports (the seed's rate to
+        `seed_end`, the trickle after it, and the present's cases on their days), each case's
+        next steps as they fall due, the time-limit job every evening. A week before the
+        present everyone has read their notices; what came since is unread."""
+        present = sorted((now - timedelta(hours=hours), (stop, code, slow)) for hours, stop, code, slow in PRESENT)
+        read_on = now.date() - timedelta(days=7)
         day = start
-        while day <= end:
+        while day <= now.date():
             if day.day == 1 and day.month % 3 == 1:
                 say(f"cases: {day:%Y-%m}")
-            arrivals = self.rng.choice([0, 1, 1, 1, 2])
-            for at in sorted(self._moment(day) for _ in range(arrivals)):
+            if day == read_on:
+                self.read_notices(datetime.combine(day, time(0), tzinfo=SHANGHAI))
+            arrivals = self.rng.choice(SEED_ARRIVALS if day <= seed_end else LIVING_ARRIVALS)
+            todays: list[tuple[datetime, tuple[str, str, bool] | None]] = [
+                (self._moment(day), None) for _ in range(arrivals)
+            ]
+            todays += [(at, what) for at, what in present if at.date() == day]
+            for at, what in sorted(todays, key=lambda arrival: arrival[0]):
+                if at > now:
+                    continue  # the build day's reports come in after the present
                 self._until(at)
-                self.report(at)
+                # A case of the present is reported again until its point falls in a grid.
+                while self.report(at, what) is None and what is not None:
+                    pass
             evening = datetime.combine(day, time(18, 0), tzinfo=SHANGHAI)
+            if evening > now:
+                break
             self._until(evening)
             self.counts["escalated on time-out"] = self.counts.get("escalated on time-out", 0) + (
                 actions.escalate_overdue_cases(now=evening)
             )
             day += timedelta(days=1)
-        # Finish every case started in the history (the last ones run into early January).
-        self._until(datetime.combine(end + timedelta(days=60), time(0), tzinfo=SHANGHAI))
+        self._until(now)
         return self.counts
 
-    def recent(self, now: datetime, count: int) -> None:
-        """A few cases of the last two days, left where the day finds them (open work)."""
-        for at in sorted(now - timedelta(minutes=self.rng.randint(30, 48 * 60)) for _ in range(count)):
-            self._until(at)
-            self.report(at)
-        self._until(now)
+    def read_notices(self, at: datetime) -> None:
+        """Everyone with unread notices reads them all at `at`."""
+        for user in User.objects.filter(notifications__read_at__isnull=True).distinct().order_by("pk"):
+            mark_all_read(actor=user, now=at)
 
     def _moment(self, day: date) -> datetime:
         minutes = self.rng.randint(7 * 60, 21 * 60)
@@ -354,13 +404,13 @@ def build_case_history(
     reporters: list[Any],
     callers: list[tuple[str, str]],
     start: date,
-    end: date,
+    seed_end: date,
     now: datetime,
-    recent: int = 8,
     say: Callable[[str], None] = lambda _message: None,
 ) -> dict[str, int]:
-    """Report and handle cases day by day from `start` to `end`, then `recent` cases of the two
-    days before `now`, still open; returns what happened, counted."""
+    """Report and handle cases day by day from `start` to the present `now` (the seed's rate
+    to `seed_end`, a trickle after it), leaving the present's cases (PRESENT) and whatever
+    else is open where `now` finds them; returns what happened, counted."""
     places = list(
         Place.objects.filter(grid__path__startswith=community.path)
         .exclude(kind=Place.Kind.BUILDING)
@@ -370,10 +420,30 @@ def build_case_history(
     history = _History(
         rng=rng, community=community, managers=managers, reporters=reporters, callers=callers, places=places
     )
-    counts = history.run(start, end, say)
-    # Everyone read their notices of those years.
-    end_of_history = datetime.combine(end + timedelta(days=60), time(0), tzinfo=SHANGHAI)
-    for user in User.objects.filter(notifications__read_at__isnull=True).distinct().order_by("pk"):
-        mark_all_read(actor=user, now=end_of_history)
-    history.recent(now, recent)
-    return counts
+    return history.run(start, seed_end, now, say)
+
+
+def case_history(builder: "Builder", start: date, end: date) -> dict[str, int]:
+    """The demo history's cases (nuanxin.core.demo_history): more riders and residents who
+    report, callers who phone the office, then the cases from `start` to the present of the
+    build day `end`. Nothing without a seed period (a demo built without history)."""
+    if builder.seed_period is None:
+        return {}
+    reporters = [builder.users["rider1"], builder.users["resident1"]]
+    for n in range(2, 10):
+        reporters.append(builder.reporter(f"rider{n}", Role.MOBILE_REPORTER))
+    for n in range(2, 7):
+        reporters.append(builder.reporter(f"resident{n}", Role.RESIDENT))
+    callers = [(builder.names.person()[0], builder.mobile()) for _ in range(40)]
+    counts = build_case_history(
+        rng=builder.rng,
+        community=builder.community,
+        managers={"community": builder.users["community"], "street": builder.users["street"]},
+        reporters=reporters,
+        callers=callers,
+        start=start,
+        seed_end=builder.seed_period[1],
+        now=builder.present,
+        say=builder.say,
+    )
+    return {f"cases {what}": n for what, n in counts.items()}

@@ -1,34 +1,47 @@
-"""The demo community's inspections, campaigns and disputes, 2023-07 to 2024-12, made through
-the actions a user triggers, with explicit days.
+"""The demo community's inspections, campaigns and disputes from the founding day to the build
+day, made through the actions a user triggers, with explicit days.
 
 On the founding day the community puts its key enterprises, special groups and key persons on
-the watchlist. Every day of the history the daily job plans the due visits, and each worker
-records their visits on a day they choose within the period (a few are missed, half of those
-made up a few days late); a visit that
-finds a hazard opens a rectification order, whose re-check on the deadline closes it, and
-raises the target's frequency until clean visits bring it down. Over the same months the
-community runs its campaigns, the seed's figures for 怡心桥社区: 62 fire-safety sweeps (riders
-took part in 14), 50 clean-ups (riders in 21), monthly food-safety checks that reach more than
-1,000 enterprises, a few anti-fraud campaigns; and it mediates disputes, 49 of them resolved.
-The simulation only decides who does what and when; every write is an action.
+the watchlist. On each day a week or a month starts the daily job plans the due visits, and
+each worker records their visits on a day they choose within the period (a few are missed,
+half of those made up a few days late); a visit that finds a hazard opens a rectification
+order, whose re-check on the deadline closes it, and raises the target's frequency until
+clean visits bring it down. Over the same months the community runs its campaigns, the
+seed's figures for 怡心桥社区: 62 fire-safety sweeps (riders took part in 14), 50 clean-ups
+(riders in 21), monthly food-safety checks that reach more than 1,000 enterprises, a few
+anti-fraud campaigns; and it mediates disputes, 49 of them resolved.
+
+After the seed's period the rhythm is lighter (LIVING_*): the watchlist keeps the targets the
+demo logins look after (grid1-worker, grid2-worker, grid1-leader), the others leave it; a
+sweep and a clean-up every four weeks, a food-safety check a month, an anti-fraud campaign a
+quarter, each with a small crowd, and two disputes a month. Each demo grid worker comes to the build day with a re-check
+due that day and one overdue, from fire-safety sweeps that found hazards. The simulation only
+decides who does what and when; every write is an action.
 """
 
 import random
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
 
 from nuanxin.demo.scopes import Scopes
 from nuanxin.inspections import actions as inspections
+from nuanxin.inspections.answers import hazards_in, worst
 from nuanxin.inspections.checklists import template_for
-from nuanxin.inspections.models import Category, ChecklistTemplate, Visit, WatchTarget
+from nuanxin.inspections.models import Category, ChecklistTemplate, Rectification, Visit, WatchTarget
+from nuanxin.inspections.rectifications import deadline_days
 from nuanxin.ledgers.disputes import actions as disputes
 from nuanxin.ledgers.models import DisputeKind, DisputeSource, Outcome, SettledLevel
 from nuanxin.people.models import ResidentTag
 from nuanxin.territory.models import Area, Place, StaffAssignment
 from nuanxin.volunteers.activities import actions as activities
 from nuanxin.volunteers.models import ActivityKind, ParticipantGroup
+
+if TYPE_CHECKING:
+    from nuanxin.demo.builder import Builder
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Say = Callable[[str], None]
@@ -42,6 +55,17 @@ DISPUTES_RESOLVED = 49
 # Resolved disputes by the level that settled them ("small matters stay in the grid").
 RESOLVED_LEVELS = [SettledLevel.GRID] * 37 + [SettledLevel.COMMUNITY] * 11 + [SettledLevel.STREET]
 DISPUTES_REFERRED, DISPUTES_FAILED, DISPUTES_OPEN = 4, 2, 3
+# After the seed's period: enterprises in each monthly food-safety check, disputes a month
+# and how they end (mostly as the seed's did).
+LIVING_FOOD_SAFETY_CHECKS = 10
+LIVING_CAMPAIGN_DAYS = 28  # a sweep and a clean-up this often
+LIVING_CROWD = (1, 4)  # volunteers, residents and party members at each
+LIVING_DISPUTES = 2
+LIVING_OUTCOMES = [(Outcome.AGREEMENT, level) for level in RESOLVED_LEVELS] + [
+    (Outcome.REFERRED, SettledLevel.COMMUNITY)
+] * DISPUTES_REFERRED
+# How many days before its re-check was due a demo grid worker's overdue hazard was found.
+OVERDUE_DAYS = 7
 
 # How likely a checklist answer is a hazard, on a routine visit and on a campaign check.
 HAZARD_CHANCE = 0.02
@@ -116,6 +140,8 @@ class History:
         )
         self.counts: dict[str, int] = {}
         self.scope = Scopes()
+        # Visits no one records in the history: what the build day finds due or overdue.
+        self.left: set[int] = set()
 
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
@@ -165,17 +191,26 @@ class History:
 
     # visits
 
-    def visits(self, start: date, end: date) -> None:
+    def visits(self, start: date, end: date, *, trim_on: date, keep: list[Any]) -> None:
         """Day by day: plan, then record what each worker does that day (routine visits on a
-        day chosen in their period, re-checks on their deadline)."""
+        day chosen in their period, re-checks on their deadline). On `trim_on` the watchlist
+        keeps only the targets `keep` look after."""
         planned: dict[int, date | None] = {}
         seen = 0
         day = start
         while day <= end:
-            inspections.generate_due_visits(today=day)
+            if day == trim_on:
+                self.trim_watchlist(day, keep)
+            if day == start or day.weekday() == 0 or day.day == 1:
+                # The daily job, on the days a week, month or quarter starts: the only days it
+                # has visits to plan (on the others it would only mark as missed what the next
+                # of these runs marks too, which the figures count the same).
+                inspections.generate_due_visits(today=day)
             for visit in Visit.objects.filter(state=Visit.State.DUE, pk__gt=seen).select_related("recheck_of"):
                 seen = max(seen, visit.pk)
-                if visit.recheck_of is not None:
+                if visit.pk in self.left:
+                    planned[visit.pk] = None
+                elif visit.recheck_of is not None:
                     # On the deadline or a day or two before, never before the order was issued
                     # (campaign checks made their orders ahead of this loop).
                     earliest = max(day, visit.recheck_of.issued_on + timedelta(days=1))
@@ -203,6 +238,21 @@ class History:
             if day.day == 1:
                 self.say(f"visits: {day:%Y-%m}, {self.counts.get('visits', 0)} recorded")
 
+    def trim_watchlist(self, day: date, keep: list[Any]) -> None:
+        """The end of the seed's drive: the targets the people in `keep` look after stay on
+        the watchlist, the others leave it."""
+        kept = {person.pk for person in keep}
+        targets = WatchTarget.objects.active().filter(grid__in=self.grids).exclude(worker_id__in=kept)
+        for target in targets.select_related("grid").order_by("pk"):
+            inspections.end_target(
+                actor=self.manager,
+                scope=self.scope(self.manager),
+                target=target,
+                reason="专项整治期结束，风险已降低，移出重点清单",
+                today=day,
+            )
+            self.count("watch targets ended")
+
     def record(self, visit: Visit, day: date) -> None:
         items = visit.version.items if visit.version else []
         # A re-check finds the hazards fixed; a routine visit may find new ones.
@@ -226,8 +276,6 @@ class History:
         days = (end - start).days
         enterprises = [p for p in self.places if p.kind in (Place.Kind.MERCHANT, Place.Kind.ENTERPRISE)]
         food = ChecklistTemplate.objects.get(code="food-safety")
-        fire = template_for(Category.CROWDED_VENUE)
-        assert fire is not None
         # Food safety: one check a month, each reaching the next share of the enterprises. The
         # restaurants on the watchlist are among them (their routine visits use the same
         # checklist), so the enterprises checked are the seed's figure whichever visits are done.
@@ -259,12 +307,76 @@ class History:
                 grid = self.rng.choice(self.grids)
                 activity = self.campaign(kind, min(day, end), grid, riders=n in riders)
                 if kind == ActivityKind.FIRE_CHECK:
-                    in_grid = [p for p in enterprises if p.grid_id == grid.pk]
-                    for place in self.rng.sample(in_grid, min(4, len(in_grid))):
-                        self.check(activity, place, fire, min(day, end))
+                    self.sweep(activity, grid, min(day, end), enterprises)
             self.say(f"campaigns: {total} {kind}")
 
-    def campaign(self, kind: str, day: date, area: Area, *, riders: bool) -> Any:
+    def sweep(self, activity: Any, grid: Area, day: date, enterprises: list[Place]) -> None:
+        """A fire-safety sweep checks up to four enterprises of its grid."""
+        fire = template_for(Category.CROWDED_VENUE)
+        assert fire is not None
+        in_grid = [p for p in enterprises if p.grid_id == grid.pk]
+        for place in self.rng.sample(in_grid, min(4, len(in_grid))):
+            self.check(activity, place, fire, day)
+
+    def living_campaigns(self, start: date, end: date) -> None:
+        """After the seed's period, every four weeks: a fire-safety sweep and a clean-up in one
+        of the grids (riders in about a third of them); a food-safety check of the next
+        LIVING_FOOD_SAFETY_CHECKS enterprises on the 8th of each month, an anti-fraud campaign
+        in each quarter."""
+        enterprises = [p for p in self.places if p.kind in (Place.Kind.MERCHANT, Place.Kind.ENTERPRISE)]
+        food = ChecklistTemplate.objects.get(code="food-safety")
+        week, checked = start, 0
+        while week <= end:
+            for kind in (ActivityKind.FIRE_CHECK, ActivityKind.CLEANUP):
+                day = week + timedelta(days=self.rng.randrange(LIVING_CAMPAIGN_DAYS))
+                grid = self.rng.choice(self.grids)
+                if day <= end:
+                    activity = self.campaign(kind, day, grid, riders=self.rng.random() < 0.35, crowd=LIVING_CROWD)
+                    if kind == ActivityKind.FIRE_CHECK:
+                        self.sweep(activity, grid, day, enterprises)
+            for day in (week + timedelta(days=n) for n in range(LIVING_CAMPAIGN_DAYS)):
+                if day > end:
+                    break
+                if day.day == 8 and enterprises:
+                    activity = self.campaign(
+                        ActivityKind.FOOD_SAFETY_CHECK, day, self.community, riders=False, crowd=LIVING_CROWD
+                    )
+                    for n in range(min(LIVING_FOOD_SAFETY_CHECKS, len(enterprises))):
+                        self.check(activity, enterprises[(checked + n) % len(enterprises)], food, day)
+                    checked += LIVING_FOOD_SAFETY_CHECKS
+                if day.day == 15 and day.month % 3 == 2:
+                    self.campaign(
+                        ActivityKind.ANTI_FRAUD, day, self.rng.choice(self.grids), riders=False, crowd=LIVING_CROWD
+                    )
+            week += timedelta(days=LIVING_CAMPAIGN_DAYS)
+
+    def present_sweeps(self, workers: list[Any], today: date, after: date) -> None:
+        """The build day's visits for each of `workers` (the demo's grid-worker logins): two
+        fire-safety sweeps of their grid in which they found hazards at a place, one whose
+        re-check is due on the build day and one whose re-check was due OVERDUE_DAYS before
+        and never made. Sweeps that would fall on or before `after` (the seed's period, whose
+        figures are exact) are left out."""
+        fire = template_for(Category.CROWDED_VENUE)
+        version = fire.current_version() if fire else None
+        assert fire is not None and version is not None
+        answers = answers_for(version.items, self.rng, hazard_chance=1.0)
+        days = deadline_days(worst([h["severity"] for h in hazards_in(version.items, answers)]))
+        for worker in workers:
+            grid_id = next(g for g, people in self.workers.items() if worker in people)
+            grid = next(g for g in self.grids if g.pk == grid_id)
+            places = [p for p in self.places if p.grid_id == grid_id and p.kind != Place.Kind.BUILDING]
+            for found in (today - timedelta(days=days + OVERDUE_DAYS), today - timedelta(days=days)):
+                if found <= after:
+                    continue
+                activity = self.campaign(ActivityKind.FIRE_CHECK, found, grid, riders=False, crowd=LIVING_CROWD)
+                visit = self.check(activity, self.rng.choice(places), fire, found, worker=worker, answers=answers)
+                order = Rectification.objects.get(visit=visit)
+                self.left.update(order.rechecks.values_list("pk", flat=True))
+
+    def campaign(self, kind: str, day: date, area: Area, *, riders: bool, crowd: tuple[int, int] = (3, 12)) -> Any:
+        """An activity of `kind` on `day` in `area` with some of its grids' workers, `crowd`
+        (fewest, most) volunteers, residents and party members, and riders and a courier when
+        `riders`."""
         findings = self.rng.choice(CLEANUP_FINDINGS) if kind == ActivityKind.CLEANUP else ""
         activity = activities.create_activity(
             actor=self.manager,
@@ -287,7 +399,7 @@ class History:
                 group=ParticipantGroup.STAFF,
                 user=person,
             )
-        for _ in range(self.rng.randint(3, 12)):
+        for _ in range(self.rng.randint(*crowd)):
             group = self.rng.choice(
                 [ParticipantGroup.VOLUNTEER, ParticipantGroup.RESIDENT, ParticipantGroup.PARTY_MEMBER]
             )
@@ -313,22 +425,34 @@ class History:
         self.count(f"campaigns {kind}")
         return activity
 
-    def check(self, activity: Any, place: Place, template: ChecklistTemplate, day: date) -> None:
+    def check(
+        self,
+        activity: Any,
+        place: Place,
+        template: ChecklistTemplate,
+        day: date,
+        *,
+        worker: Any = None,
+        answers: dict[str, Any] | None = None,
+    ) -> Visit:
+        """A campaign's check of `place` by a worker of its grid (or `worker`), with answers
+        by chance (or `answers`)."""
         version = template.current_version()
         assert version is not None
-        worker = self.worker_of(place.grid_id)
-        inspections.record_check(
+        worker = worker or self.worker_of(place.grid_id)
+        visit = inspections.record_check(
             actor=worker,
             scope=self.scope(worker),
             activity=activity,
             place=place,
             template=template,
-            answers=answers_for(version.items, self.rng, hazard_chance=HAZARD_CHANCE),
+            answers=answers or answers_for(version.items, self.rng, hazard_chance=HAZARD_CHANCE),
             lng=place.lng,
             lat=place.lat,
             now=_at(day, self.rng.randint(9, 17)),
         )
         self.count("campaign checks")
+        return visit
 
     def name(self) -> str:
         return self.rng.choice("王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗") + self.rng.choice(
@@ -357,64 +481,76 @@ class History:
     # disputes
 
     def disputes(self, start: date, end: date) -> None:
+        """The seed's disputes: received through the period, 49 resolved, some referred or
+        failed, and a few of its last days still open at its end."""
         outcomes = (
             [(Outcome.AGREEMENT, level) for level in RESOLVED_LEVELS]
             + [(Outcome.REFERRED, SettledLevel.COMMUNITY)] * DISPUTES_REFERRED
             + [(Outcome.FAILED, SettledLevel.GRID)] * DISPUTES_FAILED
         )
         self.rng.shuffle(outcomes)
-        total = len(outcomes) + DISPUTES_OPEN
         span = (end - start).days - 30
-        for n in range(total):
-            received = (
-                start + timedelta(days=(span * n) // len(outcomes))
-                if n < len(outcomes)
-                else end - timedelta(days=self.rng.randint(1, 10))
+        for n, outcome in enumerate(outcomes):
+            self.dispute(start + timedelta(days=(span * n) // len(outcomes)), outcome, end)
+        for _ in range(DISPUTES_OPEN):
+            self.dispute(end - timedelta(days=self.rng.randint(1, 10)), None, end)
+        self.say(f"disputes: {len(outcomes) + DISPUTES_OPEN}")
+
+    def living_disputes(self, start: date, end: date) -> None:
+        """After the seed's period, LIVING_DISPUTES a month, most settled by agreement in the
+        grid; those of the last ten days are still being mediated."""
+        day = start
+        while day <= end:
+            received = day + timedelta(days=self.rng.randint(0, 29))
+            if received <= end:
+                outcome = self.rng.choice(LIVING_OUTCOMES)
+                self.dispute(received, outcome if received < end - timedelta(days=10) else None, end)
+            day += timedelta(days=30 // LIVING_DISPUTES)
+
+    def dispute(self, received: date, outcome: tuple[str, str] | None, end: date) -> None:
+        """A dispute received on `received` in a grid, mediated by one of its workers (with a
+        volunteer at times) in one to three sessions, and closed with `outcome` (outcome,
+        level), or still open; nothing dated after `end`."""
+        grid = self.rng.choice(self.grids)
+        kind = self.rng.choice(list(DISPUTE_SUMMARIES))
+        mediator = self.worker_of(grid.pk)
+        dispute = disputes.register_dispute(
+            actor=mediator,
+            scope=self.scope(mediator),
+            kind=kind,
+            summary=self.rng.choice(DISPUTE_SUMMARIES[kind]),
+            source=self.rng.choice(list(DisputeSource.values)),
+            grid=grid,
+            received_on=received,
+            parties=[{"kind": "person", "name": self.name()}, {"kind": "person", "name": self.name()}],
+        )
+        disputes.add_mediator(actor=mediator, scope=self.scope(mediator), dispute=dispute, user=mediator, group="staff")
+        if self.rng.random() < 0.4:
+            disputes.add_mediator(
+                actor=mediator, scope=self.scope(mediator), dispute=dispute, name=self.name(), group="volunteer"
             )
-            grid = self.rng.choice(self.grids)
-            kind = self.rng.choice(list(DISPUTE_SUMMARIES))
-            mediator = self.worker_of(grid.pk)
-            dispute = disputes.register_dispute(
+        held = received
+        for _ in range(self.rng.randint(1, 3)):
+            held = min(end, held + timedelta(days=self.rng.randint(0, 5)))
+            disputes.record_session(
                 actor=mediator,
                 scope=self.scope(mediator),
-                kind=kind,
-                summary=self.rng.choice(DISPUTE_SUMMARIES[kind]),
-                source=self.rng.choice(list(DisputeSource.values)),
-                grid=grid,
-                received_on=received,
-                parties=[{"kind": "person", "name": self.name()}, {"kind": "person", "name": self.name()}],
+                dispute=dispute,
+                held_on=held,
+                summary=self.rng.choice(SESSION_NOTES),
             )
-            disputes.add_mediator(
-                actor=mediator, scope=self.scope(mediator), dispute=dispute, user=mediator, group="staff"
-            )
-            if self.rng.random() < 0.4:
-                disputes.add_mediator(
-                    actor=mediator, scope=self.scope(mediator), dispute=dispute, name=self.name(), group="volunteer"
-                )
-            held = received
-            for _ in range(self.rng.randint(1, 3)):
-                held = min(end, held + timedelta(days=self.rng.randint(0, 5)))
-                disputes.record_session(
-                    actor=mediator,
-                    scope=self.scope(mediator),
-                    dispute=dispute,
-                    held_on=held,
-                    summary=self.rng.choice(SESSION_NOTES),
-                )
-            if n < len(outcomes):
-                outcome, level = outcomes[n]
-                disputes.close_dispute(
-                    actor=mediator,
-                    scope=self.scope(mediator),
-                    dispute=dispute,
-                    outcome=outcome,
-                    settled_level=level,
-                    closed_on=min(end, held + timedelta(days=self.rng.randint(0, 3))),
-                )
-                self.count(f"disputes {outcome}")
-            else:
-                self.count("disputes open")
-        self.say(f"disputes: {total}")
+        if outcome is None:
+            self.count("disputes open")
+            return
+        disputes.close_dispute(
+            actor=mediator,
+            scope=self.scope(mediator),
+            dispute=dispute,
+            outcome=outcome[0],
+            settled_level=outcome[1],
+            closed_on=min(end, held + timedelta(days=self.rng.randint(0, 3))),
+        )
+        self.count(f"disputes {outcome[0]}")
 
 
 def build_inspection_history(
@@ -423,18 +559,47 @@ def build_inspection_history(
     community: Area,
     manager: Any,
     riders: list[Any],
+    workers: list[Any],
+    keep: list[Any],
     start: date,
-    end: date,
+    seed_end: date,
+    today: date,
     say: Say = lambda _message: None,
 ) -> dict[str, int]:
-    """The watchlist from `start`, its visits day by day to `end`, the campaigns and the
-    disputes of those months; returns what was made, counted."""
+    """The watchlist from `start`; the seed's campaigns and disputes to `seed_end`, the living
+    ones after it; the build day's sweeps for `workers`; the visits day by day to the eve of
+    the build day `today`, of the targets `keep` look after once the seed's period is over.
+    Returns what was made, counted."""
     history = History(rng=rng, community=community, manager=manager, riders=riders, say=say)
     history.watchlist(start)
-    history.campaigns(start, end)
-    history.disputes(start, end)
-    history.visits(start, end)
-    # The present: today's run of the daily job plans the visits now due (and marks what the
-    # history left undone as missed), as it does every day under `make run`.
-    history.count("visits due now", inspections.generate_due_visits())
+    history.campaigns(start, seed_end)
+    history.disputes(start, seed_end)
+    living = seed_end + timedelta(days=1)
+    history.living_campaigns(living, today - timedelta(days=1))
+    history.living_disputes(living, today - timedelta(days=1))
+    history.present_sweeps(workers, today, seed_end)
+    history.visits(start, today - timedelta(days=1), trim_on=living, keep=keep)
+    # The present: the build day's run of the daily job plans the visits now due (and marks
+    # what the history left undone as missed), as it does every day under `make run`.
+    history.count("visits due now", inspections.generate_due_visits(today=today))
     return history.counts
+
+
+def inspection_history(builder: "Builder", start: date, end: date) -> dict[str, int]:
+    """The demo history's watchlist, visits, campaigns and disputes (nuanxin.core.demo_history);
+    the riders who reported cases take part in campaigns. Nothing without a seed period."""
+    if builder.seed_period is None:
+        return {}
+    users = get_user_model().objects
+    return build_inspection_history(
+        rng=builder.rng,
+        community=builder.community,
+        manager=builder.users["community"],
+        riders=list(users.filter(username__regex=r"^rider[0-9]+$").order_by("pk")),
+        workers=[builder.users["grid1-worker"], builder.users["grid2-worker"]],
+        keep=[builder.users[name] for name in ("grid1-worker", "grid2-worker", "grid1-leader")],
+        start=start,
+        seed_end=builder.seed_period[1],
+        today=end,
+        say=builder.say,
+    )

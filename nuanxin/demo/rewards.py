@@ -7,12 +7,16 @@ partner's representatives). Call it after the volunteers' demo, which creates th
 
 import random
 from collections.abc import Sequence
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from nuanxin.accounts.scope import scope_of
 from nuanxin.territory.models import Area
 from nuanxin.volunteers.models import Partner, Reward
 from nuanxin.volunteers.points import actions as points
+
+if TYPE_CHECKING:
+    from nuanxin.demo.builder import Builder
 
 # (name, points, stock): everyday goods a community love supermarket (爱心超市) stocks.
 LOVE_SUPERMARKET = (
@@ -76,3 +80,9 @@ def build_rewards_demo(
     counts["merchant coupons"] = coupons
     counts["rider meal vouchers"] = meals
     return counts
+
+
+def rewards_history(builder: "Builder", start: date, end: date) -> dict[str, int]:
+    """The demo history's points rules and rewards (nuanxin.core.demo_history), after the
+    volunteers' step has made the partners."""
+    return build_rewards_demo(rng=builder.rng, community=builder.community, actor=builder.users["community"])

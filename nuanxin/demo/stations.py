@@ -9,12 +9,15 @@ delivery channels into a few compounds.
 
 import random
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nuanxin.accounts.scope import scope_of
 from nuanxin.stations import actions
 from nuanxin.stations.models import Amenity, Station
 from nuanxin.territory.models import Area, Place
+
+if TYPE_CHECKING:
+    from nuanxin.demo.builder import Builder
 
 # The seed's amenity names → codes.
 AMENITY_CODES = {
@@ -127,3 +130,9 @@ def build_stations_demo(
         )
         counts["green channels"] += 1
     return counts
+
+
+def stations_history(builder: "Builder", start: date, end: date) -> dict[str, int]:
+    """The demo history's stations and rider services (nuanxin.core.demo_history): records
+    with no past of their own, made on any build."""
+    return build_stations_demo(rng=builder.rng, community=builder.community, actor=builder.admin)

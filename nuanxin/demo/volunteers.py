@@ -3,14 +3,15 @@ volunteer actions so `make run` has a working journey: delivery platforms and me
 partners (the first merchant by name is spoken for by the demo's partner-representative
 logins, so its meal vouchers have someone to confirm them), about forty volunteers (the
 riders with their own accounts, then residents, merchants, unit staff, party members and
-students), and a few activities published for sign-up in the coming weeks, among them a
-clean-up next week for 20 people, with some places already taken.
+students), a few activities published for sign-up in the coming weeks, among them a
+clean-up next week for 20 people, with some places already taken, and one under way on the
+build day (RUNNING: its venue code checks volunteers in all day).
 """
 
 import random
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -23,8 +24,11 @@ from nuanxin.core.errors import DomainError
 from nuanxin.demo.scopes import Scopes
 from nuanxin.territory.models import Area, Place
 from nuanxin.volunteers.activities import actions as activities
-from nuanxin.volunteers.models import ActivityKind, ParticipantGroup, Partner
+from nuanxin.volunteers.models import Activity, ActivityKind, ParticipantGroup, Partner
 from nuanxin.volunteers.signups import actions as signups
+
+if TYPE_CHECKING:
+    from nuanxin.demo.builder import Builder
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PLATFORMS = (("美团外卖", "rider"), ("饿了么", "rider"), ("顺丰速运", "courier"), ("滴滴出行", "driver"))
@@ -86,6 +90,18 @@ UPCOMING: tuple[tuple[str, str, int, time, time, int | None, list[str], dict[str
     ),
 )
 
+# Under way on the build day, published the week before: (kind, title, start, end, capacity,
+# roles, resources).
+RUNNING = (
+    ActivityKind.OTHER,
+    "温新驿站志愿服务日",
+    time(8, 30),
+    time(20, 30),
+    30,
+    ["驿站值守", "骑手关爱"],
+    {"venue": "温新驿站·南亚风情第壹城", "goods": "热水、姜茶、急救包"},
+)
+
 
 def _name(rng: random.Random, n: int) -> str:
     if n % 9 == 4:
@@ -138,11 +154,12 @@ def build_volunteers_demo(
     riders: Sequence[Any],
     start: date,
     end: date,
-    today: date | None = None,
+    now: datetime | None = None,
 ) -> dict[str, int]:
-    """Partners, about forty volunteers registered between `start` and `end`, and activities
-    published for the weeks after `today` (the real today by default: sign-up needs a future
-    start). Returns what was made, counted."""
+    """Partners, about forty volunteers registered between `start` and `end`, activities
+    published for the weeks after the present `now` (the real now by default: sign-up needs a
+    future start) and one under way on its day, published a week before. Returns what was
+    made, counted."""
     grids = list(community.children.filter(level=Area.Level.GRID).defer("boundary").order_by("code"))
     platforms, shops = _partners(community=community, organiser=organiser)
     scope = Scopes()
@@ -194,11 +211,12 @@ def build_volunteers_demo(
                     now=_moment(rng, start, end),
                 )
             )
-    today = today or timezone.localdate()
-    now = timezone.now()
-    published = []
-    for kind, title, ahead, begins, ends, capacity, roles, resources in UPCOMING:
-        day = today + timedelta(days=ahead)
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    week_before = now - timedelta(days=7)
+
+    def publish(when: datetime, day: date, activity_plan: tuple[Any, ...]) -> Activity:
+        kind, title, begins, ends, capacity, roles, resources = activity_plan
         activity = activities.create_activity(
             actor=organiser,
             scope=scope(organiser),
@@ -209,29 +227,48 @@ def build_volunteers_demo(
             ends_on=day,
             location=str(resources.get("venue") or community.name),
         )
-        published.append(
-            signups.publish_activity(
-                actor=organiser,
-                scope=scope(organiser),
-                activity=activity,
-                start_time=begins,
-                end_time=ends,
-                capacity=capacity,
-                roles_needed=roles,
-                resources=resources,
-                now=now,
-            )
+        return signups.publish_activity(
+            actor=organiser,
+            scope=scope(organiser),
+            activity=activity,
+            start_time=begins,
+            end_time=ends,
+            capacity=capacity,
+            roles_needed=roles,
+            resources=resources,
+            now=when,
         )
+
+    published = [
+        publish(now, today + timedelta(days=ahead), (kind, title, *times_and_details))
+        for kind, title, ahead, *times_and_details in UPCOMING
+    ]
+    running = publish(week_before, today, RUNNING)
     # Some places are taken already (not by the riders: the journey signs one up itself).
     others = [v for v in volunteers if v.group not in (ParticipantGroup.RIDER, ParticipantGroup.COURIER)]
     signed = 0
-    for activity in published:
+    for activity, when in [*((a, now) for a in published), (running, week_before)]:
         for v in rng.sample(others, min(len(others), rng.randrange(3, 9))):
-            signups.sign_up(actor=v.user, activity=activity, role=rng.choice([*activity.roles_needed, ""]), now=now)
+            signups.sign_up(actor=v.user, activity=activity, role=rng.choice([*activity.roles_needed, ""]), now=when)
             signed += 1
     return {
         "partners": len(platforms) + len(shops),
         "volunteers": len(volunteers),
         "activities open for sign-up": len(published),
+        "activities under way": 1,
         "sign-ups": signed,
     }
+
+
+def volunteers_history(builder: "Builder", start: date, end: date) -> dict[str, int]:
+    """The demo history's partners, volunteers and activities (nuanxin.core.demo_history):
+    volunteers registered from `start` to the build day `end`, activities around its present."""
+    return build_volunteers_demo(
+        rng=builder.rng,
+        community=builder.community,
+        organiser=builder.users["community"],
+        riders=list(User.objects.filter(username__regex=r"^rider[0-9]+$").order_by("pk")),
+        start=start,
+        end=end,
+        now=builder.present,
+    )

@@ -20,8 +20,8 @@ def period(
     to: str = "",
 ) -> dict[str, Any]:
     """Figures for a node of the caller's territory (default: their topmost node where they
-    hold insights.view) over `from`..`to` (YYYY-MM-DD, both included; default this year so
-    far; at most five years): see docs/insights.md. A bad date or node is a 400 naming it;
+    hold insights.view) over `from`..`to` (YYYY-MM-DD, both included; default this quarter
+    so far; at most five years): see docs/insights.md. A bad date or node is a 400 naming it;
     a node outside the caller's reach, or a caller without insights.view, is a 404."""
     area = queries.node_or_404(request.scope, node)
     first, last = queries.parse_period(start, to)

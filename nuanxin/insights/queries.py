@@ -82,15 +82,21 @@ class PeriodFigures:
     food_safety_checks: int = 0
     visits_done: int = 0
     visits_on_time: int = 0
-    visits_missed: int = 0
+    visits_missed: int = 0  # due in the period and not done (nor made up) by now
     groups: list[GroupFigures] = field(default_factory=list)
     # Activities with at least one rider, courier or driver among the participants.
     new_employment_fire_checks: int = 0
     new_employment_cleanups: int = 0
 
     @property
+    def visits_counted(self) -> int:
+        """The visits the on-time rate is out of: those done in the period and those missed."""
+        return self.visits_done + self.visits_missed
+
+    @property
     def on_time_rate(self) -> float | None:
-        return round(self.visits_on_time / self.visits_done, 4) if self.visits_done else None
+        """On time out of done and missed: a missed visit is not on time (None without any)."""
+        return round(self.visits_on_time / self.visits_counted, 4) if self.visits_counted else None
 
     @property
     def participants(self) -> int:
@@ -185,14 +191,16 @@ def node_or_404(scope: Scope, node_id: str | int | None) -> Area:
 
 
 def parse_period(start_text: str | None, end_text: str | None, *, today: date | None = None) -> tuple[date, date]:
-    """`from` and `to` (YYYY-MM-DD, both included; default: this year up to today); at most
-    five years long. A bad value is a DomainError naming its field."""
+    """`from` and `to` (YYYY-MM-DD, both included; default: this quarter up to today, the
+    period a community reports on, so the page opens on this season's work); at most five
+    years long. A bad value is a DomainError naming its field."""
     return periods.parse_period(
         start_text,
         end_text,
         today=today,
         max_days=MAX_PERIOD_DAYS,
         too_long=_("A period may be at most five years long."),
+        start_of=periods.quarter_start,
     )
 
 

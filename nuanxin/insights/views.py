@@ -17,7 +17,7 @@ MAX_NODE_CHOICES = 500
 @login_required
 def period(request: ScopedRequest) -> HttpResponse:
     """Figures for a node of the viewer's territory (default: their topmost) and a period
-    (default: this year so far). A bad field is shown at the field, with the defaults' figures."""
+    (default: this quarter so far). A bad field is shown at the field, with the defaults' figures."""
     scope = request.scope
     choice = figures_choice(request.GET, node_or_404=lambda node: node_or_404(scope, node), parse_period=parse_period)
     figures = period_figures(scope, choice.node, choice.since, choice.until)

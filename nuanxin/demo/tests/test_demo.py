@@ -1,7 +1,8 @@
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
 
 import pytest
+import time_machine
 from django.db import transaction
 from django.test import override_settings
 from shapely.geometry import shape
@@ -16,18 +17,24 @@ from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place, StaffAssignment
 from nuanxin.territory.queries import formula_gaps, staff_on
 
-SMALL = {"residents": 40, "merchants": 12, "history": (date(2023, 7, 1), date(2023, 7, 31))}
+# The seed's figures compressed into July 2023, then a living history to the build day.
+TODAY = date(2023, 9, 6)
+SMALL = {"residents": 40, "merchants": 12, "history": (date(2023, 7, 1), date(2023, 7, 31)), "today": TODAY}
+# The demo's present: 08:00 in Kunming on the build day.
+PRESENT = datetime(2023, 9, 6, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """One small demo for the whole module (its history makes it slow to build), rolled back
-    at the end; each test still runs in its own transaction on top of it."""
+    at the end; each test still runs in its own transaction on top of it. The clock stands at
+    the demo's present, and runs on from there."""
     fast = override_settings(
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
     )
-    with django_db_blocker.unblock(), fast, transaction.atomic():
+    clock = time_machine.travel(PRESENT, tick=True)
+    with django_db_blocker.unblock(), fast, clock, transaction.atomic():
         yield build_demo(seed=7, **SMALL)
         transaction.set_rollback(True)
 
@@ -206,7 +213,57 @@ def test_inspection_history_visits_the_watchlist_and_closes_what_it_finds(demo):
         assert order.rechecks.filter(state="done").exists()
     # Each change of frequency is on record with its reason, dated within the history.
     assert WatchChange.objects.exclude(reason="").count() == WatchChange.objects.count() >= targets.count()
-    assert not WatchChange.objects.filter(at__date__gt=date(2023, 7, 31)).exists()
+    assert not WatchChange.objects.filter(at__date__gt=TODAY).exists()
+
+
+# --- the living history: what the build day finds ----------------------------------------
+
+
+def test_each_demo_grid_worker_has_a_visit_due_on_the_build_day_and_one_overdue(demo):
+    from nuanxin.inspections.models import Visit
+
+    for username in ("grid1-worker", "grid2-worker"):
+        visits = Visit.objects.filter(worker__username=username)
+        assert visits.filter(state="due", due_on=TODAY).exists(), username
+        overdue = visits.filter(state="missed", due_on__gte=TODAY - timedelta(days=30))
+        assert overdue.exists(), username
+    # Nothing was done after the present.
+    assert not Visit.objects.filter(done_at__gte=PRESENT).exists()
+
+
+def test_an_activity_is_under_way_on_the_build_day_and_checks_in_by_its_code(demo):
+    from nuanxin.accounts.scope import scope_of
+    from nuanxin.volunteers.models import Activity
+    from nuanxin.volunteers.signups.checkins import check_in
+
+    running = Activity.objects.get(published=True, starts_on=TODAY)
+    rider = User.objects.get(username="rider1")
+    during = datetime(2023, 9, 6, 3, 0, tzinfo=UTC)  # 11:00 in Kunming
+    attendance = check_in(actor=rider, activity=running, scope=scope_of(rider), now=during)
+    assert attendance.method == "qr"
+    assert Activity.objects.filter(published=True, starts_on__gt=TODAY).exists()
+
+
+def test_the_last_weeks_leave_cases_in_every_state_some_overdue_and_an_emergency(demo):
+    recent = Case.objects.filter(reported_at__gte=PRESENT - timedelta(days=21))
+    states = set(recent.values_list("state", flat=True))
+    assert {"reported", "accepted", "dispatched", "in_progress", "resolved", "closed"} <= states
+    open_cases = recent.exclude(state__in=["closed", "rejected"])
+    assert open_cases.filter(case_class__emergency=True).exists()
+    # Some went past their time limit: supervised by the time-limit job, and still open.
+    assert CaseEvent.objects.filter(case__in=open_cases, kind="supervised").exists()
+    assert not CaseEvent.objects.filter(at__gt=PRESENT).exists()
+
+
+def test_the_figures_of_the_build_month_are_not_zero(demo):
+    from nuanxin.accounts.scope import scope_of
+    from nuanxin.insights.queries import period_figures
+
+    manager = User.objects.get(username="community")
+    figures = period_figures(scope_of(manager), demo.community, date(2023, 9, 1), TODAY)
+    assert figures.visits_done > 0
+    assert figures.fire_checks > 0 and figures.hazards.found > 0
+    assert figures.disputes.received + figures.cleanups + figures.food_safety_checks > 0
 
 
 @pytest.fixture(autouse=True)

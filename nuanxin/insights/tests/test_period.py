@@ -6,10 +6,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from nuanxin.accounts.scope import scope_of
 from nuanxin.core.errors import DomainError
-from nuanxin.insights.queries import MAX_PERIOD_DAYS, parse_period, period_figures
+from nuanxin.insights.queries import MAX_PERIOD_DAYS, PeriodFigures, parse_period, period_figures
 from nuanxin.insights.tests import factories as make
 from nuanxin.territory import actions as territory_actions
 from nuanxin.testing import SYSTEM_SCOPE
@@ -205,7 +206,19 @@ def test_food_safety_counts_distinct_enterprises(world, history):
 def test_visits_done_on_time_missed(world, history):
     f = figures_for(world, "community_admin")
     assert (f.visits_done, f.visits_on_time, f.visits_missed) == (6, 4, 1)
-    assert f.on_time_rate == pytest.approx(0.6667)
+    assert f.on_time_rate == pytest.approx(0.5714)  # 4 of 7: the missed visit is not on time
+
+
+def test_missed_visits_bring_the_on_time_rate_down(world):
+    """Every visit done on time and eleven missed is not 100 % on time."""
+    figures = PeriodFigures(node=world.community, start=START, end=END)
+    assert figures.on_time_rate is None
+    figures.visits_done = figures.visits_on_time = 20
+    assert figures.on_time_rate == 1
+    figures.visits_missed = 11
+    assert figures.on_time_rate == pytest.approx(0.6452)  # 20 of 31
+    figures.visits_done = figures.visits_on_time = 0
+    assert figures.on_time_rate == 0
 
 
 def test_participation_per_group_and_new_employment(world, history):
@@ -274,8 +287,10 @@ def test_summary_sentence_uses_the_figures(world, history):
     assert "测试社区" in text and "2024-03-01" in text and "2024-03-31" in text
 
 
-def test_parse_period_defaults_and_limits():
-    assert parse_period(None, None, today=date(2024, 7, 9)) == (date(2024, 1, 1), date(2024, 7, 9))
+def test_parse_period_defaults_to_this_quarter_and_limits():
+    assert parse_period(None, None, today=date(2024, 7, 9)) == (date(2024, 7, 1), date(2024, 7, 9))
+    assert parse_period(None, None, today=date(2024, 12, 31)) == (date(2024, 10, 1), date(2024, 12, 31))
+    assert parse_period(None, "2024-05-20") == (date(2024, 4, 1), date(2024, 5, 20))
     assert parse_period("2020-01-01", "2024-12-31") == (date(2020, 1, 1), date(2024, 12, 31))
     assert (date(2024, 12, 31) - date(2020, 1, 1)).days + 1 == MAX_PERIOD_DAYS
     with pytest.raises(DomainError) as error:
@@ -302,7 +317,7 @@ def test_api_answers_the_figures(client_for, world, history):
     assert data["hazards"] == {"found": 5, "fixed": 2}
     assert data["cleanups"] == 1
     assert data["food_safety"] == {"enterprises_checked": 2, "checks": 3}
-    assert data["visits"] == {"done": 6, "on_time": 4, "missed": 1, "on_time_rate": pytest.approx(0.6667)}
+    assert data["visits"] == {"done": 6, "on_time": 4, "missed": 1, "on_time_rate": pytest.approx(0.5714)}
     participation = data["participation"]
     assert participation["participants"] == 9 and participation["by_group"]["rider"] == 2
     assert participation["new_employment"] == {
@@ -371,16 +386,18 @@ def test_page_shows_the_figures_and_the_summary(client_for, world, history):
         ("visits-missed", 1),
     ]:
         assert f'data-figure="{figure}">{value}<' in page, figure
-    assert 'data-figure="on-time-rate">66.7%<' in page
+    assert 'data-figure="on-time-rate">57.1%<' in page
     assert response.context["figures"].summary() in page
     assert "<script>" not in page.replace("<script src", "")
 
 
-def test_page_defaults_to_this_year_and_the_topmost_node(client_for, world):
-    response = client_for("grid2_worker").get(PAGE)
+def test_page_defaults_to_this_quarter_and_the_topmost_node(client_for, world):
+    with time_machine.travel(datetime(2024, 8, 20, 10, 0, tzinfo=TZ)):
+        response = client_for("grid2_worker").get(PAGE)
     assert response.status_code == 200
     figures = response.context["figures"]
-    assert figures.node == world.grid2 and figures.start.month == 1 and figures.start.day == 1
+    assert figures.node == world.grid2
+    assert (figures.start, figures.end) == (date(2024, 7, 1), date(2024, 8, 20))
     assert [a.pk for a in response.context["nodes"]] == [world.grid2.pk]
 
 

@@ -1,6 +1,7 @@
 """Load the demo community (怡心桥社区) into an empty database; leave any other database alone."""
 
 import time
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -20,16 +21,25 @@ from nuanxin.territory.models import Area
 
 
 class Command(BaseCommand):
-    help = "Build the demo community of the seed article in an empty database (deterministic for a seed)."
+    help = (
+        "Build the demo community of the seed article in an empty database, with its history up to the build day "
+        "(deterministic for a seed and a build day)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (same seed, same demo)")
         parser.add_argument("--residents", type=int, default=DEFAULT_RESIDENTS, help="about how many residents")
         parser.add_argument("--merchants", type=int, default=DEFAULT_MERCHANTS, help="merchants and enterprises")
         parser.add_argument(
+            "--today",
+            type=date.fromisoformat,
+            default=None,
+            help=f"the build day, YYYY-MM-DD, not before {HISTORY_END} (default: today): the history runs up to it",
+        )
+        parser.add_argument(
             "--no-history",
             action="store_true",
-            help="skip the history of cases, inspections, campaigns and disputes (2023-07 to 2024-12)",
+            help="skip the history of cases, inspections, campaigns and disputes (2023-07 to the build day)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -51,10 +61,13 @@ class Command(BaseCommand):
                 residents=options["residents"],
                 merchants=options["merchants"],
                 history=None if options["no_history"] else (FOUNDED, HISTORY_END),
+                today=options["today"],
                 say=self.stdout.write,
             )
         except DomainError as exc:
             raise CommandError(f"The demo could not be built ({exc.field}): {exc.message}") from exc
+        except ValueError as exc:  # a build day before the end of the seed's period
+            raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(f"Demo community {demo.community} built in {time.monotonic() - started:.1f} s.")
         )
