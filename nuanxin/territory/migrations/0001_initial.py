@@ -6,6 +6,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -14,169 +15,73 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Area",
+            name='Area',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "level",
-                    models.CharField(
-                        choices=[
-                            ("city", "city"),
-                            ("district", "district"),
-                            ("street", "street"),
-                            ("community", "community"),
-                            ("grid", "grid"),
-                        ],
-                        max_length=12,
-                        verbose_name="level",
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, verbose_name="code")),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("path", models.CharField(editable=False, max_length=255, unique=True, verbose_name="path")),
-                ("boundary", models.JSONField(verbose_name="boundary (GeoJSON)")),
-                ("center_lng", models.FloatField(verbose_name="centre longitude")),
-                ("center_lat", models.FloatField(verbose_name="centre latitude")),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="children",
-                        to="territory.area",
-                        verbose_name="parent",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('level', models.CharField(choices=[('city', 'city'), ('district', 'district'), ('street', 'street'), ('community', 'community'), ('grid', 'grid')], max_length=12, verbose_name='level')),
+                ('code', models.CharField(max_length=32, verbose_name='code')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('path', models.CharField(editable=False, max_length=255, unique=True, verbose_name='path')),
+                ('boundary', models.JSONField(verbose_name='boundary (GeoJSON)')),
+                ('center_lng', models.FloatField(verbose_name='centre longitude')),
+                ('center_lat', models.FloatField(verbose_name='centre latitude')),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='territory.area', verbose_name='parent')),
             ],
             options={
-                "verbose_name": "area",
-                "verbose_name_plural": "areas",
-                "ordering": ["path"],
+                'verbose_name': 'area',
+                'verbose_name_plural': 'areas',
+                'ordering': ['path'],
             },
         ),
         migrations.CreateModel(
-            name="Place",
+            name='Place',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("compound", "residential compound"),
-                            ("building", "building"),
-                            ("commercial_centre", "commercial centre"),
-                            ("public_unit", "public unit"),
-                            ("merchant", "merchant"),
-                            ("enterprise", "enterprise"),
-                            ("station", "warm station"),
-                        ],
-                        db_index=True,
-                        max_length=20,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("name", models.CharField(max_length=120, verbose_name="name")),
-                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
-                ("lng", models.FloatField(verbose_name="longitude")),
-                ("lat", models.FloatField(verbose_name="latitude")),
-                ("attributes", models.JSONField(blank=True, default=dict, verbose_name="attributes")),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "grid",
-                    models.ForeignKey(
-                        limit_choices_to={"level": "grid"},
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="places",
-                        to="territory.area",
-                        verbose_name="grid",
-                    ),
-                ),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="children",
-                        to="territory.place",
-                        verbose_name="within",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('compound', 'residential compound'), ('building', 'building'), ('commercial_centre', 'commercial centre'), ('public_unit', 'public unit'), ('merchant', 'merchant'), ('enterprise', 'enterprise'), ('station', 'warm station')], db_index=True, max_length=20, verbose_name='kind')),
+                ('name', models.CharField(max_length=120, verbose_name='name')),
+                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
+                ('lng', models.FloatField(verbose_name='longitude')),
+                ('lat', models.FloatField(verbose_name='latitude')),
+                ('attributes', models.JSONField(blank=True, default=dict, verbose_name='attributes')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('grid', models.ForeignKey(limit_choices_to={'level': 'grid'}, on_delete=django.db.models.deletion.PROTECT, related_name='places', to='territory.area', verbose_name='grid')),
+                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='territory.place', verbose_name='within')),
             ],
             options={
-                "verbose_name": "place",
-                "verbose_name_plural": "places",
-                "ordering": ["grid__path", "kind", "name"],
+                'verbose_name': 'place',
+                'verbose_name_plural': 'places',
+                'ordering': ['grid__path', 'kind', 'name'],
             },
         ),
         migrations.CreateModel(
-            name="StaffAssignment",
+            name='StaffAssignment',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "duty",
-                    models.CharField(
-                        choices=[
-                            ("grid_leader", "grid leader"),
-                            ("grid_advisor", "grid advisor"),
-                            ("grid_worker", "full-time grid worker"),
-                            ("part_time_worker", "part-time grid worker"),
-                            ("grid_helper", "grid helper"),
-                        ],
-                        max_length=20,
-                        verbose_name="duty",
-                    ),
-                ),
-                ("starts_on", models.DateField(verbose_name="from")),
-                (
-                    "ends_on",
-                    models.DateField(
-                        blank=True, help_text="Empty while the duty continues.", null=True, verbose_name="until"
-                    ),
-                ),
-                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
-                (
-                    "grid",
-                    models.ForeignKey(
-                        limit_choices_to={"level": "grid"},
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="assignments",
-                        to="territory.area",
-                        verbose_name="grid",
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="assignments",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('duty', models.CharField(choices=[('grid_leader', 'grid leader'), ('grid_advisor', 'grid advisor'), ('grid_worker', 'full-time grid worker'), ('part_time_worker', 'part-time grid worker'), ('grid_helper', 'grid helper')], max_length=20, verbose_name='duty')),
+                ('starts_on', models.DateField(verbose_name='from')),
+                ('ends_on', models.DateField(blank=True, help_text='Empty while the duty continues.', null=True, verbose_name='until')),
+                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
+                ('grid', models.ForeignKey(limit_choices_to={'level': 'grid'}, on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='territory.area', verbose_name='grid')),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to=settings.AUTH_USER_MODEL, verbose_name='person')),
             ],
             options={
-                "verbose_name": "staff assignment",
-                "verbose_name_plural": "staff assignments",
-                "ordering": ["grid__path", "duty", "starts_on"],
+                'verbose_name': 'staff assignment',
+                'verbose_name_plural': 'staff assignments',
+                'ordering': ['grid__path', 'duty', 'starts_on'],
             },
         ),
         migrations.AddConstraint(
-            model_name="area",
-            constraint=models.UniqueConstraint(fields=("parent", "code"), name="area_code_unique_in_parent"),
+            model_name='area',
+            constraint=models.UniqueConstraint(fields=('parent', 'code'), name='area_code_unique_in_parent'),
         ),
         migrations.AddIndex(
-            model_name="place",
-            index=models.Index(fields=["grid", "kind"], name="territory_p_grid_id_26b539_idx"),
+            model_name='place',
+            index=models.Index(fields=['grid', 'kind'], name='territory_p_grid_id_26b539_idx'),
         ),
         migrations.AddConstraint(
-            model_name="staffassignment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("ends_on__isnull", True), ("ends_on__gte", models.F("starts_on")), _connector="OR"),
-                name="assignment_dates_ordered",
-            ),
+            model_name='staffassignment',
+            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='assignment_dates_ordered'),
         ),
     ]

@@ -4,13 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("territory", "0001_initial"),
+        ('territory', '0001_initial'),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="place",
-            index=models.Index(fields=["lng", "lat"], name="territory_p_lng_6f7808_idx"),
+            model_name='place',
+            index=models.Index(fields=['lng', 'lat'], name='territory_p_lng_6f7808_idx'),
         ),
     ]

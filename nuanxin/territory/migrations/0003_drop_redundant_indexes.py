@@ -14,54 +14,36 @@ from nuanxin.core.migration_operations import drop_indexes
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("territory", "0002_place_location_index"),
+        ('territory', '0002_place_location_index'),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
-                    model_name="place",
-                    name="grid",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        limit_choices_to={"level": "grid"},
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="places",
-                        to="territory.area",
-                        verbose_name="grid",
-                    ),
+                    model_name='place',
+                    name='grid',
+                    field=models.ForeignKey(db_index=False, limit_choices_to={'level': 'grid'}, on_delete=django.db.models.deletion.PROTECT, related_name='places', to='territory.area', verbose_name='grid'),
                 ),
                 migrations.AlterField(
-                    model_name="place",
-                    name="kind",
-                    field=models.CharField(
-                        choices=[
-                            ("compound", "residential compound"),
-                            ("building", "building"),
-                            ("commercial_centre", "commercial centre"),
-                            ("public_unit", "public unit"),
-                            ("merchant", "merchant"),
-                            ("enterprise", "enterprise"),
-                            ("station", "warm station"),
-                        ],
-                        max_length=20,
-                        verbose_name="kind",
-                    ),
+                    model_name='place',
+                    name='kind',
+                    field=models.CharField(choices=[('compound', 'residential compound'), ('building', 'building'), ('commercial_centre', 'commercial centre'), ('public_unit', 'public unit'), ('merchant', 'merchant'), ('enterprise', 'enterprise'), ('station', 'warm station')], max_length=20, verbose_name='kind'),
                 ),
                 migrations.AddIndex(
-                    model_name="place",
-                    index=models.Index(fields=["kind"], name="place_kind"),
+                    model_name='place',
+                    index=models.Index(fields=['kind'], name='place_kind'),
                 ),
             ],
             database_operations=[
                 drop_indexes(
                     [
-                        ("territory_place", "grid_id", "territory_place_grid_id_8c7b010a"),
+                        ('territory_place', 'grid_id', 'territory_place_grid_id_8c7b010a'),
                     ],
                     [
-                        ("territory_place", "kind", "territory_place_kind_a35a8827", "place_kind"),
+                        ('territory_place', 'kind', 'territory_place_kind_a35a8827', 'place_kind'),
                     ],
                 ),
             ],
