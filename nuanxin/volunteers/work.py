@@ -27,24 +27,25 @@ def _pending_hours(scope: Scope) -> QuerySet[ServiceRecord]:
     return ServiceRecord.objects.filter(reach, state=ServiceRecord.State.PENDING)
 
 
+def _groups(rows: QuerySet[Any], by: str, name: str, since: str, n: int) -> list[dict[str, Any]]:
+    """The first n groups of rows by `by`, the longest waiting first: the group's id, its
+    `name`, how many rows (`count`)."""
+    grouped = rows.values(by, name).annotate(count=Count("id"), since=Min(since))
+    return list(grouped.order_by("since", by)[:n])
+
+
 def _hours_count(scope: Scope, user: Any, now: datetime) -> int:
     return _pending_hours(scope).values("activity_id").distinct().count()
 
 
 def _hours_first(scope: Scope, user: Any, now: datetime, n: int) -> list[Item]:
-    rows = (
-        _pending_hours(scope)
-        .values("activity_id", "activity__title")
-        .annotate(records=Count("id"), since=Min("created_at"))
-        .order_by("since", "activity_id")[:n]
-    )
     return [
         Item(
             title=row["activity__title"],
-            detail=_("%(n)d records to approve") % {"n": row["records"]},
+            detail=_("%(n)d records to approve") % {"n": row["count"]},
             url=reverse("hours:activity", args=[row["activity_id"]]),
         )
-        for row in rows
+        for row in _groups(_pending_hours(scope), "activity_id", "activity__title", "created_at", n)
     ]
 
 
@@ -66,19 +67,14 @@ def _vouchers_count(scope: Scope, user: Any, now: datetime) -> int:
 
 
 def _vouchers_first(scope: Scope, user: Any, now: datetime, n: int) -> list[Item]:
-    rows = (
-        _issued(scope, user)
-        .values("reward_id", "reward__name")
-        .annotate(vouchers=Count("id"), since=Min("issued_at"))
-        .order_by("since", "reward_id")[:n]
-    )
+    confirm = reverse("points:confirm")
     return [
         Item(
             title=row["reward__name"],
-            detail=_("%(n)d vouchers not yet redeemed: confirm each when it is brought") % {"n": row["vouchers"]},
-            url=reverse("points:confirm"),
+            detail=_("%(n)d vouchers not yet redeemed: confirm each when it is brought") % {"n": row["count"]},
+            url=confirm,
         )
-        for row in rows
+        for row in _groups(_issued(scope, user), "reward_id", "reward__name", "issued_at", n)
     ]
 
 
