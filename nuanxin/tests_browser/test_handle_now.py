@@ -48,3 +48,13 @@ def test_a_grid_worker_taps_through_an_emergency_notice_and_handles_it_in_one_ta
     assert (case.state, case.handler_id) == (Case.State.IN_PROGRESS, world.grid1_worker.pk)
     steps = list(case.events.order_by("id").values_list("kind", "actor_id"))
     assert steps[1:] == [("accepted", world.grid1_worker.pk), ("started", world.grid1_worker.pk)]
+    # Where to go: the case on the map, and a walking route in the phone's map app. Amap takes
+    # the point in GCJ-02, a few hundred metres from the stored WGS-84 one in Kunming.
+    where = page.locator("section.where")
+    expect(where.locator(".map[data-ready='1']")).to_have_count(1)
+    expect(where).to_contain_text("24.98110, 102.70110")
+    amap = where.get_by_role("link", name="高德地图")
+    href = amap.get_attribute("href") or ""
+    assert href.startswith("https://uri.amap.com/navigation?") and "mode=walk" in href
+    assert "102.7011" not in href and "to=102.7" in href  # offset, still beside the case
+    assert amap.get_attribute("target") == "_blank"
