@@ -20,6 +20,7 @@ from nuanxin.core.http import ScopedRequest
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import is_ascii_digits
 from nuanxin.territory.models import Place
+from nuanxin.territory.queries import map_centre
 
 INTAKE_PERMISSIONS = ("cases.handle", "cases.manage")
 
@@ -77,6 +78,7 @@ def staff_new(request: ScopedRequest) -> HttpResponse:
             "photo_error": photo_error,
             "emergency_codes": _emergency_codes(),
             "emergency_numbers": EMERGENCY_NUMBERS,
+            "map_centre": map_centre(request.scope),
         },
         status=400 if request.method == "POST" else 200,
     )

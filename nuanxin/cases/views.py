@@ -43,7 +43,7 @@ from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_name
 from nuanxin.core.photos import photo_response
 from nuanxin.territory.models import Area
-from nuanxin.territory.queries import staff_on, working_areas
+from nuanxin.territory.queries import map_centre, staff_on, working_areas
 
 # Shown at once for emergencies: fire, police, ambulance.
 EMERGENCY_NUMBERS = (
@@ -132,6 +132,7 @@ def report(request: ScopedRequest) -> HttpResponse:
             "emergency_numbers": EMERGENCY_NUMBERS,
             "emergency_codes": form.emergency_codes(),
             "signed_in": signed_in,
+            "map_centre": map_centre(request.scope),
         },
         status=status,
     )

@@ -68,6 +68,15 @@ def working_areas(scope: Scope) -> QuerySet[Area]:
     return Area.objects.filter(scope.q("territory.view", "path")).order_by("path")
 
 
+def map_centre(scope: Scope) -> tuple[float, float] | None:
+    """Where a map opens before it knows better (a report's location not yet found): the
+    viewer's first area, else the installation's first community; (lat, lng)."""
+    area = working_areas(scope).only("center_lat", "center_lng").first()
+    if area is None:
+        area = Area.objects.filter(level=Area.Level.COMMUNITY).order_by("path").only("center_lat", "center_lng").first()
+    return (area.center_lat, area.center_lng) if area is not None else None
+
+
 def staff_on(grid: Area, day: date) -> QuerySet[StaffAssignment]:
     """Assignments on `grid` active on `day`: who was responsible then."""
     return (

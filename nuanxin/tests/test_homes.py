@@ -81,3 +81,18 @@ def test_a_missing_or_out_of_scope_page_is_a_friendly_404_in_the_layout(client_f
     assert "页面不存在" in anonymous and "/accounts/login/" in anonymous
     # The same page for every address: nothing of the request is in it.
     assert client.get("/no-such-page/").content == client.get("/another/missing/page/").content
+
+
+def test_the_report_map_opens_over_the_viewers_area_or_the_first_community(client_for, world):
+    def centre(client):
+        page = client.get("/cases/report/").content.decode()
+        return page.split('data-centre="', 1)[1].split('"', 1)[0]
+
+    other = f"{world.other_grid.center_lat:f},{world.other_grid.center_lng:f}"
+    assert (
+        centre(client_for("other_admin"))
+        == f"{world.other_community.center_lat:f},{world.other_community.center_lng:f}"
+    )
+    assert centre(client_for("grid1_worker")) == f"{world.grid1.center_lat:f},{world.grid1.center_lng:f}" != other
+    first = f"{world.community.center_lat:f},{world.community.center_lng:f}"
+    assert centre(Client()) == first  # a visitor: the first community

@@ -17,8 +17,11 @@
   select.addEventListener("change", showBanner);
   showBanner();
 
-  var start = [lat.value || 24.98, lng.value || 102.70];
-  var map = nuanxinMap(form.querySelector("[data-pick-map]"), { center: start, zoom: 16 });
+  // Before a location is found the map opens over the viewer's area (or the first community).
+  var pickMap = form.querySelector("[data-pick-map]");
+  var centre = (pickMap.dataset.centre || "").split(",").map(parseFloat);
+  var start = lat.value && lng.value ? [parseFloat(lat.value), parseFloat(lng.value)] : centre.length === 2 ? centre : undefined;
+  var map = nuanxinMap(pickMap, { center: start, zoom: 16 });
   var pin = null;
   // Similar open cases: only class, state, distance and age come back (no token).
   var similar = document.querySelector("[data-similar]");
