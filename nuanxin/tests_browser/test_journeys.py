@@ -42,7 +42,7 @@ def test_console_renders_in_chinese_by_default_and_in_english_from_the_language_
     sign_in(page, "community-admin")
     page.goto("/console/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    expect(page.locator("nav.sidenav")).to_contain_text(_label("zh-hans", "Console home"))
+    expect(page.locator("nav.sidenav")).to_contain_text(_label("zh-hans", "My work"))
     expect(page.locator("main h1")).to_have_text(_label("zh-hans", "Console"))
     screenshot(page, "console-zh-hans")
 
@@ -50,7 +50,7 @@ def test_console_renders_in_chinese_by_default_and_in_english_from_the_language_
         page.locator("header form.lang select[name=language]").select_option("en")
     assert page.url.endswith("/console/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.locator("nav.sidenav")).to_contain_text("Console home")
+    expect(page.locator("nav.sidenav")).to_contain_text("My work")
     expect(page.locator("main h1")).to_have_text("Console")
     screenshot(page, "console-en")
 

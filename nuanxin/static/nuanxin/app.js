@@ -8,7 +8,7 @@ document.querySelectorAll("[data-submit-on-change]").forEach(function (el) {
 // chosen. The list is rebuilt rather than options hidden (phones' pickers ignore "hidden").
 (function () {
   var MANY = 40, SHOWN = 60;
-  var placeholder = document.body.dataset.searchPlaceholder || "";
+  var placeholder = document.body.dataset.searchHint || "";
   document.querySelectorAll("select:not([multiple])").forEach(function (select) {
     if (select.options.length <= MANY) { return; }
     var all = Array.prototype.slice.call(select.options);
