@@ -18,13 +18,13 @@ from nuanxin.core.workqueue import Item, Source
 
 S = Case.State
 # The step each state waits for, from the case's handler and from its managers.
-HANDLER_STEPS = {
+HANDLER_STEPS: dict[str, Any] = {
     S.REPORTED: gettext_lazy("to take on"),
     S.ACCEPTED: gettext_lazy("to start"),
     S.DISPATCHED: gettext_lazy("to start"),
     S.IN_PROGRESS: gettext_lazy("to resolve"),
 }
-MANAGER_STEPS = {
+MANAGER_STEPS: dict[str, Any] = {
     S.REPORTED: gettext_lazy("to accept"),
     S.ACCEPTED: gettext_lazy("to dispatch"),
     S.RESOLVED: gettext_lazy("to verify"),
