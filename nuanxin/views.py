@@ -5,11 +5,13 @@ import hashlib
 import json
 import re
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from nuanxin.accounts.roles import Role
@@ -135,7 +137,9 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     installs the new one."""
     config = {
         "shell": [static(path) for path in OFFLINE_SHELL],
-        "offline": reverse("offline"),
+        # Kept without cookies (it must not show who installed the worker), so the page that
+        # registers the worker names its language.
+        "offline": f"{reverse('offline')}?language={_asked_language(request)}",
         "signInOut": [reverse("accounts:login"), reverse("accounts:logout")],
         "header": OFFLINE_HEADER,
     }
@@ -171,5 +175,13 @@ def manifest(request: HttpRequest) -> JsonResponse:
 
 
 def offline(request: HttpRequest) -> HttpResponse:
-    """Shown by the service worker for a page the phone did not keep, when the network is gone."""
-    return render(request, "offline/offline.html")
+    """Shown by the service worker for a page the phone did not keep, when the network is gone;
+    in the language asked for (the worker fetches it without cookies)."""
+    with translation.override(_asked_language(request)):
+        return render(request, "offline/offline.html")
+
+
+def _asked_language(request: HttpRequest) -> str:
+    """The language named by `?language=`, else the request's own."""
+    language = request.GET.get("language", "")
+    return language if language in dict(settings.LANGUAGES) else translation.get_language()

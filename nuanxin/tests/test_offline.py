@@ -22,7 +22,7 @@ def test_the_service_worker_is_served_at_the_root_with_the_shell_rendered_by_the
     assert response["Content-Type"].startswith("text/javascript") and response["Cache-Control"] == "no-cache"
     config = _worker_config(response.content.decode())
     assert config["shell"] == [static(path) for path in OFFLINE_SHELL]
-    assert config["offline"] == "/offline/" and config["header"] == OFFLINE_HEADER
+    assert config["offline"] == "/offline/?language=zh-hans" and config["header"] == OFFLINE_HEADER
     assert config["signInOut"] == ["/accounts/login/", "/accounts/logout/"]
     assert re.fullmatch(r"[0-9a-f]{12}", config["version"])
 
@@ -43,10 +43,16 @@ def test_the_manifest_opens_the_phone_home_with_both_icons(client):
         assert client.get(icon["src"]).status_code == 200
 
 
-def test_the_offline_page_shows_no_one(client):
+def test_the_offline_page_shows_no_one_in_the_language_asked_for(client):
     response = client.get("/offline/")
-    assert response.status_code == 200 and "/field/" in response.content.decode()
+    assert response.status_code == 200 and "没有网络" in response.content.decode()
     assert OFFLINE_HEADER not in response
+    assert "No network" in client.get("/offline/?language=en").content.decode()
+    assert "没有网络" in client.get("/offline/?language=xx").content.decode()
+
+
+def test_the_worker_keeps_the_offline_page_in_the_language_of_the_page_that_registered_it(client):
+    assert _worker_config(client.get("/sw.js?language=en").content.decode())["offline"] == "/offline/?language=en"
 
 
 def test_field_pages_of_a_signed_in_person_may_be_kept(client_for, world):
@@ -67,7 +73,7 @@ def test_nothing_is_kept_for_a_visitor_nor_from_the_console_or_the_api(client, c
 def test_pages_of_a_signed_in_person_offer_the_app_and_the_outbox(client, client_for, world):
     html = client_for("grid1_worker").get("/field/").content.decode()
     assert '<link rel="manifest" href="/manifest.webmanifest">' in html
-    assert 'data-service-worker="/sw.js"' in html and "nuanxin/outbox.js" in html
+    assert 'data-service-worker="/sw.js?language=zh-hans"' in html and "nuanxin/outbox.js" in html
     assert "data-outbox-list" in html and "data-outbox-badge" in html
     visitor = client.get("/field/").content.decode()
     assert "nuanxin/outbox.js" not in visitor and "data-service-worker" not in visitor

@@ -113,7 +113,7 @@
         var what = document.createElement("strong");
         what.textContent = item.label;
         var state = document.createElement("span");
-        state.textContent = item.refused ? words.refused + ": " + item.refused : words.waiting;
+        state.textContent = item.refused ? words.refused.replace("{reason}", item.refused) : words.waiting;
         row.append(what, " ", new Date(item.created).toLocaleString(), " · ", state);
         if (item.refused) {
           var dismiss = document.createElement("button");
