@@ -154,7 +154,7 @@ def test_a_worker_records_a_visit_and_case_steps_offline_and_they_are_sent_once(
     expect(outbox.locator("li.waiting")).to_have_count(3)
     expect(outbox).to_contain_text("平安快捷旅馆")
     expect(outbox).to_contain_text(handled.number)
-    expect(phone.locator("[data-outbox-badge] .badge")).to_have_text("3")
+    expect(phone.locator("[data-outbox-badge] [data-outbox-count]")).to_have_text("3")
     screenshot(phone, "offline-outbox-phone")
     assert Visit.objects.get(pk=visit.pk).state != Visit.State.DONE  # nothing reached the server
 
@@ -168,7 +168,7 @@ def test_a_worker_records_a_visit_and_case_steps_offline_and_they_are_sent_once(
     expect(outbox.locator("li.waiting")).to_have_count(0)
     expect(refused).to_contain_text(moved_on.number)
     expect(refused).to_contain_text(_label("Refused: %(reason)s") % {"reason": _label(ONLY_THE_HANDLER)})
-    expect(phone.locator("[data-outbox-badge] .badge")).to_have_text("1")
+    expect(phone.locator("[data-outbox-badge] [data-outbox-count]")).to_have_text("1")
     screenshot(phone, "offline-outbox-refused-phone")
     visit.refresh_from_db()
     assert visit.state == Visit.State.DONE and visit.answers["exits_clear"] is True

@@ -100,7 +100,7 @@
     return mine().then(function (items) {
       if (badge) {
         badge.hidden = items.length === 0;
-        badge.querySelector(".badge").textContent = String(items.length);
+        badge.querySelector("[data-outbox-count]").textContent = String(items.length);
       }
       var list = document.querySelector("[data-outbox-list]");
       if (!list) { return; }
