@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from nuanxin.core.models import AuditEntry
+from nuanxin.core.models import AuditEntry, IdempotencyRecord
 from nuanxin.inspections import actions
 from nuanxin.inspections.models import Rectification, Visit, VisitPhoto
 from nuanxin.inspections.tests.conftest import Watch
@@ -200,8 +200,14 @@ def test_a_refused_visit_form_frees_its_key_and_shows_the_reason(client_for: Any
     assert visit.state == "done"
 
 
-def test_another_workers_key_on_a_visit_not_theirs_is_a_404_and_claims_nothing(client_for: Any, watch: Watch) -> None:
+def test_another_workers_key_on_a_visit_not_theirs_is_a_404_kept_in_the_audit_and_claims_nothing(
+    client_for: Any, watch: Watch
+) -> None:
     visit = due(watch.restaurant_target)
+    denied = AuditEntry.objects.filter(action="access.denied").count()
     response = client_for("grid2_worker").post(url(visit), FOOD_FORM, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY)
     assert response.status_code == 404
-    assert client_for("grid1_worker").post(url(visit), FOOD_FORM, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY).status_code == 200
+    assert AuditEntry.objects.filter(action="access.denied").count() == denied + 1
+    assert not IdempotencyRecord.objects.filter(key=OUTBOX_KEY).exists()
+    visit.refresh_from_db()
+    assert visit.state != "done"
