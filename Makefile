@@ -10,8 +10,10 @@
 #   make restore FILE=x.tar.gz  restore such a backup (stop the app first); a database that
 #                               already holds data is replaced only with YES=1
 #
-# Static files are served by whitenoise from the finders (WHITENOISE_USE_FINDERS), so there is
-# no collectstatic; var/static (STATIC_ROOT) is created only because whitenoise warns without it.
+# Static files: `make run` collects them into var/collected-static (STATIC_ROOT) under hashed names,
+# gzip- and brotli-compressed (NUANXIN_STATIC_MANIFEST=1), again only when one of them changed;
+# whitenoise serves them cacheable for a year. Tests serve them from their folders
+# (WHITENOISE_USE_FINDERS); var/static is created there only because whitenoise warns without it.
 #
 # Set-up is idempotent: packages are installed only when missing or when their requirements
 # file changed since the last install (stamp files in .venv/ and node_modules/).
@@ -25,13 +27,16 @@ DEV_STAMP := $(VENV)/.installed-requirements-dev
 NPM_STAMP := node_modules/.package-lock.json
 DEMO_LOGINS := admin street community grid1-leader grid1-worker grid2-worker rider1 resident1 partner1 auditor
 
+STATIC_MANIFEST := var/collected-static/staticfiles.json
+STATIC_SOURCES := $(shell find nuanxin -path '*/static/*' -type f 2>/dev/null)
+
 .PHONY: run test lint bench bench-serving messages backup restore prod-check
 
 run: export NUANXIN_DEMO := 1
-run: $(RUN_STAMP) $(NPM_STAMP)
+run: export NUANXIN_STATIC_MANIFEST := 1
+run: $(RUN_STAMP) $(NPM_STAMP) $(STATIC_MANIFEST)
 	@bash scripts/debian-packages.sh cjk-font gettext pango
 	@$(MAKE) --no-print-directory messages
-	@mkdir -p var/static
 	@$(PY) manage.py migrate --no-input -v 0
 	@# load_demo builds the demo only into a database without a territory, and says so otherwise.
 	@$(PY) manage.py load_demo
@@ -51,6 +56,9 @@ run: $(RUN_STAMP) $(NPM_STAMP)
 	$(PY) manage.py run_periodic -v 0 >/dev/null & \
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py nuanxin.wsgi --bind 127.0.0.1:$(PORT) --workers 4 --timeout 300
 
+$(STATIC_MANIFEST): $(RUN_STAMP) $(NPM_STAMP) $(STATIC_SOURCES) nuanxin/core/staticfiles.py
+	@NUANXIN_STATIC_MANIFEST=1 $(PY) manage.py collectstatic --no-input --clear -v 0
+
 test: $(DEV_STAMP) $(NPM_STAMP)
 	@bash scripts/debian-packages.sh cjk-font gettext chromium pango
 	@$(MAKE) --no-print-directory messages
@@ -67,6 +75,7 @@ bench: $(DEV_STAMP) $(NPM_STAMP)
 	$(PY) benchmarks/stations.py
 	$(PY) benchmarks/volunteers.py
 	$(PY) benchmarks/city.py
+	$(PY) benchmarks/pages.py
 
 # The short form of the serving benchmark (benchmarks/serving.py): key endpoints (the reads, and
 # intake at 1, 5 and 20 connections) against their same-work lean twins on the demo community,

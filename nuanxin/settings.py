@@ -114,7 +114,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    # Django's staticfiles, leaving out what the npm packages ship and no page loads.
+    "nuanxin.core.staticfiles.StaticFilesConfig",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -288,7 +289,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# Collected files (NUANXIN_STATIC_MANIFEST, below) live apart from the empty folder whitenoise
+# wants otherwise, so a run of `make run` never leaves old copies for the tests to serve.
+STATIC_ROOT = BASE_DIR / "var" / ("collected-static" if envbool("NUANXIN_STATIC_MANIFEST", "0") else "static")
 STATICFILES_DIRS = [
     BASE_DIR / "nuanxin" / "static",
     # Front-end packages come from npm at set-up (package.json); never committed.
@@ -296,7 +299,17 @@ STATICFILES_DIRS = [
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
-WHITENOISE_USE_FINDERS = True
+# NUANXIN_STATIC_MANIFEST=1 (make run, production): `collectstatic` has written every file under a
+# name holding its hash, gzip- and brotli-compressed, into STATIC_ROOT; pages link to those
+# names and whitenoise serves them compressed and cacheable for a year (docs/deploy.md). Without
+# it (tests, development) whitenoise serves the files from their folders as they are.
+NUANXIN_STATIC_MANIFEST = envbool("NUANXIN_STATIC_MANIFEST", "0")
+WHITENOISE_USE_FINDERS = not NUANXIN_STATIC_MANIFEST
+if NUANXIN_STATIC_MANIFEST:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "nuanxin.core.staticfiles.CompressedManifestStorage"},
+    }
 # Uploaded files (photos, attachments); back them up with the database (`make backup`).
 MEDIA_ROOT = Path(os.environ.get("NUANXIN_MEDIA_ROOT", "") or BASE_DIR / "var" / "media")
 

@@ -93,6 +93,7 @@ def field(request: ScopedRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "field/visitor.html")
     grids = working_areas(request.scope).filter(level=Area.Level.GRID)
+    represents = Partner.objects.filter(representatives=request.user.pk).exists()
     return render(
         request,
         "field/home.html",
@@ -105,8 +106,9 @@ def field(request: ScopedRequest) -> HttpResponse:
             # A resident's own record(s): the people pages show them their own, masked.
             "own_records": Resident.objects.visible_to(request.scope).filter(user_id=request.user.pk),
             "is_volunteer": Volunteer.objects.filter(user_id=request.user.pk).exists(),
-            "confirms_vouchers": request.scope.has("volunteers.manage")
-            or Partner.objects.filter(representatives=request.user.pk).exists(),
+            "confirms_vouchers": request.scope.has("volunteers.manage") or represents,
+            # A partner's representative: confirming vouchers is their tool, at the top.
+            "represents_partner": represents,
         },
     )
 

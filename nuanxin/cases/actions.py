@@ -21,6 +21,8 @@ from nuanxin.accounts.roles import PERMISSIONS
 from nuanxin.accounts.scope import scope_of
 from nuanxin.cases import follow_links, notices
 from nuanxin.cases.models import (
+    ESCALATED_LEVELS,
+    ESCALATED_ONLY_ROLES,
     LEVEL_ORDER,
     Case,
     CaseClass,
@@ -49,7 +51,8 @@ STATE_FLOW: dict[str, tuple[frozenset[str], str | None]] = {
     CaseEvent.Kind.ACCEPTED: (frozenset({S.REPORTED}), S.ACCEPTED),
     CaseEvent.Kind.REJECTED: (frozenset({S.REPORTED}), S.REJECTED),
     CaseEvent.Kind.DISPATCHED: (frozenset({S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS}), S.DISPATCHED),
-    CaseEvent.Kind.STARTED: (frozenset({S.DISPATCHED}), S.IN_PROGRESS),
+    # A case routed to its handler at report needs no dispatch: accepted, its handler starts it.
+    CaseEvent.Kind.STARTED: (frozenset({S.ACCEPTED, S.DISPATCHED}), S.IN_PROGRESS),
     CaseEvent.Kind.RESOLVED: (frozenset({S.IN_PROGRESS}), S.RESOLVED),
     CaseEvent.Kind.VERIFIED: (frozenset({S.RESOLVED}), S.VERIFIED),
     CaseEvent.Kind.REOPENED: (frozenset({S.RESOLVED, S.VERIFIED}), S.IN_PROGRESS),
@@ -183,8 +186,9 @@ def report_case(
 ) -> Case:
     """Open a case from any channel. Routes it to the grid containing its location (or its
     place) at its class's level, to the grid's responsible worker for grid-level cases, and
-    starts the acceptance time limit. Refuses an inactive class, a missing description, HTML
-    in text, a location outside every grid, unanswered required questions and a bad phone.
+    starts the acceptance time limit. Tells the grid's people and those who take it on
+    (notices.report_recipients). Refuses an inactive class, a missing description, HTML in
+    text, a location outside every grid, unanswered required questions and a bad phone.
     An anonymous report keeps no name or phone, and its audit entry names no actor; nor does
     that of a report without an account (no actor, no address; its detail says `account`).
     On the staff channel the actor is a staff member entering the case for a caller: the
@@ -217,6 +221,7 @@ def report_case(
         reporter_phone = normalize_mobile(reporter_phone, field="reporter_phone") if reporter_phone else ""
     stored = _store_photos(None, photos or [], stage=CasePhoto.Stage.REPORT)
     level = case_class.level
+    worker = responsible_worker(grid, timezone.localdate(now))
     case = Case.objects.create(
         # Unique until _take_number gives the real one at the end; no one else sees it.
         number=f"pending-{secrets.token_hex(8)}",
@@ -234,7 +239,7 @@ def report_case(
         reporter_phone=reporter_phone,
         anonymous=anonymous,
         level=level,
-        handler=responsible_worker(grid, timezone.localdate(now)) if level == Level.GRID else None,
+        handler=worker if level == Level.GRID else None,
         emergency=case_class.emergency,
         urgent=case_class.emergency,
         deadline=deadline_for(case_class, S.REPORTED, now),
@@ -253,15 +258,14 @@ def report_case(
     if case.reporter_id is not None:
         CaseFollower.objects.create(case=case, user_id=case.reporter_id, since=now, why=CaseFollower.Why.REPORTER)
     # The two rows every report locks until COMMIT come last (docs/decisions/0003): the day's
-    # counter, then the audit chain head. Only an emergency's notices, which carry the
+    # counter, then the audit chain head. Only the new case's notices, which carry the
     # number, come between them; whom they go to is read before.
     # A report without an account names nobody either: no actor and no address.
     audit_actor = actor if on_behalf or (case.reporter_id is not None and not anonymous) else audit.NOBODY
     audit.load_actor(audit_actor)
-    told = notices.emergency_recipients(case) if case.emergency else []
+    told = notices.report_recipients(case, worker=worker)
     _take_number(case, now)
-    if case.emergency:
-        notices.emergency_reported(case, actor=actor, recipients=told)
+    notices.case_reported(case, actor=actor, recipients=told)
     audit.record(
         "cases.reported",
         actor=audit_actor,
@@ -282,13 +286,6 @@ REFUSED = gettext_noop("You may not do this to this case.")
 
 def _require(scope: Scope, permission: str, case: Case) -> None:
     check_at(scope, case.grid.path, permission, message=_(REFUSED))
-
-
-# Street and district staff handle the cases escalated to them (docs/scope.md): their
-# cases.manage acts on a case at street level or above, never on one still in its grid or
-# community (admins and the community's and grid's roles act at every level below them).
-ESCALATED_ONLY_ROLES = frozenset({"street_staff", "district_staff"})
-ESCALATED_LEVELS = frozenset({Level.STREET, Level.AGENCY})
 
 
 def _require_manager(scope: Scope, case: Case, actor: Any) -> None:
@@ -359,13 +356,37 @@ def _move(
     return case
 
 
+def _require_taker(scope: Scope, case: Case, actor: Any) -> None:
+    """Who takes a reported case on: the person it is routed to (its handler), where they
+    handle cases (cases.handle at its grid), or else a manager of the case (_require_manager)."""
+    if case.handler_id is not None and getattr(actor, "pk", None) == case.handler_id:
+        check_at(scope, case.grid.path, "cases.handle", message=_(REFUSED))
+    else:
+        _require_manager(scope, case, actor)
+
+
 @transaction.atomic
 def accept_case(*, actor: Any, scope: Scope, case: Case, note: str = "", now: datetime | None = None) -> Case:
-    """Take a reported case on (community staff, grid leaders, admins)."""
-    _require_manager(scope, case, actor)
+    """Take a reported case on: the person it is routed to (its handler, who may handle cases
+    at its grid), or a manager of the case (community staff, grid leaders, admins). Anyone
+    else is refused (forbidden): another grid's worker, a worker of the grid who is not its
+    handler, a resident. Rejecting stays with the managers. A case accepted by or for
+    its handler is theirs to start; a manager may still dispatch it to someone else."""
+    _require_taker(scope, case, actor)
     return _move(
         case, actor=actor, kind=CaseEvent.Kind.ACCEPTED, note=_clean_text(note, field="note", required=False), now=now
     )
+
+
+@transaction.atomic
+def accept_and_start_case(*, actor: Any, scope: Scope, case: Case, now: datetime | None = None) -> Case:
+    """Handle now (立即处置), one tap from an emergency's notice: the case's handler accepts a
+    reported case routed to them and starts on it in one transaction; the timeline and the
+    audit log record both steps (accepted, started). Refused to anyone but the handler
+    (forbidden) and for a case no longer only reported (invalid_transition): nothing is written."""
+    _require_handler(actor, case)
+    case = accept_case(actor=actor, scope=scope, case=case, now=now)
+    return start_case(actor=actor, case=case, now=now)
 
 
 @transaction.atomic
@@ -404,7 +425,8 @@ def _require_handler(actor: Any, case: Case) -> None:
 
 @transaction.atomic
 def start_case(*, actor: Any, case: Case, now: datetime | None = None) -> Case:
-    """The handler starts work on a dispatched case."""
+    """The handler starts work on a case dispatched to them, or accepted with them as its
+    handler (routed to them at report, or by a transfer)."""
     _require_handler(actor, case)
     return _move(case, actor=actor, kind=CaseEvent.Kind.STARTED, now=now)
 
@@ -563,15 +585,20 @@ def escalate_case(*, actor: Any, scope: Scope, case: Case, reason: str, now: dat
 def transfer_case(
     *, actor: Any, scope: Scope, case: Case, grid: Area, reason: str, now: datetime | None = None
 ) -> Case:
-    """Hand a case to another grid (both must be within the actor's reach)."""
+    """Hand a case to another grid (both must be within the actor's reach). A grid-level case
+    is routed to the new grid's responsible worker, who takes it on; the new grid's people
+    hear of it as of a new case (notices.report_recipients)."""
     _require_manager(scope, case, actor)
     if grid.level != Area.Level.GRID or grid.pk == case.grid_id:
         raise DomainError(_("Choose another grid."), field="grid")
     if not scope.has_at("cases.manage", grid.path):
         raise DomainError(_(REFUSED), field="grid", code="forbidden")
     reason = _clean_text(reason, field="reason", required=True)
-    handler = responsible_worker(grid, timezone.localtime(now).date()) if case.level == Level.GRID else None
-    return _move(case, actor=actor, kind=CaseEvent.Kind.TRANSFERRED, note=reason, grid=grid, handler=handler, now=now)
+    worker = responsible_worker(grid, timezone.localtime(now).date())
+    handler = worker if case.level == Level.GRID else None
+    case = _move(case, actor=actor, kind=CaseEvent.Kind.TRANSFERRED, note=reason, grid=grid, handler=handler, now=now)
+    notices.case_transferred(case, actor=actor, recipients=notices.report_recipients(case, worker=worker))
+    return case
 
 
 @transaction.atomic
@@ -737,6 +764,8 @@ def apply_step(
     the other arguments are what that action needs (the note is the reason where one is asked)."""
     if step == "accept":
         return accept_case(actor=actor, scope=scope, case=case, note=note)
+    if step == "accept_and_start":
+        return accept_and_start_case(actor=actor, scope=scope, case=case)
     if step == "reject":
         return reject_case(actor=actor, scope=scope, case=case, reason=note, closure=closure)
     if step == "dispatch":

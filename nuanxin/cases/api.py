@@ -183,6 +183,7 @@ class CaseFilter(FilterSchema):
 class StepIn(Schema):
     step: Literal[
         "accept",
+        "accept_and_start",
         "reject",
         "dispatch",
         "start",

@@ -25,6 +25,11 @@ class Level(models.TextChoices):
 
 
 LEVEL_ORDER = [Level.GRID, Level.COMMUNITY, Level.STREET, Level.AGENCY]
+# Street and district staff handle the cases escalated to them (docs/scope.md): their
+# cases.manage acts on a case at street level or above, never on one still in its grid or
+# community (admins and the community's and grid's roles act at every level below them).
+ESCALATED_ONLY_ROLES = frozenset({"street_staff", "district_staff"})
+ESCALATED_LEVELS = frozenset({Level.STREET, Level.AGENCY})
 
 
 class Category(models.Model):

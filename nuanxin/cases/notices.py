@@ -2,7 +2,9 @@
 
 | event | recipients |
 |---|---|
-| an emergency case is reported | the grid's staff on duty that day, and the community's managers |
+| a case is reported | the grid's responsible worker and its leaders, and the managers of the case's level |
+| ... an emergency, also | the grid's staff on duty that day, and the community's managers |
+| a case is transferred to a grid | as a new case there |
 | a case is dispatched | its new handler |
 | "not fixed" (reopened) | its handler |
 | a supervision notice (time-out) | the handler it had, and the managers at its (new) level |
@@ -10,10 +12,13 @@
 | rejected, resolved, closed | the case's followers (its reporter, reporters of merged duplicates, ...) |
 
 "The managers at a level" are the people holding a role with `cases.manage` granted on the
-very node of that level above the case's grid (community, street; an outside agency's cases are
-followed by the district). Roles held higher up or everywhere (system admins) reach the case
-but are not notified, or every case would reach everyone. The person who took the step is
-never notified of it.
+very node of that level on the case's grid's path (the grid itself: its leaders; community,
+street; an outside agency's cases are followed by the district), through a role that acts on
+the case at its level (street and district staff only on cases escalated to them). Roles held
+higher up or everywhere (system admins) reach the case but are not notified, or every case
+would reach everyone. A new case never waits for a role that is not there: where a node has
+no managers (a grid without a leader), its notice goes to the next node up that has some.
+The person who took the step is never notified of it.
 
 The text names the case by number, class, grid and level only: never the description, the
 address or a reporter's name or phone, so an anonymous reporter stays anonymous on every
@@ -25,14 +30,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from nuanxin.accounts.models import User
+from nuanxin.accounts.models import RoleGrant, User
 from nuanxin.accounts.roles import PERMISSIONS
-from nuanxin.cases.models import Case, Level
+from nuanxin.cases.models import ESCALATED_LEVELS, ESCALATED_ONLY_ROLES, LEVEL_ORDER, Case, Level
 from nuanxin.core.notifications import notify
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import ancestor_paths, on_duty
@@ -48,21 +53,33 @@ NODE_LEVEL = {
 }
 
 
-def node_above(grid: Area, level: str) -> Area | None:
-    """The area of `level` on the path from the root down to `grid` (the grid itself for "grid")."""
-    return Area.objects.filter(path__in=ancestor_paths(grid.path), level=level).first()
+def _managers(case: Case) -> dict[str, list[Any]]:
+    """Active holders of a managing role that acts on the case at its level, by the level of
+    the node they hold it on, on the path from the root down to the case's grid: one query."""
+    roles = [r for r in MANAGING_ROLES if case.level in ESCALATED_LEVELS or r not in ESCALATED_ONLY_ROLES]
+    grants = (
+        RoleGrant.objects.filter(area__path__in=ancestor_paths(case.grid.path), role__in=roles, user__is_active=True)
+        .annotate(node_level=F("area__level"))
+        .select_related("user")
+        .order_by("user_id")
+    )
+    found: dict[str, dict[int, Any]] = {}
+    for grant in grants:
+        found.setdefault(grant.node_level, {}).setdefault(grant.user_id, grant.user)
+    return {level: list(users.values()) for level, users in found.items()}
 
 
 def managers_at(case: Case, level: str | None = None) -> list[Any]:
     """Active people holding `cases.manage` on the node of `level` (default: the case's level)."""
-    node = node_above(case.grid, NODE_LEVEL[Level(level or case.level)])
-    if node is None:
-        return []
-    return list(
-        User.objects.filter(is_active=True, role_grants__area=node, role_grants__role__in=MANAGING_ROLES)
-        .distinct()
-        .order_by("pk")
-    )
+    return _managers(case).get(NODE_LEVEL[Level(level or case.level)], [])
+
+
+def _managers_from(found: dict[str, list[Any]], level: str) -> list[Any]:
+    """The managers of `level`, or where its node has none, of the next level up that has some."""
+    for above in LEVEL_ORDER[LEVEL_ORDER.index(Level(level)) :]:
+        if managers := found.get(NODE_LEVEL[above]):
+            return managers
+    return []
 
 
 def staff_on_duty(case: Case) -> list[Any]:
@@ -97,25 +114,69 @@ def _facts(case: Case) -> dict[str, str]:
     }
 
 
-def emergency_recipients(case: Case) -> list[Any]:
-    """Who hears of a new emergency: the grid's staff on duty and the community's managers.
-    Read before the case takes its number, so these reads do not run under the day's counter."""
-    return staff_on_duty(case) + managers_at(case, Level.COMMUNITY)
+def report_recipients(case: Case, *, worker: Any) -> list[Any]:
+    """Who hears of a new case (or of a case transferred to its grid): the grid's responsible
+    worker `worker` (the case's handler at the grid level) and the grid's leaders, and, for a
+    case of a higher level, the managers of that level: the people who take it on. A grid
+    without a leader passes its part to the community's managers, a level without managers to
+    the next one up that has some (a case never waits for a role that is not there). An
+    emergency also reaches the grid's staff on duty and the community's managers, at once.
+    Read before the case takes its number, so these reads do not run under the day's counter
+    (docs/decisions/0003)."""
+    found = _managers(case)
+    told = [worker, *_managers_from(found, Level.GRID)]
+    if case.level != Level.GRID:
+        told += _managers_from(found, case.level)
+    if case.emergency:
+        told += staff_on_duty(case) + found.get(Area.Level.COMMUNITY, [])
+    return told
 
 
-def emergency_reported(case: Case, *, actor: Any, recipients: list[Any]) -> None:
-    """A new emergency: tell `recipients` (emergency_recipients) at once."""
+def case_reported(case: Case, *, actor: Any, recipients: list[Any]) -> None:
+    """A new case: tell `recipients` (report_recipients). An emergency's notice says to act
+    now, and tells its handler to tap Handle now on the case its link opens (accept and start
+    in one step)."""
     with translation.override(settings.LANGUAGE_CODE):
         facts = _facts(case) | {"time": f"{timezone.localtime(case.reported_at):%Y-%m-%d %H:%M}"}
+        if case.emergency:
+            kind, title = "cases.emergency", _("Emergency in %(grid)s: %(class)s (%(number)s)") % facts
+            yours = [user for user in recipients if user is not None and user.pk == case.handler_id]
+            texts = [
+                (
+                    [user for user in recipients if user not in yours],
+                    _("Emergency case %(number)s (%(class)s) was reported in %(grid)s at %(time)s. Act on it now."),
+                ),
+                (
+                    yours,
+                    _(
+                        "Emergency case %(number)s (%(class)s) was reported in %(grid)s at %(time)s and is yours: "
+                        "open it and tap Handle now."
+                    ),
+                ),
+            ]
+        else:
+            kind, title = "cases.reported", _("New case in %(grid)s: %(class)s (%(number)s)") % facts
+            texts = [
+                (
+                    recipients,
+                    _("Case %(number)s (%(class)s) was reported in %(grid)s at %(time)s, at the %(level)s level."),
+                )
+            ]
+        for told, body in texts:
+            _send(case, kind=kind, recipients=told, actor=actor, title=title, body=body % facts, now=case.reported_at)
+
+
+def case_transferred(case: Case, *, actor: Any, recipients: list[Any]) -> None:
+    """A case handed to another grid: its people (report_recipients) hear of it there."""
+    with translation.override(settings.LANGUAGE_CODE):
+        facts = _facts(case)
         _send(
             case,
-            kind="cases.emergency",
+            kind="cases.transferred",
             recipients=recipients,
             actor=actor,
-            title=_("Emergency in %(grid)s: %(class)s (%(number)s)") % facts,
-            body=_("Emergency case %(number)s (%(class)s) was reported in %(grid)s at %(time)s. Act on it now.")
-            % facts,
-            now=case.reported_at,
+            title=_("Case %(number)s was transferred to %(grid)s") % facts,
+            body=_("%(class)s is now with %(grid)s, at the %(level)s level.") % facts,
         )
 
 

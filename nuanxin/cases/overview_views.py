@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from nuanxin.cases.exports import MAX_EXPORT_ROWS, export_cases
 from nuanxin.cases.figures import case_figures, chart_data, figure_nodes, node_or_404, parse_period
-from nuanxin.cases.filters import CaseFilters
+from nuanxin.cases.filters import STATE_CHOICES, CaseFilters
 from nuanxin.cases.models import Case, CaseClass, Level
 from nuanxin.core import ratelimit
 from nuanxin.core.access import require
@@ -44,7 +44,7 @@ def filter_context(request: ScopedRequest, filters: CaseFilters) -> dict[str, An
         "chosen": filters.chosen(),
         "filter_errors": filters.field_errors,
         "query": filters.query_string(),
-        "states": Case.State.choices,
+        "states": STATE_CHOICES,
         "levels": Level.choices,
         "channels": Case.Channel.choices,
         "class_groups": _class_groups(),

@@ -41,6 +41,7 @@ from nuanxin.core.access import require
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.idempotency import idempotent_form
+from nuanxin.core.masking import mask_name
 from nuanxin.core.offline import kept_offline
 from nuanxin.core.photos import photo_response
 from nuanxin.territory.models import Area
@@ -257,6 +258,8 @@ def _staff_detail(request: ScopedRequest, case: Case, *, status: int = 200) -> H
         {
             "case": case,
             "where": maps.location(case.address or case.case_class.name, case.lng, case.lat),
+            # Personal data is masked where shown (DESIGN.md §4).
+            "reporter_name": mask_name(case.reporter_name),
             "timeline": timeline_for(scope, case),
             "photos": case.photos.all(),
             "is_handler": case.handler_id == request.user.pk,

@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from nuanxin.accounts.roles import PERMISSIONS
-from nuanxin.cases.actions import ESCALATED_LEVELS, ESCALATED_ONLY_ROLES
-from nuanxin.cases.models import Case
+from nuanxin.cases.models import ESCALATED_LEVELS, ESCALATED_ONLY_ROLES, Case
 from nuanxin.cases.queries import territory_cases
 from nuanxin.core.scoping import Scope
 from nuanxin.core.workqueue import Item, Source

@@ -82,12 +82,22 @@ class ChecklistForm:
             self.errors[field or "form"] = message
 
     def rows(self) -> list[dict[str, Any]]:
-        """The items as the template shows them: each with what was posted and its problem."""
+        """The items as the template shows them: each with what was posted, its problem, and
+        for a yes/no item the answer that is a hazard ("yes" or "no"; items are phrased both
+        ways, so the page says which, beside the buttons)."""
         return [
             item
             | {
                 "value": (self.data.get(f"a-{item['code']}") or "") if self.data is not None else "",
                 "error": self.item_errors.get(item["code"], ""),
+                "hazard_answer": _hazard_answer(item),
             }
             for item in self.items
         ]
+
+
+def _hazard_answer(item: dict[str, Any]) -> str:
+    when = (item.get("hazard") or {}).get("when") if item.get("kind") == "yes_no" else None
+    if not when or len(when) != 1:
+        return ""
+    return "yes" if when[0] is True else "no"

@@ -446,7 +446,12 @@ API: dict[str, Op] = {
     "GET /api/v1/cases": _op(SIGNED_IN, outside=False),
     "GET /api/v1/cases/figures": _op(LISTERS | {"grid1_helper"}, outside=False),
     "GET /api/v1/cases/{case_id}": _op(TERRITORY_VIEWERS | {"rider"}),
-    "POST /api/v1/cases/{case_id}/steps": _op(CASE_MANAGERS, body=lambda o: {"step": "accept"}, model="cases.Case"),
+    "POST /api/v1/cases/{case_id}/steps": _op(
+        CASE_MANAGERS | {"grid1_worker"},
+        body=lambda o: {"step": "accept"},
+        model="cases.Case",
+        note="grid 1's worker is the case's handler (routed to them): they take it on themselves",
+    ),
     "POST /api/v1/cases/{case_id}/photos": _op(
         {"rider"},
         body=lambda o: {"photos": _photo()},

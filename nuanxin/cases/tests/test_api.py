@@ -152,7 +152,8 @@ def test_refused_steps(client_for, world, report):
     url = f"/api/v1/cases/{case.pk}/steps"
     wrong_order = _post(client_for("community_admin"), url, {"step": "close"})
     assert wrong_order.status_code == 400 and wrong_order.json()["code"] == "invalid_transition"
-    not_allowed = _post(client_for("grid1_worker"), url, {"step": "accept"})
+    # The grid's worker the case is routed to may accept it, but rejecting stays with managers.
+    not_allowed = _post(client_for("grid1_worker"), url, {"step": "reject", "note": "不管", "closure": "no_action"})
     assert not_allowed.status_code == 403
     assert _post(client_for("grid2_worker"), url, {"step": "accept"}).status_code == 404
     assert _post(client_for("community_admin"), url, {"step": "explode"}).status_code == 422

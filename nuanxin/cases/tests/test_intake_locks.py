@@ -21,21 +21,23 @@ from django.db import connection, connections, transaction
 from nuanxin.cases import actions
 from nuanxin.cases.catalogue import install_catalogue
 from nuanxin.cases.models import Case, CaseClass, CaseCounter
-from nuanxin.core.models import CalendarDay
+from nuanxin.core.models import CalendarDay, Notification
 from nuanxin.testing import build_world
 
 BODY = {"class_code": "sanitation", "description": "垃圾桶满了", "lng": 102.7011, "lat": 24.9811}
 COUNTER = 'INSERT INTO "cases_casecounter"'
-# What follows the counter in report_case: the case gets its number, then the audit entry
-# (the chain head locked and read, the entry, the head moved on: no savepoint of its own),
-# then the end of report_case's own atomic block (a savepoint: the tests run inside a
-# transaction). PostgreSQL numbers the case in the counter's own statement, and inserts the
+# What follows the counter in report_case: the case gets its number, the notices of the new
+# case to its grid's people are written (in the app only here: no external channel is set up),
+# then the audit entry (the chain head locked and read, the entry, the head moved on: no
+# savepoint of its own), then the end of report_case's own atomic block (a savepoint: the
+# tests run inside a transaction). PostgreSQL numbers the case in the counter's own statement, and inserts the
 # entry in the statement that moves the head on.
 POSTGRES = connection.vendor == "postgresql"
 NUMBERED = [] if POSTGRES else ["UPDATE cases_case"]
 APPENDED = ["WITH core_auditentry"] if POSTGRES else ["INSERT core_auditentry", "UPDATE core_auditchainhead"]
 AUDITED = ["SELECT core_auditchainhead", *APPENDED, "RELEASE"]
-AFTER_COUNTER = NUMBERED + AUDITED
+NOTICES = ["INSERT core_notification"]
+AFTER_COUNTER = NUMBERED + NOTICES + AUDITED
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -89,14 +91,17 @@ def test_the_number_and_the_audit_entry_are_the_last_statements_of_a_report(repo
     assert after_counter(seen) == AFTER_COUNTER
     before = {shape(sql) for sql in seen[: -len(AFTER_COUNTER) - 1]}
     assert {"INSERT cases_case", "INSERT cases_caseevent", "INSERT cases_casefollower"} <= before
-    # The audit entry names the reporter's roles: read before the locks, not under them.
+    # The audit entry names the reporter's roles, and the notices go to the grid's managers:
+    # both read before the locks, not under them.
     assert "SELECT accounts_rolegrant" in before
+    assert {n.recipient_id for n in Notification.objects.all()} == {world.grid1_worker.pk, world.grid1_leader.pk}
     case.refresh_from_db()
     assert case.number == f"{datetime.now(SHANGHAI):%Y%m%d}-0001"
 
 
 def test_an_emergency_tells_its_staff_between_the_number_and_the_audit_entry(report, world):
-    # The notices carry the number, so they follow it; the chain head still comes last.
+    # The notices carry the number, so they follow it; the chain head still comes last. An
+    # emergency tells more people, its handler with a text of their own.
     with statements() as seen:
         case = report("stove-left-on", by=world.rider)
     assert case.emergency
@@ -132,12 +137,14 @@ def test_a_report_over_the_api_runs_a_pinned_number_of_statements(client_for, ca
     # statements each), and PostgreSQL numbers the case in the counter's statement and appends
     # the entry in the head's (27 and 26 on SQLite, 25 and 24 on PostgreSQL). The resident's
     # report finds the rider's alike: the similar cases are scored as rows, and the chosen one
-    # read by id (one statement more).
+    # read by id (one statement more). Since every report tells its grid's worker and leader:
+    # one statement reads the managers on the grid's path, one writes the notices (now 29 and 28
+    # on SQLite, 27 and 26 on PostgreSQL).
     rider, resident = client_for("rider"), client_for("resident")
     sqlite = len(NUMBERED) + len(APPENDED) - 1
-    with django_assert_num_queries(25 + sqlite):
+    with django_assert_num_queries(27 + sqlite):
         post_report(rider)
-    with django_assert_num_queries(24 + sqlite):
+    with django_assert_num_queries(26 + sqlite):
         post_report(resident)
 
 

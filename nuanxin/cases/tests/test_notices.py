@@ -61,9 +61,21 @@ def test_an_emergency_tells_the_grid_staff_on_duty_and_the_community_managers(wo
     assert case.number in note.title and note.url == f"/cases/{case.pk}/"
 
 
-def test_an_ordinary_report_tells_nobody(world, report):
-    report("sanitation", by=world.rider)
-    assert Notification.objects.count() == 0
+def test_an_ordinary_report_tells_the_grids_worker_and_leader(world, report):
+    case = report("sanitation", by=world.rider)
+    assert told("cases.reported") == {"grid1-worker", "grid1-leader"}
+    note = Notification.objects.get(recipient=world.grid1_leader)
+    assert case.number in note.title and note.url == f"/cases/{case.pk}/" and note.read_at is None
+
+
+def test_an_ordinary_report_reaches_the_grids_people_through_the_external_channels_too(
+    world, report, receiver, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = report("sanitation", by=world.rider)
+    sent = [json.loads(r["body"]) for r in receiver.requests]
+    assert sorted(b["recipient_id"] for b in sent) == sorted([world.grid1_worker.pk, world.grid1_leader.pk])
+    assert {b["kind"] for b in sent} == {"cases.reported"} and all(case.number in b["title"] for b in sent)
 
 
 def test_an_emergency_in_another_community_tells_only_its_people(world, report):
@@ -146,8 +158,9 @@ def test_the_reporter_hears_of_resolution_and_closure(world, report):
 def test_a_report_without_an_account_tells_no_reporter(world, report):
     case = report("sanitation", by=None, reporter_name="李四", reporter_phone="13900001111")
     staff = world.community_staff
+    before = Notification.objects.count()  # the grid's people heard of the new case
     actions.reject_case(actor=staff, scope=_scope(staff), case=case, reason="无需处理", closure="no_action")
-    assert Notification.objects.count() == 0
+    assert Notification.objects.count() == before
 
 
 @pytest.mark.parametrize("answer", ["500", "closed"])

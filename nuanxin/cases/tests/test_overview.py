@@ -10,9 +10,10 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from nuanxin.accounts.scope import scope_of
-from nuanxin.cases import exports, overview_views
+from nuanxin.cases import actions, exports, overview_views
 from nuanxin.cases.filters import CaseFilters
 from nuanxin.core.models import AuditEntry
+from nuanxin.testing import photo_upload
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -44,8 +45,15 @@ def test_filters_parse_every_field_and_ignore_unknown_choices(world):
         {"state": "nonsense", "grid": "abc", "channel": "api", "class": "noise", "since": "2024-04-01", "overdue": "1"},
         scope=scope_of(world.community_admin),
     )
-    assert filters.chosen()["state"] == "" and filters.chosen()["grid"] == ""
-    assert filters.active() == {"channel": "api", "class": "noise", "since": "2024-04-01", "overdue": "1"}
+    # An unknown state is the default: the open cases.
+    assert filters.chosen()["state"] == "open" and filters.chosen()["grid"] == ""
+    assert filters.active() == {
+        "state": "open",
+        "channel": "api",
+        "class": "noise",
+        "since": "2024-04-01",
+        "overdue": "1",
+    }
     assert not filters.field_errors
 
 
@@ -77,7 +85,7 @@ def test_list_shows_a_bad_date_at_its_field_and_links_map_and_export_with_the_fi
     bad = admin.get("/cases/", {"since": "2024-13-01"})
     assert bad.status_code == 400 and "since" in bad.context["filter_errors"]
     page = admin.get("/cases/", {"channel": "api"}).content.decode()
-    assert "/cases/map/?channel=api" in page and "/cases/export.xlsx?channel=api" in page
+    assert "/cases/map/?state=open&amp;channel=api" in page and "/cases/export.xlsx?state=open&amp;channel=api" in page
 
 
 def test_bad_filters_are_shown_at_their_field_and_unknown_choices_ignored_on_every_console_page(
@@ -98,7 +106,7 @@ def test_bad_filters_are_shown_at_their_field_and_unknown_choices_ignored_on_eve
     assert export.status_code == 400 and export.content.decode().startswith("since: ")
     old_link = admin.get("/cases/", {"state": "exploded", "grid": "x", "class": "Not A Code", "overdue": "yes"})
     assert old_link.status_code == 200 and not old_link.context["filter_errors"]
-    assert old_link.context["chosen"]["state"] == ""
+    assert old_link.context["chosen"]["state"] == "open"
 
 
 def test_list_query_count_does_not_grow_with_cases(client_for, world, cases, report, django_assert_num_queries):
@@ -120,8 +128,44 @@ def test_map_page_draws_from_the_geojson_endpoint_with_the_filters(client_for, w
     response = client_for("grid1_worker").get("/cases/map/", {"emergency": "1"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert 'data-source="/cases/map.geojson?emergency=1"' in page
+    assert 'data-source="/cases/map.geojson?state=open&amp;emergency=1"' in page
     assert "casemap.js" in page and "<script>" not in page.replace("<script src", "")
+
+
+def test_list_and_map_open_on_the_open_cases_of_the_viewers_area_and_a_filter_shows_the_rest(
+    client_for, world, cases, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path  # the after-photo
+    admin = world.community_admin
+    rejected = actions.reject_case(
+        actor=admin, scope=scope_of(admin), case=cases["named"], reason="非本社区事务", closure="referred"
+    )
+    leader = world.grid1_leader
+    closed = cases["anonymous"]
+    for step in ("accept", "start"):
+        closed = actions.apply_step(
+            actor=world.grid1_worker, scope=scope_of(world.grid1_worker), case=closed, step=step
+        )
+    closed = actions.resolve_case(actor=world.grid1_worker, case=closed, note="已处理", photos=[photo_upload()])
+    closed = actions.verify_case(actor=leader, scope=scope_of(leader), case=closed)
+    closed = actions.close_case(actor=leader, scope=scope_of(leader), case=closed)
+    worker = client_for("grid1_worker")
+
+    def listed(**query: str) -> set[str]:
+        page = worker.get("/cases/", query).content.decode()
+        return {case.number for case in cases.values() if case.number in page}
+
+    def mapped(**query: str) -> set[str]:
+        return {f["properties"]["number"] for f in worker.get("/cases/map.geojson", query).json()["features"]}
+
+    # By default: the open cases of grid 1 only (not grid 2's, not the other community's).
+    assert listed() == mapped() == {cases["urgent"].number}
+    assert worker.get("/cases/").context["chosen"]["state"] == "open"
+    assert 'data-source="/cases/map.geojson?state=open"' in worker.get("/cases/map/").content.decode()
+    everything = {rejected.number, closed.number, cases["urgent"].number}
+    assert listed(state="any") == mapped(state="any") == everything
+    assert listed(state="closed") == mapped(state="closed") == {closed.number}
+    assert listed(state="rejected") == {rejected.number}
 
 
 def test_map_page_denied_without_case_work(client_for, world):
@@ -205,7 +249,8 @@ def test_export_is_audited_with_the_filters_and_the_row_count(client_for, world,
     client_for("community_admin").get("/cases/export.xlsx", {"channel": "api"})
     entry = AuditEntry.objects.filter(action="cases.exported").get()
     assert entry.actor_id == world.community_admin.pk
-    assert entry.detail == {"filters": {"channel": "api"}, "rows": 1, "truncated": False}
+    # The export names the state it took (open by default), so the entry says which cases left.
+    assert entry.detail == {"filters": {"state": "open", "channel": "api"}, "rows": 1, "truncated": False}
 
 
 def test_export_is_capped_and_says_so(client_for, world, cases, monkeypatch):

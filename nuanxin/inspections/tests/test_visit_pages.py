@@ -47,6 +47,15 @@ def test_the_worker_sees_the_checklist_form(client_for: Any, watch: Watch) -> No
     assert 'name="lng"' in html and "<script>" not in html
 
 
+def test_each_yes_no_item_says_which_answer_is_the_hazard(client_for: Any, watch: Watch) -> None:
+    """Items are phrased both ways (「公示许可证」: 否 is the hazard; 「有过期食品」: 是 is)."""
+    html = client_for("grid1_worker").get(url(due(watch.restaurant_target))).content.decode()
+    licence = html[html.index('id="item-licence_shown"') :].split("</fieldset>")[0]
+    expired = html[html.index('id="item-expired_food"') :].split("</fieldset>")[0]
+    assert "选「否」即为隐患" in licence and "选「是」即为隐患" not in licence
+    assert "选「是」即为隐患" in expired and "选「否」即为隐患" not in expired
+
+
 def test_recording_on_the_page_then_showing_the_result(client_for: Any, watch: Watch) -> None:
     visit = due(watch.restaurant_target)
     client = client_for("grid1_worker")
