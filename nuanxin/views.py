@@ -1,15 +1,23 @@
-"""Cross-app surfaces: the front door, the console home and the field home."""
+"""Cross-app surfaces: the front door, the console home and the field home, and what makes the
+field pages an installable web app that works offline (docs/offline.md)."""
 
+import hashlib
+import json
 import re
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from nuanxin.accounts.roles import Role
 from nuanxin.core import workqueue
 from nuanxin.core.http import ScopedRequest
+from nuanxin.core.offline import OFFLINE_HEADER, kept_offline
 from nuanxin.navigation import BY_SLUG
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place
@@ -77,6 +85,7 @@ def capability(request: ScopedRequest, capability: str) -> HttpResponse:
     return render(request, "console/not_built.html", {"capability": cap})
 
 
+@kept_offline
 def field(request: ScopedRequest) -> HttpResponse:
     """The phone home: one column, big targets, what this person does in the field. A visitor
     without an account gets what needs none: reporting, the warm stations and rider offers,
@@ -102,3 +111,79 @@ def field(request: ScopedRequest) -> HttpResponse:
             "represents_partner": represents,
         },
     )
+
+
+# What the field pages need to open offline; the service worker keeps these files.
+OFFLINE_SHELL = (
+    "nuanxin/app.css",
+    "nuanxin/app.js",
+    "nuanxin/outbox.js",
+    "nuanxin/favicon.svg",
+    "nuanxin/icon-192.png",
+    "nuanxin/questions.js",
+    "nuanxin/report.js",
+    "nuanxin/basemap.js",
+    "nuanxin/map.js",
+    "inspections/inspections.css",
+    "inspections/visit.js",
+    "vendor/htmx/htmx.min.js",
+    "vendor/leaflet/leaflet.css",
+    "vendor/leaflet/leaflet.js",
+)
+THEME_COLOR = "#c2410c"  # the icon's colour
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, at the site's root so that it may control every page. Its list of
+    files comes from `{% static %}`, so a changed file name changes the worker, and the phone
+    installs the new one."""
+    config = {
+        "shell": [static(path) for path in OFFLINE_SHELL],
+        # Kept without cookies (it must not show who installed the worker), so the page that
+        # registers the worker names its language.
+        "offline": f"{reverse('offline')}?language={_asked_language(request)}",
+        "signInOut": [reverse("accounts:login"), reverse("accounts:logout")],
+        "header": OFFLINE_HEADER,
+    }
+    text = json.dumps(config, sort_keys=True)
+    config["version"] = hashlib.sha256(text.encode()).hexdigest()[:12]
+    response = render(
+        request, "offline/sw.js", {"config": json.dumps(config)}, content_type="text/javascript; charset=utf-8"
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def manifest(request: HttpRequest) -> JsonResponse:
+    """The web app manifest: installed, the app opens the phone home."""
+    return JsonResponse(
+        {
+            "name": "暖新 nuanxin",
+            "short_name": "暖新",
+            "lang": "zh-CN",
+            "start_url": reverse("field"),
+            "scope": "/",
+            "display": "standalone",
+            "theme_color": THEME_COLOR,
+            "background_color": "#fffaf5",
+            "icons": [
+                {"src": static(f"nuanxin/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
+                for size in (192, 512)
+            ],
+        },
+        content_type="application/manifest+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def offline(request: HttpRequest) -> HttpResponse:
+    """Shown by the service worker for a page the phone did not keep, when the network is gone;
+    in the language asked for (the worker fetches it without cookies)."""
+    with translation.override(_asked_language(request)):
+        return render(request, "offline/offline.html")
+
+
+def _asked_language(request: HttpRequest) -> str:
+    """The language named by `?language=`, else the request's own."""
+    language = request.GET.get("language", "")
+    return language if language in dict(settings.LANGUAGES) else translation.get_language()

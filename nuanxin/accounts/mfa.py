@@ -215,6 +215,10 @@ def _open_paths() -> tuple[str, ...]:
         reverse("accounts:mfa_verify"),
         reverse("set_language"),
         "/" + settings.STATIC_URL.lstrip("/"),
+        # The phone app's worker, manifest and offline page hold nothing of the account.
+        reverse("service_worker"),
+        reverse("manifest"),
+        reverse("offline"),
     )
 
 

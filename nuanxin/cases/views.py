@@ -40,7 +40,9 @@ from nuanxin.core import maps, ratelimit
 from nuanxin.core.access import require
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
+from nuanxin.core.idempotency import idempotent_form
 from nuanxin.core.masking import mask_name
+from nuanxin.core.offline import kept_offline
 from nuanxin.core.photos import photo_response
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import map_centre, staff_on, working_areas
@@ -94,6 +96,8 @@ def report_from_form(
     return case, ""
 
 
+@kept_offline
+@idempotent_form
 def report(request: ScopedRequest) -> HttpResponse:
     """Report in under a minute: category, a few words, photos, the phone's location. Anyone
     may: a signed-in reporter follows the case and lands on its page; a visitor without an
@@ -139,6 +143,7 @@ def report(request: ScopedRequest) -> HttpResponse:
 
 
 @login_required
+@kept_offline
 def mine(request: ScopedRequest) -> HttpResponse:
     """The cases this person reported or follows."""
     cases = my_cases(request.scope)[:100]
@@ -185,10 +190,15 @@ def _list_rows(page: Page[Case]) -> list[dict[str, Any]]:
 
 
 @login_required
+@kept_offline
 def detail(request: ScopedRequest, case_id: int) -> HttpResponse:
-    case = case_or_404(request.scope, case_id)
+    return _case_page(request, case_or_404(request.scope, case_id))
+
+
+def _case_page(request: ScopedRequest, case: Case, *, status: int = 200) -> HttpResponse:
+    """The case as this viewer may see it: the staff page or the reporter's and followers'."""
     if is_staff_viewer(request.scope, case):
-        return _staff_detail(request, case)
+        return _staff_detail(request, case, status=status)
     is_reporter = case.reporter_id == request.user.pk
     whole = sees_whole_case(request.scope, case)
     return render(
@@ -210,6 +220,7 @@ def detail(request: ScopedRequest, case_id: int) -> HttpResponse:
             if is_reporter and case.state == "closed" and case.satisfaction is None
             else None,
         },
+        status=status,
     )
 
 
@@ -239,7 +250,7 @@ def _suggestion_row(suggestion: Suggestion, now: datetime) -> dict[str, str]:
     }
 
 
-def _staff_detail(request: ScopedRequest, case: Case) -> HttpResponse:
+def _staff_detail(request: ScopedRequest, case: Case, *, status: int = 200) -> HttpResponse:
     scope = request.scope
     may_manage = scope.has_at("cases.manage", case.grid.path)
     return render(
@@ -273,13 +284,16 @@ def _staff_detail(request: ScopedRequest, case: Case) -> HttpResponse:
             if may_manage and case.state in actions.STATE_FLOW["merged"][0]
             else [],
         },
+        status=status,
     )
 
 
 @login_required
 @require_POST
+@idempotent_form
 def step(request: ScopedRequest, case_id: int) -> HttpResponse:
-    """A staff step from the case page; a refusal comes back as a message on the page."""
+    """A staff step from the case page. A refusal (the case moved on, a wrong choice) answers the
+    case page with the reason and a 4xx, so the phone's outbox can tell it from a step taken."""
     case = case_or_404(request.scope, case_id)
     data = request.POST
     try:
@@ -301,7 +315,8 @@ def step(request: ScopedRequest, case_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Done."))
-    return redirect("cases:detail", case.pk)
+        return redirect("cases:detail", case.pk)
+    return _case_page(request, case_or_404(request.scope, case_id), status=400)
 
 
 @login_required

@@ -29,8 +29,11 @@ Endpoints use `@idempotent` under the router decorator:
     @idempotent
     def report_case(request, payload: CaseIn) -> Status: ...
 
-Other callers (a form view, an Open311 endpoint keyed by api_key) use `begin` / `finish`
-directly, all inside one `transaction.atomic()` with the work (`begin` refuses to run outside).
+A form view that the phone's outbox replays (docs/offline.md) uses `@idempotent_form`: its
+redirect after a success is answered, stored and replayed as JSON `{"location": ...}`.
+
+Other callers (an Open311 endpoint keyed by api_key) use `begin` / `finish` directly, all
+inside one `transaction.atomic()` with the work (`begin` refuses to run outside).
 """
 
 import hashlib
@@ -44,7 +47,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,6 +63,9 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 LIFETIME = timedelta(hours=24)
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 _CLAIM = "_nuanxin_idempotency_claim"
+# A form's CSRF token is not part of what it asks for: the outbox sends the current page's token,
+# which differs from the one the form was first sent with.
+_NOT_HASHED = {"csrfmiddlewaretoken"}
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -177,12 +183,14 @@ def request_hash(request: HttpRequest) -> str:
     """A digest of what the request asks for: method, path with query, and body.
 
     Multipart bodies were already parsed (and cannot be re-read), so their fields and files are
-    hashed instead: every field value, and every file's field, name and content.
+    hashed instead: every field value but the CSRF token, and every file's field, name and content.
     """
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.get_full_path()}\n".encode())
     if request.content_type == "multipart/form-data":
         for field, values in sorted(request.POST.lists()):
+            if field in _NOT_HASHED:
+                continue
             digest.update(json.dumps([field, values], ensure_ascii=False).encode())
         for field, files in sorted(request.FILES.lists()):
             for upload in files:
@@ -301,3 +309,56 @@ def idempotent(view: View | None = None, *, owner: Callable[[HttpRequest], str |
         return decorate_view(_complete_after_run)(func)
 
     return decorate(view) if view is not None else decorate
+
+
+def idempotent_form(view: View) -> View:
+    """Make a form view (Post/Redirect/Get) honour `Idempotency-Key` for a signed-in user; the
+    phone's outbox sends each kept form once this way (docs/offline.md).
+
+    Without the header, for another method or for a visitor without an account, the view runs
+    as usual. With it, the claim, the view's writes and the answer commit in one transaction:
+    - a success (the view redirects) is answered `200 {"location": <where it redirects>}`,
+      stored and replayed like the API's answers (a replay runs nothing);
+    - a refusal (the view answers its page with a 4xx, or a 404 for a denial, whose audit entry
+      is kept) frees the key, so the page with its reason reaches the sender;
+    - a 5xx or an exception rolls everything back.
+    The same key with a different form is a 422 naming the header.
+    """
+
+    @wraps(view)
+    def honouring(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        key = request.headers.get(HEADER)
+        who = owner_of_user(request) if key is not None and request.method == "POST" else None
+        if key is None or who is None:
+            return view(request, *args, **kwargs)
+        denial: Http404  # raised once the transaction has kept the denial's audit entry
+        with transaction.atomic():
+            try:
+                outcome = begin(owner=who, key=key, request_hash=request_hash(request))
+            except IdempotencyError as error:
+                return _error_response(error)
+            if isinstance(outcome, Replay):
+                return replay_response(outcome)
+            try:
+                response = view(request, *args, **kwargs)
+            except Http404 as error:
+                release(outcome)
+                denial = error
+            else:
+                return _settle_form(outcome, response)
+        raise denial
+
+    return honouring  # type: ignore[return-value]
+
+
+def _settle_form(record: IdempotencyRecord, response: HttpResponseBase) -> HttpResponseBase:
+    """A form view's answer under a claim, inside its transaction (see `idempotent_form`)."""
+    if response.status_code >= 500:
+        transaction.set_rollback(True)
+        return response
+    if not 300 <= response.status_code < 400:
+        release(record)  # the page itself: a refusal, shown with its reason
+        return response
+    body = {"location": response["Location"]}
+    finish(record, status=200, body=body)
+    return JsonResponse(body)

@@ -23,7 +23,9 @@ from nuanxin.core import audit, maps
 from nuanxin.core.access import deny, require
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
+from nuanxin.core.idempotency import idempotent_form
 from nuanxin.core.masking import mask_name
+from nuanxin.core.offline import kept_offline
 from nuanxin.core.photos import photo_response
 from nuanxin.core.scoping import Scope
 from nuanxin.inspections import actions
@@ -91,6 +93,7 @@ OVERDUE_DAYS = 92
 
 
 @login_required
+@kept_offline
 def my_visits(request: ScopedRequest) -> HttpResponse:
     """The viewer's own visits (key persons are already hidden by the query set)."""
     require(request.scope, "inspections.view")
@@ -157,6 +160,8 @@ def _answer_rows(visit: Visit) -> list[dict[str, Any]]:
 
 
 @login_required
+@kept_offline
+@idempotent_form
 def visit_page(request: ScopedRequest, visit_id: int) -> HttpResponse:
     """Record a visit (checklist, location, photos, note) or, once done, see its result:
     hazards found, the distance warning and the rectification notice."""

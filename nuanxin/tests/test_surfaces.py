@@ -8,10 +8,14 @@ from nuanxin.testing import SYSTEM_SCOPE
 
 # URLs that anyone may open without signing in: joining as a volunteer (it makes the
 # account), the warm stations and rider services a rider looks up before having one, and
-# the phone home and report page (anyone reports; docs/cases.md).
+# the phone home and report page (anyone reports; docs/cases.md), and what makes the phone
+# pages an app that works offline (the service worker, the manifest, the offline page).
 PUBLIC = {
     "/accounts/login/",
     "/field/",
+    "/sw.js",
+    "/manifest.webmanifest",
+    "/offline/",
     "/cases/report/",
     "/api/v1/openapi.json",
     "/api/v1/docs",

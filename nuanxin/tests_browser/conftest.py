@@ -16,6 +16,10 @@ from nuanxin.testing import PASSWORD
 # stop, so Django sees "a running loop" and refuses ORM calls from the (synchronous) tests and
 # fixtures in this process. Nothing here is async, so the check does not apply.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# A context's offline switch does not reach the service worker's own requests; with this flag
+# (read when Playwright starts) they can be routed, so an offline test can refuse them too
+# (test_offline_journey.py; microsoft/playwright#2311).
+os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = "1"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

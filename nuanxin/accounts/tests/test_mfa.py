@@ -210,11 +210,13 @@ def test_an_enrolled_account_cannot_enrol_again_with_its_password_alone(world, m
         mfa.start_enrolment(actor=world.community_admin)
 
 
-def test_unverified_account_may_sign_out_and_reach_static_files(world, mfa_on):
+def test_unverified_account_may_sign_out_and_reach_static_files_and_the_phone_app(world, mfa_on):
     client = Client()
     _login(client, "grid1-worker")
     assert client.get("/console/").status_code == 302
     assert client.get("/static/nuanxin/app.css").status_code == 200
+    for url in ("/sw.js", "/manifest.webmanifest", "/offline/"):  # the phone app's, on every page
+        assert client.get(url).status_code == 200, url
     out = client.post("/accounts/logout/")
     assert out.status_code == 302 and "/accounts/login/" in out["Location"]
 

@@ -5,8 +5,10 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from nuanxin.cases.actions import apply_step
 from nuanxin.cases.models import Case, CasePhoto
-from nuanxin.testing import gps_exif, image_bytes, photo_upload
+from nuanxin.core.models import IdempotencyRecord
+from nuanxin.testing import SYSTEM_SCOPE, gps_exif, image_bytes, photo_upload
 
 FORM = {"case_class": "sanitation", "description": "垃圾桶满了", "lat": "24.9811", "lng": "102.7011"}
 
@@ -167,7 +169,8 @@ def test_staff_take_the_loop_through_the_case_page(client_for, world, report):
 def test_refused_steps_on_the_page_change_nothing(client_for, world, report, data):
     case = report("sanitation")
     response = client_for("community_admin").post(f"/cases/{case.pk}/step/", data)
-    assert response.status_code == 302
+    assert response.status_code == 400  # the case page with the reason
+    assert 'class="error"' in response.content.decode()
     case.refresh_from_db()
     assert case.state == "reported" and case.version == 0
 
@@ -175,7 +178,7 @@ def test_refused_steps_on_the_page_change_nothing(client_for, world, report, dat
 def test_other_grid_staff_cannot_reach_the_step_page(client_for, world, report):
     case = report("sanitation")
     assert client_for("grid2_worker").post(f"/cases/{case.pk}/step/", {"step": "accept"}).status_code == 404
-    assert client_for("grid1_helper").post(f"/cases/{case.pk}/step/", {"step": "accept"}).status_code == 302
+    assert client_for("grid1_helper").post(f"/cases/{case.pk}/step/", {"step": "accept"}).status_code == 400
     case.refresh_from_db()
     assert case.state == "reported"  # a grid helper sees the case but may not accept it
 
@@ -188,3 +191,51 @@ def test_an_anonymous_report_from_the_page_leaves_no_actor_or_address_in_the_aud
     entry = AuditEntry.objects.get(action="cases.reported")
     assert (entry.actor_id, entry.actor_name, entry.ip) == (None, "", "")
     assert entry.detail["anonymous"] is True
+
+
+# The phone's outbox sends a kept step with an Idempotency-Key (docs/offline.md).
+OUTBOX_KEY = "7c1e4a2b-9d3f-4e5a-8b6c-0d1e2f3a4b5c"
+
+
+def _dispatched_to_grid1_worker(report, world):
+    case = report("sanitation", by=world.rider)
+    apply_step(actor=world.community_admin, scope=SYSTEM_SCOPE, case=case, step="accept")
+    return apply_step(
+        actor=world.community_admin, scope=SYSTEM_SCOPE, case=case, step="dispatch", handler=world.grid1_worker
+    )
+
+
+def test_a_step_sent_twice_with_one_key_is_taken_once_and_replayed(client_for, world, report):
+    case = _dispatched_to_grid1_worker(report, world)
+    worker = client_for("grid1_worker")
+    url = f"/cases/{case.pk}/step/"
+    first = worker.post(url, {"step": "start", "note": "路上"}, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY)
+    assert first.status_code == 200 and first.json() == {"location": f"/cases/{case.pk}/"}
+    again = worker.post(url, {"step": "start", "note": "路上"}, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY)
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    case.refresh_from_db()
+    assert case.state == "in_progress"
+    assert case.events.filter(kind="started").count() == 1
+
+
+def test_a_step_with_a_used_key_and_another_body_is_refused(client_for, world, report):
+    case = _dispatched_to_grid1_worker(report, world)
+    worker = client_for("grid1_worker")
+    url = f"/cases/{case.pk}/step/"
+    assert worker.post(url, {"step": "start"}, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY).status_code == 200
+    reused = worker.post(url, {"step": "resolve", "note": "已清运"}, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY)
+    assert reused.status_code == 422 and reused.json()["field"] == "Idempotency-Key"
+    case.refresh_from_db()
+    assert case.state == "in_progress"
+
+
+def test_a_step_the_case_has_moved_past_is_refused_with_the_reason_and_frees_the_key(client_for, world, report):
+    case = _dispatched_to_grid1_worker(report, world)
+    apply_step(actor=world.community_admin, scope=SYSTEM_SCOPE, case=case, step="escalate", note="社区处理")
+    worker = client_for("grid1_worker")
+    refused = worker.post(f"/cases/{case.pk}/step/", {"step": "start"}, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY)
+    assert refused.status_code == 400
+    assert '<li class="error">' in refused.content.decode()
+    case.refresh_from_db()
+    assert case.state == "accepted" and not case.events.filter(kind="started").exists()
+    assert not IdempotencyRecord.objects.filter(key=OUTBOX_KEY).exists()

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from nuanxin.core.models import AuditEntry
+from nuanxin.core.models import AuditEntry, IdempotencyRecord
 from nuanxin.inspections import actions
 from nuanxin.inspections.models import Rectification, Visit, VisitPhoto
 from nuanxin.inspections.tests.conftest import Watch
@@ -161,3 +161,62 @@ def test_the_record_page_and_result_take_few_queries(
     actions.record_visit(actor=world.grid2_worker, scope=SYSTEM_SCOPE, visit=visit, answers=FIRE_HAZARD)
     with django_assert_max_num_queries(14):
         assert client.get(url(visit)).status_code == 200
+
+
+# The phone's outbox sends a kept visit with an Idempotency-Key (docs/offline.md).
+OUTBOX_KEY = "3b9d2f6e-8a41-4c7d-b5e0-1f2a3c4d5e6f"
+
+
+def test_a_visit_sent_twice_with_one_key_is_recorded_once_and_replayed(client_for: Any, watch: Watch) -> None:
+    visit = due(watch.restaurant_target)
+    client = client_for("grid1_worker")
+    sent = FOOD_FORM | {"lng": "102.7005", "lat": "24.9805", "note": "正常"}
+
+    def send(csrf: str) -> Any:
+        photo = SimpleUploadedFile("a.jpg", image_bytes(), content_type="image/jpeg")
+        form = sent | {"p-photo": photo, "csrfmiddlewaretoken": csrf}
+        return client.post(url(visit), form, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY)
+
+    first = send("token-of-the-page-it-was-filled-on")
+    assert first.status_code == 200 and first.json() == {"location": url(visit)}
+    recorded = AuditEntry.objects.filter(action="inspections.visit_recorded").count()
+    again = send("token-of-the-page-that-sends-it-again")  # another page's CSRF token: the same request
+    assert again.status_code == 200 and again.json() == {"location": url(visit)}
+    assert again["Idempotent-Replayed"] == "true"
+    assert VisitPhoto.objects.filter(visit=visit).count() == 1
+    assert AuditEntry.objects.filter(action="inspections.visit_recorded").count() == recorded
+
+
+def test_a_different_visit_form_with_a_used_key_is_refused(client_for: Any, watch: Watch) -> None:
+    visit = due(watch.restaurant_target)
+    client = client_for("grid1_worker")
+    assert client.post(url(visit), FOOD_FORM, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY).status_code == 200
+    other = client.post(url(visit), FOOD_FORM | {"note": "改了"}, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    visit.refresh_from_db()
+    assert visit.note == ""
+
+
+def test_a_refused_visit_form_frees_its_key_and_shows_the_reason(client_for: Any, watch: Watch) -> None:
+    visit = due(watch.restaurant_target)
+    client = client_for("grid1_worker")
+    incomplete = {k: v for k, v in FOOD_FORM.items() if k != "a-gas_alarm_ok"}
+    refused = client.post(url(visit), incomplete, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY)
+    assert refused.status_code == 400 and "field-error" in refused.content.decode()
+    corrected = client.post(url(visit), FOOD_FORM, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY)
+    assert corrected.status_code == 200
+    visit.refresh_from_db()
+    assert visit.state == "done"
+
+
+def test_another_workers_key_on_a_visit_not_theirs_is_a_404_kept_in_the_audit_and_claims_nothing(
+    client_for: Any, watch: Watch
+) -> None:
+    visit = due(watch.restaurant_target)
+    denied = AuditEntry.objects.filter(action="access.denied").count()
+    response = client_for("grid2_worker").post(url(visit), FOOD_FORM, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY)
+    assert response.status_code == 404
+    assert AuditEntry.objects.filter(action="access.denied").count() == denied + 1
+    assert not IdempotencyRecord.objects.filter(key=OUTBOX_KEY).exists()
+    visit.refresh_from_db()
+    assert visit.state != "done"
