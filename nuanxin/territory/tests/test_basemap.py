@@ -270,3 +270,14 @@ def test_tiles_are_a_setting_and_a_wrong_one_fails_at_start(settings):
     settings.NUANXIN_TILE_CRS = "bd09"
     with pytest.raises(ImproperlyConfigured):
         maps.tiles()
+
+
+def test_a_wrong_tile_setting_stops_the_site_at_start():
+    import subprocess
+    import sys
+
+    env = {"NUANXIN_MAP_TILES": "tianditu", "NUANXIN_TIANDITU_KEY": "", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"], capture_output=True, text=True, check=False, env=env, timeout=120
+    )
+    assert done.returncode != 0 and "NUANXIN_TIANDITU_KEY" in done.stderr
