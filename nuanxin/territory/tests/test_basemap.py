@@ -4,6 +4,8 @@ and place names for a report made without GPS (territory/basemap.py, docs/territ
 import io
 import json
 import random
+import subprocess
+import sys
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -273,9 +275,6 @@ def test_tiles_are_a_setting_and_a_wrong_one_fails_at_start(settings):
 
 
 def test_a_wrong_tile_setting_stops_the_site_at_start():
-    import subprocess
-    import sys
-
     env = {"NUANXIN_MAP_TILES": "tianditu", "NUANXIN_TIANDITU_KEY": "", "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
         [sys.executable, "manage.py", "check"], capture_output=True, text=True, check=False, env=env, timeout=120
