@@ -2,8 +2,12 @@
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import audit
 from nuanxin.core.models import AuditEntry, CalendarDay, Delivery
@@ -30,6 +34,22 @@ class AuditedModelAdmin(admin.ModelAdmin):
         for obj in queryset:
             audit.record(f"admin.{obj._meta.model_name}_deleted", actor=request.user, obj=obj)
         super().delete_queryset(request, queryset)
+
+
+ADMIN_VERBS = {
+    "created": _("Admin site: {model} created"),
+    "changed": _("Admin site: {model} changed"),
+    "deleted": _("Admin site: {model} deleted"),
+}
+
+
+def admin_action_label(action: str) -> Promise | None:
+    """The audit log's name for "admin.<model>_<verb>", as AuditedModelAdmin records it."""
+    model_name, _sep, verb = action.removeprefix("admin.").rpartition("_")
+    model = next((m for m in apps.get_models() if m._meta.model_name == model_name), None)
+    if model is None or verb not in ADMIN_VERBS:
+        return None
+    return format_lazy(ADMIN_VERBS[verb], model=model._meta.verbose_name)
 
 
 class ReadOnlyModelAdmin(admin.ModelAdmin):

@@ -5,6 +5,7 @@ from datetime import datetime, time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nuanxin.core import notifications
+from nuanxin.core.audit_labels import codes_named, label_of
 from nuanxin.core.access import require
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.models import AuditEntry
@@ -27,7 +29,8 @@ def audit_list(request: ScopedRequest) -> HttpResponse:
     if filters["actor"]:
         qs = qs.filter(actor_name__icontains=filters["actor"])
     if filters["action"]:
-        qs = qs.filter(action__icontains=filters["action"])
+        # By code ("cases.accepted") or by name ("受理").
+        qs = qs.filter(Q(action__icontains=filters["action"]) | Q(action__in=codes_named(filters["action"])))
     if filters["result"] in AuditEntry.Result.values:
         qs = qs.filter(result=filters["result"])
     if filters["request_id"]:
@@ -44,6 +47,8 @@ def audit_list(request: ScopedRequest) -> HttpResponse:
             moment = timezone.make_aware(datetime.combine(day, bound))
             qs = qs.filter(at__gte=moment) if key == "since" else qs.filter(at__lte=moment)
     page = Paginator(qs.order_by("-id"), 50).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.action_label = label_of(entry.action)
     return render(
         request,
         "core/audit_list.html",

@@ -1,6 +1,7 @@
 """Every word a person reads is Chinese: the catalogue has a translation for every message,
 and pages show labels, never the codes stored behind them (a state, a level, a kind)."""
 
+import ast
 import re
 import shutil
 import subprocess
@@ -9,10 +10,15 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.contrib import admin
+from django.utils import translation
 
 from nuanxin.accounts.scope import scope_of
 from nuanxin.cases import actions as case_actions
 from nuanxin.cases.actions import report_case
+from nuanxin.cases.models import CaseEvent
+from nuanxin.core.admin import ADMIN_VERBS
+from nuanxin.core.audit_labels import label_of
 
 CATALOGUE = Path(__file__).resolve().parents[1] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
@@ -113,3 +119,38 @@ def test_pages_show_labels_not_the_codes_behind_them(world, catalogue, client_fo
             if shown:
                 found[(persona, url)] = sorted(shown)
     assert not found, found
+
+
+def recorded_actions() -> tuple[set[str], set[str]]:
+    """The audit actions the project's code records (`audit.record(...)`): whole codes, and the
+    prefixes of the codes it builds (f"cases.{kind}")."""
+    codes, prefixes = set(), set()
+    root = Path(__file__).resolve().parents[1]
+    for path in root.rglob("*.py"):
+        if {"tests", "tests_browser", "migrations"} & set(path.relative_to(root).parts):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            func = getattr(node, "func", None)
+            if not (
+                isinstance(func, ast.Attribute) and func.attr == "record" and getattr(func.value, "id", "") == "audit"
+            ):
+                continue
+            action = node.args[0]
+            if isinstance(action, ast.JoinedStr):
+                prefixes.add(action.values[0].value)
+            else:  # a code, or a choice of codes ("a" if approve else "b")
+                codes |= {c.value for c in ast.walk(action) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    return codes, prefixes
+
+
+def test_the_audit_log_names_every_action_the_code_records():
+    codes, prefixes = recorded_actions()
+    assert {"cases.reported", "people.revealed", "hours.correction_approved"} <= codes  # what the scan finds
+    assert prefixes == {"cases.", "admin."}, "a new family of codes: name it and add its codes below"
+    codes |= {f"cases.{step}" for step in CaseEvent.Kind}
+    codes |= {f"admin.{model._meta.model_name}_{verb}" for model in admin.site._registry for verb in ADMIN_VERBS}
+    with translation.override("zh-hans"):
+        unnamed = sorted(code for code in codes if label_of(code) == code)
+        untranslated = sorted(code for code in codes if re.fullmatch(r"[\x00-\x7f]+", label_of(code)))
+    assert not unnamed, f"name these in their app's AUDIT_LABELS: {unnamed}"
+    assert not untranslated, untranslated
