@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from nuanxin.accounts.context_processors import console_capabilities
 from nuanxin.accounts.roles import Role
 from nuanxin.core import workqueue
 from nuanxin.core.http import ScopedRequest
@@ -56,9 +57,11 @@ def console(request: ScopedRequest) -> HttpResponse:
 
 @login_required
 def work_count(request: ScopedRequest) -> HttpResponse:
-    """The navigation's badge: how many things wait for the viewer (loaded after the page)."""
-    count = workqueue.total_for(request.scope, request.user)
-    return render(request, "_work_count.html", {"count": count})
+    """The navigation's badges (loaded after the page): how many things wait for the viewer in
+    all, beside "my work", and under each capability with any, beside it (htmx out-of-band)."""
+    counts = workqueue.counts_for(request.scope, request.user)
+    shown = [(c.slug, counts.get(c.slug, 0)) for c in console_capabilities(request) if c.url_name]
+    return render(request, "_work_count.html", {"count": sum(counts.values()), "per_capability": shown})
 
 
 def _grid_chart(request: ScopedRequest) -> dict | None:

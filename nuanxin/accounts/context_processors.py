@@ -8,7 +8,8 @@ from nuanxin.core.http import ScopedRequest
 from nuanxin.navigation import CAPABILITIES
 
 
-def _capabilities(request: ScopedRequest) -> list:
+def console_capabilities(request: ScopedRequest) -> list:
+    """The capabilities the console's navigation shows the viewer."""
     user = request.user
     if not user.is_authenticated or not user.works_in_console:
         return []
@@ -20,7 +21,7 @@ def viewer(request: ScopedRequest) -> dict[str, Any]:
     """The viewer's scope and the console navigation they may use."""
     return {
         "scope": getattr(request, "scope", None),
-        "capabilities": SimpleLazyObject(lambda: _capabilities(request)),
+        "capabilities": SimpleLazyObject(lambda: console_capabilities(request)),
         "demo_mode": settings.NUANXIN_DEMO,
         # Called by the template that draws a map, not on every page (core/maps.py).
         "map_config": maps.map_config,

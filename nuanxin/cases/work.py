@@ -77,6 +77,7 @@ SOURCE = Source(
     key="cases",
     label=gettext_lazy("Cases waiting for me"),
     url="cases:list",
+    capability="cases",
     applies=_applies,
     count=_count,
     first=_first,

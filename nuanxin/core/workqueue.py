@@ -45,11 +45,13 @@ class Item:
 class Source:
     """What an app has waiting for a viewer. `applies(scope, user)` says cheaply whether it can
     concern them; `count(scope, user, now)` how many wait; `first(scope, user, now, n)` the
-    first n, most urgent and oldest first; `url` the page listing them all."""
+    first n, most urgent and oldest first; `url` the page listing them all; `capability` the
+    console navigation's entry (its slug in nuanxin.navigation) that shows the count."""
 
     key: str
     label: str | Promise
     url: str
+    capability: str
     applies: Callable[[Scope, Any], bool]
     count: Callable[[Scope, Any, datetime], int]
     first: Callable[[Scope, Any, datetime, int], list[Item]]
@@ -88,7 +90,13 @@ def waiting_for(scope: Scope, user: Any, *, now: datetime | None = None, first: 
     return found
 
 
-def total_for(scope: Scope, user: Any, *, now: datetime | None = None) -> int:
-    """How many things wait for the viewer in all (the navigation's badge)."""
+def counts_for(scope: Scope, user: Any, *, now: datetime | None = None) -> dict[str, int]:
+    """How many things wait for the viewer under each capability of the navigation that has
+    any (its slug: count); the navigation shows them, and their sum beside "my work"."""
     now = now or timezone.now()
-    return sum(source.count(scope, user, now) for source in sources_for(scope, user))
+    counts: dict[str, int] = {}
+    for source in sources_for(scope, user):
+        count = source.count(scope, user, now)
+        if count:
+            counts[source.capability] = counts.get(source.capability, 0) + count
+    return counts

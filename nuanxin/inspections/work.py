@@ -53,6 +53,7 @@ SOURCE = Source(
     key="visits",
     label=gettext_lazy("Visits due today and overdue"),
     url="inspections:visits",
+    capability="inspections",
     applies=_applies,
     count=_count,
     first=_first,

@@ -1,6 +1,8 @@
 """The homes: where each person lands, the work queue on them, the navigation's count, and the
 error pages in the site's layout."""
 
+import re
+
 from django.test import Client
 
 from nuanxin.accounts.scope import scope_of
@@ -65,8 +67,13 @@ def test_the_navigation_counts_what_waits(client_for, world, catalogue):
         lat=24.9811,
         channel="phone_page",
     )
-    assert ">1</span>" in leader.get("/work/count/").content.decode()
-    assert "/work/count/" in leader.get("/console/").content.decode()
+    badges = leader.get("/work/count/").content.decode()
+    assert ">1</span>" in badges
+    # Beside the capability it waits in too, and only there.
+    assert re.search(r'<span id="work-count-cases" hx-swap-oob="true"><span class="badge"[^>]*>1</span>', badges)
+    assert re.search(r'<span id="work-count-inspections" hx-swap-oob="true"></span>', badges)
+    console = leader.get("/console/").content.decode()
+    assert "/work/count/" in console and 'id="work-count-cases"' in console
     assert Client().get("/work/count/").status_code == 302  # to sign in
 
 

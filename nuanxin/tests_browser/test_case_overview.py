@@ -37,6 +37,10 @@ def test_case_map_draws_the_cases_in_scope_with_emergencies_marked(world: World,
     expect(page.locator("[data-case-map][data-ready='1']")).to_have_count(1)
     expect(page.locator(".leaflet-overlay-pane path[stroke='#b91c1c']")).to_have_count(1)  # the emergency
     expect(page.locator(".leaflet-overlay-pane path[stroke='#1d4ed8']")).to_have_count(1)  # grid 1's other case
+    # Both wait for the worker: counted beside "my work" and beside "cases" in the navigation.
+    expect(page.locator(".sidenav a[href='/console/'] .badge")).to_have_text("2")
+    expect(page.locator(".sidenav #work-count-cases .badge")).to_have_text("2")
+    expect(page.locator(".sidenav #work-count-inspections .badge")).to_have_count(0)
     # A click event on the circle itself (a click at its centre may land on a neighbour drawn above it).
     page.locator(".leaflet-overlay-pane path[stroke='#b91c1c']").dispatch_event("click")
     popup = page.locator(".leaflet-popup-content")
