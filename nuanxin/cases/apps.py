@@ -2,7 +2,6 @@ from django.apps import AppConfig
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-
 # What the audit log calls this app's actions (core.audit_labels); a step of a case is
 # recorded as cases.<step>, and named after the step.
 AUDIT_LABELS = {
@@ -26,9 +25,8 @@ class CasesConfig(AppConfig):
         workqueue.register(SOURCE)
 
         # What the audit log calls its actions.
-        from nuanxin.core import audit_labels
-
         from nuanxin.cases.models import CaseEvent
+        from nuanxin.core import audit_labels
 
         audit_labels.describe(AUDIT_LABELS)
         audit_labels.describe(

@@ -5,11 +5,11 @@ from typing import Any
 from django.apps import apps
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core import audit
+from nuanxin.core.audit_labels import Label
 from nuanxin.core.models import AuditEntry, CalendarDay, Delivery
 
 
@@ -43,7 +43,7 @@ ADMIN_VERBS = {
 }
 
 
-def admin_action_label(action: str) -> Promise | None:
+def admin_action_label(action: str) -> Label | None:
     """The audit log's name for "admin.<model>_<verb>", as AuditedModelAdmin records it."""
     model_name, _sep, verb = action.removeprefix("admin.").rpartition("_")
     model = next((m for m in apps.get_models() if m._meta.model_name == model_name), None)

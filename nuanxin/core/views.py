@@ -14,8 +14,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nuanxin.core import notifications
-from nuanxin.core.audit_labels import codes_named, label_of
 from nuanxin.core.access import require
+from nuanxin.core.audit_labels import codes_named, label_of
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.models import AuditEntry
 
@@ -47,12 +47,16 @@ def audit_list(request: ScopedRequest) -> HttpResponse:
             moment = timezone.make_aware(datetime.combine(day, bound))
             qs = qs.filter(at__gte=moment) if key == "since" else qs.filter(at__lte=moment)
     page = Paginator(qs.order_by("-id"), 50).get_page(request.GET.get("page"))
-    for entry in page:
-        entry.action_label = label_of(entry.action)
     return render(
         request,
         "core/audit_list.html",
-        {"page": page, "filters": filters, "errors": errors, "results": AuditEntry.Result.choices},
+        {
+            "page": page,
+            "rows": [(e, label_of(e.action)) for e in page],
+            "filters": filters,
+            "errors": errors,
+            "results": AuditEntry.Result.choices,
+        },
     )
 
 

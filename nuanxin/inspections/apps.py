@@ -1,7 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-
 # What the audit log calls this app's actions (core.audit_labels).
 AUDIT_LABELS = {
     "inspections.target_added": _("Watch target added"),
