@@ -39,8 +39,8 @@ def test_residents_and_riders_land_on_the_phone_home(client_for, world):
         assert client_for(persona).get("/", HTTP_USER_AGENT=DESK).url == "/field/"
 
 
-def test_the_console_home_opens_on_my_work(client_for, world, catalogue):
-    case = report_case(
+def _report_in_grid1(world, catalogue):
+    return report_case(
         actor=world.users["rider"],
         case_class=catalogue["sanitation"],
         description="楼道里堆满了纸箱",
@@ -48,6 +48,10 @@ def test_the_console_home_opens_on_my_work(client_for, world, catalogue):
         lat=24.9811,
         channel="phone_page",
     )
+
+
+def test_the_console_home_opens_on_my_work(client_for, world, catalogue):
+    case = _report_in_grid1(world, catalogue)
     page = client_for("grid1_leader").get("/console/").content.decode()
     assert case.number in page and f'href="/cases/{case.pk}/"' in page
     other = client_for("grid2_worker").get("/console/").content.decode()
@@ -59,14 +63,7 @@ def test_the_console_home_opens_on_my_work(client_for, world, catalogue):
 def test_the_navigation_counts_what_waits(client_for, world, catalogue):
     leader = client_for("grid1_leader")
     assert "badge" not in leader.get("/work/count/").content.decode()
-    report_case(
-        actor=world.users["rider"],
-        case_class=catalogue["sanitation"],
-        description="楼道里堆满了纸箱",
-        lng=102.7011,
-        lat=24.9811,
-        channel="phone_page",
-    )
+    _report_in_grid1(world, catalogue)
     badges = leader.get("/work/count/").content.decode()
     assert ">1</span>" in badges
     # Beside the capability it waits in too, and only there.
