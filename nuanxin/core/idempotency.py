@@ -315,8 +315,9 @@ def idempotent_form(view: View) -> View:
     """Make a form view (Post/Redirect/Get) honour `Idempotency-Key` for a signed-in user; the
     phone's outbox sends each kept form once this way (docs/offline.md).
 
-    Without the header, for another method or for a visitor without an account, the view runs
-    as usual. With it, the claim, the view's writes and the answer commit in one transaction:
+    Without the header, or for another method, the view runs as usual; with it and nobody
+    signed in (the session ended), the answer is 401 naming the header and nothing runs. With it
+    for a signed-in person, the claim, the view's writes and the answer commit in one transaction:
     - a success (the view redirects) is answered `200 {"location": <where it redirects>}`,
       stored and replayed like the API's answers (a replay runs nothing);
     - a refusal (the view answers its page with a 4xx, or a 404 for a denial, whose audit entry
@@ -328,9 +329,15 @@ def idempotent_form(view: View) -> View:
     @wraps(view)
     def honouring(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         key = request.headers.get(HEADER)
-        who = owner_of_user(request) if key is not None and request.method == "POST" else None
-        if key is None or who is None:
+        if key is None or request.method != "POST":
             return view(request, *args, **kwargs)
+        who = owner_of_user(request)
+        if who is None:
+            # Kept forms come from a signed-in person's outbox: one whose session ended is not
+            # sent as a visitor's (a report would be filed anew, anonymously, at every try).
+            return _error_response(
+                IdempotencyError(_("Sign in again to send what the phone kept."), status=401, code="signed_out")
+            )
         denial: Http404  # raised once the transaction has kept the denial's audit entry
         with transaction.atomic():
             try:

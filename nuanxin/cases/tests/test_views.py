@@ -239,3 +239,23 @@ def test_a_step_the_case_has_moved_past_is_refused_with_the_reason_and_frees_the
     case.refresh_from_db()
     assert case.state == "accepted" and not case.events.filter(kind="started").exists()
     assert not IdempotencyRecord.objects.filter(key=OUTBOX_KEY).exists()
+
+
+def test_a_kept_report_sent_after_the_session_ended_is_refused_not_filed_as_a_visitors(client, world, catalogue):
+    # The outbox of a person whose session ended sends as nobody: 401, and sent again once they
+    # sign in; filed as a visitor's, it would be a new anonymous case at every try.
+    response = client.post("/cases/report/", FORM, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY)
+    assert response.status_code == 401
+    assert response.json()["field"] == "Idempotency-Key"
+    assert not Case.objects.exists() and not IdempotencyRecord.objects.exists()
+    # Without the key (the visitor's own form) the report is filed as before.
+    assert client.post("/cases/report/", FORM).status_code == 302
+    assert Case.objects.count() == 1
+
+
+def test_a_kept_report_from_a_signed_in_person_is_filed_once(client_for, world, catalogue):
+    rider = client_for("rider")
+    first = rider.post("/cases/report/", FORM, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY)
+    again = rider.post("/cases/report/", FORM, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY)
+    assert first.status_code == again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert Case.objects.filter(reporter=world.rider).count() == 1

@@ -63,7 +63,7 @@
       method: "POST", body: data, credentials: "same-origin",
       headers: { "Idempotency-Key": item.key }
     }).then(function (response) {
-      if (response.redirected && new URL(response.url).pathname === words.signInUrl) {
+      if (response.status === 401 || (response.redirected && new URL(response.url).pathname === words.signInUrl)) {
         return {};  // signed out meanwhile: sent after signing in again
       }
       if (response.ok && (response.headers.get("Content-Type") || "").indexOf("application/json") === 0) {
