@@ -173,12 +173,14 @@ def visit_page(request: ScopedRequest, visit_id: int) -> HttpResponse:
     status = 200
     may_record = _may_record(request.scope, request.user, visit)
     if posted:
-        if not may_record:
-            if visit.state == Visit.State.DONE:
-                return redirect("inspections:visit", visit.pk)
+        if not may_record and visit.state != Visit.State.DONE:
             raise deny(request.scope, f"inspections.record visit {visit.pk}")
         status = 400
-        if checklist.is_valid():
+        if visit.state == Visit.State.DONE:
+            # Recorded meanwhile (by a colleague, or a form the phone kept offline arriving late):
+            # these answers are not saved, and the sender is told so beside the result.
+            messages.error(request, _("This visit was already recorded; the answers just sent were not saved."))
+        elif checklist.is_valid():
             try:
                 actions.record_visit(
                     actor=request.user,

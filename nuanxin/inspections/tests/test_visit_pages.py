@@ -220,3 +220,17 @@ def test_another_workers_key_on_a_visit_not_theirs_is_a_404_kept_in_the_audit_an
     assert not IdempotencyRecord.objects.filter(key=OUTBOX_KEY).exists()
     visit.refresh_from_db()
     assert visit.state != "done"
+
+
+def test_a_kept_visit_arriving_after_it_was_recorded_is_refused_with_the_reason(client_for: Any, watch: Watch) -> None:
+    visit = due(watch.restaurant_target)
+    client = client_for("grid1_worker")
+    assert client.post(url(visit), FOOD_FORM | {"note": "先到的"}).status_code == 302
+    # The phone's kept form, with its own key, arrives later: not saved, and the outbox is told
+    # why (the page's error message), instead of dropping it as sent.
+    late = client.post(url(visit), FOOD_FORM | {"note": "后到的"}, HTTP_IDEMPOTENCY_KEY=OUTBOX_KEY)
+    assert late.status_code == 400
+    assert "刚发送的答案未保存" in late.content.decode()
+    assert not IdempotencyRecord.objects.filter(key=OUTBOX_KEY).exists()
+    visit.refresh_from_db()
+    assert visit.note == "先到的"
