@@ -17,12 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from nuanxin.accounts.roles import PERMISSIONS
 from nuanxin.accounts.scope import scope_of
 from nuanxin.cases import follow_links, notices
 from nuanxin.cases.models import (
-    ESCALATED_LEVELS,
-    ESCALATED_ONLY_ROLES,
     LEVEL_ORDER,
     Case,
     CaseClass,
@@ -33,7 +30,7 @@ from nuanxin.cases.models import (
     FollowTokenUse,
     Level,
 )
-from nuanxin.cases.queries import FOLLOW_MAX_AGE, FOLLOW_SALT, surviving_case
+from nuanxin.cases.queries import FOLLOW_MAX_AGE, FOLLOW_SALT, may_manage_at_its_level, surviving_case
 from nuanxin.core import audit, changes
 from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
@@ -43,7 +40,7 @@ from nuanxin.core.scoping import Scope, system_scope
 from nuanxin.core.validators import normalize_mobile, plain_text
 from nuanxin.core.workcalendar import add_working_days, add_working_hours
 from nuanxin.territory.models import Area, Place, StaffAssignment
-from nuanxin.territory.queries import ancestor_paths, locate_grid, on_duty
+from nuanxin.territory.queries import locate_grid, on_duty
 
 S = Case.State
 # Which state each step may start from, and where it leads.
@@ -292,12 +289,7 @@ def _require_manager(scope: Scope, case: Case, actor: Any) -> None:
     """cases.manage at the case's grid, through a role that acts at the case's level."""
 
     _require(scope, "cases.manage", case)
-    if scope.everything or case.level in ESCALATED_LEVELS:
-        return
-    above = ancestor_paths(case.grid.path)  # the grid and its ancestors
-    roles = getattr(actor, "role_grants", None)
-    held = set(roles.filter(area__path__in=above).values_list("role", flat=True)) if roles is not None else set()
-    if not any(r not in ESCALATED_ONLY_ROLES and "cases.manage" in PERMISSIONS.get(r, ()) for r in held):
+    if not may_manage_at_its_level(actor, scope, case):
         raise DomainError(_(REFUSED), code="forbidden")
 
 

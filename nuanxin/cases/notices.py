@@ -36,14 +36,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from nuanxin.accounts.models import RoleGrant, User
-from nuanxin.accounts.roles import PERMISSIONS
-from nuanxin.cases.models import ESCALATED_LEVELS, ESCALATED_ONLY_ROLES, LEVEL_ORDER, Case, Level
+from nuanxin.cases.models import ESCALATED_LEVELS, LEVEL_ORDER, Case, Level
+from nuanxin.cases.queries import MANAGING_AT_EVERY_LEVEL, MANAGING_ROLES
 from nuanxin.core.notifications import notify
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import ancestor_paths, on_duty
 
-# Roles whose holders accept, dispatch and escalate the cases of their node.
-MANAGING_ROLES = tuple(sorted(role for role, perms in PERMISSIONS.items() if "cases.manage" in perms))
 # The territory node whose managers follow a case at each level.
 NODE_LEVEL = {
     Level.GRID: Area.Level.GRID,
@@ -56,7 +54,7 @@ NODE_LEVEL = {
 def _managers(case: Case) -> dict[str, list[Any]]:
     """Active holders of a managing role that acts on the case at its level, by the level of
     the node they hold it on, on the path from the root down to the case's grid: one query."""
-    roles = [r for r in MANAGING_ROLES if case.level in ESCALATED_LEVELS or r not in ESCALATED_ONLY_ROLES]
+    roles = MANAGING_ROLES if case.level in ESCALATED_LEVELS else MANAGING_AT_EVERY_LEVEL
     grants = (
         RoleGrant.objects.filter(area__path__in=ancestor_paths(case.grid.path), role__in=roles, user__is_active=True)
         .annotate(node_level=F("area__level"))

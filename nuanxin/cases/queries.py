@@ -12,14 +12,49 @@ from functools import cache, lru_cache
 from typing import Any
 
 from django.core import signing
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from nuanxin.cases.models import Case, CaseClass, CaseEvent, CaseFollower
+from nuanxin.accounts.roles import PERMISSIONS
+from nuanxin.cases.models import ESCALATED_LEVELS, ESCALATED_ONLY_ROLES, Case, CaseClass, CaseEvent, CaseFollower
 from nuanxin.core.access import get_in_scope_or_404
 from nuanxin.core.geo import distance_m
 from nuanxin.core.schemas import built_once
 from nuanxin.core.scoping import Scope, prepared_rows, replayed_count
+
+# Roles whose holders accept, dispatch and escalate the cases of their node, and those among
+# them that act on a case at every level (street and district staff: escalated cases only).
+MANAGING_ROLES = tuple(sorted(role for role, perms in PERMISSIONS.items() if "cases.manage" in perms))
+MANAGING_AT_EVERY_LEVEL = tuple(role for role in MANAGING_ROLES if role not in ESCALATED_ONLY_ROLES)
+
+
+def managing_paths(actor: Any) -> set[str]:
+    """The nodes on which `actor` holds a role that manages cases at every level."""
+    grants = getattr(actor, "role_grants", None)
+    if grants is None:
+        return set()
+    return set(grants.filter(role__in=MANAGING_AT_EVERY_LEVEL).values_list("area__path", flat=True))
+
+
+def may_manage_at_its_level(actor: Any, scope: Scope, case: Case) -> bool:
+    """Whether `actor`'s cases.manage (checked apart) acts on `case` at its level: a case still
+    in its grid or community only through a role held on its grid or above that acts at
+    every level; an escalated one through any."""
+    if scope.everything or case.level in ESCALATED_LEVELS:
+        return True
+    return any(case.grid.path.startswith(path) for path in managing_paths(actor))
+
+
+def managed_by(scope: Scope, actor: Any) -> Q:
+    """The cases `actor` manages, as a filter: cases.manage on the case's grid, acting at the
+    case's level (`may_manage_at_its_level`)."""
+    q = scope.q("cases.manage", "grid__path")
+    if scope.everything:
+        return q
+    at_its_level = Q(level__in=list(ESCALATED_LEVELS))
+    for path in managing_paths(actor):
+        at_its_level |= Q(grid__path__startswith=path)
+    return q & at_its_level
 
 
 def _listed(cases: QuerySet[Case]) -> QuerySet[Case]:

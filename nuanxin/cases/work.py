@@ -10,9 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from nuanxin.accounts.roles import PERMISSIONS
-from nuanxin.cases.models import ESCALATED_LEVELS, ESCALATED_ONLY_ROLES, Case
-from nuanxin.cases.queries import territory_cases
+from nuanxin.cases.models import Case
+from nuanxin.cases.queries import managed_by, territory_cases
 from nuanxin.core.scoping import Scope
 from nuanxin.core.workqueue import Item, Source
 
@@ -38,12 +37,8 @@ def _applies(scope: Scope, user: Any) -> bool:
 
 def _waiting(scope: Scope, user: Any) -> QuerySet[Case]:
     mine = Q(handler_id=user.pk, state__in=list(HANDLER_STEPS))
-    managed = scope.q("cases.manage", "grid__path") & Q(state__in=list(MANAGER_STEPS))
-    if not scope.everything and not any(
-        r not in ESCALATED_ONLY_ROLES and "cases.manage" in PERMISSIONS.get(r, ()) for r in user.roles
-    ):
-        # Street and district staff act on the cases escalated to them (cases.actions).
-        managed &= Q(level__in=list(ESCALATED_LEVELS))
+    # As the actions allow (cases.queries.managed_by); a handler never verifies their own work.
+    managed = managed_by(scope, user) & Q(state__in=list(MANAGER_STEPS)) & ~Q(handler_id=user.pk, state=S.RESOLVED)
     return territory_cases(scope).filter(mine | managed)
 
 

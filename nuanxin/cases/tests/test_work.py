@@ -1,8 +1,14 @@
 """The cases waiting for a viewer on the homes (cases/work.py through core.workqueue)."""
 
+import pytest
+
+from nuanxin.accounts.actions import grant_role
+from nuanxin.accounts.models import User
 from nuanxin.accounts.scope import scope_of
 from nuanxin.cases import actions
 from nuanxin.core import workqueue
+from nuanxin.core.audit import SYSTEM
+from nuanxin.core.errors import DomainError
 from nuanxin.testing import photo_upload
 
 
@@ -69,3 +75,31 @@ def test_the_queue_reads_a_bounded_number_of_statements(world, report, django_as
     with django_assert_max_num_queries(8):
         found = workqueue.waiting_for(scope, user)
     assert found[0].count == 8 and len(found[0].items) == 5
+
+
+def test_a_role_held_elsewhere_does_not_make_unescalated_cases_wait_for_street_staff(world, report):
+    # Street staff of the whole street who are also community staff of the other community:
+    # that role acts on the other community's cases at every level, not on this community's.
+    street_staff = world.users["street_staff"]
+    grant_role(actor=SYSTEM, user=street_staff, role="community_staff", area=world.other_community)
+    street_staff = User.objects.get(pk=street_staff.pk)  # roles read afresh
+    here = report("sanitation", by=world.users["rider"])
+    there = report("sanitation", by=world.users["rider"], lng=102.7101, lat=24.9901)
+    assert there.grid == world.other_grid
+    found = {w.source.key: w for w in workqueue.waiting_for(scope_of(street_staff), street_staff)}
+    assert [i.url for i in found["cases"].items] == [f"/cases/{there.pk}/"]
+    # As the actions say: the one waiting can be accepted, the other cannot.
+    actions.accept_case(actor=street_staff, scope=scope_of(street_staff), case=there)
+    with pytest.raises(DomainError):
+        actions.accept_case(actor=street_staff, scope=scope_of(street_staff), case=here)
+
+
+def test_a_leader_who_handled_a_case_is_not_asked_to_verify_it(world, report):
+    leader = world.users["grid1_leader"]
+    case = report("sanitation", by=world.users["rider"])
+    case = actions.accept_case(actor=leader, scope=scope_of(leader), case=case)
+    case = actions.dispatch_case(actor=leader, scope=scope_of(leader), case=case, handler=leader)
+    case = actions.start_case(actor=leader, case=case)
+    case = actions.resolve_case(actor=leader, case=case, note="清理完毕", photos=[photo_upload()])
+    assert "cases" not in waiting(world, "grid1_leader")  # someone else verifies
+    assert waiting(world, "community_admin")["cases"].count == 1
