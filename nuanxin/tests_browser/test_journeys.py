@@ -44,6 +44,10 @@ def test_console_renders_in_chinese_by_default_and_in_english_from_the_language_
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.locator("nav.sidenav")).to_contain_text(_label("zh-hans", "My work"))
     expect(page.locator("main h1")).to_have_text(_label("zh-hans", "Console"))
+    # The chart of places and residents per grid tells its two series apart by its legend.
+    chart = page.locator("[data-chart][data-ready='1'] svg")
+    for series in ("Places", "Residents"):
+        expect(chart.locator("text", has_text=_label("zh-hans", series))).to_have_count(1)
     screenshot(page, "console-zh-hans")
 
     with page.expect_navigation():
