@@ -36,8 +36,19 @@ ONLY_THE_HANDLER = "Only the case's handler can do this."
 
 
 # Page scripts run by the test (evaluate, not wait_for_function: the CSP forbids eval).
-CONTROLLED = """() => new Promise(resolve => navigator.serviceWorker.controller
-    ? resolve() : navigator.serviceWorker.addEventListener("controllerchange", resolve))"""
+# Bounded: a worker that never becomes active fails the test with its state, not hangs it.
+WORKER_ACTIVE = """async () => {
+    const active = await Promise.race([
+        navigator.serviceWorker.ready.then(() => true),
+        new Promise(resolve => setTimeout(resolve, 10000, false)),
+    ]);
+    if (active) { return "active"; }
+    const registration = await navigator.serviceWorker.getRegistration();
+    if (!registration) { return "not registered"; }
+    const state = worker => worker ? worker.state : "none";
+    return `installing: ${state(registration.installing)}, waiting: ${state(registration.waiting)}`;
+}"""
+CONTROLLED = "() => navigator.serviceWorker.controller !== null"
 PAGES_FORGOTTEN = """async () => {
     for (let tries = 0; tries < 50; tries++) {
         if (!(await caches.has("nuanxin-pages"))) { return true; }
@@ -122,7 +133,11 @@ def test_a_worker_records_a_visit_and_case_steps_offline_and_they_are_sent_once(
     phone = open_page(PHONE)
     sign_in(phone, "grid1-worker")
     phone.goto("/field/")
-    phone.evaluate(CONTROLLED)
+    assert phone.evaluate(WORKER_ACTIVE) == "active"
+    # A page opened before the worker was active may stay uncontrolled (clients.claim() can
+    # run before it exists); one opened now is controlled.
+    phone.goto("/field/")
+    assert phone.evaluate(CONTROLLED)
     for url in ("/field/", "/inspections/visits/", f"/inspections/visits/{visit.pk}/"):
         phone.goto(url)
     expect(phone.locator("main")).to_contain_text("平安快捷旅馆")
