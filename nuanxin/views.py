@@ -145,7 +145,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         # Kept without cookies (it must not show who installed the worker), so the page that
         # registers the worker names its language.
         "offline": f"{reverse('offline')}?language={_asked_language(request)}",
-        "signInOut": [reverse("accounts:login"), reverse("accounts:logout")],
+        # Every form that signs a person in or out (joining signs the new volunteer in).
+        "signInOut": [reverse("accounts:login"), reverse("accounts:logout"), reverse("volunteers:join")],
         "header": OFFLINE_HEADER,
     }
     text = json.dumps(config, sort_keys=True)

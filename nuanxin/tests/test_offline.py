@@ -23,7 +23,7 @@ def test_the_service_worker_is_served_at_the_root_with_the_shell_rendered_by_the
     config = _worker_config(response.content.decode())
     assert config["shell"] == [static(path) for path in OFFLINE_SHELL]
     assert config["offline"] == "/offline/?language=zh-hans" and config["header"] == OFFLINE_HEADER
-    assert config["signInOut"] == ["/accounts/login/", "/accounts/logout/"]
+    assert config["signInOut"] == ["/accounts/login/", "/accounts/logout/", "/volunteers/join/"]
     assert re.fullmatch(r"[0-9a-f]{12}", config["version"])
 
 
