@@ -7,8 +7,9 @@ unguessable without the key. It is handed out once, on the answer to a report ma
 an account, and shown nowhere else; it lasts as long as the case (a new SECRET_KEY ends the
 links, SECRET_KEY_FALLBACKS keeps them while keys rotate). It opens the case's public view,
 the case it was merged into if it was merged. Whoever holds it may rate the case once it is
-closed (actions.evaluate_case) and, signed in, follow it (`follow_by_link`): what the link
-shows already, nothing more, so a forwarded link gives away no more than the page it opens.
+closed (actions.evaluate_case) and, signed in, follow it (`follow_by_link`): the public view
+every follower has (the page opened by the link, plus the level, the grid and the place
+rounded to about 100 m, which the follow button says), never the whole case.
 """
 
 from datetime import datetime
