@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from shapely.geometry import mapping
 
 from nuanxin.core import audit, changes
 from nuanxin.core.access import check_at
@@ -361,7 +362,7 @@ def _basemap_line(community: Area, feature: Any, bounds: tuple[float, float, flo
         community=community,
         kind=kind,
         name=name,
-        geometry=geometry,
+        geometry=mapping(shape),  # the shape as read: nothing else the file put beside it
         min_lng=min_lng,
         min_lat=min_lat,
         max_lng=max_lng,

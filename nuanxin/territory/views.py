@@ -265,7 +265,7 @@ def import_basemap(request: ScopedRequest, area_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             data = json.loads(form.cleaned_data["file"].read())
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
             form.add_error("file", _("The file is not JSON: export it from your map tool as GeoJSON."))
         else:
             try:
@@ -294,7 +294,10 @@ def basemap(request: ScopedRequest) -> HttpResponse:
     if zoom is None:
         return _bad_input(DomainError(_("The zoom must be a whole number from 0 to 22."), field="zoom"))
     response = JsonResponse(basemap_features(request.scope, box, zoom))
-    response["Cache-Control"] = "public, max-age=300"
+    # Shared caches keep the visitors' answers only: a signed-in viewer's may carry their
+    # renewed session cookie (accounts.middleware's idle clock).
+    kept_by = "private" if request.user.is_authenticated else "public"
+    response["Cache-Control"] = f"{kept_by}, max-age=300"
     return response
 
 

@@ -48,8 +48,15 @@ def test_anyone_reads_grid_outlines_and_names_and_the_named_places(world):
     assert {"测试社区", "一网格", "二网格", "另一社区", "另一网格"} <= names(data, "area")
     assert {"一号院", "二号院", "外社区院", "温新驿站一号"} <= names(data, "place")
     assert data["truncated"] is False
-    # The same for everyone: a shared cache may keep it.
+    # The same for everyone: a shared cache may keep a visitor's.
     assert response["Cache-Control"] == "public, max-age=300"
+
+
+def test_a_signed_in_viewers_basemap_is_kept_by_their_browser_only(client_for, world):
+    # Their answer may carry a renewed session cookie, which a shared cache must never hand on.
+    response = client_for("grid1_worker").get("/territory/basemap.geojson", {"bbox": AROUND, "zoom": 16})
+    assert response.status_code == 200 and "一网格" in names(response.json(), "area")
+    assert response["Cache-Control"] == "private, max-age=300"
 
 
 def test_a_place_on_the_basemap_carries_its_name_and_point_only(world):
@@ -207,9 +214,21 @@ def test_the_office_imports_from_the_community_page(world, client_for):
     url = f"/territory/areas/{world.community.pk}/basemap/"
     response = client.post(url, {"file": upload(collection(road([102.700, 24.981], [102.704, 24.981])))})
     assert response.status_code == 302 and BasemapLine.objects.count() == 1
-    bad = client.post(url, {"file": upload(b"not json {")})
-    assert bad.status_code == 400 and "GeoJSON" in bad.content.decode()
+    for content in (b"not json {", b"[" * 100_000):  # broken, and nested beyond any reader
+        bad = client.post(url, {"file": upload(content)})
+        assert bad.status_code == 400 and "GeoJSON" in bad.content.decode()
     assert BasemapLine.objects.count() == 1
+
+
+def test_an_imported_line_keeps_its_shape_and_nothing_the_file_put_beside_it(world):
+    admin = world.users["community_admin"]
+    line = road([102.700, 24.981], [102.704, 24.981])
+    line["geometry"]["note"] = "某物业 13800000000"  # not part of a geometry: never served
+    actions.import_basemap(actor=admin, scope=scope_of(admin), community=world.community, data=collection(line))
+    stored = BasemapLine.objects.get().geometry
+    assert stored == {"type": "LineString", "coordinates": [[102.700, 24.981], [102.704, 24.981]]}
+    served = Client().get("/territory/basemap.geojson", {"bbox": AROUND, "zoom": 16}).content.decode()
+    assert "13800000000" not in served
 
 
 def test_the_import_is_denied_to_who_does_not_keep_the_territory(world, client_for):
