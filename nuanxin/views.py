@@ -24,6 +24,7 @@ from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place
 from nuanxin.territory.queries import count_per_grid, working_areas
 from nuanxin.volunteers.models import Partner, Volunteer
+from nuanxin.volunteers.points.queries import may_confirm_any
 
 # A phone's or tablet's browser (what their user agents say of themselves).
 PHONE_AGENT = re.compile(r"Mobi|Android|iPhone|iPad|HarmonyOS|MicroMessenger")
@@ -109,7 +110,7 @@ def field(request: ScopedRequest) -> HttpResponse:
             # A resident's own record(s): the people pages show them their own, masked.
             "own_records": Resident.objects.visible_to(request.scope).filter(user_id=request.user.pk),
             "is_volunteer": Volunteer.objects.filter(user_id=request.user.pk).exists(),
-            "confirms_vouchers": request.scope.has("volunteers.manage") or represents,
+            "confirms_vouchers": may_confirm_any(request.user, request.scope),
             # A partner's representative: confirming vouchers is their tool, at the top.
             "represents_partner": represents,
         },

@@ -8,7 +8,7 @@ name an app, so a new app's work appears by registering, without editing the hom
 A source answers for one viewer (their scope and account) at one moment: how many things
 wait, and the first few, the most urgent and then the oldest first; each links to the page
 where it is done. A source first says whether it can concern the viewer at all (`applies`,
-from their permissions and nothing else), so a viewer with nothing to do costs no query.
+from their permissions, or one small query), so a viewer it cannot concern costs no more.
 """
 
 from collections.abc import Callable

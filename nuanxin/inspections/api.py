@@ -37,13 +37,13 @@ from nuanxin.inspections.queries import (
     overdue_orders_q,
     rectification_or_404,
     rectifications_for,
+    target_name,
     target_or_404,
     targets_for,
     visit_or_404,
     visits_for,
 )
 from nuanxin.inspections.rectifications import change_deadline
-from nuanxin.inspections.views import target_name
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Place
 

@@ -2,7 +2,7 @@
 also hide the resident categories the viewer may not know of)."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from nuanxin.core.access import get_in_scope_or_404
+from nuanxin.core.masking import mask_name
 from nuanxin.core.scoping import Scope
 from nuanxin.inspections.models import (
     CATEGORY_PERMISSION,
@@ -69,6 +70,30 @@ def visits_for(
     if due_by is not None:
         visits = visits.filter(due_on__lte=due_by)
     return visits.select_related("target", "grid").defer("grid__boundary").order_by("due_on", "id")
+
+
+# "Overdue" reaches back one quarter, the longest period: an older missed visit has been
+# followed by its target's next one and stays only in the record and the console figures.
+OVERDUE_DAYS = 92
+
+
+def open_visits(scope: Scope, *, worker_id: int, today: date, due_by: date) -> QuerySet[Visit]:
+    """A worker's visits not done, due by `due_by` and back to the oldest still overdue
+    (OVERDUE_DAYS): "My visits" and the work queue."""
+    since = today - timedelta(days=OVERDUE_DAYS)
+    return (
+        visits_for(scope, worker_id=worker_id, due_by=due_by).filter(due_on__gte=since).exclude(state=Visit.State.DONE)
+    )
+
+
+def target_name(visit: Visit) -> str:
+    """The place's name, or the resident's masked name (a campaign check: its place)."""
+    target = visit.target
+    if target is None:
+        return visit.place.name if visit.place is not None else ""
+    if target.place is not None:
+        return target.place.name
+    return mask_name(target.resident.name) if target.resident is not None else ""
 
 
 def visit_or_404(scope: Scope, visit_id: int) -> Visit:

@@ -24,7 +24,6 @@ from nuanxin.core.access import deny, require
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.idempotency import idempotent_form
-from nuanxin.core.masking import mask_name
 from nuanxin.core.offline import kept_offline
 from nuanxin.core.photos import photo_response
 from nuanxin.core.scoping import Scope
@@ -35,9 +34,10 @@ from nuanxin.inspections.filters import RectificationFilters
 from nuanxin.inspections.models import Rectification, Visit, VisitPhoto
 from nuanxin.inspections.queries import (
     console_figures,
+    open_visits,
     rectification_or_404,
+    target_name,
     visit_or_404,
-    visits_for,
 )
 from nuanxin.inspections.rectifications import change_deadline
 from nuanxin.territory.models import Area, Place
@@ -45,16 +45,6 @@ from nuanxin.territory.models import Area, Place
 
 def _where(place: Place | None) -> dict[str, Any] | None:
     return maps.location(place.name, place.lng, place.lat) if place is not None else None
-
-
-def target_name(visit: Visit) -> str:
-    """The place's name, or the resident's masked name (a campaign check: its place)."""
-    target = visit.target
-    if target is None:
-        return visit.place.name if visit.place is not None else ""
-    if target.place is not None:
-        return target.place.name
-    return mask_name(target.resident.name) if target.resident is not None else ""
 
 
 @dataclass
@@ -89,22 +79,16 @@ def sort_visits(visits: list[Visit], today: date) -> Sections:
     return sections
 
 
-OVERDUE_DAYS = 92
-
-
 @login_required
 @kept_offline
 def my_visits(request: ScopedRequest) -> HttpResponse:
     """The viewer's own visits (key persons are already hidden by the query set)."""
     require(request.scope, "inspections.view")
     today = timezone.localdate()
-    visits = visits_for(
-        request.scope, worker_id=request.user.pk, due_by=today + timedelta(days=LATER_DAYS)
+    visits = open_visits(
+        request.scope, worker_id=request.user.pk, today=today, due_by=today + timedelta(days=LATER_DAYS)
     ).select_related("target__place", "target__resident", "place")
-    # Overdue reaches back one quarter, the longest period: an older missed visit has been
-    # followed by its target's next one and stays only in the record and the console figures.
-    recent = visits.filter(due_on__gte=today - timedelta(days=OVERDUE_DAYS))
-    sections = sort_visits(list(recent.exclude(state=Visit.State.DONE)), today)
+    sections = sort_visits(list(visits), today)
     for visit in [*sections.today, *sections.this_week, *sections.overdue, *sections.later]:
         visit.target_name = target_name(visit)  # type: ignore[attr-defined]
     section_list = [

@@ -2,10 +2,10 @@
 before today and not done, within the quarter "My visits" shows), re-checks of rectification
 orders among them. Registered by InspectionsConfig.ready."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy
 from nuanxin.core.scoping import Scope
 from nuanxin.core.workqueue import Item, Source
 from nuanxin.inspections.models import Visit
-from nuanxin.inspections.queries import visits_for
-from nuanxin.inspections.views import OVERDUE_DAYS, target_name
+from nuanxin.inspections.queries import open_visits, target_name
 
 
 def _applies(scope: Scope, user: Any) -> bool:
@@ -23,11 +22,7 @@ def _applies(scope: Scope, user: Any) -> bool:
 
 def _waiting(scope: Scope, user: Any, now: datetime) -> QuerySet[Visit]:
     today = timezone.localdate(now)
-    return (
-        visits_for(scope, worker_id=user.pk, due_by=today)
-        .filter(due_on__gte=today - timedelta(days=OVERDUE_DAYS))
-        .filter(Q(state=Visit.State.DUE) | Q(state=Visit.State.MISSED))
-    )
+    return open_visits(scope, worker_id=user.pk, today=today, due_by=today)
 
 
 def _count(scope: Scope, user: Any, now: datetime) -> int:

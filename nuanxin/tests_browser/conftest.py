@@ -5,7 +5,7 @@ a browser here, it launches /usr/bin/chromium (which `make test` installs when m
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
@@ -46,14 +46,21 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def open_page(browser: Browser, live_server: Any) -> Iterator[Any]:
-    """open_page(viewport=PHONE) -> a fresh page on the live server, as a browser set to Chinese.
+    """open_page(viewport=PHONE) -> a fresh page on the live server, as a browser set to Chinese
+    (without the service worker unless `service_workers="allow"`).
 
     A JavaScript error on any page fails the test: pages work for a person only if their scripts run."""
     contexts = []
     script_errors: list[str] = []
 
-    def make(viewport: ViewportSize = DESKTOP) -> Page:
-        context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport=viewport)
+    def make(viewport: ViewportSize = DESKTOP, *, service_workers: Literal["allow", "block"] = "block") -> Page:
+        # The service worker's own requests (sw.js, the offline page) run beside the page's.
+        # On the test server's shared in-memory SQLite a read meeting a write fails at once
+        # ("database table is locked": a sign-in failed so) instead of waiting as it does on a
+        # real database; so only the offline journey, which is about the worker, lets it run.
+        context = browser.new_context(
+            base_url=live_server.url, locale="zh-CN", viewport=viewport, service_workers=service_workers
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()

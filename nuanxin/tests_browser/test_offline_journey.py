@@ -130,7 +130,7 @@ def test_a_worker_records_a_visit_and_case_steps_offline_and_they_are_sent_once(
     moved_on = _dispatched_case(world, "垃圾桶满了")
 
     # Online: the phone home registers the service worker; the pages opened next are kept.
-    phone = open_page(PHONE)
+    phone = open_page(PHONE, service_workers="allow")
     sign_in(phone, "grid1-worker")
     phone.goto("/field/")
     assert phone.evaluate(WORKER_ACTIVE) == "active"

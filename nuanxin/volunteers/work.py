@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from nuanxin.core.scoping import Scope
 from nuanxin.core.workqueue import Item, Source
-from nuanxin.volunteers.models import ORGANISER_PERMISSIONS, Partner, Redemption, ServiceRecord
+from nuanxin.volunteers.models import ORGANISER_PERMISSIONS, Redemption, ServiceRecord
+from nuanxin.volunteers.points.queries import may_confirm_any
 
 
 def _certifies(scope: Scope, user: Any) -> bool:
@@ -47,10 +48,6 @@ def _hours_first(scope: Scope, user: Any, now: datetime, n: int) -> list[Item]:
         )
         for row in _groups(_pending_hours(scope), "activity_id", "activity__title", "created_at", n)
     ]
-
-
-def _confirms(scope: Scope, user: Any) -> bool:
-    return scope.has("volunteers.manage") or Partner.objects.filter(representatives=user).exists()
 
 
 def _issued(scope: Scope, user: Any) -> QuerySet[Redemption]:
@@ -93,7 +90,7 @@ VOUCHERS = Source(
     label=gettext_lazy("Vouchers to confirm"),
     url="points:confirm",
     capability="volunteers",
-    applies=_confirms,
+    applies=lambda scope, user: may_confirm_any(user, scope),
     count=_vouchers_count,
     first=_vouchers_first,
     order=40,
