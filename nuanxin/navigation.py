@@ -75,7 +75,13 @@ CAPABILITIES = (
         "stations:manage",
         "stations.manage",
     ),
-    Capability("party", _("Party building"), _("Organisations, members, the alliance, pacts and joint meetings.")),
+    Capability(
+        "party",
+        _("Party building"),
+        _("Organisations, members, the alliance, pacts and joint meetings."),
+        "party:index",
+        "party.view",
+    ),
     Capability("voice", _("Residents' voice"), _("Opinions, proposals, deliberations and follow-ups.")),
     Capability("servicedesk", _("Services"), _("Partner resources, the service desk and notices.")),
     Capability(

@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "nuanxin.ledgers",
     "nuanxin.insights",
     "nuanxin.stations",
+    "nuanxin.party",
     "nuanxin.demo",
 ]
 

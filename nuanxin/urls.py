@@ -29,6 +29,7 @@ urlpatterns = [
     path("volunteers/points/", include("nuanxin.volunteers.points.urls")),
     path("volunteers/", include("nuanxin.volunteers.signups.urls")),
     path("stations/", include("nuanxin.stations.urls")),
+    path("party/", include("nuanxin.party.urls")),
     path("insights/", include("nuanxin.insights.urls")),
     path("open311/", include("nuanxin.open311.urls")),
     path("audit/", include("nuanxin.core.urls")),

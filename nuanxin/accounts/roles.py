@@ -60,8 +60,13 @@ _FIELD_WORK = _VIEW | {
     "cases.handle",
     "inspections.record",
 }
+# party.view: the party organisations and their members (sensitive: membership is personal
+# data, so the field's roles do not hold it); party.manage: found organisations, register
+# members. The community office and the admins above it keep party work.
+_PARTY = {"party.view", "party.manage"}
 _ADMIN = (
     _FIELD_WORK
+    | _PARTY
     | {
         "territory.manage",
         "staffing.manage",
@@ -86,7 +91,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DISTRICT_STAFF: frozenset(_VIEW | _CASE_WORK),
     Role.STREET_STAFF: frozenset(_VIEW | _CASE_WORK),
     Role.COMMUNITY_STAFF: frozenset(
-        _FIELD_WORK | _CASE_WORK | {"places.import", "people.import", "ledgers.import", "stations.manage"}
+        _FIELD_WORK | _CASE_WORK | _PARTY | {"places.import", "people.import", "ledgers.import", "stations.manage"}
     ),
     Role.GRID_LEADER: frozenset(_FIELD_WORK | _CASE_WORK | {"people.view_key_person"}),
     Role.GRID_WORKER: frozenset(_FIELD_WORK),

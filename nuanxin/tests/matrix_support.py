@@ -651,6 +651,12 @@ PAGES: dict[str, Page] = {
     "volunteers/activities/<int:activity_id>/cancel/": _page(FIELD, accept=POST_ONLY),
     "volunteers/partners/": _page(FIELD | {"grid2_worker", "other_admin"}, outside=False),
     "volunteers/partners/<int:partner_id>/": _page(FIELD | {"grid2_worker", "other_admin"}, outside=False),
+    # party: the office of the community (party.view and party.manage), and the street's admins
+    "party/": _page(MANAGERS | {"other_admin"}, outside=False),
+    "party/new/": _page(MANAGERS | {"other_admin"}, outside=False),
+    "party/<int:org_id>/": _page(MANAGERS),
+    "party/<int:org_id>/new/": _page(MANAGERS, accept=POST_ONLY),
+    "party/<int:org_id>/members/new/": _page(MANAGERS, accept=POST_ONLY),
     "stations/": _page(EVERYONE, public=True, outside=False),
     "stations/near/": _page(EVERYONE, public=True, outside=False),
     "stations/meals/": _page(EVERYONE, public=True, outside=False),

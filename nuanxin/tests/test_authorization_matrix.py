@@ -78,6 +78,7 @@ def build_objects(world: World) -> Objects:
     from nuanxin.inspections import actions as inspection_actions
     from nuanxin.inspections.checklists import install_demo_templates
     from nuanxin.ledgers.tests.disputes_support import register
+    from nuanxin.party import actions as party_actions
     from nuanxin.people import actions as people_actions
     from nuanxin.people.models import Resident
     from nuanxin.people.tests.sample import build_people, make_id
@@ -260,6 +261,22 @@ def build_objects(world: World) -> Objects:
         route="直行",
         hours_text="00:00-24:00",
     )
+    # party: a committee with grid 1's branch, and the other community's committee
+    committee = party_actions.create_org(
+        actor=None, scope=SYSTEM_SCOPE, name="社区党委", kind="committee", area=world.community, founded_on=DAY
+    )
+    branch = party_actions.create_org(
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        name="一网格支部",
+        kind="branch",
+        area=world.grid1,
+        founded_on=DAY,
+        parent=committee,
+    )
+    far_committee = party_actions.create_org(
+        actor=None, scope=SYSTEM_SCOPE, name="外社区党委", kind="committee", area=world.other_community, founded_on=DAY
+    )
     notice = notify(recipients=[world.grid1_worker], kind="test", title="通知", body="内容")[0]
     far_notice = notify(recipients=[world.other_admin], kind="test", title="通知", body="内容")[0]
     token = ApiToken.objects.create(user=world.grid1_worker, digest="matrix-inside", expires_at=at(date(2099, 1, 1), 0))
@@ -294,7 +311,8 @@ def build_objects(world: World) -> Objects:
         "notification_id": notice.pk,
         "token_id": token.pk,
         "assignment_id": StaffAssignment.objects.get(grid=world.grid1, person=world.grid1_worker).pk,
-        "capability": "party",
+        "capability": "voice",
+        "org_id": branch.pk,
         "service_code": "sanitation",
         "fmt": "json",
         "missing": MISSING,
@@ -328,7 +346,8 @@ def build_objects(world: World) -> Objects:
         "notification_id": far_notice.pk,
         "token_id": far_token.pk,
         "assignment_id": StaffAssignment.objects.get(grid=world.other_grid, person=world.other_admin).pk,
-        "capability": "party",
+        "capability": "voice",
+        "org_id": far_committee.pk,
         "service_code": "sanitation",
         "fmt": "json",
         "missing": MISSING,

@@ -15,7 +15,7 @@ LAYERS = {
     "core": 0,
     "territory": 1,
     "accounts": 2,
-    **dict.fromkeys(("people", "cases", "inspections", "ledgers", "volunteers", "stations", "open311"), 3),
+    **dict.fromkeys(("people", "cases", "inspections", "ledgers", "volunteers", "stations", "open311", "party"), 3),
     "insights": 4,
     "demo": 5,
 }

@@ -78,11 +78,12 @@ def test_every_url_denies_anonymous_visitors_by_default(db):
 def test_console_home_lists_every_capability_honestly(client_for, world):
     page = client_for("community_admin").get("/console/").content.decode()
     assert page.count('class="card') >= 12
-    assert "/console/party/" in page  # not built yet: an honest empty page
+    assert "/console/voice/" in page  # not built yet: an honest empty page
+    assert "/party/" in page  # built: its own page
 
 
 def test_capability_not_built_yet_is_an_honest_empty_page(client_for, world):
-    response = client_for("community_admin").get("/console/party/")
+    response = client_for("community_admin").get("/console/voice/")
     assert response.status_code == 200
     assert 'class="empty"' in response.content.decode()
 

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+# What the audit log calls this app's actions (core.audit_labels).
+AUDIT_LABELS = {
+    "party.org_created": _("Party organisation founded"),
+    "party.member_registered": _("Party member registered"),
+    "party.member_left": _("Party member left"),
+}
+
+
+class PartyConfig(AppConfig):
+    name = "nuanxin.party"
+    label = "party"
+    verbose_name = _("Party building")
+
+    def ready(self) -> None:
+        # What the audit log calls its actions.
+        from nuanxin.core import audit_labels
+
+        audit_labels.describe(AUDIT_LABELS)

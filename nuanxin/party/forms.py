@@ -1,0 +1,35 @@
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from nuanxin.party.models import PartyMember, PartyOrg
+from nuanxin.territory.models import Area
+
+
+class OrgForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=80)
+    kind = forms.ChoiceField(label=_("kind"), choices=PartyOrg.Kind.choices)
+    area = forms.TypedChoiceField(label=_("area"), coerce=int)
+    founded_on = forms.DateField(label=_("founded on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, areas: Iterable[Area] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        area = self.fields["area"]
+        assert isinstance(area, forms.TypedChoiceField)
+        area.choices = [(a.pk, f"{a.name} · {a.get_level_display()}") for a in areas]
+
+
+class MemberForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=30)
+    phone = forms.CharField(label=_("phone"), max_length=20, required=False)
+    standing = forms.ChoiceField(label=_("standing"), choices=PartyMember.Standing.choices)
+    status = forms.ChoiceField(label=_("status in the community"), choices=PartyMember.Status.choices)
+    since = forms.DateField(label=_("in the community since"), widget=forms.DateInput(attrs={"type": "date"}))
+    joined_party_on = forms.DateField(
+        label=_("joined the party on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    origin = forms.CharField(label=_("origin organisation"), max_length=100, required=False)
+    card_number = forms.CharField(label=_("mobile member's card number"), max_length=30, required=False)
+    workplace = forms.CharField(label=_("works at"), max_length=100, required=False)

@@ -1,0 +1,157 @@
+"""The console's party pages: the organisation tree, an organisation with its members, and the
+forms that found an organisation and register a member (docs/party.md)."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from nuanxin.core.access import require, require_at
+from nuanxin.core.errors import DomainError, show_on_form
+from nuanxin.core.http import ScopedRequest
+from nuanxin.party import actions, queries
+from nuanxin.party.forms import MemberForm, OrgForm
+from nuanxin.party.models import HOLDS_MEMBERS, PartyOrg
+
+
+@login_required
+def index(request: ScopedRequest) -> HttpResponse:
+    """Every organisation the viewer reaches, as a tree, with its current members counted."""
+    require(request.scope, "party.view")
+    orgs = list(queries.orgs_for(request.scope))
+    children: dict[int | None, list[PartyOrg]] = {}
+    reached = {org.pk for org in orgs}
+    for org in orgs:
+        # An organisation whose parent the viewer does not reach starts a tree of its own.
+        children.setdefault(org.parent_id if org.parent_id in reached else None, []).append(org)
+    tree: list[tuple[PartyOrg, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for org in children.get(parent, []):
+            tree.append((org, depth))
+            walk(org.pk, depth + 1)
+
+    walk(None, 0)
+    return render(
+        request,
+        "party/index.html",
+        {
+            "tree": tree,
+            "may_found": request.scope.has("party.manage"),
+            "members": sum(getattr(org, "member_count", 0) for org in orgs),
+        },
+    )
+
+
+@login_required
+def org_detail(request: ScopedRequest, org_id: int) -> HttpResponse:
+    require(request.scope, "party.view")
+    org = queries.org_or_404(request.scope, org_id)
+    return _org_page(request, org)
+
+
+def _org_page(request: ScopedRequest, org: PartyOrg, **forms: Any) -> HttpResponse:
+    may_manage = request.scope.has_at("party.manage", org.area.path)
+    context = {
+        "org": org,
+        "rows": queries.member_rows(queries.members_of(request.scope, org)),
+        "children": queries.orgs_for(request.scope).filter(parent=org),
+        "may_manage": may_manage,
+        "holds_members": org.kind in HOLDS_MEMBERS,
+        "member_form": forms.get("member_form") or (MemberForm() if may_manage else None),
+        "org_form": forms.get("org_form") or (_org_form(request) if may_manage else None),
+    }
+    return render(request, "party/org.html", context, status=400 if forms else 200)
+
+
+def _org_form(request: ScopedRequest, data: Any = None) -> OrgForm:
+    return OrgForm(data, areas=queries.party_areas(request.scope))
+
+
+@login_required
+def new_committee(request: ScopedRequest) -> HttpResponse:
+    """Found a community's party committee: the top of a tree."""
+    require(request.scope, "party.manage")
+    form = _org_form(request, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            org = _found(request, form, parent=None)
+            if org is not None:
+                return redirect("party:org", org.pk)
+    return render(request, "party/new_committee.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def new_child(request: ScopedRequest, org_id: int) -> HttpResponse:
+    """Found an organisation under this one (POST from the organisation's page)."""
+    require(request.scope, "party.view")
+    parent = queries.org_or_404(request.scope, org_id)
+    require_at(request.scope, "party.manage", parent, parent.area.path)
+    form = _org_form(request, request.POST)
+    if form.is_valid():
+        org = _found(request, form, parent=parent)
+        if org is not None:
+            return redirect("party:org", org.pk)
+    return _org_page(request, parent, org_form=form)
+
+
+def _found(request: ScopedRequest, form: OrgForm, *, parent: PartyOrg | None) -> PartyOrg | None:
+    area = queries.party_areas(request.scope).filter(pk=form.cleaned_data["area"]).first()
+    if area is None:
+        form.add_error("area", _("Choose an area where you keep party work."))
+        return None
+    try:
+        org = actions.create_org(
+            actor=request.user,
+            scope=request.scope,
+            name=form.cleaned_data["name"],
+            kind=form.cleaned_data["kind"],
+            area=area,
+            founded_on=form.cleaned_data["founded_on"],
+            parent=parent,
+        )
+    except DomainError as error:
+        show_on_form(form, error)
+        return None
+    messages.success(request, _("%(name)s is founded.") % {"name": org.name})
+    return org
+
+
+@login_required
+@require_POST
+def new_member(request: ScopedRequest, org_id: int) -> HttpResponse:
+    """Register a member with this organisation (POST from the organisation's page)."""
+    require(request.scope, "party.view")
+    org = queries.org_or_404(request.scope, org_id)
+    require_at(request.scope, "party.manage", org, org.area.path)
+    form = MemberForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = actions.register_member(
+                actor=request.user,
+                scope=request.scope,
+                org=org,
+                name=data["name"],
+                phone=data["phone"],
+                standing=data["standing"],
+                status=data["status"],
+                since=data["since"],
+                joined_party_on=data["joined_party_on"],
+                origin=data["origin"],
+                card_number=data["card_number"],
+                workplace=data["workplace"],
+            )
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            messages.success(request, _("%(name)s is registered.") % {"name": member.name})
+            return redirect("party:org", org.pk)
+    return _org_page(request, org, member_form=form)
