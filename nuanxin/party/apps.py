@@ -19,3 +19,9 @@ class PartyConfig(AppConfig):
         from nuanxin.core import audit_labels
 
         audit_labels.describe(AUDIT_LABELS)
+
+        # The demo community's organisations and members (core.demo_history).
+        from nuanxin.core import demo_history
+        from nuanxin.party.demo import party_history
+
+        demo_history.register("party", party_history, order=60)

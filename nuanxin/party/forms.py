@@ -3,6 +3,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nuanxin.party.models import PartyMember, PartyOrg
 from nuanxin.territory.models import Area
@@ -22,7 +23,7 @@ class OrgForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=30)
+    name = forms.CharField(label=pgettext_lazy("a person", "name"), max_length=30)
     phone = forms.CharField(label=_("phone"), max_length=20, required=False)
     standing = forms.ChoiceField(label=_("standing"), choices=PartyMember.Standing.choices)
     status = forms.ChoiceField(label=_("status in the community"), choices=PartyMember.Status.choices)

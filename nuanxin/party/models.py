@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nuanxin.core.fields import EncryptedTextField
 from nuanxin.core.scoping import ScopedQuerySet, Scoping
@@ -94,7 +95,7 @@ class PartyMember(models.Model):
         REPORTING = "reporting", _("in-service member reporting here")
         RETIRED = "retired", _("retired")
 
-    name = models.CharField(_("name"), max_length=30)
+    name = models.CharField(pgettext_lazy("a person", "name"), max_length=30)
     phone = EncryptedTextField(_("phone"), blank=True)
     org = models.ForeignKey(
         PartyOrg,

@@ -269,3 +269,24 @@ def test_the_figures_of_the_build_month_are_not_zero(demo):
 @pytest.fixture(autouse=True)
 def _database(demo, db):
     """Every test here reads the module's demo (built first, being module-scoped)."""
+
+
+def test_party_history_builds_the_committee_its_branches_and_members(demo):
+    from nuanxin.party.models import PartyMember, PartyOrg
+
+    committee = PartyOrg.objects.get(kind="committee", parent=None)
+    assert committee.name == "怡心桥社区党委"
+    branches = set(PartyOrg.objects.filter(parent=committee).values_list("name", flat=True))
+    assert {f"第{n}网格党支部" for n in "一二三四五六"} | {"离退休党员党支部", "商圈联合党支部"} == branches
+    # 星秀文化传媒's branch comes in 2024-10: after this small demo's build day.
+    assert not PartyOrg.objects.filter(name__startswith="星秀文化传媒").exists()
+    veteran = PartyMember.objects.get(name="方力杰")
+    assert (veteran.status, veteran.org.name) == ("retired", "离退休党员党支部")
+    # Riders found by the survey are mobile members, linked to their own accounts.
+    mobile = PartyMember.objects.filter(status="mobile_in")
+    assert mobile.exists() and all(m.user.username.startswith("rider") and m.origin for m in mobile)
+    # Grid members are the grid's residents, linked, never copied: the same name, one membership.
+    linked = PartyMember.objects.filter(resident__isnull=False).select_related("resident", "org__area")
+    assert linked.exists()
+    assert all(m.name == m.resident.name and m.resident.grid.path.startswith(m.org.area.path) for m in linked)
+    assert PartyMember.objects.filter(status="reporting", org=committee).count() == 14

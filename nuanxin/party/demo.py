@@ -1,0 +1,150 @@
+"""The demo community's party organisations and members (nuanxin.core.demo_history), written
+through the party actions by the community admin: the community committee founded long
+before the seed's period, a branch for each grid, the retired members' branch (with the
+seed's veteran 方力杰), the business district's joint branch for the two-new organisations'
+and mobile members (riders among them), in-service members of the units reporting to the
+committee, and 星秀文化传媒(昆明)有限公司党支部, founded 2024-10 as the seed tells."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from nuanxin.party import actions
+from nuanxin.party.models import PartyMember, PartyOrg
+from nuanxin.people.models import Resident
+
+COMMITTEE_FOUNDED = date(2009, 6, 1)
+BRANCHES_FOUNDED = date(2012, 3, 1)
+JOINT_BRANCH_FOUNDED = date(2023, 9, 20)  # after the business district's survey began (2023-07)
+XINGXIU = "星秀文化传媒(昆明)有限公司"
+XINGXIU_FOUNDED = date(2024, 10, 18)  # "在热切期盼5年后……在2024年10月成立了"
+VETERAN = "方力杰"
+ORIGINS = ("曲靖市麒麟区越州镇党委", "昭通市昭阳区守望乡党委", "红河州建水县临安镇党委", "大理州宾川县金牛镇党委")
+WORKPLACES = ("美团外卖骑手", "饿了么骑手", "顺丰速运快递员")
+REPORTING_FROM = (
+    "工商银行日新中路支行",
+    "建设银行滇池路支行",
+    "怡心桥小学",
+    "怡心桥社区卫生服务中心",
+    "前卫派出所怡心桥警务室",
+    "西山区图书馆怡心桥分馆",
+)
+
+
+def party_history(context: Any, start: date, end: date) -> dict[str, int]:
+    rng = context.rng
+    admin = context.users["community"]
+    scope = context.scope(admin)
+
+    def found(
+        name: str, kind: str, area: Any, day: date, parent: PartyOrg | None = None, place: Any = None
+    ) -> PartyOrg:
+        return actions.create_org(
+            actor=admin, scope=scope, name=name, kind=kind, area=area, founded_on=day, parent=parent, place=place
+        )
+
+    def register(org: PartyOrg, name: str, status: str, since: date, **extra: Any) -> PartyMember:
+        standing = extra.pop("standing", "probationary" if rng.random() < 0.06 else "full")
+        return actions.register_member(
+            actor=admin,
+            scope=scope,
+            org=org,
+            name=name,
+            standing=standing,
+            status=status,
+            since=since,
+            phone=context.mobile(),
+            **extra,
+        )
+
+    def day_between(first: date, last: date) -> date:
+        return first + timedelta(days=rng.randint(0, max(0, (last - first).days)))
+
+    community = context.community
+    committee = found(f"{community.name}党委", PartyOrg.Kind.COMMITTEE, community, COMMITTEE_FOUNDED)
+    members = 0
+    # A branch for each grid, its members among the grid's residents (linked, never copied).
+    for grid in context.grids:
+        branch = found(f"{grid.name}党支部", PartyOrg.Kind.BRANCH, grid, BRANCHES_FOUNDED, committee)
+        residents = list(Resident.objects.filter(grid=grid, user__isnull=True).order_by("pk")[:400])
+        for resident in rng.sample(residents, min(len(residents), rng.randint(13, 17))):
+            since = day_between(date(2005, 1, 1), date(2023, 6, 30))
+            register(branch, resident.name, PartyMember.Status.REGISTERED, since, resident=resident)
+            members += 1
+    # The retired members' branch: the veteran of the story and other elders.
+    retired = found("离退休党员党支部", PartyOrg.Kind.BRANCH, community, BRANCHES_FOUNDED, committee)
+    register(
+        retired,
+        VETERAN,
+        PartyMember.Status.RETIRED,
+        date(2006, 9, 1),
+        standing="full",
+        joined_party_on=date(1971, 7, 1),
+    )
+    members += 1
+    elders = list(
+        Resident.objects.filter(grid__parent=community, birth_year__lte=1958, user__isnull=True)
+        .exclude(pk__in=PartyMember.objects.filter(resident__isnull=False).values("resident_id"))
+        .order_by("pk")[:300]
+    )
+    for resident in rng.sample(elders, min(len(elders), 17)):
+        register(
+            retired,
+            resident.name,
+            PartyMember.Status.RETIRED,
+            day_between(date(2000, 1, 1), date(2020, 12, 31)),
+            resident=resident,
+            standing="full",
+        )
+        members += 1
+    # The business district's joint branch: mobile members found by the survey (riders among
+    # them, with their accounts) and the two-new organisations' members without a branch.
+    joint = found("商圈联合党支部", PartyOrg.Kind.BRANCH, community, JOINT_BRANCH_FOUNDED, committee)
+    riders = [u for name, u in sorted(context.users.items()) if name.startswith("rider")][:10]
+    for i, rider in enumerate(riders):
+        register(
+            joint,
+            rider.display_name or f"骑手{i + 1}",
+            PartyMember.Status.MOBILE_IN,
+            day_between(JOINT_BRANCH_FOUNDED, min(end, date(2024, 12, 31))),
+            origin=ORIGINS[i % len(ORIGINS)],
+            card_number=f"LD{2023 + i % 2}{530000 + rng.randint(0, 9999):06d}",
+            workplace=WORKPLACES[i % len(WORKPLACES)],
+            user=rider,
+        )
+        members += 1
+    for _ in range(8):
+        register(
+            joint,
+            context.names.person()[0],
+            PartyMember.Status.REGISTERED,
+            day_between(JOINT_BRANCH_FOUNDED, date(2024, 6, 30)),
+            workplace="商圈“两新”组织",
+        )
+        members += 1
+    # In-service members of the units, reporting to the committee (在职党员报到).
+    for i in range(14):
+        register(
+            committee,
+            context.names.person()[0],
+            PartyMember.Status.REPORTING,
+            day_between(date(2023, 7, 1), date(2024, 12, 31)),
+            workplace=REPORTING_FROM[i % len(REPORTING_FROM)],
+        )
+        members += 1
+    made = {"party organisations": PartyOrg.objects.filter(area__path__startswith=community.path).count()}
+    # 星秀文化传媒's own branch, when the history reaches its founding day.
+    place = context.places.get(XINGXIU)
+    if place is not None and start <= XINGXIU_FOUNDED <= end:
+        xingxiu = found(f"{XINGXIU}党支部", PartyOrg.Kind.BRANCH, place.grid, XINGXIU_FOUNDED, committee, place)
+        for n in range(5):
+            register(
+                xingxiu,
+                context.names.person()[0],
+                PartyMember.Status.REGISTERED,
+                XINGXIU_FOUNDED,
+                standing="probationary" if n == 4 else "full",
+                workplace=XINGXIU,
+            )
+            members += 1
+        made["party organisations"] += 1
+    return made | {"party members": members}
