@@ -174,6 +174,7 @@ def _register() -> None:
     from nuanxin.inspections.api import router as inspections_router
     from nuanxin.ledgers.disputes.api import router as disputes_router
     from nuanxin.ledgers.registry.api import router as ledgers_router
+    from nuanxin.party.api import router as party_router
     from nuanxin.people.api import router as people_router
     from nuanxin.stations.api import router as stations_router
     from nuanxin.territory.api import router as territory_router
@@ -194,6 +195,7 @@ def _register() -> None:
     api.add_router("/hours", hours_router)
     api.add_router("/points", points_router)
     api.add_router("/stations", stations_router)
+    api.add_router("/party", party_router)
     api.add_router("/", cases_intake_router)  # before cases_router: "cases/similar" is no case id
     api.add_router("/", cases_router)
     api.add_router("/", notifications_router)

@@ -357,6 +357,31 @@ API: dict[str, Op] = {
         accept=frozenset({400}),
         note="no voucher built: the allowed get 400 on code",
     ),
+    # party: the community office (party.view and party.manage) and the admins above it
+    "GET /api/v1/party/orgs": _op(MANAGERS | {"other_admin"}, outside=False),
+    "POST /api/v1/party/orgs": _op(
+        MANAGERS,
+        body=lambda o: {
+            "name": "第一党小组",
+            "kind": "group",
+            "area_id": o.inside["area_id"],
+            "founded_on": "2099-01-01",
+            "parent_id": o.inside["org_id"],
+        },
+        model="party.PartyOrg",
+        outside=False,
+        deny_also=frozenset({400}),
+    ),
+    "GET /api/v1/party/orgs/{org_id}": _op(MANAGERS),
+    "GET /api/v1/party/orgs/{org_id}/members": _op(MANAGERS),
+    "POST /api/v1/party/orgs/{org_id}/members": _op(
+        MANAGERS,
+        body=lambda o: {"name": "新党员", "standing": "full", "status": "registered", "since": "2024-01-01"},
+        model="party.PartyMember",
+    ),
+    "POST /api/v1/party/members/{member_id}/leave": _op(
+        MANAGERS, body=lambda o: {"left_on": "2099-01-01"}, model="party.PartyMember"
+    ),
     # stations: reads for everyone, signed in or not (like the pages), managed writes
     "GET /api/v1/stations/": _op(EVERYONE, outside=False),
     "POST /api/v1/stations/": _op(

@@ -79,6 +79,7 @@ def build_objects(world: World) -> Objects:
     from nuanxin.inspections.checklists import install_demo_templates
     from nuanxin.ledgers.tests.disputes_support import register
     from nuanxin.party import actions as party_actions
+    from nuanxin.party.models import PartyMember
     from nuanxin.people import actions as people_actions
     from nuanxin.people.models import Resident
     from nuanxin.people.tests.sample import build_people, make_id
@@ -277,6 +278,26 @@ def build_objects(world: World) -> Objects:
     far_committee = party_actions.create_org(
         actor=None, scope=SYSTEM_SCOPE, name="外社区党委", kind="committee", area=world.other_community, founded_on=DAY
     )
+    party_member = party_actions.register_member(
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        org=branch,
+        name="党员甲",
+        standing="full",
+        status="registered",
+        since=DAY,
+        phone="13987654321",
+    )
+    far_party_member = party_actions.register_member(
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        org=far_committee,
+        name="党员乙",
+        standing="full",
+        status="registered",
+        since=DAY,
+        phone="13987654322",
+    )
     notice = notify(recipients=[world.grid1_worker], kind="test", title="通知", body="内容")[0]
     far_notice = notify(recipients=[world.other_admin], kind="test", title="通知", body="内容")[0]
     token = ApiToken.objects.create(user=world.grid1_worker, digest="matrix-inside", expires_at=at(date(2099, 1, 1), 0))
@@ -313,6 +334,7 @@ def build_objects(world: World) -> Objects:
         "assignment_id": StaffAssignment.objects.get(grid=world.grid1, person=world.grid1_worker).pk,
         "capability": "voice",
         "org_id": branch.pk,
+        "member_id": party_member.pk,
         "service_code": "sanitation",
         "fmt": "json",
         "missing": MISSING,
@@ -348,6 +370,7 @@ def build_objects(world: World) -> Objects:
         "assignment_id": StaffAssignment.objects.get(grid=world.other_grid, person=world.other_admin).pk,
         "capability": "voice",
         "org_id": far_committee.pk,
+        "member_id": far_party_member.pk,
         "service_code": "sanitation",
         "fmt": "json",
         "missing": MISSING,
@@ -372,6 +395,8 @@ def build_objects(world: World) -> Objects:
         secrets.append(volunteer.phone)
     for row in Case.objects.all():
         secrets.append(row.reporter_phone)
+    for party_row in PartyMember.objects.all():
+        secrets.append(party_row.phone)
     return Objects(
         inside=inside,
         outside=outside,
