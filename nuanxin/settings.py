@@ -232,6 +232,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Lockout (reference AUTH-3, docs/accounts.md): 5 failures lock the account (from every
 # address), 20 failures from one address lock the address (over every account), for 15 minutes.
 # What was typed is normalised first (a phone number in any spelling is one account).
+# A two-new organisation may form its own party branch with this many full members (docs/party.md).
+NUANXIN_PARTY_BRANCH_MIN_FULL = envint("NUANXIN_PARTY_BRANCH_MIN_FULL", "3")
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
 SIGNIN_ADDRESS_FAILURE_LIMIT = envint("SIGNIN_ADDRESS_FAILURE_LIMIT", "20")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))

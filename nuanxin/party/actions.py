@@ -4,6 +4,7 @@ where it acts, refuses bad input naming the field, writes in one transaction and
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -13,11 +14,14 @@ from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import normalize_mobile, plain_name
-from nuanxin.party.models import CHILD_KINDS, HOLDS_MEMBERS, PartyMember, PartyOrg
+from nuanxin.party.models import CHILD_KINDS, FOUNDING, HOLDS_MEMBERS, PartyMember, PartyOrg, TwoNewOrg
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place
+from nuanxin.territory.queries import ancestor_paths
 
 OUTSIDE = gettext_noop("You do not keep party work there.")
+# The places a two-new organisation may be (not a home, a building or a station).
+TWO_NEW_PLACES = (Place.Kind.MERCHANT, Place.Kind.ENTERPRISE, Place.Kind.PUBLIC_UNIT)
 
 
 @transaction.atomic
@@ -140,3 +144,139 @@ def end_membership(*, actor: Any, scope: Scope, member: PartyMember, left_on: da
     member.save(update_fields=["left_on"])
     audit.record("party.member_left", actor=actor, obj=member)
     return member
+
+
+# --- two-new coverage (党的工作全覆盖) ------------------------------------------------------
+
+
+@transaction.atomic
+def survey_two_new(
+    *,
+    actor: Any,
+    scope: Scope,
+    place: Place,
+    kind: str,
+    employees: int,
+    surveyed_on: date,
+    full_members: int = 0,
+    probationary_members: int = 0,
+    mobile_members: int = 0,
+) -> TwoNewOrg:
+    """Put a two-new organisation (at `place`) in the survey register, not covered yet.
+    Refuses, naming the field: a place outside where the actor keeps party work or already in
+    the register ("place"); an unknown kind; more party members than employees ("employees")."""
+    if place is None or place.grid is None or place.kind not in TWO_NEW_PLACES:
+        raise DomainError(_("Choose a merchant, an enterprise or a unit."), field="place")
+    check_at(scope, place.grid.path, "party.manage", message=_(OUTSIDE), field="place")
+    if TwoNewOrg.objects.filter(place=place).exists():
+        raise DomainError(_("This organisation is already in the survey register."), field="place")
+    if kind not in TwoNewOrg.Kind.values:
+        raise DomainError(_("Choose an enterprise or a social organisation."), field="kind")
+    counts = {
+        "full_members": full_members,
+        "probationary_members": probationary_members,
+        "mobile_members": mobile_members,
+    }
+    for field, n in (("employees", employees), *counts.items()):
+        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= 100_000:
+            raise DomainError(_("Enter a whole number from 0 to 100000."), field=field)
+    if sum(counts.values()) > employees:
+        raise DomainError(_("More party members than employees: check the numbers."), field="employees")
+    record = TwoNewOrg.objects.create(
+        place=place,
+        kind=kind,
+        employees=employees,
+        surveyed_on=surveyed_on,
+        coverage=TwoNewOrg.Coverage.NONE,
+        **counts,
+    )
+    audit.record("party.two_new_surveyed", actor=actor, obj=record, detail={"employees": employees, **counts})
+    return record
+
+
+@transaction.atomic
+def cover_two_new(
+    *,
+    actor: Any,
+    scope: Scope,
+    record: TwoNewOrg,
+    coverage: str,
+    on: date,
+    branch: PartyOrg | None = None,
+    instructor: str = "",
+) -> TwoNewOrg:
+    """Say how party work reaches an organisation without its own branch, from the day `on`:
+    a joint branch (`branch`, a branch the actor reaches) or a party-building instructor
+    (`instructor`, a name). Its own branch comes only from the founding pipeline
+    (`advance_founding`)."""
+    check_at(scope, record.place.grid.path, "party.manage", message=_(OUTSIDE))
+    if on < record.surveyed_on:
+        raise DomainError(_("It cannot be covered before it was surveyed."), field="on")
+    if record.coverage == TwoNewOrg.Coverage.OWN_BRANCH:
+        raise DomainError(_("It has its own branch already."), field="coverage")
+    if coverage == TwoNewOrg.Coverage.JOINT_BRANCH:
+        if branch is None or branch.kind != PartyOrg.Kind.BRANCH or branch.ended_on is not None:
+            raise DomainError(_("Choose the joint branch."), field="branch")
+        check_at(scope, branch.area.path, "party.manage", message=_(OUTSIDE), field="branch")
+        record.covered_by, record.instructor = branch, ""
+    elif coverage == TwoNewOrg.Coverage.INSTRUCTOR:
+        record.instructor = plain_name(instructor, field="instructor", limit=30)
+        record.covered_by = None
+    else:
+        raise DomainError(_("Choose a joint branch or an instructor."), field="coverage")
+    record.coverage, record.covered_on = coverage, on
+    record.save(update_fields=["coverage", "covered_by", "instructor", "covered_on"])
+    audit.record("party.two_new_covered", actor=actor, obj=record, detail={"coverage": coverage})
+    return record
+
+
+@transaction.atomic
+def advance_founding(*, actor: Any, scope: Scope, record: TwoNewOrg, stage: str, on: date) -> TwoNewOrg:
+    """Take the organisation's founding pipeline one stage on, dated: surveyed → guidance
+    assigned → preparing → approved → founded. Refuses, naming the field: a stage out of order
+    ("stage"); a day before the last stage's ("on"); starting without enough full members
+    (NUANXIN_PARTY_BRANCH_MIN_FULL, "stage"). The last stage founds the branch under the
+    community's committee, and the organisation is then covered by its own branch."""
+    check_at(scope, record.place.grid.path, "party.manage", message=_(OUTSIDE))
+    stages = [s for s, _field in FOUNDING]
+    here = stages.index(TwoNewOrg.Stage(record.stage))
+    if here + 1 >= len(stages) or stage != stages[here + 1]:
+        nxt = stages[here + 1].label if here + 1 < len(stages) else None
+        message = _("The next stage is %(stage)s.") % {"stage": nxt} if nxt else _("The branch is founded already.")
+        raise DomainError(message, field="stage")
+    last_day = getattr(record, FOUNDING[here][1])
+    if on < last_day:
+        raise DomainError(_("A stage cannot come before the one before it (%(day)s).") % {"day": last_day}, field="on")
+    if stage == TwoNewOrg.Stage.GUIDANCE and record.full_members < settings.NUANXIN_PARTY_BRANCH_MIN_FULL:
+        raise DomainError(
+            _("A branch needs at least %(n)d full members; cover it by a joint branch or an instructor instead.")
+            % {"n": settings.NUANXIN_PARTY_BRANCH_MIN_FULL},
+            field="stage",
+        )
+    setattr(record, FOUNDING[here + 1][1], on)
+    record.stage = stage
+    if stage == TwoNewOrg.Stage.FOUNDED:
+        committee = (
+            PartyOrg.objects.filter(kind=PartyOrg.Kind.COMMITTEE, ended_on__isnull=True)
+            .filter(area__path__in=ancestor_paths(record.place.grid.path))
+            .order_by("-area__path")
+            .first()
+        )
+        if committee is None:
+            raise DomainError(_("No party committee above this organisation to found its branch under."), field="stage")
+        record.covered_by = create_org(
+            actor=actor,
+            scope=scope,
+            name=f"{record.place.name}党支部",
+            kind=PartyOrg.Kind.BRANCH,
+            area=record.place.grid,
+            founded_on=on,
+            parent=committee,
+            place=record.place,
+        )
+        # Covered since the first day anything reached it (a joint branch before its own, say).
+        record.coverage, record.instructor = TwoNewOrg.Coverage.OWN_BRANCH, ""
+        record.covered_on = record.covered_on or on
+    record.save()
+    audit.record("party.founding_advanced", actor=actor, obj=record, detail={"stage": stage, "on": on.isoformat()})
+    return record

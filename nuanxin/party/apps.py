@@ -6,6 +6,9 @@ AUDIT_LABELS = {
     "party.org_created": _("Party organisation founded"),
     "party.member_registered": _("Party member registered"),
     "party.member_left": _("Party member left"),
+    "party.two_new_surveyed": _("Two-new organisation surveyed"),
+    "party.two_new_covered": _("Two-new organisation covered"),
+    "party.founding_advanced": _("Branch founding stage recorded"),
 }
 
 

@@ -9,12 +9,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from nuanxin.party import actions
-from nuanxin.party.models import PartyMember, PartyOrg
+from nuanxin.party.models import PartyMember, PartyOrg, TwoNewOrg
 from nuanxin.people.models import Resident
+from nuanxin.territory.models import Place
 
 COMMITTEE_FOUNDED = date(2009, 6, 1)
 BRANCHES_FOUNDED = date(2012, 3, 1)
-JOINT_BRANCH_FOUNDED = date(2023, 9, 20)  # after the business district's survey began (2023-07)
+JOINT_BRANCH_FOUNDED = date(2023, 7, 20)  # as the business district's survey began (2023-07)
 XINGXIU = "星秀文化传媒(昆明)有限公司"
 XINGXIU_FOUNDED = date(2024, 10, 18)  # "在热切期盼5年后……在2024年10月成立了"
 VETERAN = "方力杰"
@@ -131,20 +132,87 @@ def party_history(context: Any, start: date, end: date) -> dict[str, int]:
             workplace=REPORTING_FROM[i % len(REPORTING_FROM)],
         )
         members += 1
+    members += _survey(context, start, end, joint, register)
     made = {"party organisations": PartyOrg.objects.filter(area__path__startswith=community.path).count()}
-    # 星秀文化传媒's own branch, when the history reaches its founding day.
-    place = context.places.get(XINGXIU)
-    if place is not None and start <= XINGXIU_FOUNDED <= end:
-        xingxiu = found(f"{XINGXIU}党支部", PartyOrg.Kind.BRANCH, place.grid, XINGXIU_FOUNDED, committee, place)
-        for n in range(5):
-            register(
-                xingxiu,
-                context.names.person()[0],
-                PartyMember.Status.REGISTERED,
-                XINGXIU_FOUNDED,
-                standing="probationary" if n == 4 else "full",
-                workplace=XINGXIU,
-            )
-            members += 1
-        made["party organisations"] += 1
-    return made | {"party members": members}
+    return made | {"party members": members, "two-new organisations": TwoNewOrg.objects.count()}
+
+
+# The founding pipeline of the organisations that form their own branch (星秀 as the seed tells).
+PIPELINE = (
+    ("guidance", date(2023, 8, 15)),
+    ("preparing", date(2024, 3, 1)),
+    ("approved", date(2024, 9, 20)),
+    ("founded", XINGXIU_FOUNDED),
+)
+# The days from one stage to the next for the other organisations (星秀 keeps the seed's days).
+STAGE_GAPS = ((20, 40), (100, 160), (150, 200), (20, 40))
+
+
+def _survey(context: Any, start: date, end: date, joint: PartyOrg, register: Any) -> int:
+    """The business district's survey from the seed period's start: its enterprises (and
+    星秀文化传媒) in the register; those with three full members or more found their own
+    branch through the pipeline, the rest are covered by the joint branch or an instructor, all
+    by the end of 2024. Returns the members registered with the new branches."""
+    rng = context.rng
+    admin = context.users["community"]
+    scope = context.scope(admin)
+    survey_day = max(start, date(2023, 7, 1))
+    if survey_day > end:
+        return 0
+    firms = list(
+        Place.objects.filter(kind=Place.Kind.ENTERPRISE, parent__kind=Place.Kind.COMMERCIAL_CENTRE)
+        .filter(grid__path__startswith=context.community.path)
+        .order_by("pk")[:24]
+    )
+    xingxiu = context.places.get(XINGXIU)
+    members = 0
+    for i, place in enumerate([*firms, *([xingxiu] if xingxiu is not None else [])]):
+        own = place == xingxiu or i % 8 == 3  # a few besides 星秀 can form their own branch
+        employees = 200 if place == xingxiu else int(place.attributes.get("employees") or rng.randint(3, 60))
+        full = rng.randint(3, 5) if own else rng.randint(0, 2)
+        record = actions.survey_two_new(
+            actor=admin,
+            scope=scope,
+            place=place,
+            kind=TwoNewOrg.Kind.ENTERPRISE,
+            employees=max(employees, full + 2),
+            full_members=full,
+            probationary_members=rng.randint(0, 1),
+            mobile_members=rng.randint(0, 2),
+            surveyed_on=survey_day + timedelta(days=rng.randint(0, 14 if place == xingxiu else 60)),
+        )
+        if own:
+            day = record.surveyed_on
+            for (stage, seed_day), (low, high) in zip(PIPELINE, STAGE_GAPS, strict=True):
+                day = seed_day if place == xingxiu else day + timedelta(days=rng.randint(low, high))
+                if day > end:
+                    break
+                record = actions.advance_founding(actor=admin, scope=scope, record=record, stage=stage, on=day)
+            if record.covered_by is not None:
+                for _ in range(full):
+                    register(
+                        record.covered_by,
+                        context.names.person()[0],
+                        PartyMember.Status.REGISTERED,
+                        day,
+                        standing="full",
+                        workplace=place.name,
+                    )
+                    members += 1
+            continue
+        covered_on = max(record.surveyed_on, JOINT_BRANCH_FOUNDED) + timedelta(days=rng.randint(0, 200))
+        if covered_on <= min(end, date(2024, 12, 31)):
+            if i % 5 == 4:
+                actions.cover_two_new(
+                    actor=admin,
+                    scope=scope,
+                    record=record,
+                    coverage="instructor",
+                    instructor=context.names.person()[0],
+                    on=covered_on,
+                )
+            else:
+                actions.cover_two_new(
+                    actor=admin, scope=scope, record=record, coverage="joint_branch", branch=joint, on=covered_on
+                )
+    return members

@@ -5,8 +5,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from nuanxin.party.models import PartyMember, PartyOrg
-from nuanxin.territory.models import Area
+from nuanxin.party.models import PartyMember, PartyOrg, TwoNewOrg
+from nuanxin.territory.models import Area, Place
 
 
 class OrgForm(forms.Form):
@@ -34,3 +34,42 @@ class MemberForm(forms.Form):
     origin = forms.CharField(label=_("origin organisation"), max_length=100, required=False)
     card_number = forms.CharField(label=_("mobile member's card number"), max_length=30, required=False)
     workplace = forms.CharField(label=_("works at"), max_length=100, required=False)
+
+
+class SurveyForm(forms.Form):
+    place = forms.TypedChoiceField(label=_("organisation"), coerce=int)
+    kind = forms.ChoiceField(label=_("kind"), choices=TwoNewOrg.Kind.choices)
+    employees = forms.IntegerField(label=_("employees"), min_value=0, max_value=100_000)
+    full_members = forms.IntegerField(label=_("full members among them"), min_value=0, max_value=100_000, initial=0)
+    probationary_members = forms.IntegerField(
+        label=_("probationary members among them"), min_value=0, max_value=100_000, initial=0
+    )
+    mobile_members = forms.IntegerField(label=_("mobile members among them"), min_value=0, max_value=100_000, initial=0)
+    surveyed_on = forms.DateField(label=_("surveyed on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, places: Iterable[Place] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        place = self.fields["place"]
+        assert isinstance(place, forms.TypedChoiceField)
+        place.choices = [(p.pk, p.name) for p in places]
+
+
+class CoverForm(forms.Form):
+    coverage = forms.ChoiceField(
+        label=_("party work reaches it through"),
+        choices=[(c.value, c.label) for c in (TwoNewOrg.Coverage.JOINT_BRANCH, TwoNewOrg.Coverage.INSTRUCTOR)],
+    )
+    branch = forms.TypedChoiceField(label=_("joint branch"), coerce=int, required=False, empty_value=None)
+    instructor = forms.CharField(label=_("party-building instructor"), max_length=30, required=False)
+    on = forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, branches: Iterable[PartyOrg] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        branch = self.fields["branch"]
+        assert isinstance(branch, forms.TypedChoiceField)
+        branch.choices = [("", "—"), *((b.pk, b.name) for b in branches)]
+
+
+class FoundingForm(forms.Form):
+    stage = forms.ChoiceField(label=_("founding stage"), choices=TwoNewOrg.Stage.choices[1:])
+    on = forms.DateField(label=_("on"), widget=forms.DateInput(attrs={"type": "date"}))

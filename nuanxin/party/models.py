@@ -152,3 +152,77 @@ class PartyMember(models.Model):
     @property
     def audit_area_path(self) -> str:
         return self.org.area.path
+
+
+class TwoNewOrg(models.Model):
+    """A two-new organisation (两新组织: a non-public enterprise or a social organisation) in the
+    survey register of party work coverage (党的工作全覆盖): who works there, the party members
+    among them, how party work reaches it, and its founding pipeline toward its own branch."""
+
+    class Kind(models.TextChoices):
+        ENTERPRISE = "enterprise", _("non-public enterprise")
+        SOCIAL = "social", _("social organisation")
+
+    class Coverage(models.TextChoices):
+        OWN_BRANCH = "own_branch", _("its own party branch")
+        JOINT_BRANCH = "joint_branch", _("a joint party branch")
+        INSTRUCTOR = "instructor", _("a party-building instructor")
+        NONE = "none", _("not covered yet")
+
+    class Stage(models.TextChoices):
+        SURVEYED = "surveyed", _("surveyed")
+        GUIDANCE = "guidance", _("guidance assigned")
+        PREPARING = "preparing", _("preparing a branch")
+        APPROVED = "approved", _("branch approved")
+        FOUNDED = "founded", _("branch founded")
+
+    place = models.OneToOneField(
+        Place, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="two_new"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    employees = models.PositiveIntegerField(_("employees"))
+    full_members = models.PositiveSmallIntegerField(_("full members among them"), default=0)
+    probationary_members = models.PositiveSmallIntegerField(_("probationary members among them"), default=0)
+    mobile_members = models.PositiveSmallIntegerField(_("mobile members among them"), default=0)
+    surveyed_on = models.DateField(_("surveyed on"))
+    coverage = models.CharField(_("party work reaches it through"), max_length=14, choices=Coverage.choices)
+    covered_by = models.ForeignKey(
+        PartyOrg, verbose_name=_("covering branch"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    instructor = models.CharField(_("party-building instructor"), max_length=30, blank=True)
+    covered_on = models.DateField(_("covered since"), null=True, blank=True)
+    stage = models.CharField(_("founding stage"), max_length=10, choices=Stage.choices, default=Stage.SURVEYED)
+    # The day each founding stage was reached (surveyed_on for the first).
+    guidance_on = models.DateField(_("guidance assigned on"), null=True, blank=True)
+    preparing_on = models.DateField(_("preparing since"), null=True, blank=True)
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    founded_on = models.DateField(_("branch founded on"), null=True, blank=True)
+
+    scoping = Scoping(permission="party.view", area="place__grid__path")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["place__name"]
+        verbose_name = _("two-new organisation")
+        verbose_name_plural = _("two-new organisations")
+
+    def __str__(self) -> str:
+        return self.place.name
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.place.grid.path if self.place.grid else ""
+
+    @property
+    def party_members(self) -> int:
+        return self.full_members + self.probationary_members + self.mobile_members
+
+
+# The founding pipeline, in order, with the field dating each stage.
+FOUNDING = (
+    (TwoNewOrg.Stage.SURVEYED, "surveyed_on"),
+    (TwoNewOrg.Stage.GUIDANCE, "guidance_on"),
+    (TwoNewOrg.Stage.PREPARING, "preparing_on"),
+    (TwoNewOrg.Stage.APPROVED, "approved_on"),
+    (TwoNewOrg.Stage.FOUNDED, "founded_on"),
+)

@@ -9,4 +9,9 @@ urlpatterns = [
     path("<int:org_id>/", views.org_detail, name="org"),
     path("<int:org_id>/new/", views.new_child, name="new_child"),
     path("<int:org_id>/members/new/", views.new_member, name="new_member"),
+    path("two-new/", views.two_new_list, name="two_new_list"),
+    path("two-new/new/", views.two_new_survey, name="two_new_survey"),
+    path("two-new/<int:record_id>/", views.two_new_detail, name="two_new"),
+    path("two-new/<int:record_id>/cover/", views.two_new_cover, name="two_new_cover"),
+    path("two-new/<int:record_id>/founding/", views.two_new_advance, name="two_new_advance"),
 ]

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,8 +15,9 @@ from nuanxin.core.access import require, require_at
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.party import actions, queries
-from nuanxin.party.forms import MemberForm, OrgForm
-from nuanxin.party.models import HOLDS_MEMBERS, PartyOrg
+from nuanxin.party.forms import CoverForm, FoundingForm, MemberForm, OrgForm, SurveyForm
+from nuanxin.party.models import FOUNDING, HOLDS_MEMBERS, PartyOrg, TwoNewOrg
+from nuanxin.territory.models import Area, Place
 
 
 @login_required
@@ -155,3 +157,140 @@ def new_member(request: ScopedRequest, org_id: int) -> HttpResponse:
             messages.success(request, _("%(name)s is registered.") % {"name": member.name})
             return redirect("party:org", org.pk)
     return _org_page(request, org, member_form=form)
+
+
+# --- two-new coverage -----------------------------------------------------------------------
+
+
+@login_required
+def two_new_list(request: ScopedRequest) -> HttpResponse:
+    """The survey register of two-new organisations, with the coverage of the viewer's
+    topmost node today and the branches founded this year."""
+    require(request.scope, "party.view")
+    today = timezone.localdate()
+    node = Area.objects.filter(request.scope.q("party.view", "path")).order_by("path").first()
+    figures = queries.coverage(request.scope, node, today.replace(month=1, day=1), today) if node else None
+    return render(
+        request,
+        "party/two_new_list.html",
+        {
+            "rows": queries.two_new_for(request.scope).order_by("coverage", "place__name"),
+            "node": node,
+            "figures": figures,
+            "year": today.year,
+            "may_survey": request.scope.has("party.manage"),
+        },
+    )
+
+
+def _survey_places(request: ScopedRequest) -> Any:
+    return (
+        Place.objects.filter(request.scope.q("party.manage", "grid__path"), kind__in=actions.TWO_NEW_PLACES)
+        .exclude(two_new__isnull=False)
+        .order_by("name")
+    )
+
+
+@login_required
+def two_new_survey(request: ScopedRequest) -> HttpResponse:
+    require(request.scope, "party.manage")
+    places = _survey_places(request)
+    form = SurveyForm(request.POST if request.method == "POST" else None, places=places)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                record = actions.survey_two_new(
+                    actor=request.user,
+                    scope=request.scope,
+                    place=places.filter(pk=data["place"]).first(),
+                    kind=data["kind"],
+                    employees=data["employees"],
+                    full_members=data["full_members"],
+                    probationary_members=data["probationary_members"],
+                    mobile_members=data["mobile_members"],
+                    surveyed_on=data["surveyed_on"],
+                )
+            except DomainError as error:
+                show_on_form(form, error)
+            else:
+                messages.success(request, _("%(name)s is in the survey register.") % {"name": record.place.name})
+                return redirect("party:two_new", record.pk)
+    return render(request, "party/two_new_survey.html", {"form": form}, status=status)
+
+
+def _branches(request: ScopedRequest) -> Any:
+    return queries.orgs_for(request.scope).filter(kind=PartyOrg.Kind.BRANCH, ended_on__isnull=True)
+
+
+@login_required
+def two_new_detail(request: ScopedRequest, record_id: int) -> HttpResponse:
+    require(request.scope, "party.view")
+    return _two_new_page(request, queries.two_new_or_404(request.scope, record_id))
+
+
+def _two_new_page(request: ScopedRequest, record: TwoNewOrg, **forms: Any) -> HttpResponse:
+    may_manage = request.scope.has_at("party.manage", record.place.grid.path)
+    open_ = record.coverage != TwoNewOrg.Coverage.OWN_BRANCH
+    context = {
+        "record": record,
+        "steps": [(stage.label, getattr(record, field)) for stage, field in FOUNDING],
+        "cover_form": forms.get("cover_form")
+        or (CoverForm(branches=_branches(request)) if may_manage and open_ else None),
+        "founding_form": forms.get("founding_form") or (FoundingForm() if may_manage and open_ else None),
+    }
+    return render(request, "party/two_new.html", context, status=400 if forms else 200)
+
+
+@login_required
+@require_POST
+def two_new_cover(request: ScopedRequest, record_id: int) -> HttpResponse:
+    require(request.scope, "party.view")
+    record = queries.two_new_or_404(request.scope, record_id)
+    require_at(request.scope, "party.manage", record, record.place.grid.path)
+    branches = _branches(request)
+    form = CoverForm(request.POST, branches=branches)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.cover_two_new(
+                actor=request.user,
+                scope=request.scope,
+                record=record,
+                coverage=data["coverage"],
+                on=data["on"],
+                branch=branches.filter(pk=data["branch"]).first() if data["branch"] else None,
+                instructor=data["instructor"],
+            )
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            messages.success(request, _("Coverage recorded."))
+            return redirect("party:two_new", record.pk)
+    return _two_new_page(request, record, cover_form=form)
+
+
+@login_required
+@require_POST
+def two_new_advance(request: ScopedRequest, record_id: int) -> HttpResponse:
+    require(request.scope, "party.view")
+    record = queries.two_new_or_404(request.scope, record_id)
+    require_at(request.scope, "party.manage", record, record.place.grid.path)
+    form = FoundingForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.advance_founding(
+                actor=request.user,
+                scope=request.scope,
+                record=record,
+                stage=form.cleaned_data["stage"],
+                on=form.cleaned_data["on"],
+            )
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            messages.success(request, _("Founding stage recorded."))
+            return redirect("party:two_new", record.pk)
+    return _two_new_page(request, record, founding_form=form)

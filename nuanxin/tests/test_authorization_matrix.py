@@ -298,6 +298,12 @@ def build_objects(world: World) -> Objects:
         since=DAY,
         phone="13987654322",
     )
+    two_new = party_actions.survey_two_new(
+        actor=None, scope=SYSTEM_SCOPE, place=restaurant, kind="enterprise", employees=20, surveyed_on=DAY
+    )
+    far_two_new = party_actions.survey_two_new(
+        actor=None, scope=SYSTEM_SCOPE, place=far_restaurant, kind="enterprise", employees=20, surveyed_on=DAY
+    )
     notice = notify(recipients=[world.grid1_worker], kind="test", title="通知", body="内容")[0]
     far_notice = notify(recipients=[world.other_admin], kind="test", title="通知", body="内容")[0]
     token = ApiToken.objects.create(user=world.grid1_worker, digest="matrix-inside", expires_at=at(date(2099, 1, 1), 0))
@@ -335,6 +341,7 @@ def build_objects(world: World) -> Objects:
         "capability": "voice",
         "org_id": branch.pk,
         "member_id": party_member.pk,
+        "two_new_id": two_new.pk,
         "service_code": "sanitation",
         "fmt": "json",
         "missing": MISSING,
@@ -371,6 +378,7 @@ def build_objects(world: World) -> Objects:
         "capability": "voice",
         "org_id": far_committee.pk,
         "member_id": far_party_member.pk,
+        "two_new_id": far_two_new.pk,
         "service_code": "sanitation",
         "fmt": "json",
         "missing": MISSING,

@@ -1,9 +1,8 @@
 """The party API: scoped reads with masked phones, writes through the actions (400 naming the
 JSON field), out of scope 404."""
 
-from datetime import date
+import pytest
 
-from nuanxin.party import actions
 from nuanxin.party.models import PartyMember, PartyOrg
 from nuanxin.people.actions import register_resident
 from nuanxin.testing import SYSTEM_SCOPE
@@ -11,32 +10,17 @@ from nuanxin.testing import SYSTEM_SCOPE
 API = "/api/v1/party"
 
 
-def _tree(world):
-    committee = actions.create_org(
-        actor=None,
-        scope=SYSTEM_SCOPE,
-        name="测试社区党委",
-        kind="committee",
-        area=world.community,
-        founded_on=date(2015, 7, 1),
-    )
-    far = actions.create_org(
-        actor=None,
-        scope=SYSTEM_SCOPE,
-        name="另一社区党委",
-        kind="committee",
-        area=world.other_community,
-        founded_on=date(2015, 7, 1),
-    )
-    return committee, far
+@pytest.fixture
+def tree(committee, far_committee):
+    return committee, far_committee
 
 
 def post(client, url, body):
     return client.post(url, body, content_type="application/json")
 
 
-def test_the_office_founds_registers_and_reads_with_phones_masked(world, client_for):
-    committee, far = _tree(world)
+def test_the_office_founds_registers_and_reads_with_phones_masked(world, tree, client_for):
+    committee, far = tree
     client = client_for("community_admin")
     found = post(
         client,
@@ -87,8 +71,8 @@ def test_the_office_founds_registers_and_reads_with_phones_masked(world, client_
     assert client.get(f"{API}/orgs/{branch}/members").json()["items"] == []
 
 
-def test_bad_input_names_the_field_and_writes_nothing(world, client_for):
-    committee, _far = _tree(world)
+def test_bad_input_names_the_field_and_writes_nothing(world, tree, client_for):
+    committee, _far = tree
     client = client_for("community_admin")
     cases = [
         ({"kind": "committee"}, "kind"),
@@ -121,8 +105,8 @@ def test_bad_input_names_the_field_and_writes_nothing(world, client_for):
     assert not PartyMember.objects.exists()
 
 
-def test_out_of_scope_is_404_and_the_field_holds_no_party_permission(world, client_for):
-    committee, far = _tree(world)
+def test_out_of_scope_is_404_and_the_field_holds_no_party_permission(world, tree, client_for):
+    committee, far = tree
     client = client_for("community_admin")
     assert client.get(f"{API}/orgs/{far.pk}").status_code == 404
     assert client.get(f"{API}/orgs/{far.pk}/members").status_code == 404

@@ -19,16 +19,8 @@ PHONE = "13912345678"
 
 
 @pytest.fixture
-def tree(world):
+def tree(world, committee, far_committee):
     admin = world.community_admin
-    committee = actions.create_org(
-        actor=admin,
-        scope=scope_of(admin),
-        name="测试社区党委",
-        kind="committee",
-        area=world.community,
-        founded_on=date(2015, 7, 1),
-    )
     branch = actions.create_org(
         actor=admin,
         scope=scope_of(admin),
@@ -38,15 +30,7 @@ def tree(world):
         founded_on=date(2016, 3, 1),
         parent=committee,
     )
-    far = actions.create_org(
-        actor=world.other_admin,
-        scope=scope_of(world.other_admin),
-        name="另一社区党委",
-        kind="committee",
-        area=world.other_community,
-        founded_on=date(2015, 7, 1),
-    )
-    return committee, branch, far
+    return committee, branch, far_committee
 
 
 def member(world, org, **extra):
