@@ -234,6 +234,10 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # What was typed is normalised first (a phone number in any spelling is one account).
 # A two-new organisation may form its own party branch with this many full members (docs/party.md).
 NUANXIN_PARTY_BRANCH_MIN_FULL = envint("NUANXIN_PARTY_BRANCH_MIN_FULL", "3")
+# How many of each organisational-life meeting a branch holds a quarter (三会一课: the members'
+# meeting each quarter, the committee and the group each month, a lecture each quarter; a theme
+# party day each month); "kind=n,kind=n" replaces the defaults (docs/party.md).
+NUANXIN_PARTY_CADENCE = os.environ.get("NUANXIN_PARTY_CADENCE", "members=1,committee=3,group=3,lecture=1,theme_day=3")
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
 SIGNIN_ADDRESS_FAILURE_LIMIT = envint("SIGNIN_ADDRESS_FAILURE_LIMIT", "20")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))

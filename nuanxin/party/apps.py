@@ -9,6 +9,8 @@ AUDIT_LABELS = {
     "party.two_new_surveyed": _("Two-new organisation surveyed"),
     "party.two_new_covered": _("Two-new organisation covered"),
     "party.founding_advanced": _("Branch founding stage recorded"),
+    "party.meeting_planned": _("Branch meeting planned"),
+    "party.meeting_recorded": _("Branch meeting recorded"),
 }
 
 
@@ -18,6 +20,11 @@ class PartyConfig(AppConfig):
     verbose_name = _("Party building")
 
     def ready(self) -> None:
+        # A meeting cadence that cannot be read stops the site now, not at the first quarter view.
+        from nuanxin.party import life
+
+        life.cadence()
+
         # What the audit log calls its actions.
         from nuanxin.core import audit_labels
 

@@ -8,8 +8,8 @@ committee, and 星秀文化传媒(昆明)有限公司党支部, founded 2024-10 
 from datetime import date, timedelta
 from typing import Any
 
-from nuanxin.party import actions
-from nuanxin.party.models import PartyMember, PartyOrg, TwoNewOrg
+from nuanxin.party import actions, life
+from nuanxin.party.models import BranchMeeting, PartyMember, PartyOrg, TwoNewOrg
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Place
 
@@ -133,8 +133,13 @@ def party_history(context: Any, start: date, end: date) -> dict[str, int]:
         )
         members += 1
     members += _survey(context, start, end, joint, register)
+    meetings = _organisational_life(context, start, end)
     made = {"party organisations": PartyOrg.objects.filter(area__path__startswith=community.path).count()}
-    return made | {"party members": members, "two-new organisations": TwoNewOrg.objects.count()}
+    return made | {
+        "party members": members,
+        "two-new organisations": TwoNewOrg.objects.count(),
+        "branch meetings": meetings,
+    }
 
 
 # The founding pipeline of the organisations that form their own branch (星秀 as the seed tells).
@@ -184,7 +189,9 @@ def _survey(context: Any, start: date, end: date, joint: PartyOrg, register: Any
         if own:
             day = record.surveyed_on
             for (stage, seed_day), (low, high) in zip(PIPELINE, STAGE_GAPS, strict=True):
-                day = seed_day if place == xingxiu else day + timedelta(days=rng.randint(low, high))
+                gap = timedelta(days=rng.randint(low, high))
+                # 星秀 keeps the seed's days where the history reaches back to them.
+                day = seed_day if place == xingxiu and seed_day >= day else day + gap
                 if day > end:
                     break
                 record = actions.advance_founding(actor=admin, scope=scope, record=record, stage=stage, on=day)
@@ -216,3 +223,83 @@ def _survey(context: Any, start: date, end: date, joint: PartyOrg, register: Any
                     actor=admin, scope=scope, record=record, coverage="joint_branch", branch=joint, on=covered_on
                 )
     return members
+
+
+LEAVE_REASONS = ("出差", "生病住院", "照顾家人", "外出务工", "值班")
+# (kind, every how many months, how often it is held) of the demo branches' organisational life.
+LIFE = (
+    (BranchMeeting.Kind.MEMBERS, 3, 0.95),
+    (BranchMeeting.Kind.LECTURE, 3, 0.9),
+    (BranchMeeting.Kind.COMMITTEE, 1, 0.8),
+    (BranchMeeting.Kind.THEME_DAY, 1, 0.85),
+)
+
+
+def _organisational_life(context: Any, start: date, end: date) -> int:
+    """The branches' meetings from the seed period's start to the build day, most held with
+    their attendance, some missed (the quarter view shows the branches that fell short), and
+    a members' meeting planned for the coming week in each grid's branch."""
+    rng = context.rng
+    admin = context.users["community"]
+    scope = context.scope(admin)
+    branches = list(
+        PartyOrg.objects.filter(kind=PartyOrg.Kind.BRANCH, area__path__startswith=context.community.path).order_by(
+            "area__path", "name"
+        )
+    )
+    made = 0
+    month = date(start.year, start.month, 1)
+    n = 0
+    while month <= end:
+        for kind, every, held in LIFE:
+            if n % every:
+                continue
+            for branch in branches:
+                day = month + timedelta(days=rng.randint(2, 25))
+                if branch.founded_on > day or day >= end or rng.random() > held:
+                    continue
+                meeting = life.plan_meeting(
+                    actor=admin, scope=scope, org=branch, kind=kind, planned_on=day, topics=rng.choice(TOPICS[kind])
+                )
+                members = list(life.members_on(branch, day).values())
+                attendance = {}
+                for member in members:
+                    roll = rng.random()
+                    if roll < 0.85:
+                        attendance[member.pk] = ("present", "")
+                    elif roll < 0.93:
+                        attendance[member.pk] = ("leave", rng.choice(LEAVE_REASONS))
+                present = [m for m in members if attendance.get(m.pk, ("",))[0] == "present"]
+                life.record_meeting(
+                    actor=admin,
+                    scope=scope,
+                    meeting=meeting,
+                    held_on=day,
+                    attendance=attendance,
+                    chair=present[0] if present else None,
+                    recorder=present[1] if len(present) > 1 else None,
+                    minutes=f"{meeting.topics}。到会党员{len(present)}名。",
+                )
+                made += 1
+        n += 1
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    for branch in branches:
+        if branch.area.level == "grid":
+            life.plan_meeting(
+                actor=admin,
+                scope=scope,
+                org=branch,
+                kind=BranchMeeting.Kind.MEMBERS,
+                planned_on=end + timedelta(days=rng.randint(3, 10)),
+                topics="学习贯彻全会精神，研究网格党建工作",
+            )
+            made += 1
+    return made
+
+
+TOPICS = {
+    BranchMeeting.Kind.MEMBERS: ("通报支部工作，讨论发展党员", "民主评议党员", "学习党章，研究社区治理议题"),
+    BranchMeeting.Kind.LECTURE: ("党课：党建引领基层治理", "党课：全心全意为人民服务", "党课：学习身边的榜样"),
+    BranchMeeting.Kind.COMMITTEE: ("研究本月支部工作", "讨论党员联系服务群众安排", "研究“两新”组织党建工作"),
+    BranchMeeting.Kind.THEME_DAY: ("主题党日：清洁家园", "主题党日：走访慰问困难党员", "主题党日：消防安全宣传"),
+}

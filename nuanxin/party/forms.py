@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from nuanxin.party.models import PartyMember, PartyOrg, TwoNewOrg
+from nuanxin.party.models import BranchMeeting, PartyMember, PartyOrg, TwoNewOrg
 from nuanxin.territory.models import Area, Place
 
 
@@ -73,3 +73,32 @@ class CoverForm(forms.Form):
 class FoundingForm(forms.Form):
     stage = forms.ChoiceField(label=_("founding stage"), choices=TwoNewOrg.Stage.choices[1:])
     on = forms.DateField(label=_("on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class MeetingForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=BranchMeeting.Kind.choices)
+    planned_on = forms.DateField(label=_("planned for"), widget=forms.DateInput(attrs={"type": "date"}))
+    topics = forms.CharField(label=_("topics"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RecordMeetingForm(forms.Form):
+    """A held meeting's record; each member's presence comes as `p-<id>` (present, leave,
+    absent) with `r-<id>` the reason for leave (the page draws a row per member)."""
+
+    held_on = forms.DateField(label=_("held on"), widget=forms.DateInput(attrs={"type": "date"}))
+    chair = forms.TypedChoiceField(label=_("chair"), coerce=int, required=False, empty_value=None)
+    recorder = forms.TypedChoiceField(label=_("recorder"), coerce=int, required=False, empty_value=None)
+    minutes = forms.CharField(
+        label=_("minutes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    decisions = forms.CharField(
+        label=_("decisions"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, members: Iterable[PartyMember] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "—"), *((m.pk, m.name) for m in members)]
+        for name in ("chair", "recorder"):
+            field = self.fields[name]
+            assert isinstance(field, forms.TypedChoiceField)
+            field.choices = choices

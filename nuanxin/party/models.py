@@ -226,3 +226,66 @@ FOUNDING = (
     (TwoNewOrg.Stage.APPROVED, "approved_on"),
     (TwoNewOrg.Stage.FOUNDED, "founded_on"),
 )
+
+
+class BranchMeeting(models.Model):
+    """A meeting of a branch's organisational life (三会一课, 主题党日): planned, then held
+    with its attendance, minutes and decisions."""
+
+    class Kind(models.TextChoices):
+        MEMBERS = "members", _("branch members' meeting")
+        COMMITTEE = "committee", _("branch committee meeting")
+        GROUP = "group", _("party group meeting")
+        LECTURE = "lecture", _("party lecture")
+        THEME_DAY = "theme_day", _("theme party day")
+
+    org = models.ForeignKey(PartyOrg, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="meetings")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    planned_on = models.DateField(_("planned for"))
+    held_on = models.DateField(_("held on"), null=True, blank=True)
+    topics = models.TextField(_("topics"))
+    chair = models.ForeignKey(
+        PartyMember, verbose_name=_("chair"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorder = models.ForeignKey(
+        PartyMember, verbose_name=_("recorder"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    minutes = models.TextField(_("minutes"), blank=True)
+    decisions = models.TextField(_("decisions"), blank=True)
+
+    scoping = Scoping(permission="party.view", area="org__area__path")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-planned_on", "-id"]
+        verbose_name = _("branch meeting")
+        verbose_name_plural = _("branch meetings")
+        indexes = [models.Index(fields=["org", "held_on"], name="party_meeting_held")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.planned_on:%Y-%m-%d}"
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.org.area.path
+
+
+class Attendance(models.Model):
+    """Whether a member of the branch came to a held meeting: present, on leave (with the
+    reason) or absent."""
+
+    class Presence(models.TextChoices):
+        PRESENT = "present", _("present")
+        LEAVE = "leave", _("on leave")
+        ABSENT = "absent", _("absent")
+
+    meeting = models.ForeignKey(BranchMeeting, on_delete=models.CASCADE, related_name="attendance")
+    member = models.ForeignKey(PartyMember, verbose_name=_("member"), on_delete=models.PROTECT, related_name="+")
+    presence = models.CharField(_("presence"), max_length=8, choices=Presence.choices)
+    reason = models.CharField(_("reason for leave"), max_length=100, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["meeting", "member"], name="party_attendance_once")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.get_presence_display()}"

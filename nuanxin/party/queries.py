@@ -10,7 +10,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from nuanxin.core.access import get_in_scope_or_404
 from nuanxin.core.masking import mask_phone
 from nuanxin.core.scoping import Scope
-from nuanxin.party.models import PartyMember, PartyOrg, TwoNewOrg
+from nuanxin.party.models import BranchMeeting, PartyMember, PartyOrg, TwoNewOrg
 from nuanxin.territory.models import Area
 
 
@@ -66,6 +66,12 @@ class Coverage:
 
 def two_new_for(scope: Scope) -> QuerySet[TwoNewOrg]:
     return TwoNewOrg.objects.visible_to(scope).select_related("place__grid", "covered_by")
+
+
+def meeting_or_404(scope: Scope, meeting_id: int) -> BranchMeeting:
+    return get_in_scope_or_404(
+        BranchMeeting.objects.select_related("org__area", "chair", "recorder"), scope, pk=meeting_id
+    )
 
 
 def two_new_or_404(scope: Scope, record_id: int) -> TwoNewOrg:

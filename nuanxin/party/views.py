@@ -1,6 +1,7 @@
 """The console's party pages: the organisation tree, an organisation with its members, and the
 forms that found an organisation and register a member (docs/party.md)."""
 
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -14,9 +15,9 @@ from django.views.decorators.http import require_POST
 from nuanxin.core.access import require, require_at
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
-from nuanxin.party import actions, queries
-from nuanxin.party.forms import CoverForm, FoundingForm, MemberForm, OrgForm, SurveyForm
-from nuanxin.party.models import FOUNDING, HOLDS_MEMBERS, PartyOrg, TwoNewOrg
+from nuanxin.party import actions, life, queries
+from nuanxin.party.forms import CoverForm, FoundingForm, MeetingForm, MemberForm, OrgForm, RecordMeetingForm, SurveyForm
+from nuanxin.party.models import FOUNDING, HOLDS_MEMBERS, Attendance, BranchMeeting, PartyOrg, TwoNewOrg
 from nuanxin.territory.models import Area, Place
 
 
@@ -66,6 +67,8 @@ def _org_page(request: ScopedRequest, org: PartyOrg, **forms: Any) -> HttpRespon
         "holds_members": org.kind in HOLDS_MEMBERS,
         "member_form": forms.get("member_form") or (MemberForm() if may_manage else None),
         "org_form": forms.get("org_form") or (_org_form(request) if may_manage else None),
+        "meetings": org.meetings.all()[:12],
+        "meeting_form": forms.get("meeting_form") or (MeetingForm() if may_manage else None),
     }
     return render(request, "party/org.html", context, status=400 if forms else 200)
 
@@ -294,3 +297,121 @@ def two_new_advance(request: ScopedRequest, record_id: int) -> HttpResponse:
             messages.success(request, _("Founding stage recorded."))
             return redirect("party:two_new", record.pk)
     return _two_new_page(request, record, founding_form=form)
+
+
+# --- organisational life --------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def plan_meeting(request: ScopedRequest, org_id: int) -> HttpResponse:
+    require(request.scope, "party.view")
+    org = queries.org_or_404(request.scope, org_id)
+    require_at(request.scope, "party.manage", org, org.area.path)
+    form = MeetingForm(request.POST)
+    if form.is_valid():
+        try:
+            meeting = life.plan_meeting(actor=request.user, scope=request.scope, org=org, **form.cleaned_data)
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            messages.success(request, _("The meeting is planned."))
+            return redirect("party:meeting", meeting.pk)
+    return _org_page(request, org, meeting_form=form)
+
+
+@login_required
+def meeting_detail(request: ScopedRequest, meeting_id: int) -> HttpResponse:
+    require(request.scope, "party.view")
+    meeting = queries.meeting_or_404(request.scope, meeting_id)
+    return _meeting_page(request, meeting)
+
+
+def _meeting_page(request: ScopedRequest, meeting: BranchMeeting, form: Any = None, sent: Any = None) -> HttpResponse:
+    may_record = meeting.held_on is None and request.scope.has_at("party.manage", meeting.org.area.path)
+    members = list(life.members_on(meeting.org, timezone.localdate()).values()) if may_record else []
+    sent = sent or {}
+    context = {
+        "meeting": meeting,
+        "attendance": meeting.attendance.select_related("member").order_by("member__name") if meeting.held_on else [],
+        "form": form or (RecordMeetingForm(members=members) if may_record else None),
+        "rows": [
+            {"member": m, "presence": sent.get(m.pk, ("present", ""))[0], "reason": sent.get(m.pk, ("", ""))[1]}
+            for m in members
+        ],
+        "presences": Attendance.Presence.choices,
+    }
+    return render(request, "party/meeting.html", context, status=400 if form is not None else 200)
+
+
+@login_required
+@require_POST
+def record_meeting(request: ScopedRequest, meeting_id: int) -> HttpResponse:
+    require(request.scope, "party.view")
+    meeting = queries.meeting_or_404(request.scope, meeting_id)
+    require_at(request.scope, "party.manage", meeting, meeting.org.area.path)
+    members = life.members_on(meeting.org, timezone.localdate())
+    form = RecordMeetingForm(request.POST, members=members.values())
+    sent: dict[int, tuple[str, str]] = {
+        int(key[2:]): (str(request.POST.get(key, "")), str(request.POST.get(f"r-{key[2:]}", "")))
+        for key in request.POST
+        if key.startswith("p-") and key[2:].isdigit() and len(key) < 14
+    }
+    if form.is_valid():
+        data = form.cleaned_data
+        known = life.members_on(meeting.org, data["held_on"]) | members
+        try:
+            life.record_meeting(
+                actor=request.user,
+                scope=request.scope,
+                meeting=meeting,
+                held_on=data["held_on"],
+                attendance=sent,
+                chair=known.get(data["chair"]) if data["chair"] else None,
+                recorder=known.get(data["recorder"]) if data["recorder"] else None,
+                minutes=data["minutes"],
+                decisions=data["decisions"],
+            )
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            messages.success(request, _("The meeting is recorded."))
+            return redirect("party:meeting", meeting.pk)
+    return _meeting_page(request, meeting, form=form, sent=sent)
+
+
+@login_required
+def life_quarter(request: ScopedRequest) -> HttpResponse:
+    """Each branch's meetings in a quarter against the cadence (`?quarter=2024-3`)."""
+    require(request.scope, "party.view")
+    today = timezone.localdate()
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    error = ""
+    asked = request.GET.get("quarter", "").strip()
+    if asked:
+        parts = asked.split("-")
+        if (
+            len(parts) == 2
+            and parts[0].isdigit()
+            and parts[1] in "1234"
+            and len(parts[1]) == 1
+            and 2000 <= int(parts[0]) <= 2100
+        ):
+            year, quarter = int(parts[0]), int(parts[1])
+        else:
+            error = _("Enter a quarter as YYYY-Q, such as 2024-3.")
+    start = date(year, 3 * quarter - 2, 1)
+    end = (date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)) - timedelta(days=1)
+    return render(
+        request,
+        "party/life.html",
+        {
+            "rows": life.compliance(request.scope, start, end),
+            "kinds": BranchMeeting.Kind.choices,
+            "quarter": f"{year}-{quarter}",
+            "start": start,
+            "end": end,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )

@@ -79,6 +79,7 @@ def build_objects(world: World) -> Objects:
     from nuanxin.inspections.checklists import install_demo_templates
     from nuanxin.ledgers.tests.disputes_support import register
     from nuanxin.party import actions as party_actions
+    from nuanxin.party.life import plan_meeting
     from nuanxin.party.models import PartyMember
     from nuanxin.people import actions as people_actions
     from nuanxin.people.models import Resident
@@ -298,6 +299,10 @@ def build_objects(world: World) -> Objects:
         since=DAY,
         phone="13987654322",
     )
+    meeting = plan_meeting(actor=None, scope=SYSTEM_SCOPE, org=branch, kind="members", planned_on=DAY, topics="学习")
+    far_meeting = plan_meeting(
+        actor=None, scope=SYSTEM_SCOPE, org=far_committee, kind="members", planned_on=DAY, topics="学习"
+    )
     two_new = party_actions.survey_two_new(
         actor=None, scope=SYSTEM_SCOPE, place=restaurant, kind="enterprise", employees=20, surveyed_on=DAY
     )
@@ -342,6 +347,7 @@ def build_objects(world: World) -> Objects:
         "org_id": branch.pk,
         "member_id": party_member.pk,
         "two_new_id": two_new.pk,
+        "meeting_id": meeting.pk,
         "service_code": "sanitation",
         "fmt": "json",
         "missing": MISSING,
@@ -379,6 +385,7 @@ def build_objects(world: World) -> Objects:
         "org_id": far_committee.pk,
         "member_id": far_party_member.pk,
         "two_new_id": far_two_new.pk,
+        "meeting_id": far_meeting.pk,
         "service_code": "sanitation",
         "fmt": "json",
         "missing": MISSING,
