@@ -61,7 +61,7 @@ class CoverForm(forms.Form):
     )
     branch = forms.TypedChoiceField(label=_("joint branch"), coerce=int, required=False, empty_value=None)
     instructor = forms.CharField(label=_("party-building instructor"), max_length=30, required=False)
-    on = forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("covered since"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, branches: Iterable[PartyOrg] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -85,7 +85,9 @@ class RecordMeetingForm(forms.Form):
     """A held meeting's record; each member's presence comes as `p-<id>` (present, leave,
     absent) with `r-<id>` the reason for leave (the page draws a row per member)."""
 
-    held_on = forms.DateField(label=_("held on"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(
+        label=pgettext_lazy("a meeting", "held on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     chair = forms.TypedChoiceField(label=_("chair"), coerce=int, required=False, empty_value=None)
     recorder = forms.TypedChoiceField(label=_("recorder"), coerce=int, required=False, empty_value=None)
     minutes = forms.CharField(

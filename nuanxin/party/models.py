@@ -242,7 +242,7 @@ class BranchMeeting(models.Model):
     org = models.ForeignKey(PartyOrg, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="meetings")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     planned_on = models.DateField(_("planned for"))
-    held_on = models.DateField(_("held on"), null=True, blank=True)
+    held_on = models.DateField(pgettext_lazy("a meeting", "held on"), null=True, blank=True)
     topics = models.TextField(_("topics"))
     chair = models.ForeignKey(
         PartyMember, verbose_name=_("chair"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -250,7 +250,7 @@ class BranchMeeting(models.Model):
     recorder = models.ForeignKey(
         PartyMember, verbose_name=_("recorder"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    minutes = models.TextField(_("minutes"), blank=True)
+    minutes = models.TextField(pgettext_lazy("a meeting", "minutes"), blank=True)
     decisions = models.TextField(_("decisions"), blank=True)
 
     scoping = Scoping(permission="party.view", area="org__area__path")
