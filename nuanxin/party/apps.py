@@ -30,6 +30,12 @@ class PartyConfig(AppConfig):
 
         audit_labels.describe(AUDIT_LABELS)
 
+        # What waits for whoever keeps party work (core.workqueue).
+        from nuanxin.core import workqueue
+        from nuanxin.party.work import SOURCE
+
+        workqueue.register(SOURCE)
+
         # The demo community's organisations and members (core.demo_history).
         from nuanxin.core import demo_history
         from nuanxin.party.demo import party_history

@@ -148,3 +148,20 @@ def test_the_pages_plan_record_and_show_the_quarter(world, branch, client_for):
         assert client_for(persona).get(f"/party/meetings/{meeting.pk}/").status_code == 404, persona
         assert client_for(persona).get("/party/life/").status_code == 404, persona
     assert client_for("other_admin").get(f"/party/meetings/{meeting.pk}/").status_code == 404
+
+
+def test_a_meeting_whose_day_has_come_waits_to_be_recorded(world, branch):
+    from nuanxin.core import workqueue
+
+    def waiting(user):
+        return {w.source.key: w for w in workqueue.waiting_for(scope_of(user), user)}
+
+    admin = world.community_admin
+    meeting = plan(world, branch, planned_on=date(2024, 7, 5))
+    plan(world, branch, "lecture", planned_on=date(2099, 1, 1))  # not yet: nothing to record
+    found = waiting(admin)["meetings"]
+    assert found.count == 1 and found.items[0].url == f"/party/meetings/{meeting.pk}/" and found.items[0].overdue
+    for persona in ("grid1_worker", "other_admin", "street_staff"):
+        assert "meetings" not in waiting(world.users[persona]), persona
+    record(world, meeting)
+    assert "meetings" not in waiting(admin)
