@@ -17,7 +17,7 @@ from nuanxin.core.masking import mask_phone
 from nuanxin.core.schemas import BoundedPagination, Id
 from nuanxin.core.scoping import sent_row
 from nuanxin.party import actions, queries
-from nuanxin.party.models import PartyMember, PartyOrg
+from nuanxin.party.models import PartyMember, PartyOrg, TwoNewOrg
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place
 
@@ -221,3 +221,62 @@ def leave(request: ScopedRequest, member_id: Id, payload: LeaveIn) -> dict[str, 
     return _member(
         actions.end_membership(actor=request.user, scope=request.scope, member=member, left_on=payload.left_on)
     )
+
+
+class TwoNewOut(Schema):
+    id: int
+    place_id: int
+    name: str
+    kind: TwoNewOrg.Kind
+    employees: int
+    full_members: int
+    probationary_members: int
+    mobile_members: int
+    surveyed_on: date
+    coverage: TwoNewOrg.Coverage
+    covered_by_id: int | None
+    instructor: str
+    covered_on: date | None
+    stage: TwoNewOrg.Stage
+    founded_on: date | None
+
+
+def _two_new(record: TwoNewOrg) -> dict[str, Any]:
+    return {
+        "id": record.pk,
+        "place_id": record.place_id,
+        "name": record.place.name,
+        "kind": record.kind,
+        "employees": record.employees,
+        "full_members": record.full_members,
+        "probationary_members": record.probationary_members,
+        "mobile_members": record.mobile_members,
+        "surveyed_on": record.surveyed_on,
+        "coverage": record.coverage,
+        "covered_by_id": record.covered_by_id,
+        "instructor": record.instructor,
+        "covered_on": record.covered_on,
+        "stage": record.stage,
+        "founded_on": record.founded_on,
+    }
+
+
+class TwoNewPages(BoundedPagination):
+    def paginate_queryset(self, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        page["items"] = [_two_new(record) for record in page["items"]]
+        return page
+
+
+@router.get("/two-new", response=list[TwoNewOut])
+@paginate(TwoNewPages)
+def list_two_new(request: ScopedRequest) -> Any:
+    """The survey register of two-new organisations the caller reaches, by name."""
+    require(request.scope, "party.view")
+    return queries.two_new_for(request.scope).order_by("place__name", "id")
+
+
+@router.get("/two-new/{record_id}", response=TwoNewOut)
+def get_two_new(request: ScopedRequest, record_id: Id) -> dict[str, Any]:
+    require(request.scope, "party.view")
+    return _two_new(queries.two_new_or_404(request.scope, record_id))

@@ -374,6 +374,8 @@ API: dict[str, Op] = {
     ),
     "GET /api/v1/party/orgs/{org_id}": _op(MANAGERS),
     "GET /api/v1/party/orgs/{org_id}/members": _op(MANAGERS),
+    "GET /api/v1/party/two-new": _op(MANAGERS | {"other_admin"}, outside=False),
+    "GET /api/v1/party/two-new/{record_id}": _op(MANAGERS, params={"record_id": "two_new_id"}),
     "POST /api/v1/party/orgs/{org_id}/members": _op(
         MANAGERS,
         body=lambda o: {"name": "新党员", "standing": "full", "status": "registered", "since": "2024-01-01"},

@@ -180,3 +180,15 @@ def test_the_register_pages_are_the_offices_and_refuse_bad_input_at_the_field(wo
         assert client_for(persona).get("/party/two-new/").status_code == 404, persona
         assert client_for(persona).get(f"/party/two-new/{record.pk}/").status_code == 404, persona
     assert client_for("other_admin").get(f"/party/two-new/{record.pk}/").status_code == 404
+
+
+def test_the_register_over_the_api(world, setting, client_for):
+    _committee, _joint, firm, _shop = setting
+    record = survey(world, firm)
+    client = client_for("community_admin")
+    listed = client.get("/api/v1/party/two-new").json()["items"]
+    assert [(r["name"], r["coverage"], r["stage"]) for r in listed] == [("星光传媒", "none", "surveyed")]
+    assert client.get(f"/api/v1/party/two-new/{record.pk}").json()["employees"] == 200
+    assert client_for("other_admin").get(f"/api/v1/party/two-new/{record.pk}").status_code == 404
+    assert client_for("other_admin").get("/api/v1/party/two-new").json()["items"] == []
+    assert client_for("grid1_worker").get("/api/v1/party/two-new").status_code == 404
