@@ -13,7 +13,7 @@ the organisation's node; the phone is encrypted and shown masked.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -289,3 +289,249 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.get_presence_display()}"
+
+
+class AllianceUnit(models.Model):
+    """A member unit of the alliance a party committee leads (大党委成员单位): a public unit,
+    a merchant or an enterprise at a place, from the day it joined until the day it left. Its
+    representatives are the accounts holding the partner representative's role on that place."""
+
+    committee = models.ForeignKey(
+        PartyOrg, verbose_name=_("party committee"), on_delete=models.PROTECT, related_name="alliance_units"
+    )
+    place = models.ForeignKey(Place, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="alliance_units")
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    scoping = Scoping(permission="party.view", area="committee__area__path", unit="place_id")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["committee", "place__name", "id"]
+        verbose_name = _("alliance unit")
+        verbose_name_plural = _("alliance units")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "place"], condition=Q(left_on__isnull=True), name="party_alliance_unit_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.place.name
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.committee.area.path
+
+
+class Pact(models.Model):
+    """A co-building pact (结对共建协议) between the committee and a member unit: its term, the
+    signed document and the commitments the unit makes under it."""
+
+    unit = models.ForeignKey(AllianceUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="pacts")
+    signed_on = models.DateField(_("signed on"))
+    starts_on = models.DateField(_("term starts on"))
+    ends_on = models.DateField(_("term ends on"))
+    document_name = models.CharField(max_length=200, blank=True, editable=False)
+    document_content_type = models.CharField(max_length=40, blank=True, editable=False)
+
+    scoping = Scoping(permission="party.view", area="unit__committee__area__path", unit="unit__place_id")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("pact")
+        verbose_name_plural = _("pacts")
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="party_pact_term")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.starts_on:%Y-%m-%d}"
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.unit.audit_area_path
+
+
+# What a commitment or an offer is counted in, by its kind.
+RESOURCE_UNITS = {
+    "venue_hours": _("hours"),
+    "funds": _("yuan"),
+    "goods": _("items"),
+    "service": _("times"),
+    "volunteer_hours": _("hours"),
+}
+
+
+class ResourceKind(models.TextChoices):
+    VENUE_HOURS = "venue_hours", _("venue hours")
+    FUNDS = "funds", _("funds")
+    GOODS = "goods", _("goods")
+    SERVICE = "service", _("services")
+    VOLUNTEER_HOURS = "volunteer_hours", _("volunteer hours")
+
+
+class Commitment(models.Model):
+    """What a unit commits under its pact (资源承诺): a kind of resource, what exactly, and a
+    quantity for each period of the term (or once over the whole term)."""
+
+    class Period(models.TextChoices):
+        TERM = "term", _("over the whole term")
+        YEAR = "year", _("each year")
+        QUARTER = "quarter", _("each quarter")
+        MONTH = "month", _("each month")
+
+    pact = models.ForeignKey(Pact, verbose_name=_("pact"), on_delete=models.PROTECT, related_name="commitments")
+    kind = models.CharField(_("kind"), max_length=16, choices=ResourceKind.choices)
+    what = models.CharField(_("what"), max_length=100)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    period = models.CharField(_("period"), max_length=8, choices=Period.choices)
+
+    class Meta:
+        ordering = ["pact", "id"]
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="party_commitment_positive")]
+
+    def __str__(self) -> str:
+        return self.what
+
+    @property
+    def counted_in(self) -> str:
+        return str(RESOURCE_UNITS[self.kind])
+
+
+class Delivery(models.Model):
+    """Something a unit delivered against a commitment (履约): what, when, how much, with an
+    evidence photo; beyond what was committed so far only with a reason."""
+
+    commitment = models.ForeignKey(
+        Commitment, verbose_name=_("commitment"), on_delete=models.PROTECT, related_name="deliveries"
+    )
+    delivered_on = models.DateField(_("delivered on"))
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    what = models.CharField(_("what was delivered"), max_length=200)
+    beyond_reason = models.CharField(_("reason for delivering beyond the commitment"), max_length=200, blank=True)
+    photo_name = models.CharField(max_length=200, blank=True, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["commitment", "delivered_on", "id"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="party_delivery_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.delivered_on:%Y-%m-%d}"
+
+
+class Need(models.Model):
+    """An entry of the needs list (需求清单): what residents, a grid, a building committee or a
+    meeting asked the alliance for; a member unit may claim it (认领), and a project meets it."""
+
+    class Source(models.TextChoices):
+        RESIDENTS = "residents", _("residents")
+        GRID = "grid", _("a grid")
+        BUILDING_COMMITTEE = "building_committee", _("a building committee")
+        MEETING = "meeting", _("a joint meeting")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        CLAIMED = "claimed", _("claimed")
+        PROJECT = "project", _("in a project")
+        MET = "met", _("met")
+
+    committee = models.ForeignKey(
+        PartyOrg, verbose_name=_("party committee"), on_delete=models.PROTECT, related_name="needs"
+    )
+    area = models.ForeignKey(Area, verbose_name=_("where"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    source = models.CharField(_("raised by"), max_length=20, choices=Source.choices)
+    raised_on = models.DateField(_("raised on"))
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
+    claimed_by = models.ForeignKey(
+        AllianceUnit, verbose_name=_("claimed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_on = models.DateField(_("claimed on"), null=True, blank=True)
+
+    scoping = Scoping(permission="party.view", area="area__path")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_on", "-id"]
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.area.path
+
+
+class Offer(models.Model):
+    """A resource a member unit offers outside its pact's commitments (资源清单, ad hoc)."""
+
+    unit = models.ForeignKey(AllianceUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="offers")
+    kind = models.CharField(_("kind"), max_length=16, choices=ResourceKind.choices)
+    what = models.CharField(_("what"), max_length=100)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    offered_on = models.DateField(_("offered on"))
+    available_until = models.DateField(_("available until"), null=True, blank=True)
+
+    scoping = Scoping(permission="party.view", area="unit__committee__area__path", unit="unit__place_id")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-offered_on", "-id"]
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="party_offer_positive")]
+
+    def __str__(self) -> str:
+        return self.what
+
+    @property
+    def counted_in(self) -> str:
+        return str(RESOURCE_UNITS[self.kind])
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.unit.audit_area_path
+
+
+class Project(models.Model):
+    """An entry of the projects list (项目清单): a need met with resources (commitments and
+    offers) by an owner unit, by a deadline, within a budget in yuan."""
+
+    need = models.OneToOneField(Need, verbose_name=_("need"), on_delete=models.PROTECT, related_name="project")
+    title = models.CharField(_("title"), max_length=100)
+    owner = models.ForeignKey(
+        AllianceUnit, verbose_name=_("owner unit"), on_delete=models.PROTECT, related_name="projects"
+    )
+    deadline = models.DateField(_("deadline"))
+    budget = models.DecimalField(_("budget (yuan)"), max_digits=12, decimal_places=2, default=0)
+    commitments = models.ManyToManyField(Commitment, verbose_name=_("commitments used"), blank=True, related_name="+")
+    offers = models.ManyToManyField(Offer, verbose_name=_("offers used"), blank=True, related_name="+")
+    started_on = models.DateField(_("started on"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    scoping = Scoping(permission="party.view", area="need__area__path", unit="owner__place_id")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        constraints = [models.CheckConstraint(condition=Q(budget__gte=0), name="party_project_budget")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.need.area.path

@@ -6,14 +6,10 @@ action refuses a `scope` without disputes.record at the dispute's grid. A
 closed dispute is final: no mediator, session or second closing is added to it.
 """
 
-import re
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
-from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -22,9 +18,9 @@ from django.utils.translation import gettext as _
 from nuanxin.accounts.scope import scope_of
 from nuanxin.core import audit, changes
 from nuanxin.core.access import check_at
+from nuanxin.core.documents import accept_document
 from nuanxin.core.errors import DomainError
 from nuanxin.core.numbering import create_numbered, next_in_sequence
-from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import normalize_mobile, plain_text
 from nuanxin.ledgers.models import (
@@ -46,14 +42,8 @@ PARTY_NAME_MAX = 120
 MEDIATOR_NAME_MAX = 30
 LOCATION_MAX = 120
 AGREEMENT_SUBDIR = "disputes/agreements"
-PDF_CONTENT_TYPE = "application/pdf"
-# Only names accept_agreement generates for a PDF can be served.
-STORED_PDF = re.compile(r"^disputes/agreements/[0-9]{4}/[0-9]{2}/[0-9a-f]{32}\.pdf$")
 # Levels an outcome must name: where the agreement was reached, or where it was referred from.
 LEVEL_REQUIRED = frozenset({Outcome.AGREEMENT, Outcome.REFERRED})
-
-# Names in a PDF that run code or carry other files: such a document is refused.
-_PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
 
 
 @dataclass(frozen=True)
@@ -274,60 +264,6 @@ def record_session(
     return session
 
 
-@dataclass(frozen=True)
-class StoredDocument:
-    name: str
-    content_type: str
-
-
-def _sniff_pdf(data: bytes) -> bool:
-    return data[:1024].lstrip().startswith(b"%PDF-")
-
-
-def accept_agreement(upload: IO[bytes], *, field: str = "agreement") -> StoredDocument:
-    """Check and store a signed agreement: a PDF or a photo of it, recognised by content.
-
-    A photo goes through core.photos (re-encoded, metadata stripped). A PDF must start with
-    `%PDF-`, end with `%%EOF`, hold no active content (JavaScript, launch actions, embedded
-    files, forms) and weigh at most NUANXIN_AGREEMENT_MAX_BYTES (10 MB); it is stored as
-    sent under `disputes/agreements/yyyy/mm/<uuid4 hex>.pdf`. Never the user's file name."""
-    max_bytes: int = settings.NUANXIN_AGREEMENT_MAX_BYTES
-    too_heavy = DomainError(
-        _("A document may be at most %(mb)s MB.") % {"mb": f"{max_bytes / 1024 / 1024:g}"},
-        field=field,
-        code="document_too_large",
-    )
-    declared = getattr(upload, "size", None)
-    if declared is not None and declared > max_bytes:
-        raise too_heavy
-    upload.seek(0)
-    data = upload.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise too_heavy
-    if not _sniff_pdf(data):
-        upload.seek(0)
-        try:
-            photo = accept_photo(upload, field=field, subdir=AGREEMENT_SUBDIR)
-        except DomainError as error:
-            if error.code == "photo_type":
-                raise DomainError(
-                    _("The agreement must be a PDF or a photo (JPEG, PNG or WebP)."), field=field, code="document_type"
-                ) from None
-            raise
-        return StoredDocument(name=photo.name, content_type=photo.content_type)
-    if b"%%EOF" not in data[-2048:]:
-        raise DomainError(_("The PDF is damaged or incomplete."), field=field, code="document_damaged")
-    if any(marker in data for marker in _PDF_ACTIVE):
-        raise DomainError(
-            _("The PDF holds scripts, forms or attached files; print it to a plain PDF or photograph it."),
-            field=field,
-            code="document_type",
-        )
-    wanted = f"{AGREEMENT_SUBDIR}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.pdf"
-    name = default_storage.save(wanted, ContentFile(data))
-    return StoredDocument(name=name, content_type=PDF_CONTENT_TYPE)
-
-
 @transaction.atomic
 def close_dispute(
     *,
@@ -344,7 +280,7 @@ def close_dispute(
 
     An agreement names the level where it was reached, a referral the level it was
     referred from (grid, community, street); a failed mediation may name one. The signed
-    agreement (optional, with an agreement only) is checked by `accept_agreement`.
+    agreement (optional, with an agreement only) is checked by `core.documents.accept_document`.
     Refuses: a closed dispute (code closed, or code stale when someone closed it a moment
     ago); an unknown outcome ("outcome"); a missing or unknown level ("settled_level"); a
     day before the receipt or the last session, or in the future ("closed_on"); a document
@@ -369,7 +305,7 @@ def close_dispute(
     closed_on = check_day(closed_on, field="closed_on", today=today, not_before=not_before)
     if agreement is not None and outcome != Outcome.AGREEMENT:
         raise DomainError(_("Only an agreement has a signed document."), field="agreement")
-    stored = accept_agreement(agreement) if agreement is not None else None
+    stored = accept_document(agreement, field="agreement", subdir=AGREEMENT_SUBDIR) if agreement is not None else None
     closed: dict[str, Any] = {
         "state": Dispute.State.CLOSED,
         "outcome": outcome,

@@ -10,9 +10,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,9 +22,9 @@ from nuanxin.accounts.models import User
 from nuanxin.cases.models import Case
 from nuanxin.core import audit
 from nuanxin.core.access import deny, require
+from nuanxin.core.documents import document_response
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
-from nuanxin.core.photos import photo_response
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import is_ascii_digits
 from nuanxin.ledgers.disputes import actions
@@ -375,27 +374,6 @@ def agreement(request: ScopedRequest, dispute_id: int) -> HttpResponseBase:
     dispute = dispute_or_404(request.scope, dispute_id)
     if not dispute.agreement_name:
         raise Http404
-    response = agreement_response(dispute)
+    response = document_response(dispute.agreement_name, filename=f"{dispute.number}.pdf")
     audit.record("disputes.agreement_viewed", actor=request.user, obj=dispute)
-    return response
-
-
-def agreement_response(dispute: Dispute) -> HttpResponseBase:
-    """Serve a stored agreement: a photo through core.photos, a PDF as a download that
-    the browser may not run (attachment, sandboxed, never sniffed or cached)."""
-
-    name = dispute.agreement_name
-    if not name.endswith(".pdf"):
-        return photo_response(name)
-    if not actions.STORED_PDF.match(name) or not default_storage.exists(name):
-        raise Http404
-    response = FileResponse(
-        default_storage.open(name, "rb"),
-        content_type=actions.PDF_CONTENT_TYPE,
-        as_attachment=True,
-        filename=f"{dispute.number}.pdf",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "sandbox"
     return response

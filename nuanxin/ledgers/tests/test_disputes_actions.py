@@ -7,6 +7,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from nuanxin.accounts.scope import scope_of
+from nuanxin.core.documents import STORED_PDF
 from nuanxin.core.errors import DomainError
 from nuanxin.core.models import AuditEntry
 from nuanxin.ledgers.disputes import actions
@@ -217,7 +218,7 @@ def test_close_with_an_agreement_and_a_pdf(world):
     )
     assert dispute.resolved
     assert dispute.agreement_content_type == "application/pdf"
-    assert actions.STORED_PDF.match(dispute.agreement_name) and "协议" not in dispute.agreement_name
+    assert STORED_PDF.match(dispute.agreement_name) and "协议" not in dispute.agreement_name
     assert default_storage.exists(dispute.agreement_name)
     entry = AuditEntry.objects.get(action="disputes.closed")
     assert entry.detail["agreement"] is True

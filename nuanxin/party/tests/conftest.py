@@ -1,10 +1,17 @@
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pytest
 
+from nuanxin.accounts import actions as account_actions
 from nuanxin.accounts.scope import scope_of
-from nuanxin.party import actions
-from nuanxin.party.models import PartyOrg
+from nuanxin.core.audit import SYSTEM
+from nuanxin.party import actions, alliance
+from nuanxin.party.models import AllianceUnit, Commitment, Pact, PartyOrg
+from nuanxin.territory import actions as territory_actions
+from nuanxin.territory.models import Place
+from nuanxin.testing import PASSWORD, SYSTEM_SCOPE
 
 
 @pytest.fixture
@@ -33,3 +40,41 @@ def far_committee(world) -> PartyOrg:
         area=world.other_community,
         founded_on=date(2015, 7, 1),
     )
+
+
+@dataclass
+class Alliance:
+    committee: PartyOrg
+    bank: Place  # a public unit in grid 1, a member of the alliance
+    unit: AllianceUnit  # the bank's membership
+    rep: Any  # the bank's representative
+    pact: Pact  # the bank's pact, 2024 to 2025: 20 venue hours a quarter, 5,000 yuan a year
+    venue: Commitment
+    funds: Commitment
+
+
+@pytest.fixture
+def alliance_setting(world, committee) -> Alliance:
+    admin = world.community_admin
+    bank = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="public_unit", name="测试银行", lng=102.7005, lat=24.9805
+    )
+    rep = account_actions.create_user(actor=None, username="bank-rep", password=PASSWORD, display_name="银行代表")
+    account_actions.grant_role(actor=SYSTEM, user=rep, role="partner_rep", unit=bank)
+    unit = alliance.join_alliance(
+        actor=admin, scope=scope_of(admin), committee=committee, place=bank, joined_on=date(2023, 8, 1)
+    )
+    pact = alliance.sign_pact(
+        actor=admin,
+        scope=scope_of(admin),
+        unit=unit,
+        signed_on=date(2023, 12, 20),
+        starts_on=date(2024, 1, 1),
+        ends_on=date(2025, 12, 31),
+        commitments=[
+            alliance.CommitmentIn(kind="venue_hours", what="营业厅会议室", quantity="20", period="quarter"),
+            alliance.CommitmentIn(kind="funds", what="节日活动经费", quantity="5000", period="year"),
+        ],
+    )
+    venue, funds = pact.commitments.order_by("id")
+    return Alliance(committee, bank, unit, rep, pact, venue, funds)
