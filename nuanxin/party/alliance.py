@@ -10,7 +10,7 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import IO, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -27,6 +27,7 @@ from nuanxin.party.models import (
     AllianceUnit,
     Commitment,
     Delivery,
+    Evaluation,
     Need,
     Offer,
     Pact,
@@ -56,6 +57,11 @@ def quantity_of(value: Any, *, field: str) -> Decimal:
     if amount != amount.quantize(Decimal("0.01"), rounding=ROUND_DOWN):
         raise DomainError(_("At most two decimals."), field=field)
     return amount
+
+
+def shown(amount: Decimal) -> str:
+    """An amount as pages show it: 20, 1500.5 (no trailing zeros)."""
+    return f"{amount.normalize():f}"
 
 
 _MONTHS = {Commitment.Period.YEAR: 12, Commitment.Period.QUARTER: 3, Commitment.Period.MONTH: 1}
@@ -305,9 +311,9 @@ def record_delivery(
         if so_far + amount > committed and not beyond_reason:
             raise DomainError(
                 _("That brings the delivered total to %(total)s %(unit)s, past the %(committed)s committed by then.")
+                % {"total": shown(so_far + amount), "unit": commitment.counted_in, "committed": shown(committed)}
                 + " "
-                + _("Give the reason.")
-                % {"total": so_far + amount, "unit": commitment.counted_in, "committed": committed},
+                + _("Give the reason."),
                 field="beyond_reason",
             )
         delivery = Delivery.objects.create(
@@ -483,3 +489,104 @@ def finish_project(*, actor: Any, scope: Scope, project: Project, done_on: date)
     Need.objects.filter(pk=project.need_id).update(state=Need.State.MET)
     audit.record("party.project_done", actor=actor, obj=project, detail={"on_time": done_on <= project.deadline})
     return project
+
+
+# --- the year-end two-way evaluation (双向评价) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearRecord:
+    """What a pact's year holds, from which the evaluation form is filled: each commitment's
+    amount committed and delivered within the year, and the unit's projects due in the year."""
+
+    rows: list[CommitmentStanding]
+    projects_due: int
+    projects_on_time: int
+
+    @property
+    def unit_score(self) -> int | None:
+        """The suggested score of the unit: its delivery within the year, in percent."""
+        return pact_share(self.rows) if any(row.committed for row in self.rows) else None
+
+    @property
+    def community_score(self) -> int | None:
+        """The suggested score of the community: the share of the unit's projects due in the
+        year that the community saw done on time."""
+        return round(self.projects_on_time * 100 / self.projects_due) if self.projects_due else None
+
+
+def year_record(pact: Pact, year: int) -> YearRecord:
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    before = date(year - 1, 12, 31)
+    delivered = dict(
+        Delivery.objects.filter(commitment__pact=pact, delivered_on__range=(first, last))
+        .values("commitment")
+        .annotate(total=Sum("quantity"))
+        .values_list("commitment", "total")
+    )
+    rows = []
+    for c in pact.commitments.all():
+        committed = c.quantity * (periods_begun(c, pact, last) - periods_begun(c, pact, before))
+        rows.append(CommitmentStanding(c, committed, committed, delivered.get(c.pk) or Decimal(0)))
+    due = Project.objects.filter(owner=pact.unit, deadline__range=(first, last))
+    on_time = due.filter(done_on__isnull=False, done_on__lte=F("deadline")).count()
+    return YearRecord(rows=rows, projects_due=due.count(), projects_on_time=on_time)
+
+
+@transaction.atomic
+def evaluate(
+    *,
+    actor: Any,
+    scope: Scope,
+    pact: Pact,
+    year: int,
+    direction: str,
+    score: int,
+    comment: str = "",
+    reason: str = "",
+) -> Evaluation:
+    """Record (or change) one side of a pact's year-end evaluation. The community's party office
+    rates the unit; the unit's representative rates the community. Refuses, naming the field: a
+    year the pact's term does not reach or that has not ended ("year"); a score outside 0-100
+    ("score"); a score away from the suggested one, or a change of an earlier score, without a
+    reason ("reason")."""
+    if direction == Evaluation.Direction.OF_UNIT:
+        _check_manages(scope, pact.unit.committee)
+    elif direction == Evaluation.Direction.OF_COMMUNITY:
+        if not isinstance(scope, Scope):
+            raise TypeError(f"an action's check needs a Scope, not {scope!r}")
+        if not speaks_for(scope, pact.unit):
+            raise DomainError(_("Only the unit's representatives rate the community."), code="forbidden")
+    else:
+        raise DomainError(_("Choose who rates whom."), field="direction")
+    if not isinstance(year, int) or not pact.starts_on.year <= year <= pact.ends_on.year:
+        raise DomainError(_("Choose a year of the pact's term."), field="year")
+    if year >= timezone.localdate().year:
+        raise DomainError(_("A year is evaluated once it has ended."), field="year")
+    if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 100:
+        raise DomainError(_("Enter a score from 0 to 100."), field="score")
+    record = year_record(pact, year)
+    suggested = record.unit_score if direction == Evaluation.Direction.OF_UNIT else record.community_score
+    reason = plain_name(reason, field="reason", limit=200, required=False)
+    earlier = Evaluation.objects.select_for_update().filter(pact=pact, year=year, direction=direction).first()
+    if not reason:
+        if earlier is not None and earlier.score != score:
+            raise DomainError(_("Say why the score changes."), field="reason")
+        if suggested is not None and score != suggested:
+            raise DomainError(
+                _("The record suggests %(n)d: say why the score differs.") % {"n": suggested}, field="reason"
+            )
+    evaluation = earlier or Evaluation(pact=pact, year=year, direction=direction)
+    evaluation.score, evaluation.suggested = score, suggested
+    evaluation.comment = plain_text(comment, field="comment", limit=2000)
+    evaluation.reason = reason
+    evaluation.by = actor if getattr(actor, "pk", None) else None
+    evaluation.at = timezone.now()
+    evaluation.save()
+    audit.record(
+        "party.pact_evaluated",
+        actor=actor,
+        obj=pact,
+        detail={"year": year, "direction": direction, "score": score, "suggested": suggested, "changed": bool(earlier)},
+    )
+    return evaluation

@@ -535,3 +535,35 @@ class Project(models.Model):
     @property
     def audit_area_path(self) -> str:
         return self.need.area.path
+
+
+class Evaluation(models.Model):
+    """The year-end two-way evaluation of a pact (双向评价): the community rates the unit, and
+    the unit rates the community, each from 0 to 100. The form suggests a score from what was
+    actually delivered (`suggested`); a score away from it, or a changed one, says why."""
+
+    class Direction(models.TextChoices):
+        OF_UNIT = "of_unit", _("the community rates the unit")
+        OF_COMMUNITY = "of_community", _("the unit rates the community")
+
+    pact = models.ForeignKey(Pact, verbose_name=_("pact"), on_delete=models.PROTECT, related_name="evaluations")
+    year = models.PositiveSmallIntegerField(_("year"))
+    direction = models.CharField(_("direction"), max_length=12, choices=Direction.choices)
+    score = models.PositiveSmallIntegerField(_("score"))
+    suggested = models.PositiveSmallIntegerField(_("suggested score"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    reason = models.CharField(_("reason for the score"), max_length=200, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("evaluated at"))
+
+    class Meta:
+        ordering = ["pact", "-year", "direction"]
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+        constraints = [
+            models.UniqueConstraint(fields=["pact", "year", "direction"], name="party_evaluation_once"),
+            models.CheckConstraint(condition=Q(score__lte=100), name="party_evaluation_score"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pact} {self.year} {self.direction}"

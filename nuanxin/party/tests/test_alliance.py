@@ -146,6 +146,7 @@ def test_a_delivery_beyond_the_commitment_needs_a_reason(world, alliance_setting
             **as_admin(world), commitment=a.venue, delivered_on=date(2024, 2, 3), quantity="21", what="场地"
         )
     assert error.value.field == "beyond_reason"
+    assert "21 小时" in error.value.message and ".00" not in error.value.message
     assert not Delivery.objects.exists()
     alliance.record_delivery(
         **as_admin(world),
@@ -279,3 +280,43 @@ def test_a_need_outside_the_committee_area_is_refused(world, alliance_setting):
             raised_on=date(2024, 3, 1),
         )
     assert error.value.field == "area"
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_year_end_evaluation_is_filled_from_what_was_delivered(world, alliance_setting):
+    a = alliance_setting
+    admin = as_admin(world)
+    alliance.record_delivery(**admin, commitment=a.venue, delivered_on=date(2024, 2, 3), quantity="20", what="场地")
+    alliance.record_delivery(**admin, commitment=a.venue, delivered_on=date(2024, 5, 3), quantity="20", what="场地")
+    alliance.record_delivery(**admin, commitment=a.funds, delivered_on=date(2024, 9, 1), quantity="5000", what="经费")
+    alliance.record_delivery(**admin, commitment=a.funds, delivered_on=date(2025, 2, 1), quantity="1000", what="经费")
+    record = alliance.year_record(a.pact, 2024)
+    # 2024: 40 of 80 venue hours (50 %), 5,000 of 5,000 yuan (100 %); the 2025 funds do not count.
+    assert [(r.committed, r.delivered) for r in record.rows] == [
+        (Decimal(80), Decimal(40)),
+        (Decimal(5000), Decimal(5000)),
+    ]
+    assert (record.unit_score, record.community_score) == (75, None)
+    with pytest.raises(DomainError) as error:
+        alliance.evaluate(**admin, pact=a.pact, year=2024, direction="of_unit", score=90)
+    assert error.value.field == "reason"
+    evaluation = alliance.evaluate(**admin, pact=a.pact, year=2024, direction="of_unit", score=75, comment="场地偏少")
+    assert (evaluation.score, evaluation.suggested) == (75, 75)
+    with pytest.raises(DomainError) as error:
+        alliance.evaluate(**admin, pact=a.pact, year=2024, direction="of_unit", score=80)
+    assert error.value.field == "reason"
+    changed = alliance.evaluate(**admin, pact=a.pact, year=2024, direction="of_unit", score=80, reason="另借了两次大厅")
+    assert changed.pk == evaluation.pk and changed.score == 80
+    # The unit rates the community; with no project due there is nothing to suggest.
+    rep = {"actor": a.rep, "scope": scope_of(a.rep)}
+    assert alliance.evaluate(**rep, pact=a.pact, year=2024, direction="of_community", score=95).suggested is None
+    with pytest.raises(DomainError) as error:
+        alliance.evaluate(**admin, pact=a.pact, year=2024, direction="of_community", score=95)
+    assert error.value.code == "forbidden"
+    with pytest.raises(DomainError) as error:
+        alliance.evaluate(**rep, pact=a.pact, year=2024, direction="of_unit", score=95)
+    assert error.value.code == "forbidden"
+    for year, score, field in ((2025, 75, "year"), (2023, 75, "year"), (2024, 101, "score")):
+        with pytest.raises(DomainError) as error:
+            alliance.evaluate(**admin, pact=a.pact, year=year, direction="of_unit", score=score, reason="x")
+        assert error.value.field == field
