@@ -5,7 +5,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from nuanxin.party.models import BranchMeeting, PartyMember, PartyOrg, TwoNewOrg
+from nuanxin.party.models import (
+    AllianceUnit,
+    BranchMeeting,
+    Commitment,
+    Need,
+    Offer,
+    PartyMember,
+    PartyOrg,
+    ResourceKind,
+    TwoNewOrg,
+)
 from nuanxin.territory.models import Area, Place
 
 
@@ -104,3 +114,139 @@ class RecordMeetingForm(forms.Form):
             field = self.fields[name]
             assert isinstance(field, forms.TypedChoiceField)
             field.choices = choices
+
+
+# --- the alliance --------------------------------------------------------------------------
+
+
+def _choices(form: forms.Form, name: str, choices: Iterable[tuple[Any, str]], *, blank: bool = False) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.TypedChoiceField | forms.TypedMultipleChoiceField)
+    field.choices = [("", "—"), *choices] if blank else list(choices)
+
+
+def _day(label: Any, *, required: bool = True) -> forms.DateField:
+    return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class JoinForm(forms.Form):
+    committee = forms.TypedChoiceField(label=_("party committee"), coerce=int)
+    place = forms.TypedChoiceField(label=_("unit"), coerce=int)
+    joined_on = _day(_("joined on"))
+
+    def __init__(self, *args: Any, committees: Iterable[PartyOrg] = (), places: Iterable[Place] = (), **kw: Any):
+        super().__init__(*args, **kw)
+        _choices(self, "committee", ((c.pk, c.name) for c in committees))
+        _choices(self, "place", ((p.pk, p.name) for p in places))
+
+
+class PactForm(forms.Form):
+    signed_on = _day(_("signed on"))
+    starts_on = _day(_("term starts on"))
+    ends_on = _day(_("term ends on"))
+    document = forms.FileField(label=_("signed document (PDF or photo, optional)"), required=False)
+
+
+class CommitmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=[("", "—"), *ResourceKind.choices], required=False)
+    what = forms.CharField(label=_("what"), max_length=100, required=False)
+    quantity = forms.DecimalField(label=_("quantity"), min_value=0, max_digits=12, decimal_places=2, required=False)
+    period = forms.ChoiceField(label=_("period"), choices=Commitment.Period.choices, required=False)
+
+    @property
+    def filled(self) -> bool:
+        return bool(self.is_valid() and (self.cleaned_data.get("what") or self.cleaned_data.get("quantity")))
+
+
+CommitmentFormSet = forms.formset_factory(CommitmentForm, extra=3, max_num=10)
+
+
+class UnitChoiceForm(forms.Form):
+    """A unit chosen among those the viewer may act for (a representative's own, or all for the
+    party office), with the day."""
+
+    unit = forms.TypedChoiceField(label=_("unit"), coerce=int)
+    on = _day(_("on"))
+
+    def __init__(self, *args: Any, units: Iterable[AllianceUnit] = (), **kw: Any):
+        super().__init__(*args, **kw)
+        _choices(self, "unit", ((u.pk, u.place.name) for u in units))
+
+
+class DeliveryForm(forms.Form):
+    commitment = forms.TypedChoiceField(label=_("commitment"), coerce=int)
+    delivered_on = _day(_("delivered on"))
+    quantity = forms.DecimalField(label=_("quantity"), max_digits=12, decimal_places=2)
+    what = forms.CharField(label=_("what was delivered"), max_length=200)
+    beyond_reason = forms.CharField(
+        label=_("reason for delivering beyond the commitment"), max_length=200, required=False
+    )
+    photo = forms.FileField(label=_("evidence photo (optional)"), required=False)
+
+    def __init__(self, *args: Any, commitments: Iterable[Commitment] = (), **kw: Any):
+        super().__init__(*args, **kw)
+        _choices(self, "commitment", ((c.pk, f"{c.what} ({c.get_kind_display()})") for c in commitments))
+
+
+class OfferForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=ResourceKind.choices)
+    what = forms.CharField(label=_("what"), max_length=100)
+    quantity = forms.DecimalField(label=_("quantity"), max_digits=12, decimal_places=2)
+    offered_on = _day(_("offered on"))
+    available_until = _day(_("available until"), required=False)
+
+
+class NeedForm(forms.Form):
+    committee = forms.TypedChoiceField(label=_("party committee"), coerce=int)
+    area = forms.TypedChoiceField(label=_("where"), coerce=int)
+    title = forms.CharField(label=_("title"), max_length=100)
+    description = forms.CharField(
+        label=_("description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    source = forms.ChoiceField(label=_("raised by"), choices=Need.Source.choices)
+    raised_on = _day(_("raised on"))
+
+    def __init__(self, *args: Any, committees: Iterable[PartyOrg] = (), areas: Iterable[Area] = (), **kw: Any):
+        super().__init__(*args, **kw)
+        _choices(self, "committee", ((c.pk, c.name) for c in committees))
+        _choices(self, "area", ((a.pk, f"{a.name} · {a.get_level_display()}") for a in areas))
+
+
+class ProjectForm(forms.Form):
+    title = forms.CharField(label=_("title"), max_length=100)
+    owner = forms.TypedChoiceField(label=_("owner unit"), coerce=int)
+    started_on = _day(_("started on"))
+    deadline = _day(_("deadline"))
+    budget = forms.DecimalField(label=_("budget (yuan)"), max_digits=12, decimal_places=2, initial=0)
+    commitments = forms.TypedMultipleChoiceField(label=_("commitments used"), coerce=int, required=False)
+    offers = forms.TypedMultipleChoiceField(label=_("offers used"), coerce=int, required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        units: Iterable[AllianceUnit] = (),
+        commitments: Iterable[Commitment] = (),
+        offers: Iterable[Offer] = (),
+        **kw: Any,
+    ):
+        super().__init__(*args, **kw)
+        _choices(self, "owner", ((u.pk, u.place.name) for u in units))
+        _choices(self, "commitments", ((c.pk, f"{c.pact.unit.place.name} · {c.what}") for c in commitments))
+        _choices(self, "offers", ((o.pk, f"{o.unit.place.name} · {o.what}") for o in offers))
+
+
+class FinishForm(forms.Form):
+    done_on = _day(_("done on"))
+
+
+class EvaluationForm(forms.Form):
+    year = forms.TypedChoiceField(label=_("year"), coerce=int)
+    score = forms.IntegerField(label=_("score"), min_value=0, max_value=100)
+    comment = forms.CharField(
+        label=_("comment"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reason = forms.CharField(label=_("reason for the score"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, years: Iterable[int] = (), **kw: Any):
+        super().__init__(*args, **kw)
+        _choices(self, "year", ((y, str(y)) for y in years))

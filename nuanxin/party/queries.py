@@ -6,11 +6,24 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
+from django.http import Http404
 
-from nuanxin.core.access import get_in_scope_or_404
+from nuanxin.core.access import deny, get_in_scope_or_404
 from nuanxin.core.masking import mask_phone
 from nuanxin.core.scoping import Scope
-from nuanxin.party.models import BranchMeeting, PartyMember, PartyOrg, TwoNewOrg
+from nuanxin.party.models import (
+    AllianceUnit,
+    BranchMeeting,
+    Commitment,
+    Delivery,
+    Need,
+    Offer,
+    Pact,
+    PartyMember,
+    PartyOrg,
+    Project,
+    TwoNewOrg,
+)
 from nuanxin.territory.models import Area
 
 
@@ -100,3 +113,93 @@ def coverage(scope: Scope, node: Area, since: date, until: date) -> Coverage:
         members_found=counted["members"] or 0,
         founded=counted["founded"],
     )
+
+
+# --- the alliance --------------------------------------------------------------------------
+
+
+def sees_alliance(scope: Scope) -> bool:
+    """Whether the viewer reaches any alliance: the party office, or a unit's representative."""
+    return scope.has("party.view") or bool(scope.unit_ids)
+
+
+def alliance_units_for(scope: Scope) -> QuerySet[AllianceUnit]:
+    """The member units the viewer reaches: all of an alliance for the party office, their own
+    unit for a representative."""
+    return AllianceUnit.objects.visible_to(scope).select_related("place", "committee")
+
+
+def alliance_unit_or_404(scope: Scope, unit_id: int) -> AllianceUnit:
+    return get_in_scope_or_404(AllianceUnit.objects.select_related("place", "committee__area"), scope, pk=unit_id)
+
+
+def pacts_for(scope: Scope) -> QuerySet[Pact]:
+    return Pact.objects.visible_to(scope).select_related("unit__place", "unit__committee")
+
+
+def pact_or_404(scope: Scope, pact_id: int) -> Pact:
+    return get_in_scope_or_404(
+        Pact.objects.select_related("unit__place", "unit__committee__area").prefetch_related("commitments"),
+        scope,
+        pk=pact_id,
+    )
+
+
+def deliveries_of(pact: Pact) -> QuerySet[Delivery]:
+    """A pact's deliveries, latest first (the pact reached through the scope already)."""
+    return Delivery.objects.filter(commitment__pact=pact).select_related("commitment").order_by("-delivered_on", "-id")
+
+
+def _member_committees(scope: Scope) -> QuerySet[AllianceUnit, Any]:
+    """The committees whose alliance the viewer's units belong to now."""
+    return AllianceUnit.objects.filter(place_id__in=scope.unit_ids, left_on__isnull=True).values("committee_id")
+
+
+def needs_for(scope: Scope) -> QuerySet[Need]:
+    """The needs lists the viewer reaches: through the territory for the party office; for a
+    unit's representative, the whole list of each alliance their unit belongs to (to claim)."""
+    visible = Need.objects.visible_to(scope)
+    if scope.unit_ids:
+        visible = Need.objects.filter(Q(pk__in=visible.values("pk")) | Q(committee_id__in=_member_committees(scope)))
+    return visible.select_related("area", "committee__area", "claimed_by__place")
+
+
+def need_or_404(scope: Scope, need_id: int) -> Need:
+    need = needs_for(scope).filter(pk=need_id).first()
+    if need is None:
+        if Need.objects.filter(pk=need_id).exists():  # there, but not for this viewer
+            raise deny(scope, f"party.need id={need_id}")
+        raise Http404
+    return need
+
+
+def offers_for(scope: Scope) -> QuerySet[Offer]:
+    """The ad-hoc offers of the resources list, for everyone who sees that alliance's needs."""
+    visible = Offer.objects.visible_to(scope)
+    if scope.unit_ids:
+        visible = Offer.objects.filter(
+            Q(pk__in=visible.values("pk")) | Q(unit__committee_id__in=_member_committees(scope))
+        )
+    return visible.select_related("unit__place")
+
+
+def commitments_in_force(scope: Scope, day: date) -> QuerySet[Commitment]:
+    """The commitments of pacts in force on `day` the viewer reaches: the pact side of the
+    resources list."""
+    pacts = pacts_for(scope).filter(starts_on__lte=day, ends_on__gte=day, unit__left_on__isnull=True)
+    return Commitment.objects.filter(pact__in=pacts.values("pk")).select_related("pact__unit__place")
+
+
+def projects_for(scope: Scope) -> QuerySet[Project]:
+    return Project.objects.visible_to(scope).select_related("need", "owner__place")
+
+
+def project_or_404(scope: Scope, project_id: int) -> Project:
+    return get_in_scope_or_404(projects_for(scope), scope, pk=project_id)
+
+
+def managed_committees(scope: Scope) -> QuerySet[PartyOrg]:
+    """The standing committees whose alliance the viewer keeps (party.manage at their node)."""
+    return PartyOrg.objects.filter(
+        scope.q("party.manage", "area__path"), kind=PartyOrg.Kind.COMMITTEE, ended_on__isnull=True
+    ).select_related("area")

@@ -402,6 +402,8 @@ def build_objects(world: World) -> Objects:
     )
     inside |= more_inside
     outside |= more_outside
+    inside |= _build_alliance(committee, restaurant, world.grid1)
+    outside |= _build_alliance(far_committee, far_restaurant, world.other_grid)
     # The canary's sample, read through the models (which decrypt).
     secrets: list[str] = []
     for resident in Resident.objects.all():
@@ -418,6 +420,48 @@ def build_objects(world: World) -> Objects:
         users={key: user.pk for key, user in world.users.items()},
         secrets=sorted({s for s in secrets if s}),
     )
+
+
+def _build_alliance(committee: Any, place: Any, grid: Any) -> dict[str, Any]:
+    """A member unit of the committee's alliance with a pact (its signed document a photo), a
+    need, and a project meeting another need: their fill keys."""
+    from nuanxin.party import alliance
+
+    unit = alliance.join_alliance(
+        actor=None, scope=SYSTEM_SCOPE, committee=committee, place=place, joined_on=date(2024, 7, 1)
+    )
+    pact = alliance.sign_pact(
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        unit=unit,
+        signed_on=date(2024, 7, 2),
+        starts_on=date(2024, 7, 1),
+        ends_on=date(2099, 12, 31),
+        commitments=[alliance.CommitmentIn("venue_hours", "会议室", "10", "quarter")],
+        document=photo_upload(),
+    )
+
+    def need(title: str) -> Any:
+        return alliance.raise_need(
+            actor=None,
+            scope=SYSTEM_SCOPE,
+            committee=committee,
+            area=grid,
+            title=title,
+            source="residents",
+            raised_on=date(2024, 8, 1),
+        )
+
+    project = alliance.start_project(
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        need=need("楼道照明"),
+        title="楼道照明",
+        owner=unit,
+        deadline=date(2099, 1, 1),
+        started_on=date(2024, 8, 2),
+    )
+    return {"unit_id": unit.pk, "pact_id": pact.pk, "need_id": need("助老餐").pk, "project_id": project.pk}
 
 
 def _build_more(
