@@ -4,6 +4,7 @@ A built capability names its URL; one not built yet opens an honest empty page.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,14 @@ class Capability:
     summary: str | Promise
     url_name: str | None = None  # None: not built yet
     permission: str | None = None  # shown only to viewers holding it somewhere
+    # Shown only to a unit's representatives (who reach rows through their units, holding no
+    # permission), and not to those who hold `permission` (they come through the capability).
+    units: bool = False
+
+    def shown_to(self, scope: Any) -> bool:
+        if self.units:
+            return bool(scope.unit_ids) and not (self.permission and scope.has(self.permission))
+        return self.permission is None or scope.has(self.permission)
 
 
 CAPABILITIES = (
@@ -81,6 +90,14 @@ CAPABILITIES = (
         _("Organisations, members, the alliance, pacts and joint meetings."),
         "party:index",
         "party.view",
+    ),
+    Capability(
+        "alliance",
+        _("Our pact"),
+        _("The alliance your unit belongs to: its pact, deliveries, needs to claim and projects."),
+        "party:alliance",
+        "party.view",
+        units=True,
     ),
     Capability("voice", _("Residents' voice"), _("Opinions, proposals, deliberations and follow-ups.")),
     Capability("servicedesk", _("Services"), _("Partner resources, the service desk and notices.")),

@@ -14,7 +14,7 @@ def console_capabilities(request: ScopedRequest) -> list:
     if not user.is_authenticated or not user.works_in_console:
         return []
     scope = request.scope  # type: ignore[attr-defined]
-    return [c for c in CAPABILITIES if c.permission is None or scope.has(c.permission)]
+    return [c for c in CAPABILITIES if c.shown_to(scope)]
 
 
 def viewer(request: ScopedRequest) -> dict[str, Any]:

@@ -96,6 +96,11 @@ class CommitmentStanding:
     delivered: Decimal
 
     @property
+    def remaining(self) -> Decimal:
+        """What is left to deliver in the whole term."""
+        return max(Decimal(0), self.in_term - self.delivered)
+
+    @property
     def share(self) -> int:
         """Delivered against committed by the day, in percent (capped at 100)."""
         if not self.committed:

@@ -11,6 +11,17 @@ AUDIT_LABELS = {
     "party.founding_advanced": _("Branch founding stage recorded"),
     "party.meeting_planned": _("Branch meeting planned"),
     "party.meeting_recorded": _("Branch meeting recorded"),
+    "party.unit_joined": _("Unit joined the alliance"),
+    "party.unit_left": _("Unit left the alliance"),
+    "party.pact_signed": _("Pact recorded"),
+    "party.pact_document_viewed": _("Signed pact downloaded"),
+    "party.delivery_recorded": _("Pact delivery logged"),
+    "party.pact_evaluated": _("Pact evaluated"),
+    "party.need_raised": _("Need put on the list"),
+    "party.need_claimed": _("Need claimed"),
+    "party.resource_offered": _("Resource offered"),
+    "party.project_started": _("Project started"),
+    "party.project_done": _("Project done"),
 }
 
 

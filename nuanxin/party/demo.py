@@ -6,10 +6,11 @@ and mobile members (riders among them), in-service members of the units reportin
 committee, and 星秀文化传媒(昆明)有限公司党支部, founded 2024-10 as the seed tells."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
-from nuanxin.party import actions, life
-from nuanxin.party.models import BranchMeeting, PartyMember, PartyOrg, TwoNewOrg
+from nuanxin.party import actions, alliance, life
+from nuanxin.party.models import AllianceUnit, BranchMeeting, Pact, PartyMember, PartyOrg, TwoNewOrg
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Place
 
@@ -134,7 +135,8 @@ def party_history(context: Any, start: date, end: date) -> dict[str, int]:
         members += 1
     members += _survey(context, start, end, joint, register)
     meetings = _organisational_life(context, start, end)
-    made = {"party organisations": PartyOrg.objects.filter(area__path__startswith=community.path).count()}
+    made = alliance_history(context, start, end, committee)
+    made |= {"party organisations": PartyOrg.objects.filter(area__path__startswith=community.path).count()}
     return made | {
         "party members": members,
         "two-new organisations": TwoNewOrg.objects.count(),
@@ -303,3 +305,240 @@ TOPICS = {
     BranchMeeting.Kind.COMMITTEE: ("研究本月支部工作", "讨论党员联系服务群众安排", "研究“两新”组织党建工作"),
     BranchMeeting.Kind.THEME_DAY: ("主题党日：清洁家园", "主题党日：走访慰问困难党员", "主题党日：消防安全宣传"),
 }
+
+
+# The alliance's nine member units (the seed: "与辖区9家企事业单位签订“大党委”结对共建协议"),
+# each with what it commits under its pact: (kind, what, quantity, period).
+ALLIANCE: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
+    (
+        XINGXIU,
+        (("venue_hours", "直播间与会议室", "12", "quarter"), ("volunteer_hours", "员工志愿服务", "40", "quarter")),
+    ),
+    (
+        "工商银行日新中路支行",
+        (("service", "反电诈与金融知识宣讲", "2", "quarter"), ("funds", "节日活动经费", "5000", "year")),
+    ),
+    ("建设银行滇池路支行", (("service", "适老化金融服务进小区", "1", "quarter"), ("goods", "慰问物资", "60", "year"))),
+    ("怡心桥小学", (("venue_hours", "操场与礼堂", "16", "quarter"),)),
+    (
+        "怡心桥社区卫生服务中心",
+        (("service", "健康义诊", "1", "month"), ("volunteer_hours", "医护志愿服务", "20", "quarter")),
+    ),
+    ("前卫派出所怡心桥警务室", (("service", "反电诈宣传", "1", "month"),)),
+    (
+        "怡心物业服务有限公司",
+        (("venue_hours", "小区活动场地", "20", "quarter"), ("funds", "楼道改造配套资金", "8000", "year")),
+    ),
+    ("西山区图书馆怡心桥分馆", (("venue_hours", "阅览室", "24", "quarter"), ("goods", "图书", "200", "year"))),
+    ("hot-pot", (("service", "电器维修与食品安全培训", "1", "month"), ("goods", "爱心餐", "300", "year"))),
+)
+PACT_STARTS = date(2023, 9, 1)
+PACT_YEARS = 3
+NEEDS = (
+    ("老旧楼道照明改造", "building_committee", "怡心物业服务有限公司"),
+    ("独居老人助餐", "residents", "hot-pot"),
+    ("骑手子女暑期托管", "meeting", "怡心桥小学"),
+    ("小区反诈宣传进楼栋", "grid", "前卫派出所怡心桥警务室"),
+    ("老年人智能手机培训", "residents", "工商银行日新中路支行"),
+    ("社区阅读角", "building_committee", "西山区图书馆怡心桥分馆"),
+    ("慢病老人上门随访", "grid", "怡心桥社区卫生服务中心"),
+    ("商圈文化节场地", "meeting", XINGXIU),
+    ("非机动车充电棚", "residents", None),
+    ("楼院议事会场地", "building_committee", None),
+)
+OFFERS = (("建设银行滇池路支行", "goods", "防暑降温物资", "80"), (XINGXIU, "service", "短视频拍摄培训", "4"))
+
+
+def _add_months(day: date, months: int) -> date:
+    n = day.month - 1 + months
+    return date(day.year + n // 12, n % 12 + 1, 1)
+
+
+def alliance_history(context: Any, start: date, end: date, committee: PartyOrg) -> dict[str, int]:
+    """The alliance through the alliance's actions: the nine units join as the community forms
+    (2023-07/08), sign three-year pacts from 2023-09 (renewed when a term ends before today)
+    and deliver most of what they commit, period by period, a few times beyond it with the
+    reason; the needs list fills from 2023-08, units claim needs and own projects (one late);
+    the office rates every unit each ended year from the record, and 星秀's representative rates
+    the community."""
+    rng = context.rng
+    admin = context.users["community"]
+    scope = context.scope(admin)
+    places = Place.objects.filter(grid__path__startswith=context.community.path)
+    hot_pot = (
+        places.filter(kind=Place.Kind.MERCHANT, name__contains="火锅").order_by("pk").first()
+        or places.filter(kind=Place.Kind.MERCHANT).order_by("pk").first()
+    )
+    units: dict[str, AllianceUnit] = {}
+    pacts = deliveries = 0
+    for i, (name, commitments) in enumerate(ALLIANCE):
+        place = hot_pot if name == "hot-pot" else places.get(name=name)
+        unit = alliance.join_alliance(
+            actor=admin,
+            scope=scope,
+            committee=committee,
+            place=place,
+            joined_on=date(2023, 7, 10) + timedelta(days=4 * i),
+        )
+        units[name] = unit
+        term_start = PACT_STARTS
+        while term_start <= end:
+            term_end = date(term_start.year + PACT_YEARS, term_start.month, 1) - timedelta(days=1)
+            pact = alliance.sign_pact(
+                actor=admin,
+                scope=scope,
+                unit=unit,
+                signed_on=min(end, term_start - timedelta(days=rng.randint(3, 20))),
+                starts_on=term_start,
+                ends_on=term_end,
+                commitments=[alliance.CommitmentIn(*c) for c in commitments],
+            )
+            pacts += 1
+            deliveries += _deliver(context, admin, scope, pact, min(end, term_end))
+            term_start = term_end + timedelta(days=1)
+    offered = [
+        alliance.offer_resource(
+            actor=admin, scope=scope, unit=units[name], kind=kind, what=what, quantity=n, offered_on=date(2024, 6, 3)
+        )
+        for name, kind, what, n in OFFERS
+        if end > date(2024, 6, 3)
+    ]
+    projects = _needs(context, admin, scope, committee, units, offered, end)
+    evaluations = _evaluate(context, admin, scope, units, end)
+    return {
+        "alliance units": len(units),
+        "pacts": pacts,
+        "deliveries": deliveries,
+        "projects": projects,
+        "pact evaluations": evaluations,
+    }
+
+
+_STEP = {"year": 12, "quarter": 3, "month": 1}
+
+
+def _deliver(context: Any, admin: Any, scope: Any, pact: Pact, last: date) -> int:
+    """Deliveries period by period: most periods delivered whole or in part, now and then
+    something beyond the commitment with its reason."""
+    rng = context.rng
+    made = 0
+    for commitment in pact.commitments.all():
+        step = _STEP.get(commitment.period, 12 * PACT_YEARS)
+        period, periods, total = pact.starts_on, 0, 0
+        while period <= last:
+            periods += 1
+            day = period + timedelta(days=rng.randint(3, 26))
+            roll = rng.random()
+            if day <= last and roll < 0.9:
+                share = 1 if roll < 0.6 else rng.choice((0.5, 0.75))
+                quantity = max(1, int(commitment.quantity * Decimal(share)))
+                if roll < 0.04:
+                    quantity += int(commitment.quantity) // 2 or 1
+                # Past what was committed by then (an earlier extra, say): only with the reason.
+                beyond = total + quantity > commitment.quantity * periods
+                alliance.record_delivery(
+                    actor=admin,
+                    scope=scope,
+                    commitment=commitment,
+                    delivered_on=day,
+                    quantity=quantity,
+                    what=commitment.what,
+                    beyond_reason="节日活动需求增加，单位主动加量" if beyond else "",
+                )
+                total += quantity
+                made += 1
+            period = _add_months(period, step)
+    return made
+
+
+def _needs(
+    context: Any,
+    admin: Any,
+    scope: Any,
+    committee: PartyOrg,
+    units: dict[str, AllianceUnit],
+    offers: list[Any],
+    end: date,
+) -> int:
+    """The needs list from 2023-08: each claimed by the unit that took it up (a few left open),
+    most taken up as projects, done on time but one late, the newest still under way."""
+    rng = context.rng
+    grids = context.grids
+    made = 0
+    for i in range(10_000):
+        raised = date(2023, 8, 15) + timedelta(days=55 * i)
+        if raised >= end:
+            break
+        title, source, claimer = NEEDS[i % len(NEEDS)]
+        if i >= len(NEEDS):  # the list goes round again: a second phase of each need
+            title = f"{title}（{i // len(NEEDS) + 1}期）"
+        need = alliance.raise_need(
+            actor=admin,
+            scope=scope,
+            committee=committee,
+            area=grids[i % len(grids)],
+            title=title,
+            source=source,
+            raised_on=raised,
+        )
+        if claimer is None:
+            continue  # still open: waiting for a unit
+        unit = units[claimer]
+        claimed = raised + timedelta(days=rng.randint(3, 12))
+        if claimed >= end:
+            continue
+        alliance.claim_need(actor=admin, scope=scope, need=need, unit=unit, on=claimed)
+        started = claimed + timedelta(days=7)
+        if started >= end:
+            continue
+        pact = unit.pacts.order_by("starts_on").first()
+        project = alliance.start_project(
+            actor=admin,
+            scope=scope,
+            need=need,
+            title=f"{title}项目",
+            owner=unit,
+            deadline=started + timedelta(days=60),
+            started_on=started,
+            budget=rng.choice((0, 2000, 5000, 12000)),
+            commitments=list(pact.commitments.all()[:1]) if pact else [],
+            offers=[o for o in offers if o.unit_id == unit.pk and o.offered_on <= started],
+        )
+        made += 1
+        done = started + timedelta(days=rng.randint(30, 55) if i != 2 else 75)  # the first summer care ran late
+        if done < end - timedelta(days=20):
+            alliance.finish_project(actor=admin, scope=scope, project=project, done_on=done)
+    return made
+
+
+def _evaluate(context: Any, admin: Any, scope: Any, units: dict[str, AllianceUnit], end: date) -> int:
+    """Each ended year of each pact: the office rates the unit from the record (one score
+    raised with its reason); 星秀's representative rates the community."""
+    rep = context.users["partner1"]
+    made = 0
+    for name, unit in units.items():
+        for pact in unit.pacts.all():
+            for year in range(pact.starts_on.year, min(pact.ends_on.year, end.year - 1) + 1):
+                record = alliance.year_record(pact, year)
+                score = record.unit_score
+                if score is None:
+                    continue
+                reason = ""
+                if name == "怡心桥小学" and year == 2024:
+                    score, reason = min(100, score + 10), "暑期托管额外开放礼堂"
+                alliance.evaluate(
+                    actor=admin, scope=scope, pact=pact, year=year, direction="of_unit", score=score, reason=reason
+                )
+                made += 1
+                if name == XINGXIU:
+                    suggested = record.community_score
+                    alliance.evaluate(
+                        actor=rep,
+                        scope=context.scope(rep),
+                        pact=pact,
+                        year=year,
+                        direction="of_community",
+                        score=suggested if suggested is not None else 95,
+                    )
+                    made += 1
+    return made

@@ -230,3 +230,10 @@ def test_a_unit_joins_and_leaves_through_the_pages(world, committee, client_for)
     assert again.status_code == 400 and again.context["join_form"].errors["place"]
     assert office.post(reverse("party:alliance_leave", args=[unit.pk])).status_code == 302
     assert AllianceUnit.objects.get(pk=unit.pk).left_on == date(2025, 6, 30)
+
+
+def test_a_representative_finds_the_alliance_in_the_navigation(world, alliance_setting, client_for):
+    rep_page = signed_in(alliance_setting.rep).get(reverse("party:alliance")).content.decode()
+    assert f'href="{reverse("party:alliance")}"' in rep_page.split("<main")[0]
+    office_nav = client_for("community_admin").get(reverse("party:index")).content.decode().split("<main")[0]
+    assert f'href="{reverse("party:alliance")}"' not in office_nav  # the office comes through 党建
