@@ -365,10 +365,10 @@ def alliance_history(context: Any, start: date, end: date, committee: PartyOrg) 
     admin = context.users["community"]
     scope = context.scope(admin)
     places = Place.objects.filter(grid__path__startswith=context.community.path)
-    hot_pot = (
-        places.filter(kind=Place.Kind.MERCHANT, name__contains="火锅").order_by("pk").first()
-        or places.filter(kind=Place.Kind.MERCHANT).order_by("pk").first()
-    )
+    # The seed's hot-pot restaurant: the district's first hot-pot merchant (any merchant else).
+    merchants = places.filter(kind=Place.Kind.MERCHANT).order_by("pk")
+    hot_pot = merchants.filter(name__contains="火锅").first() or merchants.first()
+    assert hot_pot is not None, "the demo's business district has merchants"
     units: dict[str, AllianceUnit] = {}
     pacts = deliveries = 0
     for i, (name, commitments) in enumerate(ALLIANCE):
