@@ -294,3 +294,29 @@ def test_party_history_builds_the_committee_its_branches_and_members(demo):
     assert linked.exists()
     assert all(m.name == m.resident.name and m.resident.grid.path.startswith(m.org.area.path) for m in linked)
     assert PartyMember.objects.filter(status="reporting", org=committee).count() == 14
+
+
+def test_party_history_builds_the_alliance_of_nine_units_with_pacts_in_force(demo):
+    from nuanxin.accounts.models import User
+    from nuanxin.accounts.scope import scope_of
+    from nuanxin.party import alliance
+    from nuanxin.party.models import AllianceUnit, Delivery, Need, Pact
+
+    units = AllianceUnit.objects.filter(left_on__isnull=True)
+    assert units.count() == 9  # "与辖区9家企事业单位签订“大党委”结对共建协议"
+    assert {"星秀文化传媒(昆明)有限公司", "前卫派出所怡心桥警务室", "工商银行日新中路支行"} <= {
+        u.place.name for u in units
+    }
+    in_force = Pact.objects.filter(starts_on__lte=TODAY, ends_on__gte=TODAY)
+    assert in_force.values("unit").distinct().count() == 9
+    assert all(pact.commitments.exists() for pact in in_force)
+    # Every delivery lies within what was committed by its day, or says why not.
+    for delivery in Delivery.objects.select_related("commitment__pact"):
+        commitment, pact = delivery.commitment, delivery.commitment.pact
+        so_far = sum(d.quantity for d in commitment.deliveries.filter(delivered_on__lte=delivery.delivered_on))
+        committed = commitment.quantity * alliance.periods_begun(commitment, pact, delivery.delivered_on)
+        assert so_far <= committed or delivery.beyond_reason
+    assert Need.objects.filter(raised_on__lte=TODAY).exists()
+    # partner1 speaks for 星秀文化传媒: their own pact only.
+    partner = scope_of(User.objects.get(username="partner1"))
+    assert {p.unit.place.name for p in Pact.objects.visible_to(partner)} == {"星秀文化传媒(昆明)有限公司"}
