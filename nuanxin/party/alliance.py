@@ -281,6 +281,19 @@ def sign_pact(
     return pact
 
 
+@transaction.atomic
+def attach_document(*, actor: Any, scope: Scope, pact: Pact, document: IO[bytes]) -> Pact:
+    """Keep the signed pact (a PDF or a photo; refused at "document" otherwise), in place of
+    one kept before."""
+    _check_manages(scope, pact.unit.committee)
+    stored = accept_document(document, field="document", subdir=PACT_SUBDIR)
+    replaced = bool(pact.document_name)
+    pact.document_name, pact.document_content_type = stored.name, stored.content_type
+    pact.save(update_fields=["document_name", "document_content_type"])
+    audit.record("party.pact_document_kept", actor=actor, obj=pact, detail={"replaced": replaced})
+    return pact
+
+
 def record_delivery(
     *,
     actor: Any,

@@ -17,11 +17,13 @@ from nuanxin.core.masking import mask_phone
 from nuanxin.core.schemas import BoundedPagination, Id
 from nuanxin.core.scoping import sent_row
 from nuanxin.party import actions, queries
+from nuanxin.party.alliance_api import router as alliance_router
 from nuanxin.party.models import PartyMember, PartyOrg, TwoNewOrg
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place
 
 router = Router(tags=["party"])
+router.add_router("/alliance", alliance_router)
 
 # The actions name their inputs as models; the API by their JSON keys.
 _JSON_NAMES = {name: f"{name}_id" for name in ("area", "place", "parent", "resident", "org")}

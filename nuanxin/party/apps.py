@@ -15,6 +15,7 @@ AUDIT_LABELS = {
     "party.unit_left": _("Unit left the alliance"),
     "party.pact_signed": _("Pact recorded"),
     "party.pact_document_viewed": _("Signed pact downloaded"),
+    "party.pact_document_kept": _("Signed pact uploaded"),
     "party.delivery_recorded": _("Pact delivery logged"),
     "party.pact_evaluated": _("Pact evaluated"),
     "party.need_raised": _("Need put on the list"),

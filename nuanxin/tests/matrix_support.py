@@ -384,6 +384,100 @@ API: dict[str, Op] = {
     "POST /api/v1/party/members/{member_id}/leave": _op(
         MANAGERS, body=lambda o: {"left_on": "2099-01-01"}, model="party.PartyMember"
     ),
+    # the alliance: the party office; a unit's representative reaches its own unit (the matrix's
+    # partner speaks for a station, in no alliance: empty lists; party/tests has a member unit's)
+    "GET /api/v1/party/alliance/units": _op(MANAGERS | {"other_admin", "partner"}, outside=False),
+    "GET /api/v1/party/alliance/units/{unit_id}": _op(MANAGERS),
+    "POST /api/v1/party/alliance/units": _op(
+        MANAGERS,
+        body=lambda o: {
+            "committee_id": o.inside["committee_id"],
+            "place_id": o.inside["unit_place_id"],
+            "joined_on": "2024-09-01",
+        },
+        model="party.AllianceUnit",
+        outside=False,
+        deny_also=frozenset({400}),
+    ),
+    "POST /api/v1/party/alliance/units/{unit_id}/leave": _op(
+        MANAGERS, body=lambda o: {"on": "2024-09-01"}, model="party.AllianceUnit"
+    ),
+    "GET /api/v1/party/alliance/pacts": _op(MANAGERS | {"other_admin", "partner"}, outside=False),
+    "GET /api/v1/party/alliance/pacts/{pact_id}": _op(MANAGERS),
+    "POST /api/v1/party/alliance/units/{unit_id}/pacts": _op(
+        MANAGERS,
+        body=lambda o: {
+            "signed_on": "2024-09-01",
+            "starts_on": "2025-01-01",
+            "ends_on": "2025-12-31",
+            "commitments": [{"kind": "funds", "what": "活动经费", "quantity": "2000", "period": "year"}],
+        },
+        model="party.Pact",
+    ),
+    "POST /api/v1/party/alliance/pacts/{pact_id}/document": _op(
+        MANAGERS, body=lambda o: {"document": _photo()}, multipart=True, model="party.Pact"
+    ),
+    "GET /api/v1/party/alliance/pacts/{pact_id}/deliveries": _op(MANAGERS),
+    "POST /api/v1/party/alliance/pacts/{pact_id}/deliveries": _op(
+        MANAGERS,
+        body=lambda o: {
+            "commitment_id": str(o.inside["commitment_id"]),
+            "delivered_on": "2024-09-01",
+            "quantity": "2",
+            "what": "会议室",
+        },
+        multipart=True,
+        model="party.Delivery",
+        accept=frozenset({201, 400}),
+        note="the outside pact has its own commitment: a global admin gets 400 on commitment_id",
+    ),
+    "POST /api/v1/party/alliance/pacts/{pact_id}/evaluations": _op(
+        MANAGERS, body=lambda o: {"year": 2024, "score": 0}, model="party.Evaluation"
+    ),
+    "GET /api/v1/party/alliance/needs": _op(MANAGERS | {"other_admin", "partner"}, outside=False),
+    "GET /api/v1/party/alliance/needs/{need_id}": _op(MANAGERS),
+    "POST /api/v1/party/alliance/needs": _op(
+        MANAGERS,
+        body=lambda o: {
+            "committee_id": o.inside["committee_id"],
+            "area_id": o.inside["area_id"],
+            "title": "楼道照明",
+            "source": "residents",
+            "raised_on": "2024-09-01",
+        },
+        model="party.Need",
+        outside=False,
+        deny_also=frozenset({400}),
+    ),
+    "POST /api/v1/party/alliance/needs/{need_id}/claim": _op(
+        MANAGERS,
+        body=lambda o: {"unit_id": o.inside["unit_id"], "on": "2024-09-01"},
+        model="party.Need",
+        accept=frozenset({200, 400}),
+        note="the inside unit is not of the outside need's alliance: a global admin gets 400 on unit_id",
+    ),
+    "GET /api/v1/party/alliance/offers": _op(MANAGERS | {"other_admin", "partner"}, outside=False),
+    "POST /api/v1/party/alliance/units/{unit_id}/offers": _op(
+        MANAGERS,
+        body=lambda o: {"kind": "goods", "what": "慰问物资", "quantity": "20", "offered_on": "2024-09-01"},
+        model="party.Offer",
+    ),
+    "GET /api/v1/party/alliance/projects": _op(MANAGERS | {"other_admin", "partner"}, outside=False),
+    "POST /api/v1/party/alliance/needs/{need_id}/project": _op(
+        MANAGERS,
+        body=lambda o: {
+            "title": "助老餐",
+            "owner_id": o.inside["unit_id"],
+            "started_on": "2024-09-01",
+            "deadline": "2099-01-01",
+        },
+        model="party.Project",
+        accept=frozenset({201, 400}),
+        note="the inside unit is not of the outside need's alliance: a global admin gets 400 on owner_id",
+    ),
+    "POST /api/v1/party/alliance/projects/{project_id}/done": _op(
+        MANAGERS, body=lambda o: {"done_on": "2024-09-01"}, model="party.Project"
+    ),
     # stations: reads for everyone, signed in or not (like the pages), managed writes
     "GET /api/v1/stations/": _op(EVERYONE, outside=False),
     "POST /api/v1/stations/": _op(

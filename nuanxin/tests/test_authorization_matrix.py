@@ -424,8 +424,10 @@ def build_objects(world: World) -> Objects:
 
 def _build_alliance(committee: Any, place: Any, grid: Any) -> dict[str, Any]:
     """A member unit of the committee's alliance with a pact (its signed document a photo), a
-    need, and a project meeting another need: their fill keys."""
+    need, a project meeting another need, and a unit beside it not in the alliance yet: their
+    fill keys."""
     from nuanxin.party import alliance
+    from nuanxin.territory import actions as territory_actions
 
     unit = alliance.join_alliance(
         actor=None, scope=SYSTEM_SCOPE, committee=committee, place=place, joined_on=date(2024, 7, 1)
@@ -461,7 +463,18 @@ def _build_alliance(committee: Any, place: Any, grid: Any) -> dict[str, Any]:
         deadline=date(2099, 1, 1),
         started_on=date(2024, 8, 2),
     )
-    return {"unit_id": unit.pk, "pact_id": pact.pk, "need_id": need("助老餐").pk, "project_id": project.pk}
+    newcomer = territory_actions.create_place(
+        actor=None, scope=SYSTEM_SCOPE, kind="public_unit", name=f"{place.name}旁的银行", lng=place.lng, lat=place.lat
+    )
+    return {
+        "committee_id": committee.pk,
+        "unit_id": unit.pk,
+        "unit_place_id": newcomer.pk,
+        "pact_id": pact.pk,
+        "commitment_id": pact.commitments.get().pk,
+        "need_id": need("助老餐").pk,
+        "project_id": project.pk,
+    }
 
 
 def _build_more(
