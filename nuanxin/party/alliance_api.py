@@ -96,8 +96,8 @@ class DeliveryOut(Schema):
 
 
 class EvaluationIn(Schema):
-    year: int
-    score: int
+    year: int = Field(..., ge=1900, le=2999)
+    score: int = Field(..., ge=0, le=100)
     comment: str = Field("", max_length=2000)
     reason: str = Field("", max_length=200)
 
@@ -377,7 +377,7 @@ def list_deliveries(request: ScopedRequest, pact_id: Id) -> Any:
 def deliver(
     request: ScopedRequest,
     pact_id: Id,
-    commitment_id: Form[int],
+    commitment_id: Form[Id],
     delivered_on: Form[str],
     quantity: Form[str],
     what: Form[str],

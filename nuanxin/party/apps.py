@@ -44,9 +44,10 @@ class PartyConfig(AppConfig):
 
         # What waits for whoever keeps party work (core.workqueue).
         from nuanxin.core import workqueue
-        from nuanxin.party.work import SOURCE
+        from nuanxin.party.work import PROJECTS, SOURCE, UNIT_WORK
 
-        workqueue.register(SOURCE)
+        for source in (SOURCE, PROJECTS, UNIT_WORK):
+            workqueue.register(source)
 
         # The demo community's organisations and members (core.demo_history).
         from nuanxin.core import demo_history

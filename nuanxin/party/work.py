@@ -1,18 +1,21 @@
 """What party work has waiting (core.workqueue): the organisations' meetings whose planned day
-has come and which nobody has recorded yet, for whoever keeps party work there. Registered by
+has come and which nobody has recorded yet, and the alliance's projects coming due, for
+whoever keeps party work there; for a member unit's representative, their unit's projects
+coming due and the needs of their alliance still open to claim. Registered by
 PartyConfig.ready."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from nuanxin.core.scoping import Scope
 from nuanxin.core.workqueue import Item, Source
-from nuanxin.party.models import BranchMeeting
+from nuanxin.party import queries
+from nuanxin.party.models import AllianceUnit, BranchMeeting, Need, Project
 
 
 def _applies(scope: Scope, user: Any) -> bool:
@@ -53,4 +56,89 @@ SOURCE = Source(
     count=_count,
     first=_first,
     order=50,
+)
+
+
+# --- the alliance: projects coming due, and for a unit's representative needs to claim -----
+
+DUE_SOON_DAYS = 7
+
+
+def _projects_due(rows: QuerySet[Project], now: datetime) -> QuerySet[Project]:
+    """Projects under way whose deadline is at most a week away or has passed."""
+    soon = timezone.localdate(now) + timedelta(days=DUE_SOON_DAYS)
+    return rows.filter(done_on__isnull=True, deadline__lte=soon)
+
+
+def _project_items(rows: QuerySet[Project], now: datetime, n: int) -> list[Item]:
+    today = timezone.localdate(now)
+    return [
+        Item(
+            title=project.title,
+            detail=project.owner.place.name,
+            url=reverse("party:need", args=[project.need_id]),
+            when=project.deadline,
+            overdue=project.deadline < today,
+        )
+        for project in rows.select_related("owner__place").order_by("deadline", "id")[:n]
+    ]
+
+
+def _office_projects(scope: Scope) -> QuerySet[Project]:
+    return Project.objects.filter(scope.q("party.manage", "need__area__path"))
+
+
+PROJECTS = Source(
+    key="alliance_projects",
+    label=gettext_lazy("Alliance projects coming due"),
+    url="party:lists",
+    capability="party",
+    applies=_applies,
+    count=lambda scope, user, now: _projects_due(_office_projects(scope), now).count(),
+    first=lambda scope, user, now, n: _project_items(_projects_due(_office_projects(scope), now), now, n),
+    order=51,
+)
+
+
+def _represents(scope: Scope, user: Any) -> bool:
+    return (
+        bool(scope.unit_ids) and AllianceUnit.objects.filter(place_id__in=scope.unit_ids, left_on__isnull=True).exists()
+    )
+
+
+def _open_needs(scope: Scope) -> QuerySet[Need]:
+    return queries.needs_for(scope).filter(state=Need.State.OPEN)
+
+
+def _unit_projects(scope: Scope) -> QuerySet[Project]:
+    return Project.objects.filter(owner__place_id__in=scope.unit_ids)
+
+
+def _unit_count(scope: Scope, user: Any, now: datetime) -> int:
+    return _projects_due(_unit_projects(scope), now).count() + _open_needs(scope).count()
+
+
+def _unit_first(scope: Scope, user: Any, now: datetime, n: int) -> list[Item]:
+    items = _project_items(_projects_due(_unit_projects(scope), now), now, n)
+    for need in _open_needs(scope).order_by("raised_on", "id")[: max(0, n - len(items))]:
+        items.append(
+            Item(
+                title=need.title,
+                detail=gettext("a need to claim"),
+                url=reverse("party:need", args=[need.pk]),
+                when=need.raised_on,
+            )
+        )
+    return items
+
+
+UNIT_WORK = Source(
+    key="alliance_unit",
+    label=gettext_lazy("Our pact: projects due and needs to claim"),
+    url="party:lists",
+    capability="alliance",
+    applies=_represents,
+    count=_unit_count,
+    first=_unit_first,
+    order=52,
 )

@@ -237,3 +237,35 @@ def test_a_representative_finds_the_alliance_in_the_navigation(world, alliance_s
     assert f'href="{reverse("party:alliance")}"' in rep_page.split("<main")[0]
     office_nav = client_for("community_admin").get(reverse("party:index")).content.decode().split("<main")[0]
     assert f'href="{reverse("party:alliance")}"' not in office_nav  # the office comes through 党建
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_projects_coming_due_and_needs_to_claim_wait_for_their_people(world, alliance_setting, need, client_for):
+    from nuanxin.core import workqueue
+
+    a = alliance_setting
+
+    def waiting(user):
+        return {w.source.key: w for w in workqueue.waiting_for(scope_of(user), user)}
+
+    rep_work = waiting(a.rep)["alliance_unit"]
+    assert (rep_work.count, [i.title for i in rep_work.items]) == (1, ["楼道照明改造"])
+    assert "alliance_projects" not in waiting(a.rep) and "alliance_unit" not in waiting(world.community_admin)
+    assert "alliance_unit" not in waiting(world.partner)  # a station's representative: in no alliance
+    admin = world.community_admin
+    alliance.claim_need(actor=a.rep, scope=scope_of(a.rep), need=need, unit=a.unit, on=date(2025, 6, 1))
+    project = alliance.start_project(
+        actor=admin,
+        scope=scope_of(admin),
+        need=need,
+        title="照明改造",
+        owner=a.unit,
+        started_on=date(2025, 6, 2),
+        deadline=date(2025, 6, 20),
+    )
+    office = waiting(admin)["alliance_projects"]
+    assert (office.count, office.items[0].overdue) == (1, True)
+    assert [i.title for i in waiting(a.rep)["alliance_unit"].items] == ["照明改造"]
+    alliance.finish_project(actor=admin, scope=scope_of(admin), project=project, done_on=date(2025, 6, 25))
+    assert "alliance_projects" not in waiting(admin) or waiting(admin)["alliance_projects"].count == 0
+    assert not waiting(world.grid1_worker).get("alliance_projects")
