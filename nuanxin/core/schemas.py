@@ -109,6 +109,11 @@ class Rows:
     # key names every input of the rows' query besides the scope).
     kept: tuple[Scope, tuple[Any, ...]] | None = None
 
+    @classmethod
+    def each(cls, rows: Any, answer: Callable[[Any], dict[str, Any]]) -> "Rows":
+        """Rows whose answers are `answer(row)` for each row of the cut page."""
+        return cls(rows=rows, answers=lambda page: [answer(row) for row in page])
+
 
 def built_once(build: Callable[[], Q_S]) -> Callable[[], Q_S]:
     """The query set `build` makes, made once per process and copied for each use: building

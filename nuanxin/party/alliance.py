@@ -146,6 +146,16 @@ def speaks_for(scope: Scope, unit: AllianceUnit) -> bool:
     return unit.place_id in scope.unit_ids
 
 
+def side_of(scope: Scope, unit: AllianceUnit) -> str | None:
+    """Which side of a pact's evaluation the viewer gives: the party office rates the unit, the
+    unit's representative the community; None for anyone else."""
+    if scope.has_at("party.manage", unit.committee.area.path):
+        return Evaluation.Direction.OF_UNIT
+    if speaks_for(scope, unit):
+        return Evaluation.Direction.OF_COMMUNITY
+    return None
+
+
 def _check_unit_or_manager(scope: Scope, unit: AllianceUnit) -> None:
     """The unit's own representatives, or whoever keeps party work where the alliance is."""
     if not isinstance(scope, Scope):

@@ -17,10 +17,10 @@ from nuanxin.core.access import deny
 from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.periods import parse_day
-from nuanxin.core.schemas import BoundedPagination, Id
+from nuanxin.core.schemas import Id, RowPages, Rows
 from nuanxin.core.scoping import sent_row
 from nuanxin.party import alliance, queries
-from nuanxin.party.models import AllianceUnit, Evaluation, Need, Offer, Pact, Project, ResourceKind
+from nuanxin.party.models import AllianceUnit, Delivery, Evaluation, Need, Offer, Pact, Project, ResourceKind
 from nuanxin.territory.models import Place
 
 router = Router(tags=["party"])
@@ -226,6 +226,14 @@ def _pact(pact: Pact) -> dict[str, Any]:
     }
 
 
+def _delivery(delivery: Delivery) -> dict[str, Any]:
+    fields = ("id", "commitment_id", "delivered_on", "what", "beyond_reason")
+    return {name: getattr(delivery, name) for name in fields} | {
+        "quantity": alliance.shown(delivery.quantity),
+        "has_photo": bool(delivery.photo_name),
+    }
+
+
 def _need(need: Need) -> dict[str, Any]:
     fields = ("id", "committee_id", "area_id", "title", "description", "source", "raised_on", "state")
     return {name: getattr(need, name) for name in fields} | {
@@ -250,16 +258,6 @@ def _project(project: Project) -> dict[str, Any]:
     }
 
 
-def _pages(answer: Any) -> type[BoundedPagination]:
-    class Pages(BoundedPagination):
-        def paginate_queryset(self, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:
-            page = super().paginate_queryset(queryset, pagination, request, **params)
-            page["items"] = [answer(row) for row in page["items"]]
-            return page
-
-    return Pages
-
-
 def _sees(request: ScopedRequest) -> None:
     if not queries.sees_alliance(request.scope):
         raise deny(request.scope, "party alliance")
@@ -273,11 +271,11 @@ def _manages(request: ScopedRequest, committee: Any) -> bool:
 
 
 @router.get("/units", response=list[UnitOut])
-@paginate(_pages(_unit))
+@paginate(RowPages)
 def list_units(request: ScopedRequest) -> Any:
     """The member units the caller reaches (a representative: their own)."""
     _sees(request)
-    return queries.alliance_units_for(request.scope).order_by("committee_id", "place__name", "id")
+    return Rows.each(queries.alliance_units_for(request.scope).order_by("committee_id", "place__name", "id"), _unit)
 
 
 @router.get("/units/{unit_id}", response=UnitOut)
@@ -316,12 +314,14 @@ def leave(request: ScopedRequest, unit_id: Id, payload: DayIn) -> dict[str, Any]
 
 
 @router.get("/pacts", response=list[PactOut])
-@paginate(_pages(_pact))
+@paginate(RowPages)
 def list_pacts(request: ScopedRequest) -> Any:
     """The pacts the caller reaches, latest first, each commitment with what was committed
     by today and delivered."""
     _sees(request)
-    return queries.pacts_for(request.scope).prefetch_related("commitments").order_by("-starts_on", "-id")
+    return Rows.each(
+        queries.pacts_for(request.scope).prefetch_related("commitments").order_by("-starts_on", "-id"), _pact
+    )
 
 
 @router.get("/pacts/{pact_id}", response=PactOut)
@@ -356,21 +356,10 @@ def attach_document(request: ScopedRequest, pact_id: Id, document: File[Uploaded
 
 
 @router.get("/pacts/{pact_id}/deliveries", response=list[DeliveryOut])
-@paginate(BoundedPagination)
+@paginate(RowPages)
 def list_deliveries(request: ScopedRequest, pact_id: Id) -> Any:
-    pact = queries.pact_or_404(request.scope, pact_id)
-    return [
-        {
-            "id": d.pk,
-            "commitment_id": d.commitment_id,
-            "delivered_on": d.delivered_on,
-            "quantity": alliance.shown(d.quantity),
-            "what": d.what,
-            "beyond_reason": d.beyond_reason,
-            "has_photo": bool(d.photo_name),
-        }
-        for d in queries.deliveries_of(pact)
-    ]
+    """The pact's deliveries, latest first."""
+    return Rows.each(queries.deliveries_of(queries.pact_or_404(request.scope, pact_id)), _delivery)
 
 
 @router.post("/pacts/{pact_id}/deliveries", response={201: DeliveryOut})
@@ -404,18 +393,7 @@ def deliver(
         beyond_reason=beyond_reason,
         photo=photo,
     )
-    return Status(
-        201,
-        {
-            "id": delivery.pk,
-            "commitment_id": commitment.pk,
-            "delivered_on": delivery.delivered_on,
-            "quantity": alliance.shown(delivery.quantity),
-            "what": delivery.what,
-            "beyond_reason": delivery.beyond_reason,
-            "has_photo": bool(delivery.photo_name),
-        },
-    )
+    return Status(201, _delivery(delivery))
 
 
 @router.post("/pacts/{pact_id}/evaluations", response=EvaluationOut)
@@ -424,11 +402,8 @@ def evaluate(request: ScopedRequest, pact_id: Id, payload: EvaluationIn) -> dict
     representative the community (the side follows from who calls). A score away from the one
     the year's record suggests, or a changed score, needs `reason`."""
     pact = queries.pact_or_404(request.scope, pact_id)
-    if _manages(request, pact.unit.committee):
-        direction = Evaluation.Direction.OF_UNIT
-    elif alliance.speaks_for(request.scope, pact.unit):
-        direction = Evaluation.Direction.OF_COMMUNITY
-    else:
+    direction = alliance.side_of(request.scope, pact.unit)
+    if direction is None:
         raise deny(request.scope, f"party evaluation of pact {pact.pk}")
     made = alliance.evaluate(
         actor=request.user,
@@ -448,7 +423,7 @@ def evaluate(request: ScopedRequest, pact_id: Id, payload: EvaluationIn) -> dict
 
 
 @router.get("/needs", response=list[NeedOut])
-@paginate(_pages(_need))
+@paginate(RowPages)
 def list_needs(request: ScopedRequest, state: str = "") -> Any:
     """The needs list (open first), optionally of one `state` (open, claimed, project, met)."""
     _sees(request)
@@ -457,7 +432,7 @@ def list_needs(request: ScopedRequest, state: str = "") -> Any:
         if state not in Need.State.values:
             raise DomainError(_("Unknown state."), field="state")
         needs = needs.filter(state=state)
-    return needs.order_by("state", "-raised_on", "-id")
+    return Rows.each(needs.order_by("state", "-raised_on", "-id"), _need)
 
 
 @router.get("/needs/{need_id}", response=NeedOut)
@@ -500,10 +475,10 @@ def claim(request: ScopedRequest, need_id: Id, payload: ClaimIn) -> dict[str, An
 
 
 @router.get("/offers", response=list[OfferOut])
-@paginate(_pages(_offer))
+@paginate(RowPages)
 def list_offers(request: ScopedRequest) -> Any:
     _sees(request)
-    return queries.offers_for(request.scope).order_by("-offered_on", "-id")
+    return Rows.each(queries.offers_for(request.scope).order_by("-offered_on", "-id"), _offer)
 
 
 @router.post("/units/{unit_id}/offers", response={201: OfferOut})
@@ -514,11 +489,11 @@ def offer(request: ScopedRequest, unit_id: Id, payload: OfferIn) -> Status:
 
 
 @router.get("/projects", response=list[ProjectOut])
-@paginate(_pages(_project))
+@paginate(RowPages)
 def list_projects(request: ScopedRequest) -> Any:
     """The projects the caller reaches (a representative: their unit's), by deadline."""
     _sees(request)
-    return queries.projects_for(request.scope).order_by("deadline", "id")
+    return Rows.each(queries.projects_for(request.scope).order_by("deadline", "id"), _project)
 
 
 @router.post("/needs/{need_id}/project", response={201: ProjectOut})

@@ -242,8 +242,7 @@ def pact_detail(request: ScopedRequest, pact_id: int, **forms: Any) -> HttpRespo
                 "of_community": evaluations.get((year, Evaluation.Direction.OF_COMMUNITY)),
             }
         )
-    # Who evaluates here: the office rates the unit, the representative the community.
-    direction = Evaluation.Direction.OF_UNIT if manages else Evaluation.Direction.OF_COMMUNITY if speaks else None
+    direction = alliance.side_of(request.scope, unit)
     rows = alliance.standing(pact, today)
     context = {
         "pact": pact,
@@ -303,12 +302,8 @@ def deliver(request: ScopedRequest, pact_id: int) -> HttpResponse:
 @require_POST
 def evaluate(request: ScopedRequest, pact_id: int) -> HttpResponse:
     pact = queries.pact_or_404(request.scope, pact_id)
-    unit = pact.unit
-    if _manages(request, unit.committee):
-        direction = Evaluation.Direction.OF_UNIT
-    elif alliance.speaks_for(request.scope, unit):
-        direction = Evaluation.Direction.OF_COMMUNITY
-    else:
+    direction = alliance.side_of(request.scope, pact.unit)
+    if direction is None:
         raise deny(request.scope, f"party evaluation of pact {pact.pk}")
     form = EvaluationForm(request.POST, years=_years_to_evaluate(pact, timezone.localdate()))
     if form.is_valid():

@@ -14,7 +14,7 @@ from nuanxin.core.access import get_in_scope_or_404, require
 from nuanxin.core.errors import api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.masking import mask_phone
-from nuanxin.core.schemas import BoundedPagination, Id
+from nuanxin.core.schemas import Id, RowPages, Rows
 from nuanxin.core.scoping import sent_row
 from nuanxin.party import actions, queries
 from nuanxin.party.alliance_api import router as alliance_router
@@ -117,26 +117,12 @@ def _member(member: PartyMember) -> dict[str, Any]:
     }
 
 
-class OrgPages(BoundedPagination):
-    def paginate_queryset(self, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:
-        page = super().paginate_queryset(queryset, pagination, request, **params)
-        page["items"] = [_org(org) for org in page["items"]]
-        return page
-
-
-class MemberPages(BoundedPagination):
-    def paginate_queryset(self, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:
-        page = super().paginate_queryset(queryset, pagination, request, **params)
-        page["items"] = [_member(member) for member in page["items"]]
-        return page
-
-
 @router.get("/orgs", response=list[OrgOut])
-@paginate(OrgPages)
+@paginate(RowPages)
 def list_orgs(request: ScopedRequest) -> Any:
     """The organisations the caller reaches, in tree order, with their current members counted."""
     require(request.scope, "party.view")
-    return queries.orgs_for(request.scope).order_by("area__path", "kind", "name", "id")
+    return Rows.each(queries.orgs_for(request.scope).order_by("area__path", "kind", "name", "id"), _org)
 
 
 @router.get("/orgs/{org_id}", response=OrgOut)
@@ -177,11 +163,11 @@ def found_org(request: ScopedRequest, payload: OrgIn) -> Status:
 
 
 @router.get("/orgs/{org_id}/members", response=list[MemberOut])
-@paginate(MemberPages)
+@paginate(RowPages)
 def list_members(request: ScopedRequest, org_id: Id) -> Any:
     """The organisation's current members, phones masked."""
     require(request.scope, "party.view")
-    return queries.members_of(request.scope, queries.org_or_404(request.scope, org_id))
+    return Rows.each(queries.members_of(request.scope, queries.org_or_404(request.scope, org_id)), _member)
 
 
 @router.post("/orgs/{org_id}/members", response={201: MemberOut})
@@ -263,19 +249,12 @@ def _two_new(record: TwoNewOrg) -> dict[str, Any]:
     }
 
 
-class TwoNewPages(BoundedPagination):
-    def paginate_queryset(self, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:
-        page = super().paginate_queryset(queryset, pagination, request, **params)
-        page["items"] = [_two_new(record) for record in page["items"]]
-        return page
-
-
 @router.get("/two-new", response=list[TwoNewOut])
-@paginate(TwoNewPages)
+@paginate(RowPages)
 def list_two_new(request: ScopedRequest) -> Any:
     """The survey register of two-new organisations the caller reaches, by name."""
     require(request.scope, "party.view")
-    return queries.two_new_for(request.scope).order_by("place__name", "id")
+    return Rows.each(queries.two_new_for(request.scope).order_by("place__name", "id"), _two_new)
 
 
 @router.get("/two-new/{record_id}", response=TwoNewOut)
