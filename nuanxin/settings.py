@@ -238,6 +238,9 @@ NUANXIN_PARTY_BRANCH_MIN_FULL = envint("NUANXIN_PARTY_BRANCH_MIN_FULL", "3")
 # meeting each quarter, the committee and the group each month, a lecture each quarter; a theme
 # party day each month); "kind=n,kind=n" replaces the defaults (docs/party.md).
 NUANXIN_PARTY_CADENCE = os.environ.get("NUANXIN_PARTY_CADENCE", "members=1,committee=3,group=3,lecture=1,theme_day=3")
+# A joint meeting's resolution still open this many days after its deadline is escalated to the
+# community's party office (its owner is reminded the day after the deadline).
+NUANXIN_PARTY_ESCALATE_AFTER_DAYS = envint("NUANXIN_PARTY_ESCALATE_AFTER_DAYS", "3")
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
 SIGNIN_ADDRESS_FAILURE_LIMIT = envint("SIGNIN_ADDRESS_FAILURE_LIMIT", "20")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
@@ -437,6 +440,7 @@ NUANXIN_PERIODIC_JOBS = [
     ("nuanxin.core.tasks.retry_notifications", envint("NUANXIN_NOTIFY_RETRY_EVERY", "300")),
     ("nuanxin.inspections.tasks.generate_due_visits", 24 * 3600),
     ("nuanxin.volunteers.tasks.send_reminders", 3600),
+    ("nuanxin.party.tasks.remind_and_escalate", 3600),
     ("nuanxin.core.tasks.checkpoint_audit_chain", envint("NUANXIN_AUDIT_CHECKPOINT_EVERY", "3600")),
 ]
 # The audit chain's checkpoints (docs/audit.md): an append-only file the database cannot

@@ -365,14 +365,16 @@ def alliance_history(context: Any, start: date, end: date, committee: PartyOrg) 
     admin = context.users["community"]
     scope = context.scope(admin)
     places = Place.objects.filter(grid__path__startswith=context.community.path)
-    # The seed's hot-pot restaurant: the district's first hot-pot merchant (any merchant else).
+    # The seed's hot-pot restaurant: the district's first hot-pot merchant (any merchant else;
+    # a demo built without merchants has eight units).
     merchants = places.filter(kind=Place.Kind.MERCHANT).order_by("pk")
     hot_pot = merchants.filter(name__contains="火锅").first() or merchants.first()
-    assert hot_pot is not None, "the demo's business district has merchants"
     units: dict[str, AllianceUnit] = {}
     pacts = deliveries = 0
     for i, (name, commitments) in enumerate(ALLIANCE):
         place = hot_pot if name == "hot-pot" else places.get(name=name)
+        if place is None:
+            continue
         unit = alliance.join_alliance(
             actor=admin,
             scope=scope,
@@ -481,9 +483,9 @@ def _needs(
             source=source,
             raised_on=raised,
         )
-        if claimer is None:
+        unit = units.get(claimer) if claimer else None
+        if unit is None:
             continue  # still open: waiting for a unit
-        unit = units[claimer]
         claimed = raised + timedelta(days=rng.randint(3, 12))
         if claimed >= end:
             continue

@@ -567,3 +567,211 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pact} {self.year} {self.direction}"
+
+
+class JointMeeting(models.Model):
+    """A meeting of the alliance (大党委联席会议), or of a building committee in the same record
+    shape: agenda items (each may come from a need or a case), who signed in for which unit,
+    minutes, and resolutions tracked as tasks to their result."""
+
+    class Kind(models.TextChoices):
+        JOINT = "joint", _("joint meeting of the alliance")
+        BUILDING_COMMITTEE = "building_committee", _("building committee meeting")
+
+    committee = models.ForeignKey(
+        PartyOrg, verbose_name=_("party committee"), on_delete=models.PROTECT, related_name="joint_meetings"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=100)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    location = models.CharField(_("location"), max_length=100)
+    minutes = models.TextField(pgettext_lazy("a meeting", "minutes"), blank=True)
+    held = models.BooleanField(_("held"), default=False)
+    # The secret in the sign-in code's signature: a new one voids every printed code.
+    checkin_secret = models.CharField(max_length=64, editable=False)
+
+    scoping = Scoping(permission="party.view", area="committee__area__path")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        verbose_name = _("joint meeting")
+        verbose_name_plural = _("joint meetings")
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="party_joint_meeting_time")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.committee.area.path
+
+
+class AgendaItem(models.Model):
+    """An item on a joint meeting's agenda, in order; it may bring a need of the list or a case."""
+
+    meeting = models.ForeignKey(JointMeeting, on_delete=models.CASCADE, related_name="agenda")
+    position = models.PositiveSmallIntegerField(_("position"))
+    title = models.CharField(_("title"), max_length=150)
+    need = models.ForeignKey(
+        Need, verbose_name=_("need"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["meeting", "position"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "position"], name="party_agenda_position")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MeetingAttendance(models.Model):
+    """Who came to a joint meeting, for which unit (none: the community's side): signed in by
+    the meeting's QR code on their own phone, or recorded by the office."""
+
+    class Method(models.TextChoices):
+        QR = "qr", _("QR code")
+        BY_HAND = "by_hand", _("by the organiser")
+
+    meeting = models.ForeignKey(JointMeeting, on_delete=models.CASCADE, related_name="attendance")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        AllianceUnit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    method = models.CharField(_("method"), max_length=8, choices=Method.choices)
+    signed_at = models.DateTimeField(_("signed in at"))
+
+    class Meta:
+        ordering = ["meeting", "signed_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="party_meeting_attendance_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.signed_at:%H:%M}"
+
+
+class Task(models.Model):
+    """A resolution of a joint meeting, tracked to its result (决议事项): an owner (a member
+    unit, a branch or a staff member), a deadline and milestones; the owner reports progress,
+    an overdue task is reminded and then escalated to the community, and the community verifies
+    a finished task and publishes it."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("under way")
+        FINISHED = "finished", _("finished, to verify")
+        VERIFIED = "verified", _("verified")
+
+    meeting = models.ForeignKey(JointMeeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="tasks")
+    agenda_item = models.ForeignKey(
+        AgendaItem, verbose_name=_("agenda item"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("resolution"), max_length=200)
+    owner_unit = models.ForeignKey(
+        AllianceUnit,
+        verbose_name=_("owner unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    owner_branch = models.ForeignKey(
+        PartyOrg, verbose_name=_("owner branch"), null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
+    )
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner staff member"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="party_tasks",
+    )
+    deadline = models.DateField(_("deadline"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    finished_on = models.DateField(_("finished on"), null=True, blank=True)
+    verified_on = models.DateField(_("verified on"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    reminded_on = models.DateField(null=True, blank=True, editable=False)
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
+
+    scoping = Scoping(
+        permission="party.view",
+        area="meeting__committee__area__path",
+        owner="owner_user_id",
+        unit="owner_unit__place_id",
+        public=Q(published_at__isnull=False),
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        verbose_name = _("resolution task")
+        verbose_name_plural = _("resolution tasks")
+        constraints = [
+            # Exactly one owner: a unit, a branch or a staff member.
+            models.CheckConstraint(
+                condition=(
+                    Q(owner_unit__isnull=False, owner_branch__isnull=True, owner_user__isnull=True)
+                    | Q(owner_unit__isnull=True, owner_branch__isnull=False, owner_user__isnull=True)
+                    | Q(owner_unit__isnull=True, owner_branch__isnull=True, owner_user__isnull=False)
+                ),
+                name="party_task_one_owner",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="party_task_progress"),
+        ]
+        indexes = [models.Index(fields=["state", "deadline"], name="party_task_due")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.meeting.committee.area.path
+
+    @property
+    def owner_name(self) -> str:
+        if self.owner_unit is not None:
+            return self.owner_unit.place.name
+        if self.owner_branch is not None:
+            return self.owner_branch.name
+        user = self.owner_user
+        return (user.display_name or user.username) if user is not None else ""
+
+    @property
+    def on_time(self) -> bool | None:
+        return None if self.finished_on is None else self.finished_on <= self.deadline
+
+
+class Milestone(models.Model):
+    """A step of a task with its own date."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("milestone"), max_length=100)
+    due_on = models.DateField(_("due on"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["task", "due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProgressReport(models.Model):
+    """What the owner reports on a task: a note, how far it is, a photo (append-only)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reports")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("reported at"))
+    note = models.TextField(_("note"))
+    progress = models.PositiveSmallIntegerField(_("progress (%)"))
+    photo_name = models.CharField(max_length=200, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["task", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.progress}%"

@@ -29,6 +29,7 @@ from nuanxin.accounts.roles import GLOBAL_ROLES, Role
 from nuanxin.core import audit
 from nuanxin.core.access import check_at
 from nuanxin.core.audit import SYSTEM
+from nuanxin.core.checkin_codes import new_secret
 from nuanxin.core.crypto import blind_index
 from nuanxin.core.errors import DomainError
 from nuanxin.core.notifications import notify
@@ -334,7 +335,7 @@ def publish_activity(
     first_time = not activity.published
     activity.published = True
     if not activity.checkin_secret:
-        activity.checkin_secret = secrets.token_urlsafe(24)
+        activity.checkin_secret = new_secret()
     activity.save()
     audit.record(
         "volunteers.activity_published" if first_time else "volunteers.activity_updated",

@@ -7,15 +7,14 @@ once check in once each; checking out records the service hours."""
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.core import audit
+from nuanxin.core.checkin_codes import code_for, object_for
 from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope, system_scope
-from nuanxin.core.validators import ascii_int
 from nuanxin.volunteers.activities.actions import add_participant
 from nuanxin.volunteers.hours.actions import record_service
 from nuanxin.volunteers.models import Activity, Attendance, Participant, SignUp, Volunteer
@@ -30,16 +29,12 @@ CHECKOUT_CLOSES_AFTER = timedelta(hours=1)
 _CHECKIN_SALT = "nuanxin.volunteers.checkin"
 
 
-def _signer(activity: Activity) -> signing.Signer:
-    return signing.Signer(salt=f"{_CHECKIN_SALT}:{activity.checkin_secret}")
-
-
 def checkin_token(activity: Activity) -> str:
     """The token in the venue's QR code: the activity's id signed with its check-in secret
     (a new secret voids every printed code)."""
     if not activity.checkin_secret:
         raise DomainError(_("This activity is not open for sign-up."), field="activity")
-    return _signer(activity).sign(str(activity.pk))
+    return code_for(_CHECKIN_SALT, activity.pk, activity.checkin_secret)
 
 
 def checkin_window(activity: Activity) -> tuple[datetime, datetime] | None:
@@ -55,14 +50,12 @@ def activity_for_token(token: str, *, now: datetime | None = None) -> Activity:
     at the end). Refuses a forged, mangled or voided code, and one used outside its time,
     naming "token"."""
     now = now or timezone.now()
-    value, _sep, _signature = (token or "").partition(":")
-    activity = Activity.objects.select_related("area").filter(pk=ascii_int(value)).first() if ascii_int(value) else None
-    if activity is None or not activity.checkin_secret:
-        raise DomainError(_("This check-in code is not genuine."), field="token")
-    try:
-        _signer(activity).unsign(token)
-    except signing.BadSignature:
-        raise DomainError(_("This check-in code is not genuine."), field="token") from None
+    activity = object_for(
+        token,
+        _CHECKIN_SALT,
+        lambda pk: Activity.objects.select_related("area").filter(pk=pk).first(),
+        lambda found: found.checkin_secret,
+    )
     window = checkin_window(activity)
     if activity.cancelled or not activity.published or window is None:
         raise DomainError(_("This activity is not open for check-in."), field="token")
