@@ -23,6 +23,14 @@ AUDIT_LABELS = {
     "party.resource_offered": _("Resource offered"),
     "party.project_started": _("Project started"),
     "party.project_done": _("Project done"),
+    "party.joint_meeting_planned": _("Joint meeting planned"),
+    "party.joint_meeting_signed_in": _("Signed in to a joint meeting"),
+    "party.joint_meeting_held": _("Joint meeting recorded"),
+    "party.task_created": _("Resolution task assigned"),
+    "party.task_reported": _("Resolution progress reported"),
+    "party.task_verified": _("Resolution task verified"),
+    "party.task_published": _("Resolution result published"),
+    "party.task_escalated": _("Overdue resolution escalated"),
 }
 
 

@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -6,9 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from nuanxin.party.models import (
+    AgendaItem,
     AllianceUnit,
     BranchMeeting,
     Commitment,
+    JointMeeting,
     Need,
     Offer,
     PartyMember,
@@ -250,3 +253,105 @@ class EvaluationForm(forms.Form):
     def __init__(self, *args: Any, years: Iterable[int] = (), **kw: Any):
         super().__init__(*args, **kw)
         _choices(self, "year", ((y, str(y)) for y in years))
+
+
+# --- joint meetings and their resolutions --------------------------------------------------
+
+
+def _moment(label: Any) -> forms.DateTimeField:
+    return forms.DateTimeField(label=label, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+
+class JointMeetingForm(forms.Form):
+    committee = forms.TypedChoiceField(label=_("party committee"), coerce=int)
+    kind = forms.ChoiceField(label=_("kind"), choices=JointMeeting.Kind.choices)
+    title = forms.CharField(label=_("title"), max_length=100)
+    starts_at = _moment(_("starts at"))
+    ends_at = _moment(_("ends at"))
+    location = forms.CharField(label=_("location"), max_length=100)
+    agenda = forms.CharField(
+        label=_("agenda (one item a line)"),
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    needs = forms.TypedMultipleChoiceField(label=_("needs to put on the agenda"), coerce=int, required=False)
+
+    def __init__(self, *args: Any, committees: Iterable[PartyOrg] = (), needs: Iterable[Need] = (), **kw: Any):
+        super().__init__(*args, **kw)
+        _choices(self, "committee", ((c.pk, c.name) for c in committees))
+        _choices(self, "needs", ((n.pk, n.title) for n in needs))
+
+
+class AttendanceByHandForm(forms.Form):
+    user = forms.TypedChoiceField(label=_("who came"), coerce=int)
+
+    def __init__(self, *args: Any, people: Iterable[tuple[int, str]] = (), **kw: Any):
+        super().__init__(*args, **kw)
+        _choices(self, "user", people)
+
+
+class HoldForm(forms.Form):
+    minutes = forms.CharField(
+        label=pgettext_lazy("a meeting", "minutes"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+
+class ResolutionForm(forms.Form):
+    """A resolution: its owner as "unit:<id>", "branch:<id>" or "user:<id>"; its milestones one a
+    line, "YYYY-MM-DD what"."""
+
+    title = forms.CharField(label=_("resolution"), max_length=200)
+    owner = forms.ChoiceField(label=_("owner"))
+    deadline = _day(_("deadline"))
+    agenda_item = forms.TypedChoiceField(label=_("agenda item"), coerce=int, required=False, empty_value=None)
+    milestones = forms.CharField(
+        label=_("milestones (one a line: YYYY-MM-DD what)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, owners: Iterable[tuple[str, str]] = (), items: Iterable[AgendaItem] = (), **kw: Any):
+        super().__init__(*args, **kw)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ChoiceField)
+        owner.choices = list(owners)
+        _choices(self, "agenda_item", ((i.pk, f"{i.position}. {i.title}") for i in items), blank=True)
+
+    def clean_milestones(self) -> list[tuple[str, date]]:
+        steps = []
+        for n, line in enumerate(self.cleaned_data["milestones"].splitlines(), 1):
+            if not line.strip():
+                continue
+            day, _sep, what = line.strip().partition(" ")
+            try:
+                due = date.fromisoformat(day)
+            except ValueError:
+                raise forms.ValidationError(
+                    _("Line %(n)d: start with the date, as 2025-05-20 安装完成.") % {"n": n}
+                ) from None
+            steps.append((what.strip(), due))
+        return steps
+
+
+class ReportForm(forms.Form):
+    note = forms.CharField(label=_("what was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    progress = forms.IntegerField(label=_("progress (%)"), min_value=0, max_value=100)
+    milestones = forms.TypedMultipleChoiceField(
+        label=_("milestones reached"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    photo = forms.FileField(label=_("photo (optional)"), required=False)
+
+    def __init__(self, *args: Any, milestones: Iterable[Any] = (), **kw: Any):
+        super().__init__(*args, **kw)
+        _choices(self, "milestones", ((m.pk, f"{m.due_on:%m-%d} {m.title}") for m in milestones))
+
+
+class VerifyForm(forms.Form):
+    accepted = forms.TypedChoiceField(
+        label=_("verification"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("done as resolved")), ("no", _("not done: send it back"))],
+    )
+    reason = forms.CharField(label=_("what is missing"), max_length=200, required=False)

@@ -437,6 +437,7 @@ def verify_task(
 def publish_task(*, actor: Any, scope: Scope, task: Task) -> Task:
     """Publish a verified task's result (监督问效): every signed-in viewer may then see it."""
     _check_manages(scope, task.meeting.committee)
+    task = Task.objects.select_for_update().get(pk=task.pk)
     if task.state != Task.State.VERIFIED:
         raise DomainError(_("Only a verified task is published."), code="stale")
     if task.published_at is None:

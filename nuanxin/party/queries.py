@@ -16,12 +16,14 @@ from nuanxin.party.models import (
     BranchMeeting,
     Commitment,
     Delivery,
+    JointMeeting,
     Need,
     Offer,
     Pact,
     PartyMember,
     PartyOrg,
     Project,
+    Task,
     TwoNewOrg,
 )
 from nuanxin.territory.models import Area
@@ -203,3 +205,38 @@ def managed_committees(scope: Scope) -> QuerySet[PartyOrg]:
     return PartyOrg.objects.filter(
         scope.q("party.manage", "area__path"), kind=PartyOrg.Kind.COMMITTEE, ended_on__isnull=True
     ).select_related("area")
+
+
+# --- joint meetings and their tasks ----------------------------------------------------------
+
+
+def joint_meetings_for(scope: Scope) -> QuerySet[JointMeeting]:
+    """The joint meetings the viewer reaches: the party office's, and for a unit's
+    representative the meetings of the alliance their unit belongs to (they are invited)."""
+    visible = JointMeeting.objects.visible_to(scope)
+    if scope.unit_ids:
+        visible = JointMeeting.objects.filter(
+            Q(pk__in=visible.values("pk")) | Q(committee_id__in=_member_committees(scope))
+        )
+    return visible.select_related("committee__area")
+
+
+def joint_meeting_or_404(scope: Scope, meeting_id: int) -> JointMeeting:
+    meeting = joint_meetings_for(scope).filter(pk=meeting_id).first()
+    if meeting is None:
+        if JointMeeting.objects.filter(pk=meeting_id).exists():
+            raise deny(scope, f"party.jointmeeting id={meeting_id}")
+        raise Http404
+    return meeting
+
+
+def tasks_for(scope: Scope) -> QuerySet[Task]:
+    """The resolution tasks the viewer reaches: the office's; a unit's representative their
+    unit's; a staff member their own; and every published result."""
+    return Task.objects.visible_to(scope).select_related(
+        "meeting__committee__area", "owner_unit__place", "owner_branch", "owner_user"
+    )
+
+
+def task_or_404(scope: Scope, task_id: int) -> Task:
+    return get_in_scope_or_404(tasks_for(scope).prefetch_related("milestones"), scope, pk=task_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nuanxin.party import alliance_views, views
+from nuanxin.party import alliance_views, meeting_views, views
 
 app_name = "party"
 urlpatterns = [
@@ -34,4 +34,21 @@ urlpatterns = [
     path("alliance/needs/<int:need_id>/claim/", alliance_views.claim, name="claim"),
     path("alliance/needs/<int:need_id>/project/", alliance_views.start_project, name="start_project"),
     path("alliance/projects/<int:project_id>/done/", alliance_views.finish_project, name="finish_project"),
+    path("joint/", meeting_views.meeting_list, name="joint_meetings"),
+    path("joint/new/", meeting_views.plan, name="plan_joint_meeting"),
+    path("joint/<int:meeting_id>/", meeting_views.meeting_detail, name="joint_meeting"),
+    path("joint/<int:meeting_id>/qr/", meeting_views.qr, name="joint_qr"),
+    path("joint/<int:meeting_id>/attendance/", meeting_views.attend_by_hand, name="joint_attend"),
+    path("joint/<int:meeting_id>/held/", meeting_views.hold, name="joint_hold"),
+    path("joint/<int:meeting_id>/resolutions/", meeting_views.resolve, name="joint_resolve"),
+    path("joint/<int:meeting_id>/invitation.ics", meeting_views.invitation, name="joint_invitation"),
+    path("joint/<int:meeting_id>/minutes.docx", meeting_views.minutes_file, {"fmt": "docx"}, name="joint_minutes_docx"),
+    path("joint/<int:meeting_id>/minutes.pdf", meeting_views.minutes_file, {"fmt": "pdf"}, name="joint_minutes_pdf"),
+    path("joint/sign-in/<str:token>/", meeting_views.sign_in, name="joint_sign_in"),
+    path("tasks/", meeting_views.task_list, name="tasks"),
+    path("tasks/<int:task_id>/", meeting_views.task_detail, name="task"),
+    path("tasks/<int:task_id>/report/", meeting_views.report, name="task_report"),
+    path("tasks/<int:task_id>/verify/", meeting_views.verify, name="task_verify"),
+    path("tasks/<int:task_id>/publish/", meeting_views.publish, name="task_publish"),
+    path("tasks/<int:task_id>/reports/<int:report_id>/photo/", meeting_views.report_photo, name="task_photo"),
 ]

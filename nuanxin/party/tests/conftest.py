@@ -1,14 +1,15 @@
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from nuanxin.accounts import actions as account_actions
 from nuanxin.accounts.scope import scope_of
 from nuanxin.core.audit import SYSTEM
-from nuanxin.party import actions, alliance
-from nuanxin.party.models import AllianceUnit, Commitment, Pact, PartyOrg
+from nuanxin.party import actions, alliance, meetings
+from nuanxin.party.models import AllianceUnit, Commitment, JointMeeting, Pact, PartyOrg
 from nuanxin.territory import actions as territory_actions
 from nuanxin.territory.models import Place
 from nuanxin.testing import PASSWORD, SYSTEM_SCOPE
@@ -78,3 +79,25 @@ def alliance_setting(world, committee) -> Alliance:
     )
     venue, funds = pact.commitments.order_by("id")
     return Alliance(committee, bank, unit, rep, pact, venue, funds)
+
+
+def local(day: date, hh: int, mm: int = 0) -> datetime:
+    """A moment in Kunming."""
+    return datetime.combine(day, time(hh, mm), tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def joint_meeting(world, alliance_setting) -> JointMeeting:
+    """The alliance's joint meeting of 2025-03-20, 14:30-16:30, with two agenda items."""
+    admin = world.community_admin
+    return meetings.plan_joint_meeting(
+        actor=admin,
+        scope=scope_of(admin),
+        committee=alliance_setting.committee,
+        kind="joint",
+        title="2025年第一季度大党委联席会议",
+        starts_at=local(date(2025, 3, 20), 14, 30),
+        ends_at=local(date(2025, 3, 20), 16, 30),
+        location="社区党群服务中心三楼会议室",
+        agenda=[meetings.AgendaIn("通报一季度共建项目"), meetings.AgendaIn("研究楼道照明改造")],
+    )

@@ -11,20 +11,17 @@ download are the views' business (`nuanxin.volunteers.hours.views`).
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from io import BytesIO
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from nuanxin.core.paper import SANS_FONT, SERIF_FONT, document_language, pdf_from_html, word_bytes, word_document
 from nuanxin.territory.models import Area
 from nuanxin.volunteers.hours.queries import community_containing, hours_of, star_hours, stars_at
 from nuanxin.volunteers.models import OrganiserKind, ServiceRecord, Volunteer
 
 # The CJK faces the PDF asks for (Debian's fonts-noto-cjk); Word falls back the same way.
-SERIF_FONT = "Noto Serif CJK SC"
-SANS_FONT = "Noto Sans CJK SC"
 
 
 @dataclass
@@ -98,27 +95,13 @@ def _issuer(community: Area | None) -> str:
     return _("%(community)s residents' committee") % {"community": community.name}
 
 
-def _language() -> str:
-    """A Chinese document: rendered in the site's default language whatever the viewer chose."""
-    return str(settings.LANGUAGE_CODE)
-
-
 def render_docx(certificate: Certificate) -> bytes:
     """The certificate as a Word document (A4, one table of the records)."""
-    from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
     from docx.shared import Pt
 
-    with translation.override(_language()):
-        document = Document()
-        normal = document.styles["Normal"]
-        normal.font.name = SERIF_FONT
-        normal.font.size = Pt(11)
-        fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
-        fonts.set(qn("w:eastAsia"), SERIF_FONT)
-        document.core_properties.title = _("Volunteer service record certificate")
-        document.core_properties.subject = certificate.number
+    with translation.override(document_language()):
+        document = word_document(title=_("Volunteer service record certificate"), subject=certificate.number)
 
         heading = document.add_paragraph()
         heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -164,25 +147,15 @@ def render_docx(certificate: Certificate) -> bytes:
         issuer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         issued = document.add_paragraph(_("Date of issue: %(day)s") % {"day": f"{certificate.issued_on:%Y-%m-%d}"})
         issued.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        buffer = BytesIO()
-        document.save(buffer)
-    return buffer.getvalue()
+        return word_bytes(document)
 
 
 def render_pdf(certificate: Certificate) -> bytes:
     """The certificate as a PDF, from an HTML template in the CJK serif face. The number
     and the total are also in the document's metadata (subject), where tools can read them."""
-    from PIL import ImageFile
-
-    strict = ImageFile.LOAD_TRUNCATED_IMAGES
-    from weasyprint import HTML
-
-    ImageFile.LOAD_TRUNCATED_IMAGES = strict  # WeasyPrint turns it on when imported
-
-    with translation.override(_language()):
+    with translation.override(document_language()):
         html = render_to_string(
             "volunteers/hours/certificate.html",
             {"certificate": certificate, "serif": SERIF_FONT, "sans": SANS_FONT},
         )
-    pdf: bytes = HTML(string=html).write_pdf()
-    return pdf
+    return pdf_from_html(html)
