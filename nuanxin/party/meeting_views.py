@@ -260,8 +260,9 @@ def minutes_file(request: ScopedRequest, meeting_id: int, fmt: str) -> HttpRespo
     """The minutes as Word or PDF, for whoever sees the meeting; each download is audited."""
     meeting = queries.joint_meeting_or_404(request.scope, meeting_id)
     if fmt == "docx":
-        body, content_type = minutes.render_docx(meeting), (
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        body, content_type = (
+            minutes.render_docx(meeting),
+            ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
         )
     else:
         body, content_type = minutes.render_pdf(meeting), "application/pdf"

@@ -615,6 +615,7 @@ STAFF = SIGNED_IN - {"rider", "resident", "stranger"}  # console roles (partner:
 POST_ONLY = frozenset({405})  # marks a form's target (below: sent as an empty POST)
 POSTED = frozenset({200, 302, 400})  # a form shown again with its errors, or done
 LEDGER = {"code": "ledger"}
+JOINT = {"meeting_id": "joint_meeting_id"}
 STATION = {"code": "station"}
 # The Django admin is Django's own (is_staff, checked by django.contrib.admin); the matrix
 # leaves its generated URLs out.
@@ -804,6 +805,28 @@ PAGES: dict[str, Page] = {
     "party/alliance/needs/<int:need_id>/claim/": _page(MANAGERS, accept=POST_ONLY),
     "party/alliance/needs/<int:need_id>/project/": _page(MANAGERS, accept=POST_ONLY),
     "party/alliance/projects/<int:project_id>/done/": _page(MANAGERS, accept=POST_ONLY),
+    # joint meetings: the office; a unit's representative is invited to those of its alliance
+    "party/joint/": _page(MANAGERS | {"other_admin", "partner"}, outside=False),
+    "party/joint/new/": _page(MANAGERS | {"other_admin"}, accept=POST_ONLY, outside=False),
+    "party/joint/<int:meeting_id>/": _page(MANAGERS, params=JOINT),
+    "party/joint/<int:meeting_id>/qr/": _page(MANAGERS, params=JOINT),
+    "party/joint/<int:meeting_id>/attendance/": _page(MANAGERS, params=JOINT, accept=POST_ONLY),
+    "party/joint/<int:meeting_id>/held/": _page(MANAGERS, params=JOINT, accept=POST_ONLY),
+    "party/joint/<int:meeting_id>/resolutions/": _page(MANAGERS, params=JOINT, accept=POST_ONLY),
+    "party/joint/<int:meeting_id>/invitation.ics": _page(MANAGERS, params=JOINT),
+    "party/joint/<int:meeting_id>/minutes.docx": _page(MANAGERS, params=JOINT),
+    "party/joint/<int:meeting_id>/minutes.pdf": _page(MANAGERS, params=JOINT),
+    "party/joint/sign-in/<str:token>/": _page(
+        EVERYONE, params={"token": "missing"}, public=True, outside=False, accept=frozenset({400}), note="a bad code"
+    ),
+    # resolution tasks: the office, the owner (unit representatives, the staff member), and
+    # every signed-in viewer once the result is published
+    "party/tasks/": _page(SIGNED_IN, outside=False),
+    "party/tasks/<int:task_id>/": _page(MANAGERS),
+    "party/tasks/<int:task_id>/report/": _page(MANAGERS, accept=POST_ONLY),
+    "party/tasks/<int:task_id>/verify/": _page(MANAGERS, accept=POST_ONLY),
+    "party/tasks/<int:task_id>/publish/": _page(MANAGERS, accept=POST_ONLY),
+    "party/tasks/<int:task_id>/reports/<int:report_id>/photo/": _page(MANAGERS),
     "party/two-new/<int:record_id>/cover/": _page(MANAGERS, params={"record_id": "two_new_id"}, accept=POST_ONLY),
     "party/two-new/<int:record_id>/founding/": _page(MANAGERS, params={"record_id": "two_new_id"}, accept=POST_ONLY),
     "stations/": _page(EVERYONE, public=True, outside=False),

@@ -402,8 +402,8 @@ def build_objects(world: World) -> Objects:
     )
     inside |= more_inside
     outside |= more_outside
-    inside |= _build_alliance(committee, restaurant, world.grid1)
-    outside |= _build_alliance(far_committee, far_restaurant, world.other_grid)
+    inside |= _build_alliance(committee, restaurant, world.grid1, world.community_admin)
+    outside |= _build_alliance(far_committee, far_restaurant, world.other_grid, world.other_admin)
     # The canary's sample, read through the models (which decrypt).
     secrets: list[str] = []
     for resident in Resident.objects.all():
@@ -422,10 +422,12 @@ def build_objects(world: World) -> Objects:
     )
 
 
-def _build_alliance(committee: Any, place: Any, grid: Any) -> dict[str, Any]:
+def _build_alliance(committee: Any, place: Any, grid: Any, office: Any) -> dict[str, Any]:
     """A member unit of the committee's alliance with a pact (its signed document a photo), a
     need, a project meeting another need, and a unit beside it not in the alliance yet: their
     fill keys."""
+    from django.utils import timezone
+
     from nuanxin.party import alliance
     from nuanxin.territory import actions as territory_actions
 
@@ -463,6 +465,36 @@ def _build_alliance(committee: Any, place: Any, grid: Any) -> dict[str, Any]:
         deadline=date(2099, 1, 1),
         started_on=date(2024, 8, 2),
     )
+    from datetime import datetime, time
+    from io import BytesIO
+
+    from nuanxin.party import meetings
+    from nuanxin.testing import image_bytes
+
+    starts = timezone.make_aware(datetime.combine(date(2024, 9, 2), time(9)))
+    joint = meetings.plan_joint_meeting(
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        committee=committee,
+        kind="joint",
+        title="联席会议",
+        starts_at=starts,
+        ends_at=starts + (starts - starts.replace(hour=7)),
+        location="会议室",
+        agenda=[meetings.AgendaIn("议题")],
+    )
+    task = meetings.add_resolution(
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        meeting=joint,
+        title="楼道照明",
+        deadline=date(2099, 1, 1),
+        owner_unit=unit,
+        milestones=[meetings.MilestoneIn("采购", date(2098, 1, 1))],
+    )
+    progress = meetings.report_progress(
+        actor=office, scope=SYSTEM_SCOPE, task=task, note="已采购", progress=30, photo=BytesIO(image_bytes())
+    )
     newcomer = territory_actions.create_place(
         actor=None, scope=SYSTEM_SCOPE, kind="public_unit", name=f"{place.name}旁的银行", lng=place.lng, lat=place.lat
     )
@@ -474,6 +506,9 @@ def _build_alliance(committee: Any, place: Any, grid: Any) -> dict[str, Any]:
         "commitment_id": pact.commitments.get().pk,
         "need_id": need("助老餐").pk,
         "project_id": project.pk,
+        "joint_meeting_id": joint.pk,
+        "task_id": task.pk,
+        "report_id": progress.pk,
     }
 
 
