@@ -18,12 +18,14 @@ from nuanxin.core.schemas import Id, RowPages, Rows
 from nuanxin.core.scoping import sent_row
 from nuanxin.party import actions, queries
 from nuanxin.party.alliance_api import router as alliance_router
+from nuanxin.party.meeting_api import router as meeting_router
 from nuanxin.party.models import PartyMember, PartyOrg, TwoNewOrg
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place
 
 router = Router(tags=["party"])
 router.add_router("/alliance", alliance_router)
+router.add_router("", meeting_router)
 
 # The actions name their inputs as models; the API by their JSON keys.
 _JSON_NAMES = {name: f"{name}_id" for name in ("area", "place", "parent", "resident", "org")}

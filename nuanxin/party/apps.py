@@ -52,9 +52,9 @@ class PartyConfig(AppConfig):
 
         # What waits for whoever keeps party work (core.workqueue).
         from nuanxin.core import workqueue
-        from nuanxin.party.work import PROJECTS, SOURCE, UNIT_WORK
+        from nuanxin.party.work import OWN_TASKS, PROJECTS, SOURCE, TASKS_TO_VERIFY, UNIT_WORK
 
-        for source in (SOURCE, PROJECTS, UNIT_WORK):
+        for source in (SOURCE, PROJECTS, UNIT_WORK, OWN_TASKS, TASKS_TO_VERIFY):
             workqueue.register(source)
 
         # The demo community's organisations and members (core.demo_history).

@@ -1,13 +1,13 @@
 """What party work has waiting (core.workqueue): the organisations' meetings whose planned day
 has come and which nobody has recorded yet, and the alliance's projects coming due, for
 whoever keeps party work there; for a member unit's representative, their unit's projects
-coming due and the needs of their alliance still open to claim. Registered by
-PartyConfig.ready."""
+coming due and the needs of their alliance still open to claim; the resolution tasks their
+owners carry out, and those the office verifies or chases. Registered by PartyConfig.ready."""
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
@@ -15,7 +15,7 @@ from django.utils.translation import gettext, gettext_lazy
 from nuanxin.core.scoping import Scope
 from nuanxin.core.workqueue import Item, Source
 from nuanxin.party import queries
-from nuanxin.party.models import AllianceUnit, BranchMeeting, Need, Project
+from nuanxin.party.models import AllianceUnit, BranchMeeting, Need, Project, Task
 
 
 def _applies(scope: Scope, user: Any) -> bool:
@@ -141,4 +141,62 @@ UNIT_WORK = Source(
     count=_unit_count,
     first=_unit_first,
     order=52,
+)
+
+
+# --- resolution tasks: the owner's open tasks, the office's tasks to verify ----------------
+
+
+def _owned(scope: Scope, user: Any) -> QuerySet[Task]:
+    """The viewer's own open tasks: their unit's (a representative) or their own (staff)."""
+    mine = Q(owner_user_id=getattr(user, "pk", None))
+    if scope.unit_ids:
+        mine |= Q(owner_unit__place_id__in=scope.unit_ids)
+    return Task.objects.filter(mine, state=Task.State.OPEN)
+
+
+def _task_items(rows: QuerySet[Task], now: datetime, n: int, detail: Any) -> list[Item]:
+    today = timezone.localdate(now)
+    return [
+        Item(
+            title=task.title,
+            detail=detail(task),
+            url=reverse("party:task", args=[task.pk]),
+            when=task.deadline,
+            overdue=task.deadline < today,
+        )
+        for task in rows.select_related("owner_unit__place", "owner_branch", "owner_user").order_by("deadline", "id")[
+            :n
+        ]
+    ]
+
+
+OWN_TASKS = Source(
+    key="party_tasks",
+    label=gettext_lazy("Resolutions to carry out"),
+    url="party:tasks",
+    capability="alliance",
+    applies=lambda scope, user: _owned(scope, user).exists(),
+    count=lambda scope, user, now: _owned(scope, user).count(),
+    first=lambda scope, user, now, n: _task_items(_owned(scope, user), now, n, lambda t: t.meeting.title),
+    order=53,
+)
+
+
+def _to_verify(scope: Scope) -> QuerySet[Task]:
+    """Finished tasks to verify, and escalated ones, where the viewer keeps party work."""
+    return Task.objects.filter(scope.q("party.manage", "meeting__committee__area__path")).filter(
+        Q(state=Task.State.FINISHED) | Q(state=Task.State.OPEN, escalated_on__isnull=False)
+    )
+
+
+TASKS_TO_VERIFY = Source(
+    key="party_tasks_to_verify",
+    label=gettext_lazy("Resolutions to verify or chase"),
+    url="party:tasks",
+    capability="party",
+    applies=_applies,
+    count=lambda scope, user, now: _to_verify(scope).count(),
+    first=lambda scope, user, now, n: _task_items(_to_verify(scope), now, n, lambda t: t.owner_name),
+    order=54,
 )

@@ -36,6 +36,7 @@ VOLUNTEERS = frozenset({"rider", "resident"})  # the personas registered as volu
 OUTSIDE_REACH = GLOBAL | {"street_staff", "other_admin"}
 
 MISSING = 999_999_999  # an id nothing has
+JOINT = {"meeting_id": "joint_meeting_id"}  # a joint meeting (meeting_id alone: a branch's)
 
 
 @dataclass(frozen=True)
@@ -478,6 +479,62 @@ API: dict[str, Op] = {
     "POST /api/v1/party/alliance/projects/{project_id}/done": _op(
         MANAGERS, body=lambda o: {"done_on": "2024-09-01"}, model="party.Project"
     ),
+    # joint meetings and their tasks: the office; a representative for their alliance's
+    # meetings and their unit's tasks; a published result for every signed-in viewer
+    "GET /api/v1/party/joint-meetings": _op(MANAGERS | {"other_admin", "partner"}, outside=False),
+    "GET /api/v1/party/joint-meetings/{meeting_id}": _op(MANAGERS, params=JOINT),
+    "POST /api/v1/party/joint-meetings": _op(
+        MANAGERS,
+        body=lambda o: {
+            "committee_id": o.inside["committee_id"],
+            "kind": "joint",
+            "title": "联席会议",
+            "starts_at": "2099-01-01T09:00:00+08:00",
+            "ends_at": "2099-01-01T11:00:00+08:00",
+            "location": "会议室",
+            "agenda": [{"title": "议题"}],
+        },
+        model="party.JointMeeting",
+        outside=False,
+        deny_also=frozenset({400}),
+    ),
+    "POST /api/v1/party/joint-meetings/sign-in": _op(
+        SIGNED_IN - {"auditor"}, body=lambda o: {"token": "not-a-token"}, outside=False, accept=frozenset({400})
+    ),
+    "POST /api/v1/party/joint-meetings/{meeting_id}/attendance": _op(
+        MANAGERS,
+        params=JOINT,
+        body=lambda o: {"user_id": o.users["community_staff"]},
+        model="party.MeetingAttendance",
+        accept=frozenset({200, 400}),
+        note="the community's staff are not of the outside alliance: a global admin gets 400 on user_id",
+    ),
+    "POST /api/v1/party/joint-meetings/{meeting_id}/held": _op(
+        MANAGERS, params=JOINT, body=lambda o: {"minutes": "会议纪要"}, model="party.JointMeeting"
+    ),
+    "POST /api/v1/party/joint-meetings/{meeting_id}/resolutions": _op(
+        MANAGERS,
+        params=JOINT,
+        body=lambda o: {"title": "决议", "deadline": "2099-01-01", "owner_unit_id": o.inside["unit_id"]},
+        model="party.Task",
+        accept=frozenset({201, 400}),
+        note="the inside unit is not of the outside alliance: a global admin gets 400 on owner_unit_id",
+    ),
+    "GET /api/v1/party/tasks": _op(SIGNED_IN, outside=False),
+    "GET /api/v1/party/tasks/{task_id}": _op(MANAGERS),
+    "POST /api/v1/party/tasks/{task_id}/reports": _op(
+        MANAGERS, body=lambda o: {"note": "进展", "progress": "50"}, multipart=True, model="party.ProgressReport"
+    ),
+    "POST /api/v1/party/tasks/{task_id}/verification": _op(
+        MANAGERS,
+        body=lambda o: {"accepted": True},
+        model="party.Task",
+        accept=frozenset({409}),
+        note="the task is under way, not finished: verifying it is a 409",
+    ),
+    "POST /api/v1/party/tasks/{task_id}/publish": _op(
+        MANAGERS, model="party.Task", accept=frozenset({409}), note="not verified: a 409"
+    ),
     # stations: reads for everyone, signed in or not (like the pages), managed writes
     "GET /api/v1/stations/": _op(EVERYONE, outside=False),
     "POST /api/v1/stations/": _op(
@@ -615,7 +672,6 @@ STAFF = SIGNED_IN - {"rider", "resident", "stranger"}  # console roles (partner:
 POST_ONLY = frozenset({405})  # marks a form's target (below: sent as an empty POST)
 POSTED = frozenset({200, 302, 400})  # a form shown again with its errors, or done
 LEDGER = {"code": "ledger"}
-JOINT = {"meeting_id": "joint_meeting_id"}
 STATION = {"code": "station"}
 # The Django admin is Django's own (is_staff, checked by django.contrib.admin); the matrix
 # leaves its generated URLs out.

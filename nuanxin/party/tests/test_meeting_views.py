@@ -162,3 +162,41 @@ def test_nobody_else_reaches_the_meeting(world, joint_meeting, client_for, perso
     client = client_for(persona)
     for name in ("party:joint_meeting", "party:joint_minutes_docx", "party:joint_invitation"):
         assert client.get(reverse(name, args=[joint_meeting.pk])).status_code == 404
+
+
+@time_machine.travel(DURING, tick=False)
+def test_tasks_wait_for_their_owner_then_for_the_office(world, alliance_setting, joint_meeting):
+    from nuanxin.core import workqueue
+
+    def waiting(user):
+        return {w.source.key: w for w in workqueue.waiting_for(scope_of(user), user) if w.count}
+
+    admin, rep = world.community_admin, alliance_setting.rep
+    task = meetings.add_resolution(
+        actor=admin,
+        scope=scope_of(admin),
+        meeting=joint_meeting,
+        title="助老餐",
+        deadline=date(2025, 4, 30),
+        owner_unit=alliance_setting.unit,
+    )
+    staff_task = meetings.add_resolution(
+        actor=admin,
+        scope=scope_of(admin),
+        meeting=joint_meeting,
+        title="整理会议纪要",
+        deadline=date(2025, 3, 25),
+        owner_user=world.community_staff,
+    )
+    assert [i.title for i in waiting(rep)["party_tasks"].items] == ["助老餐"]
+    assert [i.title for i in waiting(world.community_staff)["party_tasks"].items] == ["整理会议纪要"]
+    assert "party_tasks_to_verify" not in waiting(admin)
+    meetings.report_progress(actor=rep, scope=scope_of(rep), task=task, note="已完成", progress=100)
+    assert "party_tasks" not in waiting(rep)
+    assert [i.title for i in waiting(admin)["party_tasks_to_verify"].items] == ["助老餐"]
+    assert "party_tasks" not in waiting(world.grid1_worker) and "party_tasks_to_verify" not in waiting(
+        world.grid1_worker
+    )
+    with time_machine.travel("2025-04-01 09:00 +08:00", tick=False):
+        meetings.remind_and_escalate()
+        assert {i.title for i in waiting(admin)["party_tasks_to_verify"].items} == {"助老餐", staff_task.title}
