@@ -219,7 +219,7 @@ class ProjectForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=100)
     owner = forms.TypedChoiceField(label=_("owner unit"), coerce=int)
     started_on = _day(_("started on"))
-    deadline = _day(_("deadline"))
+    deadline = _day(pgettext_lazy("a task", "deadline"))
     budget = forms.DecimalField(label=_("budget (yuan)"), max_digits=12, decimal_places=2, initial=0)
     commitments = forms.TypedMultipleChoiceField(label=_("commitments used"), coerce=int, required=False)
     offers = forms.TypedMultipleChoiceField(label=_("offers used"), coerce=int, required=False)
@@ -303,7 +303,7 @@ class ResolutionForm(forms.Form):
 
     title = forms.CharField(label=_("resolution"), max_length=200)
     owner = forms.ChoiceField(label=_("owner"))
-    deadline = _day(_("deadline"))
+    deadline = _day(pgettext_lazy("a task", "deadline"))
     agenda_item = forms.TypedChoiceField(label=_("agenda item"), coerce=int, required=False, empty_value=None)
     milestones = forms.CharField(
         label=_("milestones (one a line: YYYY-MM-DD what)"),

@@ -10,6 +10,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from nuanxin.core.paper import SANS_FONT, SERIF_FONT, document_language, pdf_from_html, word_bytes, word_document
 from nuanxin.party.models import JointMeeting, Task
@@ -77,7 +78,7 @@ def render_docx(meeting: JointMeeting) -> bytes:
         document.add_heading(_("Resolutions"), level=2)
         table = document.add_table(rows=1, cols=4)
         table.style = "Table Grid"
-        labels = (_("Resolution"), _("Owner"), _("Deadline"), _("Milestones"))
+        labels = (_("Resolution"), _("Owner"), pgettext("a task", "Deadline"), _("Milestones"))
         for cell, label in zip(table.rows[0].cells, labels, strict=True):
             cell.text = label
         for task in record.resolutions:

@@ -513,7 +513,7 @@ class Project(models.Model):
     owner = models.ForeignKey(
         AllianceUnit, verbose_name=_("owner unit"), on_delete=models.PROTECT, related_name="projects"
     )
-    deadline = models.DateField(_("deadline"))
+    deadline = models.DateField(pgettext_lazy("a task", "deadline"))
     budget = models.DecimalField(_("budget (yuan)"), max_digits=12, decimal_places=2, default=0)
     commitments = models.ManyToManyField(Commitment, verbose_name=_("commitments used"), blank=True, related_name="+")
     offers = models.ManyToManyField(Offer, verbose_name=_("offers used"), blank=True, related_name="+")
@@ -662,7 +662,7 @@ class Task(models.Model):
     class State(models.TextChoices):
         OPEN = "open", _("under way")
         FINISHED = "finished", _("finished, to verify")
-        VERIFIED = "verified", _("verified")
+        VERIFIED = "verified", pgettext_lazy("a task", "verified")
 
     meeting = models.ForeignKey(JointMeeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="tasks")
     agenda_item = models.ForeignKey(
@@ -688,7 +688,7 @@ class Task(models.Model):
         on_delete=models.PROTECT,
         related_name="party_tasks",
     )
-    deadline = models.DateField(_("deadline"))
+    deadline = models.DateField(pgettext_lazy("a task", "deadline"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     finished_on = models.DateField(_("finished on"), null=True, blank=True)
@@ -750,7 +750,7 @@ class Milestone(models.Model):
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(_("milestone"), max_length=100)
-    due_on = models.DateField(_("due on"))
+    due_on = models.DateField(pgettext_lazy("a milestone", "due on"))
     done_on = models.DateField(_("done on"), null=True, blank=True)
 
     class Meta:
