@@ -31,6 +31,7 @@ AUDIT_LABELS = {
     "party.task_verified": _("Resolution task verified"),
     "party.task_published": _("Resolution result published"),
     "party.task_escalated": _("Overdue resolution escalated"),
+    "party.minutes_downloaded": _("Joint meeting minutes downloaded"),
 }
 
 
