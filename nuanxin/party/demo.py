@@ -5,12 +5,23 @@ seed's veteran 方力杰), the business district's joint branch for the two-new 
 and mobile members (riders among them), in-service members of the units reporting to the
 committee, and 星秀文化传媒(昆明)有限公司党支部, founded 2024-10 as the seed tells."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from nuanxin.party import actions, alliance, life
-from nuanxin.party.models import AllianceUnit, BranchMeeting, Pact, PartyMember, PartyOrg, TwoNewOrg
+from django.utils import timezone
+
+from nuanxin.party import actions, alliance, life, meetings
+from nuanxin.party.models import (
+    AllianceUnit,
+    BranchMeeting,
+    JointMeeting,
+    Pact,
+    PartyMember,
+    PartyOrg,
+    Task,
+    TwoNewOrg,
+)
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Place
 
@@ -407,7 +418,8 @@ def alliance_history(context: Any, start: date, end: date, committee: PartyOrg) 
     ]
     projects = _needs(context, admin, scope, committee, units, offered, end)
     evaluations = _evaluate(context, admin, scope, units, end)
-    return {
+    joint = joint_meetings_history(context, start, end, committee, units)
+    return joint | {
         "alliance units": len(units),
         "pacts": pacts,
         "deliveries": deliveries,
@@ -544,3 +556,145 @@ def _evaluate(context: Any, admin: Any, scope: Any, units: dict[str, AllianceUni
                     )
                     made += 1
     return made
+
+
+# --- joint meetings (大党委联席会议) and their resolutions ------------------------------------
+
+JOINT_AGENDA = ("通报上季度共建项目与协议履约情况", "研究本季度需求清单认领与资源调配")
+RESOLUTIONS = (
+    "组织商户进小区开展爱心送餐、便民理发",
+    "开展反电诈宣传进楼栋",
+    "联合举办传统节日活动",
+    "落实楼道照明改造",
+    "开展健康义诊和宣传",
+    "组织消防安全隐患排查",
+    "开放场地支持楼院议事",
+    "组织员工志愿服务进社区",
+)
+# Of the resolutions, every fourth is finished late; the one of 2024's second quarter is also
+# escalated to the community before it is finished.
+ESCALATED_QUARTER = (2024, 2)
+
+
+def _kunming(day: date, hh: int, mm: int = 0) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hh, mm)))
+
+
+def joint_meetings_history(
+    context: Any, start: date, end: date, committee: PartyOrg, units: dict[str, AllianceUnit]
+) -> dict[str, int]:
+    """A joint meeting each quarter since the alliance formed (the 20th of the quarter's last
+    month), the office and 星秀's representative (by the code) signing in, the minutes recorded;
+    two resolutions each, one for a member unit and one for a grid's branch, reported on and
+    verified: most on time, every fourth late, one escalated; the next quarter's meeting
+    planned when it is still to come."""
+    admin = context.users["community"]
+    scope = context.scope(admin)
+    partner = context.users.get("partner1")
+    branches = list(
+        PartyOrg.objects.filter(parent=committee, area__level="grid", place__isnull=True).order_by("area__path")
+    )
+    unit_list = [unit for _name, unit in sorted(units.items())]
+    meetings_made = tasks_made = 0
+    quarter_end = date(2023, 9, 20)
+    while units and quarter_end <= end + timedelta(days=92):
+        year, quarter = quarter_end.year, (quarter_end.month - 1) // 3 + 1
+        starts = _kunming(quarter_end, 14, 30)
+        meeting = meetings.plan_joint_meeting(
+            actor=admin,
+            scope=scope,
+            committee=committee,
+            kind=JointMeeting.Kind.JOINT,
+            title=f"{year}年第{quarter}季度大党委联席会议",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            location="怡心桥社区党群服务中心三楼会议室",
+            agenda=[meetings.AgendaIn(item) for item in JOINT_AGENDA],
+        )
+        meetings_made += 1
+        if quarter_end > end:
+            break  # the coming quarter's meeting: planned, not held yet
+        meetings.record_attendance(actor=admin, scope=scope, meeting=meeting, user=admin, now=starts)
+        if partner is not None and XINGXIU in units:
+            meetings.sign_in(actor=partner, scope=context.scope(partner), meeting=meeting, now=starts)
+        meetings.hold_meeting(
+            actor=admin,
+            scope=scope,
+            meeting=meeting,
+            minutes="会议通报了上季度共建项目和协议履约情况，研究了需求清单认领和资源调配，形成决议如下。",
+            now=starts + timedelta(hours=2),
+        )
+        for k in range(2):
+            owner: dict[str, Any] = (
+                {"owner_unit": unit_list[(meetings_made * 2 + k) % len(unit_list)]}
+                if k == 0 or not branches
+                else {"owner_branch": branches[meetings_made % len(branches)]}
+            )
+            deadline = quarter_end + timedelta(days=45)
+            if _next_quarter(quarter_end) > end:  # the latest meeting's resolutions: under way today
+                deadline = max(deadline, end + timedelta(days=20 + 10 * k))
+            task = meetings.add_resolution(
+                actor=admin,
+                scope=scope,
+                meeting=meeting,
+                title=RESOLUTIONS[(meetings_made * 2 + k) % len(RESOLUTIONS)],
+                deadline=deadline,
+                milestones=[meetings.MilestoneIn("制定方案", quarter_end + timedelta(days=10))],
+                now=starts + timedelta(hours=2),
+                **owner,
+            )
+            tasks_made += 1
+            _carry_out(
+                context,
+                task,
+                late=(meetings_made + k) % 4 == 3,
+                escalated=(year, quarter) == ESCALATED_QUARTER and k == 0,
+            )
+        quarter_end = _next_quarter(quarter_end)
+    return {"joint meetings": meetings_made, "resolution tasks": tasks_made}
+
+
+def _next_quarter(day: date) -> date:
+    """The 20th of the last month of the next quarter."""
+    return date(day.year + (day.month + 3 > 12), (day.month + 2) % 12 + 1, 20)
+
+
+def _carry_out(context: Any, task: Task, *, late: bool, escalated: bool) -> None:
+    """The owner reports half-way, then finished (on time, late, or after an escalation); the
+    office verifies and publishes; the periodic job reminds and escalates as it would have."""
+    admin = context.users["community"]
+    scope = context.scope(admin)
+    reporter = context.users.get("partner1") if task.owner_unit and task.owner_unit.place.name == XINGXIU else admin
+    meeting_day = timezone.localdate(task.meeting.starts_at)
+    step = task.milestones.get()
+    if _kunming(meeting_day + timedelta(days=10), 10) > context.present:
+        return
+    meetings.report_progress(
+        actor=reporter,
+        scope=context.scope(reporter),
+        task=task,
+        note="方案已制定，正在组织实施",
+        progress=50,
+        milestones_done=[step.pk],
+        now=_kunming(meeting_day + timedelta(days=10), 10),
+    )
+    finish = task.deadline + timedelta(days=12 if escalated else 2 if late else -5)
+    note = "经社区督办，已全部完成" if escalated else "已完成，因协调场地延误数日" if late else "已全部完成"
+    for day in (task.deadline + timedelta(days=1), task.deadline + timedelta(days=4)):
+        if day < finish:  # the hourly job's runs while it was still open
+            meetings.remind_and_escalate(now=_kunming(day, 9))
+    if _kunming(finish, 17) > context.present:
+        return  # still under way on the build day
+    meetings.report_progress(
+        actor=reporter,
+        scope=context.scope(reporter),
+        task=task,
+        note=note,
+        progress=100,
+        now=_kunming(finish, 17),
+    )
+    verified = _kunming(finish + timedelta(days=2), 10)
+    if verified > context.present:
+        return
+    meetings.verify_task(actor=admin, scope=scope, task=task, accepted=True, now=verified)
+    meetings.publish_task(actor=admin, scope=scope, task=task, now=verified)

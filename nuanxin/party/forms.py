@@ -302,7 +302,7 @@ class ResolutionForm(forms.Form):
     line, "YYYY-MM-DD what"."""
 
     title = forms.CharField(label=_("resolution"), max_length=200)
-    owner = forms.ChoiceField(label=_("owner"))
+    owner = forms.ChoiceField(label=pgettext_lazy("a task", "owner"))
     deadline = _day(pgettext_lazy("a task", "deadline"))
     agenda_item = forms.TypedChoiceField(label=_("agenda item"), coerce=int, required=False, empty_value=None)
     milestones = forms.CharField(

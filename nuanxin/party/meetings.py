@@ -248,6 +248,7 @@ def add_resolution(
     owner_user: Any = None,
     agenda_item: AgendaItem | None = None,
     milestones: Iterable[MilestoneIn] = (),
+    now: datetime | None = None,
 ) -> Task:
     """A resolution of the meeting, as a task with exactly one owner: a member unit of the
     alliance, a branch under the committee, or a staff member of the party office. Refuses,
@@ -255,7 +256,8 @@ def add_resolution(
     owner outside the alliance ("owner"); a deadline before the meeting ("deadline"); a
     milestone after the deadline ("milestones.<n>.due_on")."""
     _check_manages(scope, meeting.committee)
-    if timezone.now() < meeting.starts_at:
+    now = now or timezone.now()
+    if now < meeting.starts_at:
         raise DomainError(_("Resolutions are recorded once the meeting has begun."), field="meeting")
     owners = [o for o in (owner_unit, owner_branch, owner_user) if o is not None]
     if len(owners) != 1:
@@ -300,6 +302,7 @@ def add_resolution(
         title=_("A resolution for you: %(title)s") % {"title": task.title},
         body=_("From %(meeting)s; due %(day)s.") % {"meeting": meeting.title, "day": f"{deadline:%Y-%m-%d}"},
         url=reverse("party:task", args=[task.pk]),
+        now=now,
     )
     return task
 
@@ -394,22 +397,24 @@ def report_progress(
                 title=_("Finished, to verify: %(title)s") % {"title": task.title},
                 body=task.owner_name,
                 url=reverse("party:task", args=[task.pk]),
+                now=now,
             )
     return report
 
 
 @transaction.atomic
 def verify_task(
-    *, actor: Any, scope: Scope, task: Task, accepted: bool, reason: str = "", on: date | None = None
+    *, actor: Any, scope: Scope, task: Task, accepted: bool, reason: str = "", now: datetime | None = None
 ) -> Task:
     """The community checks a finished task: verified (done, on time or late by when it was
     finished), or sent back under way with the reason ("reason")."""
     _check_manages(scope, task.meeting.committee)
+    now = now or timezone.now()
     task = Task.objects.select_for_update().get(pk=task.pk)
     if task.state != Task.State.FINISHED:
         raise DomainError(_("Only a finished task is verified."), code="stale")
     if accepted:
-        task.state, task.verified_on = Task.State.VERIFIED, on or timezone.localdate()
+        task.state, task.verified_on = Task.State.VERIFIED, timezone.localdate(now)
     else:
         reason = plain_name(reason, field="reason", limit=200, required=True, message=_("Say what is missing."))
         task.state, task.finished_on, task.progress = Task.State.OPEN, None, min(task.progress, 90)
@@ -429,19 +434,20 @@ def verify_task(
             title=_("Sent back: %(title)s") % {"title": task.title},
             body=reason,
             url=reverse("party:task", args=[task.pk]),
+            now=now,
         )
     return task
 
 
 @transaction.atomic
-def publish_task(*, actor: Any, scope: Scope, task: Task) -> Task:
+def publish_task(*, actor: Any, scope: Scope, task: Task, now: datetime | None = None) -> Task:
     """Publish a verified task's result (监督问效): every signed-in viewer may then see it."""
     _check_manages(scope, task.meeting.committee)
     task = Task.objects.select_for_update().get(pk=task.pk)
     if task.state != Task.State.VERIFIED:
         raise DomainError(_("Only a verified task is published."), code="stale")
     if task.published_at is None:
-        task.published_at = timezone.now()
+        task.published_at = now or timezone.now()
         task.save(update_fields=["published_at"])
         audit.record("party.task_published", actor=actor, obj=task)
     return task
@@ -451,7 +457,8 @@ def remind_and_escalate(*, now: datetime | None = None) -> dict[str, int]:
     """The periodic job: an open task past its deadline is reminded to its owner once; one
     still open NUANXIN_PARTY_ESCALATE_AFTER_DAYS after its deadline is escalated to the
     community's party office, once."""
-    today = timezone.localdate(now or timezone.now())
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     late = Task.objects.filter(state=Task.State.OPEN, deadline__lt=today).select_related(
         "meeting__committee__area", "owner_unit__place", "owner_branch__secretary__user", "owner_user"
     )
@@ -465,6 +472,7 @@ def remind_and_escalate(*, now: datetime | None = None) -> dict[str, int]:
                     title=_("Overdue: %(title)s") % {"title": task.title},
                     body=_("It was due %(day)s; report how far it is.") % {"day": f"{task.deadline:%Y-%m-%d}"},
                     url=reverse("party:task", args=[task.pk]),
+                    now=now,
                 )
                 reminded += 1
     after = today - timedelta(days=settings.NUANXIN_PARTY_ESCALATE_AFTER_DAYS)
@@ -479,6 +487,7 @@ def remind_and_escalate(*, now: datetime | None = None) -> dict[str, int]:
                     body=_("%(owner)s has not finished it; it was due %(day)s.")
                     % {"owner": task.owner_name, "day": f"{task.deadline:%Y-%m-%d}"},
                     url=reverse("party:task", args=[task.pk]),
+                    now=now,
                 )
                 escalated += 1
     return {"reminded": reminded, "escalated": escalated}

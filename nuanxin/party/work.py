@@ -126,7 +126,6 @@ def _unit_first(scope: Scope, user: Any, now: datetime, n: int) -> list[Item]:
                 title=need.title,
                 detail=gettext("a need to claim"),
                 url=reverse("party:need", args=[need.pk]),
-                when=need.raised_on,
             )
         )
     return items

@@ -320,3 +320,13 @@ def test_party_history_builds_the_alliance_of_nine_units_with_pacts_in_force(dem
     # partner1 speaks for 星秀文化传媒: their own pact only.
     partner = scope_of(User.objects.get(username="partner1"))
     assert {p.unit.place.name for p in Pact.objects.visible_to(partner)} == {"星秀文化传媒(昆明)有限公司"}
+
+
+def test_party_history_plans_the_alliances_first_joint_meeting(demo):
+    from nuanxin.party.models import JointMeeting, Task
+
+    # The build day (2023-09-06) comes before the first quarter's meeting: planned, not held.
+    meeting = JointMeeting.objects.get()
+    assert (meeting.title, meeting.held) == ("2023年第3季度大党委联席会议", False)
+    assert meeting.starts_at.date() == date(2023, 9, 20) and meeting.agenda.count() == 2
+    assert not Task.objects.exists()
