@@ -21,7 +21,7 @@ from nuanxin.core.access import deny
 from nuanxin.core.documents import document_response
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
-from nuanxin.party import alliance, queries
+from nuanxin.party import alliance, exports, queries
 from nuanxin.party.actions import TWO_NEW_PLACES
 from nuanxin.party.forms import (
     CommitmentFormSet,
@@ -490,3 +490,16 @@ def finish_project(request: ScopedRequest, project_id: int) -> HttpResponse:
             messages.success(request, _("The project is done."))
             return redirect("party:need", need.pk)
     return need_detail(request, need.pk, finish_form=form)
+
+
+@login_required
+def pacts_export(request: ScopedRequest) -> HttpResponse:
+    """The pacts the viewer reaches, each commitment committed so far and delivered, as a
+    spreadsheet; audited."""
+    _refuse_unless(request, queries.sees_alliance(request.scope), "party alliance export")
+    pacts = list(
+        queries.pacts_for(request.scope).prefetch_related("commitments").order_by("unit__place__name", "starts_on")
+    )
+    response = exports.pacts_sheet(pacts, timezone.localdate())
+    audit.record("party.pacts_exported", actor=request.user, detail={"rows": len(pacts)})
+    return response

@@ -32,6 +32,9 @@ AUDIT_LABELS = {
     "party.task_published": _("Resolution result published"),
     "party.task_escalated": _("Overdue resolution escalated"),
     "party.minutes_downloaded": _("Joint meeting minutes downloaded"),
+    "party.members_exported": _("Party members exported"),
+    "party.pacts_exported": _("Pacts exported"),
+    "party.tasks_exported": _("Resolution tasks exported"),
 }
 
 

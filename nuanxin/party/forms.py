@@ -346,6 +346,8 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, milestones: Iterable[Any] = (), **kw: Any):
         super().__init__(*args, **kw)
         _choices(self, "milestones", ((m.pk, f"{m.due_on:%m-%d} {m.title}") for m in milestones))
+        if not self.fields["milestones"].choices:  # type: ignore[attr-defined]
+            del self.fields["milestones"]  # every milestone reached: nothing to tick
 
 
 class VerifyForm(forms.Form):

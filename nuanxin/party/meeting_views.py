@@ -23,7 +23,7 @@ from nuanxin.core.access import deny
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.photos import photo_response
-from nuanxin.party import meetings, minutes, queries
+from nuanxin.party import exports, meetings, minutes, queries
 from nuanxin.party.forms import AttendanceByHandForm, HoldForm, JointMeetingForm, ReportForm, ResolutionForm, VerifyForm
 from nuanxin.party.models import AllianceUnit, JointMeeting, Need, PartyOrg, ProgressReport, Task
 
@@ -335,7 +335,7 @@ def report(request: ScopedRequest, task_id: int) -> HttpResponse:
                 note=data["note"],
                 progress=data["progress"],
                 photo=data["photo"],
-                milestones_done=data["milestones"],
+                milestones_done=data.get("milestones", []),
             )
         except DomainError as error:
             show_on_form(form, error)
@@ -390,3 +390,12 @@ def report_photo(request: ScopedRequest, task_id: int, report_id: int) -> HttpRe
     if row is None:
         raise deny(request.scope, f"party task {task.pk} report {report_id} photo")
     return photo_response(row.photo_name)
+
+
+@login_required
+def tasks_export(request: ScopedRequest) -> HttpResponse:
+    """The resolution tasks the viewer reaches, as a spreadsheet; audited."""
+    tasks = list(queries.tasks_for(request.scope).order_by("deadline", "id"))
+    response = exports.tasks_sheet(tasks)
+    audit.record("party.tasks_exported", actor=request.user, detail={"rows": len(tasks)})
+    return response

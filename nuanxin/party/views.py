@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nuanxin.core import audit
 from nuanxin.core.access import require, require_at
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
-from nuanxin.party import actions, life, queries
+from nuanxin.party import actions, exports, life, queries
 from nuanxin.party.forms import CoverForm, FoundingForm, MeetingForm, MemberForm, OrgForm, RecordMeetingForm, SurveyForm
 from nuanxin.party.models import FOUNDING, HOLDS_MEMBERS, Attendance, BranchMeeting, PartyOrg, TwoNewOrg
 from nuanxin.territory.models import Area, Place
@@ -415,3 +416,14 @@ def life_quarter(request: ScopedRequest) -> HttpResponse:
         },
         status=400 if error else 200,
     )
+
+
+@login_required
+def members_export(request: ScopedRequest, org_id: int) -> HttpResponse:
+    """The organisation's current members as a spreadsheet, phones masked; audited."""
+    require(request.scope, "party.view")
+    org = queries.org_or_404(request.scope, org_id)
+    members = queries.members_of(request.scope, org)
+    response = exports.members_sheet(org.name, members)
+    audit.record("party.members_exported", actor=request.user, obj=org, detail={"rows": members.count()})
+    return response

@@ -835,6 +835,7 @@ PAGES: dict[str, Page] = {
     "party/<int:org_id>/": _page(MANAGERS),
     "party/<int:org_id>/new/": _page(MANAGERS, accept=POST_ONLY),
     "party/<int:org_id>/members/new/": _page(MANAGERS, accept=POST_ONLY),
+    "party/<int:org_id>/members.xlsx": _page(MANAGERS),
     "party/<int:org_id>/meetings/new/": _page(MANAGERS, accept=POST_ONLY),
     "party/meetings/<int:meeting_id>/": _page(MANAGERS),
     "party/meetings/<int:meeting_id>/record/": _page(MANAGERS, accept=POST_ONLY),
@@ -848,6 +849,7 @@ PAGES: dict[str, Page] = {
     "party/alliance/": _page(MANAGERS | {"other_admin", "partner"}, outside=False),
     "party/alliance/join/": _page(MANAGERS | {"other_admin"}, accept=POST_ONLY, outside=False),
     "party/alliance/lists/": _page(MANAGERS | {"other_admin", "partner"}, outside=False),
+    "party/alliance/pacts.xlsx": _page(MANAGERS | {"other_admin", "partner"}, outside=False),
     "party/alliance/needs/new/": _page(MANAGERS | {"other_admin"}, accept=POST_ONLY, outside=False),
     "party/alliance/units/<int:unit_id>/": _page(MANAGERS),
     "party/alliance/units/<int:unit_id>/pacts/new/": _page(MANAGERS, accept=POST_ONLY),
@@ -878,6 +880,7 @@ PAGES: dict[str, Page] = {
     # resolution tasks: the office, the owner (unit representatives, the staff member), and
     # every signed-in viewer once the result is published
     "party/tasks/": _page(SIGNED_IN, outside=False),
+    "party/tasks.xlsx": _page(SIGNED_IN, outside=False),
     "party/tasks/<int:task_id>/": _page(MANAGERS),
     "party/tasks/<int:task_id>/report/": _page(MANAGERS, accept=POST_ONLY),
     "party/tasks/<int:task_id>/verify/": _page(MANAGERS, accept=POST_ONLY),

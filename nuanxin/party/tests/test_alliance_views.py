@@ -269,3 +269,48 @@ def test_projects_coming_due_and_needs_to_claim_wait_for_their_people(world, all
     alliance.finish_project(actor=admin, scope=scope_of(admin), project=project, done_on=date(2025, 6, 25))
     assert "alliance_projects" not in waiting(admin) or waiting(admin)["alliance_projects"].count == 0
     assert not waiting(world.grid1_worker).get("alliance_projects")
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_spreadsheets_hold_what_the_viewer_reaches_and_are_audited(world, alliance_setting, client_for):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from nuanxin.party import actions
+
+    a = alliance_setting
+    admin = world.community_admin
+    alliance.record_delivery(
+        actor=admin,
+        scope=scope_of(admin),
+        commitment=a.venue,
+        delivered_on=date(2025, 4, 2),
+        quantity="15",
+        what="场地",
+    )
+    office = client_for("community_admin")
+    sheet = load_workbook(BytesIO(office.get(reverse("party:pacts_export")).content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][:3] == ("测试银行", "2024-01-01 – 2025-12-31", "营业厅会议室")
+    assert rows[1][5:8] == (120, 15, 160)
+    rep_rows = list(load_workbook(BytesIO(signed_in(a.rep).get(reverse("party:pacts_export")).content)).active.values)
+    assert len(rep_rows) == 3  # the header and the bank's two commitments
+    assert client_for("grid1_worker").get(reverse("party:pacts_export")).status_code == 404
+    member = actions.register_member(
+        actor=admin,
+        scope=scope_of(admin),
+        org=a.committee,
+        name="赵红",
+        standing="full",
+        status="registered",
+        since=date(2023, 7, 1),
+        phone="13912345678",
+    )
+    members = office.get(reverse("party:members_export", args=[a.committee.pk]))
+    values = list(load_workbook(BytesIO(members.content)).active.values)
+    assert values[1][0] == member.name and values[1][5] == "139****5678"
+    assert b"13912345678" not in members.content
+    assert client_for("grid1_worker").get(reverse("party:members_export", args=[a.committee.pk])).status_code == 404
+    exported = AuditEntry.objects.filter(action__in=("party.pacts_exported", "party.members_exported"))
+    assert exported.count() == 3
