@@ -14,6 +14,8 @@ from the records, one aggregate query per group of figures, and is what the roll
 always agree with.
 """
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -22,6 +24,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
+from nuanxin.core import figures as registered_figures
 from nuanxin.core import periods
 from nuanxin.core.access import deny
 from nuanxin.core.periods import day_start
@@ -69,6 +72,14 @@ class GroupFigures:
 
 
 @dataclass
+class FigureSection:
+    """An app's figures (core.figures): its section's title and each figure's label and total."""
+
+    label: str
+    figures: list[tuple[str, str, int]]  # (metric, label, total)
+
+
+@dataclass
 class PeriodFigures:
     node: Area
     start: date
@@ -87,6 +98,8 @@ class PeriodFigures:
     # Activities with at least one rider, courier or driver among the participants.
     new_employment_fire_checks: int = 0
     new_employment_cleanups: int = 0
+    # The apps' registered figures (party building...), the sections the viewer may count.
+    sections: list[FigureSection] = field(default_factory=list)
 
     @property
     def visits_counted(self) -> int:
@@ -176,6 +189,7 @@ class PeriodFigures:
                 },
             },
             "summary": self.summary(),
+            "more": {metric: n for section in self.sections for metric, _label, n in section.figures},
         }
 
 
@@ -244,7 +258,18 @@ def period_figures(scope: Scope, node: Area, start: date, end: date) -> PeriodFi
     figures.visits_done, figures.visits_on_time = t("visits_done"), t("visits_on_time")
     figures.visits_missed, figures.food_safety_checks = t("visits_missed"), t("visits_food_checks")
     figures.food_safety_enterprises = t("visits_food_places")
+    figures.sections = _sections(scope, node, t)
     return figures
+
+
+def _sections(scope: Scope, node: Area, total: Callable[[str], int]) -> list[FigureSection]:
+    """The apps' sections (core.figures) whose permission the viewer holds over the node."""
+    counted = {family for family, _category in rollups.counted_paths(scope, node)}
+    return [
+        FigureSection(label=str(label), figures=[(f.metric, str(f.label), total(f.metric)) for f in shown])
+        for label, _permission, shown in registered_figures.sections()
+        if shown and shown[0].metric.split("_", 1)[0] in counted
+    ]
 
 
 def counted_figures(scope: Scope, node: Area, start: date, end: date) -> PeriodFigures:
@@ -259,6 +284,15 @@ def counted_figures(scope: Scope, node: Area, start: date, end: date) -> PeriodF
     _activity_figures(figures, Activity.objects.reached_by(scope).filter(area__in=under, starts_on__range=days))
     _hazard_figures(figures, Rectification.objects.reached_by(scope).filter(grid__in=under, issued_on__range=days))
     _visit_figures(figures, Visit.objects.reached_by(scope).filter(grid__in=under), days, since, until)
+    counted: Counter[str] = Counter()
+    areas = dict(Area.objects.filter(path__startswith=node.path).values_list("pk", "path"))
+    paths = rollups.counted_paths(scope, node)
+    for source in registered_figures.sources():
+        reach = paths.get((source.family, ""), set())
+        for area, day, metric, n in source.rows(source.model._default_manager.all()):
+            if start <= day <= end and any(areas.get(area, "\0").startswith(p) for p in reach):
+                counted[metric] += n
+    figures.sections = _sections(scope, node, lambda metric: counted[metric])
     return figures
 
 

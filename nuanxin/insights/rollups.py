@@ -29,6 +29,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
+from nuanxin.core import figures
 from nuanxin.core.bulk import without_indexes
 from nuanxin.core.scoping import Scope
 from nuanxin.insights.models import FigureCount
@@ -225,9 +226,36 @@ SOURCES: dict[type[models.Model], Callable[[QuerySet[Any]], Iterator[Row]]] = {
 }
 
 
+def _registered(source: figures.FigureSource) -> Callable[[QuerySet[Any]], Iterator[Row]]:
+    """An app's source (core.figures) as a rollup source: its rows pooled, with no previous day."""
+
+    def rows(queryset: QuerySet[Any]) -> Iterator[Row]:
+        for area, day, metric, n in source.rows(queryset):
+            yield area, day, metric, "", NO_PREVIOUS, n
+
+    return rows
+
+
+def _source(model: type[models.Model]) -> Callable[[QuerySet[Any]], Iterator[Row]] | None:
+    """How the rows of `model` are counted: by this module, or by the app that registered it."""
+    if model in SOURCES:
+        return SOURCES[model]
+    registered = figures.source_for(model)
+    return _registered(registered) if registered is not None else None
+
+
+def _all_sources() -> list[tuple[type[models.Model], Callable[[QuerySet[Any]], Iterator[Row]]]]:
+    return [*SOURCES.items(), *((s.model, _registered(s)) for s in figures.sources())]
+
+
+def family_permissions() -> dict[str, str]:
+    """Each metric family and the permission that counts it, the apps' registered ones too."""
+    return FAMILY_PERMISSIONS | {s.family: s.permission for s in figures.sources()}
+
+
 def _count(model: type[models.Model], pks: list[int]) -> Counter[Key]:
     counts: Counter[Key] = Counter()
-    source = SOURCES.get(model)
+    source = _source(model)
     if source is None:
         return counts
     for start in range(0, len(pks), CHUNK):
@@ -264,7 +292,7 @@ def tracking(model: type[models.Model], pks: Iterable[int]) -> Iterator[None]:
     nothing counts). Call inside the change's transaction: the rows are locked first, so a
     concurrent change to the same rows waits and counts from what this one leaves."""
     pks = sorted(pks)
-    if model not in SOURCES or not pks:
+    if _source(model) is None or not pks:
         yield
         return
     if connection.features.has_select_for_update:
@@ -353,7 +381,7 @@ def rebuild() -> int:
             "CREATE TEMPORARY TABLE figure_leaves "
             "(node_id bigint, day date, metric varchar(40), category varchar(24), previous date, count bigint)"
         )
-        for model, source in SOURCES.items():
+        for model, source in _all_sources():
             _load_leaves(cursor, source(model._default_manager.all()))
         _load_leaves(cursor, _food_places(Visit.objects.exclude(place_id__isnull=True).values("place_id")))
         cursor.execute(
@@ -466,7 +494,7 @@ def counted_paths(scope: Scope, node: Area) -> dict[tuple[str, str], set[str]]:
     """(metric family, category) -> the paths of the nodes whose rows the viewer counts for the
     node: what `totals` keeps of the rows it reads."""
     counted: dict[tuple[str, str], set[str]] = {}
-    for family, permission in FAMILY_PERMISSIONS.items():
+    for family, permission in family_permissions().items():
         paths = _covering(node.path, scope.paths_for(permission))
         if not paths:
             continue

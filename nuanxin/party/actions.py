@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from nuanxin.core import audit
+from nuanxin.core import audit, changes
 from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope
@@ -124,6 +124,7 @@ def register_member(
                 resident=resident,
                 user=user,
             )
+            changes.added(PartyMember, [member.pk])
             audit.record(
                 "party.member_registered", actor=actor, obj=member, detail={"status": status, "standing": standing}
             )
@@ -140,8 +141,9 @@ def end_membership(*, actor: Any, scope: Scope, member: PartyMember, left_on: da
         raise DomainError(_("This member has already left."), field="left_on")
     if left_on < member.since:
         raise DomainError(_("A member cannot leave before they registered."), field="left_on")
-    member.left_on = left_on
-    member.save(update_fields=["left_on"])
+    with changes.tracking(PartyMember, [member.pk]):
+        member.left_on = left_on
+        member.save(update_fields=["left_on"])
     audit.record("party.member_left", actor=actor, obj=member)
     return member
 
@@ -190,6 +192,7 @@ def survey_two_new(
         coverage=TwoNewOrg.Coverage.NONE,
         **counts,
     )
+    changes.added(TwoNewOrg, [record.pk])
     audit.record("party.two_new_surveyed", actor=actor, obj=record, detail={"employees": employees, **counts})
     return record
 
@@ -225,7 +228,8 @@ def cover_two_new(
     else:
         raise DomainError(_("Choose a joint branch or an instructor."), field="coverage")
     record.coverage, record.covered_on = coverage, on
-    record.save(update_fields=["coverage", "covered_by", "instructor", "covered_on"])
+    with changes.tracking(TwoNewOrg, [record.pk]):
+        record.save(update_fields=["coverage", "covered_by", "instructor", "covered_on"])
     audit.record("party.two_new_covered", actor=actor, obj=record, detail={"coverage": coverage})
     return record
 
@@ -277,6 +281,7 @@ def advance_founding(*, actor: Any, scope: Scope, record: TwoNewOrg, stage: str,
         # Covered since the first day anything reached it (a joint branch before its own, say).
         record.coverage, record.instructor = TwoNewOrg.Coverage.OWN_BRANCH, ""
         record.covered_on = record.covered_on or on
-    record.save()
+    with changes.tracking(TwoNewOrg, [record.pk]):
+        record.save()
     audit.record("party.founding_advanced", actor=actor, obj=record, detail={"stage": stage, "on": on.isoformat()})
     return record

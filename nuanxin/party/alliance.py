@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from nuanxin.core import audit
+from nuanxin.core import audit, changes
 from nuanxin.core.access import check_at
 from nuanxin.core.documents import accept_document
 from nuanxin.core.errors import DomainError
@@ -282,6 +282,7 @@ def sign_pact(
     for commitment in clean:
         commitment.pact = pact
     Commitment.objects.bulk_create(clean)
+    changes.added(Pact, [pact.pk])
     audit.record(
         "party.pact_signed",
         actor=actor,
@@ -353,6 +354,7 @@ def record_delivery(
             photo_name=stored.name if stored else "",
             recorded_by=actor if getattr(actor, "pk", None) else None,
         )
+        changes.added(Delivery, [delivery.pk])
         audit.record(
             "party.delivery_recorded",
             actor=actor,

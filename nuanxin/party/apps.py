@@ -61,6 +61,13 @@ class PartyConfig(AppConfig):
         for source in (SOURCE, PROJECTS, UNIT_WORK, OWN_TASKS, TASKS_TO_VERIFY):
             workqueue.register(source)
 
+        # Its period figures, counted by the rollups (core.figures).
+        from nuanxin.core import figures
+        from nuanxin.party.figures import SOURCES as FIGURES
+
+        for figure_source in FIGURES:
+            figures.register(figure_source)
+
         # The demo community's organisations and members (core.demo_history).
         from nuanxin.core import demo_history
         from nuanxin.party.demo import party_history

@@ -13,7 +13,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.core import audit
+from nuanxin.core import audit, changes
 from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope
@@ -108,7 +108,8 @@ def record_meeting(
     meeting.held_on, meeting.chair, meeting.recorder = held_on, chair, recorder
     meeting.minutes = plain_text(minutes, field="minutes", limit=5000, required=False)
     meeting.decisions = plain_text(decisions, field="decisions", limit=2000, required=False)
-    meeting.save()
+    with changes.tracking(BranchMeeting, [meeting.pk]):
+        meeting.save()
     Attendance.objects.bulk_create(rows)
     counts = {p: sum(1 for row in rows if row.presence == p) for p in Presence.values}
     audit.record("party.meeting_recorded", actor=actor, obj=meeting, detail=counts)

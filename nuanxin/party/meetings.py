@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop
 from nuanxin.accounts.models import User
 from nuanxin.accounts.scope import scope_of
 from nuanxin.cases.models import Case
-from nuanxin.core import audit
+from nuanxin.core import audit, changes
 from nuanxin.core.access import check_at
 from nuanxin.core.checkin_codes import code_for, new_secret, object_for
 from nuanxin.core.errors import DomainError
@@ -221,7 +221,8 @@ def hold_meeting(
         raise DomainError(_("This meeting is recorded already."), code="stale")
     meeting.minutes = plain_text(minutes, field="minutes", limit=20_000)
     meeting.held = True
-    meeting.save(update_fields=["minutes", "held"])
+    with changes.tracking(JointMeeting, [meeting.pk]):
+        meeting.save(update_fields=["minutes", "held"])
     audit.record("party.joint_meeting_held", actor=actor, obj=meeting, detail={"attended": meeting.attendance.count()})
     return meeting
 
@@ -425,7 +426,8 @@ def verify_task(
             note=_("Sent back: %(reason)s") % {"reason": reason},
             progress=task.progress,
         )
-    task.save(update_fields=["state", "verified_on", "finished_on", "progress"])
+    with changes.tracking(Task, [task.pk]):
+        task.save(update_fields=["state", "verified_on", "finished_on", "progress"])
     audit.record("party.task_verified", actor=actor, obj=task, detail={"accepted": accepted})
     if not accepted:
         notify(
