@@ -32,6 +32,8 @@ AUDIT_LABELS = {
     "party.task_published": _("Resolution result published"),
     "party.task_escalated": _("Overdue resolution escalated"),
     "party.minutes_downloaded": _("Joint meeting minutes downloaded"),
+    "party.points_awarded": _("Party member points awarded"),
+    "party.points_rule_set": _("Party member points rule set"),
     "party.members_exported": _("Party members exported"),
     "party.pacts_exported": _("Pacts exported"),
     "party.tasks_exported": _("Resolution tasks exported"),
@@ -60,6 +62,12 @@ class PartyConfig(AppConfig):
 
         for source in (SOURCE, PROJECTS, UNIT_WORK, OWN_TASKS, TASKS_TO_VERIFY):
             workqueue.register(source)
+
+        # Approved service hours earn party members points too (core.changes).
+        from nuanxin.core import changes
+        from nuanxin.party.points import award_for_service
+
+        changes.on("hours.approved", award_for_service)
 
         # Its period figures, counted by the rollups (core.figures).
         from nuanxin.core import figures

@@ -20,6 +20,7 @@ from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_text
 from nuanxin.party.actions import OUTSIDE
 from nuanxin.party.models import Attendance, BranchMeeting, PartyMember, PartyOrg
+from nuanxin.party.points import award_for_meeting
 from nuanxin.party.queries import orgs_for
 
 Kind = BranchMeeting.Kind
@@ -111,6 +112,9 @@ def record_meeting(
     with changes.tracking(BranchMeeting, [meeting.pk]):
         meeting.save()
     Attendance.objects.bulk_create(rows)
+    award_for_meeting(
+        actor=actor, meeting=meeting, present=[m for m in members.values() if m.pk in present], now=timezone.now()
+    )
     counts = {p: sum(1 for row in rows if row.presence == p) for p in Presence.values}
     audit.record("party.meeting_recorded", actor=actor, obj=meeting, detail=counts)
     return meeting

@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from nuanxin.core.appendonly import AppendOnlyMixin, AppendOnlyModel
 from nuanxin.core.fields import EncryptedTextField
 from nuanxin.core.scoping import ScopedQuerySet, Scoping
 from nuanxin.people.models import Resident
@@ -775,3 +776,62 @@ class ProgressReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} {self.progress}%"
+
+
+class PartyPointsRule(models.Model):
+    """How many party-member points (党员积分) a community gives for a kind of service: service
+    at an activity of a kind (`activity_kind` empty: any other kind), on top of it for an
+    in-service member reporting here (在职党员报到), or presence at a branch meeting."""
+
+    class Source(models.TextChoices):
+        SERVICE = "service", _("service at an activity")
+        REPORTING = "reporting", _("service by an in-service member reporting here")
+        MEETING = "meeting", _("presence at a branch meeting")
+
+    community = models.ForeignKey(Area, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    activity_kind = models.CharField(_("activity kind"), max_length=20, blank=True)
+    points = models.PositiveSmallIntegerField(_("points"))
+
+    class Meta:
+        ordering = ["community", "source", "activity_kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "source", "activity_kind"], name="party_points_rule_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.activity_kind} {self.points}"
+
+
+class PointsQuerySet(AppendOnlyMixin, ScopedQuerySet):  # type: ignore[misc]
+    pass
+
+
+class PartyPointsEntry(AppendOnlyModel):
+    """A line of a party member's points ledger, kept apart from service hours and incentive
+    points: what earned it (the service record or the meeting), by which rule, on which day.
+    Only ever added; the database holds one entry per member, source and event."""
+
+    member = models.ForeignKey(
+        PartyMember, verbose_name=_("member"), on_delete=models.PROTECT, related_name="points_entries"
+    )
+    points = models.IntegerField(_("points"))
+    source = models.CharField(_("source"), max_length=10, choices=PartyPointsRule.Source.choices)
+    reference = models.CharField(max_length=40, editable=False)  # "record:<id>", "meeting:<id>"
+    reason = models.CharField(_("for"), max_length=150)
+    day = models.DateField(_("day"))
+    at = models.DateTimeField(_("recorded at"))
+
+    scoping = Scoping(permission="party.view", area="member__org__area__path", owner="member__user_id")
+    objects = PointsQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        verbose_name = _("party points entry")
+        verbose_name_plural = _("party points entries")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "source", "reference"], name="party_points_once_per_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.points:+d}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nuanxin.party import alliance_views, meeting_views, views
+from nuanxin.party import alliance_views, meeting_views, points_views, views
 
 app_name = "party"
 urlpatterns = [
@@ -47,6 +47,8 @@ urlpatterns = [
     path("joint/<int:meeting_id>/minutes.docx", meeting_views.minutes_file, {"fmt": "docx"}, name="joint_minutes_docx"),
     path("joint/<int:meeting_id>/minutes.pdf", meeting_views.minutes_file, {"fmt": "pdf"}, name="joint_minutes_pdf"),
     path("joint/sign-in/<str:token>/", meeting_views.sign_in, name="joint_sign_in"),
+    path("points/", points_views.index, name="points"),
+    path("points/rules/<int:community_id>/", points_views.set_rules, name="points_rules"),
     path("tasks/", meeting_views.task_list, name="tasks"),
     path("tasks.xlsx", meeting_views.tasks_export, name="tasks_export"),
     path("tasks/<int:task_id>/", meeting_views.task_detail, name="task"),

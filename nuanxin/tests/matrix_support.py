@@ -879,6 +879,8 @@ PAGES: dict[str, Page] = {
     ),
     # resolution tasks: the office, the owner (unit representatives, the staff member), and
     # every signed-in viewer once the result is published
+    "party/points/": _page(MANAGERS | {"other_admin"}, outside=False, note="a party member sees their own too"),
+    "party/points/rules/<int:community_id>/": _page(MANAGERS, accept=POST_ONLY),
     "party/tasks/": _page(SIGNED_IN, outside=False),
     "party/tasks.xlsx": _page(SIGNED_IN, outside=False),
     "party/tasks/<int:task_id>/": _page(MANAGERS),

@@ -500,6 +500,7 @@ def _build_alliance(committee: Any, place: Any, grid: Any, office: Any) -> dict[
     )
     return {
         "committee_id": committee.pk,
+        "community_id": committee.area_id,
         "unit_id": unit.pk,
         "unit_place_id": newcomer.pk,
         "pact_id": pact.pk,

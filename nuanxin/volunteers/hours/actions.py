@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.core import audit
+from nuanxin.core import audit, changes
 from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope
@@ -149,6 +149,8 @@ def approve_record(*, actor: Any, record: ServiceRecord, scope: Scope, now: date
         detail={"activity": record.activity_id, "volunteer": record.volunteer_id, "minutes": record.minutes},
     )
     _award_points(actor=actor, record=record, now=now)
+    # Other rule-books react (the party members' points): core.changes.
+    changes.happened("hours.approved", actor=actor, record=record, now=now)
     return record
 
 
