@@ -14,7 +14,7 @@ from nuanxin.core.access import check_at
 from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import normalize_mobile, plain_name
-from nuanxin.party.models import CHILD_KINDS, FOUNDING, HOLDS_MEMBERS, PartyMember, PartyOrg, TwoNewOrg
+from nuanxin.party.models import CHILD_KINDS, FOUNDING, HOLDS_MEMBERS, OrgOffice, PartyMember, PartyOrg, TwoNewOrg
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place
 from nuanxin.territory.queries import ancestor_paths
@@ -146,6 +146,85 @@ def end_membership(*, actor: Any, scope: Scope, member: PartyMember, left_on: da
         member.save(update_fields=["left_on"])
     audit.record("party.member_left", actor=actor, obj=member)
     return member
+
+
+@transaction.atomic
+def transfer_member(*, actor: Any, scope: Scope, member: PartyMember, to: PartyOrg, on: date) -> PartyMember:
+    """Move a member's relationship to another organisation from the day `on` (组织关系转接):
+    the membership here ends that day and one there begins, the same person with the same
+    standing, status and links; offices held here end. Refuses, naming the field: the same
+    organisation, a party group, a dissolved one or one outside where the actor keeps party work
+    ("to"); a day before they came ("on")."""
+    check_at(scope, member.org.area.path, "party.manage", message=_(OUTSIDE))
+    if member.left_on is not None:
+        raise DomainError(_("This member has already left."), field="on")
+    if to.pk == member.org_id or to.kind not in HOLDS_MEMBERS or to.ended_on is not None:
+        raise DomainError(_("Choose another organisation that holds members."), field="to")
+    check_at(scope, to.area.path, "party.manage", message=_(OUTSIDE), field="to")
+    if on <= member.since:
+        raise DomainError(_("A member moves on after they came."), field="on")
+    member.offices.filter(until__isnull=True).update(until=on)
+    with changes.tracking(PartyMember, [member.pk]):
+        member.left_on = on
+        member.save(update_fields=["left_on"])
+    moved = PartyMember.objects.create(
+        org=to,
+        name=member.name,
+        phone=member.phone,
+        standing=member.standing,
+        status=member.status,
+        since=on,
+        joined_party_on=member.joined_party_on,
+        origin=member.origin,
+        card_number=member.card_number,
+        workplace=member.workplace,
+        resident=member.resident,
+        user=member.user,
+    )
+    changes.added(PartyMember, [moved.pk])
+    PartyOrg.objects.filter(secretary=member).update(secretary=None)
+    audit.record("party.member_transferred", actor=actor, obj=moved, detail={"from": member.org_id, "to": to.pk})
+    return moved
+
+
+@transaction.atomic
+def appoint(*, actor: Any, scope: Scope, org: PartyOrg, member: PartyMember, office: str, since: date) -> OrgOffice:
+    """A member takes an office in their organisation from `since`; a new secretary ends the
+    last one's term that day. Refuses, naming the field: someone not a current member there
+    ("member"); an unknown office; a day before they came or before the organisation was
+    founded ("since"); a member holding an office there already ("member")."""
+    check_at(scope, org.area.path, "party.manage", message=_(OUTSIDE))
+    if member.org_id != org.pk or member.left_on is not None:
+        raise DomainError(_("Choose a current member of this organisation."), field="member")
+    if office not in OrgOffice.Office.values:
+        raise DomainError(_("Choose the office."), field="office")
+    if since < max(member.since, org.founded_on):
+        raise DomainError(_("An office begins after the member came and the organisation was founded."), field="since")
+    if org.offices.filter(member=member, until__isnull=True).exists():
+        raise DomainError(_("This member holds an office here already."), field="member")
+    if office == OrgOffice.Office.SECRETARY:
+        org.offices.filter(office=office, until__isnull=True).update(until=since)
+        org.secretary = member
+        org.save(update_fields=["secretary"])
+    held = OrgOffice.objects.create(org=org, member=member, office=office, since=since)
+    audit.record("party.office_taken", actor=actor, obj=org, detail={"member": member.pk, "office": office})
+    return held
+
+
+@transaction.atomic
+def relieve(*, actor: Any, scope: Scope, held: OrgOffice, until: date) -> OrgOffice:
+    """The member leaves the office on `until` (the record stays)."""
+    check_at(scope, held.org.area.path, "party.manage", message=_(OUTSIDE))
+    if held.until is not None:
+        raise DomainError(_("This office has ended already."), field="until")
+    if until < held.since:
+        raise DomainError(_("An office ends after it began."), field="until")
+    held.until = until
+    held.save(update_fields=["until"])
+    if held.office == OrgOffice.Office.SECRETARY:
+        PartyOrg.objects.filter(pk=held.org_id, secretary=held.member).update(secretary=None)
+    audit.record("party.office_left", actor=actor, obj=held.org, detail={"member": held.member_id})
+    return held
 
 
 # --- two-new coverage (党的工作全覆盖) ------------------------------------------------------

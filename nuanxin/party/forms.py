@@ -14,6 +14,7 @@ from nuanxin.party.models import (
     JointMeeting,
     Need,
     Offer,
+    OrgOffice,
     PartyMember,
     PartyOrg,
     ResourceKind,
@@ -357,3 +358,36 @@ class VerifyForm(forms.Form):
         choices=[("yes", _("done as resolved")), ("no", _("not done: send it back"))],
     )
     reason = forms.CharField(label=_("what is missing"), max_length=200, required=False)
+
+
+# --- offices and transfers -----------------------------------------------------------------
+
+
+class AppointForm(forms.Form):
+    member = forms.TypedChoiceField(label=_("member"), coerce=int)
+    office = forms.ChoiceField(label=_("office"), choices=OrgOffice.Office.choices)
+    since = _day(pgettext_lazy("an office", "since"))
+
+    def __init__(self, *args: Any, members: Iterable[PartyMember] = (), **kw: Any):
+        super().__init__(*args, **kw)
+        _choices(self, "member", ((m.pk, m.name) for m in members))
+
+
+class RelieveForm(forms.Form):
+    held = forms.TypedChoiceField(label=_("office"), coerce=int)
+    until = _day(pgettext_lazy("an office", "until"))
+
+    def __init__(self, *args: Any, offices: Iterable[OrgOffice] = (), **kw: Any):
+        super().__init__(*args, **kw)
+        _choices(self, "held", ((o.pk, f"{o.member.name} · {o.get_office_display()}") for o in offices))
+
+
+class TransferForm(forms.Form):
+    member = forms.TypedChoiceField(label=_("member"), coerce=int)
+    to = forms.TypedChoiceField(label=_("to the organisation"), coerce=int)
+    on = _day(_("on"))
+
+    def __init__(self, *args: Any, members: Iterable[PartyMember] = (), orgs: Iterable[PartyOrg] = (), **kw: Any):
+        super().__init__(*args, **kw)
+        _choices(self, "member", ((m.pk, m.name) for m in members))
+        _choices(self, "to", ((o.pk, o.name) for o in orgs))

@@ -835,3 +835,38 @@ class PartyPointsEntry(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.member} {self.points:+d}"
+
+
+class OrgOffice(models.Model):
+    """An office in an organisation (书记, 副书记, 委员) held by one of its members from a day to
+    a day: the dated history of its secretary and committee. One secretary at a time."""
+
+    class Office(models.TextChoices):
+        SECRETARY = "secretary", _("secretary")
+        DEPUTY = "deputy", _("deputy secretary")
+        COMMITTEE = "committee", _("committee member")
+
+    org = models.ForeignKey(PartyOrg, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="offices")
+    member = models.ForeignKey(PartyMember, verbose_name=_("member"), on_delete=models.PROTECT, related_name="offices")
+    office = models.CharField(_("office"), max_length=10, choices=Office.choices)
+    since = models.DateField(pgettext_lazy("an office", "since"))
+    until = models.DateField(pgettext_lazy("an office", "until"), null=True, blank=True)
+
+    scoping = Scoping(permission="party.view", area="org__area__path")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["org", "until", "office", "since", "id"]
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org"], condition=Q(office="secretary", until__isnull=True), name="party_one_secretary"
+            ),
+            models.UniqueConstraint(
+                fields=["org", "member"], condition=Q(until__isnull=True), name="party_one_office_per_member"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.get_office_display()}"

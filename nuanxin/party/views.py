@@ -17,7 +17,18 @@ from nuanxin.core.access import require, require_at
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.party import actions, exports, life, queries
-from nuanxin.party.forms import CoverForm, FoundingForm, MeetingForm, MemberForm, OrgForm, RecordMeetingForm, SurveyForm
+from nuanxin.party.forms import (
+    AppointForm,
+    CoverForm,
+    FoundingForm,
+    MeetingForm,
+    MemberForm,
+    OrgForm,
+    RecordMeetingForm,
+    RelieveForm,
+    SurveyForm,
+    TransferForm,
+)
 from nuanxin.party.models import FOUNDING, HOLDS_MEMBERS, Attendance, BranchMeeting, PartyOrg, TwoNewOrg
 from nuanxin.territory.models import Area, Place
 
@@ -70,7 +81,17 @@ def _org_page(request: ScopedRequest, org: PartyOrg, **forms: Any) -> HttpRespon
         "org_form": forms.get("org_form") or (_org_form(request) if may_manage else None),
         "meetings": org.meetings.all()[:12],
         "meeting_form": forms.get("meeting_form") or (MeetingForm() if may_manage else None),
+        "offices": org.offices.select_related("member"),
     }
+    if may_manage and org.kind in HOLDS_MEMBERS:
+        current = queries.members_of(request.scope, org)
+        held = org.offices.filter(until__isnull=True).select_related("member")
+        context |= {
+            "appoint_form": forms.get("appoint_form") or AppointForm(members=current),
+            "relieve_form": forms.get("relieve_form") or (RelieveForm(offices=held) if held else None),
+            "transfer_form": forms.get("transfer_form")
+            or TransferForm(members=current, orgs=_transfer_targets(request, org)),
+        }
     return render(request, "party/org.html", context, status=400 if forms else 200)
 
 
@@ -97,9 +118,7 @@ def new_committee(request: ScopedRequest) -> HttpResponse:
 @require_POST
 def new_child(request: ScopedRequest, org_id: int) -> HttpResponse:
     """Found an organisation under this one (POST from the organisation's page)."""
-    require(request.scope, "party.view")
-    parent = queries.org_or_404(request.scope, org_id)
-    require_at(request.scope, "party.manage", parent, parent.area.path)
+    parent = _managed_org(request, org_id)
     form = _org_form(request, request.POST)
     if form.is_valid():
         org = _found(request, form, parent=parent)
@@ -134,9 +153,7 @@ def _found(request: ScopedRequest, form: OrgForm, *, parent: PartyOrg | None) ->
 @require_POST
 def new_member(request: ScopedRequest, org_id: int) -> HttpResponse:
     """Register a member with this organisation (POST from the organisation's page)."""
-    require(request.scope, "party.view")
-    org = queries.org_or_404(request.scope, org_id)
-    require_at(request.scope, "party.manage", org, org.area.path)
+    org = _managed_org(request, org_id)
     form = MemberForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -306,9 +323,7 @@ def two_new_advance(request: ScopedRequest, record_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_meeting(request: ScopedRequest, org_id: int) -> HttpResponse:
-    require(request.scope, "party.view")
-    org = queries.org_or_404(request.scope, org_id)
-    require_at(request.scope, "party.manage", org, org.area.path)
+    org = _managed_org(request, org_id)
     form = MeetingForm(request.POST)
     if form.is_valid():
         try:
@@ -427,3 +442,98 @@ def members_export(request: ScopedRequest, org_id: int) -> HttpResponse:
     response = exports.members_sheet(org.name, members)
     audit.record("party.members_exported", actor=request.user, obj=org, detail={"rows": members.count()})
     return response
+
+
+def _transfer_targets(request: ScopedRequest, org: PartyOrg) -> Any:
+    """The organisations a member of `org` may move to: those the viewer keeps that hold members."""
+    return (
+        PartyOrg.objects.filter(
+            request.scope.q("party.manage", "area__path"), kind__in=HOLDS_MEMBERS, ended_on__isnull=True
+        )
+        .exclude(pk=org.pk)
+        .order_by("area__path", "name")
+    )
+
+
+def _managed_org(request: ScopedRequest, org_id: int) -> PartyOrg:
+    """The organisation, for a viewer who keeps party work there (else 404, audited)."""
+    require(request.scope, "party.view")
+    org = queries.org_or_404(request.scope, org_id)
+    require_at(request.scope, "party.manage", org, org.area.path)
+    return org
+
+
+@login_required
+@require_POST
+def appoint(request: ScopedRequest, org_id: int) -> HttpResponse:
+    """A member takes an office (POST from the organisation's page)."""
+    org = _managed_org(request, org_id)
+    members = queries.members_of(request.scope, org)
+    form = AppointForm(request.POST, members=members)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.appoint(
+                actor=request.user,
+                scope=request.scope,
+                org=org,
+                member=members.get(pk=data["member"]),
+                office=data["office"],
+                since=data["since"],
+            )
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            messages.success(request, _("The office is recorded."))
+            return redirect("party:org", org.pk)
+    return _org_page(request, org, appoint_form=form)
+
+
+@login_required
+@require_POST
+def relieve(request: ScopedRequest, org_id: int) -> HttpResponse:
+    org = _managed_org(request, org_id)
+    held = org.offices.filter(until__isnull=True).select_related("member")
+    form = RelieveForm(request.POST, offices=held)
+    if form.is_valid():
+        try:
+            actions.relieve(
+                actor=request.user,
+                scope=request.scope,
+                held=held.get(pk=form.cleaned_data["held"]),
+                until=form.cleaned_data["until"],
+            )
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            messages.success(request, _("The office has ended."))
+            return redirect("party:org", org.pk)
+    return _org_page(request, org, relieve_form=form)
+
+
+@login_required
+@require_POST
+def transfer(request: ScopedRequest, org_id: int) -> HttpResponse:
+    """Move a member's relationship to another organisation (POST from the organisation's page)."""
+    org = _managed_org(request, org_id)
+    members = queries.members_of(request.scope, org)
+    targets = _transfer_targets(request, org)
+    form = TransferForm(request.POST, members=members, orgs=targets)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            moved = actions.transfer_member(
+                actor=request.user,
+                scope=request.scope,
+                member=members.get(pk=data["member"]),
+                to=targets.get(pk=data["to"]),
+                on=data["on"],
+            )
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            messages.success(
+                request, _("%(name)s now belongs to %(org)s.") % {"name": moved.name, "org": moved.org.name}
+            )
+            return redirect("party:org", org.pk)
+    return _org_page(request, org, transfer_form=form)
