@@ -18,14 +18,16 @@ from nuanxin.core.schemas import Id, RowPages, Rows
 from nuanxin.core.scoping import sent_row
 from nuanxin.party import actions, queries
 from nuanxin.party.alliance_api import router as alliance_router
+from nuanxin.party.life_api import router as life_router
 from nuanxin.party.meeting_api import router as meeting_router
-from nuanxin.party.models import PartyMember, PartyOrg, TwoNewOrg
+from nuanxin.party.models import PartyMember, PartyOrg
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place
 
 router = Router(tags=["party"])
 router.add_router("/alliance", alliance_router)
 router.add_router("", meeting_router)
+router.add_router("", life_router)
 
 # The actions name their inputs as models; the API by their JSON keys.
 _JSON_NAMES = {name: f"{name}_id" for name in ("area", "place", "parent", "resident", "org")}
@@ -211,55 +213,3 @@ def leave(request: ScopedRequest, member_id: Id, payload: LeaveIn) -> dict[str, 
     return _member(
         actions.end_membership(actor=request.user, scope=request.scope, member=member, left_on=payload.left_on)
     )
-
-
-class TwoNewOut(Schema):
-    id: int
-    place_id: int
-    name: str
-    kind: TwoNewOrg.Kind
-    employees: int
-    full_members: int
-    probationary_members: int
-    mobile_members: int
-    surveyed_on: date
-    coverage: TwoNewOrg.Coverage
-    covered_by_id: int | None
-    instructor: str
-    covered_on: date | None
-    stage: TwoNewOrg.Stage
-    founded_on: date | None
-
-
-def _two_new(record: TwoNewOrg) -> dict[str, Any]:
-    return {
-        "id": record.pk,
-        "place_id": record.place_id,
-        "name": record.place.name,
-        "kind": record.kind,
-        "employees": record.employees,
-        "full_members": record.full_members,
-        "probationary_members": record.probationary_members,
-        "mobile_members": record.mobile_members,
-        "surveyed_on": record.surveyed_on,
-        "coverage": record.coverage,
-        "covered_by_id": record.covered_by_id,
-        "instructor": record.instructor,
-        "covered_on": record.covered_on,
-        "stage": record.stage,
-        "founded_on": record.founded_on,
-    }
-
-
-@router.get("/two-new", response=list[TwoNewOut])
-@paginate(RowPages)
-def list_two_new(request: ScopedRequest) -> Any:
-    """The survey register of two-new organisations the caller reaches, by name."""
-    require(request.scope, "party.view")
-    return Rows.each(queries.two_new_for(request.scope).order_by("place__name", "id"), _two_new)
-
-
-@router.get("/two-new/{record_id}", response=TwoNewOut)
-def get_two_new(request: ScopedRequest, record_id: Id) -> dict[str, Any]:
-    require(request.scope, "party.view")
-    return _two_new(queries.two_new_or_404(request.scope, record_id))

@@ -385,6 +385,60 @@ API: dict[str, Op] = {
     "POST /api/v1/party/members/{member_id}/leave": _op(
         MANAGERS, body=lambda o: {"left_on": "2099-01-01"}, model="party.PartyMember"
     ),
+    "POST /api/v1/party/two-new": _op(
+        MANAGERS,
+        body=lambda o: {
+            "place_id": o.inside["unit_place_id"],
+            "kind": "enterprise",
+            "employees": 30,
+            "surveyed_on": "2024-07-01",
+        },
+        model="party.TwoNewOrg",
+        outside=False,
+        deny_also=frozenset({400}),
+    ),
+    "POST /api/v1/party/two-new/{record_id}/coverage": _op(
+        MANAGERS,
+        params={"record_id": "two_new_id"},
+        body=lambda o: {"coverage": "instructor", "instructor": "王指导员", "on": "2024-07-01"},
+        model="party.TwoNewOrg",
+    ),
+    "POST /api/v1/party/two-new/{record_id}/founding": _op(
+        MANAGERS,
+        params={"record_id": "two_new_id"},
+        body=lambda o: {"stage": "guidance", "on": "2024-07-01"},
+        model="party.TwoNewOrg",
+        accept=frozenset({400}),
+        note="no full member found there: guidance toward a branch is refused (400 on stage)",
+    ),
+    "GET /api/v1/party/coverage": _op(MANAGERS | {"other_admin"}, outside=False),
+    "GET /api/v1/party/orgs/{org_id}/meetings": _op(MANAGERS),
+    "POST /api/v1/party/orgs/{org_id}/meetings": _op(
+        MANAGERS,
+        body=lambda o: {"kind": "members", "planned_on": "2099-01-01", "topics": "学习"},
+        model="party.BranchMeeting",
+    ),
+    "GET /api/v1/party/meetings/{meeting_id}": _op(MANAGERS),
+    "POST /api/v1/party/meetings/{meeting_id}/record": _op(
+        MANAGERS,
+        body=lambda o: {"held_on": "2024-06-08", "attendance": []},
+        model="party.BranchMeeting",
+    ),
+    "POST /api/v1/party/orgs/{org_id}/offices": _op(
+        MANAGERS,
+        body=lambda o: {"member_id": o.inside["member_id"], "office": "secretary", "since": "2024-07-01"},
+        model="party.OrgOffice",
+        accept=frozenset({201, 400}),
+        note="the inside member is not of the outside organisation: a global admin gets 400 on member_id",
+    ),
+    "POST /api/v1/party/members/{member_id}/transfer": _op(
+        MANAGERS,
+        body=lambda o: {"to_id": o.inside["committee_id"], "on": "2024-07-01"},
+        model="party.PartyMember",
+        accept=frozenset({200, 400}),
+        note="the outside member cannot move into this community's committee: a global admin gets 400",
+    ),
+    "GET /api/v1/party/points/mine": _op(NOBODY, outside=False, note="no persona is a party member here"),
     # the alliance: the party office; a unit's representative reaches its own unit (the matrix's
     # partner speaks for a station, in no alliance: empty lists; party/tests has a member unit's)
     "GET /api/v1/party/alliance/units": _op(MANAGERS | {"other_admin", "partner"}, outside=False),
