@@ -314,3 +314,25 @@ def test_the_spreadsheets_hold_what_the_viewer_reaches_and_are_audited(world, al
     assert client_for("grid1_worker").get(reverse("party:members_export", args=[a.committee.pk])).status_code == 404
     exported = AuditEntry.objects.filter(action__in=("party.pacts_exported", "party.members_exported"))
     assert exported.count() == 3
+
+
+def test_the_phone_home_leads_a_representative_and_a_member_to_their_party_pages(world, alliance_setting, client_for):
+    from nuanxin.party import actions
+
+    rep_home = signed_in(alliance_setting.rep).get("/field/").content.decode()
+    assert "data-party" in rep_home and reverse("party:alliance") in rep_home
+    assert "data-party" not in client_for("rider").get("/field/").content.decode()
+    admin = world.community_admin
+    actions.register_member(
+        actor=admin,
+        scope=scope_of(admin),
+        org=alliance_setting.committee,
+        name="马骁骑",
+        standing="full",
+        status="mobile_in",
+        origin="曲靖市麒麟区越州镇党委",
+        since=date(2024, 1, 1),
+        user=world.rider,
+    )
+    member_home = client_for("rider").get("/field/").content.decode()
+    assert reverse("party:points") in member_home and reverse("party:alliance") not in member_home
