@@ -57,6 +57,8 @@ UNSCOPED = {
     "nuanxin.inspections.rectifications.issue_order": "inside record_visit, which checked the scope",
     "nuanxin.inspections.rectifications.close_order": "inside record_visit, which checked the scope",
     "nuanxin.stations.actions.check_in": "the actor's own visit to a station",
+    "nuanxin.party.points.award_for_service": "a reaction to hours approved (core.changes)",
+    "nuanxin.party.points.award_for_meeting": "inside life.record_meeting, which checked the scope",
     "nuanxin.stations.actions.give_feedback": "anyone at a station reports a problem (a case)",
     "nuanxin.volunteers.hours.actions.record_service": "inside check_out, which checked the scope",
     "nuanxin.volunteers.hours.actions.request_correction": "only the volunteer of the record (checked)",
