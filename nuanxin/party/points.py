@@ -126,25 +126,37 @@ def award_for_service(*, actor: Any, record: Any, now: datetime | None = None, *
 
 
 def award_for_meeting(*, actor: Any, meeting: BranchMeeting, present: Iterable[PartyMember], now: datetime) -> int:
-    """Points for each member present at a recorded branch meeting."""
+    """Points for each member present at a recorded branch meeting, written at once (a branch's
+    whole attendance, one audit entry for the meeting)."""
     community = community_of(meeting.org.area)
-    if community is None:
+    points = rules_of(community).get((Source.MEETING, ""), 0) if community is not None else 0
+    present = list(present)
+    if points <= 0 or not present:
         return 0
-    points = rules_of(community).get((Source.MEETING, ""), 0)
-    made = 0
-    for member in present:
-        entry = _add(
-            actor=actor,
-            member=member,
-            points=points,
-            source=Source.MEETING,
-            reference=f"meeting:{meeting.pk}",
-            reason=f"{meeting.org.name} {meeting.get_kind_display()}",
-            day=meeting.held_on or timezone.localdate(now),
-            at=now,
+    reference = f"meeting:{meeting.pk}"
+    done = set(
+        PartyPointsEntry.objects.filter(source=Source.MEETING, reference=reference, member__in=present).values_list(
+            "member_id", flat=True
         )
-        made += entry is not None
-    return made
+    )
+    reason = f"{meeting.org.name} {meeting.get_kind_display()}"[:150]
+    day = meeting.held_on or timezone.localdate(now)
+    rows = [
+        PartyPointsEntry(
+            member=member, points=points, source=Source.MEETING, reference=reference, reason=reason, day=day, at=now
+        )
+        for member in present
+        if member.pk not in done
+    ]
+    PartyPointsEntry.objects.bulk_create(rows)
+    if rows:
+        audit.record(
+            "party.points_awarded",
+            actor=actor,
+            obj=meeting,
+            detail={"points": points, "source": Source.MEETING, "members": len(rows)},
+        )
+    return len(rows)
 
 
 def balance(entries: QuerySet[PartyPointsEntry]) -> int:

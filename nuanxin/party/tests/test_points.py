@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from nuanxin.accounts.scope import scope_of
 from nuanxin.party import actions, life, points
@@ -110,3 +111,33 @@ def test_the_member_sees_their_own_and_the_office_everyones(world, rider_member,
     assert [(m.name, m.total) for m in office.context["totals"]] == [("马骁骑", 3)]
     assert client_for("grid1_worker").get(reverse("party:points")).status_code == 404
     assert client_for("resident").get(reverse("party:points")).status_code == 404
+
+
+def test_a_meetings_points_are_written_at_once_and_audited_once(world, rider_member):
+    from nuanxin.core.models import AuditEntry
+
+    branch, member = rider_member
+    admin = world.community_admin
+    other = actions.register_member(
+        actor=admin,
+        scope=scope_of(admin),
+        org=branch,
+        name="钱进",
+        standing="full",
+        status="registered",
+        since=date(2020, 1, 1),
+    )
+    meeting = life.plan_meeting(
+        actor=admin, scope=scope_of(admin), org=branch, kind="lecture", planned_on=date(2024, 4, 2), topics="党课"
+    )
+    life.record_meeting(
+        actor=admin,
+        scope=scope_of(admin),
+        meeting=meeting,
+        held_on=date(2024, 4, 2),
+        attendance={member.pk: ("present", ""), other.pk: ("present", "")},
+    )
+    assert sorted(PartyPointsEntry.objects.values_list("member__name", "points")) == [("钱进", 2), ("马骁骑", 2)]
+    assert AuditEntry.objects.filter(action="party.points_awarded").count() == 1
+    # Recording the same meeting's points again writes nothing.
+    assert points.award_for_meeting(actor=admin, meeting=meeting, present=[member, other], now=timezone.now()) == 0
