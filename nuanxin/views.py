@@ -20,7 +20,8 @@ from nuanxin.core import workqueue
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.offline import OFFLINE_HEADER, kept_offline
 from nuanxin.navigation import BY_SLUG
-from nuanxin.party.models import AllianceUnit, PartyMember
+from nuanxin.party.models import AllianceUnit
+from nuanxin.party.queries import membership_of
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place
 from nuanxin.territory.queries import count_per_grid, working_areas
@@ -115,7 +116,7 @@ def field(request: ScopedRequest) -> HttpResponse:
             # A partner's representative: confirming vouchers is their tool, at the top.
             "represents_partner": represents,
             # A party member (their points) and a member unit's representative (their pact).
-            "party_member": PartyMember.objects.filter(user_id=request.user.pk, left_on__isnull=True).exists(),
+            "party_member": membership_of(request.user.pk).exists(),
             "in_alliance": bool(request.scope.unit_ids)
             and AllianceUnit.objects.filter(place_id__in=request.scope.unit_ids, left_on__isnull=True).exists(),
         },

@@ -3,7 +3,7 @@ attendance, and how a branch's quarter compares with the required cadence (docs/
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -19,9 +19,9 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_text
 from nuanxin.party.actions import OUTSIDE
-from nuanxin.party.models import Attendance, BranchMeeting, PartyMember, PartyOrg
+from nuanxin.party.models import Attendance, BranchMeeting, MeetingReply, PartyMember, PartyOrg
 from nuanxin.party.points import award_for_meeting
-from nuanxin.party.queries import orgs_for
+from nuanxin.party.queries import membership_of, orgs_for
 
 Kind = BranchMeeting.Kind
 Presence = Attendance.Presence
@@ -80,7 +80,8 @@ def record_meeting(
     reason); a member of the organisation left out is absent. Refuses, naming the field: a
     meeting recorded already or a day still to come ("held_on"); anyone who was not a member
     on the day, a presence unknown or a leave without its reason ("attendance"); a chair or
-    recorder who was not present ("chair", "recorder")."""
+    recorder who was not present ("chair", "recorder"). A member left out of `attendance`
+    counts as they replied (signed in, on leave), else absent."""
     check_at(scope, meeting.org.area.path, "party.manage", message=_(OUTSIDE))
     if meeting.held_on is not None:
         raise DomainError(_("This meeting is recorded already."), field="held_on")
@@ -93,9 +94,10 @@ def record_meeting(
             _("Only the organisation's members on that day attend: %(n)d listed are not.") % {"n": len(strangers)},
             field="attendance",
         )
+    replied = {r.member_id: (r.presence, r.reason) for r in meeting.replies.all()}
     rows = []
     for member_id, member in members.items():
-        presence, reason = attendance.get(member_id, (Presence.ABSENT, ""))
+        presence, reason = attendance.get(member_id) or replied.get(member_id) or (Presence.ABSENT, "")
         if presence not in Presence.values:
             raise DomainError(_("Say whether each member was present, on leave or absent."), field="attendance")
         reason = plain_text(reason, field="attendance", limit=100, required=False)
@@ -118,6 +120,43 @@ def record_meeting(
     counts = {p: sum(1 for row in rows if row.presence == p) for p in Presence.values}
     audit.record("party.meeting_recorded", actor=actor, obj=meeting, detail=counts)
     return meeting
+
+
+@transaction.atomic
+def reply_to_meeting(
+    *, actor: Any, scope: Scope, meeting: BranchMeeting, presence: str, reason: str = "", now: datetime | None = None
+) -> MeetingReply:
+    """A member answers for themself: signs in to their organisation's meeting on its day, or
+    asks for leave before it with the reason; a later reply replaces the earlier one until the
+    meeting is recorded. Refuses anyone not a current member of the organisation (forbidden),
+    a recorded meeting ("meeting"), a sign-in on another day or a leave after it ("presence"),
+    a leave without its reason ("reason")."""
+    if not isinstance(scope, Scope):
+        raise TypeError(f"an action's check needs a Scope, not {scope!r}: a viewer's, or system_scope(...)")
+    member = membership_of(scope.user_id).filter(org=meeting.org_id).first()
+    if member is None:
+        raise DomainError(_("Only the organisation's members answer for themselves."), code="forbidden")
+    if meeting.held_on is not None:
+        raise DomainError(_("This meeting is recorded already."), field="meeting")
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if presence == MeetingReply.Presence.PRESENT:
+        if today != meeting.planned_on:
+            raise DomainError(_("Sign in on the day of the meeting."), field="presence")
+        reason = ""
+    elif presence == MeetingReply.Presence.LEAVE:
+        if today > meeting.planned_on:
+            raise DomainError(_("Leave is asked for before the meeting."), field="presence")
+        reason = plain_text(
+            reason, field="reason", limit=100, required=True, message=_("Give the reason for leave."), multiline=False
+        )
+    else:
+        raise DomainError(_("Say whether you are here or ask for leave."), field="presence")
+    reply, _created = MeetingReply.objects.update_or_create(
+        meeting=meeting, member=member, defaults={"presence": presence, "reason": reason, "at": now}
+    )
+    audit.record("party.meeting_replied", actor=actor, obj=meeting, detail={"presence": presence})
+    return reply
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from nuanxin.core.periods import parse_day
 from nuanxin.core.schemas import Count, Id, RowPages, Rows
 from nuanxin.core.scoping import sent_row
 from nuanxin.party import actions, life, points, queries
-from nuanxin.party.models import BranchMeeting, OrgOffice, PartyMember, PartyPointsEntry, TwoNewOrg
+from nuanxin.party.models import BranchMeeting, MeetingReply, OrgOffice, PartyMember, PartyPointsEntry, Task, TwoNewOrg
 from nuanxin.territory.models import Area, Place
 
 router = Router(tags=["party"])
@@ -385,10 +385,97 @@ def transfer(request: ScopedRequest, member_id: Id, payload: TransferIn) -> dict
     return {"member_id": moved.pk, "org_id": moved.org_id}
 
 
+class ComingMeetingOut(Schema):
+    id: int
+    kind: BranchMeeting.Kind
+    planned_on: date
+    topics: str
+    reply: MeetingReply.Presence | None = Field(description="The caller's reply: signed in, or on leave.")
+
+
+class MemberTaskOut(Schema):
+    id: int
+    title: str
+    deadline: date
+    state: Task.State
+    progress: int
+
+
+class MembershipOut(Schema):
+    member_id: int
+    org_id: int
+    org: str
+    standing: PartyMember.Standing
+    status: PartyMember.Status
+    coming: list[ComingMeetingOut]
+    tasks: list[MemberTaskOut]
+
+
+class MeetingReplyIn(Schema):
+    presence: MeetingReply.Presence
+    reason: str = ""
+
+
+class MeetingReplyOut(Schema):
+    meeting_id: int
+    presence: MeetingReply.Presence
+    reason: str
+
+
+def _own_membership(request: ScopedRequest) -> PartyMember:
+    member = queries.membership_of(request.user.pk).select_related("org").first()
+    if member is None:
+        raise deny(request.scope, "party member's own (not a member)")
+    return member
+
+
+@router.get("/me", response=MembershipOut)
+def me(request: ScopedRequest) -> dict[str, Any]:
+    """The caller's own membership: their organisation, its meetings coming with the caller's
+    reply, and the resolution tasks they answer for."""
+    member = _own_membership(request)
+    coming = queries.meetings_coming(member, timezone.localdate())
+    return {
+        "member_id": member.pk,
+        "org_id": member.org_id,
+        "org": member.org.name,
+        "standing": member.standing,
+        "status": member.status,
+        "coming": [
+            {
+                "id": m.pk,
+                "kind": m.kind,
+                "planned_on": m.planned_on,
+                "topics": m.topics,
+                "reply": reply.presence if reply else None,
+            }
+            for m, reply in coming
+        ],
+        "tasks": [
+            {"id": t.pk, "title": t.title, "deadline": t.deadline, "state": t.state, "progress": t.progress}
+            for t in queries.tasks_of_member(request.scope, member)
+        ],
+    }
+
+
+@router.post("/me/meetings/{meeting_id}/reply", response=MeetingReplyOut)
+def reply(request: ScopedRequest, meeting_id: Id, payload: MeetingReplyIn) -> dict[str, Any]:
+    """Sign in to a meeting of the caller's organisation on its day, or ask for leave before it
+    with the reason; a later reply replaces the earlier one."""
+    member = _own_membership(request)
+    meeting = BranchMeeting.objects.filter(pk=meeting_id, org=member.org_id).first()
+    if meeting is None:
+        raise deny(request.scope, f"party meeting id={meeting_id} reply")
+    answer = life.reply_to_meeting(
+        actor=request.user, scope=request.scope, meeting=meeting, presence=payload.presence, reason=payload.reason
+    )
+    return {"meeting_id": meeting.pk, "presence": answer.presence, "reason": answer.reason}
+
+
 @router.get("/points/mine", response=PointsOut)
 def my_points(request: ScopedRequest) -> dict[str, Any]:
     """The caller's own party-member points: the balance and the latest hundred entries."""
-    member = PartyMember.objects.filter(user_id=request.user.pk, left_on__isnull=True).first()
+    member = queries.membership_of(request.user.pk).first()
     if member is None:
         raise deny(request.scope, "party points (not a member)")
     entries = PartyPointsEntry.objects.filter(member=member)

@@ -338,12 +338,17 @@ def office_people(committee: PartyOrg) -> list[Any]:
 
 
 def may_report(scope: Scope, user: Any, task: Task) -> bool:
-    """The owner (a representative of the owner unit, the owner staff member) or the office."""
+    """The owner (a representative of the owner unit, the owner staff member, the owner
+    branch's secretary) or the office."""
     if _manages(scope, task.meeting.committee):
         return True
     if task.owner_unit is not None:
         return speaks_for(scope, task.owner_unit)
-    return bool(task.owner_user_id and task.owner_user_id == getattr(user, "pk", None))
+    user_id = getattr(user, "pk", None)
+    if task.owner_branch is not None:
+        secretary = task.owner_branch.secretary
+        return bool(user_id and secretary is not None and secretary.user_id == user_id)
+    return bool(task.owner_user_id and task.owner_user_id == user_id)
 
 
 def report_progress(

@@ -292,6 +292,27 @@ class Attendance(models.Model):
         return f"{self.member} {self.get_presence_display()}"
 
 
+class MeetingReply(models.Model):
+    """A member's own word on a branch meeting not yet recorded: signed in on the day
+    (present) or asked for leave with the reason. The recorder starts from the replies."""
+
+    class Presence(models.TextChoices):
+        PRESENT = "present", _("present")
+        LEAVE = "leave", _("on leave")
+
+    meeting = models.ForeignKey(BranchMeeting, on_delete=models.CASCADE, related_name="replies")
+    member = models.ForeignKey(PartyMember, verbose_name=_("member"), on_delete=models.PROTECT, related_name="+")
+    presence = models.CharField(_("presence"), max_length=8, choices=Presence.choices)
+    reason = models.CharField(_("reason for leave"), max_length=100, blank=True)
+    at = models.DateTimeField(_("replied at"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["meeting", "member"], name="party_reply_once")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.get_presence_display()}"
+
+
 class AllianceUnit(models.Model):
     """A member unit of the alliance a party committee leads (大党委成员单位): a public unit,
     a merchant or an enterprise at a place, from the day it joined until the day it left. Its
@@ -701,7 +722,7 @@ class Task(models.Model):
     scoping = Scoping(
         permission="party.view",
         area="meeting__committee__area__path",
-        owner="owner_user_id",
+        owner=("owner_user_id", "owner_branch__secretary__user_id"),
         unit="owner_unit__place_id",
         public=Q(published_at__isnull=False),
     )

@@ -21,6 +21,7 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.scoping import Scope
 from nuanxin.party.actions import OUTSIDE
 from nuanxin.party.models import BranchMeeting, PartyMember, PartyPointsEntry, PartyPointsRule
+from nuanxin.party.queries import membership_of
 from nuanxin.territory.models import Area
 from nuanxin.territory.queries import ancestor_paths
 from nuanxin.volunteers.models import ActivityKind
@@ -104,11 +105,7 @@ def award_for_service(*, actor: Any, record: Any, now: datetime | None = None, *
     """The volunteers' "hours.approved": if the volunteer is a current party member, points by
     the activity's kind, and the reporting rule's on top for an in-service member reporting
     here, in the activity's community's rules."""
-    member = (
-        PartyMember.objects.filter(user_id=record.volunteer.user_id, left_on__isnull=True)
-        .select_related("org__area")
-        .first()
-    )
+    member = membership_of(record.volunteer.user_id).select_related("org__area").first()
     activity = record.activity
     community = community_of(activity.area)
     if member is None or community is None:

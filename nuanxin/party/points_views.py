@@ -49,7 +49,7 @@ def _rule_rows(community: Area) -> list[dict[str, Any]]:
 @login_required
 def index(request: ScopedRequest) -> HttpResponse:
     """A member's own points; the members' totals and the rules for the party office."""
-    mine = PartyMember.objects.filter(user_id=request.user.pk, left_on__isnull=True).first()
+    mine = queries.membership_of(request.user.pk).first()
     office = request.scope.has("party.view")
     if mine is None and not office:
         raise deny(request.scope, "party points")

@@ -17,6 +17,7 @@ from nuanxin.party.models import (
     Commitment,
     Delivery,
     JointMeeting,
+    MeetingReply,
     Need,
     Offer,
     Pact,
@@ -27,6 +28,11 @@ from nuanxin.party.models import (
     TwoNewOrg,
 )
 from nuanxin.territory.models import Area
+
+
+def membership_of(user_id: int | None) -> QuerySet[PartyMember]:
+    """The account's current party membership (none, or one: the database holds it to one)."""
+    return PartyMember.objects.filter(user_id=user_id, left_on__isnull=True) if user_id else PartyMember.objects.none()
 
 
 def orgs_for(scope: Scope) -> QuerySet[PartyOrg]:
@@ -236,6 +242,27 @@ def tasks_for(scope: Scope) -> QuerySet[Task]:
     return Task.objects.visible_to(scope).select_related(
         "meeting__committee__area", "owner_unit__place", "owner_branch", "owner_user"
     )
+
+
+def tasks_of_member(scope: Scope, member: PartyMember) -> QuerySet[Task]:
+    """The tasks a member answers for and has not seen verified: their own as staff, and their
+    branch's while they are its secretary."""
+    return (
+        tasks_for(scope)
+        .filter(Q(owner_user_id=member.user_id) | Q(owner_branch__secretary=member))
+        .exclude(state=Task.State.VERIFIED)
+        .order_by("deadline", "id")
+    )
+
+
+def meetings_coming(member: PartyMember, today: date) -> list[tuple[BranchMeeting, MeetingReply | None]]:
+    """The next five meetings of the member's organisation not yet recorded, from today, each
+    with the member's reply (signed in, on leave) if any."""
+    coming = list(
+        member.org.meetings.filter(held_on__isnull=True, planned_on__gte=today).order_by("planned_on", "id")[:5]
+    )
+    replies = {r.meeting_id: r for r in MeetingReply.objects.filter(member=member, meeting__in=coming)}
+    return [(meeting, replies.get(meeting.pk)) for meeting in coming]
 
 
 def task_or_404(scope: Scope, task_id: int) -> Task:

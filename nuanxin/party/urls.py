@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nuanxin.party import alliance_views, meeting_views, points_views, views
+from nuanxin.party import alliance_views, meeting_views, phone_views, points_views, views
 
 app_name = "party"
 urlpatterns = [
@@ -50,6 +50,9 @@ urlpatterns = [
     path("joint/<int:meeting_id>/minutes.docx", meeting_views.minutes_file, {"fmt": "docx"}, name="joint_minutes_docx"),
     path("joint/<int:meeting_id>/minutes.pdf", meeting_views.minutes_file, {"fmt": "pdf"}, name="joint_minutes_pdf"),
     path("joint/sign-in/<str:token>/", meeting_views.sign_in, name="joint_sign_in"),
+    path("me/", phone_views.member_home, name="me"),
+    path("me/meetings/<int:meeting_id>/reply/", phone_views.reply, name="reply"),
+    path("our-unit/", phone_views.unit_home, name="our_unit"),
     path("points/", points_views.index, name="points"),
     path("points/rules/<int:community_id>/", points_views.set_rules, name="points_rules"),
     path("tasks/", meeting_views.task_list, name="tasks"),

@@ -346,13 +346,15 @@ def meeting_detail(request: ScopedRequest, meeting_id: int) -> HttpResponse:
 def _meeting_page(request: ScopedRequest, meeting: BranchMeeting, form: Any = None, sent: Any = None) -> HttpResponse:
     may_record = meeting.held_on is None and request.scope.has_at("party.manage", meeting.org.area.path)
     members = list(life.members_on(meeting.org, timezone.localdate()).values()) if may_record else []
-    sent = sent or {}
+    # what was sent, else what the member replied (signed in, on leave), else present
+    shown = {r.member_id: (r.presence, r.reason) for r in meeting.replies.all()} if may_record else {}
+    shown |= sent or {}
     context = {
         "meeting": meeting,
         "attendance": meeting.attendance.select_related("member").order_by("member__name") if meeting.held_on else [],
         "form": form or (RecordMeetingForm(members=members) if may_record else None),
         "rows": [
-            {"member": m, "presence": sent.get(m.pk, ("present", ""))[0], "reason": sent.get(m.pk, ("", ""))[1]}
+            {"member": m, "presence": shown.get(m.pk, ("present", ""))[0], "reason": shown.get(m.pk, ("", ""))[1]}
             for m in members
         ],
         "presences": Attendance.Presence.choices,

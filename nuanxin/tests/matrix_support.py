@@ -439,6 +439,13 @@ API: dict[str, Op] = {
         note="the outside member cannot move into this community's committee: a global admin gets 400",
     ),
     "GET /api/v1/party/points/mine": _op(NOBODY, outside=False, note="no persona is a party member here"),
+    "GET /api/v1/party/me": _op(NOBODY, outside=False, note="no persona is a party member here"),
+    "POST /api/v1/party/me/meetings/{meeting_id}/reply": _op(
+        NOBODY,
+        body=lambda o: {"presence": "leave", "reason": "出差"},
+        model="party.MeetingReply",
+        note="a member's own organisation's meetings only; no persona is a member",
+    ),
     # the alliance: the party office; a unit's representative reaches its own unit (the matrix's
     # partner speaks for a station, in no alliance: empty lists; party/tests has a member unit's)
     "GET /api/v1/party/alliance/units": _op(MANAGERS | {"other_admin", "partner"}, outside=False),
@@ -937,6 +944,11 @@ PAGES: dict[str, Page] = {
     # resolution tasks: the office, the owner (unit representatives, the staff member), and
     # every signed-in viewer once the result is published
     "party/points/": _page(MANAGERS | {"other_admin"}, outside=False, note="a party member sees their own too"),
+    # the phone pages: a party member's own branch, a member unit's representative's pact (no
+    # persona here is either; party/tests/test_phone.py has both)
+    "party/me/": _page(NOBODY, outside=False, note="no persona is a party member here"),
+    "party/me/meetings/<int:meeting_id>/reply/": _page(NOBODY, accept=POST_ONLY, note="a member's own branch only"),
+    "party/our-unit/": _page(NOBODY, outside=False, note="the matrix's partner speaks for a unit in no alliance"),
     "party/points/rules/<int:community_id>/": _page(MANAGERS, accept=POST_ONLY),
     "party/tasks/": _page(SIGNED_IN, outside=False),
     "party/tasks.xlsx": _page(SIGNED_IN, outside=False),

@@ -320,7 +320,7 @@ def test_the_phone_home_leads_a_representative_and_a_member_to_their_party_pages
     from nuanxin.party import actions
 
     rep_home = signed_in(alliance_setting.rep).get("/field/").content.decode()
-    assert "data-party" in rep_home and reverse("party:alliance") in rep_home
+    assert "data-party" in rep_home and reverse("party:our_unit") in rep_home and reverse("party:me") not in rep_home
     assert "data-party" not in client_for("rider").get("/field/").content.decode()
     admin = world.community_admin
     actions.register_member(
@@ -335,4 +335,4 @@ def test_the_phone_home_leads_a_representative_and_a_member_to_their_party_pages
         user=world.rider,
     )
     member_home = client_for("rider").get("/field/").content.decode()
-    assert reverse("party:points") in member_home and reverse("party:alliance") not in member_home
+    assert reverse("party:me") in member_home and reverse("party:our_unit") not in member_home
