@@ -3,9 +3,10 @@ pacts (结对共建) with commitments and what was delivered against them, and t
 (needs, resources, projects). Writes here, each checked, in one transaction and audited; what a
 pact stands at on a day is `standing` (docs/party.md)."""
 
+import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import IO, Any
 
@@ -67,19 +68,32 @@ def shown(amount: Decimal) -> str:
 _MONTHS = {Commitment.Period.YEAR: 12, Commitment.Period.QUARTER: 3, Commitment.Period.MONTH: 1}
 
 
-def periods_begun(commitment: Commitment, pact: Pact, day: date) -> int:
-    """How many of the commitment's periods have begun by `day` within the pact's term (one for
-    a commitment over the whole term once the term has begun)."""
-    if day < pact.starts_on:
-        return 0
+def period_starts(commitment: Commitment, pact: Pact) -> list[date]:
+    """The days the commitment's periods begin within the pact's term: the term's first day,
+    then each step of months on the same day of the month (the first of the next month where
+    the month has no such day). A commitment over the whole term has one period."""
     if commitment.period == Commitment.Period.TERM:
-        return 1
+        return [pact.starts_on]
     step = _MONTHS[Commitment.Period(commitment.period)]
-    last = min(day, pact.ends_on)
-    months = (last.year - pact.starts_on.year) * 12 + last.month - pact.starts_on.month
-    if last.day < pact.starts_on.day:
-        months -= 1  # the month that began on the start's day of month has not come yet
-    return months // step + 1
+    first = pact.starts_on
+    starts: list[date] = []
+    while True:
+        months = first.month - 1 + len(starts) * step
+        year, month = first.year + months // 12, months % 12 + 1
+        days_in_month = calendar.monthrange(year, month)[1]
+        start = (
+            date(year, month, first.day)
+            if first.day <= days_in_month
+            else date(year, month, days_in_month) + timedelta(days=1)
+        )
+        if start > pact.ends_on:
+            return starts
+        starts.append(start)
+
+
+def periods_begun(commitment: Commitment, pact: Pact, day: date) -> int:
+    """How many of the commitment's periods have begun by `day` within the pact's term."""
+    return sum(1 for start in period_starts(commitment, pact) if start <= day)
 
 
 def periods_in_term(commitment: Commitment, pact: Pact) -> int:
@@ -283,6 +297,7 @@ def sign_pact(
         commitment.pact = pact
     Commitment.objects.bulk_create(clean)
     changes.added(Pact, [pact.pk])
+    changes.added(Commitment, list(pact.commitments.values_list("pk", flat=True)))
     audit.record(
         "party.pact_signed",
         actor=actor,

@@ -3,22 +3,50 @@ by day at each record's node, for any node and period. Registered by PartyConfig
 party actions say what they create and change through core.changes."""
 
 from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core.figures import Figure, FigureRow, FigureSource
-from nuanxin.party.models import BranchMeeting, Delivery, JointMeeting, Pact, PartyMember, Task, TwoNewOrg
+from nuanxin.party.alliance import period_starts
+from nuanxin.party.models import (
+    BranchMeeting,
+    Commitment,
+    Delivery,
+    JointMeeting,
+    Pact,
+    PartyMember,
+    ResourceKind,
+    Task,
+    TwoNewOrg,
+)
 
 SECTION = _("Party building")
 
 
+# Members registered of each kind, beside the total: by their status in the community and
+# their standing (a probationary member of any status).
+_MEMBER_KINDS = {
+    PartyMember.Status.MOBILE_IN: "party_members_mobile",
+    PartyMember.Status.REPORTING: "party_members_reporting",
+    PartyMember.Status.RETIRED: "party_members_retired",
+}
+
+
 def _members(rows: QuerySet[Any]) -> Iterator[FigureRow]:
-    """Registered on the day they came (at their organisation's node), and left on the day."""
-    for area, since, left in rows.values_list("org__area_id", "since", "left_on").iterator():
+    """Registered on the day they came (at their organisation's node), by kind, and left on
+    the day."""
+    values = rows.values_list("org__area_id", "since", "left_on", "status", "standing")
+    for area, since, left, status, standing in values.iterator():
         yield area, since, "party_members_joined", 1
+        if status in _MEMBER_KINDS:
+            yield area, since, _MEMBER_KINDS[status], 1
+        if standing == PartyMember.Standing.PROBATIONARY:
+            yield area, since, "party_members_probationary", 1
         if left is not None:
             yield area, left, "party_members_left", 1
 
@@ -63,10 +91,27 @@ def _pacts(rows: QuerySet[Any]) -> Iterator[FigureRow]:
         yield area, signed, "party_pacts_signed", 1
 
 
+def _whole(quantity: Decimal) -> int:
+    return int(quantity.to_integral_value(ROUND_HALF_UP))
+
+
+def _commitments(rows: QuerySet[Any]) -> Iterator[FigureRow]:
+    """What each commitment promises, in whole units of its kind, on the day each of its
+    periods begins within the pact's term."""
+    for commitment in rows.select_related("pact__unit__committee").iterator():
+        pact = commitment.pact
+        for start in period_starts(commitment, pact):
+            yield pact.unit.committee.area_id, start, f"party_committed_{commitment.kind}", _whole(commitment.quantity)
+
+
 def _deliveries(rows: QuerySet[Any]) -> Iterator[FigureRow]:
-    values = rows.values_list("commitment__pact__unit__committee__area_id", "delivered_on")
-    for area, delivered in values.iterator():
+    """Each delivery, counted, and its quantity in whole units of the commitment's kind."""
+    values = rows.values_list(
+        "commitment__pact__unit__committee__area_id", "delivered_on", "commitment__kind", "quantity"
+    )
+    for area, delivered, kind, quantity in values.iterator():
         yield area, delivered, "party_deliveries", 1
+        yield area, delivered, f"party_delivered_{kind}", _whole(quantity)
 
 
 def _source(model: Any, rows: Any, *figures: tuple[str, Any]) -> FigureSource:
@@ -85,6 +130,10 @@ SOURCES = (
         PartyMember,
         _members,
         ("party_members_joined", _("party members registered")),
+        ("party_members_mobile", _("of them mobile members flowed in")),
+        ("party_members_reporting", _("of them in-service members reporting here")),
+        ("party_members_retired", _("of them retired")),
+        ("party_members_probationary", _("of them probationary")),
         ("party_members_left", _("party members who left")),
     ),
     _source(
@@ -103,5 +152,21 @@ SOURCES = (
         ("party_resolutions_ontime", _("of them on time")),
     ),
     _source(Pact, _pacts, ("party_pacts_signed", _("pacts signed"))),
-    _source(Delivery, _deliveries, ("party_deliveries", _("deliveries logged against pacts"))),
+    _source(
+        Commitment,
+        _commitments,
+        *(
+            (f"party_committed_{kind}", format_lazy(_("committed: {kind}"), kind=label))
+            for kind, label in ResourceKind.choices
+        ),
+    ),
+    _source(
+        Delivery,
+        _deliveries,
+        ("party_deliveries", _("deliveries logged against pacts")),
+        *(
+            (f"party_delivered_{kind}", format_lazy(_("delivered: {kind}"), kind=label))
+            for kind, label in ResourceKind.choices
+        ),
+    ),
 )

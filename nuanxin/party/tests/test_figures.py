@@ -34,6 +34,15 @@ def test_the_party_figures_follow_the_actions_and_agree_with_the_records(world, 
         **office, org=branch, name="赵红", standing="full", status="registered", since=date(2025, 2, 1)
     )
     actions.end_membership(**office, member=member, left_on=date(2025, 5, 1))
+    actions.register_member(
+        **office,
+        org=branch,
+        name="马骁骑",
+        standing="probationary",
+        status="mobile_in",
+        origin="曲靖市麒麟区越州镇党委",
+        since=date(2025, 6, 1),
+    )
     alliance.record_delivery(**office, commitment=a.venue, delivered_on=date(2025, 4, 2), quantity="5", what="场地")
     with time_machine.travel("2025-03-20 15:00 +08:00", tick=False):
         meetings.hold_meeting(**office, meeting=joint_meeting, minutes="会议记录")
@@ -45,7 +54,7 @@ def test_the_party_figures_follow_the_actions_and_agree_with_the_records(world, 
         meetings.verify_task(**office, task=task, accepted=True)
     year = (date(2025, 1, 1), date(2025, 12, 31))
     expected = {
-        "party_members_joined": 1,
+        "party_members_joined": 2,
         "party_members_left": 1,
         "party_twonew_surveyed": 0,
         "party_twonew_covered": 0,
@@ -56,15 +65,36 @@ def test_the_party_figures_follow_the_actions_and_agree_with_the_records(world, 
         "party_resolutions_ontime": 1,
         "party_pacts_signed": 0,  # the bank's pact was signed in 2023
         "party_deliveries": 1,
+        # of the two registered, the rider is a probationary mobile member
+        "party_members_mobile": 1,
+        "party_members_reporting": 0,
+        "party_members_retired": 0,
+        "party_members_probationary": 1,
+        # the bank commits 20 venue hours a quarter and 5,000 yuan a year: four quarters and
+        # one year begin in 2025; 5 venue hours were delivered
+        "party_committed_venue_hours": 80,
+        "party_committed_funds": 5000,
+        "party_committed_goods": 0,
+        "party_committed_service": 0,
+        "party_committed_volunteer_hours": 0,
+        "party_delivered_venue_hours": 5,
+        "party_delivered_funds": 0,
+        "party_delivered_goods": 0,
+        "party_delivered_service": 0,
+        "party_delivered_volunteer_hours": 0,
     }
     assert party_figures(admin, world.community, *year) == expected
     assert party_figures(admin, world.community, date(2023, 1, 1), date(2023, 12, 31))["party_pacts_signed"] == 1
+    later = party_figures(admin, world.community, date(2026, 1, 1), date(2026, 12, 31))
+    assert later["party_committed_funds"] == 0  # the pact ended with 2025
+    whole_term = party_figures(admin, world.community, date(2024, 1, 1), date(2025, 12, 31))
+    assert (whole_term["party_committed_venue_hours"], whole_term["party_committed_funds"]) == (160, 10000)
     counted = insight_queries.counted_figures(scope_of(admin), world.community, *year)
     assert {m: n for s in counted.sections for m, _l, n in s.figures} == expected
     rollups.rebuild()
     assert party_figures(admin, world.community, *year) == expected
     # Only grid 1's share at grid 1: the member's branch is there, the alliance's rows at the community.
-    assert party_figures(admin, world.grid1, *year)["party_members_joined"] == 1
+    assert party_figures(admin, world.grid1, *year)["party_members_joined"] == 2
     assert party_figures(admin, world.grid1, *year)["party_deliveries"] == 0
 
 
