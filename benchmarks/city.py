@@ -35,7 +35,7 @@ What it does, all bounded:
   for the whole ledger (BENCH_LEDGER=0 skips it), its time and the serving worker's peak memory.
 
 Time on this machine (2 cores, x86_64): measuring takes about 3 minutes per size (a ceiling and
-10 endpoints of 13 s each, two server starts, sign-in, query counts) and the ledger export about
+11 endpoints of 13 s each, two server starts, sign-in, query counts) and the ledger export about
 a minute. The generator dominates: a tenth of the city (600 grids, 200,000 residents, 100,000
 targets) took 73 s to build and 64 s to top up by 490,000 cases on a machine shared with other
 work, so the full city is expected to take about 10 minutes, the top-up to 1,000,000 cases 2-3
@@ -558,6 +558,12 @@ def endpoints(port: int, today: date, logins: Logins = GENERATED) -> list[Endpoi
             "street admin: period figures, the street, one year",
             "figures",
             [f"/api/v1/insights/period?node={street.pk}&{year}"],
+            {"Authorization": f"Bearer {token(logins.street_admin)}"},
+        ),
+        Endpoint(
+            "street admin: party coverage, the street, one year",
+            "figures",
+            [f"/api/v1/party/coverage?node_id={street.pk}&{year}"],
             {"Authorization": f"Bearer {token(logins.street_admin)}"},
         ),
     ]

@@ -472,12 +472,19 @@ def workbook_bytes(rows: Iterable[Sequence[Any]], *, sheet_title: str = "Sheet1"
     return writer.content()
 
 
-def template_response(columns: Sequence[Column], *, filename: str, sheet_title: str) -> HttpResponse:
-    """An empty .xlsx with the header row, to fill in and import."""
-    data = workbook_bytes([[c.title for c in columns]], sheet_title=sheet_title)
+def xlsx_response(data: bytes, *, filename: str, private: bool = False) -> HttpResponse:
+    """An .xlsx download named `filename` (any characters, sent RFC 5987-encoded); `private`
+    for a file with personal data, which no cache may keep."""
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    if private:
+        response["Cache-Control"] = "private, no-store"
     return response
+
+
+def template_response(columns: Sequence[Column], *, filename: str, sheet_title: str) -> HttpResponse:
+    """An empty .xlsx with the header row, to fill in and import."""
+    return xlsx_response(workbook_bytes([[c.title for c in columns]], sheet_title=sheet_title), filename=filename)
 
 
 def import_page(

@@ -23,6 +23,7 @@ from nuanxin.core.errors import DomainError
 from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_name, plain_text
+from nuanxin.party.access import acts_for, check_manages, manages, speaks_for
 from nuanxin.party.actions import OUTSIDE, TWO_NEW_PLACES
 from nuanxin.party.models import (
     AllianceUnit,
@@ -151,19 +152,10 @@ def pact_share(rows: Iterable[CommitmentStanding]) -> int:
 # --- who may act ----------------------------------------------------------------------------
 
 
-def _check_manages(scope: Scope, committee: PartyOrg, *, field: str | None = None) -> None:
-    check_at(scope, committee.area.path, "party.manage", message=_(OUTSIDE), field=field)
-
-
-def speaks_for(scope: Scope, unit: AllianceUnit) -> bool:
-    """Whether the viewer is one of the unit's representatives (their role held on its place)."""
-    return unit.place_id in scope.unit_ids
-
-
 def side_of(scope: Scope, unit: AllianceUnit) -> str | None:
     """Which side of a pact's evaluation the viewer gives: the party office rates the unit, the
     unit's representative the community; None for anyone else."""
-    if scope.has_at("party.manage", unit.committee.area.path):
+    if manages(scope, unit.committee):
         return Evaluation.Direction.OF_UNIT
     if speaks_for(scope, unit):
         return Evaluation.Direction.OF_COMMUNITY
@@ -174,7 +166,7 @@ def _check_unit_or_manager(scope: Scope, unit: AllianceUnit) -> None:
     """The unit's own representatives, or whoever keeps party work where the alliance is."""
     if not isinstance(scope, Scope):
         raise TypeError(f"an action's check needs a Scope, not {scope!r}: a viewer's, or system_scope(...)")
-    if not (speaks_for(scope, unit) or scope.has_at("party.manage", unit.committee.area.path)):
+    if not acts_for(scope, unit):
         raise DomainError(_(NOT_YOURS), code="forbidden")
 
 
@@ -204,7 +196,7 @@ def join_alliance(*, actor: Any, scope: Scope, committee: PartyOrg, place: Place
     is not a community's party committee or is dissolved ("committee"); a place that is not a
     unit, merchant or enterprise inside the committee's area, or is already a member ("place");
     a day before the committee was founded ("joined_on")."""
-    _check_manages(scope, committee)
+    check_manages(scope, committee)
     if committee.kind != PartyOrg.Kind.COMMITTEE or committee.ended_on is not None:
         raise DomainError(_("Only a standing party committee leads an alliance."), field="committee")
     if place.kind not in TWO_NEW_PLACES or place.grid is None or not place.grid.path.startswith(committee.area.path):
@@ -222,7 +214,7 @@ def join_alliance(*, actor: Any, scope: Scope, committee: PartyOrg, place: Place
 @transaction.atomic
 def leave_alliance(*, actor: Any, scope: Scope, unit: AllianceUnit, left_on: date) -> AllianceUnit:
     """The unit leaves the alliance; its pacts, deliveries and projects stay on record."""
-    _check_manages(scope, unit.committee)
+    check_manages(scope, unit.committee)
     _check_current(unit, field="left_on")
     unit.left_on = _check_day(left_on, field="left_on", not_before=unit.joined_on, label=_("it joined"))
     unit.save(update_fields=["left_on"])
@@ -272,7 +264,7 @@ def sign_pact(
     joined ("signed_on"); a term that ends before it starts ("ends_on"); a commitment without
     kind, what, a positive quantity or a period ("commitments.<n>.<field>"); a document that is
     not a PDF or a photo ("document")."""
-    _check_manages(scope, unit.committee)
+    check_manages(scope, unit.committee)
     _check_current(unit, field="unit")
     _check_day(signed_on, field="signed_on", not_before=unit.joined_on, label=_("the unit joined"))
     if not isinstance(starts_on, date):
@@ -311,7 +303,7 @@ def sign_pact(
 def attach_document(*, actor: Any, scope: Scope, pact: Pact, document: IO[bytes]) -> Pact:
     """Keep the signed pact (a PDF or a photo; refused at "document" otherwise), in place of
     one kept before."""
-    _check_manages(scope, pact.unit.committee)
+    check_manages(scope, pact.unit.committee)
     stored = accept_document(document, field="document", subdir=PACT_SUBDIR)
     replaced = bool(pact.document_name)
     pact.document_name, pact.document_content_type = stored.name, stored.content_type
@@ -486,7 +478,7 @@ def start_project(
     units). Refuses, naming the field: a need taken up or met already ("need"); an owner of
     another alliance or who has left ("owner"); a deadline before the start ("deadline"); a
     negative budget; a resource of another alliance ("commitments", "offers")."""
-    _check_manages(scope, need.committee)
+    check_manages(scope, need.committee)
     need = Need.objects.select_for_update().get(pk=need.pk)
     if need.state in (Need.State.PROJECT, Need.State.MET):
         raise DomainError(_("This need is taken up already."), field="need")
@@ -526,7 +518,7 @@ def start_project(
 @transaction.atomic
 def finish_project(*, actor: Any, scope: Scope, project: Project, done_on: date) -> Project:
     """The project is done and its need met."""
-    _check_manages(scope, project.need.committee)
+    check_manages(scope, project.need.committee)
     if project.done_on is not None:
         raise DomainError(_("This project is done already."), field="done_on")
     project.done_on = _check_day(done_on, field="done_on", not_before=project.started_on, label=_("it started"))
@@ -596,7 +588,7 @@ def evaluate(
     ("score"); a score away from the suggested one, or a change of an earlier score, without a
     reason ("reason")."""
     if direction == Evaluation.Direction.OF_UNIT:
-        _check_manages(scope, pact.unit.committee)
+        check_manages(scope, pact.unit.committee)
     elif direction == Evaluation.Direction.OF_COMMUNITY:
         if not isinstance(scope, Scope):
             raise TypeError(f"an action's check needs a Scope, not {scope!r}")

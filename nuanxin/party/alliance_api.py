@@ -263,10 +263,6 @@ def _sees(request: ScopedRequest) -> None:
         raise deny(request.scope, "party alliance")
 
 
-def _manages(request: ScopedRequest, committee: Any) -> bool:
-    return request.scope.has_at("party.manage", committee.area.path)
-
-
 # --- member units ---------------------------------------------------------------------------
 
 

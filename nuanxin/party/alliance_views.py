@@ -21,7 +21,7 @@ from nuanxin.core.access import deny
 from nuanxin.core.documents import document_response
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
-from nuanxin.party import alliance, exports, queries
+from nuanxin.party import access, alliance, exports, queries
 from nuanxin.party.actions import TWO_NEW_PLACES
 from nuanxin.party.forms import (
     CommitmentFormSet,
@@ -37,15 +37,6 @@ from nuanxin.party.forms import (
 )
 from nuanxin.party.models import AllianceUnit, Evaluation, Need, Pact, Project
 from nuanxin.territory.models import Place
-
-
-def _manages(request: ScopedRequest, committee: Any) -> bool:
-    return request.scope.has_at("party.manage", committee.area.path)
-
-
-def _acts_for(request: ScopedRequest, unit: AllianceUnit) -> bool:
-    """The unit's representative or the party office: who logs deliveries, offers and claims."""
-    return alliance.speaks_for(request.scope, unit) or _manages(request, unit.committee)
 
 
 def _refuse_unless(request: ScopedRequest, allowed: bool, what: str) -> None:
@@ -126,7 +117,7 @@ def join(request: ScopedRequest) -> HttpResponse:
 def unit_detail(request: ScopedRequest, unit_id: int, **forms: Any) -> HttpResponse:
     unit = queries.alliance_unit_or_404(request.scope, unit_id)
     today = timezone.localdate()
-    manages, acts = _manages(request, unit.committee), _acts_for(request, unit)
+    manages, acts = access.manages(request.scope, unit.committee), access.acts_for(request.scope, unit)
     current = unit.left_on is None
     pacts = [
         {"pact": p, "share": alliance.pact_share(alliance.standing(p, today))}
@@ -152,7 +143,7 @@ _COMMITMENT = ("kind", "what", "quantity", "period")
 @require_POST
 def sign_pact(request: ScopedRequest, unit_id: int) -> HttpResponse:
     unit = queries.alliance_unit_or_404(request.scope, unit_id)
-    _refuse_unless(request, _manages(request, unit.committee), f"party.manage alliance unit {unit.pk}")
+    _refuse_unless(request, access.manages(request.scope, unit.committee), f"party.manage alliance unit {unit.pk}")
     form = PactForm(request.POST, request.FILES)
     rows = CommitmentFormSet(request.POST, prefix="c")
     if form.is_valid() and rows.is_valid():
@@ -186,7 +177,7 @@ def sign_pact(request: ScopedRequest, unit_id: int) -> HttpResponse:
 @require_POST
 def leave(request: ScopedRequest, unit_id: int) -> HttpResponse:
     unit = queries.alliance_unit_or_404(request.scope, unit_id)
-    _refuse_unless(request, _manages(request, unit.committee), f"party.manage alliance unit {unit.pk}")
+    _refuse_unless(request, access.manages(request.scope, unit.committee), f"party.manage alliance unit {unit.pk}")
     try:
         alliance.leave_alliance(actor=request.user, scope=request.scope, unit=unit, left_on=timezone.localdate())
     except DomainError as error:
@@ -200,7 +191,7 @@ def leave(request: ScopedRequest, unit_id: int) -> HttpResponse:
 @require_POST
 def offer(request: ScopedRequest, unit_id: int) -> HttpResponse:
     unit = queries.alliance_unit_or_404(request.scope, unit_id)
-    _refuse_unless(request, _acts_for(request, unit), f"party offer for unit {unit.pk}")
+    _refuse_unless(request, access.acts_for(request.scope, unit), f"party offer for unit {unit.pk}")
     form = OfferForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -227,7 +218,7 @@ def pact_detail(request: ScopedRequest, pact_id: int, **forms: Any) -> HttpRespo
     pact = queries.pact_or_404(request.scope, pact_id)
     today = timezone.localdate()
     unit = pact.unit
-    manages, speaks = _manages(request, unit.committee), alliance.speaks_for(request.scope, unit)
+    manages, speaks = access.manages(request.scope, unit.committee), access.speaks_for(request.scope, unit)
     in_term = pact.starts_on <= today and unit.left_on is None
     years = _years_to_evaluate(pact, today)
     evaluations = {(e.year, e.direction): e for e in pact.evaluations.all()}
@@ -274,7 +265,7 @@ def pact_document(request: ScopedRequest, pact_id: int) -> HttpResponseBase:
 @require_POST
 def deliver(request: ScopedRequest, pact_id: int) -> HttpResponse:
     pact = queries.pact_or_404(request.scope, pact_id)
-    _refuse_unless(request, _acts_for(request, pact.unit), f"party delivery for pact {pact.pk}")
+    _refuse_unless(request, access.acts_for(request.scope, pact.unit), f"party delivery for pact {pact.pk}")
     commitments = pact.commitments.all()
     form = DeliveryForm(request.POST, request.FILES, commitments=commitments)
     if form.is_valid():
@@ -386,13 +377,13 @@ def _claiming_units(request: ScopedRequest, need: Need) -> list[AllianceUnit]:
     units = AllianceUnit.objects.filter(committee=need.committee, left_on__isnull=True).select_related(
         "place", "committee__area"
     )
-    return [u for u in units if _acts_for(request, u)]
+    return [u for u in units if access.acts_for(request.scope, u)]
 
 
 @login_required
 def need_detail(request: ScopedRequest, need_id: int, **forms: Any) -> HttpResponse:
     need = queries.need_or_404(request.scope, need_id)
-    manages = _manages(request, need.committee)
+    manages = access.manages(request.scope, need.committee)
     claimers = _claiming_units(request, need) if need.state == Need.State.OPEN else []
     project = Project.objects.filter(need=need).select_related("owner__place").first()
     project_form = forms.get("project_form")
@@ -444,7 +435,7 @@ def _project_form(request: ScopedRequest, need: Need, data: Any = None) -> Proje
 @require_POST
 def start_project(request: ScopedRequest, need_id: int) -> HttpResponse:
     need = queries.need_or_404(request.scope, need_id)
-    _refuse_unless(request, _manages(request, need.committee), f"party.manage need {need.pk}")
+    _refuse_unless(request, access.manages(request.scope, need.committee), f"party.manage need {need.pk}")
     form = _project_form(request, need, request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -477,7 +468,7 @@ def start_project(request: ScopedRequest, need_id: int) -> HttpResponse:
 def finish_project(request: ScopedRequest, project_id: int) -> HttpResponse:
     project = queries.project_or_404(request.scope, project_id)
     need = project.need
-    _refuse_unless(request, _manages(request, need.committee), f"party.manage project {project.pk}")
+    _refuse_unless(request, access.manages(request.scope, need.committee), f"party.manage project {project.pk}")
     form = FinishForm(request.POST)
     if form.is_valid():
         done = _try(

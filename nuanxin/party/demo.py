@@ -251,7 +251,7 @@ LIFE = (
 def _organisational_life(context: Any, start: date, end: date) -> int:
     """The branches' meetings from the seed period's start to the build day, most held with
     their attendance, some missed (the quarter view shows the branches that fell short), and
-    a members' meeting planned for the coming week in each grid's branch."""
+    a members' meeting planned for the coming week in each branch."""
     rng = context.rng
     admin = context.users["community"]
     scope = context.scope(admin)
@@ -297,16 +297,17 @@ def _organisational_life(context: Any, start: date, end: date) -> int:
         n += 1
         month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
     for branch in branches:
-        if branch.area.level == "grid":
-            life.plan_meeting(
-                actor=admin,
-                scope=scope,
-                org=branch,
-                kind=BranchMeeting.Kind.MEMBERS,
-                planned_on=end + timedelta(days=rng.randint(3, 10)),
-                topics="学习贯彻全会精神，研究网格党建工作",
-            )
-            made += 1
+        life.plan_meeting(
+            actor=admin,
+            scope=scope,
+            org=branch,
+            kind=BranchMeeting.Kind.MEMBERS,
+            planned_on=end + timedelta(days=rng.randint(3, 10)),
+            topics="学习贯彻全会精神，研究网格党建工作"
+            if branch.area.level == "grid"
+            else "学习贯彻全会精神，交流岗位建功",
+        )
+        made += 1
     return made
 
 

@@ -5,28 +5,22 @@ reaches, as the page it comes from; the views audit every download."""
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from itertools import chain
 from typing import Any
-from urllib.parse import quote
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from nuanxin.core.spreadsheets import XLSX_CONTENT_TYPE, SheetWriter
+from nuanxin.core.spreadsheets import workbook_bytes, xlsx_response
 from nuanxin.party import alliance, queries
 from nuanxin.party.models import Pact, PartyMember, Task
 
 
 def _sheet(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> HttpResponse:
-    writer = SheetWriter(title)
-    writer.append(header)
-    for row in rows:
-        writer.append(row)
-    response = HttpResponse(writer.content(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    data = workbook_bytes(chain([header], rows), sheet_title=title)
+    return xlsx_response(data, filename=filename, private=True)
 
 
 def members_sheet(title: str, members: QuerySet[PartyMember]) -> HttpResponse:

@@ -16,7 +16,7 @@ from nuanxin.core.errors import DomainError, api_field_names
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.schemas import Id, Moment, RowPages, Rows
 from nuanxin.core.scoping import sent_row
-from nuanxin.party import meetings, queries
+from nuanxin.party import access, meetings, queries
 from nuanxin.party.models import AllianceUnit, JointMeeting, Need, PartyOrg, Task
 
 router = Router(tags=["party"])
@@ -175,7 +175,7 @@ def _task(task: Task) -> dict[str, Any]:
 
 
 def _office(request: ScopedRequest, meeting: JointMeeting) -> None:
-    if not request.scope.has_at("party.manage", meeting.committee.area.path):
+    if not access.manages(request.scope, meeting.committee):
         raise deny(request.scope, f"party.manage joint meeting {meeting.pk}")
 
 

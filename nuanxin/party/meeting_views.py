@@ -23,13 +23,9 @@ from nuanxin.core.access import deny
 from nuanxin.core.errors import DomainError, show_on_form
 from nuanxin.core.http import ScopedRequest
 from nuanxin.core.photos import photo_response
-from nuanxin.party import exports, meetings, minutes, queries
+from nuanxin.party import access, exports, meetings, minutes, queries
 from nuanxin.party.forms import AttendanceByHandForm, HoldForm, JointMeetingForm, ReportForm, ResolutionForm, VerifyForm
 from nuanxin.party.models import AllianceUnit, JointMeeting, Need, PartyOrg, ProgressReport, Task
-
-
-def _manages(request: ScopedRequest, meeting: JointMeeting) -> bool:
-    return request.scope.has_at("party.manage", meeting.committee.area.path)
 
 
 def _refuse_unless(request: ScopedRequest, allowed: bool, what: str) -> None:
@@ -109,7 +105,7 @@ def _owners(meeting: JointMeeting) -> list[tuple[str, str]]:
 @login_required
 def meeting_detail(request: ScopedRequest, meeting_id: int, **forms: Any) -> HttpResponse:
     meeting = queries.joint_meeting_or_404(request.scope, meeting_id)
-    manages = _manages(request, meeting)
+    manages = access.manages(request.scope, meeting.committee)
     begun = timezone.now() >= meeting.starts_at
     context = {
         "meeting": meeting,
@@ -131,7 +127,9 @@ def meeting_detail(request: ScopedRequest, meeting_id: int, **forms: Any) -> Htt
 def qr(request: ScopedRequest, meeting_id: int) -> HttpResponse:
     """The meeting's sign-in code, to show on the screen at the door or print."""
     meeting = queries.joint_meeting_or_404(request.scope, meeting_id)
-    _refuse_unless(request, _manages(request, meeting), f"party.manage joint meeting {meeting.pk}")
+    _refuse_unless(
+        request, access.manages(request.scope, meeting.committee), f"party.manage joint meeting {meeting.pk}"
+    )
     url = request.build_absolute_uri(reverse("party:joint_sign_in", args=[meetings.sign_in_code(meeting)]))
     svg = segno.make(url, error="m").svg_inline(scale=8, border=2, omitsize=False)
     return render(request, "party/joint_qr.html", {"meeting": meeting, "url": url, "svg": svg})
@@ -169,7 +167,9 @@ def sign_in(request: ScopedRequest, token: str) -> HttpResponse:
 @require_POST
 def attend_by_hand(request: ScopedRequest, meeting_id: int) -> HttpResponse:
     meeting = queries.joint_meeting_or_404(request.scope, meeting_id)
-    _refuse_unless(request, _manages(request, meeting), f"party.manage joint meeting {meeting.pk}")
+    _refuse_unless(
+        request, access.manages(request.scope, meeting.committee), f"party.manage joint meeting {meeting.pk}"
+    )
     form = AttendanceByHandForm(request.POST, people=_expected_people(meeting))
     if form.is_valid():
         try:
@@ -191,7 +191,9 @@ def attend_by_hand(request: ScopedRequest, meeting_id: int) -> HttpResponse:
 @require_POST
 def hold(request: ScopedRequest, meeting_id: int) -> HttpResponse:
     meeting = queries.joint_meeting_or_404(request.scope, meeting_id)
-    _refuse_unless(request, _manages(request, meeting), f"party.manage joint meeting {meeting.pk}")
+    _refuse_unless(
+        request, access.manages(request.scope, meeting.committee), f"party.manage joint meeting {meeting.pk}"
+    )
     form = HoldForm(request.POST)
     if form.is_valid():
         try:
@@ -221,7 +223,9 @@ def _owner_of(meeting: JointMeeting, value: str) -> dict[str, Any]:
 def resolve(request: ScopedRequest, meeting_id: int) -> HttpResponse:
     """Record a resolution of the meeting as a task."""
     meeting = queries.joint_meeting_or_404(request.scope, meeting_id)
-    _refuse_unless(request, _manages(request, meeting), f"party.manage joint meeting {meeting.pk}")
+    _refuse_unless(
+        request, access.manages(request.scope, meeting.committee), f"party.manage joint meeting {meeting.pk}"
+    )
     form = ResolutionForm(request.POST, owners=_owners(meeting), items=meeting.agenda.all())
     if form.is_valid():
         data = form.cleaned_data
@@ -298,7 +302,7 @@ def task_list(request: ScopedRequest) -> HttpResponse:
 @login_required
 def task_detail(request: ScopedRequest, task_id: int, **forms: Any) -> HttpResponse:
     task = queries.task_or_404(request.scope, task_id)
-    manages = _manages(request, task.meeting)
+    manages = access.manages(request.scope, task.meeting.committee)
     open_ = task.state != Task.State.VERIFIED
     context = {
         "task": task,
@@ -349,7 +353,7 @@ def report(request: ScopedRequest, task_id: int) -> HttpResponse:
 @require_POST
 def verify(request: ScopedRequest, task_id: int) -> HttpResponse:
     task = queries.task_or_404(request.scope, task_id)
-    _refuse_unless(request, _manages(request, task.meeting), f"party.manage task {task.pk}")
+    _refuse_unless(request, access.manages(request.scope, task.meeting.committee), f"party.manage task {task.pk}")
     form = VerifyForm(request.POST)
     if form.is_valid():
         try:
@@ -372,7 +376,7 @@ def verify(request: ScopedRequest, task_id: int) -> HttpResponse:
 @require_POST
 def publish(request: ScopedRequest, task_id: int) -> HttpResponse:
     task = queries.task_or_404(request.scope, task_id)
-    _refuse_unless(request, _manages(request, task.meeting), f"party.manage task {task.pk}")
+    _refuse_unless(request, access.manages(request.scope, task.meeting.committee), f"party.manage task {task.pk}")
     try:
         meetings.publish_task(actor=request.user, scope=request.scope, task=task)
     except DomainError as error:

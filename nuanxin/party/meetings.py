@@ -21,15 +21,13 @@ from nuanxin.accounts.models import User
 from nuanxin.accounts.scope import scope_of
 from nuanxin.cases.models import Case
 from nuanxin.core import audit, changes
-from nuanxin.core.access import check_at
 from nuanxin.core.checkin_codes import code_for, new_secret, object_for
 from nuanxin.core.errors import DomainError
 from nuanxin.core.notifications import notify
 from nuanxin.core.photos import accept_photo
 from nuanxin.core.scoping import Scope
 from nuanxin.core.validators import plain_name, plain_text
-from nuanxin.party.actions import OUTSIDE
-from nuanxin.party.alliance import speaks_for
+from nuanxin.party.access import check_manages, manages, speaks_for
 from nuanxin.party.models import (
     AgendaItem,
     AllianceUnit,
@@ -47,14 +45,6 @@ CODE_SALT = "nuanxin.party.meeting"
 SIGN_IN_OPENS_BEFORE = timedelta(hours=1)
 REPORT_SUBDIR = "party/tasks"
 NOT_OWNER = gettext_noop("Only the task's owner or the community's party office reports on it.")
-
-
-def _manages(scope: Scope, committee: PartyOrg) -> bool:
-    return scope.has_at("party.manage", committee.area.path)
-
-
-def _check_manages(scope: Scope, committee: PartyOrg, *, field: str | None = None) -> None:
-    check_at(scope, committee.area.path, "party.manage", message=_(OUTSIDE), field=field)
 
 
 # --- planning and holding a meeting ---------------------------------------------------------
@@ -84,7 +74,7 @@ def plan_joint_meeting(
     naming the field: an unknown kind; an end not after the start ("ends_at"); no agenda
     ("agenda"); an item without a title, a need of another alliance or a case outside the
     committee's area ("agenda.<n>.<field>")."""
-    _check_manages(scope, committee)
+    check_manages(scope, committee)
     if committee.kind != PartyOrg.Kind.COMMITTEE:
         raise DomainError(_("Only a party committee leads an alliance."), field="committee")
     if kind not in JointMeeting.Kind.values:
@@ -199,7 +189,7 @@ def record_attendance(
 ) -> MeetingAttendance:
     """The office records someone who came without signing in themselves (no phone, say):
     a representative of a member unit or one of the party office."""
-    _check_manages(scope, meeting.committee)
+    check_manages(scope, meeting.committee)
     if user is None:
         raise DomainError(_("Choose who came."), field="user")
     theirs = scope_of(user)
@@ -214,7 +204,7 @@ def hold_meeting(
 ) -> JointMeeting:
     """Record the meeting as held, with its minutes. Refuses a meeting that has not begun
     ("minutes"), one held already."""
-    _check_manages(scope, meeting.committee)
+    check_manages(scope, meeting.committee)
     if (now or timezone.now()) < meeting.starts_at:
         raise DomainError(_("The meeting has not begun yet."), field="minutes")
     if meeting.held:
@@ -256,7 +246,7 @@ def add_resolution(
     naming the field: a meeting not begun ("meeting"); no owner or more than one ("owner"); an
     owner outside the alliance ("owner"); a deadline before the meeting ("deadline"); a
     milestone after the deadline ("milestones.<n>.due_on")."""
-    _check_manages(scope, meeting.committee)
+    check_manages(scope, meeting.committee)
     now = now or timezone.now()
     if now < meeting.starts_at:
         raise DomainError(_("Resolutions are recorded once the meeting has begun."), field="meeting")
@@ -340,7 +330,7 @@ def office_people(committee: PartyOrg) -> list[Any]:
 def may_report(scope: Scope, user: Any, task: Task) -> bool:
     """The owner (a representative of the owner unit, the owner staff member, the owner
     branch's secretary) or the office."""
-    if _manages(scope, task.meeting.committee):
+    if manages(scope, task.meeting.committee):
         return True
     if task.owner_unit is not None:
         return speaks_for(scope, task.owner_unit)
@@ -414,7 +404,7 @@ def verify_task(
 ) -> Task:
     """The community checks a finished task: verified (done, on time or late by when it was
     finished), or sent back under way with the reason ("reason")."""
-    _check_manages(scope, task.meeting.committee)
+    check_manages(scope, task.meeting.committee)
     now = now or timezone.now()
     task = Task.objects.select_for_update().get(pk=task.pk)
     if task.state != Task.State.FINISHED:
@@ -449,7 +439,7 @@ def verify_task(
 @transaction.atomic
 def publish_task(*, actor: Any, scope: Scope, task: Task, now: datetime | None = None) -> Task:
     """Publish a verified task's result (监督问效): every signed-in viewer may then see it."""
-    _check_manages(scope, task.meeting.committee)
+    check_manages(scope, task.meeting.committee)
     task = Task.objects.select_for_update().get(pk=task.pk)
     if task.state != Task.State.VERIFIED:
         raise DomainError(_("Only a verified task is published."), code="stale")

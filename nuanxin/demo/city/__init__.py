@@ -27,7 +27,8 @@ Layout, one module per concern (each imports only those above it in this list):
   loads, the ids allocated here (Ids);
 - names, geometry: people's names and numbers; the grids' boxes, boundaries and points;
 - state: what the Generator's parts share; territory (areas, accounts, places), people,
-  stations, watchlist (targets, visits, rectifications), disputes, activities: the parts;
+  stations, watchlist (targets, visits, rectifications), disputes, activities, party
+  (organisations, members, meetings, the two-new survey, alliances): the parts;
 - cases: the cases and their timelines, for a build or a top-up;
 - this module: the Generator and the whole-city run (generate_city, finish, find_city,
   database_digest).
@@ -47,6 +48,7 @@ from nuanxin.cases.models import Case, CaseCounter
 from nuanxin.demo.city.activities import ActivitiesPart
 from nuanxin.demo.city.cases import case_context_from_build, case_context_from_db, write_cases
 from nuanxin.demo.city.disputes import DisputesPart
+from nuanxin.demo.city.party import PartyPart
 from nuanxin.demo.city.people import PeoplePart
 from nuanxin.demo.city.plan import CityError, CityPlan, city_code
 from nuanxin.demo.city.sink import KEY_COLUMNS, Ids, Say, Sink, TableStats, digest_line
@@ -60,7 +62,7 @@ from nuanxin.territory.models import Area
 from nuanxin.territory.queries import forget_grid_index
 
 
-class Generator(TerritoryPart, PeoplePart, StationsPart, WatchlistPart, DisputesPart, ActivitiesPart):
+class Generator(TerritoryPart, PeoplePart, StationsPart, WatchlistPart, DisputesPart, ActivitiesPart, PartyPart):
     """The city but its cases, one part per concern (GeneratorState holds what they share);
     generate_city runs the parts in order, in one transaction."""
 
@@ -123,6 +125,7 @@ def generate_city(
             gen.watchlist()
             gen.disputes()
             gen.activities()
+            gen.party()
         say(f"city structure written in {time.monotonic() - started:.1f} s")
         counts |= gen.counts
         context = case_context_from_build(gen)

@@ -27,6 +27,7 @@ from nuanxin.core.fields import EncryptedTextField
 from nuanxin.demo.city.moments import moment
 from nuanxin.inspections.models import Rectification, Visit, WatchTarget
 from nuanxin.ledgers.models import Dispute
+from nuanxin.party.models import BranchMeeting, Delivery, PartyMember, PartyOrg, Task, TwoNewOrg
 from nuanxin.people.models import Household, Resident, ResidentTag
 from nuanxin.stations.models import Station, StationCheckIn
 from nuanxin.territory.models import Area, Place
@@ -111,6 +112,12 @@ KEY_COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
     Participant: ("id", "activity_id", "group", "name"),
     Station: ("id", "code", "place_id"),
     StationCheckIn: ("id", "station_id", "user_id", "at"),
+    PartyOrg: ("id", "name", "kind", "parent_id", "area_id", "place_id", "secretary_id"),
+    PartyMember: ("id", "name", "phone", "org_id", "standing", "status", "since", "left_on"),
+    BranchMeeting: ("id", "org_id", "kind", "planned_on", "held_on"),
+    TwoNewOrg: ("id", "place_id", "coverage", "covered_by_id", "stage", "founded_on"),
+    Delivery: ("id", "commitment_id", "delivered_on", "quantity"),
+    Task: ("id", "meeting_id", "owner_unit_id", "deadline", "state", "finished_on"),
 }
 
 

@@ -1,6 +1,6 @@
 """What the parts of the Generator share: the plan, the sink and the ids, and what each part
 leaves for the parts after it (the Generator runs them in order: territory, accounts, places,
-people, stations, watchlist, disputes, activities)."""
+people, stations, watchlist, disputes, activities, party)."""
 
 from typing import Any
 
@@ -21,7 +21,7 @@ class GeneratorState:
     riders: list[int]
     admin_of_community: dict[int, int]
     # Left by places(): each grid's buildings, the business places (ids computed, not looked
-    # up: TerritoryPart.business_of_grid) and the place targets among them, the buildings' points.
+    # up: business_of_grid) and the place targets among them, the buildings' points.
     buildings_of: dict[int, list[int]]
     place_targets: int
     business_count: int
@@ -41,3 +41,9 @@ class GeneratorState:
         self.span = (self.until - self.start).days
         self.grids: list[GridInfo] = []
         self.counts: dict[str, int] = {}
+
+    def business_of_grid(self, grid_index: int, k: int) -> int | None:
+        """The id of the k-th business place of a grid (None when the grid has fewer): business
+        place j is in grid j mod G (TerritoryPart.places)."""
+        j = grid_index + k * len(self.grids)
+        return self.business_first + j if j < self.business_count else None

@@ -251,11 +251,6 @@ class TerritoryPart(GeneratorState):
             self.sink.write(Place, PLACE_COLUMNS, business_rows())
         self.counts["places"] = homes + self.business_count
 
-    def business_of_grid(self, grid_index: int, k: int) -> int | None:
-        """The id of the k-th business place of a grid (None when the grid has fewer)."""
-        j = grid_index + k * len(self.grids)
-        return self.business_first + j if j < self.business_count else None
-
 
 PLACE_COLUMNS = (
     "id",

@@ -336,3 +336,63 @@ def test_a_run_leaves_the_tables_vacuumed_and_analysed() -> None:
         assert analysed is not None and analysed >= started, table
         # Every page is marked all-visible, so an index-only scan need not visit it.
         assert pages > 0 and all_visible == pages, table
+
+
+def test_the_party_history_is_whole_and_counted_by_the_rollups() -> None:
+    from nuanxin.insights import queries as insight_queries
+    from nuanxin.party import alliance
+    from nuanxin.party.models import (
+        AllianceUnit,
+        BranchMeeting,
+        Commitment,
+        Delivery,
+        JointMeeting,
+        Pact,
+        PartyMember,
+        PartyOrg,
+        Task,
+        TwoNewOrg,
+    )
+
+    generate_city(SMALL)
+    communities = Area.objects.filter(level="community")
+    assert PartyOrg.objects.filter(kind="committee").count() == communities.count() == 4
+    # A branch per grid, each led by one of its own members; and those founded in two-new organisations.
+    grid_branches = PartyOrg.objects.filter(kind="branch", place__isnull=True)
+    assert grid_branches.count() == 8
+    for branch in grid_branches.select_related("secretary", "parent"):
+        assert branch.secretary is not None and branch.secretary.org_id == branch.pk
+        assert branch.parent.kind == "committee" and branch.area.parent_id == branch.parent.area_id
+        assert branch.members.count() >= 3
+    for record in TwoNewOrg.objects.filter(coverage="own_branch").select_related("covered_by"):
+        assert record.stage == "founded" and record.covered_by.place_id == record.place_id
+        assert record.covered_by.founded_on == record.founded_on == record.covered_on
+    assert TwoNewOrg.objects.filter(coverage="joint_branch").exists()
+    # Every row is one the forms and actions could have written.
+    for model in (PartyOrg, PartyMember, BranchMeeting, TwoNewOrg, AllianceUnit, Pact, Commitment, JointMeeting):
+        for row in model.objects.all():
+            row.full_clean(validate_unique=False)
+    member = PartyMember.objects.first()
+    assert member is not None and member.phone.isdigit()
+    assert not BranchMeeting.objects.filter(held_on__gt=UNTIL).exists()
+    # Alliances: nine units a committee (as the grids' places allow), deliveries within the
+    # pacts' terms and by the last day, verified tasks finished.
+    assert 0 < AllianceUnit.objects.count() <= 9 * 4
+    for delivery in Delivery.objects.select_related("commitment__pact"):
+        pact = delivery.commitment.pact
+        assert pact.starts_on <= delivery.delivered_on <= min(pact.ends_on, UNTIL)
+    assert Task.objects.filter(state="verified", finished_on__isnull=True).count() == 0
+    assert Task.objects.filter(state="verified").exists()
+    # The pact's standing reads what was written.
+    pact = Pact.objects.first()
+    assert pact is not None and any(row.delivered for row in alliance.standing(pact, UNTIL))
+    # The period figures of a street, read from the rebuilt rollups, equal a count from the records.
+    street = Area.objects.filter(level="street").first()
+    admin = User.objects.get(username="city-admin")
+    period = (date(2024, 1, 1), date(2024, 12, 31))
+    shown = insight_queries.period_figures(scope_of(admin), street, *period)
+    counted = insight_queries.counted_figures(scope_of(admin), street, *period)
+    party = {m: n for s in shown.sections for m, _l, n in s.figures if m.startswith("party_")}
+    assert party == {m: n for s in counted.sections for m, _l, n in s.figures if m.startswith("party_")}
+    assert party["party_meetings_held"] > 0 and party["party_jointmeetings_held"] == 4 * 2  # a street's two communities
+    assert party["party_committed_funds"] > 0 and party["party_delivered_venue_hours"] > 0
