@@ -65,6 +65,7 @@ def create_org(
     if place is not None and (place.grid is None or not place.grid.path.startswith(area.path)):
         raise DomainError(_("Choose a place inside the organisation's area."), field="place")
     org = PartyOrg.objects.create(name=name, kind=kind, area=area, parent=parent, place=place, founded_on=founded_on)
+    changes.added(PartyOrg, [org.pk])
     audit.record("party.org_created", actor=actor, obj=org, detail={"kind": kind})
     return org
 

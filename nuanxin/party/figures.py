@@ -20,12 +20,24 @@ from nuanxin.party.models import (
     JointMeeting,
     Pact,
     PartyMember,
+    PartyOrg,
     ResourceKind,
     Task,
     TwoNewOrg,
 )
 
 SECTION = _("Party building")
+
+
+def _orgs(rows: QuerySet[Any]) -> Iterator[FigureRow]:
+    """Organisations founded (at their node), branches and party groups among them, and
+    dissolved, each on its day."""
+    for area, kind, founded, ended in rows.values_list("area_id", "kind", "founded_on", "ended_on").iterator():
+        yield area, founded, "party_orgs_founded", 1
+        if kind == PartyOrg.Kind.BRANCH:
+            yield area, founded, "party_orgs_branches", 1
+        if ended is not None:
+            yield area, ended, "party_orgs_dissolved", 1
 
 
 # Members registered of each kind, beside the total: by their status in the community and
@@ -126,6 +138,13 @@ def _source(model: Any, rows: Any, *figures: tuple[str, Any]) -> FigureSource:
 
 
 SOURCES = (
+    _source(
+        PartyOrg,
+        _orgs,
+        ("party_orgs_founded", _("party organisations founded")),
+        ("party_orgs_branches", _("of them branches")),
+        ("party_orgs_dissolved", _("party organisations dissolved")),
+    ),
     _source(
         PartyMember,
         _members,

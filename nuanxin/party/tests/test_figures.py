@@ -54,6 +54,9 @@ def test_the_party_figures_follow_the_actions_and_agree_with_the_records(world, 
         meetings.verify_task(**office, task=task, accepted=True)
     year = (date(2025, 1, 1), date(2025, 12, 31))
     expected = {
+        "party_orgs_founded": 0,  # the committee in 2015, grid 1's branch in 2016
+        "party_orgs_branches": 0,
+        "party_orgs_dissolved": 0,
         "party_members_joined": 2,
         "party_members_left": 1,
         "party_twonew_surveyed": 0,
@@ -85,6 +88,9 @@ def test_the_party_figures_follow_the_actions_and_agree_with_the_records(world, 
     }
     assert party_figures(admin, world.community, *year) == expected
     assert party_figures(admin, world.community, date(2023, 1, 1), date(2023, 12, 31))["party_pacts_signed"] == 1
+    founding = party_figures(admin, world.community, date(2015, 1, 1), date(2016, 12, 31))
+    assert (founding["party_orgs_founded"], founding["party_orgs_branches"]) == (2, 1)
+    assert party_figures(admin, world.grid1, date(2015, 1, 1), date(2016, 12, 31))["party_orgs_founded"] == 1
     later = party_figures(admin, world.community, date(2026, 1, 1), date(2026, 12, 31))
     assert later["party_committed_funds"] == 0  # the pact ended with 2025
     whole_term = party_figures(admin, world.community, date(2024, 1, 1), date(2025, 12, 31))
