@@ -64,6 +64,14 @@ def member_home(request: ScopedRequest, refused: tuple[int, DomainError] | None 
         "service": service,
         "tasks": queries.tasks_of_member(request.scope, member),
         "balance": points.balance(PartyPointsEntry.objects.filter(member=member)),
+        # the secretary sees the organisation's members' points
+        "branch_points": (
+            org.members.filter(left_on__isnull=True)
+            .annotate(total=Sum("points_entries__points"))
+            .order_by("-total", "name", "id")
+            if org.secretary_id == member.pk
+            else None
+        ),
         "today": today,
         "refused": refused,
         "refused_elsewhere": refused is not None and refused[0] not in {meeting.pk for meeting, _reply in coming},

@@ -147,8 +147,10 @@ UNIT_WORK = Source(
 
 
 def _owned(scope: Scope, user: Any) -> QuerySet[Task]:
-    """The viewer's own open tasks: their unit's (a representative) or their own (staff)."""
-    mine = Q(owner_user_id=getattr(user, "pk", None))
+    """The viewer's own open tasks: their unit's (a representative), their own (staff), their
+    branch's (its secretary)."""
+    user_id = getattr(user, "pk", None)
+    mine = Q(owner_user_id=user_id) | Q(owner_branch__secretary__user_id=user_id, owner_branch__isnull=False)
     if scope.unit_ids:
         mine |= Q(owner_unit__place_id__in=scope.unit_ids)
     return Task.objects.filter(mine, state=Task.State.OPEN)
@@ -198,4 +200,46 @@ TASKS_TO_VERIFY = Source(
     count=lambda scope, user, now: _to_verify(scope).count(),
     first=lambda scope, user, now, n: _task_items(_to_verify(scope), now, n, lambda t: t.owner_name),
     order=54,
+)
+
+
+# --- a member's own: their organisation's meetings coming, still without their reply --------
+
+MEETING_NOTICE_DAYS = 7
+
+
+def _to_answer(user: Any, now: datetime) -> QuerySet[BranchMeeting]:
+    """The meetings of the viewer's organisation planned from today to a week ahead that they
+    have neither signed in to nor asked leave from."""
+    today = timezone.localdate(now)
+    member = queries.membership_of(getattr(user, "pk", None))
+    return BranchMeeting.objects.filter(
+        org__in=member.values("org_id"),
+        held_on__isnull=True,
+        planned_on__gte=today,
+        planned_on__lte=today + timedelta(days=MEETING_NOTICE_DAYS),
+    ).exclude(replies__member__in=member)
+
+
+def _answer_items(user: Any, now: datetime, n: int) -> list[Item]:
+    return [
+        Item(
+            title=meeting.get_kind_display(),
+            detail=meeting.org.name,
+            url=reverse("party:me"),
+            when=meeting.planned_on,
+        )
+        for meeting in _to_answer(user, now).select_related("org").order_by("planned_on", "id")[:n]
+    ]
+
+
+MEETINGS_TO_ANSWER = Source(
+    key="party_meetings_to_answer",
+    label=gettext_lazy("Branch meetings to sign in to or ask leave from"),
+    url="party:me",
+    capability="party",
+    applies=lambda scope, user: queries.membership_of(getattr(user, "pk", None)).exists(),
+    count=lambda scope, user, now: _to_answer(user, now).count(),
+    first=lambda scope, user, now, n: _answer_items(user, now, n),
+    order=52,
 )

@@ -78,6 +78,7 @@ def test_a_member_signs_in_to_their_branch_meeting_on_the_day(world, branch, cli
     page = rider.get(reverse("party:me"))
     text = page.content.decode()
     assert page.status_code == 200 and "外卖骑手流动党员支部" in text and "学习党章" in text
+    assert "data-branch-points" not in text and "李老兵" not in text  # another member's points: the secretary's
     assert f'action="{reverse("party:reply", args=[branch.meeting.pk])}"' in text
     assert 'name="presence" value="present"' in text  # the sign-in button on the day
     assert _reply(rider, branch.meeting, presence="present").status_code == 302
@@ -169,6 +170,7 @@ def test_a_branch_secretary_sees_and_reports_the_branch_task(world, branch, alli
         secretary = signed_in(world.rider)
         page = secretary.get(reverse("party:me")).content.decode()
         assert "组织骑手参加消防演练" in page
+        assert "data-branch-points" in page and "李老兵" in page  # the secretary sees the members' points
         assert secretary.get(reverse("party:task", args=[task.pk])).status_code == 200
         sent = secretary.post(
             reverse("party:task_report", args=[task.pk]),
@@ -242,3 +244,34 @@ def test_the_api_gives_a_member_their_branch_and_takes_their_reply(world, branch
     assert stranger.get("/api/v1/party/me").status_code == 404
     assert stranger.post(url, {"presence": "leave", "reason": "x"}, content_type="application/json").status_code == 404
     assert MeetingReply.objects.count() == 1
+
+
+@time_machine.travel(BEFORE, tick=False)
+def test_a_meeting_waits_in_the_members_queue_until_they_answer(world, branch, alliance_setting, joint_meeting):
+    from nuanxin.core import workqueue
+
+    def waiting(user):
+        return {w.source.key: w for w in workqueue.waiting_for(scope_of(user), user) if w.count}
+
+    (item,) = waiting(world.rider)["party_meetings_to_answer"].items
+    assert (item.when, item.url) == (MEETING_DAY, reverse("party:me"))
+    assert "party_meetings_to_answer" not in waiting(world.grid1_worker)
+    life.reply_to_meeting(
+        actor=world.rider, scope=scope_of(world.rider), meeting=branch.meeting, presence="leave", reason="出差"
+    )
+    assert "party_meetings_to_answer" not in waiting(world.rider)
+    # The branch's secretary carries out the branch's resolutions.
+    admin = world.community_admin
+    actions.appoint(
+        actor=admin, scope=branch.scope, org=branch.org, member=branch.rider, office="secretary", since=date(2025, 3, 1)
+    )
+    with time_machine.travel("2025-03-20 15:00 +08:00", tick=False):
+        meetings.add_resolution(
+            actor=admin,
+            scope=branch.scope,
+            meeting=joint_meeting,
+            title="组织骑手参加消防演练",
+            deadline=date(2025, 4, 30),
+            owner_branch=branch.org,
+        )
+        assert [i.title for i in waiting(world.rider)["party_tasks"].items] == ["组织骑手参加消防演练"]
