@@ -61,9 +61,27 @@ class PartyConfig(AppConfig):
 
         # What waits for whoever keeps party work (core.workqueue).
         from nuanxin.core import workqueue
-        from nuanxin.party.work import MEETINGS_TO_ANSWER, OWN_TASKS, PROJECTS, SOURCE, TASKS_TO_VERIFY, UNIT_WORK
+        from nuanxin.party.work import (
+            DELIVERIES,
+            FOUNDINGS,
+            MEETINGS_TO_ANSWER,
+            OWN_TASKS,
+            PROJECTS,
+            SOURCE,
+            TASKS_TO_VERIFY,
+            UNIT_WORK,
+        )
 
-        for source in (SOURCE, PROJECTS, UNIT_WORK, MEETINGS_TO_ANSWER, OWN_TASKS, TASKS_TO_VERIFY):
+        for source in (
+            SOURCE,
+            FOUNDINGS,
+            PROJECTS,
+            UNIT_WORK,
+            DELIVERIES,
+            MEETINGS_TO_ANSWER,
+            OWN_TASKS,
+            TASKS_TO_VERIFY,
+        ):
             workqueue.register(source)
 
         # Approved service hours earn party members points too (core.changes).

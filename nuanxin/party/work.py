@@ -1,12 +1,15 @@
 """What party work has waiting (core.workqueue): the organisations' meetings whose planned day
-has come and which nobody has recorded yet, and the alliance's projects coming due, for
-whoever keeps party work there; for a member unit's representative, their unit's projects
-coming due and the needs of their alliance still open to claim; the resolution tasks their
-owners carry out, and those the office verifies or chases. Registered by PartyConfig.ready."""
+has come and which nobody has recorded yet, the alliance's projects coming due and the
+two-new organisations' foundings to take on, for whoever keeps party work there; for a
+member unit's representative, their unit's projects coming due, the needs of their alliance
+still open to claim and the commitments delivered behind; the resolution tasks their owners
+carry out, and those the office verifies or chases; for a member, the meetings of the coming
+week to answer. Registered by PartyConfig.ready."""
 
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +17,8 @@ from django.utils.translation import gettext, gettext_lazy
 
 from nuanxin.core.scoping import Scope
 from nuanxin.core.workqueue import Item, Source
-from nuanxin.party import queries
-from nuanxin.party.models import AllianceUnit, BranchMeeting, Need, Project, Task
+from nuanxin.party import alliance, queries
+from nuanxin.party.models import AllianceUnit, BranchMeeting, Need, Pact, Project, Task, TwoNewOrg
 
 
 def _applies(scope: Scope, user: Any) -> bool:
@@ -140,6 +143,73 @@ UNIT_WORK = Source(
     count=_unit_count,
     first=_unit_first,
     order=52,
+)
+
+
+def _deliveries_behind(scope: Scope, now: datetime) -> list[Item]:
+    """For a unit's representative, each commitment of their pacts in force that has delivered
+    less than was committed by today (alliance.standing: a few pacts, one query each)."""
+    today = timezone.localdate(now)
+    pacts = Pact.objects.filter(
+        unit__place_id__in=scope.unit_ids, unit__left_on__isnull=True, starts_on__lte=today, ends_on__gte=today
+    ).select_related("unit__place")
+    return [
+        Item(
+            title=row.commitment.what,
+            detail=f"{pact.unit.place.name} · {alliance.shown(row.delivered)} / {alliance.shown(row.committed)}",
+            url=reverse("party:pact", args=[pact.pk]) + "#deliver",
+        )
+        for pact in pacts.order_by("starts_on", "id")
+        for row in alliance.standing(pact, today)
+        if row.delivered < row.committed
+    ]
+
+
+DELIVERIES = Source(
+    key="alliance_deliveries",
+    label=gettext_lazy("Our pact: deliveries behind what was committed"),
+    url="party:our_unit",
+    capability="alliance",
+    applies=_represents,
+    count=lambda scope, user, now: len(_deliveries_behind(scope, now)),
+    first=lambda scope, user, now, n: _deliveries_behind(scope, now)[:n],
+    order=52,
+)
+
+
+# --- two-new coverage: foundings to take a stage on ---------------------------------------
+
+
+def _foundings(scope: Scope) -> QuerySet[TwoNewOrg]:
+    """Surveyed organisations with enough full members to found their own branch, and those
+    on the way, not yet founded, where the viewer keeps party work."""
+    return TwoNewOrg.objects.filter(scope.q("party.manage", "place__grid__path")).filter(
+        Q(stage__in=[TwoNewOrg.Stage.GUIDANCE, TwoNewOrg.Stage.PREPARING, TwoNewOrg.Stage.APPROVED])
+        | Q(stage=TwoNewOrg.Stage.SURVEYED, full_members__gte=settings.NUANXIN_PARTY_BRANCH_MIN_FULL)
+    )
+
+
+def _founding_items(scope: Scope, n: int) -> list[Item]:
+    return [
+        Item(
+            title=record.place.name,
+            detail=record.get_stage_display(),
+            url=reverse("party:two_new", args=[record.pk]),
+            when=record.approved_on or record.preparing_on or record.guidance_on or record.surveyed_on,
+        )
+        for record in _foundings(scope).select_related("place").order_by("surveyed_on", "id")[:n]
+    ]
+
+
+FOUNDINGS = Source(
+    key="party_foundings",
+    label=gettext_lazy("Branch foundings to take on"),
+    url="party:two_new_list",
+    capability="party",
+    applies=_applies,
+    count=lambda scope, user, now: _foundings(scope).count(),
+    first=lambda scope, user, now, n: _founding_items(scope, n),
+    order=50,
 )
 
 

@@ -275,3 +275,28 @@ def test_a_meeting_waits_in_the_members_queue_until_they_answer(world, branch, a
             owner_branch=branch.org,
         )
         assert [i.title for i in waiting(world.rider)["party_tasks"].items] == ["组织骑手参加消防演练"]
+
+
+@time_machine.travel("2025-03-20 10:00 +08:00", tick=False)
+def test_commitments_delivered_behind_wait_in_the_representatives_queue(world, alliance_setting):
+    from nuanxin.core import workqueue
+    from nuanxin.party import alliance
+
+    def behind(user):
+        found = {w.source.key: w for w in workqueue.waiting_for(scope_of(user), user)}.get("alliance_deliveries")
+        return [(i.title, i.detail) for i in found.items] if found else []
+
+    rep = alliance_setting.rep
+    # by 2025-03-20: five quarters of 20 venue hours and two years of 5,000 yuan are due
+    assert behind(rep) == [("营业厅会议室", "测试银行 · 0 / 100"), ("节日活动经费", "测试银行 · 0 / 10000")]
+    admin = world.community_admin
+    alliance.record_delivery(
+        actor=admin,
+        scope=scope_of(admin),
+        commitment=alliance_setting.venue,
+        delivered_on=date(2025, 3, 1),
+        quantity="100",
+        what="会议室借用",
+    )
+    assert behind(rep) == [("节日活动经费", "测试银行 · 0 / 10000")]
+    assert behind(world.community_admin) == [] and behind(world.partner) == []

@@ -192,3 +192,26 @@ def test_the_register_over_the_api(world, setting, client_for):
     assert client_for("other_admin").get(f"/api/v1/party/two-new/{record.pk}").status_code == 404
     assert client_for("other_admin").get("/api/v1/party/two-new").json()["items"] == []
     assert client_for("grid1_worker").get("/api/v1/party/two-new").status_code == 404
+
+
+def test_a_founding_to_take_on_waits_in_the_office_queue(world, setting):
+    from nuanxin.core import workqueue
+
+    def foundings(user):
+        found = {w.source.key: w for w in workqueue.waiting_for(scope_of(user), user)}.get("party_foundings")
+        return [(i.title, i.detail) for i in found.items] if found else []
+
+    _committee, _joint, firm, shop = setting
+    record = survey(world, firm)
+    survey(world, shop, full_members=1, employees=6)  # too few to found a branch: covered otherwise
+    assert foundings(world.community_admin) == [("星光传媒", "已摸排")]
+    assert foundings(world.grid1_worker) == [] and foundings(world.other_admin) == []
+    record = advance(world, record, "guidance", date(2023, 8, 1))
+    assert foundings(world.community_admin) == [("星光传媒", record.get_stage_display())]
+    for stage, on in (
+        ("preparing", date(2024, 3, 1)),
+        ("approved", date(2024, 9, 20)),
+        ("founded", date(2024, 10, 18)),
+    ):
+        record = advance(world, record, stage, on)
+    assert foundings(world.community_admin) == []
