@@ -64,8 +64,7 @@ class PartyConfig(AppConfig):
         from nuanxin.party.work import (
             DELIVERIES,
             FOUNDINGS,
-            MEETINGS_TO_ANSWER,
-            OWN_TASKS,
+            OWN_WORK,
             PROJECTS,
             SOURCE,
             TASKS_TO_VERIFY,
@@ -78,8 +77,7 @@ class PartyConfig(AppConfig):
             PROJECTS,
             UNIT_WORK,
             DELIVERIES,
-            MEETINGS_TO_ANSWER,
-            OWN_TASKS,
+            OWN_WORK,
             TASKS_TO_VERIFY,
         ):
             workqueue.register(source)

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
+from nuanxin.accounts.models import User
 from nuanxin.core.scoping import Scope
 from nuanxin.core.workqueue import Item, Source
 from nuanxin.party import alliance, queries
@@ -213,66 +214,6 @@ FOUNDINGS = Source(
 )
 
 
-# --- resolution tasks: the owner's open tasks, the office's tasks to verify ----------------
-
-
-def _owned(scope: Scope, user: Any) -> QuerySet[Task]:
-    """The viewer's own open tasks: their unit's (a representative), their own (staff), their
-    branch's (its secretary)."""
-    user_id = getattr(user, "pk", None)
-    mine = Q(owner_user_id=user_id) | Q(owner_branch__secretary__user_id=user_id, owner_branch__isnull=False)
-    if scope.unit_ids:
-        mine |= Q(owner_unit__place_id__in=scope.unit_ids)
-    return Task.objects.filter(mine, state=Task.State.OPEN)
-
-
-def _task_items(rows: QuerySet[Task], now: datetime, n: int, detail: Any) -> list[Item]:
-    today = timezone.localdate(now)
-    return [
-        Item(
-            title=task.title,
-            detail=detail(task),
-            url=reverse("party:task", args=[task.pk]),
-            when=task.deadline,
-            overdue=task.deadline < today,
-        )
-        for task in rows.select_related("owner_unit__place", "owner_branch", "owner_user").order_by("deadline", "id")[
-            :n
-        ]
-    ]
-
-
-OWN_TASKS = Source(
-    key="party_tasks",
-    label=gettext_lazy("Resolutions to carry out"),
-    url="party:tasks",
-    capability="alliance",
-    applies=lambda scope, user: _owned(scope, user).exists(),
-    count=lambda scope, user, now: _owned(scope, user).count(),
-    first=lambda scope, user, now, n: _task_items(_owned(scope, user), now, n, lambda t: t.meeting.title),
-    order=53,
-)
-
-
-def _to_verify(scope: Scope) -> QuerySet[Task]:
-    """Finished tasks to verify, and escalated ones, where the viewer keeps party work."""
-    return Task.objects.filter(scope.q("party.manage", "meeting__committee__area__path")).filter(
-        Q(state=Task.State.FINISHED) | Q(state=Task.State.OPEN, escalated_on__isnull=False)
-    )
-
-
-TASKS_TO_VERIFY = Source(
-    key="party_tasks_to_verify",
-    label=gettext_lazy("Resolutions to verify or chase"),
-    url="party:tasks",
-    capability="party",
-    applies=_applies,
-    count=lambda scope, user, now: _to_verify(scope).count(),
-    first=lambda scope, user, now, n: _task_items(_to_verify(scope), now, n, lambda t: t.owner_name),
-    order=54,
-)
-
-
 # --- a member's own: their organisation's meetings coming, still without their reply --------
 
 MEETING_NOTICE_DAYS = 7
@@ -303,13 +244,78 @@ def _answer_items(user: Any, now: datetime, n: int) -> list[Item]:
     ]
 
 
-MEETINGS_TO_ANSWER = Source(
-    key="party_meetings_to_answer",
-    label=gettext_lazy("Branch meetings to sign in to or ask leave from"),
-    url="party:me",
+# --- resolution tasks: the owner's open tasks (and a member's meetings), the office's to verify
+
+
+def _owned(scope: Scope, user: Any) -> QuerySet[Task]:
+    """The viewer's own open tasks: their unit's (a representative), their own (staff), their
+    branch's (its secretary)."""
+    user_id = getattr(user, "pk", None)
+    mine = Q(owner_user_id=user_id) | Q(owner_branch__secretary__user_id=user_id, owner_branch__isnull=False)
+    if scope.unit_ids:
+        mine |= Q(owner_unit__place_id__in=scope.unit_ids)
+    return Task.objects.filter(mine, state=Task.State.OPEN)
+
+
+def _task_items(rows: QuerySet[Task], now: datetime, n: int, detail: Any) -> list[Item]:
+    today = timezone.localdate(now)
+    return [
+        Item(
+            title=task.title,
+            detail=detail(task),
+            url=reverse("party:task", args=[task.pk]),
+            when=task.deadline,
+            overdue=task.deadline < today,
+        )
+        for task in rows.select_related("owner_unit__place", "owner_branch", "owner_user").order_by("deadline", "id")[
+            :n
+        ]
+    ]
+
+
+def _own_applies(scope: Scope, user: Any) -> bool:
+    """In one statement: whether the viewer owns an open resolution or is a party member."""
+    user_id = getattr(user, "pk", None)
+    if user_id is None:
+        return False
+    return (
+        User.objects.filter(pk=user_id)
+        .filter(Exists(_owned(scope, user)) | Exists(queries.membership_of(user_id)))
+        .exists()
+    )
+
+
+def _own_first(scope: Scope, user: Any, now: datetime, n: int) -> list[Item]:
+    items = _task_items(_owned(scope, user), now, n, lambda t: t.meeting.title)
+    return items + _answer_items(user, now, n - len(items)) if len(items) < n else items
+
+
+OWN_WORK = Source(
+    key="party_own",
+    label=gettext_lazy("Resolutions to carry out, meetings to answer"),
+    url="party:tasks",
+    capability="alliance",
+    applies=_own_applies,
+    count=lambda scope, user, now: _owned(scope, user).count() + _to_answer(user, now).count(),
+    first=_own_first,
+    order=53,
+)
+
+
+def _to_verify(scope: Scope) -> QuerySet[Task]:
+    """Finished tasks to verify, and escalated ones, where the viewer keeps party work."""
+    return Task.objects.filter(scope.q("party.manage", "meeting__committee__area__path")).filter(
+        Q(state=Task.State.FINISHED) | Q(state=Task.State.OPEN, escalated_on__isnull=False)
+    )
+
+
+TASKS_TO_VERIFY = Source(
+    key="party_tasks_to_verify",
+    label=gettext_lazy("Resolutions to verify or chase"),
+    url="party:tasks",
     capability="party",
-    applies=lambda scope, user: queries.membership_of(getattr(user, "pk", None)).exists(),
-    count=lambda scope, user, now: _to_answer(user, now).count(),
-    first=lambda scope, user, now, n: _answer_items(user, now, n),
-    order=52,
+    applies=_applies,
+    count=lambda scope, user, now: _to_verify(scope).count(),
+    first=lambda scope, user, now, n: _task_items(_to_verify(scope), now, n, lambda t: t.owner_name),
+    order=54,
 )

@@ -188,15 +188,13 @@ def test_tasks_wait_for_their_owner_then_for_the_office(world, alliance_setting,
         deadline=date(2025, 3, 25),
         owner_user=world.community_staff,
     )
-    assert [i.title for i in waiting(rep)["party_tasks"].items] == ["助老餐"]
-    assert [i.title for i in waiting(world.community_staff)["party_tasks"].items] == ["整理会议纪要"]
+    assert [i.title for i in waiting(rep)["party_own"].items] == ["助老餐"]
+    assert [i.title for i in waiting(world.community_staff)["party_own"].items] == ["整理会议纪要"]
     assert "party_tasks_to_verify" not in waiting(admin)
     meetings.report_progress(actor=rep, scope=scope_of(rep), task=task, note="已完成", progress=100)
-    assert "party_tasks" not in waiting(rep)
+    assert "party_own" not in waiting(rep)
     assert [i.title for i in waiting(admin)["party_tasks_to_verify"].items] == ["助老餐"]
-    assert "party_tasks" not in waiting(world.grid1_worker) and "party_tasks_to_verify" not in waiting(
-        world.grid1_worker
-    )
+    assert "party_own" not in waiting(world.grid1_worker) and "party_tasks_to_verify" not in waiting(world.grid1_worker)
     with time_machine.travel("2025-04-01 09:00 +08:00", tick=False):
         meetings.remind_and_escalate()
         assert {i.title for i in waiting(admin)["party_tasks_to_verify"].items} == {"助老餐", staff_task.title}

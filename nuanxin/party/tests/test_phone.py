@@ -253,13 +253,13 @@ def test_a_meeting_waits_in_the_members_queue_until_they_answer(world, branch, a
     def waiting(user):
         return {w.source.key: w for w in workqueue.waiting_for(scope_of(user), user) if w.count}
 
-    (item,) = waiting(world.rider)["party_meetings_to_answer"].items
+    (item,) = waiting(world.rider)["party_own"].items
     assert (item.when, item.url) == (MEETING_DAY, reverse("party:me"))
-    assert "party_meetings_to_answer" not in waiting(world.grid1_worker)
+    assert "party_own" not in waiting(world.grid1_worker)
     life.reply_to_meeting(
         actor=world.rider, scope=scope_of(world.rider), meeting=branch.meeting, presence="leave", reason="出差"
     )
-    assert "party_meetings_to_answer" not in waiting(world.rider)
+    assert "party_own" not in waiting(world.rider)
     # The branch's secretary carries out the branch's resolutions.
     admin = world.community_admin
     actions.appoint(
@@ -274,7 +274,7 @@ def test_a_meeting_waits_in_the_members_queue_until_they_answer(world, branch, a
             deadline=date(2025, 4, 30),
             owner_branch=branch.org,
         )
-        assert [i.title for i in waiting(world.rider)["party_tasks"].items] == ["组织骑手参加消防演练"]
+        assert [i.title for i in waiting(world.rider)["party_own"].items] == ["组织骑手参加消防演练"]
 
 
 @time_machine.travel("2025-03-20 10:00 +08:00", tick=False)
