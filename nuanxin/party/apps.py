@@ -14,6 +14,7 @@ AUDIT_LABELS = {
     "party.founding_advanced": _("Branch founding stage recorded"),
     "party.meeting_planned": _("Branch meeting planned"),
     "party.meeting_recorded": _("Branch meeting recorded"),
+    "party.meeting_replied": _("Signed in to a branch meeting or asked for leave"),
     "party.unit_joined": _("Unit joined the alliance"),
     "party.unit_left": _("Unit left the alliance"),
     "party.pact_signed": _("Pact recorded"),
