@@ -300,3 +300,71 @@ def test_commitments_delivered_behind_wait_in_the_representatives_queue(world, a
     )
     assert behind(rep) == [("节日活动经费", "测试银行 · 0 / 10000")]
     assert behind(world.community_admin) == [] and behind(world.partner) == []
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@time_machine.travel(BEFORE, tick=False)
+def test_the_member_page_reads_the_same_statements_however_much_it_shows(world, branch, client_for):
+    rider = client_for("rider")
+    rider.get(reverse("party:me"))  # sessions and caches warmed
+    few = _queries(rider, reverse("party:me"))
+    admin = world.community_admin
+    actions.appoint(
+        actor=admin, scope=branch.scope, org=branch.org, member=branch.rider, office="secretary", since=date(2025, 3, 1)
+    )
+    for n in range(4):
+        life.plan_meeting(
+            actor=admin,
+            scope=branch.scope,
+            org=branch.org,
+            kind="lecture",
+            planned_on=date(2025, 4, 1 + n),
+            topics="党课",
+        )
+        actions.register_member(
+            actor=admin,
+            scope=branch.scope,
+            org=branch.org,
+            name=f"党员{n}",
+            standing="full",
+            status="registered",
+            since=date(2024, 1, 1),
+        )
+    # one more statement for the secretary's table of the members' points, whatever their number
+    assert _queries(rider, reverse("party:me")) == few + 1
+
+
+@time_machine.travel("2025-03-20 16:00 +08:00", tick=False)
+def test_the_unit_page_reads_the_same_statements_however_much_it_shows(world, alliance_setting, joint_meeting):
+    from nuanxin.party import alliance
+
+    rep = signed_in(alliance_setting.rep)
+    rep.get(reverse("party:our_unit"))
+    few = _queries(rep, reverse("party:our_unit"))
+    admin = world.community_admin
+    for n in range(3):
+        alliance.record_delivery(
+            actor=admin,
+            scope=scope_of(admin),
+            commitment=alliance_setting.venue,
+            delivered_on=date(2025, 1, 10 + n),
+            quantity="5",
+            what="会议室借用",
+        )
+        meetings.add_resolution(
+            actor=admin,
+            scope=scope_of(admin),
+            meeting=joint_meeting,
+            title=f"决议{n}",
+            deadline=date(2025, 4, 30),
+            owner_unit=alliance_setting.unit,
+        )
+    assert _queries(rep, reverse("party:our_unit")) == few
