@@ -178,6 +178,7 @@ def _register() -> None:
     from nuanxin.people.api import router as people_router
     from nuanxin.stations.api import router as stations_router
     from nuanxin.territory.api import router as territory_router
+    from nuanxin.voice.api import router as voice_router
     from nuanxin.volunteers.activities.api import router as activities_router
     from nuanxin.volunteers.hours.api import router as hours_router
     from nuanxin.volunteers.points.api import router as points_router
@@ -196,6 +197,7 @@ def _register() -> None:
     api.add_router("/points", points_router)
     api.add_router("/stations", stations_router)
     api.add_router("/party", party_router)
+    api.add_router("/voice", voice_router)
     api.add_router("/", cases_intake_router)  # before cases_router: "cases/similar" is no case id
     api.add_router("/", cases_router)
     api.add_router("/", notifications_router)

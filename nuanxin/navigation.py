@@ -99,7 +99,13 @@ CAPABILITIES = (
         "party.view",
         units=True,
     ),
-    Capability("voice", _("Residents' voice"), _("Opinions, proposals, deliberations and follow-ups.")),
+    Capability(
+        "voice",
+        _("Residents' voice"),
+        _("Opinions from every channel, their outcome and the echo wall; proposals and deliberations come next."),
+        "voice:triage",
+        "voice.view",
+    ),
     Capability("servicedesk", _("Services"), _("Partner resources, the service desk and notices.")),
     Capability(
         "insights",

@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "nuanxin.insights",
     "nuanxin.stations",
     "nuanxin.party",
+    "nuanxin.voice",
     "nuanxin.demo",
 ]
 
@@ -241,6 +242,8 @@ NUANXIN_PARTY_CADENCE = os.environ.get("NUANXIN_PARTY_CADENCE", "members=1,commi
 # A joint meeting's resolution still open this many days after its deadline is escalated to the
 # community's party office (its owner is reminded the day after the deadline).
 NUANXIN_PARTY_ESCALATE_AFTER_DAYS = envint("NUANXIN_PARTY_ESCALATE_AFTER_DAYS", "3")
+# Days an opinion may wait for its outcome before it shows overdue (docs/voice.md).
+NUANXIN_VOICE_ANSWER_DAYS = envint("NUANXIN_VOICE_ANSWER_DAYS", "7")
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
 SIGNIN_ADDRESS_FAILURE_LIMIT = envint("SIGNIN_ADDRESS_FAILURE_LIMIT", "20")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))

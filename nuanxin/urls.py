@@ -30,6 +30,7 @@ urlpatterns = [
     path("volunteers/", include("nuanxin.volunteers.signups.urls")),
     path("stations/", include("nuanxin.stations.urls")),
     path("party/", include("nuanxin.party.urls")),
+    path("voice/", include("nuanxin.voice.urls")),
     path("insights/", include("nuanxin.insights.urls")),
     path("open311/", include("nuanxin.open311.urls")),
     path("audit/", include("nuanxin.core.urls")),

@@ -25,6 +25,7 @@ from nuanxin.party.queries import membership_of
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place
 from nuanxin.territory.queries import count_per_grid, working_areas
+from nuanxin.voice.queries import communities_to_give
 from nuanxin.volunteers.models import Partner, Volunteer
 from nuanxin.volunteers.points.queries import may_confirm_any
 
@@ -119,6 +120,8 @@ def field(request: ScopedRequest) -> HttpResponse:
             "party_member": membership_of(request.user.pk).exists(),
             "in_alliance": bool(request.scope.unit_ids)
             and AllianceUnit.objects.filter(place_id__in=request.scope.unit_ids, left_on__isnull=True).exists(),
+            # The communities the viewer speaks to: give an opinion, read their echo wall.
+            "voice_communities": list(communities_to_give(request.scope)[:3]),
         },
     )
 

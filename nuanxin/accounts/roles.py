@@ -34,6 +34,7 @@ _VIEW = {
     "insights.view",
     "volunteers.view",
     "stations.view",
+    "voice.view",
 }
 # cases.handle: work a case dispatched to you; cases.manage: accept, reject, dispatch, verify,
 # escalate, transfer and merge the cases of your subtree.
@@ -59,11 +60,17 @@ _FIELD_WORK = _VIEW | {
     "people.reveal",
     "cases.handle",
     "inspections.record",
+    "voice.give",
+    "voice.record",
 }
 # party.view: the party organisations and their members (sensitive: membership is personal
 # data, so the field's roles do not hold it); party.manage: found organisations, register
 # members. The community office and the admins above it keep party work.
 _PARTY = {"party.view", "party.manage"}
+# voice.give: give one's own opinion to the community (residents, riders, staff); voice.record:
+# enter an opinion heard by another channel for someone (代录); voice.manage: answer opinions,
+# turn them into cases or needs, decline them.
+_RESIDENTS = {"voice.give"}
 _ADMIN = (
     _FIELD_WORK
     | _PARTY
@@ -78,6 +85,7 @@ _ADMIN = (
         "inspections.manage",
         "ledgers.import",
         "stations.manage",
+        "voice.manage",
     }
     | _CASE_WORK
 )
@@ -91,13 +99,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DISTRICT_STAFF: frozenset(_VIEW | _CASE_WORK),
     Role.STREET_STAFF: frozenset(_VIEW | _CASE_WORK),
     Role.COMMUNITY_STAFF: frozenset(
-        _FIELD_WORK | _CASE_WORK | _PARTY | {"places.import", "people.import", "ledgers.import", "stations.manage"}
+        _FIELD_WORK
+        | _CASE_WORK
+        | _PARTY
+        | {"places.import", "people.import", "ledgers.import", "stations.manage", "voice.manage"}
     ),
     Role.GRID_LEADER: frozenset(_FIELD_WORK | _CASE_WORK | {"people.view_key_person"}),
     Role.GRID_WORKER: frozenset(_FIELD_WORK),
     Role.GRID_HELPER: frozenset({"territory.view", "places.view", "people.view", "cases.view"}),
-    Role.MOBILE_REPORTER: frozenset(),
-    Role.RESIDENT: frozenset(),
+    Role.MOBILE_REPORTER: frozenset(_RESIDENTS),
+    Role.RESIDENT: frozenset(_RESIDENTS),
     Role.PARTNER_REP: frozenset(),
     Role.AUDITOR: frozenset({"audit.view"}),
 }

@@ -439,6 +439,61 @@ API: dict[str, Op] = {
         note="the outside member cannot move into this community's committee: a global admin gets 400",
     ),
     "GET /api/v1/party/points/mine": _op(NOBODY, outside=False, note="no persona is a party member here"),
+    # residents' voice: opinions read where they belong (the giver their own), given where one
+    # belongs, entered for someone in one's area, answered by the community office
+    "GET /api/v1/voice/opinions": _op(LISTERS, outside=False),
+    "GET /api/v1/voice/opinions/mine": _op(SIGNED_IN, outside=False),
+    "GET /api/v1/voice/opinions/{opinion_id}": _op(VIEWERS | {"resident"}, note="the resident gave it"),
+    "POST /api/v1/voice/opinions": _op(
+        {"resident", "rider", "community_admin", "community_staff", "system_admin"},
+        body=lambda o: {"community_id": o.inside["community_id"], "category": "noise", "text": "夜里太吵"},
+        model="voice.Opinion",
+        accept=frozenset({201}),
+        deny_also=frozenset({400}),
+        outside=False,
+        note="voice.give held in a grid or another community: 400 at community_id",
+    ),
+    "POST /api/v1/voice/opinions/entered": _op(
+        FIELD,
+        body=lambda o: {
+            "community_id": o.inside["community_id"],
+            "place_id": o.inside["place_id"],
+            "channel": "hotline",
+            "category": "noise",
+            "text": "夜里太吵",
+        },
+        model="voice.Opinion",
+        accept=frozenset({201}),
+        deny_also=frozenset({400}),
+        outside=False,
+        note="voice.record held elsewhere (grid 2, the other community): 400 at place_id or community_id",
+    ),
+    "POST /api/v1/voice/opinions/{opinion_id}/answer": _op(
+        MANAGERS,
+        body=lambda o: {"reply": "已答复"},
+        model="voice.Opinion",
+        accept=frozenset({200, 400}),
+        note="the inside opinion has its outcome already: 400 at opinion; the outside one is open",
+    ),
+    "POST /api/v1/voice/opinions/{opinion_id}/decline": _op(
+        MANAGERS, body=lambda o: {"reply": "不予采纳"}, model="voice.Opinion", accept=frozenset({200, 400})
+    ),
+    "POST /api/v1/voice/opinions/{opinion_id}/case": _op(
+        MANAGERS,
+        body=lambda o: {"case_class_id": 999999, "reply": "已派单"},
+        model="voice.Opinion",
+        accept=frozenset({400}),
+    ),
+    "POST /api/v1/voice/opinions/{opinion_id}/need": _op(
+        MANAGERS,
+        body=lambda o: {"title": "加装电梯", "reply": "已列入"},
+        model="voice.Opinion",
+        accept=frozenset({200, 400}),
+    ),
+    "POST /api/v1/voice/opinions/{opinion_id}/rate": _op(
+        {"resident"}, body=lambda o: {"rating": 5}, model="voice.Opinion", note="whoever gave it"
+    ),
+    "GET /api/v1/voice/wall/{community_id}": _op(EVERYONE, outside=False, note="every community's wall is public"),
     "GET /api/v1/party/me": _op(NOBODY, outside=False, note="no persona is a party member here"),
     "POST /api/v1/party/me/meetings/{meeting_id}/reply": _op(
         NOBODY,
@@ -959,6 +1014,25 @@ PAGES: dict[str, Page] = {
     "party/tasks/<int:task_id>/reports/<int:report_id>/photo/": _page(MANAGERS),
     "party/two-new/<int:record_id>/cover/": _page(MANAGERS, params={"record_id": "two_new_id"}, accept=POST_ONLY),
     "party/two-new/<int:record_id>/founding/": _page(MANAGERS, params={"record_id": "two_new_id"}, accept=POST_ONLY),
+    # residents' voice: the office answers; the field enters for someone; the giver follows theirs
+    "voice/": _page(LISTERS, outside=False),
+    "voice/new/": _page(
+        {"resident", "rider", "community_admin", "community_staff", "system_admin", "other_admin"},
+        outside=False,
+        note="voice.give at a community: residents, riders, the community office",
+    ),
+    "voice/mine/": _page(SIGNED_IN, outside=False),
+    "voice/record/": _page(FIELD | {"grid2_worker", "other_admin"}, outside=False),
+    "voice/<int:opinion_id>/": _page(VIEWERS | {"resident"}, note="the resident gave it"),
+    "voice/<int:opinion_id>/photo/": _page(VIEWERS | {"resident"}),
+    "voice/<int:opinion_id>/answer/": _page(MANAGERS, accept=POST_ONLY),
+    "voice/<int:opinion_id>/decline/": _page(MANAGERS, accept=POST_ONLY),
+    "voice/<int:opinion_id>/case/": _page(MANAGERS, accept=POST_ONLY),
+    "voice/<int:opinion_id>/need/": _page(MANAGERS, accept=POST_ONLY),
+    "voice/<int:opinion_id>/rate/": _page({"resident"}, accept=POST_ONLY, note="whoever gave it"),
+    "voice/wall/<int:community_id>/": _page(
+        EVERYONE, public=True, outside=False, note="every community's wall is public"
+    ),
     "stations/": _page(EVERYONE, public=True, outside=False),
     "stations/near/": _page(EVERYONE, public=True, outside=False),
     "stations/meals/": _page(EVERYONE, public=True, outside=False),

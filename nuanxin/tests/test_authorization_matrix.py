@@ -343,7 +343,7 @@ def build_objects(world: World) -> Objects:
         "notification_id": notice.pk,
         "token_id": token.pk,
         "assignment_id": StaffAssignment.objects.get(grid=world.grid1, person=world.grid1_worker).pk,
-        "capability": "voice",
+        "capability": "servicedesk",
         "org_id": branch.pk,
         "member_id": party_member.pk,
         "two_new_id": two_new.pk,
@@ -381,7 +381,7 @@ def build_objects(world: World) -> Objects:
         "notification_id": far_notice.pk,
         "token_id": far_token.pk,
         "assignment_id": StaffAssignment.objects.get(grid=world.other_grid, person=world.other_admin).pk,
-        "capability": "voice",
+        "capability": "servicedesk",
         "org_id": far_committee.pk,
         "member_id": far_party_member.pk,
         "two_new_id": far_two_new.pk,
@@ -404,6 +404,7 @@ def build_objects(world: World) -> Objects:
     outside |= more_outside
     inside |= _build_alliance(committee, restaurant, world.grid1, world.community_admin)
     outside |= _build_alliance(far_committee, far_restaurant, world.other_grid, world.other_admin)
+    inside["opinion_id"], outside["opinion_id"] = _build_voice(world)
     # The canary's sample, read through the models (which decrypt).
     secrets: list[str] = []
     for resident in Resident.objects.all():
@@ -420,6 +421,34 @@ def build_objects(world: World) -> Objects:
         users={key: user.pk for key, user in world.users.items()},
         secrets=sorted({s for s in secrets if s}),
     )
+
+
+def _build_voice(world: World) -> tuple[int, int]:
+    """An opinion the resident gave about grid 1's compound, with a photo, answered; and one
+    heard on the other community's hotline, with a photo, open."""
+    from nuanxin.accounts.scope import scope_of
+    from nuanxin.voice import actions as voice_actions
+
+    given = voice_actions.give_opinion(
+        actor=world.resident,
+        scope=scope_of(world.resident),
+        community=world.community,
+        place=world.compound1,
+        category="parking",
+        text="小区晚上电动车充电不方便",
+        photo=photo_upload(),
+    )
+    voice_actions.answer(actor=None, scope=SYSTEM_SCOPE, opinion=given, reply="已增设充电桩")
+    far = voice_actions.enter_opinion(
+        actor=None,
+        scope=SYSTEM_SCOPE,
+        community=world.other_community,
+        channel="hotline",
+        category="noise",
+        text="夜市噪音大",
+        photo=photo_upload(),
+    )
+    return given.pk, far.pk
 
 
 def _build_alliance(committee: Any, place: Any, grid: Any, office: Any) -> dict[str, Any]:

@@ -78,12 +78,13 @@ def test_every_url_denies_anonymous_visitors_by_default(db):
 def test_console_home_lists_every_capability_honestly(client_for, world):
     page = client_for("community_admin").get("/console/").content.decode()
     assert page.count('class="card') >= 12
-    assert "/console/voice/" in page  # not built yet: an honest empty page
+    assert "/console/servicedesk/" in page  # not built yet: an honest empty page
+    assert "/voice/" in page and "/console/voice/" not in page  # built: its own page
     assert "/party/" in page  # built: its own page
 
 
 def test_capability_not_built_yet_is_an_honest_empty_page(client_for, world):
-    response = client_for("community_admin").get("/console/voice/")
+    response = client_for("community_admin").get("/console/servicedesk/")
     assert response.status_code == 200
     assert 'class="empty"' in response.content.decode()
 
