@@ -1,7 +1,7 @@
 """The apps depend one way (issue 16, docs/decisions/0005-changes-and-events.md):
 
     core ← territory ← accounts ← people, cases, inspections, ledgers, volunteers,
-    stations, open311 ← insights ← demo
+    stations, open311, party, voice ← insights ← demo
 
 An app imports only from its own layer or below, function-local imports included; what a
 lower app's writes mean to a higher one travels through core.changes (watchers, events)."""
@@ -15,7 +15,9 @@ LAYERS = {
     "core": 0,
     "territory": 1,
     "accounts": 2,
-    **dict.fromkeys(("people", "cases", "inspections", "ledgers", "volunteers", "stations", "open311", "party"), 3),
+    **dict.fromkeys(
+        ("people", "cases", "inspections", "ledgers", "volunteers", "stations", "open311", "party", "voice"), 3
+    ),
     "insights": 4,
     "demo": 5,
 }

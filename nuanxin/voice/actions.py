@@ -28,7 +28,7 @@ from nuanxin.party.alliance import raise_need
 from nuanxin.party.models import Need, PartyOrg
 from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place
-from nuanxin.voice.models import Category, Channel, Opinion
+from nuanxin.voice.models import Opinion, OpinionCategory, OpinionChannel
 
 NOT_HERE = gettext_noop("You do not give opinions to this community.")
 NOT_RECORDED_HERE = gettext_noop("You do not enter opinions there.")
@@ -82,7 +82,7 @@ def _create(
     resident: Resident | None = None,
     entered_by: Any = None,
 ) -> Opinion:
-    if category not in Category.values:
+    if category not in OpinionCategory.values:
         raise DomainError(_("Choose what it is about."), field="category")
     text = plain_text(text, field="text", limit=1000, required=True, message=_("Say what you think."))
     stored = accept_photo(photo, field="photo", subdir=PHOTO_SUBDIR) if photo is not None else None
@@ -136,7 +136,7 @@ def give_opinion(
         community=community,
         area=area,
         place=place,
-        channel=Channel.PHONE,
+        channel=OpinionChannel.PHONE,
         category=category,
         text=text,
         anonymous=anonymous,
@@ -168,7 +168,7 @@ def enter_opinion(
     community ("resident"); and as give_opinion."""
     area = _where(community, place)
     check_at(scope, area.path, "voice.record", message=_(NOT_RECORDED_HERE), field="place" if place else "community")
-    if channel not in Channel.values or channel == Channel.PHONE:
+    if channel not in OpinionChannel.values or channel == OpinionChannel.PHONE:
         raise DomainError(_("Choose where it was heard."), field="channel")
     if resident is not None and not resident.grid.path.startswith(community.path):
         raise DomainError(_("Choose a resident of this community."), field="resident")

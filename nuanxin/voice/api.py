@@ -22,7 +22,7 @@ from nuanxin.people.models import Resident
 from nuanxin.stations.api import ANYONE
 from nuanxin.territory.models import Area, Place
 from nuanxin.voice import actions, queries
-from nuanxin.voice.models import Category, Channel, Opinion
+from nuanxin.voice.models import Opinion, OpinionCategory, OpinionChannel
 
 router = Router(tags=["voice"])
 _JSON_NAMES = {"community": "community_id", "place": "place_id", "resident": "resident_id"}
@@ -33,8 +33,8 @@ class OpinionOut(Schema):
     community_id: int
     area_id: int
     place_id: int | None
-    channel: Channel
-    category: Category
+    channel: OpinionChannel
+    category: OpinionCategory
     text: str
     anonymous: bool
     entered: bool = Field(description="Entered by staff for someone (代录).")
@@ -50,7 +50,7 @@ class OpinionOut(Schema):
 
 class EchoWallOut(Schema):
     id: int
-    category: Category
+    category: OpinionCategory
     text: str
     received_at: datetime
     state: Opinion.State
@@ -60,14 +60,14 @@ class EchoWallOut(Schema):
 
 class OpinionGiveIn(Schema):
     community_id: Id
-    category: Category
+    category: OpinionCategory
     text: str = Field(..., max_length=1000)
     place_id: Id | None = None
     anonymous: bool = False
 
 
 class OpinionRecordIn(OpinionGiveIn):
-    channel: Channel
+    channel: OpinionChannel
     resident_id: Id | None = None
 
 
@@ -89,8 +89,8 @@ class OpinionRatingIn(Schema):
 
 class OpinionFilter(Schema):
     state: Opinion.State | None = None
-    category: Category | None = None
-    channel: Channel | None = None
+    category: OpinionCategory | None = None
+    channel: OpinionChannel | None = None
 
 
 def _opinion(o: Opinion) -> dict[str, Any]:

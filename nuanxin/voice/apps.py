@@ -18,10 +18,13 @@ class VoiceConfig(AppConfig):
     verbose_name = _("Residents' voice")
 
     def ready(self) -> None:
-        from nuanxin.core import audit_labels, figures, workqueue
+        from nuanxin.core import audit_labels, demo_history, figures, workqueue
+        from nuanxin.voice.demo import voice_history
         from nuanxin.voice.figures import SOURCE as FIGURES
         from nuanxin.voice.work import TO_TRIAGE
 
         audit_labels.describe(AUDIT_LABELS)
         workqueue.register(TO_TRIAGE)
         figures.register(FIGURES)
+        # After the party's history: an opinion may become a need of its alliance.
+        demo_history.register("voice", voice_history, order=70)

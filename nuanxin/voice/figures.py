@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core.figures import Figure, FigureRow, FigureSource
 from nuanxin.voice.actions import answer_days
-from nuanxin.voice.models import Channel, Opinion
+from nuanxin.voice.models import Opinion, OpinionChannel
 
 
 def _rows(rows: QuerySet[Any]) -> Iterator[FigureRow]:
@@ -41,7 +41,10 @@ SOURCE = FigureSource(
     section=_("Residents' voice"),
     figures=(
         Figure("voice_received", _("opinions received")),
-        *(Figure(f"voice_via_{c}", format_lazy(_("through {channel}"), channel=label)) for c, label in Channel.choices),
+        *(
+            Figure(f"voice_via_{c}", format_lazy(_("through {channel}"), channel=label))
+            for c, label in OpinionChannel.choices
+        ),
         *(
             Figure(f"voice_{s}", format_lazy(_("outcome: {state}"), state=label))
             for s, label in Opinion.State.choices

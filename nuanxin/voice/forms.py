@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.territory.models import Area, Place
-from nuanxin.voice.models import Category, Channel
+from nuanxin.voice.models import OpinionCategory, OpinionChannel
 
 
 def _choose(form: forms.Form, name: str, rows: Iterable[Any], *, blank: bool = False) -> None:
@@ -19,7 +19,7 @@ class OpinionForm(forms.Form):
     (`channel`) and, when known, the resident (RecordForm)."""
 
     community = forms.TypedChoiceField(label=_("community"), coerce=int)
-    category = forms.ChoiceField(label=_("what it is about"), choices=Category.choices)
+    category = forms.ChoiceField(label=_("what it is about"), choices=OpinionCategory.choices)
     place = forms.TypedChoiceField(
         label=_("building or place (optional)"), coerce=int, required=False, empty_value=None
     )
@@ -34,7 +34,9 @@ class OpinionForm(forms.Form):
 
 
 class RecordForm(OpinionForm):
-    channel = forms.ChoiceField(label=_("heard through"), choices=[c for c in Channel.choices if c[0] != Channel.PHONE])
+    channel = forms.ChoiceField(
+        label=_("heard through"), choices=[c for c in OpinionChannel.choices if c[0] != OpinionChannel.PHONE]
+    )
     field_order = ["community", "channel", "category", "place", "text", "anonymous", "photo"]
 
 

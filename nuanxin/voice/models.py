@@ -13,7 +13,7 @@ from nuanxin.people.models import Resident
 from nuanxin.territory.models import Area, Place
 
 
-class Channel(models.TextChoices):
+class OpinionChannel(models.TextChoices):
     PHONE = "phone", _("the phone page")
     VISIT = "visit", _("a grid worker's visit")
     BUILDING_COMMITTEE = "building_committee", _("a building committee meeting")
@@ -23,7 +23,7 @@ class Channel(models.TextChoices):
     PAPER = "paper", _("a paper form")
 
 
-class Category(models.TextChoices):
+class OpinionCategory(models.TextChoices):
     PARKING = "parking", _("parking and charging")
     NOISE = "noise", _("noise")
     FACILITIES = "facilities", _("lifts, lighting and other facilities")
@@ -52,8 +52,8 @@ class Opinion(models.Model):
     place = models.ForeignKey(
         Place, verbose_name=_("building or place"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
-    category = models.CharField(_("category"), max_length=12, choices=Category.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=OpinionChannel.choices)
+    category = models.CharField(_("category"), max_length=12, choices=OpinionCategory.choices)
     text = models.TextField(_("opinion"))
     photo_name = models.CharField(max_length=200, blank=True, editable=False)
     anonymous = models.BooleanField(_("anonymous"), default=False)

@@ -21,7 +21,7 @@ from nuanxin.core.photos import photo_response
 from nuanxin.territory.models import Area
 from nuanxin.voice import actions, queries
 from nuanxin.voice.forms import CaseForm, NeedForm, OpinionForm, RateForm, RecordForm, ReplyForm
-from nuanxin.voice.models import Category, Channel, Opinion
+from nuanxin.voice.models import Opinion, OpinionCategory, OpinionChannel
 
 
 def _community_in(data: Any, communities: list[Area]) -> Area | None:
@@ -129,10 +129,10 @@ def triage(request: ScopedRequest) -> HttpResponse:
     if state in Opinion.State.values:
         rows = rows.filter(state=state)
     category = request.GET.get("category", "")
-    if category in Category.values:
+    if category in OpinionCategory.values:
         rows = rows.filter(category=category)
     channel = request.GET.get("channel", "")
-    if channel in Channel.values:
+    if channel in OpinionChannel.values:
         rows = rows.filter(channel=channel)
     page = Paginator(rows.order_by("received_at", "id"), 50).get_page(request.GET.get("page"))
     context = {
@@ -141,8 +141,8 @@ def triage(request: ScopedRequest) -> HttpResponse:
         "category": category,
         "channel": channel,
         "states": Opinion.State.choices,
-        "categories": Category.choices,
-        "channels": Channel.choices,
+        "categories": OpinionCategory.choices,
+        "channels": OpinionChannel.choices,
         "may_record": request.scope.has("voice.record"),
     }
     return render(request, "voice/triage.html", context)

@@ -330,3 +330,18 @@ def test_party_history_plans_the_alliances_first_joint_meeting(demo):
     assert (meeting.title, meeting.held) == ("2023年第3季度大党委联席会议", False)
     assert meeting.starts_at.date() == date(2023, 9, 20) and meeting.agenda.count() == 2
     assert not Task.objects.exists()
+
+
+def test_voice_history_gathers_opinions_from_every_channel_to_their_outcome(demo):
+    from nuanxin.voice.models import Opinion
+
+    channels = set(Opinion.objects.values_list("channel", flat=True))
+    assert {"phone", "visit"} <= channels and len(channels) >= 4
+    assert Opinion.objects.filter(anonymous=True, author__isnull=True).exists()
+    assert Opinion.objects.filter(topic__isnull=False).exists()  # alike ones joined a topic
+    closed = Opinion.objects.exclude(state="open")
+    assert closed.count() > Opinion.objects.filter(state="open").count()
+    assert {"answered", "declined"} <= set(closed.values_list("state", flat=True))
+    assert Opinion.objects.filter(rating__isnull=False).exists()
+    assert not Opinion.objects.filter(received_at__gt=PRESENT).exists()
+    assert not closed.filter(replied_at__gt=PRESENT).exists()
