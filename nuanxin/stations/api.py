@@ -16,7 +16,7 @@ from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from nuanxin.core.access import get_in_scope_or_404, require, require_at
 from nuanxin.core.coords import route_links
 from nuanxin.core.errors import api_field_names
-from nuanxin.core.http import ScopedRequest
+from nuanxin.core.http import ANYONE, ScopedRequest
 from nuanxin.core.schemas import Id, built_answer
 from nuanxin.core.scoping import sent_row
 from nuanxin.stations import actions
@@ -37,23 +37,6 @@ from nuanxin.territory.models import Place
 
 router = Router(tags=["stations"])
 
-
-class _Visitor:
-    """Auth for the public reads: the API's own credentials when sent (a bearer token, a
-    session), else an anonymous visitor, who gets the anonymous scope (the public rows).
-    A bearer token that is not valid is still a 401, not a silent anonymous read."""
-
-    def __call__(self, request: Any) -> Any:
-        from nuanxin.api import api
-
-        for callback in api.auth or ():  # type: ignore[union-attr]
-            result = callback(request)
-            if result:
-                return result
-        return None if request.headers.get("Authorization") else True
-
-
-ANYONE = [_Visitor()]
 
 Lng = Field(None, ge=-180, le=180)
 Lat = Field(None, ge=-90, le=90)

@@ -15,11 +15,10 @@ from ninja.pagination import paginate
 from nuanxin.cases.models import CaseClass
 from nuanxin.core.access import deny, require, require_at
 from nuanxin.core.errors import api_field_names
-from nuanxin.core.http import ScopedRequest
+from nuanxin.core.http import ANYONE, ScopedRequest
 from nuanxin.core.schemas import Id, RowPages, Rows
 from nuanxin.core.scoping import sent_row
 from nuanxin.people.models import Resident
-from nuanxin.stations.api import ANYONE
 from nuanxin.territory.models import Area, Place
 from nuanxin.voice import actions, queries
 from nuanxin.voice.models import Opinion, OpinionCategory, OpinionChannel
